@@ -1,0 +1,88 @@
+/*
+ * cmd.c — the table of every `bosun` command and the lookup by name.
+ *
+ * The table is sorted by name; adding a command is a new cmd-*.c file and
+ * one line here. Lookup matches word by word so "app sy" finds "app sync"
+ * and "a" alone is reported as ambiguous when several commands start so.
+ */
+#include "cli/cmd.h"
+
+#include <stdio.h>
+#include <string.h>
+
+extern const struct cmd_entry cmd_version_entry;
+
+const struct cmd_entry *const cmd_table[] = {
+	&cmd_version_entry,
+	NULL,
+};
+
+/* Number of words in name that argv matches as exact words or prefixes
+ * (all of name's words must match), 0 when it does not match. */
+static int match_words(const char *name, int argc, char **argv, int *exact)
+{
+	int i = 0;
+	*exact = 1;
+	const char *p = name;
+	while (*p) {
+		if (i >= argc)
+			return 0;
+		size_t wl = strcspn(p, " ");
+		size_t al = strlen(argv[i]);
+		if (al == 0 || al > wl || strncmp(p, argv[i], al))
+			return 0;
+		if (al != wl)
+			*exact = 0;
+		p += wl;
+		while (*p == ' ')
+			p++;
+		i++;
+	}
+	return i;
+}
+
+const struct cmd_entry *cmd_find(int argc, char **argv, int *consumed)
+{
+	const struct cmd_entry *found = NULL;
+	int nfound = 0, words = 0, exact;
+	for (int i = 0; cmd_table[i]; i++) {
+		const struct cmd_entry *c = cmd_table[i];
+		int n = match_words(c->name, argc, argv, &exact);
+		if (!n && c->alias && argc > 0 && !strcmp(c->alias, argv[0]))
+			n = 1, exact = 1;
+		if (!n)
+			continue;
+		if (exact) {
+			*consumed = n;
+			return c;
+		}
+		found = c;
+		words = n;
+		nfound++;
+	}
+	if (nfound == 1) {
+		*consumed = words;
+		return found;
+	}
+	if (nfound == 0) {
+		fprintf(stderr, "bosun: unknown command: %s\n", argc ? argv[0] : "");
+		return NULL;
+	}
+	fprintf(stderr, "bosun: ambiguous command: %s, could be:", argv[0]);
+	for (int i = 0; cmd_table[i]; i++)
+		if (match_words(cmd_table[i]->name, argc, argv, &exact))
+			fprintf(stderr, " %s", cmd_table[i]->name);
+	fputc('\n', stderr);
+	return NULL;
+}
+
+void cmd_print_usage(const char *prefix)
+{
+	printf("usage: bosun <command> [options]\n\ncommands:\n");
+	for (int i = 0; cmd_table[i]; i++) {
+		const struct cmd_entry *c = cmd_table[i];
+		if (prefix && strncmp(c->name, prefix, strlen(prefix)))
+			continue;
+		printf("  %-28s %s\n", c->name, c->summary);
+	}
+}

@@ -1,0 +1,54 @@
+/*
+ * bosund — the daemon binary. Its main only dispatches to a role, as k3s's
+ * does: each role's entry point lives in its part's folder. `bosund` with no
+ * role is `bosund all`.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "version.h"
+
+struct role {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static int run_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("bosund %s\n", BOSUN_VERSION);
+	return 0;
+}
+
+static const struct role roles[] = {
+	{ "version", run_version, "print the version" },
+	{ NULL, NULL, NULL },
+};
+
+static int usage(FILE *f)
+{
+	fprintf(f, "usage: bosund <role> [options]\n\nroles:\n");
+	for (const struct role *r = roles; r->name; r++)
+		fprintf(f, "  %-12s %s\n", r->name, r->summary);
+	return f == stderr ? 2 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *name = argc > 1 ? argv[1] : "all";
+	if (!strcmp(name, "-h") || !strcmp(name, "--help") || !strcmp(name, "help"))
+		return usage(stdout);
+	if (name[0] == '-')     /* options only: the default role */
+		name = "all";
+	else {
+		argc--;
+		argv++;
+	}
+	for (const struct role *r = roles; r->name; r++)
+		if (!strcmp(r->name, name))
+			return r->run(argc, argv);
+	fprintf(stderr, "bosund: unknown role '%s'\n", name);
+	return usage(stderr);
+}
