@@ -62,7 +62,8 @@ static int span_cmp(const void *pa, const void *pb)
 /* Sorts, deduplicates and copies the values into r. */
 static void req_set_values(struct selector_req *r, struct spans *vals)
 {
-	qsort(vals->v, vals->n, sizeof(*vals->v), span_cmp);
+	if (vals->n > 1)
+		qsort(vals->v, vals->n, sizeof(*vals->v), span_cmp);
 	r->values = xcalloc(vals->n ? vals->n : 1, sizeof(char *));
 	r->nvalues = 0;
 	for (size_t i = 0; i < vals->n; i++) {
@@ -776,7 +777,8 @@ static int parse_field_terms(struct selector *sel, const char *text,
 			     struct spans *terms, struct berr *err)
 {
 	size_t cap = 0;
-	qsort(terms->v, terms->n, sizeof(*terms->v), span_cmp);
+	if (terms->n > 1)
+		qsort(terms->v, terms->n, sizeof(*terms->v), span_cmp);
 	for (size_t i = 0; i < terms->n; i++) {
 		const struct span *t = &terms->v[i];
 		size_t at, oplen;
