@@ -843,6 +843,73 @@ static int validate_set_order(struct smp_ctx *c, const json_t *patch_list,
 	return 0;
 }
 
+/* The capacity Go's encoding/json gives a decoded list of n elements: it
+ * appends one by one, so growslice's doubling decides. */
+static size_t go_cap(size_t n)
+{
+	size_t cap = 0;
+	while (cap < n)
+		cap = cap == 0 ? 1 : cap < 256 ? cap * 2 : cap + (cap + 768) / 4;
+	return cap;
+}
+
+/*
+ * The live list as mergePatchIntoOriginal sees it after mergeSlice ran. In
+ * Go, mergeSlice deletes `$patch: delete` items and appends new items in
+ * the backing array of the live list, which the caller still holds with its
+ * old length; that view then orders the server-only items. Upstream's
+ * results (and kubectl users' objects) depend on it, so it is replayed
+ * here: deletions shift left, appends land in place while the decoded
+ * list's capacity lasts.
+ */
+static json_t *go_server_view(const json_t *olist, const json_t *plist,
+			      const char *merge_key)
+{
+	size_t len = json_array_size(olist), cap = go_cap(len), n = len;
+	json_t *b = json_copy((json_t *)olist);
+	size_t i;
+	json_t *v;
+	bool replace = false;
+	json_array_foreach(plist, i, v) {
+		const json_t *d = json_object_get(v, DIRECTIVE_MARKER);
+		if (!d)
+			continue;
+		if (strcmp(json_string_value(d), "replace") == 0) {
+			replace = true;
+			continue;
+		}
+		const json_t *mv = json_object_get(v, merge_key);
+		for (size_t j = 0; j < n;) {
+			if (!equal(json_object_get(json_array_get(b, j), merge_key), mv)) {
+				j++;
+				continue;
+			}
+			for (size_t k = j; k + 1 < n; k++)
+				json_array_set(b, k, json_array_get(b, k + 1));
+			n--;
+			j = 0;
+		}
+	}
+	if (!replace) {
+		json_array_foreach(plist, i, v) {
+			if (json_object_get(v, DIRECTIVE_MARKER))
+				continue;
+			const json_t *mv = json_object_get(v, merge_key);
+			bool found = false;
+			for (size_t j = 0; j < n && !found; j++)
+				found = equal(json_object_get(json_array_get(b, j), merge_key), mv);
+			if (found)
+				continue;
+			if (n >= cap)
+				break;  /* reallocated: the live list no longer sees it */
+			if (n < len)
+				json_array_set(b, n, v);
+			n++;
+		}
+	}
+	return b;
+}
+
 /* mergePatchIntoOriginal: handles $setElementOrder/<list> with its list. */
 static int merge_set_order(struct smp_ctx *c, json_t *original, json_t *patch,
 			   const struct smp_type *type)
@@ -915,11 +982,15 @@ static int merge_set_order(struct smp_ctx *c, json_t *original, json_t *patch,
 		json_t *in, *rest;
 		if ((rc = partition(c, &in, &rest, merged, order, m.merge_key)))
 			goto next;
-		json_t *empty = json_array();
-		json_t *both = normalize_element_order(c, in, rest, order,
-						       olist ? olist : empty, m.merge_key,
-						       kind == VT_OBJECT);
-		json_decref(empty);
+		json_t *server;
+		if (olist && plist && c->merge_parallel && m.strategy == STRAT_MERGE &&
+		    kind == VT_OBJECT)
+			server = go_server_view(olist, plist, m.merge_key);
+		else
+			server = olist ? json_incref(olist) : json_array();
+		json_t *both = normalize_element_order(c, in, rest, order, server,
+						       m.merge_key, kind == VT_OBJECT);
+		json_decref(server);
 		json_decref(in);
 		json_decref(rest);
 		if (!both) {
