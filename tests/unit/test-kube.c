@@ -1,0 +1,635 @@
+/*
+ * test-kube — the kube client against a small fake API server built on
+ * lib/http's server (discovery, list paging, watch, writes, error mapping),
+ * and kubeconfig parsing.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "http.h"
+#include "kube.h"
+#include "log.h"
+
+/* ------------------------------------------------------------ fake server */
+
+static struct {
+	pthread_mutex_t mu;
+	int crd_installed;
+	int discovery_hits;     /* GET /api */
+	char method[16];
+	char path[512];
+	char query[512];        /* "k=v&k=v" as received */
+	char content_type[128];
+	char auth[128];
+	char body[2048];
+} fake = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+#define NCONFIGMAPS 7
+
+static void send_status(struct http_response *resp, int code, const char *reason,
+			const char *msg)
+{
+	json_t *s = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "apiVersion", "v1", "kind",
+			      "Status", "status", "Failure", "message", msg, "reason", reason,
+			      "code", code);
+	http_response_json(resp, code, s);
+	json_decref(s);
+}
+
+static void send_json_text(struct http_response *resp, int status, const char *text)
+{
+	http_response_text(resp, status, "application/json", text, strlen(text));
+}
+
+static void h_api(struct http_request *req, struct http_response *resp, void *arg)
+{
+	(void)req, (void)arg;
+	pthread_mutex_lock(&fake.mu);
+	fake.discovery_hits++;
+	pthread_mutex_unlock(&fake.mu);
+	send_json_text(resp, 200, "{\"kind\":\"APIVersions\",\"versions\":[\"v1\"]}");
+}
+
+static void h_api_v1(struct http_request *req, struct http_response *resp, void *arg)
+{
+	(void)req, (void)arg;
+	send_json_text(resp, 200,
+		"{\"kind\":\"APIResourceList\",\"groupVersion\":\"v1\",\"resources\":["
+		"{\"name\":\"configmaps\",\"namespaced\":true,\"kind\":\"ConfigMap\","
+		" \"verbs\":[\"create\",\"delete\",\"get\",\"list\",\"patch\",\"update\",\"watch\"]},"
+		"{\"name\":\"namespaces\",\"namespaced\":false,\"kind\":\"Namespace\","
+		" \"verbs\":[\"get\",\"list\"]},"
+		"{\"name\":\"pods\",\"namespaced\":true,\"kind\":\"Pod\",\"verbs\":[\"get\"]},"
+		"{\"name\":\"pods/status\",\"namespaced\":true,\"kind\":\"Pod\",\"verbs\":[\"get\"]}"
+		"]}");
+}
+
+static void h_apis(struct http_request *req, struct http_response *resp, void *arg)
+{
+	(void)req, (void)arg;
+	pthread_mutex_lock(&fake.mu);
+	int crd = fake.crd_installed;
+	pthread_mutex_unlock(&fake.mu);
+	struct buf b = BUF_INIT;
+	buf_adds(&b, "{\"kind\":\"APIGroupList\",\"groups\":["
+		     "{\"name\":\"apps\",\"versions\":[{\"groupVersion\":\"apps/v1\",\"version\":\"v1\"}],"
+		     " \"preferredVersion\":{\"groupVersion\":\"apps/v1\",\"version\":\"v1\"}},"
+		     "{\"name\":\"metrics.k8s.io\",\"versions\":[{\"groupVersion\":\"metrics.k8s.io/v1beta1\","
+		     " \"version\":\"v1beta1\"}]}");
+	if (crd)
+		buf_adds(&b, ",{\"name\":\"bosun.io\",\"versions\":[{\"groupVersion\":\"bosun.io/v1alpha1\","
+			     "\"version\":\"v1alpha1\"}]}");
+	buf_adds(&b, "]}");
+	send_json_text(resp, 200, b.data);
+	buf_release(&b);
+}
+
+static void h_group(struct http_request *req, struct http_response *resp, void *arg)
+{
+	const char *g = http_request_param(req, "group"), *v = http_request_param(req, "version");
+	(void)arg;
+	if (!strcmp(g, "apps") && !strcmp(v, "v1"))
+		return send_json_text(resp, 200,
+			"{\"kind\":\"APIResourceList\",\"groupVersion\":\"apps/v1\",\"resources\":["
+			"{\"name\":\"deployments\",\"namespaced\":true,\"kind\":\"Deployment\","
+			" \"verbs\":[\"get\",\"list\",\"watch\",\"create\",\"update\",\"patch\",\"delete\"]},"
+			"{\"name\":\"deployments/scale\",\"namespaced\":true,\"kind\":\"Scale\",\"verbs\":[]}"
+			"]}");
+	if (!strcmp(g, "bosun.io") && !strcmp(v, "v1alpha1"))
+		return send_json_text(resp, 200,
+			"{\"kind\":\"APIResourceList\",\"groupVersion\":\"bosun.io/v1alpha1\",\"resources\":["
+			"{\"name\":\"applications\",\"namespaced\":true,\"kind\":\"Application\","
+			" \"verbs\":[\"get\",\"list\"]}]}");
+	send_status(resp, 503, "ServiceUnavailable", "the server is currently unable to handle the request");
+}
+
+static void record(struct http_request *req)
+{
+	pthread_mutex_lock(&fake.mu);
+	snprintf(fake.method, sizeof(fake.method), "%s", req->method);
+	snprintf(fake.path, sizeof(fake.path), "%s", req->path);
+	struct buf q = BUF_INIT;
+	for (size_t i = 0; i < req->nquery; i++)
+		buf_addf(&q, "%s%s=%s", i ? "&" : "", req->query[i].name, req->query[i].value);
+	snprintf(fake.query, sizeof(fake.query), "%s", q.data);
+	buf_release(&q);
+	const char *ct = http_request_header(req, "Content-Type");
+	snprintf(fake.content_type, sizeof(fake.content_type), "%s", ct ? ct : "");
+	const char *auth = http_request_header(req, "Authorization");
+	snprintf(fake.auth, sizeof(fake.auth), "%s", auth ? auth : "");
+	snprintf(fake.body, sizeof(fake.body), "%.*s", (int)req->body_len, req->body);
+	pthread_mutex_unlock(&fake.mu);
+}
+
+static json_t *configmap(int i)
+{
+	char name[32];
+	snprintf(name, sizeof(name), "cm-%d", i);
+	return json_pack("{s:{s:s, s:s, s:s}, s:{s:i}}", "metadata", "name", name, "namespace",
+			 "default", "resourceVersion", "7", "data", "i", i);
+}
+
+static void list_configmaps(struct http_request *req, struct http_response *resp)
+{
+	const char *limit_s = http_request_query(req, "limit");
+	const char *cont = http_request_query(req, "continue");
+	int limit = limit_s ? atoi(limit_s) : 500, start = cont ? atoi(cont) : 0;
+	if (cont && !strcmp(cont, "expired"))
+		return send_status(resp, 410, "Expired", "The provided continue parameter is too old");
+	json_t *items = json_array();
+	int i;
+	for (i = start; i < NCONFIGMAPS && i < start + limit; i++)
+		json_array_append_new(items, configmap(i));
+	char next[16] = "";
+	if (i < NCONFIGMAPS)
+		snprintf(next, sizeof(next), "%d", i);
+	json_t *list = json_pack("{s:s, s:s, s:{s:s, s:s}, s:o}", "apiVersion", "v1", "kind",
+				 "ConfigMapList", "metadata", "resourceVersion", "42", "continue",
+				 next, "items", items);
+	http_response_json(resp, 200, list);
+	json_decref(list);
+}
+
+static void watch_configmaps(struct http_request *req, struct http_response *resp)
+{
+	const char *rv = http_request_query(req, "resourceVersion");
+	if (rv && !strcmp(rv, "gone-http"))
+		return send_status(resp, 410, "Gone", "too old resource version: 1 (40)");
+	struct http_stream *s = http_response_stream(resp, "application/json");
+	if (rv && !strcmp(rv, "old")) {
+		const char *e = "{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\","
+				"\"apiVersion\":\"v1\",\"status\":\"Failure\",\"message\":"
+				"\"too old resource version: 1 (40)\",\"reason\":\"Expired\","
+				"\"code\":410}}\n";
+		http_stream_write(s, e, strlen(e));
+	} else if (rv && !strcmp(rv, "garbage")) {
+		http_stream_write(s, "{\"type\":\"ADDED\",\"obj", 20);
+		http_stream_write(s, "\n", 1);
+	} else {
+		const char *types[] = { "ADDED", "MODIFIED", "BOOKMARK", "DELETED" };
+		for (int i = 0; i < 4; i++) {
+			json_t *ev = json_pack("{s:s, s:o}", "type", types[i], "object", configmap(i));
+			http_stream_write_json(s, ev);
+			json_decref(ev);
+			if (i == 1)
+				http_stream_write(s, "\n", 1);  /* a blank keep-alive line */
+		}
+	}
+	http_stream_close(s);
+}
+
+/* Object paths are routed by hand through the catch-all. */
+static void h_objects(struct http_request *req, struct http_response *resp, void *arg)
+{
+	(void)arg;
+	record(req);
+	const char *p = req->path;
+	if (!strcmp(p, "/api/v1/namespaces/default/configmaps") && !strcmp(req->method, "GET")) {
+		if (http_request_query(req, "watch"))
+			return watch_configmaps(req, resp);
+		return list_configmaps(req, resp);
+	}
+	if (!strcmp(p, "/api/v1/configmaps") && !strcmp(req->method, "GET"))
+		return list_configmaps(req, resp);
+	if (!strncmp(p, "/api/v1/namespaces/forbidden/", 29))
+		return send_status(resp, 403, "Forbidden",
+				   "configmaps is forbidden: User \"bob\" cannot list resource");
+	if (!strcmp(p, "/api/v1/namespaces/default/configmaps/cm-1") && !strcmp(req->method, "GET")) {
+		json_t *o = configmap(1);
+		http_response_json(resp, 200, o);
+		json_decref(o);
+		return;
+	}
+	if (!strncmp(p, "/api/v1/namespaces/default/configmaps/", 38) && !strcmp(req->method, "GET"))
+		return send_status(resp, 404, "NotFound", "configmaps \"missing\" not found");
+	if (!strcmp(p, "/api/v1/namespaces/default/configmaps") && !strcmp(req->method, "POST")) {
+		if (strstr(req->body, "\"cm-1\""))
+			return send_status(resp, 409, "AlreadyExists",
+					   "configmaps \"cm-1\" already exists");
+		if (strstr(req->body, "\"Bad_Name\""))
+			return send_status(resp, 422, "Invalid",
+					   "ConfigMap \"Bad_Name\" is invalid: metadata.name: Invalid value");
+		http_response_text(resp, 201, "application/json", req->body, req->body_len);
+		return;
+	}
+	if (!strcmp(p, "/api/v1/namespaces/default/configmaps/cm-1") && !strcmp(req->method, "PUT"))
+		return send_status(resp, 409, "Conflict",
+				   "Operation cannot be fulfilled on configmaps \"cm-1\": the object has been modified");
+	if (!strcmp(req->method, "PATCH") || !strcmp(req->method, "DELETE") ||
+	    !strcmp(req->method, "PUT")) {
+		json_t *o = configmap(1);
+		http_response_json(resp, 200, o);
+		json_decref(o);
+		return;
+	}
+	if (!strcmp(p, "/api/v1/namespaces/default/pods/boom"))
+		return send_json_text(resp, 500, "internal\nerror");
+	if (!strcmp(p, "/apis/bosun.io/v1alpha1/namespaces/bosun/applications/guestbook")) {
+		send_json_text(resp, 200, "{\"kind\":\"Application\",\"metadata\":{\"name\":\"guestbook\"}}");
+		return;
+	}
+	if (!strcmp(p, "/api/v1/namespaces/web")) {
+		send_json_text(resp, 200, "{\"kind\":\"Namespace\",\"metadata\":{\"name\":\"web\"}}");
+		return;
+	}
+	send_status(resp, 404, "NotFound", "the server could not find the requested resource");
+}
+
+static struct http_server *srv;
+static struct kube_client *kc;
+
+static int setup(void **state)
+{
+	struct berr err = BERR_INIT;
+	(void)state;
+	struct http_server_options o = { .name = "fake-k8s", .access_log = HTTP_ACCESS_LOG_OFF };
+	if (http_server_new(&srv, &o, &err) < 0 ||
+	    http_server_route(srv, "GET", "/api", h_api, NULL, &err) < 0 ||
+	    http_server_route(srv, "GET", "/api/v1", h_api_v1, NULL, &err) < 0 ||
+	    http_server_route(srv, "GET", "/apis", h_apis, NULL, &err) < 0 ||
+	    http_server_route(srv, "GET", "/apis/{group}/{version}", h_group, NULL, &err) < 0 ||
+	    http_server_route(srv, NULL, "/*", h_objects, NULL, &err) < 0 ||
+	    http_server_start(srv, &err) < 0) {
+		fprintf(stderr, "fake server: %s\n", err.msg);
+		return -1;
+	}
+	char url[64];
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u", http_server_port(srv));
+	struct kube_config cfg = { .server = url, .token = "s3cret-token", .namespace = "default" };
+	if (kube_client_new(&kc, &cfg, &(struct kube_client_options){
+		.discovery_min_interval_ms = 200 }, &err) < 0) {
+		fprintf(stderr, "kube client: %s\n", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	kube_client_free(kc);
+	http_server_free(srv);
+	return 0;
+}
+
+/* ------------------------------------------------------------ tests */
+
+static void test_discovery(void **state)
+{
+	(void)state;
+	struct kube_resource r;
+	struct berr err = BERR_INIT;
+
+	assert_int_equal(kube_client_resource(kc, &r, "v1", "ConfigMap", &err), 0);
+	assert_string_equal(r.name, "configmaps");
+	assert_string_equal(r.group, "");
+	assert_string_equal(r.api_version, "v1");
+	assert_true(r.namespaced);
+	assert_true(r.verbs & KUBE_VERB_WATCH);
+	assert_false(r.verbs & KUBE_VERB_DELETECOLLECTION);
+
+	assert_int_equal(kube_client_resource(kc, &r, "v1", "Namespace", &err), 0);
+	assert_false(r.namespaced);
+	assert_int_equal(kube_client_resource(kc, &r, "apps/v1", "Deployment", &err), 0);
+	assert_string_equal(r.name, "deployments");
+	assert_string_equal(r.group, "apps");
+
+	/* subresources are not kinds of their own */
+	struct kube_resource *all;
+	size_t n;
+	assert_int_equal(kube_client_resources(kc, &all, &n, &err), 0);
+	assert_int_equal(n, 4);        /* configmaps namespaces pods deployments */
+	for (size_t i = 0; i < n; i++)
+		assert_null(strchr(all[i].name, '/'));
+	free(all);
+
+	/* an unknown kind is not found, and asking again at once does not re-discover */
+	pthread_mutex_lock(&fake.mu);
+	int hits = fake.discovery_hits;
+	pthread_mutex_unlock(&fake.mu);
+	assert_int_equal(kube_client_resource(kc, &r, "bosun.io/v1alpha1", "Application", &err),
+			 BERR_NOTFOUND);
+	assert_non_null(strstr(err.msg, "kind 'Application' of 'bosun.io/v1alpha1' is not served"));
+	assert_int_equal(kube_client_resource(kc, &r, "bosun.io/v1alpha1", "Application", &err),
+			 BERR_NOTFOUND);
+	pthread_mutex_lock(&fake.mu);
+	assert_true(fake.discovery_hits - hits <= 1);
+	/* the CRD appears: after the minimum interval a miss refreshes */
+	fake.crd_installed = 1;
+	pthread_mutex_unlock(&fake.mu);
+	usleep(250 * 1000);
+	assert_int_equal(kube_client_resource(kc, &r, "bosun.io/v1alpha1", "Application", &err), 0);
+	assert_string_equal(r.name, "applications");
+
+	json_t *app;
+	assert_int_equal(kube_client_get(kc, &app, &(struct kube_ref){
+		.api_version = "bosun.io/v1alpha1", .kind = "Application", .namespace = "bosun",
+		.name = "guestbook" }, &err), 0);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(app, "metadata"),
+							      "name")), "guestbook");
+	json_decref(app);
+
+	assert_int_equal(kube_client_resource(kc, &r, "apps/v1/x", "Deployment", &err), BERR_INVALID);
+	assert_int_equal(kube_client_resource(kc, &r, "/v1", "Deployment", &err), BERR_INVALID);
+}
+
+static void test_get_and_paths(void **state)
+{
+	(void)state;
+	struct berr err = BERR_INIT;
+	json_t *o;
+
+	assert_int_equal(kube_client_get(kc, &o, &(struct kube_ref){
+		.api_version = "v1", .kind = "ConfigMap", .name = "cm-1" }, &err), 0);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(o, "data"), "i")), 1);
+	json_decref(o);
+	pthread_mutex_lock(&fake.mu);
+	assert_string_equal(fake.path, "/api/v1/namespaces/default/configmaps/cm-1");
+	assert_string_equal(fake.auth, "Bearer s3cret-token");
+	pthread_mutex_unlock(&fake.mu);
+
+	/* cluster-scoped: the namespace is ignored */
+	assert_int_equal(kube_client_get(kc, &o, &(struct kube_ref){
+		.api_version = "v1", .kind = "Namespace", .namespace = "ignored", .name = "web" },
+		&err), 0);
+	json_decref(o);
+	pthread_mutex_lock(&fake.mu);
+	assert_string_equal(fake.path, "/api/v1/namespaces/web");
+	pthread_mutex_unlock(&fake.mu);
+
+	assert_int_equal(kube_client_get(kc, &o, &(struct kube_ref){
+		.api_version = "v1", .kind = "ConfigMap" }, &err), BERR_INVALID);
+	assert_null(o);
+	assert_int_equal(kube_client_get(kc, &o, &(struct kube_ref){
+		.api_version = "v1", .kind = "Nope", .name = "x" }, &err), BERR_NOTFOUND);
+}
+
+static void test_error_mapping(void **state)
+{
+	(void)state;
+	struct berr err = BERR_INIT;
+	json_t *o;
+
+	assert_int_equal(kube_client_get(kc, &o, &(struct kube_ref){
+		.api_version = "v1", .kind = "ConfigMap", .name = "missing" }, &err), BERR_NOTFOUND);
+	assert_string_equal(err.msg, "ConfigMap 'default/missing': configmaps \"missing\" not found "
+				     "(HTTP 404 NotFound)");
+
+	json_t *cm = json_pack("{s:s, s:s, s:{s:s}}", "apiVersion", "v1", "kind", "ConfigMap",
+			       "metadata", "name", "cm-1");
+	assert_int_equal(kube_client_create(kc, &o, cm, NULL, &err), BERR_EXISTS);
+	assert_non_null(strstr(err.msg, "already exists"));
+	assert_int_equal(kube_client_update(kc, &o, cm, NULL, &err), BERR_CONFLICT);
+	assert_non_null(strstr(err.msg, "the object has been modified"));
+	json_decref(cm);
+
+	cm = json_pack("{s:s, s:s, s:{s:s}}", "apiVersion", "v1", "kind", "ConfigMap",
+		       "metadata", "name", "Bad_Name");
+	assert_int_equal(kube_client_create(kc, &o, cm, NULL, &err), BERR_INVALID);
+	assert_non_null(strstr(err.msg, "is invalid"));
+	json_decref(cm);
+
+	assert_int_equal(kube_client_list(kc, &o, &(struct kube_ref){
+		.api_version = "v1", .kind = "ConfigMap", .namespace = "forbidden" }, NULL, &err),
+		BERR_AUTH);
+	assert_non_null(strstr(err.msg, "cannot list resource"));
+	assert_int_equal(kube_client_get(kc, &o, &(struct kube_ref){
+		.api_version = "v1", .kind = "Pod", .name = "boom" }, &err), BERR_FAIL);
+	assert_non_null(strstr(err.msg, "internal error (HTTP 500)"));
+
+	/* the mapping function itself */
+	assert_int_equal(kube_status_error(&err, 409, "{\"reason\":\"AlreadyExists\"}", 26, "x"),
+			 BERR_EXISTS);
+	assert_int_equal(kube_status_error(&err, 422, "", 0, "x"), BERR_INVALID);
+	assert_string_equal(err.msg, "x: no message (HTTP 422)");
+	assert_int_equal(kube_status_error(&err, 429, NULL, 0, "x"), BERR_LIMIT);
+	assert_int_equal(kube_status_error(&err, 401, NULL, 0, "x"), BERR_AUTH);
+	assert_int_equal(kube_status_error(&err, 503, NULL, 0, "x"), BERR_IO);
+	assert_int_equal(kube_status_error(&err, 410, NULL, 0, "x"), BERR_CONFLICT);
+}
+
+static void test_list_paging(void **state)
+{
+	(void)state;
+	struct berr err = BERR_INIT;
+	json_t *list;
+
+	assert_int_equal(kube_client_list(kc, &list, &(struct kube_ref){
+		.api_version = "v1", .kind = "ConfigMap", .namespace = "default" },
+		&(struct kube_list_options){ .limit = 3, .label_selector = "app=web,tier!=db",
+					     .field_selector = "metadata.name!=x" }, &err), 0);
+	assert_string_equal(json_string_value(json_object_get(list, "kind")), "ConfigMapList");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(list, "metadata"),
+							      "resourceVersion")), "42");
+	json_t *items = json_object_get(list, "items");
+	assert_int_equal(json_array_size(items), NCONFIGMAPS);
+	for (size_t i = 0; i < NCONFIGMAPS; i++) {
+		json_t *it = json_array_get(items, i);
+		assert_int_equal(json_integer_value(json_object_get(json_object_get(it, "data"), "i")),
+				 i);
+		assert_string_equal(json_string_value(json_object_get(it, "kind")), "ConfigMap");
+		assert_string_equal(json_string_value(json_object_get(it, "apiVersion")), "v1");
+	}
+	json_decref(list);
+	pthread_mutex_lock(&fake.mu);
+	/* the last page asked with the continue token and kept the selectors */
+	assert_string_equal(fake.query, "limit=3&labelSelector=app=web,tier!=db&"
+					"fieldSelector=metadata.name!=x&continue=6");
+	pthread_mutex_unlock(&fake.mu);
+
+	/* all namespaces */
+	assert_int_equal(kube_client_list(kc, &list, &(struct kube_ref){
+		.api_version = "v1", .kind = "ConfigMap" }, NULL, &err), 0);
+	assert_int_equal(json_array_size(json_object_get(list, "items")), NCONFIGMAPS);
+	json_decref(list);
+	pthread_mutex_lock(&fake.mu);
+	assert_string_equal(fake.path, "/api/v1/configmaps");
+	pthread_mutex_unlock(&fake.mu);
+
+	/* item cap */
+	assert_int_equal(kube_client_list(kc, &list, &(struct kube_ref){
+		.api_version = "v1", .kind = "ConfigMap", .namespace = "default" },
+		&(struct kube_list_options){ .limit = 2, .max_items = 5 }, &err), BERR_LIMIT);
+	assert_null(list);
+}
+
+struct events {
+	int n;
+	char types[8][16];
+	char names[8][16];
+	int stop_after;
+};
+
+static int on_event(const char *type, json_t *obj, void *arg)
+{
+	struct events *e = arg;
+	if (e->n < 8) {
+		snprintf(e->types[e->n], sizeof(e->types[0]), "%s", type);
+		snprintf(e->names[e->n], sizeof(e->names[0]), "%s", json_string_value(
+			json_object_get(json_object_get(obj, "metadata"), "name")));
+	}
+	e->n++;
+	return e->stop_after && e->n >= e->stop_after;
+}
+
+static void test_watch(void **state)
+{
+	(void)state;
+	struct berr err = BERR_INIT;
+	struct events ev = { 0 };
+	struct kube_ref ref = { .api_version = "v1", .kind = "ConfigMap", .namespace = "default" };
+
+	assert_int_equal(kube_client_watch(kc, &ref, &(struct kube_watch_options){
+		.resource_version = "42", .allow_bookmarks = 1, .timeout_seconds = 30 },
+		on_event, &ev, &err), 0);
+	assert_int_equal(ev.n, 4);
+	assert_string_equal(ev.types[0], "ADDED");
+	assert_string_equal(ev.types[1], "MODIFIED");
+	assert_string_equal(ev.types[2], "BOOKMARK");
+	assert_string_equal(ev.types[3], "DELETED");
+	assert_string_equal(ev.names[3], "cm-3");
+	pthread_mutex_lock(&fake.mu);
+	assert_string_equal(fake.query, "watch=1&resourceVersion=42&allowWatchBookmarks=true&"
+					"timeoutSeconds=30");
+	pthread_mutex_unlock(&fake.mu);
+
+	/* stop from the callback */
+	memset(&ev, 0, sizeof(ev));
+	ev.stop_after = 2;
+	assert_int_equal(kube_client_watch(kc, &(struct kube_ref){
+		.api_version = "v1", .kind = "ConfigMap", .namespace = "default", .name = "cm-0" },
+		NULL, on_event, &ev, &err), 0);
+	assert_int_equal(ev.n, 2);
+	pthread_mutex_lock(&fake.mu);
+	assert_string_equal(fake.query, "watch=1&fieldSelector=metadata.name=cm-0");
+	pthread_mutex_unlock(&fake.mu);
+
+	/* expired resource version, in the stream or as the HTTP status */
+	memset(&ev, 0, sizeof(ev));
+	assert_int_equal(kube_client_watch(kc, &ref, &(struct kube_watch_options){
+		.resource_version = "old" }, on_event, &ev, &err), KUBE_WATCH_GONE);
+	assert_int_equal(ev.n, 0);
+	assert_int_equal(kube_client_watch(kc, &ref, &(struct kube_watch_options){
+		.resource_version = "gone-http" }, on_event, &ev, &err), KUBE_WATCH_GONE);
+
+	/* a malformed event line is an error, not a crash */
+	assert_int_equal(kube_client_watch(kc, &ref, &(struct kube_watch_options){
+		.resource_version = "garbage" }, on_event, &ev, &err), BERR_INVALID);
+	assert_non_null(strstr(err.msg, "malformed event"));
+
+	assert_int_equal(kube_client_watch(kc, &(struct kube_ref){
+		.api_version = "v1", .kind = "ConfigMap", .namespace = "forbidden" }, NULL,
+		on_event, &ev, &err), BERR_AUTH);
+}
+
+static void test_writes(void **state)
+{
+	(void)state;
+	struct berr err = BERR_INIT;
+	json_t *o, *cm = json_pack("{s:s, s:s, s:{s:s}, s:{s:s}}", "apiVersion", "v1", "kind",
+				   "ConfigMap", "metadata", "name", "new", "data", "k", "v");
+
+	assert_int_equal(kube_client_create(kc, &o, cm, &(struct kube_write_options){
+		.dry_run = 1 }, &err), 0);
+	assert_true(json_equal(o, cm));
+	json_decref(o);
+	pthread_mutex_lock(&fake.mu);
+	assert_string_equal(fake.method, "POST");
+	assert_string_equal(fake.path, "/api/v1/namespaces/default/configmaps");
+	assert_string_equal(fake.query, "fieldManager=bosun&dryRun=All");
+	assert_string_equal(fake.content_type, "application/json");
+	pthread_mutex_unlock(&fake.mu);
+
+	assert_int_equal(kube_client_update(kc, &o, cm, &(struct kube_write_options){
+		.subresource = "status" }, &err), 0);
+	json_decref(o);
+	pthread_mutex_lock(&fake.mu);
+	assert_string_equal(fake.method, "PUT");
+	assert_string_equal(fake.path, "/api/v1/namespaces/default/configmaps/new/status");
+	pthread_mutex_unlock(&fake.mu);
+	json_decref(cm);
+
+	static const struct {
+		enum kube_patch_type type;
+		const char *ct;
+	} patches[] = {
+		{ KUBE_PATCH_MERGE, "application/merge-patch+json" },
+		{ KUBE_PATCH_JSON, "application/json-patch+json" },
+		{ KUBE_PATCH_STRATEGIC, "application/strategic-merge-patch+json" },
+		{ KUBE_PATCH_APPLY, "application/apply-patch+yaml" },
+	};
+	struct kube_ref ref = { .api_version = "apps/v1", .kind = "Deployment",
+				.namespace = "web", .name = "front" };
+	for (size_t i = 0; i < 4; i++) {
+		const char *p = "{\"spec\":{\"replicas\":3}}";
+		assert_int_equal(kube_client_patch(kc, &o, &ref, patches[i].type, p, strlen(p),
+			&(struct kube_write_options){ .field_manager = "tester", .force = 1 }, &err), 0);
+		json_decref(o);
+		pthread_mutex_lock(&fake.mu);
+		assert_string_equal(fake.method, "PATCH");
+		assert_string_equal(fake.path, "/apis/apps/v1/namespaces/web/deployments/front");
+		assert_string_equal(fake.content_type, patches[i].ct);
+		assert_string_equal(fake.body, p);
+		assert_string_equal(fake.query, patches[i].type == KUBE_PATCH_APPLY
+			? "fieldManager=tester&force=true" : "fieldManager=tester");
+		pthread_mutex_unlock(&fake.mu);
+	}
+
+	assert_int_equal(kube_client_delete(kc, NULL, &ref, "Foreground", &err), 0);
+	pthread_mutex_lock(&fake.mu);
+	assert_string_equal(fake.method, "DELETE");
+	assert_non_null(strstr(fake.body, "\"propagationPolicy\":\"Foreground\""));
+	pthread_mutex_unlock(&fake.mu);
+	assert_int_equal(kube_client_delete(kc, &o, &ref, NULL, &err), 0);
+	assert_non_null(o);
+	json_decref(o);
+	pthread_mutex_lock(&fake.mu);
+	assert_null(strstr(fake.body, "propagationPolicy"));
+	pthread_mutex_unlock(&fake.mu);
+	assert_int_equal(kube_client_delete(kc, NULL, &ref, "Sideways", &err), BERR_INVALID);
+
+	json_t *nokind = json_pack("{s:{s:s}}", "metadata", "name", "x");
+	assert_int_equal(kube_client_create(kc, &o, nokind, NULL, &err), BERR_INVALID);
+	json_decref(nokind);
+}
+
+static void test_unreachable(void **state)
+{
+	(void)state;
+	struct berr err = BERR_INIT;
+	struct kube_client *dead;
+	struct kube_config cfg = { .server = "http://127.0.0.1:1" };
+	struct kube_resource r;
+
+	assert_int_equal(kube_client_new(&dead, &cfg, NULL, &err), 0);
+	assert_string_equal(kube_client_namespace(dead), "default");
+	assert_int_equal(kube_client_resource(dead, &r, "v1", "Pod", &err), BERR_IO);
+	assert_non_null(strstr(err.msg, "discovery of 'http://127.0.0.1:1'"));
+	kube_client_free(dead);
+	assert_int_equal(kube_client_new(&dead, &(struct kube_config){ 0 }, NULL, &err),
+			 BERR_INVALID);
+}
+
+int main(void)
+{
+	log_setup(LOG_ERROR, LOG_TEXT);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_discovery),
+		cmocka_unit_test(test_get_and_paths),
+		cmocka_unit_test(test_error_mapping),
+		cmocka_unit_test(test_list_paging),
+		cmocka_unit_test(test_watch),
+		cmocka_unit_test(test_writes),
+		cmocka_unit_test(test_unreachable),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
