@@ -2,6 +2,7 @@
  * Unit tests for lib/doc (paths, equality, canonical form, digests, JSON
  * parsing with limits) and lib/timefmt.
  */
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -550,6 +551,69 @@ static void test_timefmt(void **state)
 	}
 }
 
+/* ---- real objects from the peer data ----------------------------------- */
+
+/* Reference data lives beside the project (shared/peer); BOSUN_PEER_DIR
+ * overrides where, for worktrees that have no shared/ beside them. */
+static const char *peer_dir(void)
+{
+	const char *d = getenv("BOSUN_PEER_DIR");
+	return d && *d ? d : "../shared/peer";
+}
+
+static void test_peer_documents(void **state)
+{
+	(void)state;
+	char dir[1024];
+	snprintf(dir, sizeof(dir), "%s/diff/testdata", peer_dir());
+	DIR *dh = opendir(dir);
+	if (!dh)
+		fail_msg("no peer data at '%s' (run from the project root or set BOSUN_PEER_DIR)", dir);
+	struct dirent *de;
+	int files = 0, applied = 0;
+	while ((de = readdir(dh))) {
+		size_t n = strlen(de->d_name);
+		if (n < 6 || strcmp(de->d_name + n - 5, ".json"))
+			continue;
+		char path[2048];
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		struct buf text = BUF_INIT;
+		assert_int_equal(buf_read_file(&text, path, 1 << 24), 0);
+		json_t *doc, *back;
+		struct berr err = BERR_INIT;
+		if (doc_parse_json(&doc, text.data, text.len, NULL, de->d_name, &err) < 0)
+			fail_msg("%s", err.msg);
+		/* canonical form: parses back equal, same digest */
+		struct buf c = BUF_INIT;
+		doc_canonical(&c, doc);
+		assert_int_equal(doc_parse_json(&back, c.data, c.len, NULL, "canonical", &err), 0);
+		assert_true(doc_equal(doc, back));
+		char h1[DOC_DIGEST_HEX_LEN + 1], h2[DOC_DIGEST_HEX_LEN + 1];
+		doc_digest(h1, doc);
+		doc_digest(h2, back);
+		assert_string_equal(h1, h2);
+		/* kubectl's last-applied annotation: a dotted key holding JSON */
+		const char *la = doc_get_str(doc, "metadata.annotations"
+					     "[\"kubectl.kubernetes.io/last-applied-configuration\"]");
+		if (la) {
+			json_t *inner;
+			if (doc_parse_json(&inner, la, strlen(la), NULL, "last-applied", &err) < 0)
+				fail_msg("%s: %s", de->d_name, err.msg);
+			assert_string_equal(doc_get_str(inner, "kind"), doc_get_str(doc, "kind"));
+			json_decref(inner);
+			applied++;
+		}
+		json_decref(back);
+		json_decref(doc);
+		buf_release(&c);
+		buf_release(&text);
+		files++;
+	}
+	closedir(dh);
+	assert_true(files >= 20);
+	assert_true(applied >= 5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -568,6 +632,7 @@ int main(void)
 		cmocka_unit_test(test_parse_limits),
 		cmocka_unit_test(test_parse_numbers),
 		cmocka_unit_test(test_timefmt),
+		cmocka_unit_test(test_peer_documents),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
