@@ -439,6 +439,8 @@ static void test_parse_errors(void **state)
 	json_t *doc;
 	assert_int_equal(doc_parse_json(&doc, "[", 1, NULL, NULL, &err), BERR_INVALID);
 	assert_string_equal(err.msg, "input:1:1: ']' expected near end of file");
+	assert_int_equal(doc_parse_json(&doc, NULL, 0, NULL, "empty", &err), BERR_INVALID);
+	assert_string_equal(err.msg, "empty:1:0: unexpected token near end of file");
 }
 
 static void test_parse_limits(void **state)
@@ -542,6 +544,7 @@ static void test_timefmt(void **state)
 		{ "2026-11-26T13:03:59+24:00", "offset out of range" },
 		{ "2026-11-26T13:03:59Zjunk", "trailing characters" },
 	};
+	assert_int_equal(timefmt_parse(&t, NULL, NULL, NULL), BERR_INVALID);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct berr err = BERR_INIT;
 		char want[256];
