@@ -3,6 +3,7 @@
  * back as Go's String() does, invalid ones give the expected message),
  * metav1.LabelSelector objects, field selectors, and matching.
  */
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -430,6 +431,67 @@ static void test_field_matching(void **state)
 	json_decref(pod);
 }
 
+/* ---- real workloads from the peer data --------------------------------- */
+
+/* Reference data lives beside the project (shared/peer); BOSUN_PEER_DIR
+ * overrides where, for worktrees that have no shared/ beside them. */
+static const char *peer_dir(void)
+{
+	const char *d = getenv("BOSUN_PEER_DIR");
+	return d && *d ? d : "../shared/peer";
+}
+
+/* Kubernetes requires a workload's selector to select its own template. */
+static void test_peer_workload_selectors(void **state)
+{
+	(void)state;
+	char dir[1024];
+	snprintf(dir, sizeof(dir), "%s/diff/testdata", peer_dir());
+	DIR *dh = opendir(dir);
+	if (!dh)
+		fail_msg("no peer data at '%s' (run from the project root or set BOSUN_PEER_DIR)", dir);
+	struct dirent *de;
+	int workloads = 0;
+	while ((de = readdir(dh))) {
+		size_t n = strlen(de->d_name);
+		if (n < 6 || strcmp(de->d_name + n - 5, ".json"))
+			continue;
+		char path[2048];
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		struct buf text = BUF_INIT;
+		assert_int_equal(buf_read_file(&text, path, 1 << 24), 0);
+		json_t *doc;
+		struct berr err = BERR_INIT;
+		if (doc_parse_json(&doc, text.data, text.len, NULL, de->d_name, &err) < 0)
+			fail_msg("%s", err.msg);
+		json_t *ls = doc_get(doc, "spec.selector");
+		json_t *tmpl = doc_get(doc, "spec.template");
+		if (json_is_object(ls) && tmpl) {
+			struct selector *sel;
+			if (selector_from_label_selector(&sel, ls, &err) < 0)
+				fail_msg("%s: %s", de->d_name, err.msg);
+			if (!selector_match_object(sel, tmpl))
+				fail_msg("%s: selector does not select its template", de->d_name);
+			/* and the printed form parses to a selector that agrees */
+			struct buf b = BUF_INIT;
+			struct selector *again;
+			selector_format(&b, sel);
+			if (selector_parse_labels(&again, b.data, &err) < 0)
+				fail_msg("%s: %s", de->d_name, err.msg);
+			assert_true(selector_match_object(again, tmpl));
+			assert_false(selector_match_object(again, doc_get(doc, "spec")));
+			selector_free(again);
+			buf_release(&b);
+			selector_free(sel);
+			workloads++;
+		}
+		json_decref(doc);
+		buf_release(&text);
+	}
+	closedir(dh);
+	assert_true(workloads >= 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -442,6 +504,7 @@ int main(void)
 		cmocka_unit_test(test_label_selector_object_errors),
 		cmocka_unit_test(test_field_parse),
 		cmocka_unit_test(test_field_matching),
+		cmocka_unit_test(test_peer_workload_selectors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
