@@ -10,9 +10,11 @@
  * releases with json_decref(). On failure *out is NULL and `err` says what
  * went wrong; the codes are BERR_INVALID (a malformed patch or document, a
  * failed JSON patch "test"), BERR_NOTFOUND (a JSON patch path that does not
- * exist), BERR_LIMIT (too deep, too many operations) and BERR_UNSUPPORTED
- * (a strategic merge patch for a kind without a schema, e.g. a custom
- * resource: the API server answers 415 Unsupported Media Type).
+ * exist), BERR_LIMIT (too deep, too many operations, merging lists too
+ * long), BERR_CONFLICT (smp_create_three_way without overwrite) and
+ * BERR_UNSUPPORTED (a strategic merge patch for a kind without a schema,
+ * e.g. a custom resource: the API server answers 415 Unsupported Media
+ * Type).
  */
 #ifndef BOSUN_PATCH_H
 #define BOSUN_PATCH_H
@@ -25,6 +27,8 @@
 
 /* Nesting deeper than this is refused with BERR_LIMIT. */
 #define PATCH_MAX_DEPTH 256
+/* Merging lists (both sides together) longer than this are refused. */
+#define SMP_MAX_LIST_ITEMS 10000
 /* A JSON patch with more operations than this is refused (as kube-apiserver). */
 #define JSON_PATCH_MAX_OPS 10000
 
