@@ -91,27 +91,35 @@ static int is_kind(const json_t *obj, const char *group, const char *kind)
 	return k && strcmp(k, kind) == 0 && strcmp(g, group) == 0;
 }
 
-/* Go decodes every JSON number as float64: 1 and 1.0 are the same value. */
-static json_t *canonical_numbers(json_t *v)
+/* Go decodes every JSON number as float64: 1 and 1.0 are the same value.
+ * Replaces integral reals under `v` by integers, in place. */
+static int integral_real(const json_t *v)
+{
+	double d = json_real_value(v);
+	return json_is_real(v) && d == (double)(json_int_t)d && d > -9.2e18 && d < 9.2e18;
+}
+
+static void canonical_numbers(json_t *v)
 {
 	const char *k;
 	json_t *e;
 	size_t i;
 
-	if (json_is_real(v)) {
-		double d = json_real_value(v);
-		if (d == (double)(json_int_t)d && d > -9.2e18 && d < 9.2e18) {
-			json_decref(v);
-			return json_integer((json_int_t)d);
+	if (json_is_object(v)) {
+		json_object_foreach(v, k, e) {
+			if (integral_real(e))
+				json_object_set_new(v, k, json_integer((json_int_t)json_real_value(e)));
+			else
+				canonical_numbers(e);
 		}
-	} else if (json_is_object(v)) {
-		json_object_foreach(v, k, e)
-			json_object_set_new(v, k, canonical_numbers(json_incref(e)));
 	} else if (json_is_array(v)) {
-		json_array_foreach(v, i, e)
-			json_array_set_new(v, i, canonical_numbers(json_incref(e)));
+		json_array_foreach(v, i, e) {
+			if (integral_real(e))
+				json_array_set_new(v, i, json_integer((json_int_t)json_real_value(e)));
+			else
+				canonical_numbers(e);
+		}
 	}
-	return v;
 }
 
 /* Drops null members and empty maps and lists (those already empty, not
@@ -281,9 +289,10 @@ static void normalize_endpoints(json_t *obj)
 /* Takes a reference to obj, returns the normalised object (a new one). */
 static json_t *normalize(const json_t *in, int builtin, const struct diff_options *o)
 {
-	json_t *obj = canonical_numbers(json_deep_copy(in));
+	json_t *obj = json_deep_copy(in);
 	json_t *meta = obj_get(obj, "metadata");
 
+	canonical_numbers(obj);
 	if (json_is_object(meta))
 		json_object_del(meta, "creationTimestamp");
 	if (is_kind(obj, "", "Secret"))
@@ -418,21 +427,25 @@ static json_t *statefulset_workaround(const json_t *orig, const json_t *live)
 {
 	json_t *ot = obj_get(obj_get(orig, "spec"), "volumeClaimTemplates");
 	json_t *lt = obj_get(obj_get(live, "spec"), "volumeClaimTemplates");
-	json_t *copy;
+	json_t *copy, *spec;
 
 	if (!json_is_array(ot) || !json_is_array(lt))
 		return json_incref((json_t *)live);
-	copy = json_deep_copy(live);
-	json_object_set_new(json_object_get(copy, "spec"), "volumeClaimTemplates",
-			    remove_list_fields(ot, lt));
+	/* shallow copies down to the list: the rest is shared, read-only */
+	copy = json_copy((json_t *)live);
+	spec = json_copy(json_object_get(live, "spec"));
+	json_object_set_new(spec, "volumeClaimTemplates", remove_list_fields(ot, lt));
+	json_object_set_new(copy, "spec", spec);
 	return copy;
 }
 
 /* Predicts live after applying config, given what was applied last. */
-static int predict(json_t **out, const json_t *orig, const json_t *config,
-		   const json_t *live, const struct smp_schema *schema, struct berr *err)
+/* `orig` and `config` are the caller's private copies and lose their
+ * namespace and empty annotations here. */
+static int predict(json_t **out, json_t *o, json_t *c, const json_t *live,
+		   const struct smp_schema *schema, struct berr *err)
 {
-	json_t *o = json_deep_copy(orig), *c = json_deep_copy(config), *patch = NULL;
+	json_t *patch = NULL;
 	int rc;
 
 	*out = NULL;
@@ -456,8 +469,6 @@ static int predict(json_t **out, const json_t *orig, const json_t *config,
 			rc = merge_patch_apply(out, live, patch, err);
 	}
 	json_decref(patch);
-	json_decref(o);
-	json_decref(c);
 	return rc;
 }
 
