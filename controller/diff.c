@@ -286,7 +286,7 @@ static void normalize_endpoints(json_t *obj)
 	sort_list(subsets, NULL);
 }
 
-/* Takes a reference to obj, returns the normalised object (a new one). */
+/* A normalised deep copy of `in`. */
 static json_t *normalize(const json_t *in, int builtin, const struct diff_options *o)
 {
 	json_t *obj = json_deep_copy(in);
@@ -491,26 +491,25 @@ static void strip_managed(json_t *obj, const char *last_applied_key)
 	}
 }
 
-/* Masks every Secret data value with a run of '+': the first distinct
- * value of a key gets 8, the next 12, and so on, over both objects, so equal
- * values look equal and different ones different. */
-static void mask_secrets(json_t *a, json_t *b)
+/* Masks every value of one map field of two Secrets with a run of '+':
+ * the first distinct value of a key gets 8, the next 12, and so on, across
+ * both objects, so equal values look equal and different ones different. */
+static void mask_field(json_t *a, json_t *b, const char *field)
 {
 	json_t *objs[2] = { a, b }, *keys = json_object();
 	const char *k;
 	json_t *v;
 
 	for (int i = 0; i < 2; i++)
-		if (objs[i] && is_kind(objs[i], "", "Secret"))
-			json_object_foreach(obj_get(objs[i], "data"), k, v)
-				json_object_set_new(keys, k, json_true());
+		json_object_foreach(obj_get(objs[i], field), k, v)
+			json_object_set_new(keys, k, json_true());
 	json_object_foreach(keys, k, v) {
 		json_t *seen = json_array();
 		for (int i = 0; i < 2; i++) {
-			json_t *data = obj_get(objs[i], "data"), *val;
+			json_t *map = obj_get(objs[i], field), *val;
 			size_t n, idx;
 			char mask[1024];
-			if (!json_is_object(data) || !(val = json_object_get(data, k)))
+			if (!json_is_object(map) || !(val = json_object_get(map, k)))
 				continue;
 			for (idx = 0; idx < json_array_size(seen); idx++)
 				if (json_equal(json_array_get(seen, idx), val))
@@ -522,11 +521,22 @@ static void mask_secrets(json_t *a, json_t *b)
 				n = sizeof(mask) - 1;
 			memset(mask, '+', n);
 			mask[n] = '\0';
-			json_object_set_new(data, k, json_string(mask));
+			json_object_set_new(map, k, json_string(mask));
 		}
 		json_decref(seen);
 	}
 	json_decref(keys);
+}
+
+/* Secrets only; stringData is normally folded into data by now, but a
+ * Secret too malformed to normalise keeps it, and it is masked too. */
+static void mask_secrets(json_t *a, json_t *b)
+{
+	json_t *sa = a && is_kind(a, "", "Secret") ? a : NULL;
+	json_t *sb = b && is_kind(b, "", "Secret") ? b : NULL;
+
+	mask_field(sa, sb, "data");
+	mask_field(sa, sb, "stringData");
 }
 
 /* --- diff_compute -------------------------------------------------------- */

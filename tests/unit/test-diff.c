@@ -235,6 +235,14 @@ static void test_secret_masking(void **state)
 	assert_true(modified(SECRET("\"stringData\":{\"a\":\"old\"}"),
 			     SECRET("\"data\":{\"a\":\"bmV3\"}"),
 			     SECRET("\"stringData\":{\"a\":\"old\"}"), NULL, NULL));
+	/* a Secret too odd to normalise still shows no value */
+	assert_true(modified(SECRET("\"stringData\":{\"a\":\"plain\",\"n\":1}"),
+			     SECRET("\"data\":{\"a\":\"bmV3\"}"), NULL, NULL, &res));
+	dump = json_dumps(res.predicted_live, 0);
+	assert_null(strstr(dump, "plain"));
+	assert_non_null(strstr(dump, "\"stringData\": {\"a\": \"++++++++\""));
+	free(dump);
+	diff_result_release(&res);
 }
 
 static void test_missing_and_extra(void **state)
