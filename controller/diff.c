@@ -563,7 +563,7 @@ static json_t *last_applied(const json_t *live, const char *key)
 
 	if (!text)
 		return NULL;
-	orig = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+	orig = json_loads(text, 0, &jerr);
 	if (!json_is_object(orig) || !obj_str(orig, "kind") || !depth_ok(orig, 0)) {
 		json_decref(orig);
 		return NULL;
