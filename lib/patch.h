@@ -18,6 +18,7 @@
 #define BOSUN_PATCH_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "err.h"
@@ -137,15 +138,18 @@ int smp_create_two_way(json_t **out, const json_t *original,
 		       struct berr *err);
 
 /*
- * The three-way patch kubectl apply sends (CreateThreeWayMergePatch with
- * overwrite): changes and additions from `current` (the live object) to
- * `modified` (the new configuration), plus deletions of what `original`
- * (the last-applied configuration, may be NULL) had and `modified` no
- * longer has. Fields only the server or other actors set are left alone.
+ * The three-way patch kubectl apply sends (CreateThreeWayMergePatch):
+ * changes and additions from `current` (the live object) to `modified` (the
+ * new configuration), plus deletions of what `original` (the last-applied
+ * configuration, may be NULL) had and `modified` no longer has. Fields only
+ * the server or other actors set are left alone. kubectl apply passes
+ * overwrite true; with false, a patch touching anything changed in the live
+ * object since `original` differently is refused with BERR_CONFLICT.
  */
 int smp_create_three_way(json_t **out, const json_t *original,
 			 const json_t *modified, const json_t *current,
-			 const struct smp_schema *schema, struct berr *err);
+			 const struct smp_schema *schema, bool overwrite,
+			 struct berr *err);
 
 /*
  * Sorts every merging list of `doc` by its merge key (lists of scalars are

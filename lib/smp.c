@@ -843,6 +843,73 @@ static int validate_set_order(struct smp_ctx *c, const json_t *patch_list,
 	return 0;
 }
 
+/* The capacity Go's encoding/json gives a decoded list of n elements: it
+ * appends one by one, so growslice's doubling decides. */
+static size_t go_cap(size_t n)
+{
+	size_t cap = 0;
+	while (cap < n)
+		cap = cap == 0 ? 1 : cap < 256 ? cap * 2 : cap + (cap + 768) / 4;
+	return cap;
+}
+
+/*
+ * The live list as mergePatchIntoOriginal sees it after mergeSlice ran. In
+ * Go, mergeSlice deletes `$patch: delete` items and appends new items in
+ * the backing array of the live list, which the caller still holds with its
+ * old length; that view then orders the server-only items. Upstream's
+ * results (and kubectl users' objects) depend on it, so it is replayed
+ * here: deletions shift left, appends land in place while the decoded
+ * list's capacity lasts.
+ */
+static json_t *go_server_view(const json_t *olist, const json_t *plist,
+			      const char *merge_key)
+{
+	size_t len = json_array_size(olist), cap = go_cap(len), n = len;
+	json_t *b = json_copy((json_t *)olist);
+	size_t i;
+	json_t *v;
+	bool replace = false;
+	json_array_foreach(plist, i, v) {
+		const json_t *d = json_object_get(v, DIRECTIVE_MARKER);
+		if (!d)
+			continue;
+		if (strcmp(json_string_value(d), "replace") == 0) {
+			replace = true;
+			continue;
+		}
+		const json_t *mv = json_object_get(v, merge_key);
+		for (size_t j = 0; j < n;) {
+			if (!equal(json_object_get(json_array_get(b, j), merge_key), mv)) {
+				j++;
+				continue;
+			}
+			for (size_t k = j; k + 1 < n; k++)
+				json_array_set(b, k, json_array_get(b, k + 1));
+			n--;
+			j = 0;
+		}
+	}
+	if (!replace) {
+		json_array_foreach(plist, i, v) {
+			if (json_object_get(v, DIRECTIVE_MARKER))
+				continue;
+			const json_t *mv = json_object_get(v, merge_key);
+			bool found = false;
+			for (size_t j = 0; j < n && !found; j++)
+				found = equal(json_object_get(json_array_get(b, j), merge_key), mv);
+			if (found)
+				continue;
+			if (n >= cap)
+				break;  /* reallocated: the live list no longer sees it */
+			if (n < len)
+				json_array_set(b, n, v);
+			n++;
+		}
+	}
+	return b;
+}
+
 /* mergePatchIntoOriginal: handles $setElementOrder/<list> with its list. */
 static int merge_set_order(struct smp_ctx *c, json_t *original, json_t *patch,
 			   const struct smp_type *type)
@@ -915,11 +982,15 @@ static int merge_set_order(struct smp_ctx *c, json_t *original, json_t *patch,
 		json_t *in, *rest;
 		if ((rc = partition(c, &in, &rest, merged, order, m.merge_key)))
 			goto next;
-		json_t *empty = json_array();
-		json_t *both = normalize_element_order(c, in, rest, order,
-						       olist ? olist : empty, m.merge_key,
-						       kind == VT_OBJECT);
-		json_decref(empty);
+		json_t *server;
+		if (olist && plist && c->merge_parallel && m.strategy == STRAT_MERGE &&
+		    kind == VT_OBJECT)
+			server = go_server_view(olist, plist, m.merge_key);
+		else
+			server = olist ? json_incref(olist) : json_array();
+		json_t *both = normalize_element_order(c, in, rest, order, server,
+						       m.merge_key, kind == VT_OBJECT);
+		json_decref(server);
 		json_decref(in);
 		json_decref(rest);
 		if (!both) {
@@ -1458,6 +1529,140 @@ fail:
 	return NULL;
 }
 
+/* ---- conflicts (MergingMapsHaveConflicts) ------------------------------ */
+
+static int field_conflicts(struct smp_ctx *c, bool *out, const json_t *l, const json_t *r,
+			   const struct smp_type *type, int strategy, const char *merge_key);
+
+static int maps_conflict(struct smp_ctx *c, bool *out, const json_t *l, const json_t *r,
+			 const struct smp_type *type)
+{
+	const char *k;
+	json_t *lv;
+	int rc = 0;
+	*out = false;
+	if (enter(c))
+		return c->code;
+	json_object_foreach((json_t *)l, k, lv) {
+		if (!strcmp(k, DIRECTIVE_MARKER) || !strcmp(k, RETAIN_KEYS_DIRECTIVE))
+			continue;
+		json_t *rv = json_object_get(r, k);
+		if (!rv)
+			continue;
+		struct meta m = lookup(type, k);
+		if ((rc = field_conflicts(c, out, lv, rv, m.type, m.strategy, m.merge_key)) || *out)
+			break;
+	}
+	c->depth--;
+	return rc;
+}
+
+/* sliceOfMapsToMapOfMaps: an object keyed by the merge value's text. */
+static json_t *by_merge_key(struct smp_ctx *c, const json_t *list, const char *merge_key)
+{
+	json_t *res = json_object();
+	size_t i;
+	json_t *v;
+	json_array_foreach(list, i, v) {
+		const json_t *mv = json_is_object(v) ? json_object_get(v, merge_key) : NULL;
+		if (!mv) {
+			char s[200];
+			fail(c, BERR_INVALID, "cannot find merge key '%s' in merging list element '%s'",
+			     merge_key, show(v, s, sizeof(s)));
+			json_decref(res);
+			return NULL;
+		}
+		struct buf b = BUF_INIT;
+		buf_addf(&b, "%d:", (int)vtype(mv));
+		fmt_v(&b, mv);
+		json_object_set(res, b.data, v);
+		buf_release(&b);
+	}
+	return res;
+}
+
+static int slices_conflict(struct smp_ctx *c, bool *out, const json_t *l, const json_t *r,
+			   const struct smp_type *type, int strategy, const char *merge_key)
+{
+	enum vtype kind;
+	*out = true;
+	if (element_type(c, &kind, l, r))
+		return c->code;
+	if (strategy == STRAT_MERGE) {
+		*out = false;
+		if (kind != VT_OBJECT)
+			return 0;
+		json_t *lm = by_merge_key(c, l, merge_key);
+		json_t *rm = lm ? by_merge_key(c, r, merge_key) : NULL;
+		int rc = 0;
+		if (lm && rm) {
+			const char *k;
+			json_t *lv;
+			json_object_foreach(lm, k, lv) {
+				json_t *rv = json_object_get(rm, k);
+				if (rv && ((rc = field_conflicts(c, out, lv, rv, type, STRAT_NONE, "")) || *out))
+					break;
+			}
+		} else {
+			rc = c->code;
+		}
+		json_decref(lm);
+		json_decref(rm);
+		return rc;
+	}
+	if (json_array_size(l) != json_array_size(r))
+		return 0;
+	json_t *a, *b;
+	if (kind != VT_OBJECT) {
+		a = dedupe_scalars(l);
+		b = dedupe_scalars(r);
+		sort_by_text(a, NULL);
+		sort_by_text(b, NULL);
+	} else {
+		a = json_incref((json_t *)l);
+		b = json_incref((json_t *)r);
+	}
+	*out = false;
+	int rc = 0;
+	for (size_t i = 0; i < json_array_size(a) && !*out && !rc; i++) {
+		const json_t *y = json_array_get(b, i);
+		if (!y) {
+			*out = true;
+			break;
+		}
+		rc = field_conflicts(c, out, json_array_get(a, i), y, type, STRAT_NONE, "");
+	}
+	json_decref(a);
+	json_decref(b);
+	return rc;
+}
+
+static int field_conflicts(struct smp_ctx *c, bool *out, const json_t *l, const json_t *r,
+			   const struct smp_type *type, int strategy, const char *merge_key)
+{
+	if (json_is_object(l)) {
+		*out = true;
+		if (!json_is_object(r))
+			return 0;
+		const json_t *lm = json_object_get(l, DIRECTIVE_MARKER);
+		const json_t *rm = json_object_get(r, DIRECTIVE_MARKER);
+		if ((lm || rm) && (!lm || !rm || !equal(lm, rm)))
+			return 0;
+		*out = false;
+		if (strategy == STRAT_REPLACE)
+			return 0;
+		return maps_conflict(c, out, l, r, type);
+	}
+	if (json_is_array(l)) {
+		*out = true;
+		if (!json_is_array(r))
+			return 0;
+		return slices_conflict(c, out, l, r, type, strategy, merge_key);
+	}
+	*out = !equal(l, r);
+	return 0;
+}
+
 /* ---- public entry points --------------------------------------------- */
 
 static int check_args(struct smp_ctx *c, const struct smp_schema *schema,
@@ -1513,7 +1718,7 @@ int smp_create_two_way(json_t **out, const json_t *original, const json_t *modif
 
 int smp_create_three_way(json_t **out, const json_t *original, const json_t *modified,
 			 const json_t *current, const struct smp_schema *schema,
-			 struct berr *err)
+			 bool overwrite, struct berr *err)
 {
 	struct smp_ctx c = { err, 0, 0, false, false };
 	*out = NULL;
@@ -1530,6 +1735,23 @@ int smp_create_three_way(json_t **out, const json_t *original, const json_t *mod
 		deletions = diff_maps(&c, o, m, schema->root, del_opts);
 	if (deletions)
 		*out = merge_map(&c, deletions, delta, schema->root);
+	if (*out && !overwrite) {
+		/* changes made to the live object since the last apply */
+		struct diff_opts change_opts = { 0 };
+		json_t *changed = diff_maps(&c, o, cur, schema->root, change_opts);
+		bool conflict = false;
+		if (!changed || maps_conflict(&c, &conflict, *out, changed, schema->root) || conflict) {
+			if (changed && !c.code) {
+				char s1[400], s2[400];
+				fail(&c, BERR_CONFLICT,
+				     "the patch '%s' conflicts with changes made to the live object '%s'",
+				     show(*out, s1, sizeof(s1)), show(changed, s2, sizeof(s2)));
+			}
+			json_decref(*out);
+			*out = NULL;
+		}
+		json_decref(changed);
+	}
 	json_decref(delta);
 	json_decref(deletions);
 	json_decref(o);
