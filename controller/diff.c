@@ -457,7 +457,7 @@ static int predict(json_t **out, json_t *o, json_t *c, const json_t *live,
 			cur = statefulset_workaround(o, live);
 		else
 			cur = json_incref((json_t *)live);
-		rc = smp_create_three_way(&patch, o, c, cur, schema, err);
+		rc = smp_create_three_way(&patch, o, c, cur, schema, true, err);
 		json_decref(cur);
 		if (rc == 0)
 			rc = smp_apply(out, live, patch, schema, err);
