@@ -619,6 +619,266 @@ static void test_unreachable(void **state)
 			 BERR_INVALID);
 }
 
+/* ------------------------------------------------------------ kubeconfig */
+
+static char tmpdir[64];
+
+static void write_file(const char *name, const char *text)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static const char kubeconfig_text[] =
+	"apiVersion: v1\n"
+	"kind: Config\n"
+	"current-context: dev\n"
+	"clusters:\n"
+	"- name: bundled\n"
+	"  cluster:\n"
+	"    server: https://127.0.0.1:6443\n"
+	"    certificate-authority-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg==\n"
+	"- name: files\n"
+	"  cluster:\n"
+	"    server: https://kube.example:443\n"
+	"    certificate-authority: ca.pem\n"
+	"- name: lab\n"
+	"  cluster:\n"
+	"    server: http://10.0.0.1:8080\n"
+	"    insecure-skip-tls-verify: true\n"
+	"- name: noserver\n"
+	"  cluster: {}\n"
+	"users:\n"
+	"- name: admin\n"
+	"  user:\n"
+	"    token: abc.def\n"
+	"- name: filer\n"
+	"  user:\n"
+	"    tokenFile: token\n"
+	"    client-certificate: client.pem\n"
+	"    client-key: client-key.pem\n"
+	"- name: certs\n"
+	"  user:\n"
+	"    client-certificate-data: Y2VydA==\n"
+	"    client-key-data: a2V5\n"
+	"- name: gcloud\n"
+	"  user:\n"
+	"    exec:\n"
+	"      command: gke-gcloud-auth-plugin\n"
+	"- name: halfcert\n"
+	"  user:\n"
+	"    client-certificate-data: Y2VydA==\n"
+	"- name: badb64\n"
+	"  user:\n"
+	"    client-certificate-data: '***'\n"
+	"    client-key-data: a2V5\n"
+	"- name: nofile\n"
+	"  user:\n"
+	"    tokenFile: /nonexistent/token\n"
+	"contexts:\n"
+	"- name: dev\n"
+	"  context: {cluster: bundled, user: admin, namespace: team-a}\n"
+	"- name: files\n"
+	"  context: {cluster: files, user: filer}\n"
+	"- name: lab\n"
+	"  context: {cluster: lab, user: certs}\n"
+	"- name: anonymous\n"
+	"  context: {cluster: lab}\n"
+	"- name: ghost\n"
+	"  context: {cluster: nowhere, user: admin}\n"
+	"- name: noserver\n"
+	"  context: {cluster: noserver, user: admin}\n"
+	"- name: exec\n"
+	"  context: {cluster: lab, user: gcloud}\n"
+	"- name: halfcert\n"
+	"  context: {cluster: lab, user: halfcert}\n"
+	"- name: badb64\n"
+	"  context: {cluster: lab, user: badb64}\n"
+	"- name: nofile\n"
+	"  context: {cluster: lab, user: nofile}\n"
+	"- name: nocluster\n"
+	"  context: {user: admin}\n";
+
+static int parse_ctx(struct kube_config **cfg, const char *context, struct berr *err)
+{
+	return kube_config_parse(cfg, kubeconfig_text, strlen(kubeconfig_text), "kc.yaml",
+				 tmpdir, context, err);
+}
+
+static void test_kubeconfig(void **state)
+{
+	(void)state;
+	struct kube_config *cfg;
+	struct berr err = BERR_INIT;
+
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/bosun-kubeconfig-XXXXXX");
+	assert_non_null(mkdtemp(tmpdir));
+	write_file("ca.pem", "CA PEM\n");
+	write_file("token", "file-token\n");
+	write_file("client.pem", "CLIENT CERT\n");
+	write_file("client-key.pem", "CLIENT KEY\n");
+
+	/* current-context: token, CA data decoded, context namespace */
+	assert_int_equal(parse_ctx(&cfg, NULL, &err), 0);
+	assert_string_equal(cfg->context, "dev");
+	assert_string_equal(cfg->cluster, "bundled");
+	assert_string_equal(cfg->user, "admin");
+	assert_string_equal(cfg->server, "https://127.0.0.1:6443");
+	assert_string_equal(cfg->namespace, "team-a");
+	assert_string_equal(cfg->token, "abc.def");
+	assert_string_equal(cfg->ca_pem, "-----BEGIN CERTIFICATE-----\n");
+	assert_null(cfg->client_cert_pem);
+	assert_false(cfg->insecure_skip_verify);
+	kube_config_free(cfg);
+
+	/* files relative to the kubeconfig; tokenFile trimmed; default namespace */
+	assert_int_equal(parse_ctx(&cfg, "files", &err), 0);
+	assert_string_equal(cfg->ca_pem, "CA PEM\n");
+	assert_string_equal(cfg->token, "file-token");
+	assert_string_equal(cfg->client_cert_pem, "CLIENT CERT\n");
+	assert_string_equal(cfg->client_key_pem, "CLIENT KEY\n");
+	assert_string_equal(cfg->namespace, "default");
+	kube_config_free(cfg);
+
+	/* client certificate data, insecure */
+	assert_int_equal(parse_ctx(&cfg, "lab", &err), 0);
+	assert_string_equal(cfg->client_cert_pem, "cert");
+	assert_string_equal(cfg->client_key_pem, "key");
+	assert_true(cfg->insecure_skip_verify);
+	assert_null(cfg->token);
+	kube_config_free(cfg);
+
+	/* a context without a user is allowed */
+	assert_int_equal(parse_ctx(&cfg, "anonymous", &err), 0);
+	assert_null(cfg->user);
+	kube_config_free(cfg);
+
+	static const struct {
+		const char *context;
+		int code;
+		const char *msg;
+	} bad[] = {
+		{ "nope", BERR_NOTFOUND, "kubeconfig 'kc.yaml': context 'nope' not found" },
+		{ "ghost", BERR_NOTFOUND, "kubeconfig 'kc.yaml': cluster 'nowhere' not found" },
+		{ "noserver", BERR_INVALID, "cluster 'noserver': 'server' is missing" },
+		{ "exec", BERR_UNSUPPORTED, "user 'gcloud': exec and auth-provider" },
+		{ "halfcert", BERR_INVALID, "user 'halfcert': client-certificate is set without client-key" },
+		{ "badb64", BERR_INVALID, "user 'badb64': 'client-certificate-data' is not valid base64" },
+		{ "nofile", BERR_NOTFOUND, "user 'nofile': tokenFile '/nonexistent/token'" },
+		{ "nocluster", BERR_INVALID, "context 'nocluster': 'cluster' is missing" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cfg = (struct kube_config *)1;
+		assert_int_equal(parse_ctx(&cfg, bad[i].context, &err), bad[i].code);
+		assert_null(cfg);
+		if (!strstr(err.msg, bad[i].msg))
+			fail_msg("context '%s': got '%s'", bad[i].context, err.msg);
+	}
+
+	const char *nocur = "apiVersion: v1\nkind: Config\nclusters: []\n";
+	assert_int_equal(kube_config_parse(&cfg, nocur, strlen(nocur), "x.yaml", NULL, NULL, &err),
+			 BERR_NOTFOUND);
+	assert_non_null(strstr(err.msg, "'current-context' is not set"));
+	const char *broken = "clusters:\n- name: a\n  cluster: [\n";
+	assert_int_equal(kube_config_parse(&cfg, broken, strlen(broken), "y.yaml", NULL, "a", &err),
+			 BERR_INVALID);
+	assert_non_null(strstr(err.msg, "y.yaml:"));
+	const char *notlist = "current-context: a\ncontexts: {a: 1}\n";
+	assert_int_equal(kube_config_parse(&cfg, notlist, strlen(notlist), "z.yaml", NULL, NULL,
+					   &err), BERR_INVALID);
+	assert_non_null(strstr(err.msg, "'contexts' is not a list"));
+	const char *scalar = "just text\n";
+	assert_int_equal(kube_config_parse(&cfg, scalar, strlen(scalar), "s.yaml", NULL, NULL,
+					   &err), BERR_INVALID);
+
+	/* loading from a file, and through $KUBECONFIG */
+	write_file("config", kubeconfig_text);
+	char path[256];
+	snprintf(path, sizeof(path), "%s/config", tmpdir);
+	assert_int_equal(kube_config_load(&cfg, path, "files", &err), 0);
+	assert_string_equal(cfg->token, "file-token");      /* relative to the file's dir */
+	kube_config_free(cfg);
+	char env[600];
+	snprintf(env, sizeof(env), "%s:/nonexistent/other", path);
+	setenv("KUBECONFIG", env, 1);
+	assert_int_equal(kube_config_load(&cfg, NULL, NULL, &err), 0);
+	assert_string_equal(cfg->context, "dev");
+	kube_config_free(cfg);
+	unsetenv("KUBECONFIG");
+	assert_int_equal(kube_config_load(&cfg, "/nonexistent/kubeconfig", NULL, &err),
+			 BERR_NOTFOUND);
+	assert_non_null(strstr(err.msg, "cannot read kubeconfig '/nonexistent/kubeconfig'"));
+}
+
+/* A kubeconfig with CA data and a token, against the fake server over TLS. */
+static void test_kubeconfig_tls_end_to_end(void **state)
+{
+	(void)state;
+	char cmd[1024], cert[128], key[128];
+	snprintf(cert, sizeof(cert), "%s/srv.pem", tmpdir);
+	snprintf(key, sizeof(key), "%s/srv-key.pem", tmpdir);
+	snprintf(cmd, sizeof(cmd),
+		 "openssl req -x509 -newkey rsa:2048 -nodes -keyout %s -out %s -days 2 "
+		 "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1",
+		 key, cert);
+	if (system(cmd) != 0)
+		skip();
+
+	struct berr err = BERR_INIT;
+	struct http_server *tls;
+	struct http_server_options o = { .tls_cert_file = cert, .tls_key_file = key,
+					 .access_log = HTTP_ACCESS_LOG_OFF };
+	assert_int_equal(http_server_new(&tls, &o, &err), 0);
+	assert_int_equal(http_server_route(tls, "GET", "/api", h_api, NULL, &err), 0);
+	assert_int_equal(http_server_route(tls, "GET", "/api/v1", h_api_v1, NULL, &err), 0);
+	assert_int_equal(http_server_route(tls, "GET", "/apis", h_apis, NULL, &err), 0);
+	assert_int_equal(http_server_route(tls, "GET", "/apis/{group}/{version}", h_group, NULL,
+					   &err), 0);
+	assert_int_equal(http_server_route(tls, NULL, "/*", h_objects, NULL, &err), 0);
+	assert_int_equal(http_server_start(tls, &err), 0);
+
+	struct buf pem = BUF_INIT, text = BUF_INIT, b64 = BUF_INIT;
+	assert_int_equal(buf_read_file(&pem, cert, 1 << 20), 0);
+	snprintf(cmd, sizeof(cmd), "base64 -w0 < %s > %s/ca.b64", cert, tmpdir);
+	assert_int_equal(system(cmd), 0);
+	char p[256];
+	snprintf(p, sizeof(p), "%s/ca.b64", tmpdir);
+	assert_int_equal(buf_read_file(&b64, p, 1 << 20), 0);
+	buf_addf(&text,
+		 "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+		 "clusters:\n- name: k\n  cluster:\n    server: https://127.0.0.1:%u\n"
+		 "    certificate-authority-data: %s\n"
+		 "users:\n- name: u\n  user:\n    token: tls-token\n"
+		 "contexts:\n- name: c\n  context:\n    cluster: k\n    user: u\n",
+		 http_server_port(tls), b64.data);
+	struct kube_config *cfg;
+	assert_int_equal(kube_config_parse(&cfg, text.data, text.len, "tls.yaml", NULL, NULL,
+					   &err), 0);
+	assert_string_equal(cfg->ca_pem, pem.data);
+	struct kube_client *tc;
+	assert_int_equal(kube_client_new(&tc, cfg, NULL, &err), 0);
+	json_t *o1;
+	assert_int_equal(kube_client_get(tc, &o1, &(struct kube_ref){
+		.api_version = "v1", .kind = "ConfigMap", .name = "cm-1" }, &err), 0);
+	json_decref(o1);
+	pthread_mutex_lock(&fake.mu);
+	assert_string_equal(fake.auth, "Bearer tls-token");
+	pthread_mutex_unlock(&fake.mu);
+	kube_client_free(tc);
+	kube_config_free(cfg);
+
+	http_server_free(tls);
+	buf_release(&pem);
+	buf_release(&text);
+	buf_release(&b64);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	log_setup(LOG_ERROR, LOG_TEXT);
@@ -630,6 +890,8 @@ int main(void)
 		cmocka_unit_test(test_watch),
 		cmocka_unit_test(test_writes),
 		cmocka_unit_test(test_unreachable),
+		cmocka_unit_test(test_kubeconfig),
+		cmocka_unit_test(test_kubeconfig_tls_end_to_end),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
