@@ -362,6 +362,8 @@ static enum MHD_Result queue_simple(struct conn_ctx *ctx, struct MHD_Connection 
 
 	http_response_error(&resp, status, "%s", msg);
 	ctx->status = status;
+	if (status == 503 || status == 413)
+		http_response_header(&resp, "Connection", "close");
 	enum MHD_Result ret = queue_buffer(conn, &resp);
 	response_release(&resp);
 	return ret;
@@ -450,7 +452,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*con_cls = ctx;
 		pthread_mutex_lock(&srv->mu);
 		srv->inflight++;
+		int stopping = srv->stopping;
 		pthread_mutex_unlock(&srv->mu);
+		if (stopping)
+			return queue_simple(ctx, conn, 503, "server is shutting down");
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 							     MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl && strtoull(cl, NULL, 10) > srv->max_body) {
@@ -651,9 +656,9 @@ void http_server_stop(struct http_server *srv, unsigned grace_ms)
 	srv->stopping = 1;
 	pthread_mutex_unlock(&srv->mu);
 
-	MHD_socket lfd = MHD_quiesce_daemon(srv->daemon);
-	if (lfd != MHD_INVALID_SOCKET)
-		close(lfd);
+	/* Not MHD_quiesce_daemon(): with an epoll thread pool it races the
+	 * workers removing the listening socket themselves (MHD 0.9.75 panics).
+	 * New requests get 503 from on_request() instead. */
 	http_stream_end_all(srv);
 
 	struct timespec deadline;

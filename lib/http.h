@@ -148,9 +148,10 @@ int http_server_route(struct http_server *srv, const char *method, const char *p
 int http_server_start(struct http_server *srv, struct berr *err);
 /* The bound port (useful with port 0); 0 before start. */
 uint16_t http_server_port(const struct http_server *srv);
-/* Graceful stop: stops accepting, ends every open stream, waits up to
- * `grace_ms` for in-flight requests to finish, then closes the rest. Must not
- * be called from a handler. Idempotent. */
+/* Graceful stop: new requests get 503 from now on, every open stream is
+ * ended, in-flight requests get up to `grace_ms` to finish, then the socket
+ * and every connection are closed. Must not be called from a handler.
+ * Idempotent. */
 void http_server_stop(struct http_server *srv, unsigned grace_ms);
 /* Async-signal-safe: asks http_server_wait() to return. */
 void http_server_request_stop(struct http_server *srv);

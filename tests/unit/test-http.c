@@ -647,6 +647,25 @@ static void test_stream_slow_reader_dropped(void **state)
 	http_server_free(srv);
 }
 
+struct slow_job {
+	struct http_client *c;
+	pthread_t th;
+	int ret;
+	long status;
+};
+
+static void *slow_thread(void *arg)
+{
+	struct slow_job *j = arg;
+	struct http_client_response resp = HTTP_CLIENT_RESPONSE_INIT;
+	struct berr err = BERR_INIT;
+	j->ret = http_client_do(j->c, &resp, &(struct http_client_request){ .path = "/slow" },
+				&err);
+	j->status = resp.status;
+	http_client_response_release(&resp);
+	return NULL;
+}
+
 static void test_graceful_stop(void **state)
 {
 	(void)state;
@@ -663,10 +682,20 @@ static void test_graceful_stop(void **state)
 	pthread_create(&job.th, NULL, stream_thread, &job);
 	assert_true(wait_for(&reg.mu, &reg.cond, &reg.n, 1));
 
+	/* a slow request is in flight when the stop comes */
+	struct slow_job sj = { .c = c };
+	pthread_create(&sj.th, NULL, slow_thread, &sj);
+	sleep_ms(100);
+
 	/* stop from another thread as a SIGTERM handler would */
 	http_server_request_stop(srv);
 	http_server_wait(srv, 2000);
-	pthread_join(job.th, NULL);     /* the stream ended */
+	pthread_join(job.th, NULL);     /* the stream ended cleanly */
+	assert_int_equal(job.ret, 0);
+	assert_int_equal(job.status, 200);
+	pthread_join(sj.th, NULL);
+	assert_int_equal(sj.ret, 0);
+	assert_int_equal(sj.status, 200);       /* and the slow request finished */
 	assert_int_equal(reg.closed, 1);
 	assert_int_equal(http_stream_close(reg.s[0]), 1);
 	/* no longer listening */
