@@ -494,7 +494,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct conn_ctx *ctx = *con_cls;
 	struct timespec now;
 
-	(void)conn;
 	if (!ctx)
 		return;
 	*con_cls = NULL;
@@ -507,9 +506,14 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		char status[16], dur[32];
 		snprintf(status, sizeof(status), "%d", ctx->status ? ctx->status : 0);
 		snprintf(dur, sizeof(dur), "%ld", ms);
+		char addr[64] = "";
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		if (ci && ci->client_addr)
+			http_format_addr(addr, sizeof(addr), ci->client_addr);
 		log_msg(srv->access_log == HTTP_ACCESS_LOG_INFO ? LOG_INFO : LOG_DEBUG, "request",
 			"server", srv->name, "method", ctx->method, "path", ctx->path,
-			"status", status, "duration_ms", dur,
+			"status", status, "duration_ms", dur, "remote", addr,
 			toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? NULL : "end",
 			toe == MHD_REQUEST_TERMINATED_WITH_ERROR ? "error" :
 			toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "timeout" :
@@ -611,12 +615,12 @@ int http_server_start(struct http_server *srv, struct berr *err)
 	if ((ret = http_stream_monitor_start(srv, err)) < 0)
 		return ret;
 	struct MHD_OptionItem opts[] = {
+		{ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)server_logger, srv },
 		{ MHD_OPTION_SOCK_ADDR, 0, &ss },
 		{ MHD_OPTION_THREAD_POOL_SIZE, srv->threads, NULL },
 		{ MHD_OPTION_CONNECTION_LIMIT, srv->max_connections, NULL },
 		{ MHD_OPTION_CONNECTION_TIMEOUT, srv->timeout_s, NULL },
 		{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv },
-		{ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)server_logger, srv },
 		{ MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL },
 		{ srv->tls_cert_file ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0,
 		  srv->tls_cert.data },

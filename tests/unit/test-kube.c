@@ -266,7 +266,7 @@ static int setup(void **state)
 	snprintf(url, sizeof(url), "http://127.0.0.1:%u", http_server_port(srv));
 	struct kube_config cfg = { .server = url, .token = "s3cret-token", .namespace = "default" };
 	if (kube_client_new(&kc, &cfg, &(struct kube_client_options){
-		.discovery_min_interval_ms = 200 }, &err) < 0) {
+		.discovery_min_interval_ms = 500 }, &err) < 0) {
 		fprintf(stderr, "kube client: %s\n", err.msg);
 		return -1;
 	}
@@ -326,7 +326,7 @@ static void test_discovery(void **state)
 	/* the CRD appears: after the minimum interval a miss refreshes */
 	fake.crd_installed = 1;
 	pthread_mutex_unlock(&fake.mu);
-	usleep(250 * 1000);
+	usleep(600 * 1000);
 	assert_int_equal(kube_client_resource(kc, &r, "bosun.io/v1alpha1", "Application", &err), 0);
 	assert_string_equal(r.name, "applications");
 
