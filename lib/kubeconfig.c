@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "kube.h"
 #include "yaml.h"
@@ -153,6 +154,13 @@ static int read_ref(const struct loader *l, const char *path, const char *what,
 		buf_adds(&full, path);
 	else
 		buf_addf(&full, "%s/%s", l->base_dir, path);
+	struct stat st;
+	if (stat(full.data, &st) == 0 && !S_ISREG(st.st_mode)) {
+		berr_set(l->err, BERR_INVALID, "kubeconfig '%s': %s '%s': %s '%s' is not a regular file",
+			 l->name, what, entry, field, full.data);
+		buf_release(&full);
+		return BERR_INVALID;
+	}
 	if (buf_read_file(&data, full.data, REF_FILE_MAX_BYTES) < 0) {
 		int e = errno;
 		berr_set(l->err, e == ENOENT ? BERR_NOTFOUND : BERR_INVALID,
