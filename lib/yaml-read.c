@@ -508,6 +508,8 @@ struct frame {
 struct reader {
 	yaml_parser_t parser;
 	const char *name;
+	const char *text;
+	size_t len;
 	struct yaml_limits lim;
 	struct berr *err;
 	int single;             /* yaml_read: one document only */
@@ -1171,8 +1173,17 @@ static int parser_error(struct reader *r)
 	if (p->error == YAML_MEMORY_ERROR)
 		return berr_set(r->err, BERR_FAIL, "%s: out of memory while parsing", r->name);
 	if (p->error == YAML_READER_ERROR) {
-		/* The reader reports a byte offset, not a mark. */
-		yaml_mark_t m = p->mark;
+		/* The reader reports a byte offset, not a mark: count lines and
+		 * characters up to it (UTF-8 input; a UTF-16 stream's offsets
+		 * are in its own bytes and only the byte is exact). */
+		yaml_mark_t m = { 0, 0, 0 };
+		for (size_t i = 0; i < p->problem_offset && i < r->len; i++) {
+			unsigned char c = (unsigned char)r->text[i];
+			if (c == '\n')
+				m.line++, m.column = 0;
+			else if ((c & 0xC0) != 0x80)
+				m.column++;
+		}
 		return fail(r, BERR_INVALID, m, "%s (byte %zu)", problem, p->problem_offset);
 	}
 	if (p->context)
@@ -1267,6 +1278,8 @@ static int read_text(json_t **out, const char *text, size_t len, const char *nam
 	struct reader r;
 	memset(&r, 0, sizeof(r));
 	r.name = name ? name : "<input>";
+	r.text = text;
+	r.len = len;
 	r.err = err;
 	r.single = single;
 	r.lim = yaml_default_limits;

@@ -331,7 +331,9 @@ static void test_error_positions(void **state)
 	read_fails("a: \"\\q\"\n", BERR_INVALID, "found unknown escape character");
 	read_fails("a:\n\tb: 1\n", BERR_INVALID,
 		   "t.yaml:2:1: found character that cannot start any token (while scanning for the next token at 2:1)");
-	read_fails("a: 1\n\xff\n", BERR_INVALID, "invalid leading UTF-8 octet");
+	read_fails("a: 1\n\xff\n", BERR_INVALID, "t.yaml:2:1: invalid leading UTF-8 octet (byte 5)");
+	read_fails("a: \xC3\xA9\xC3\xA9\x80\n", BERR_INVALID, "t.yaml:1:6: invalid leading UTF-8 octet (byte 7)");
+	read_fails("a: \x01\n", BERR_INVALID, "t.yaml:1:4: control characters are not allowed (byte 3)");
 	read_fails("a: \"\\ud800\"\n", BERR_INVALID, "found invalid Unicode character escape code");
 	read_fails("a: !!int abc\n", BERR_INVALID, "t.yaml:1:4: cannot decode !!str 'abc' as !!int");
 	read_fails("a: !!int 1.5\n", BERR_INVALID, "cannot decode !!float '1.5' as !!int");
