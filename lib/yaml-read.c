@@ -508,6 +508,8 @@ struct frame {
 struct reader {
 	yaml_parser_t parser;
 	const char *name;
+	const char *text;
+	size_t len;
 	struct yaml_limits lim;
 	struct berr *err;
 	int single;             /* yaml_read: one document only */
@@ -1043,7 +1045,8 @@ static int take_key(struct reader *r, struct frame *f, yaml_event_t *ev)
 		tag = (const char *)ev->data.scalar.tag;
 		plain = ev->data.scalar.plain_implicit;
 		if (ev->data.scalar.anchor) {
-			struct anchor *a = &r->anchors[anchor_begin(r, (const char *)ev->data.scalar.anchor)];
+			long idx = anchor_begin(r, (const char *)ev->data.scalar.anchor);
+		struct anchor *a = &r->anchors[idx];
 			a->done = a->is_scalar = 1;
 			a->text = xmalloc(len + 1);
 			memcpy(a->text, s, len);
@@ -1099,7 +1102,8 @@ static int on_scalar(struct reader *r, yaml_event_t *ev)
 	if ((rc = count_nodes(r, m, 1, 0)))
 		return rc;
 	if (ev->data.scalar.anchor) {
-		struct anchor *a = &r->anchors[anchor_begin(r, (const char *)ev->data.scalar.anchor)];
+		long idx = anchor_begin(r, (const char *)ev->data.scalar.anchor);
+		struct anchor *a = &r->anchors[idx];
 		a->done = a->is_scalar = 1;
 		a->text = xmalloc(len + 1);
 		memcpy(a->text, s, len);
@@ -1169,12 +1173,21 @@ static int parser_error(struct reader *r)
 	if (p->error == YAML_MEMORY_ERROR)
 		return berr_set(r->err, BERR_FAIL, "%s: out of memory while parsing", r->name);
 	if (p->error == YAML_READER_ERROR) {
-		/* The reader reports a byte offset, not a mark. */
-		yaml_mark_t m = p->mark;
+		/* The reader reports a byte offset, not a mark: count lines and
+		 * characters up to it (UTF-8 input; a UTF-16 stream's offsets
+		 * are in its own bytes and only the byte is exact). */
+		yaml_mark_t m = { 0, 0, 0 };
+		for (size_t i = 0; i < p->problem_offset && i < r->len; i++) {
+			unsigned char c = (unsigned char)r->text[i];
+			if (c == '\n')
+				m.line++, m.column = 0;
+			else if ((c & 0xC0) != 0x80)
+				m.column++;
+		}
 		return fail(r, BERR_INVALID, m, "%s (byte %zu)", problem, p->problem_offset);
 	}
 	if (p->context)
-		return fail(r, BERR_INVALID, p->problem_mark, "%s %s at %zu:%zu", problem,
+		return fail(r, BERR_INVALID, p->problem_mark, "%s (%s at %zu:%zu)", problem,
 			    p->context, p->context_mark.line + 1, p->context_mark.column + 1);
 	return fail(r, BERR_INVALID, p->problem_mark, "%s", problem);
 }
@@ -1265,6 +1278,8 @@ static int read_text(json_t **out, const char *text, size_t len, const char *nam
 	struct reader r;
 	memset(&r, 0, sizeof(r));
 	r.name = name ? name : "<input>";
+	r.text = text;
+	r.len = len;
 	r.err = err;
 	r.single = single;
 	r.lim = yaml_default_limits;
