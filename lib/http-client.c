@@ -2,10 +2,11 @@
  * http-client — requests to one remote over libcurl.
  *
  * A client is shared by every thread that talks to the same remote. Easy
- * handles are kept in a small free list so each request borrows one
- * (curl_easy_reset between uses), and all of them share one CURLSH for the
- * connection cache, DNS and TLS sessions, so connections are reused across
- * threads. Credentials and TLS material are copied at creation: PEM data goes
+ * handles are kept in a small free list so each request borrows one;
+ * curl_easy_reset() between uses keeps a handle's live connections, so a
+ * handle taken back from the list reuses its keep-alive connection. The
+ * handles share DNS and TLS sessions through one CURLSH, but not the
+ * connection cache: curl documents that one as unsafe across threads. Credentials and TLS material are copied at creation: PEM data goes
  * to curl as blobs, never through temporary files.
  *
  * Streaming reads hand the body to a callback line by line as it arrives,
@@ -130,7 +131,6 @@ int http_client_new(struct http_client **out, const struct http_client_options *
 	curl_share_setopt(c->share, CURLSHOPT_USERDATA, c);
 	curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
 	curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-	curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
 	*out = c;
 	return 0;
 }

@@ -388,8 +388,14 @@ static enum MHD_Result dispatch(struct conn_ctx *ctx, struct MHD_Connection *con
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	char addr[64] = "";
-	if (ci && ci->client_addr)
+	if (ci && ci->client_addr) {
 		http_format_addr(addr, sizeof(addr), ci->client_addr);
+		if (ci->client_addr->sa_family == AF_INET)
+			req.remote_port = ntohs(((const struct sockaddr_in *)ci->client_addr)->sin_port);
+		else if (ci->client_addr->sa_family == AF_INET6)
+			req.remote_port =
+				ntohs(((const struct sockaddr_in6 *)ci->client_addr)->sin6_port);
+	}
 	req.remote_addr = addr;
 
 	for (size_t i = 0; i < srv->nroutes && !hit; i++) {

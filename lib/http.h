@@ -89,6 +89,7 @@ struct http_request {
 	struct http_kv *headers;
 	size_t nheaders;
 	const char *remote_addr;        /* "127.0.0.1" */
+	uint16_t remote_port;
 	/* private */
 	void *priv;
 };

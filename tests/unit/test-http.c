@@ -141,6 +141,8 @@ static void h_query(struct http_request *req, struct http_response *resp, void *
 	json_object_set_new(o, "missing", json_boolean(http_request_query(req, "zz") != NULL));
 	const char *ua = http_request_header(req, "user-agent");
 	json_object_set_new(o, "ua", json_string(ua ? ua : ""));
+	json_object_set_new(o, "port", json_integer(req->remote_port));
+	json_object_set_new(o, "addr", json_string(req->remote_addr));
 	http_response_json(resp, 200, o);
 	json_decref(o);
 }
@@ -325,7 +327,18 @@ static void test_query_parsing(void **state)
 	assert_string_equal(json_string_value(json_object_get(j, "flag")), "");
 	assert_true(json_is_false(json_object_get(j, "missing")));
 	assert_non_null(strstr(json_string_value(json_object_get(j, "ua")), "bosun/"));
+	assert_string_equal(json_string_value(json_object_get(j, "addr")), "127.0.0.1");
+	json_int_t port = json_integer_value(json_object_get(j, "port"));
+	assert_true(port > 0);
 	json_decref(j);
+
+	/* the next requests reuse the kept-alive connection (same client port) */
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(do_req(c, "GET", "/q", NULL, 0, &b), 200);
+		j = parse(&b);
+		assert_int_equal(json_integer_value(json_object_get(j, "port")), port);
+		json_decref(j);
+	}
 
 	buf_release(&path);
 	buf_release(&b);
