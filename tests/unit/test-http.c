@@ -772,6 +772,53 @@ static void test_client_errors(void **state)
 			 BERR_INVALID);
 }
 
+struct hammer {
+	struct http_client *c;
+	pthread_t th;
+	int id;
+	int ok;
+};
+
+static void *hammer_thread(void *arg)
+{
+	struct hammer *h = arg;
+	for (int i = 0; i < 50; i++) {
+		struct http_client_response resp = HTTP_CLIENT_RESPONSE_INIT;
+		struct berr err = BERR_INIT;
+		char body[64];
+		int n = snprintf(body, sizeof(body), "{\"thread\":%d,\"i\":%d}", h->id, i);
+		if (http_client_do(h->c, &resp, &(struct http_client_request){
+			.method = "POST", .path = "/echo", .body = body, .body_len = (size_t)n },
+			&err) == 0 && resp.status == 201 && strstr(resp.body.data, body + 1))
+			h->ok++;
+		http_client_response_release(&resp);
+	}
+	return NULL;
+}
+
+/* One client, one server, eight threads at once. */
+static void test_concurrent_requests(void **state)
+{
+	(void)state;
+	struct http_server_options o = { .threads = 2 };
+	struct http_server *srv = start_server(&o);
+	struct berr err = BERR_INIT;
+	assert_int_equal(http_server_route(srv, "POST", "/echo", h_echo, NULL, &err), 0);
+	listen_now(srv);
+	struct http_client *c = client_for(srv, "http");
+	struct hammer h[8];
+	for (int i = 0; i < 8; i++) {
+		h[i] = (struct hammer){ .c = c, .id = i };
+		pthread_create(&h[i].th, NULL, hammer_thread, &h[i]);
+	}
+	for (int i = 0; i < 8; i++) {
+		pthread_join(h[i].th, NULL);
+		assert_int_equal(h[i].ok, 50);
+	}
+	http_client_free(c);
+	http_server_free(srv);
+}
+
 static int run_cmd(const char *cmd)
 {
 	int rc = system(cmd);
@@ -858,6 +905,7 @@ int main(void)
 		cmocka_unit_test(test_stream_slow_reader_dropped),
 		cmocka_unit_test(test_graceful_stop),
 		cmocka_unit_test(test_client_errors),
+		cmocka_unit_test(test_concurrent_requests),
 		cmocka_unit_test(test_tls),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
