@@ -627,7 +627,6 @@ int http_server_start(struct http_server *srv, struct berr *err)
 		{ MHD_OPTION_CONNECTION_LIMIT, srv->max_connections, NULL },
 		{ MHD_OPTION_CONNECTION_TIMEOUT, srv->timeout_s, NULL },
 		{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv },
-		{ MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL },
 		{ srv->tls_cert_file ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0,
 		  srv->tls_cert.data },
 		{ MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key.data },

@@ -819,6 +819,62 @@ static void test_concurrent_requests(void **state)
 	http_server_free(srv);
 }
 
+static void test_listen_options(void **state)
+{
+	(void)state;
+	struct berr err = BERR_INIT;
+	struct http_server_options o = { .name = "first" };
+	struct http_server *a = start_server(&o), *b;
+	assert_int_equal(http_server_route(a, "GET", "/files/*", h_params, "files", &err), 0);
+	listen_now(a);
+
+	/* the same port twice: a clear error */
+	struct http_server_options same = { .name = "second", .port = http_server_port(a) };
+	b = start_server(&same);
+	assert_int_equal(http_server_start(b, &err), BERR_IO);
+	assert_non_null(strstr(err.msg, "http server 'second': cannot listen on 127.0.0.1:"));
+	assert_int_equal(http_server_port(b), 0);
+	http_server_free(b);
+	/* routes cannot change while serving */
+	assert_int_equal(http_server_route(a, "GET", "/late", h_params, NULL, &err), BERR_INVALID);
+	struct http_client *c0 = client_for(a, "http");
+	assert_int_equal(do_req(c0, "GET", "/files/x", NULL, 0, NULL), 200);
+	uint16_t port = http_server_port(a);
+	http_server_free(a);
+	http_client_free(c0);
+	/* a restart takes the port back at once */
+	struct http_server_options again = { .port = port };
+	a = start_server(&again);
+	listen_now(a);
+	assert_int_equal(http_server_port(a), port);
+	http_server_free(a);
+
+	struct http_server_options bad = { .address = "localhost" };
+	b = start_server(&bad);
+	assert_int_equal(http_server_start(b, &err), BERR_INVALID);
+	assert_non_null(strstr(err.msg, "'localhost' is not an IP literal"));
+	http_server_free(b);
+	struct http_server_options half = { .tls_cert_file = "/x.pem" };
+	assert_int_equal(http_server_new(&b, &half, &err), BERR_INVALID);
+
+	/* IPv6 loopback, when the machine has it */
+	struct http_server_options v6 = { .address = "::1" };
+	b = start_server(&v6);
+	assert_int_equal(http_server_route(b, "GET", "/files/*", h_params, "files", &err), 0);
+	if (http_server_start(b, &err) == 0) {
+		char url[64];
+		struct http_client *c;
+		struct buf body = BUF_INIT;
+		snprintf(url, sizeof(url), "http://[::1]:%u", http_server_port(b));
+		assert_int_equal(http_client_new(&c, &(struct http_client_options){ .base_url = url },
+						 &err), 0);
+		assert_int_equal(do_req(c, "GET", "/files/six", NULL, 0, &body), 200);
+		http_client_free(c);
+		buf_release(&body);
+	}
+	http_server_free(b);
+}
+
 static int run_cmd(const char *cmd)
 {
 	int rc = system(cmd);
@@ -906,6 +962,7 @@ int main(void)
 		cmocka_unit_test(test_graceful_stop),
 		cmocka_unit_test(test_client_errors),
 		cmocka_unit_test(test_concurrent_requests),
+		cmocka_unit_test(test_listen_options),
 		cmocka_unit_test(test_tls),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
