@@ -38,6 +38,20 @@ struct route {
 	void *arg;
 };
 
+struct http_deferred {
+	pthread_mutex_t mu;
+	int refs;                       /* the worker's and the request's */
+	struct http_server *srv;
+	struct MHD_Connection *conn;    /* while the request is parked */
+	int suspended;
+	int done;                       /* http_deferred_finish() was called */
+	int completed;                  /* the request is over */
+	int abandoned;                  /* the server is stopping: answer 503 */
+	struct http_response answer;
+	struct http_deferred *prev, *next;      /* srv->deferreds */
+	int listed;
+};
+
 struct conn_ctx {
 	struct http_server *srv;
 	struct buf body;
@@ -47,6 +61,7 @@ struct conn_ctx {
 	char *path;
 	struct timespec start;
 	struct http_stream *stream;
+	struct http_deferred *deferred;
 };
 
 static void server_logger(void *cls, const char *fmt, va_list ap)
@@ -316,6 +331,146 @@ static void response_release(struct http_response *resp)
 	free(resp->headers);
 }
 
+/* ------------------------------------------------------------ deferred */
+
+static enum MHD_Result queue_buffer(struct MHD_Connection *conn, struct http_response *resp);
+static enum MHD_Result queue_simple(struct conn_ctx *ctx, struct MHD_Connection *conn,
+				    int status, const char *msg);
+
+struct http_deferred *http_response_defer(struct http_response *resp)
+{
+	struct http_deferred *d;
+
+	if (resp->deferred)
+		return resp->deferred;
+	d = xcalloc(1, sizeof(*d));
+	pthread_mutex_init(&d->mu, NULL);
+	d->refs = 2;
+	d->srv = resp->priv;
+	d->answer = (struct http_response)HTTP_RESPONSE_INIT;
+	resp->deferred = d;
+	return d;
+}
+
+static void deferred_unref(struct http_deferred *d)
+{
+	pthread_mutex_lock(&d->mu);
+	int left = --d->refs;
+	pthread_mutex_unlock(&d->mu);
+	if (left)
+		return;
+	response_release(&d->answer);
+	pthread_mutex_destroy(&d->mu);
+	free(d);
+}
+
+void http_deferred_finish(struct http_deferred *d, struct http_response *answer)
+{
+	pthread_mutex_lock(&d->mu);
+	d->done = 1;
+	if (!d->completed && !d->abandoned) {
+		d->answer = *answer;
+		*answer = (struct http_response)HTTP_RESPONSE_INIT;
+	}
+	if (d->suspended && d->conn) {
+		d->suspended = 0;
+		MHD_resume_connection(d->conn);
+	}
+	pthread_mutex_unlock(&d->mu);
+	response_release(answer);
+	*answer = (struct http_response)HTTP_RESPONSE_INIT;
+	deferred_unref(d);
+}
+
+/* The request came back from being parked (or was never parked because
+ * the answer was ready first): send the answer, or park again. */
+static enum MHD_Result deferred_answer(struct conn_ctx *ctx, struct MHD_Connection *conn)
+{
+	struct http_deferred *d = ctx->deferred;
+
+	pthread_mutex_lock(&d->mu);
+	if (d->abandoned) {
+		pthread_mutex_unlock(&d->mu);
+		return queue_simple(ctx, conn, 503, "server is shutting down");
+	}
+	if (!d->done) {
+		d->conn = conn;
+		d->suspended = 1;
+		MHD_suspend_connection(conn);
+		pthread_mutex_unlock(&d->mu);
+		return MHD_YES;
+	}
+	struct http_response resp = d->answer;
+	d->answer = (struct http_response)HTTP_RESPONSE_INIT;
+	d->conn = NULL;
+	pthread_mutex_unlock(&d->mu);
+	if (resp.status < 100 || resp.status > 999)
+		resp.status = 500;
+	ctx->status = resp.status;
+	enum MHD_Result ret = queue_buffer(conn, &resp);
+	response_release(&resp);
+	return ret;
+}
+
+static void deferred_park(struct conn_ctx *ctx, struct http_deferred *d)
+{
+	struct http_server *srv = ctx->srv;
+
+	ctx->deferred = d;
+	pthread_mutex_lock(&srv->mu);
+	d->next = srv->deferreds;
+	if (srv->deferreds)
+		srv->deferreds->prev = d;
+	srv->deferreds = d;
+	d->listed = 1;
+	if (srv->stopping) {
+		pthread_mutex_lock(&d->mu);
+		d->abandoned = 1;
+		pthread_mutex_unlock(&d->mu);
+	}
+	pthread_mutex_unlock(&srv->mu);
+}
+
+static void deferred_complete(struct conn_ctx *ctx)
+{
+	struct http_server *srv = ctx->srv;
+	struct http_deferred *d = ctx->deferred;
+
+	pthread_mutex_lock(&srv->mu);
+	if (d->listed) {
+		if (d->prev)
+			d->prev->next = d->next;
+		else
+			srv->deferreds = d->next;
+		if (d->next)
+			d->next->prev = d->prev;
+		d->listed = 0;
+	}
+	pthread_mutex_unlock(&srv->mu);
+	pthread_mutex_lock(&d->mu);
+	d->completed = 1;
+	d->conn = NULL;
+	d->suspended = 0;
+	pthread_mutex_unlock(&d->mu);
+	deferred_unref(d);
+}
+
+/* Server stop: every parked request answers 503 now. */
+static void deferred_abandon_all(struct http_server *srv)
+{
+	pthread_mutex_lock(&srv->mu);
+	for (struct http_deferred *d = srv->deferreds; d; d = d->next) {
+		pthread_mutex_lock(&d->mu);
+		d->abandoned = 1;
+		if (d->suspended && d->conn) {
+			d->suspended = 0;
+			MHD_resume_connection(d->conn);
+		}
+		pthread_mutex_unlock(&d->mu);
+	}
+	pthread_mutex_unlock(&srv->mu);
+}
+
 /* ------------------------------------------------------------ dispatch */
 
 struct kv_collect {
@@ -425,6 +580,13 @@ static enum MHD_Result dispatch(struct conn_ctx *ctx, struct MHD_Connection *con
 	free(req.query);
 	free(req.headers);
 
+	if (resp.deferred) {
+		if (resp.stream)        /* both: the stream is never sent */
+			http_stream_detach(resp.stream);
+		response_release(&resp);
+		deferred_park(ctx, resp.deferred);
+		return deferred_answer(ctx, conn);
+	}
 	if (resp.status < 100 || resp.status > 999)
 		resp.status = 500;
 	ctx->status = resp.status;
@@ -484,6 +646,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (ctx->status)        /* answered already (early 413) */
 		return MHD_YES;
+	if (ctx->deferred)      /* back from being parked */
+		return deferred_answer(ctx, conn);
 	if (ctx->too_large) {
 		char msg[128];
 		snprintf(msg, sizeof(msg), "request body is over the limit of %zu bytes",
@@ -505,6 +669,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 	if (ctx->stream)
 		http_stream_detach(ctx->stream);
+	if (ctx->deferred)
+		deferred_complete(ctx);
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	long ms = (now.tv_sec - ctx->start.tv_sec) * 1000 +
 		  (now.tv_nsec - ctx->start.tv_nsec) / 1000000;
@@ -655,6 +821,27 @@ uint16_t http_server_port(const struct http_server *srv)
 	return srv->port;
 }
 
+/* Waits up to ms for in-flight requests to finish; returns how many remain. */
+static size_t wait_inflight(struct http_server *srv, unsigned ms)
+{
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += ms / 1000;
+	deadline.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (deadline.tv_nsec >= 1000000000) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&srv->mu);
+	while (srv->inflight > 0 &&
+	       pthread_cond_timedwait(&srv->cond, &srv->mu, &deadline) != ETIMEDOUT)
+		;
+	size_t left = srv->inflight;
+	pthread_mutex_unlock(&srv->mu);
+	return left;
+}
+
 void http_server_stop(struct http_server *srv, unsigned grace_ms)
 {
 	pthread_mutex_lock(&srv->mu);
@@ -670,20 +857,13 @@ void http_server_stop(struct http_server *srv, unsigned grace_ms)
 	 * New requests get 503 from on_request() instead. */
 	http_stream_end_all(srv);
 
-	struct timespec deadline;
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += grace_ms / 1000;
-	deadline.tv_nsec += (long)(grace_ms % 1000) * 1000000;
-	if (deadline.tv_nsec >= 1000000000) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000;
+	size_t left = wait_inflight(srv, grace_ms);
+	if (left) {
+		/* MHD must not be stopped with parked connections: answer them
+		 * 503 and give those answers a moment to go out */
+		deferred_abandon_all(srv);
+		left = wait_inflight(srv, 500);
 	}
-	pthread_mutex_lock(&srv->mu);
-	while (srv->inflight > 0 &&
-	       pthread_cond_timedwait(&srv->cond, &srv->mu, &deadline) != ETIMEDOUT)
-		;
-	size_t left = srv->inflight;
-	pthread_mutex_unlock(&srv->mu);
 	if (left) {
 		char n[32];
 		snprintf(n, sizeof(n), "%zu", left);

@@ -49,6 +49,7 @@
 
 struct http_server;
 struct http_stream;
+struct http_deferred;
 
 enum http_access_log {
 	HTTP_ACCESS_LOG_INFO = 0,       /* one info line per request (default) */
@@ -115,8 +116,12 @@ struct http_response {
 	size_t nheaders;
 	/* private */
 	struct http_stream *stream;
+	struct http_deferred *deferred;
 	void *priv;
 };
+
+/* For a response a worker thread fills before http_deferred_finish(). */
+#define HTTP_RESPONSE_INIT { 200, BUF_INIT, NULL, 0, NULL, NULL, NULL }
 
 /* Adds a response header (copied). Content-Type is set by the helpers below. */
 void http_response_header(struct http_response *resp, const char *name, const char *value);
@@ -199,6 +204,25 @@ void http_stream_on_close(struct http_stream *s, void (*fn)(struct http_stream *
  * hand the clean-up of its subscription to whichever comes first.
  */
 int http_stream_close(struct http_stream *s);
+
+/* ------------------------------------------------------------ deferred */
+
+/*
+ * Lets a handler answer later, from another thread, for work that takes
+ * long (rendering, calls to other servers): the handler hands the returned
+ * object to a worker and returns; the connection is parked, holding no pool
+ * thread, until the worker calls http_deferred_finish(). Anything the
+ * handler put in resp is discarded.
+ */
+struct http_deferred *http_response_defer(struct http_response *resp);
+/*
+ * Sends `answer` (filled from HTTP_RESPONSE_INIT with the helpers above;
+ * http_response_stream() is not allowed on it) and releases both `answer`'s
+ * contents and `d`, which must not be used afterwards. Safe from any thread,
+ * exactly once per deferred. If the client or the server went away
+ * meanwhile, the answer is dropped.
+ */
+void http_deferred_finish(struct http_deferred *d, struct http_response *answer);
 
 /* ---------------------------------------------------------------- client */
 

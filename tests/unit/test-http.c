@@ -875,6 +875,123 @@ static void test_listen_options(void **state)
 	http_server_free(b);
 }
 
+struct later {
+	struct http_deferred *d;
+	long delay_ms;
+	char name[32];
+};
+
+static void *later_thread(void *arg)
+{
+	struct later *l = arg;
+	struct http_response answer = HTTP_RESPONSE_INIT;
+	sleep_ms(l->delay_ms);
+	json_t *o = json_pack("{s:s}", "done", l->name);
+	http_response_json(&answer, 202, o);
+	http_response_header(&answer, "X-Later", "1");
+	json_decref(o);
+	http_deferred_finish(l->d, &answer);
+	free(l);
+	return NULL;
+}
+
+/* /later/{ms}/{name}: answered from another thread after ms; 0 = inline */
+static void h_later(struct http_request *req, struct http_response *resp, void *arg)
+{
+	(void)arg;
+	struct later *l = xcalloc(1, sizeof(*l));
+	l->d = http_response_defer(resp);
+	l->delay_ms = atol(http_request_param(req, "ms"));
+	snprintf(l->name, sizeof(l->name), "%s", http_request_param(req, "name"));
+	http_response_error(resp, 500, "discarded");   /* replaced by the deferred answer */
+	if (!l->delay_ms) {
+		later_thread(l);
+		return;
+	}
+	pthread_t th;
+	pthread_create(&th, NULL, later_thread, l);
+	pthread_detach(th);
+}
+
+struct later_job {
+	struct http_client *c;
+	pthread_t th;
+	char path[64];
+	long status;
+	struct buf body;
+};
+
+static void *later_client(void *arg)
+{
+	struct later_job *j = arg;
+	j->status = do_req(j->c, "GET", j->path, NULL, 0, &j->body);
+	return NULL;
+}
+
+static void test_deferred(void **state)
+{
+	(void)state;
+	struct http_server_options o = { .threads = 1 };
+	struct http_server *srv = start_server(&o);
+	struct berr err = BERR_INIT;
+	struct buf b = BUF_INIT;
+	assert_int_equal(http_server_route(srv, "GET", "/later/{ms}/{name}", h_later, NULL, &err), 0);
+	listen_now(srv);
+	struct http_client *c = client_for(srv, "http");
+
+	/* answered inline, before the handler even returned */
+	assert_int_equal(do_req(c, "GET", "/later/0/inline", NULL, 0, &b), 202);
+	assert_string_equal(b.data, "{\"done\":\"inline\"}\n");
+	/* answered by a worker */
+	struct http_client_response resp = HTTP_CLIENT_RESPONSE_INIT;
+	assert_int_equal(http_client_do(c, &resp, &(struct http_client_request){
+		.path = "/later/30/worker" }, &err), 0);
+	assert_int_equal(resp.status, 202);
+	assert_string_equal(http_client_response_header(&resp, "x-later"), "1");
+	http_client_response_release(&resp);
+
+	/* ten parked requests on a one-thread pool finish together, not one by one */
+	enum { N = 10 };
+	struct later_job jobs[N];
+	struct http_client *cs[N];
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < N; i++) {
+		cs[i] = client_for(srv, "http");
+		jobs[i] = (struct later_job){ .c = cs[i], .body = BUF_INIT };
+		snprintf(jobs[i].path, sizeof(jobs[i].path), "/later/400/job%d", i);
+		pthread_create(&jobs[i].th, NULL, later_client, &jobs[i]);
+	}
+	for (int i = 0; i < N; i++) {
+		pthread_join(jobs[i].th, NULL);
+		assert_int_equal(jobs[i].status, 202);
+		char want[64];
+		snprintf(want, sizeof(want), "{\"done\":\"job%d\"}\n", i);
+		assert_string_equal(jobs[i].body.data, want);
+		buf_release(&jobs[i].body);
+		http_client_free(cs[i]);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	assert_true(ms < 2500);         /* serially it would take 4000 */
+
+	/* a stop while a request is parked answers it 503 and stays safe when
+	 * the worker finishes later */
+	struct later_job slow = { .c = c, .body = BUF_INIT };
+	snprintf(slow.path, sizeof(slow.path), "/later/600/slow");
+	pthread_create(&slow.th, NULL, later_client, &slow);
+	sleep_ms(100);
+	http_server_stop(srv, 100);
+	pthread_join(slow.th, NULL);
+	assert_true(slow.status == 503);
+	buf_release(&slow.body);
+	sleep_ms(700);                  /* the worker finishes into the void */
+
+	buf_release(&b);
+	http_client_free(c);
+	http_server_free(srv);
+}
+
 static int run_cmd(const char *cmd)
 {
 	int rc = system(cmd);
@@ -963,6 +1080,7 @@ int main(void)
 		cmocka_unit_test(test_client_errors),
 		cmocka_unit_test(test_concurrent_requests),
 		cmocka_unit_test(test_listen_options),
+		cmocka_unit_test(test_deferred),
 		cmocka_unit_test(test_tls),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
