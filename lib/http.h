@@ -16,7 +16,9 @@
  * from any thread. A stream holds no pool thread while idle. A client that
  * disconnects, or stops reading until its buffer passes the server's limit,
  * is dropped and the stream's on_close callback runs so the producer can
- * unsubscribe.
+ * unsubscribe. A handler whose answer takes long to compute defers it with
+ * http_response_defer() and lets a worker thread finish it; the connection
+ * waits parked, also without a pool thread.
  *
  *     static void get_app(struct http_request *req, struct http_response *resp,
  *                         void *arg)

@@ -446,6 +446,29 @@ int kube_client_patch(struct kube_client *kc, json_t **out, const struct kube_re
 	return ret;
 }
 
+int kube_client_apply(struct kube_client *kc, json_t **out, const json_t *obj,
+		      const struct kube_write_options *opts, struct berr *err)
+{
+	json_t *meta = json_object_get(obj, "metadata");
+	struct kube_ref ref = {
+		.api_version = json_string_value(json_object_get(obj, "apiVersion")),
+		.kind = json_string_value(json_object_get(obj, "kind")),
+		.namespace = json_string_value(json_object_get(meta, "namespace")),
+		.name = json_string_value(json_object_get(meta, "name")),
+		.subresource = opts ? opts->subresource : NULL,
+	};
+
+	if (out)
+		*out = NULL;
+	if (!json_is_object(obj) || !ref.api_version || !ref.kind || !ref.name)
+		return berr_set(err, BERR_INVALID,
+				"object to apply has no apiVersion, kind or metadata.name");
+	char *body = json_dumps(obj, JSON_COMPACT);
+	int ret = kube_client_patch(kc, out, &ref, KUBE_PATCH_APPLY, body, strlen(body), opts, err);
+	free(body);
+	return ret;
+}
+
 int kube_client_delete(struct kube_client *kc, json_t **out, const struct kube_ref *ref,
 		       const char *propagation, struct berr *err)
 {

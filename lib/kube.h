@@ -178,6 +178,10 @@ int kube_client_update(struct kube_client *kc, json_t **out, const json_t *obj,
 int kube_client_patch(struct kube_client *kc, json_t **out, const struct kube_ref *ref,
 		      enum kube_patch_type type, const char *patch, size_t len,
 		      const struct kube_write_options *opts, struct berr *err);
+/* Server-side apply of obj (identity from its apiVersion, kind, metadata);
+ * opts->field_manager defaults to "bosun", opts->force takes over fields. */
+int kube_client_apply(struct kube_client *kc, json_t **out, const json_t *obj,
+		      const struct kube_write_options *opts, struct berr *err);
 /*
  * Deletes ref. propagation is "Foreground", "Background", "Orphan" or NULL
  * (the server's default). out may be NULL; otherwise it gets what the server

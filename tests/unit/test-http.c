@@ -1048,6 +1048,26 @@ static void test_tls(void **state)
 	assert_int_equal(do_req(c, "GET", "/files/x", NULL, 0, &b), 200);
 	http_client_free(c);
 
+	/* client certificate and key as PEM data: loaded by curl (the server does
+	 * not ask for them); garbage in their place is a TLS error */
+	struct buf keypem = BUF_INIT;
+	assert_int_equal(buf_read_file(&keypem, key, 1 << 20), 0);
+	assert_int_equal(http_client_new(&c, &(struct http_client_options){
+		.base_url = url, .ca_pem = ca.data, .client_cert_pem = ca.data,
+		.client_key_pem = keypem.data }, &err), 0);
+	assert_int_equal(do_req(c, "GET", "/files/x", NULL, 0, &b), 200);
+	http_client_free(c);
+	assert_int_equal(http_client_new(&c, &(struct http_client_options){
+		.base_url = url, .ca_pem = ca.data, .client_cert_pem = "not a certificate",
+		.client_key_pem = "not a key" }, &err), 0);
+	assert_int_equal(http_client_do(c, &resp, &(struct http_client_request){
+		.path = "/files/x" }, &err), BERR_AUTH);
+	http_client_response_release(&resp);
+	http_client_free(c);
+	assert_int_equal(http_client_new(&c, &(struct http_client_options){
+		.base_url = url, .client_cert_pem = ca.data }, &err), BERR_INVALID);
+	buf_release(&keypem);
+
 	http_server_free(srv);
 
 	/* a key file that is not a key: start fails cleanly */

@@ -597,7 +597,25 @@ static void test_writes(void **state)
 	pthread_mutex_unlock(&fake.mu);
 	assert_int_equal(kube_client_delete(kc, NULL, &ref, "Sideways", &err), BERR_INVALID);
 
+	json_t *dep = json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:i}}", "apiVersion", "apps/v1",
+				"kind", "Deployment", "metadata", "name", "api", "namespace", "shop",
+				"spec", "replicas", 2);
+	assert_int_equal(kube_client_apply(kc, &o, dep, &(struct kube_write_options){
+		.force = 1 }, &err), 0);
+	json_decref(o);
+	pthread_mutex_lock(&fake.mu);
+	assert_string_equal(fake.method, "PATCH");
+	assert_string_equal(fake.path, "/apis/apps/v1/namespaces/shop/deployments/api");
+	assert_string_equal(fake.content_type, "application/apply-patch+yaml");
+	assert_string_equal(fake.query, "fieldManager=bosun&force=true");
+	json_t *sent = json_loads(fake.body, 0, NULL);
+	pthread_mutex_unlock(&fake.mu);
+	assert_true(json_equal(sent, dep));
+	json_decref(sent);
+	json_decref(dep);
+
 	json_t *nokind = json_pack("{s:{s:s}}", "metadata", "name", "x");
+	assert_int_equal(kube_client_apply(kc, &o, nokind, NULL, &err), BERR_INVALID);
 	assert_int_equal(kube_client_create(kc, &o, nokind, NULL, &err), BERR_INVALID);
 	json_decref(nokind);
 }
