@@ -23,10 +23,12 @@
  *     static void get_app(struct http_request *req, struct http_response *resp,
  *                         void *arg)
  *     {
- *             json_t *app = lookup(arg, http_request_param(req, "name"));
- *             if (!app)
- *                     return http_response_error(resp, 404, "application '%s' not found",
- *                                                http_request_param(req, "name"));
+ *             const char *name = http_request_param(req, "name");
+ *             json_t *app = lookup(arg, name);
+ *             if (!app) {
+ *                     http_response_error(resp, 404, "application '%s' not found", name);
+ *                     return;
+ *             }
  *             http_response_json(resp, 200, app);
  *             json_decref(app);
  *     }

@@ -152,8 +152,10 @@ static void h_echo(struct http_request *req, struct http_response *resp, void *a
 	json_t *doc;
 	struct berr err = BERR_INIT;
 	(void)arg;
-	if (http_request_json(req, &doc, &err) < 0)
-		return http_response_berr(resp, &err);
+	if (http_request_json(req, &doc, &err) < 0) {
+		http_response_berr(resp, &err);
+		return;
+	}
 	json_t *o = json_pack("{s:o, s:I}", "got", doc, "len", (json_int_t)req->body_len);
 	http_response_json(resp, 201, o);
 	json_decref(o);

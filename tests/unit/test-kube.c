@@ -97,18 +97,22 @@ static void h_group(struct http_request *req, struct http_response *resp, void *
 {
 	const char *g = http_request_param(req, "group"), *v = http_request_param(req, "version");
 	(void)arg;
-	if (!strcmp(g, "apps") && !strcmp(v, "v1"))
-		return send_json_text(resp, 200,
+	if (!strcmp(g, "apps") && !strcmp(v, "v1")) {
+		send_json_text(resp, 200,
 			"{\"kind\":\"APIResourceList\",\"groupVersion\":\"apps/v1\",\"resources\":["
 			"{\"name\":\"deployments\",\"namespaced\":true,\"kind\":\"Deployment\","
 			" \"verbs\":[\"get\",\"list\",\"watch\",\"create\",\"update\",\"patch\",\"delete\"]},"
 			"{\"name\":\"deployments/scale\",\"namespaced\":true,\"kind\":\"Scale\",\"verbs\":[]}"
 			"]}");
-	if (!strcmp(g, "bosun.io") && !strcmp(v, "v1alpha1"))
-		return send_json_text(resp, 200,
+		return;
+	}
+	if (!strcmp(g, "bosun.io") && !strcmp(v, "v1alpha1")) {
+		send_json_text(resp, 200,
 			"{\"kind\":\"APIResourceList\",\"groupVersion\":\"bosun.io/v1alpha1\",\"resources\":["
 			"{\"name\":\"applications\",\"namespaced\":true,\"kind\":\"Application\","
 			" \"verbs\":[\"get\",\"list\"]}]}");
+		return;
+	}
 	send_status(resp, 503, "ServiceUnavailable", "the server is currently unable to handle the request");
 }
 
@@ -143,8 +147,10 @@ static void list_configmaps(struct http_request *req, struct http_response *resp
 	const char *limit_s = http_request_query(req, "limit");
 	const char *cont = http_request_query(req, "continue");
 	int limit = limit_s ? atoi(limit_s) : 500, start = cont ? atoi(cont) : 0;
-	if (cont && !strcmp(cont, "expired"))
-		return send_status(resp, 410, "Expired", "The provided continue parameter is too old");
+	if (cont && !strcmp(cont, "expired")) {
+		send_status(resp, 410, "Expired", "The provided continue parameter is too old");
+		return;
+	}
 	json_t *items = json_array();
 	int i;
 	for (i = start; i < NCONFIGMAPS && i < start + limit; i++)
@@ -162,8 +168,10 @@ static void list_configmaps(struct http_request *req, struct http_response *resp
 static void watch_configmaps(struct http_request *req, struct http_response *resp)
 {
 	const char *rv = http_request_query(req, "resourceVersion");
-	if (rv && !strcmp(rv, "gone-http"))
-		return send_status(resp, 410, "Gone", "too old resource version: 1 (40)");
+	if (rv && !strcmp(rv, "gone-http")) {
+		send_status(resp, 410, "Gone", "too old resource version: 1 (40)");
+		return;
+	}
 	struct http_stream *s = http_response_stream(resp, "application/json");
 	if (rv && !strcmp(rv, "old")) {
 		const char *e = "{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\","
@@ -195,35 +203,49 @@ static void h_objects(struct http_request *req, struct http_response *resp, void
 	const char *p = req->path;
 	if (!strcmp(p, "/api/v1/namespaces/default/configmaps") && !strcmp(req->method, "GET")) {
 		if (http_request_query(req, "watch"))
-			return watch_configmaps(req, resp);
-		return list_configmaps(req, resp);
+			watch_configmaps(req, resp);
+		else
+			list_configmaps(req, resp);
+		return;
 	}
-	if (!strcmp(p, "/api/v1/configmaps") && !strcmp(req->method, "GET"))
-		return list_configmaps(req, resp);
-	if (!strncmp(p, "/api/v1/namespaces/forbidden/", 29))
-		return send_status(resp, 403, "Forbidden",
-				   "configmaps is forbidden: User \"bob\" cannot list resource");
+	if (!strcmp(p, "/api/v1/configmaps") && !strcmp(req->method, "GET")) {
+		list_configmaps(req, resp);
+		return;
+	}
+	if (!strncmp(p, "/api/v1/namespaces/forbidden/", 29)) {
+		send_status(resp, 403, "Forbidden",
+			    "configmaps is forbidden: User \"bob\" cannot list resource");
+		return;
+	}
 	if (!strcmp(p, "/api/v1/namespaces/default/configmaps/cm-1") && !strcmp(req->method, "GET")) {
 		json_t *o = configmap(1);
 		http_response_json(resp, 200, o);
 		json_decref(o);
 		return;
 	}
-	if (!strncmp(p, "/api/v1/namespaces/default/configmaps/", 38) && !strcmp(req->method, "GET"))
-		return send_status(resp, 404, "NotFound", "configmaps \"missing\" not found");
+	if (!strncmp(p, "/api/v1/namespaces/default/configmaps/", 38) && !strcmp(req->method, "GET")) {
+		send_status(resp, 404, "NotFound", "configmaps \"missing\" not found");
+		return;
+	}
 	if (!strcmp(p, "/api/v1/namespaces/default/configmaps") && !strcmp(req->method, "POST")) {
-		if (strstr(req->body, "\"cm-1\""))
-			return send_status(resp, 409, "AlreadyExists",
-					   "configmaps \"cm-1\" already exists");
-		if (strstr(req->body, "\"Bad_Name\""))
-			return send_status(resp, 422, "Invalid",
-					   "ConfigMap \"Bad_Name\" is invalid: metadata.name: Invalid value");
+		if (strstr(req->body, "\"cm-1\"")) {
+			send_status(resp, 409, "AlreadyExists",
+				    "configmaps \"cm-1\" already exists");
+			return;
+		}
+		if (strstr(req->body, "\"Bad_Name\"")) {
+			send_status(resp, 422, "Invalid",
+				    "ConfigMap \"Bad_Name\" is invalid: metadata.name: Invalid value");
+			return;
+		}
 		http_response_text(resp, 201, "application/json", req->body, req->body_len);
 		return;
 	}
-	if (!strcmp(p, "/api/v1/namespaces/default/configmaps/cm-1") && !strcmp(req->method, "PUT"))
-		return send_status(resp, 409, "Conflict",
-				   "Operation cannot be fulfilled on configmaps \"cm-1\": the object has been modified");
+	if (!strcmp(p, "/api/v1/namespaces/default/configmaps/cm-1") && !strcmp(req->method, "PUT")) {
+		send_status(resp, 409, "Conflict",
+			    "Operation cannot be fulfilled on configmaps \"cm-1\": the object has been modified");
+		return;
+	}
 	if (!strcmp(req->method, "PATCH") || !strcmp(req->method, "DELETE") ||
 	    !strcmp(req->method, "PUT")) {
 		json_t *o = configmap(1);
@@ -231,8 +253,10 @@ static void h_objects(struct http_request *req, struct http_response *resp, void
 		json_decref(o);
 		return;
 	}
-	if (!strcmp(p, "/api/v1/namespaces/default/pods/boom"))
-		return send_json_text(resp, 500, "internal\nerror");
+	if (!strcmp(p, "/api/v1/namespaces/default/pods/boom")) {
+		send_json_text(resp, 500, "internal\nerror");
+		return;
+	}
 	if (!strcmp(p, "/apis/bosun.io/v1alpha1/namespaces/bosun/applications/guestbook")) {
 		send_json_text(resp, 200, "{\"kind\":\"Application\",\"metadata\":{\"name\":\"guestbook\"}}");
 		return;
@@ -536,7 +560,7 @@ static void test_writes(void **state)
 	(void)state;
 	struct berr err = BERR_INIT;
 	json_t *o, *cm = json_pack("{s:s, s:s, s:{s:s}, s:{s:s}}", "apiVersion", "v1", "kind",
-				   "ConfigMap", "metadata", "name", "new", "data", "k", "v");
+			    "ConfigMap", "metadata", "name", "new", "data", "k", "v");
 
 	assert_int_equal(kube_client_create(kc, &o, cm, &(struct kube_write_options){
 		.dry_run = 1 }, &err), 0);
