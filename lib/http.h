@@ -255,7 +255,8 @@ struct http_client_request {
 	const void *body;
 	size_t body_len;
 	long timeout_ms;                /* overrides the client's; streams: 0 = none */
-	const int *cancel;              /* streams: stop when *cancel becomes nonzero */
+	const int *cancel;              /* stop when *cancel becomes nonzero (read
+	                                   atomically; noticed within about a second) */
 };
 
 struct http_client_response {

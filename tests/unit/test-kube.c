@@ -31,6 +31,7 @@ static struct {
 	char content_type[128];
 	char auth[128];
 	char body[2048];
+	struct http_stream *held;       /* a watch left open (resourceVersion=hold) */
 } fake = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
 #define NCONFIGMAPS 7
@@ -173,6 +174,15 @@ static void watch_configmaps(struct http_request *req, struct http_response *res
 		return;
 	}
 	struct http_stream *s = http_response_stream(resp, "application/json");
+	if (rv && !strcmp(rv, "hold")) {
+		json_t *ev = json_pack("{s:s, s:o}", "type", "ADDED", "object", configmap(5));
+		http_stream_write_json(s, ev);
+		json_decref(ev);
+		pthread_mutex_lock(&fake.mu);
+		fake.held = s;
+		pthread_mutex_unlock(&fake.mu);
+		return;
+	}
 	if (rv && !strcmp(rv, "old")) {
 		const char *e = "{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\","
 				"\"apiVersion\":\"v1\",\"status\":\"Failure\",\"message\":"
@@ -555,6 +565,52 @@ static void test_watch(void **state)
 		on_event, &ev, &err), BERR_AUTH);
 }
 
+struct cancel_watch {
+	int cancel;
+	int events;
+	int ret;
+};
+
+static int count_events(const char *type, json_t *obj, void *arg)
+{
+	struct cancel_watch *w = arg;
+	(void)type, (void)obj;
+	w->events++;
+	return 0;
+}
+
+static void *watch_held(void *arg)
+{
+	struct cancel_watch *w = arg;
+	struct berr err = BERR_INIT;
+	w->ret = kube_client_watch(kc, &(struct kube_ref){
+		.api_version = "v1", .kind = "ConfigMap", .namespace = "default" },
+		&(struct kube_watch_options){ .resource_version = "hold", .cancel = &w->cancel },
+		count_events, w, &err);
+	return NULL;
+}
+
+/* A watch that stays open is stopped from another thread through the flag. */
+static void test_watch_cancel(void **state)
+{
+	(void)state;
+	struct cancel_watch w = { 0 };
+	pthread_t th;
+	pthread_create(&th, NULL, watch_held, &w);
+	for (int i = 0; i < 500 && !__atomic_load_n(&w.events, __ATOMIC_SEQ_CST); i++)
+		usleep(10 * 1000);
+	__atomic_store_n(&w.cancel, 1, __ATOMIC_SEQ_CST);
+	pthread_join(th, NULL);
+	assert_int_equal(w.ret, 0);
+	assert_int_equal(w.events, 1);
+	pthread_mutex_lock(&fake.mu);
+	struct http_stream *s = fake.held;
+	fake.held = NULL;
+	pthread_mutex_unlock(&fake.mu);
+	assert_non_null(s);
+	http_stream_close(s);
+}
+
 static void test_writes(void **state)
 {
 	(void)state;
@@ -930,6 +986,7 @@ int main(void)
 		cmocka_unit_test(test_error_mapping),
 		cmocka_unit_test(test_list_paging),
 		cmocka_unit_test(test_watch),
+		cmocka_unit_test(test_watch_cancel),
 		cmocka_unit_test(test_writes),
 		cmocka_unit_test(test_unreachable),
 		cmocka_unit_test(test_kubeconfig),
