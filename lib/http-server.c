@@ -73,7 +73,9 @@ static void server_logger(void *cls, const char *fmt, va_list ap)
 	size_t n = strlen(line);
 	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		line[--n] = '\0';
-	log_warn("http server", "server", srv->name, "detail", line, NULL);
+	/* MHD reports client misbehaviour (resets, bad TLS handshakes) here; the
+	 * failures that matter reach callers as berr, so this stays at debug */
+	log_debug("http server", "server", srv->name, "detail", line, NULL);
 }
 
 /* ------------------------------------------------------------ routes */
@@ -789,7 +791,8 @@ int http_server_start(struct http_server *srv, struct berr *err)
 	struct MHD_OptionItem opts[] = {
 		{ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)server_logger, srv },
 		{ MHD_OPTION_SOCK_ADDR, 0, &ss },
-		{ MHD_OPTION_THREAD_POOL_SIZE, srv->threads, NULL },
+		{ srv->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_CONNECTION_LIMIT,
+		  srv->threads > 1 ? srv->threads : srv->max_connections, NULL },
 		{ MHD_OPTION_CONNECTION_LIMIT, srv->max_connections, NULL },
 		{ MHD_OPTION_CONNECTION_TIMEOUT, srv->timeout_s, NULL },
 		{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv },

@@ -1087,7 +1087,10 @@ static void test_tls(void **state)
 
 int main(void)
 {
-	log_setup(LOG_ERROR, LOG_TEXT);
+	enum log_level level = LOG_ERROR;
+	if (getenv("BOSUN_TEST_LOG"))   /* e.g. BOSUN_TEST_LOG=debug to see the access log */
+		log_parse_level(getenv("BOSUN_TEST_LOG"), &level);
+	log_setup(level, LOG_TEXT);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_routes_and_params),
 		cmocka_unit_test(test_query_parsing),

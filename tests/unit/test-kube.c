@@ -979,7 +979,10 @@ static void test_kubeconfig_tls_end_to_end(void **state)
 
 int main(void)
 {
-	log_setup(LOG_ERROR, LOG_TEXT);
+	enum log_level level = LOG_ERROR;
+	if (getenv("BOSUN_TEST_LOG"))   /* e.g. BOSUN_TEST_LOG=debug to see the access log */
+		log_parse_level(getenv("BOSUN_TEST_LOG"), &level);
+	log_setup(level, LOG_TEXT);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_discovery),
 		cmocka_unit_test(test_get_and_paths),
