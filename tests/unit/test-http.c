@@ -1019,6 +1019,7 @@ static void test_tls(void **state)
 	struct http_server *srv = start_server(&o);
 	struct berr err = BERR_INIT;
 	assert_int_equal(http_server_route(srv, "GET", "/files/*", h_params, "files", &err), 0);
+	assert_int_equal(http_server_route(srv, "GET", "/watch", h_watch, NULL, &err), 0);
 	listen_now(srv);
 	char url[64];
 	snprintf(url, sizeof(url), "https://127.0.0.1:%u", http_server_port(srv));
@@ -1030,7 +1031,25 @@ static void test_tls(void **state)
 		.base_url = url, .ca_pem = ca.data }, &err), 0);
 	assert_int_equal(do_req(c, "GET", "/files/secure", NULL, 0, &b), 200);
 	assert_non_null(strstr(b.data, "\"secure\""));
+
+	/* a stream over TLS: read, cancel, the server notices, writes fail
+	 * (and nothing dies of SIGPIPE) */
+	reg_reset();
+	struct line_log log = { .mu = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+	log.stop_after = 1;
+	struct stream_job job = { .c = c, .log = &log };
+	pthread_create(&job.th, NULL, stream_thread, &job);
+	assert_true(wait_for(&reg.mu, &reg.cond, &reg.n, 1));
+	assert_int_equal(http_stream_write(reg.s[0], "secret\n", 7), 0);
+	pthread_join(job.th, NULL);
+	assert_int_equal(job.ret, 0);
+	assert_string_equal(log.lines[0], "secret");
 	http_client_free(c);
+	assert_true(wait_for(&reg.mu, &reg.cond, &reg.closed, 1));
+	for (int i = 0; i < 3; i++)
+		http_stream_write(reg.s[0], "more\n", 5);
+	assert_int_equal(http_stream_close(reg.s[0]), 1);
+	reg.n = 0;
 
 	assert_int_equal(http_client_new(&c, &(struct http_client_options){
 		.base_url = url, .ca_file = cert }, &err), 0);
