@@ -63,6 +63,14 @@ int kube_config_load(struct kube_config **out, const char *path, const char *con
 int kube_config_parse(struct kube_config **out, const char *text, size_t len,
 		      const char *name, const char *base_dir, const char *context,
 		      struct berr *err);
+/*
+ * The configuration of a pod's service account, for Bosun running inside the
+ * cluster it manages: server from $KUBERNETES_SERVICE_HOST and
+ * $KUBERNETES_SERVICE_PORT, token, ca.crt and namespace from sa_dir (NULL:
+ * /var/run/secrets/kubernetes.io/serviceaccount). BERR_NOTFOUND when not in
+ * a cluster. Context, cluster and user are "in-cluster".
+ */
+int kube_config_in_cluster(struct kube_config **out, const char *sa_dir, struct berr *err);
 void kube_config_free(struct kube_config *cfg);
 
 /* ------------------------------------------------------------ client */

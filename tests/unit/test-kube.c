@@ -912,6 +912,36 @@ static void test_kubeconfig(void **state)
 	assert_non_null(strstr(err.msg, "cannot read kubeconfig '/nonexistent/kubeconfig'"));
 }
 
+static void test_in_cluster(void **state)
+{
+	(void)state;
+	struct kube_config *cfg;
+	struct berr err = BERR_INIT;
+
+	unsetenv("KUBERNETES_SERVICE_HOST");
+	assert_int_equal(kube_config_in_cluster(&cfg, tmpdir, &err), BERR_NOTFOUND);
+	assert_non_null(strstr(err.msg, "not running in a cluster"));
+	setenv("KUBERNETES_SERVICE_HOST", "10.96.0.1", 1);
+	setenv("KUBERNETES_SERVICE_PORT", "443", 1);
+	assert_int_equal(kube_config_in_cluster(&cfg, tmpdir, &err), BERR_NOTFOUND);
+	assert_non_null(strstr(err.msg, "/ca.crt'"));   /* tmpdir has "token" but not ca.crt */
+	write_file("ca.crt", "SA CA\n");
+	write_file("namespace", "bosun\n");
+	assert_int_equal(kube_config_in_cluster(&cfg, tmpdir, &err), 0);
+	assert_string_equal(cfg->server, "https://10.96.0.1:443");
+	assert_string_equal(cfg->token, "file-token");
+	assert_string_equal(cfg->ca_pem, "SA CA\n");
+	assert_string_equal(cfg->namespace, "bosun");
+	assert_string_equal(cfg->context, "in-cluster");
+	kube_config_free(cfg);
+	setenv("KUBERNETES_SERVICE_HOST", "fd00::1", 1);
+	assert_int_equal(kube_config_in_cluster(&cfg, tmpdir, &err), 0);
+	assert_string_equal(cfg->server, "https://[fd00::1]:443");
+	kube_config_free(cfg);
+	unsetenv("KUBERNETES_SERVICE_HOST");
+	unsetenv("KUBERNETES_SERVICE_PORT");
+}
+
 /* A kubeconfig with CA data and a token, against the fake server over TLS. */
 static void test_kubeconfig_tls_end_to_end(void **state)
 {
@@ -993,6 +1023,7 @@ int main(void)
 		cmocka_unit_test(test_writes),
 		cmocka_unit_test(test_unreachable),
 		cmocka_unit_test(test_kubeconfig),
+		cmocka_unit_test(test_in_cluster),
 		cmocka_unit_test(test_kubeconfig_tls_end_to_end),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
