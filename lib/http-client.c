@@ -415,7 +415,8 @@ static int run(struct http_client *c, struct xfer *x, const struct http_client_r
 	CURLcode rc = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &x->resp->status);
 	if (rc != CURLE_OK && x->cancelled) {
-		rc = CURLE_OK;
+		if (!streaming)         /* a whole answer was wanted and did not come */
+			ret = berr_set(err, BERR_IO, "%s '%s': cancelled", method, url.data);
 	} else if (rc != CURLE_OK && x->too_large) {
 		ret = berr_set(err, BERR_LIMIT, "%s '%s': response is larger than %zu bytes",
 			       method, url.data, c->max_response);

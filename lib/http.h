@@ -277,8 +277,8 @@ void http_client_free(struct http_client *c);
  * Sends a request and reads the whole answer into *out (initialised with
  * HTTP_CLIENT_RESPONSE_INIT, released by the caller with
  * http_client_response_release() whatever the result). Any HTTP status is a
- * success here; transport failures are BERR_IO, timeouts BERR_LIMIT, a TLS
- * failure BERR_AUTH.
+ * success here; transport failures and cancellation (req->cancel) are
+ * BERR_IO, timeouts BERR_LIMIT, a TLS failure BERR_AUTH.
  */
 int http_client_do(struct http_client *c, struct http_client_response *out,
 		   const struct http_client_request *req, struct berr *err);

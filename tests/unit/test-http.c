@@ -750,6 +750,12 @@ static void test_client_errors(void **state)
 	assert_string_equal(resp.body.data, "late\n");
 	http_client_response_release(&resp);
 
+	int cancel = 1;
+	assert_int_equal(http_client_do(c, &resp, &(struct http_client_request){
+		.path = "/slow", .cancel = &cancel }, &err), BERR_IO);
+	assert_non_null(strstr(err.msg, "cancelled"));
+	http_client_response_release(&resp);
+
 	struct http_client *small;
 	char url[64];
 	snprintf(url, sizeof(url), "http://127.0.0.1:%u", http_server_port(srv));
