@@ -20,6 +20,7 @@
 #include "log.h"
 
 #define KUBE_MAX_ITEMS_DEFAULT 1000000
+#define KUBE_MAX_PAGES 10000         /* against a server that pages forever */
 
 int kube_client_new(struct kube_client **out, const struct kube_config *cfg,
 		    const struct kube_client_options *opts, struct berr *err)
@@ -353,6 +354,11 @@ int kube_client_list(struct kube_client *kc, json_t **out, const struct kube_ref
 		if (again && cont && !strcmp(cont, pc)) {
 			ret = berr_set(err, BERR_INVALID, "list %s: server repeated a continue token",
 				       t.what);
+			goto out;
+		}
+		if (again && pages + 1 >= KUBE_MAX_PAGES) {
+			ret = berr_set(err, BERR_LIMIT, "list %s: more than %d pages", t.what,
+				       KUBE_MAX_PAGES);
 			goto out;
 		}
 		free(cont);
