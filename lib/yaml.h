@@ -39,9 +39,13 @@ struct yaml_limits {
 	size_t max_nodes;       /* nodes of one document after alias expansion,
 				 * and nodes copied by aliases in a whole
 				 * stream; default 4M */
+	int duplicate_keys_last_wins;   /* 1: a repeated key replaces the
+					 * earlier value instead of failing,
+					 * as sigs.k8s.io/yaml's (non-strict)
+					 * Unmarshal and kubectl accept */
 };
 
-/* Zero fields take the defaults above. */
+/* Zero fields take the defaults above (duplicate keys are errors). */
 extern const struct yaml_limits yaml_default_limits;
 
 /*
@@ -60,7 +64,8 @@ extern const struct yaml_limits yaml_default_limits;
  * null key, or an int key beyond int64, is an error; float keys print in
  * float32 shortest form (`1.0:` is "1", `0.1:` is "0.1"). Stricter than
  * sigs.k8s.io/yaml's Unmarshal: duplicate keys are errors, also when they
- * only collide once turned into strings (`1:` and `"1":`). Merge keys: the
+ * only collide once turned into strings (`1:` and `"1":`), unless the
+ * limits say duplicate_keys_last_wins. Merge keys: the
  * explicit keys of a mapping win over merged ones wherever `<<` stands, and
  * among the maps of a `<<: [*a, *b]` list the earlier wins. Aliased
  * subtrees are copies, never shared. A document made almost only of alias

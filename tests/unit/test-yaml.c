@@ -223,6 +223,15 @@ static void test_duplicate_keys(void **state)
 	read_fails("1: a\n\"1\": b\n", BERR_INVALID, "t.yaml:2:1: duplicate key '1'");
 	read_fails("on: a\ntrue: b\n", BERR_INVALID, "duplicate key 'true'");
 	read_fails("{a: 1, a: 2}\n", BERR_INVALID, "t.yaml:1:8: duplicate key 'a'");
+
+	/* Lenient mode: the later value wins, as sigs.k8s.io/yaml's Unmarshal. */
+	struct yaml_limits lim = { .duplicate_keys_last_wins = 1 };
+	const char *text = "a: 1\nb: {x: 1}\na: 3\nb: {z: 2}\non: 1\ntrue: 2\n";
+	json_t *docs = NULL;
+	struct berr err = BERR_INIT;
+	assert_int_equal(yaml_read_stream(&docs, text, strlen(text), "d", &lim, &err), 0);
+	assert_json(docs, "[{\"a\": 3, \"b\": {\"z\": 2}, \"true\": 2}]", text);
+	json_decref(docs);
 }
 
 /* --- streams ---------------------------------------------------------- */
