@@ -92,7 +92,8 @@ static const struct word *word_lookup(const char *s, size_t len)
 	if (len > 5)
 		return NULL;
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (strlen(words[i].s) == len && !memcmp(words[i].s, s, len))
+		if (words[i].s[0] == s[0] && strlen(words[i].s) == len &&
+		    !memcmp(words[i].s, s, len))
 			return &words[i];
 	return NULL;
 }
@@ -866,7 +867,7 @@ static int scalar_key(struct reader *r, yaml_mark_t m, const struct scalar *sc,
 
 /* --- tree building --- */
 
-static size_t alias_ratio_ok(size_t total, size_t aliased)
+static int alias_ratio_ok(size_t total, size_t aliased)
 {
 	/* go-yaml's allowedAliasRatio: 99% up to 400k nodes, 10% from 4M. */
 	if (aliased <= 100 || total <= 1000)
