@@ -629,6 +629,39 @@ static void test_writer_binary_and_long_keys(void **state)
 	json_decref(doc);
 }
 
+/* Reals as helm's toYaml prints them, after Go's JSON round trip. */
+static void test_writer_json_numbers(void **state)
+{
+	(void)state;
+	static const struct { double f; const char *yaml; } cases[] = {
+		{ 1000000.0, "1000000\n" }, { 3.0, "3\n" }, { -0.0, "0\n" },
+		{ 0.5, "0.5\n" }, { 1.5e-7, "1.5e-07\n" }, { 123456789.5, "1.234567895e+08\n" },
+		{ -9223372036854775808.0, "-9223372036854775808\n" },
+		{ 9223372036854775808.0, "9223372036854775808\n" },
+		{ 1e19, "10000000000000000000\n" }, { 1e20, "1e+20\n" }, { 1e21, "1e+21\n" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *v = json_real(cases[i].f);
+		struct buf out = BUF_INIT;
+		yaml_write_flags(&out, v, YAML_WRITE_JSON_NUMBERS);
+		if (strcmp(out.data, cases[i].yaml)) {
+			print_error("%.17g: got '%s', want '%s'\n", cases[i].f, out.data, cases[i].yaml);
+			fail();
+		}
+		buf_release(&out);
+		json_decref(v);
+	}
+	json_t *doc = json_pack("{s:f,s:i}", "a", 2000000.0, "b", 7);
+	struct buf out = BUF_INIT;
+	yaml_write(&out, doc);
+	assert_string_equal(out.data, "a: 2e+06\nb: 7\n");
+	buf_reset(&out);
+	yaml_write_flags(&out, doc, YAML_WRITE_JSON_NUMBERS);
+	assert_string_equal(out.data, "a: 2000000\nb: 7\n");
+	buf_release(&out);
+	json_decref(doc);
+}
+
 /* go-yaml's key order: digit runs compare as numbers, letters sort last. */
 static void test_writer_key_order(void **state)
 {
@@ -729,6 +762,7 @@ int main(void)
 		cmocka_unit_test(test_limits_size),
 		cmocka_unit_test(test_writer_golden),
 		cmocka_unit_test(test_writer_binary_and_long_keys),
+		cmocka_unit_test(test_writer_json_numbers),
 		cmocka_unit_test(test_writer_key_order),
 		cmocka_unit_test(test_round_trip),
 	};
