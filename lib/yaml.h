@@ -39,9 +39,13 @@ struct yaml_limits {
 	size_t max_nodes;       /* nodes of one document after alias expansion,
 				 * and nodes copied by aliases in a whole
 				 * stream; default 4M */
+	int duplicate_keys_last_wins;   /* 1: a repeated key replaces the
+					 * earlier value instead of failing,
+					 * as sigs.k8s.io/yaml's (non-strict)
+					 * Unmarshal and kubectl accept */
 };
 
-/* Zero fields take the defaults above. */
+/* Zero fields take the defaults above (duplicate keys are errors). */
 extern const struct yaml_limits yaml_default_limits;
 
 /*
@@ -60,7 +64,8 @@ extern const struct yaml_limits yaml_default_limits;
  * null key, or an int key beyond int64, is an error; float keys print in
  * float32 shortest form (`1.0:` is "1", `0.1:` is "0.1"). Stricter than
  * sigs.k8s.io/yaml's Unmarshal: duplicate keys are errors, also when they
- * only collide once turned into strings (`1:` and `"1":`). Merge keys: the
+ * only collide once turned into strings (`1:` and `"1":`), unless the
+ * limits say duplicate_keys_last_wins. Merge keys: the
  * explicit keys of a mapping win over merged ones wherever `<<` stands, and
  * among the maps of a `<<: [*a, *b]` list the earlier wins. Aliased
  * subtrees are copies, never shared. A document made almost only of alias
@@ -109,12 +114,23 @@ void yaml_format_float(char out[32], double f, int bits);
  * Appends `doc` as YAML to `out` (no leading "---"), byte for byte as
  * go-yaml v2's Marshal prints the same Go value. Numbers print as go-yaml
  * prints Go values: json integers as ints, reals by yaml_format_float (1e+06,
- * 0.5, 3). Note that helm's toYaml and kubectl pass values through Go's JSON
- * first, which turns an integral float below 2^63 into an int: a json real
- * 1000000.0 prints "1e+06" here and "1000000" there. Strings that are not
+ * 0.5, 3). Helm's toYaml and kubectl pass values through Go's JSON first,
+ * which turns an integral float into an int: a json real 1000000.0 prints
+ * "1e+06" here and "1000000" there; yaml_write_flags() below does the
+ * latter. Strings that are not
  * valid UTF-8 are written as base64 `!!binary`, as go-yaml does; a key "<<"
  * is written plain, as go-yaml does, and so reads back as a merge key.
  */
 void yaml_write(struct buf *out, const json_t *doc);
+
+/*
+ * yaml_write with options. YAML_WRITE_JSON_NUMBERS prints reals as they come
+ * out of sigs.k8s.io/yaml's Marshal (helm's toYaml, kubectl -o yaml), which
+ * passes values through Go's JSON first: an integral real below 2^64 prints
+ * as an integer (1000000.0 is "1000000", -0.0 is "0"), other reals as
+ * yaml_write prints them.
+ */
+enum { YAML_WRITE_JSON_NUMBERS = 1 };
+void yaml_write_flags(struct buf *out, const json_t *doc, unsigned flags);
 
 #endif
