@@ -136,9 +136,10 @@ void http_response_text(struct http_response *resp, int status,
 /* {"error": msg, "message": msg, "code": status} with status. */
 void http_response_error(struct http_response *resp, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* Maps a berr code to an HTTP status (BERR_NOTFOUND → 404, BERR_INVALID → 400,
- * BERR_EXISTS/CONFLICT → 409, BERR_AUTH → 403, BERR_LIMIT → 413/429 ...) and
- * writes the error body with err's message. */
+/* Maps a berr code to an HTTP status (BERR_INVALID 400, BERR_AUTH 403,
+ * BERR_NOTFOUND 404, BERR_EXISTS/BERR_CONFLICT 409, BERR_LIMIT 413,
+ * BERR_UNSUPPORTED 501, BERR_IO 502, others 500) and writes the error body
+ * with err's message. */
 void http_response_berr(struct http_response *resp, const struct berr *err);
 
 typedef void (*http_handler_fn)(struct http_request *req, struct http_response *resp,
