@@ -360,6 +360,25 @@ static void test_builtin_cronjob_and_meta(void **state)
 		    "{\"spec\":{\"ports\":[{\"port\":443,\"name\":\"https\"},{\"port\":80,\"name\":\"http\"}]}}");
 }
 
+static void test_set_order_on_empty_list(void **state)
+{
+	(void)state;
+	/* an empty live list with $setElementOrder once looped forever */
+	check_apply("v1", "Pod",
+		    "{\"spec\":{\"containers\":[]}}",
+		    "{\"spec\":{\"$setElementOrder/containers\":[{\"name\":\"b\"},{\"name\":\"a\"}],"
+		    "\"containers\":[{\"name\":\"b\"},{\"name\":\"a\"},{\"name\":\"c\",\"$patch\":\"delete\"}]}}",
+		    "{\"spec\":{\"containers\":[{\"name\":\"b\"},{\"name\":\"a\"}]}}");
+	/* deletions and additions in one patch keep Go's order */
+	check_apply("v1", "Pod",
+		    "{\"spec\":{\"containers\":[{\"name\":\"x\"},{\"name\":\"y\",\"image\":\"b\"},"
+		    "{\"name\":\"z\",\"image\":\"c\"}]}}",
+		    "{\"spec\":{\"$setElementOrder/containers\":[{\"name\":\"y\"},{\"name\":\"w\"}],"
+		    "\"containers\":[{\"name\":\"w\"},{\"name\":\"x\",\"$patch\":\"delete\"}]}}",
+		    "{\"spec\":{\"containers\":[{\"name\":\"y\",\"image\":\"b\"},{\"name\":\"z\",\"image\":\"c\"},"
+		    "{\"name\":\"w\"}]}}");
+}
+
 static void test_custom_resource_unsupported(void **state)
 {
 	(void)state;
@@ -507,6 +526,7 @@ int main(void)
 	static const struct CMUnitTest fixed[] = {
 		cmocka_unit_test(test_builtin_deployment),
 		cmocka_unit_test(test_builtin_cronjob_and_meta),
+		cmocka_unit_test(test_set_order_on_empty_list),
 		cmocka_unit_test(test_custom_resource_unsupported),
 		cmocka_unit_test(test_three_way_kubectl_apply),
 		cmocka_unit_test(test_hostile_input),
