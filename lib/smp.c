@@ -1890,7 +1890,7 @@ static int check_args(struct smp_ctx *c, const struct smp_schema *schema,
 	const json_t *docs[3] = { a, b, d };
 	const char *names[3] = { an, bn, dn };
 	for (int i = 0; i < 3; i++) {
-		if (names[i] && docs[i] && !json_is_object(docs[i]))
+		if (names[i] && docs[i] && !json_is_object(docs[i]) && !json_is_null(docs[i]))
 			return fail(c, BERR_INVALID, "%s is not a JSON object", names[i]);
 	}
 	return 0;
