@@ -334,10 +334,11 @@ static int load_type(struct loaded *l, size_t idx, const char *name, const json_
 			continue;
 		struct smp_field *f = &fields[t->nfields++];
 		f->name = keep(l, k);
-		if (parse_strategy(&f->strategy,
-				   json_string_value(json_object_get(p, "x-kubernetes-patch-strategy")),
-				   k, err))
-			return err ? err->code : BERR_INVALID;
+		int rc = parse_strategy(&f->strategy,
+					json_string_value(json_object_get(p, "x-kubernetes-patch-strategy")),
+					k, err);
+		if (rc)
+			return rc;
 		f->merge_key = keep(l, json_string_value(json_object_get(p, "x-kubernetes-patch-merge-key")));
 		const json_t *items = json_object_get(p, "items");
 		f->type = resolve_ref(l, json_is_object(items) ? items : p);
@@ -370,9 +371,11 @@ int smp_schema_load_openapi(struct smp_schema **out, const json_t *doc,
 	const char *k;
 	json_t *def;
 	json_object_foreach((json_t *)l->defs, k, def) {
-		if (load_type(l, i++, k, def, err)) {
+		int rc = load_type(l, i++, k, def, err);
+		if (rc) {
 			smp_schema_free(s);
-			return berr_prefix(err, "definition '%s'", k);
+			berr_prefix(err, "definition '%s'", k);
+			return rc;
 		}
 	}
 	long r = type_index(l, root);
