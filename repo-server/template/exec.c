@@ -1000,17 +1000,47 @@ static int walk_range(struct state *st, tv *dot, struct tnode *n)
 
 static int exec_tree(struct state *st, struct ttree *t, tv *dot);
 
+/* Errors at {{template}}: Go shows the node as {{template "name" pipe}}. */
+static int fail_template(struct state *st, struct tnode *n, int code, const char *msg)
+{
+	int line, col;
+	tunit_position(st->tree->unit, n->pos, &line, &col);
+	struct buf ctx = BUF_INIT;
+	buf_adds(&ctx, "{{template ");
+	gofmt_quote(&ctx, n->tmpl_name, strlen(n->tmpl_name), false);
+	if (n->pipe) {
+		const char *src = st->tree->unit->text;
+		buf_addch(&ctx, ' ');
+		buf_add(&ctx, src + n->pipe->pos, (size_t)(n->pipe->end - n->pipe->pos));
+		while (ctx.len && ctx.data[ctx.len - 1] == ' ')
+			buf_truncate(&ctx, ctx.len - 1);
+	}
+	buf_adds(&ctx, "}}");
+	size_t i = 0, runes = 0;
+	while (i < ctx.len && runes < 20) {
+		uint32_t r;
+		i += gofmt_utf8_decode(ctx.data + i, ctx.len - i, &r);
+		runes++;
+	}
+	berr_set(st->err, code, "template: %s:%d:%d: executing \"%s\" at <%.*s%s>: %s",
+		 st->tree->unit->name, line, col, st->tree->name, (int)i, ctx.data,
+		 i < ctx.len ? "..." : "", msg);
+	buf_release(&ctx);
+	return -1;
+}
+
 static int walk_template(struct state *st, tv *dot, struct tnode *n)
 {
 	struct ttree *t = tmpl_lookup(st->set, n->tmpl_name);
 	if (!t) {
-		fail(st, n->pos, n->end, "template \"%s\" not defined", n->tmpl_name);
-		return -1;
+		char msg[600];
+		snprintf(msg, sizeof(msg), "template \"%s\" not defined", n->tmpl_name);
+		return fail_template(st, n, BERR_INVALID, msg);
 	}
 	if (st->depth >= st->o.max_depth) {
-		fail_code(st, BERR_LIMIT, n->pos, n->end, "exceeded maximum template depth (%zu)",
-			  st->o.max_depth);
-		return -1;
+		char msg[100];
+		snprintf(msg, sizeof(msg), "exceeded maximum template depth (%zu)", st->o.max_depth);
+		return fail_template(st, n, BERR_LIMIT, msg);
 	}
 	tv *v = eval_pipeline(st, dot, n->pipe);
 	if (!v)

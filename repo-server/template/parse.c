@@ -1014,7 +1014,7 @@ static struct tnode *action(struct parser *p)
 		const char *context = "block clause";
 		struct token *nt = next_nonspace(p);
 		char *name = template_name(p, nt, context);
-		struct tnode *n = new_node(p, N_TEMPLATE, t->pos);
+		struct tnode *n = new_node(p, N_TEMPLATE, nt->pos);
 		n->tmpl_name = name;
 		n->pipe = pipeline(p, context, T_RDELIM);
 		n->end = n->pipe->end;
@@ -1071,7 +1071,7 @@ static struct tnode *action(struct parser *p)
 	case T_TEMPLATE: {
 		const char *context = "template clause";
 		struct token *nt = next_nonspace(p);
-		struct tnode *n = new_node(p, N_TEMPLATE, t->pos);
+		struct tnode *n = new_node(p, N_TEMPLATE, nt->pos);
 		n->tmpl_name = template_name(p, nt, context);
 		n->end = nt->pos + (int)nt->len;
 		if (next_nonspace(p)->t != T_RDELIM) {
