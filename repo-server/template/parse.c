@@ -153,18 +153,17 @@ static bool scan_number(const char *s, size_t n, size_t *i)
 	if (j < n && (s[j] == '+' || s[j] == '-'))
 		j++;
 	const char *digits = "0123456789_";
-	bool dec = true;
+	bool dec = true, hex = false;
 	if (j < n && s[j] == '0') {
 		j++;
 		if (j < n && (s[j] == 'x' || s[j] == 'X')) {
-			j++; digits = "0123456789abcdefABCDEF_"; dec = false;
+			j++; digits = "0123456789abcdefABCDEF_"; dec = false; hex = true;
 		} else if (j < n && (s[j] == 'o' || s[j] == 'O')) {
 			j++; digits = "01234567_"; dec = false;
 		} else if (j < n && (s[j] == 'b' || s[j] == 'B')) {
 			j++; digits = "01_"; dec = false;
 		}
 	}
-	bool hex = digits[10] == 'a';
 	while (j < n && s[j] && strchr(digits, s[j]))
 		j++;
 	if (j < n && s[j] == '.') {
