@@ -192,8 +192,9 @@ static void add_exp(struct buf *out, char e, int exp)
 	buf_addf(out, "%d", exp);
 }
 
-/* strconv 'g' with precision -1 (or 'e' shortest when force_e). */
-static void float_shortest(struct buf *out, double f, char e, bool force_e)
+/* strconv 'g' with precision -1 (or 'e' shortest when force_e, or 'f'
+ * shortest when force_f). */
+static void float_shortest2(struct buf *out, double f, char e, bool force_e, bool force_f)
 {
 	if (isnan(f)) {
 		buf_adds(out, "NaN");
@@ -214,7 +215,7 @@ static void float_shortest(struct buf *out, double f, char e, bool force_e)
 	char d[24];
 	int exp;
 	int nd = shortest(f, d, &exp);
-	if (force_e || exp < -4 || exp >= 6) {
+	if (!force_f && (force_e || exp < -4 || exp >= 6)) {
 		buf_addch(out, d[0]);
 		if (nd > 1) {
 			buf_addch(out, '.');
@@ -240,9 +241,19 @@ static void float_shortest(struct buf *out, double f, char e, bool force_e)
 	}
 }
 
+static void float_shortest(struct buf *out, double f, char e, bool force_e)
+{
+	float_shortest2(out, f, e, force_e, false);
+}
+
 void gofmt_float(struct buf *out, double f)
 {
 	float_shortest(out, f, 'e', false);
+}
+
+void gofmt_float_shortest(struct buf *out, double f, char fmt)
+{
+	float_shortest2(out, f, 'e', fmt == 'e', fmt == 'f');
 }
 
 /* Pads s to the width: spaces left (or right with '-'), or zeros after the

@@ -21,6 +21,8 @@ void gofmt_sprintf(struct buf *out, const char *fmt, size_t flen, tv **args,
 void gofmt_value(struct buf *out, const tv *v, size_t limit);
 /* strconv.FormatFloat(f, 'g', -1, 64): 3.5, 1e+06, 1.234567e+06. */
 void gofmt_float(struct buf *out, double f);
+/* Shortest digits laid out as strconv's 'e', 'f' or 'g' with precision -1. */
+void gofmt_float_shortest(struct buf *out, double f, char fmt);
 /* strconv.Quote (ascii_only: QuoteToASCII). */
 void gofmt_quote(struct buf *out, const char *s, size_t len, bool ascii_only);
 /* Decodes one UTF-8 rune at s (len > 0); invalid bytes give 0xFFFD, width 1. */
