@@ -157,7 +157,7 @@ SPRIG_FN(fn_todecimal)
 	return 0;
 }
 
-static int to_json(struct tmpl_call *call, tv **out, tv **args, size_t n, struct berr *err,
+static int json_fn(struct tmpl_call *call, tv **out, tv **args, size_t n, struct berr *err,
 		   const char *name, bool html, const char *indent, bool must)
 {
 	if (sprig_arity(name, n, 1, 1, err) < 0)
@@ -173,12 +173,12 @@ static int to_json(struct tmpl_call *call, tv **out, tv **args, size_t n, struct
 	return 0;
 }
 
-SPRIG_FN(fn_tojson) { return to_json(call, out, args, n, err, "toJson", true, NULL, false); }
-SPRIG_FN(fn_musttojson) { return to_json(call, out, args, n, err, "mustToJson", true, NULL, true); }
-SPRIG_FN(fn_toprettyjson) { return to_json(call, out, args, n, err, "toPrettyJson", true, "  ", false); }
-SPRIG_FN(fn_musttoprettyjson) { return to_json(call, out, args, n, err, "mustToPrettyJson", true, "  ", true); }
-SPRIG_FN(fn_torawjson) { return to_json(call, out, args, n, err, "toRawJson", false, NULL, false); }
-SPRIG_FN(fn_musttorawjson) { return to_json(call, out, args, n, err, "mustToRawJson", false, NULL, true); }
+SPRIG_FN(fn_tojson) { return json_fn(call, out, args, n, err, "toJson", true, NULL, false); }
+SPRIG_FN(fn_musttojson) { return json_fn(call, out, args, n, err, "mustToJson", true, NULL, true); }
+SPRIG_FN(fn_toprettyjson) { return json_fn(call, out, args, n, err, "toPrettyJson", true, "  ", false); }
+SPRIG_FN(fn_musttoprettyjson) { return json_fn(call, out, args, n, err, "mustToPrettyJson", true, "  ", true); }
+SPRIG_FN(fn_torawjson) { return json_fn(call, out, args, n, err, "toRawJson", false, NULL, false); }
+SPRIG_FN(fn_musttorawjson) { return json_fn(call, out, args, n, err, "mustToRawJson", false, NULL, true); }
 
 /* encoding/json into interface{}: every number is a float64. */
 static tv *from_json(struct tv_arena *a, const json_t *j)

@@ -23,7 +23,7 @@ struct version {
 	char pre[128], meta[128], original[256];
 };
 
-static bool parse_num(const char **p, const char *end, uint64_t *out)
+static bool semver_num(const char **p, const char *end, uint64_t *out)
 {
 	const char *s = *p;
 	if (s >= end || !isdigit((unsigned char)*s))
@@ -73,17 +73,17 @@ static int version_parse(struct version *v, const char *s, size_t n, int *missin
 	const char *p = s, *end = s + n;
 	if (p < end && (*p == 'v' || *p == 'V'))
 		p++;
-	if (!parse_num(&p, end, &v->major))
+	if (!semver_num(&p, end, &v->major))
 		return -1;
 	int parts = 1;
 	if (p < end && *p == '.') {
 		p++;
-		if (!parse_num(&p, end, &v->minor))
+		if (!semver_num(&p, end, &v->minor))
 			return -1;
 		parts++;
 		if (p < end && *p == '.') {
 			p++;
-			if (!parse_num(&p, end, &v->patch))
+			if (!semver_num(&p, end, &v->patch))
 				return -1;
 			parts++;
 		}

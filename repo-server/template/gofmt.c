@@ -295,7 +295,7 @@ static void pad_buf(struct buf *out, const struct spec *sp, struct buf *tmp, boo
 	buf_release(tmp);
 }
 
-static void print_value(struct buf *out, const tv *v, struct spec *sp, int depth);
+static void fmt_print(struct buf *out, const tv *v, struct spec *sp, int depth);
 
 static void bad_verb(struct buf *out, const tv *v, struct spec *sp, int depth)
 {
@@ -308,7 +308,7 @@ static void bad_verb(struct buf *out, const tv *v, struct spec *sp, int depth)
 		buf_adds(out, tv_type_name(v));
 		buf_addch(out, '=');
 		struct spec s2 = { .width = -1, .prec = -1, .verb = 'v', .stop = sp->stop };
-		print_value(out, v, &s2, depth);
+		fmt_print(out, v, &s2, depth);
 	}
 	buf_addch(out, ')');
 }
@@ -558,7 +558,7 @@ static void fmt_string(struct buf *out, const char *s, size_t len, struct spec *
 	pad_buf(out, sp, &t, true);
 }
 
-static void print_value(struct buf *out, const tv *v, struct spec *sp, int depth)
+static void fmt_print(struct buf *out, const tv *v, struct spec *sp, int depth)
 {
 	if (out->len > sp->stop)
 		return;
@@ -610,7 +610,7 @@ static void print_value(struct buf *out, const tv *v, struct spec *sp, int depth
 		for (size_t i = 0; i < v->u.list.len; i++) {
 			if (i)
 				buf_adds(out, sp->sharp_v ? ", " : " ");
-			print_value(out, v->u.list.items[i], sp, depth + 1);
+			fmt_print(out, v->u.list.items[i], sp, depth + 1);
 			if (out->len > sp->stop)
 				return;
 		}
@@ -629,9 +629,9 @@ static void print_value(struct buf *out, const tv *v, struct spec *sp, int depth
 			tv key = { .kind = TV_STRING };
 			key.u.str.s = v->u.map.e[i].key;
 			key.u.str.len = v->u.map.e[i].klen;
-			print_value(out, &key, sp, depth + 1);
+			fmt_print(out, &key, sp, depth + 1);
 			buf_addch(out, ':');
-			print_value(out, v->u.map.e[i].val, sp, depth + 1);
+			fmt_print(out, v->u.map.e[i].val, sp, depth + 1);
 			if (out->len > sp->stop)
 				return;
 		}
@@ -664,7 +664,7 @@ static size_t stop_of(const struct buf *out, size_t limit)
 void gofmt_value(struct buf *out, const tv *v, size_t limit)
 {
 	struct spec sp = { .width = -1, .prec = -1, .verb = 'v', .stop = stop_of(out, limit) };
-	print_value(out, v, &sp, 0);
+	fmt_print(out, v, &sp, 0);
 }
 
 void gofmt_sprint(struct buf *out, tv **args, size_t n, size_t limit)
@@ -676,7 +676,7 @@ void gofmt_sprint(struct buf *out, tv **args, size_t n, size_t limit)
 		if (i > 0 && !is_string && !prev_string)
 			buf_addch(out, ' ');
 		struct spec sp = { .width = -1, .prec = -1, .verb = 'v', .stop = stop };
-		print_value(out, args[i], &sp, 0);
+		fmt_print(out, args[i], &sp, 0);
 		prev_string = is_string;
 	}
 }
@@ -688,7 +688,7 @@ void gofmt_sprintln(struct buf *out, tv **args, size_t n, size_t limit)
 		if (i > 0)
 			buf_addch(out, ' ');
 		struct spec sp = { .width = -1, .prec = -1, .verb = 'v', .stop = stop };
-		print_value(out, args[i], &sp, 0);
+		fmt_print(out, args[i], &sp, 0);
 	}
 	buf_addch(out, '\n');
 }
@@ -853,7 +853,7 @@ void gofmt_sprintf(struct buf *out, const char *f, size_t flen, tv **args,
 				sp.plus_v = true;
 			}
 		}
-		print_value(out, args[argn++], &sp, 0);
+		fmt_print(out, args[argn++], &sp, 0);
 	}
 	if (!reordered && argn < nargs) {
 		buf_adds(out, "%!(EXTRA ");
@@ -867,7 +867,7 @@ void gofmt_sprintf(struct buf *out, const char *f, size_t flen, tv **args,
 			buf_adds(out, tv_type_name(args[k]));
 			buf_addch(out, '=');
 			struct spec sp = { .width = -1, .prec = -1, .verb = 'v', .stop = stop };
-			print_value(out, args[k], &sp, 0);
+			fmt_print(out, args[k], &sp, 0);
 		}
 		buf_addch(out, ')');
 	}
