@@ -50,6 +50,8 @@ tv *sprig_strval_tv(struct tv_arena *a, tv *v);
 /* spf13/cast: ToInt64 and ToFloat64 (0 when not convertible). */
 int64_t sprig_to_int64(const tv *v);
 double sprig_to_float64(const tv *v);
+/* A Go int64 (what Sprig's integer math returns: typeOf says "int64"). */
+tv *sprig_int64(struct tv_arena *a, int64_t v);
 /* Sprig's empty(): nil, false, 0, "" and empty lists and maps. */
 bool sprig_empty(const tv *v);
 /* Sprig's strslice: a list's non-nil elements as strings, a scalar as

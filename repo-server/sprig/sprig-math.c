@@ -24,7 +24,7 @@ SPRIG_FN(fn_add1)
 {
 	if (sprig_arity("add1", n, 1, 1, err) < 0)
 		return err->code;
-	*out = tv_int(ARENA, wrap_add(sprig_to_int64(args[0]), 1));
+	*out = sprig_int64(ARENA, wrap_add(sprig_to_int64(args[0]), 1));
 	return 0;
 }
 
@@ -34,7 +34,7 @@ SPRIG_FN(fn_add)
 	int64_t s = 0;
 	for (size_t i = 0; i < n; i++)
 		s = wrap_add(s, sprig_to_int64(args[i]));
-	*out = tv_int(ARENA, s);
+	*out = sprig_int64(ARENA, s);
 	return 0;
 }
 
@@ -42,7 +42,7 @@ SPRIG_FN(fn_sub)
 {
 	if (sprig_arity("sub", n, 2, 2, err) < 0)
 		return err->code;
-	*out = tv_int(ARENA, wrap_sub(sprig_to_int64(args[0]), sprig_to_int64(args[1])));
+	*out = sprig_int64(ARENA, wrap_sub(sprig_to_int64(args[0]), sprig_to_int64(args[1])));
 	return 0;
 }
 
@@ -59,7 +59,7 @@ static int divmod(struct tmpl_call *call, tv **out, tv **args, size_t n, struct 
 		r = mod ? 0 : wrap_sub(0, a);
 	else
 		r = mod ? a % b : a / b;
-	*out = tv_int(ARENA, r);
+	*out = sprig_int64(ARENA, r);
 	return 0;
 }
 
@@ -73,7 +73,7 @@ SPRIG_FN(fn_mul)
 	int64_t v = sprig_to_int64(args[0]);
 	for (size_t i = 1; i < n; i++)
 		v = wrap_mul(v, sprig_to_int64(args[i]));
-	*out = tv_int(ARENA, v);
+	*out = sprig_int64(ARENA, v);
 	return 0;
 }
 
@@ -88,7 +88,7 @@ static int maxmin(struct tmpl_call *call, tv **out, tv **args, size_t n, struct 
 		if (max ? b > v : b < v)
 			v = b;
 	}
-	*out = tv_int(ARENA, v);
+	*out = sprig_int64(ARENA, v);
 	return 0;
 }
 

@@ -114,6 +114,14 @@ SPRIG_FN(fn_int)
 	return 0;
 }
 
+SPRIG_FN(fn_int64)
+{
+	if (sprig_arity("int64", n, 1, 1, err) < 0)
+		return err->code;
+	*out = sprig_int64(ARENA, sprig_to_int64(args[0]));
+	return 0;
+}
+
 SPRIG_FN(fn_float64)
 {
 	if (sprig_arity("float64", n, 1, 1, err) < 0)
@@ -153,7 +161,7 @@ SPRIG_FN(fn_todecimal)
 	long long v = strtoll(b.data, &end, 8);
 	bool ok = b.len && !*end && errno == 0 && !isspace((unsigned char)b.data[0]);
 	buf_release(&b);
-	*out = tv_int(ARENA, ok ? v : 0);
+	*out = sprig_int64(ARENA, ok ? v : 0);
 	return 0;
 }
 
@@ -180,33 +188,6 @@ SPRIG_FN(fn_musttoprettyjson) { return json_fn(call, out, args, n, err, "mustToP
 SPRIG_FN(fn_torawjson) { return json_fn(call, out, args, n, err, "toRawJson", false, NULL, false); }
 SPRIG_FN(fn_musttorawjson) { return json_fn(call, out, args, n, err, "mustToRawJson", false, NULL, true); }
 
-/* encoding/json into interface{}: every number is a float64. */
-static tv *from_json(struct tv_arena *a, const json_t *j)
-{
-	switch (json_typeof(j)) {
-	case JSON_OBJECT: {
-		tv *m = tv_map(a);
-		const char *k;
-		json_t *v;
-		json_object_foreach((json_t *)j, k, v)
-			tv_map_set(a, m, k, from_json(a, v));
-		return m;
-	}
-	case JSON_ARRAY: {
-		tv *l = tv_list(a, json_array_size(j));
-		size_t i;
-		json_t *v;
-		json_array_foreach(j, i, v)
-			tv_list_push(a, l, from_json(a, v));
-		return l;
-	}
-	case JSON_INTEGER:
-		return tv_float(a, (double)json_integer_value(j));
-	default:
-		return tv_from_json(a, j);
-	}
-}
-
 static int parse_json(struct tmpl_call *call, tv **out, tv **args, size_t n,
 		      struct berr *err, const char *name, bool must)
 {
@@ -223,7 +204,7 @@ static int parse_json(struct tmpl_call *call, tv **out, tv **args, size_t n,
 		*out = tv_nil();
 		return 0;
 	}
-	*out = from_json(ARENA, j);
+	*out = tv_from_json_float(ARENA, j);
 	json_decref(j);
 	return 0;
 }
@@ -671,7 +652,7 @@ SPRIG_FN(fn_hello)
 const struct sprig_entry sprig_misc_funcs[] = {
 	{ "default", fn_default }, { "empty", fn_empty }, { "coalesce", fn_coalesce },
 	{ "all", fn_all }, { "any", fn_any }, { "ternary", fn_ternary }, { "fail", fn_fail },
-	{ "atoi", fn_atoi }, { "int", fn_int }, { "int64", fn_int }, { "float64", fn_float64 },
+	{ "atoi", fn_atoi }, { "int", fn_int }, { "int64", fn_int64 }, { "float64", fn_float64 },
 	{ "toString", fn_tostring }, { "toStrings", fn_tostrings }, { "toDecimal", fn_todecimal },
 	{ "toJson", fn_tojson }, { "mustToJson", fn_musttojson },
 	{ "toPrettyJson", fn_toprettyjson }, { "mustToPrettyJson", fn_musttoprettyjson },

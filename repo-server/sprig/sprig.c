@@ -178,6 +178,13 @@ double sprig_to_float64(const tv *v)
 	}
 }
 
+tv *sprig_int64(struct tv_arena *a, int64_t v)
+{
+	tv *t = tv_int(a, v);
+	t->int_type = "int64";
+	return t;
+}
+
 bool sprig_empty(const tv *v)
 {
 	if (v->kind == TV_OPAQUE)

@@ -293,6 +293,34 @@ tv *tv_from_json(struct tv_arena *a, const json_t *j)
 	}
 }
 
+tv *tv_from_json_float(struct tv_arena *a, const json_t *j)
+{
+	if (!j)
+		return tv_nil();
+	switch (json_typeof(j)) {
+	case JSON_OBJECT: {
+		tv *m = tv_map(a);
+		const char *k;
+		json_t *v;
+		json_object_foreach((json_t *)j, k, v)
+			tv_map_set(a, m, k, tv_from_json_float(a, v));
+		return m;
+	}
+	case JSON_ARRAY: {
+		tv *l = tv_list(a, json_array_size(j));
+		size_t i;
+		json_t *v;
+		json_array_foreach(j, i, v)
+			tv_list_push(a, l, tv_from_json_float(a, v));
+		return l;
+	}
+	case JSON_INTEGER:
+		return tv_float(a, (double)json_integer_value(j));
+	default:
+		return tv_from_json(a, j);
+	}
+}
+
 static json_t *to_json(const tv *v, size_t depth, struct berr *err)
 {
 	if (depth == 0) {
@@ -364,7 +392,7 @@ const char *tv_type_name(const tv *v)
 	switch (v->kind) {
 	case TV_NIL: return "<nil>";
 	case TV_BOOL: return "bool";
-	case TV_INT: return "int";
+	case TV_INT: return v->int_type ? v->int_type : "int";
 	case TV_FLOAT: return "float64";
 	case TV_STRING: return "string";
 	case TV_LIST: return v->u.list.go_type ? v->u.list.go_type : "[]interface {}";
@@ -379,7 +407,7 @@ const char *tv_kind_name(const tv *v)
 	switch (v->kind) {
 	case TV_NIL: return "invalid";
 	case TV_BOOL: return "bool";
-	case TV_INT: return "int";
+	case TV_INT: return v->int_type ? v->int_type : "int";
 	case TV_FLOAT: return "float64";
 	case TV_STRING: return "string";
 	case TV_LIST: return "slice";
@@ -444,7 +472,9 @@ bool tv_deep_equal(const tv *x, const tv *y, size_t depth)
 	switch (x->kind) {
 	case TV_NIL: return true;
 	case TV_BOOL: return x->u.b == y->u.b;
-	case TV_INT: return x->u.i == y->u.i;
+	case TV_INT:
+		return x->u.i == y->u.i &&
+		       strcmp(x->int_type ? x->int_type : "int", y->int_type ? y->int_type : "int") == 0;
 	case TV_FLOAT: return x->u.f == y->u.f;
 	case TV_STRING:
 		return x->u.str.len == y->u.str.len &&

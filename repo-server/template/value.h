@@ -90,6 +90,7 @@ struct tv {
 			void *p;
 		} op;
 	} u;
+	const char *int_type;   /* TV_INT: Go type when not "int" ("int64") */
 	tv *arena_next;
 };
 
@@ -132,6 +133,10 @@ bool tv_map_del(tv *map, const char *key);
  * tv_to_json fails (NULL, err set) on opaque values it cannot express and
  * on nesting deeper than max_depth (a map that holds itself). */
 tv *tv_from_json(struct tv_arena *a, const json_t *j);
+/* As encoding/json decodes into interface{}: every number a float64.
+ * This is what Helm's values look like (YAML read through JSON), so
+ * `eq .Values.replicas 1` fails there as it does in Helm. */
+tv *tv_from_json_float(struct tv_arena *a, const json_t *j);
 json_t *tv_to_json(const tv *v, size_t max_depth, struct berr *err);
 
 /* Go's view of a value: %T ("int", "[]interface {}", "<nil>") and

@@ -226,6 +226,8 @@ static void test_chart_favourites(void **state)
 	expect("{{ until 3 }} {{ untilStep 0 10 4 }} {{ seq 3 }}", NULL, "[0 1 2] [0 4 8] 1 2 3");
 	expect("{{ typeOf 1 }} {{ typeOf 1.5 }} {{ typeOf \"s\" }} {{ typeOf (list) }} {{ typeOf (dict) }} {{ kindOf (list) }} {{ typeOf (splitList \",\" \"a\") }} {{ kindIs \"map\" (dict) }}",
 	       NULL, "int float64 string []interface {} map[string]interface {} slice []string true");
+	expect("{{ typeOf (add 1 2) }} {{ printf \"%T\" (int64 3) }} {{ kindOf (mul 2 2) }} {{ eq (add 1 1) 2 }} {{ has 2 (list (add 1 1)) }}",
+	       NULL, "int64 int64 int64 true false");
 	expect("{{ now | date \"2006\" | len }} {{ date \"2006-01-02T15:04:05Z07:00\" 0 | len }} {{ dateInZone \"Mon Jan _2 15:04:05.000 MST 2006\" 86400 \"UTC\" }}",
 	       NULL, "4 20 Fri Jan  2 00:00:00.000 UTC 1970");
 	expect("{{ toDate \"2006-01-02\" \"2020-03-04\" | unixEpoch }} {{ duration \"95\" }} {{ durationRound \"49h\" }}", NULL,
