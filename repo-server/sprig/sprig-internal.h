@@ -32,6 +32,7 @@ extern const struct sprig_entry sprig_regex_funcs[];
 extern const struct sprig_entry sprig_semver_funcs[];
 extern const struct sprig_entry sprig_date_funcs[];
 extern const struct sprig_entry sprig_crypto_funcs[];
+extern const struct sprig_entry sprig_cert_funcs[];
 
 /* "wrong number of args for NAME: want N got M" unless n is in [min, max]
  * (max SIZE_MAX: variadic). */

@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
 
 #include "repo-server/sprig/sprig.h"
 #include "repo-server/template/template.h"
@@ -249,6 +251,43 @@ static void test_chart_favourites(void **state)
 	       "1.2.3 1.2.3-rc.1+b *semver.Version");
 }
 
+static void test_certificates(void **state)
+{
+	(void)state;
+	expect("{{ $ca := genCA \"my-ca\" 365 }}{{ $ca.Cert | trunc 27 }}|{{ $ca.Key | trunc 31 }}", NULL,
+	       "-----BEGIN CERTIFICATE-----|-----BEGIN RSA PRIVATE KEY-----");
+	expect("{{ genPrivateKey \"ecdsa\" | trunc 30 }}|{{ genPrivateKey \"ed25519\" | trunc 27 }}|{{ genPrivateKey \"x\" }}",
+	       NULL, "-----BEGIN EC PRIVATE KEY-----|-----BEGIN PRIVATE KEY-----|Unknown type x");
+	expect("{{ encryptAES \"secret\" \"hello world\" | decryptAES \"secret\" }}", NULL, "hello world");
+
+	/* a signed certificate verifies against its CA and carries the SANs */
+	struct tv_arena *a = tv_arena_new();
+	struct buf out = BUF_INIT;
+	struct berr err = BERR_INIT;
+	const char *t = "{{ $ca := genCA \"ca\" 10 }}{{ $c := genSignedCert \"web\" (list \"10.0.0.1\") (list \"web.local\") 10 $ca }}"
+			"{{ $ca.Cert }}@{{ $c.Cert }}";
+	assert_int_equal(run(t, NULL, a, &out, &err), 0);
+	char *at = strchr(out.data, '@');
+	assert_non_null(at);
+	BIO *b1 = BIO_new_mem_buf(out.data, (int)(at - out.data));
+	BIO *b2 = BIO_new_mem_buf(at + 1, -1);
+	X509 *ca = PEM_read_bio_X509(b1, NULL, NULL, NULL);
+	X509 *leaf = PEM_read_bio_X509(b2, NULL, NULL, NULL);
+	assert_non_null(ca);
+	assert_non_null(leaf);
+	assert_int_equal(X509_verify(leaf, X509_get0_pubkey(ca)), 1);
+	assert_int_equal(X509_check_host(leaf, "web.local", 0, 0, NULL), 1);
+	assert_int_equal(X509_check_ip_asc(leaf, "10.0.0.1", 0), 1);
+	assert_int_equal(X509_check_ca(ca), 1);
+	X509_free(ca);
+	X509_free(leaf);
+	BIO_free(b1);
+	BIO_free(b2);
+	buf_release(&out);
+	tv_arena_free(a);
+	expect_error("{{ genSelfSignedCert \"x\" (list \"nope\") nil 1 }}", "error parsing ip: nope");
+}
+
 static void test_errors_and_limits(void **state)
 {
 	(void)state;
@@ -281,6 +320,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sprig_table),
 		cmocka_unit_test(test_chart_favourites),
+		cmocka_unit_test(test_certificates),
 		cmocka_unit_test(test_errors_and_limits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
