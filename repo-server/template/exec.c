@@ -788,6 +788,10 @@ static tv *eval_function(struct state *st, tv *dot, struct targ *ident,
 		builtin = false;
 	}
 	if (builtin && (strcmp(name, "and") == 0 || strcmp(name, "or") == 0)) {
+		for (size_t i = 1; i < nargs; i++)
+			if (args[i]->type == A_NIL)
+				return fail(st, args[i]->pos, args[i]->end,
+					    "cannot assign nil to reflect.Value");
 		if (given < 1)
 			return fail(st, pos, end, "wrong number of args for %s: want at least 1 got 0", name);
 		bool is_or = name[0] == 'o';
@@ -802,6 +806,14 @@ static tv *eval_function(struct state *st, tv *dot, struct targ *ident,
 		if (final)
 			v = final;
 		return v;
+	}
+	/* Go's built-ins that take reflect.Value refuse a literal nil */
+	if (builtin && strcmp(name, "print") && strcmp(name, "printf") && strcmp(name, "println") &&
+	    strcmp(name, "html") && strcmp(name, "js") && strcmp(name, "urlquery")) {
+		for (size_t i = 1; i < nargs; i++)
+			if (args[i]->type == A_NIL)
+				return fail(st, args[i]->pos, args[i]->end,
+					    "cannot assign nil to reflect.Value");
 	}
 	tv **argv = xcalloc(given + 1, sizeof(tv *));
 	size_t k = 0;
@@ -1167,6 +1179,11 @@ struct tmpl_set *tmpl_call_set(struct tmpl_call *call)
 void *tmpl_call_data(struct tmpl_call *call)
 {
 	return call->data;
+}
+
+const char *tmpl_call_template_name(struct tmpl_call *call)
+{
+	return call->st->tree->name;
 }
 
 const struct tmpl_options *tmpl_call_options(struct tmpl_call *call)

@@ -103,8 +103,12 @@ struct tv_arena *tmpl_call_arena(struct tmpl_call *call);
 struct tmpl_set *tmpl_call_set(struct tmpl_call *call);
 void *tmpl_call_data(struct tmpl_call *call);
 const struct tmpl_options *tmpl_call_options(struct tmpl_call *call);
+/* Name of the template being executed (Helm's tpl names its template so). */
+const char *tmpl_call_template_name(struct tmpl_call *call);
 /* Executes template `name` with `data` into out, sharing the running
- * execution's budgets and depth (Helm's include). */
+ * execution's budgets and depth (Helm's include). Helm's tpl parses its
+ * text into tmpl_call_set() with tmpl_parse() and then calls this; trees
+ * being executed stay valid while the set grows. */
 int tmpl_call_execute(struct tmpl_call *call, const char *name, tv *data,
 		      struct buf *out, struct berr *err);
 

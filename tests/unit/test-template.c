@@ -188,6 +188,8 @@ static void test_errors(void **state)
 		   "template: t:1:2: executing \"t\" at <1>: can't give argument to non-function 1");
 	expect_err("{{printf 1}}", NULL,
 		   "template: t:1:2: executing \"t\" at <printf 1>: error calling printf: wrong type for value; expected string; got int");
+	expect_err("{{eq .x nil}}", NULL,
+		   "template: t:1:8: executing \"t\" at <nil>: cannot assign nil to reflect.Value");
 	expect_err("{{len 3}}", NULL,
 		   "template: t:1:2: executing \"t\" at <len 3>: error calling len: len of type int");
 }
