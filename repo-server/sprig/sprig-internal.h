@@ -33,6 +33,10 @@ extern const struct sprig_entry sprig_semver_funcs[];
 extern const struct sprig_entry sprig_date_funcs[];
 extern const struct sprig_entry sprig_crypto_funcs[];
 extern const struct sprig_entry sprig_cert_funcs[];
+extern const struct sprig_entry sprig_bcrypt_funcs[];
+
+/* Checks a password against a bcrypt hash ($2a$/$2b$/$2y$). */
+bool sprig_bcrypt_verify(const char *pw, size_t pl, const char *hash);
 
 /* "wrong number of args for NAME: want N got M" unless n is in [min, max]
  * (max SIZE_MAX: variadic). */

@@ -18,7 +18,7 @@
 static const struct sprig_entry *const tables[] = {
 	sprig_strings_funcs, sprig_lists_funcs, sprig_math_funcs, sprig_misc_funcs,
 	sprig_regex_funcs, sprig_semver_funcs, sprig_date_funcs, sprig_crypto_funcs,
-	sprig_cert_funcs,
+	sprig_cert_funcs, sprig_bcrypt_funcs,
 };
 
 void sprig_register(struct tmpl_set *set)

@@ -11,8 +11,8 @@
  * them (`int "12"` is 12, `int "x"` is 0), functions that panic in Go fail
  * the execution with an error, maps iterate in key order. Left out: env and
  * expandenv (Helm removes them), getHostByName (no network while
- * rendering), bcrypt/htpasswd and derivePassword (no bcrypt or Master
- * Password implementation in the allowed libraries), DSA private keys.
+ * rendering), derivePassword (Master Password's templates are not
+ * reproduced), DSA private keys.
  */
 #ifndef BOSUN_SPRIG_H
 #define BOSUN_SPRIG_H

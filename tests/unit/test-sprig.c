@@ -18,6 +18,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "repo-server/sprig/sprig-internal.h"
 #include "repo-server/sprig/sprig.h"
 #include "repo-server/template/template.h"
 
@@ -285,6 +286,27 @@ static void test_certificates(void **state)
 	BIO_free(b2);
 	buf_release(&out);
 	tv_arena_free(a);
+	/* bcrypt: vectors made with libxcrypt's crypt(3), and our own hashes
+	 * verified the same way */
+	assert_true(sprig_bcrypt_verify("password", 8,
+					"$2b$04$abcdefghijklmnopqrstuughE8Ev8uGFaUgY2cNEySvxngrb/Jzdm"));
+	assert_true(sprig_bcrypt_verify("", 0,
+					"$2b$05$CCCCCCCCCCCCCCCCCCCCC.7uG0VCzI2bS7j6ymqJi9CdcdxiRTWNy"));
+	char x72[73];
+	memset(x72, 'x', 72);
+	x72[72] = '\0';
+	assert_true(sprig_bcrypt_verify(x72, 72,
+					"$2b$05$CCCCCCCCCCCCCCCCCCCCC.D7RDOYXakZhsFmh/LdqQNx0kQ424AFS"));
+	assert_false(sprig_bcrypt_verify("passwore", 8,
+					 "$2b$04$abcdefghijklmnopqrstuughE8Ev8uGFaUgY2cNEySvxngrb/Jzdm"));
+	a = tv_arena_new();
+	assert_int_equal(run("{{ htpasswd \"admin\" \"s3cret\" }}", NULL, a, &out, &err), 0);
+	assert_int_equal(strncmp(out.data, "admin:$2a$10$", 13), 0);
+	assert_true(sprig_bcrypt_verify("s3cret", 6, out.data + 6));
+	buf_release(&out);
+	tv_arena_free(a);
+	expect("{{ htpasswd \"a:b\" \"x\" }}|{{ htpasswd \"u\" \"p\" \"sha\" }}", NULL,
+	       "invalid username: a:b|u:{SHA}UWuXg/ylF+7L0dBk2i0WUxCxl1k=");
 	expect_error("{{ genSelfSignedCert \"x\" (list \"nope\") nil 1 }}", "error parsing ip: nope");
 }
 
