@@ -18,8 +18,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Key generation and bcrypt take up to a second per call: fuzzing them finds nothing and
- * starves the rest, so those functions fail fast here. */
+/* Key generation and bcrypt take up to a second per call: fuzzing them
+ * finds nothing and starves the rest, so those functions fail fast here. */
 static int slow_disabled(struct tmpl_call *call, tv **out, tv **args, size_t n,
 			 struct berr *err)
 {
@@ -29,7 +29,8 @@ static int slow_disabled(struct tmpl_call *call, tv **out, tv **args, size_t n,
 
 static const char *const slow[] = {
 	"genPrivateKey", "genCA", "genCAWithKey", "genSelfSignedCert",
-	"genSelfSignedCertWithKey", "genSignedCert", "genSignedCertWithKey", "bcrypt", "htpasswd",
+	"genSelfSignedCertWithKey", "genSignedCert", "genSignedCertWithKey",
+	"bcrypt", "htpasswd",
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
