@@ -15,7 +15,7 @@
 #include <ctype.h>
 #include <string.h>
 
-#define MATCH_LIMIT 5000000
+#define MATCH_LIMIT 1000000
 #define DEPTH_LIMIT 100000
 
 struct re {

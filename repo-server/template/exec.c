@@ -120,14 +120,17 @@ static void *fail_node(struct state *st, int code, const struct targ *a, const c
 
 #define fail(st, pos, end, ...) fail_code((st), BERR_INVALID, (pos), (end), __VA_ARGS__)
 
-static bool failed_limit(struct state *st, int pos, int end)
+/* Counts a step and checks every budget. The clock is read every 256
+ * steps, and after every function call (clock_now), since one call may be
+ * slow (a regex, key generation). */
+static bool check_limits(struct state *st, int pos, int end, bool clock_now)
 {
 	if (st->steps++ > st->o.max_steps) {
 		fail_code(st, BERR_LIMIT, pos, end, "evaluation exceeds the limit of %zu steps",
 			  st->o.max_steps);
 		return true;
 	}
-	if ((st->steps & 1023) == 0) {
+	if (clock_now || (st->steps & 255) == 0) {
 		struct timespec now;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		double el = (double)(now.tv_sec - st->start.tv_sec) +
@@ -144,6 +147,11 @@ static bool failed_limit(struct state *st, int pos, int end)
 		return true;
 	}
 	return false;
+}
+
+static bool failed_limit(struct state *st, int pos, int end)
+{
+	return check_limits(st, pos, end, false);
 }
 
 /* --- variables ------------------------------------------------------- */
@@ -842,7 +850,7 @@ static tv *eval_function(struct state *st, tv *dot, struct targ *ident,
 			ferr.code = rc;
 		return fail_code(st, ferr.code, pos, end, "error calling %s: %s", name, ferr.msg);
 	}
-	if (failed_limit(st, pos, end))
+	if (check_limits(st, pos, end, !builtin))
 		return NULL;
 	return out ? out : tv_nil();
 }

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 #include <openssl/pem.h>
@@ -325,6 +326,24 @@ static void test_errors_and_limits(void **state)
 	expect_error("{{ repeat 100000000 \"xx\" }}", "over the limit");
 	expect_error("{{ set nil \"a\" 1 }}", "assignment to entry in nil map");
 	expect_error("{{ semverCompare \">= x y z\" \"1.0.0\" }}", "improper constraint");
+	/* slow function calls meet the time budget promptly */
+	{
+		struct tmpl_set *set = tmpl_set_new();
+		sprig_register(set);
+		struct berr e2 = BERR_INIT;
+		const char *slow = "{{range 100000}}{{regexMatch \"(a+)+b\" \"aaaaaaaaaaaaaaaaaac\"}}{{end}}";
+		assert_int_equal(tmpl_parse(set, "slow", slow, strlen(slow), &e2), 0);
+		struct buf o2 = BUF_INIT;
+		struct tmpl_options opts = { .max_seconds = 0.3 };
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		assert_int_equal(tmpl_execute(set, "slow", NULL, &o2, &opts, &e2), BERR_LIMIT);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		assert_non_null(strstr(e2.msg, "time limit"));
+		assert_true((t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9 < 3);
+		buf_release(&o2);
+		tmpl_set_free(set);
+	}
 	/* a map that holds itself prints without hanging */
 	struct tv_arena *a = tv_arena_new();
 	struct buf out = BUF_INIT;
