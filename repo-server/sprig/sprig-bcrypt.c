@@ -117,7 +117,7 @@ static uint32_t next_word(const unsigned char *b, size_t n, size_t *j)
 }
 
 /* Blowfish key expansion, with a salt mixed in when salt is not NULL. */
-static void expand(struct blowfish *c, const unsigned char *key, size_t kl,
+static void bf_expand(struct blowfish *c, const unsigned char *key, size_t kl,
 		   const unsigned char *salt, size_t sl)
 {
 	size_t j = 0;
@@ -173,10 +173,10 @@ static int bcrypt_hash(struct buf *out, const char *pw, size_t pl, const unsigne
 	struct blowfish *c = xmalloc(sizeof(*c));
 	memcpy(c->p, pi_words, sizeof(c->p));
 	memcpy(c->s, pi_words + 18, sizeof(c->s));
-	expand(c, key, kl, salt, 16);
+	bf_expand(c, key, kl, salt, 16);
 	for (uint64_t i = 0; i < (1ULL << cost); i++) {
-		expand(c, key, kl, NULL, 0);
-		expand(c, salt, 16, NULL, 0);
+		bf_expand(c, key, kl, NULL, 0);
+		bf_expand(c, salt, 16, NULL, 0);
 	}
 	static const char magic[] = "OrpheanBeholderScryDoubt";
 	uint32_t w[6];

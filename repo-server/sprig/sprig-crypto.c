@@ -1,12 +1,14 @@
 /*
  * sprig-crypto.c — Sprig's digests (sha1sum, sha256sum, sha512sum with
  * OpenSSL, adler32sum with zlib), uuidv4 and the random string functions
- * (randAlphaNum, randAlpha, randNumeric, randAscii, randBytes, shuffle),
+ * (randAlphaNum, randAlpha, randNumeric, randAscii, randBytes, shuffle) and
+ * derivePassword (Master Password with scrypt and HMAC-SHA256),
  * all drawing from the kernel's random source.
  */
 #include "repo-server/sprig/sprig-internal.h"
 
 #include <openssl/evp.h>
+#include <openssl/kdf.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -178,7 +180,107 @@ SPRIG_FN(fn_shuffle)
 	return 0;
 }
 
+/* Master Password (v3) as Sprig's derivePassword: scrypt over the user,
+ * HMAC-SHA256 over the site and counter, the seed picking a template and
+ * then each character from its class. */
+static const char *const mp_maximum[] = { "anoxxxxxxxxxxxxxxxxx", "axxxxxxxxxxxxxxxxxno", NULL };
+static const char *const mp_long[] = {
+	"CvcvnoCvcvCvcv", "CvcvCvcvnoCvcv", "CvcvCvcvCvcvno", "CvccnoCvcvCvcv", "CvccCvcvnoCvcv",
+	"CvccCvcvCvcvno", "CvcvnoCvccCvcv", "CvcvCvccnoCvcv", "CvcvCvccCvcvno", "CvcvnoCvcvCvcc",
+	"CvcvCvcvnoCvcc", "CvcvCvcvCvccno", "CvccnoCvccCvcv", "CvccCvccnoCvcv", "CvccCvccCvcvno",
+	"CvcvnoCvccCvcc", "CvcvCvccnoCvcc", "CvcvCvccCvccno", "CvccnoCvcvCvcc", "CvccCvcvnoCvcc",
+	"CvccCvcvCvccno", NULL,
+};
+static const char *const mp_medium[] = { "CvcnoCvc", "CvcCvcno", NULL };
+static const char *const mp_short[] = { "Cvcn", NULL };
+static const char *const mp_basic[] = { "aaanaaan", "aannaaan", "aaannaaa", NULL };
+static const char *const mp_pin[] = { "nnnn", NULL };
+
+static const char *mp_class(char c)
+{
+	switch (c) {
+	case 'V': return "AEIOU";
+	case 'C': return "BCDFGHJKLMNPQRSTVWXYZ";
+	case 'v': return "aeiou";
+	case 'c': return "bcdfghjklmnpqrstvwxyz";
+	case 'A': return "AEIOUBCDFGHJKLMNPQRSTVWXYZ";
+	case 'a': return "AEIOUaeiouBCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz";
+	case 'n': return "0123456789";
+	case 'o': return "@&%?,=[]_:-+*$#!'^~;()/.";
+	case 'x': return "AEIOUaeiouBCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz0123456789!@#$%^&*()";
+	}
+	return "?";
+}
+
+static void put_len_prefixed(struct buf *b, const char *s, size_t n)
+{
+	unsigned char be[4] = { (unsigned char)(n >> 24), (unsigned char)(n >> 16),
+				(unsigned char)(n >> 8), (unsigned char)n };
+	buf_add(b, be, 4);
+	buf_add(b, s, n);
+}
+
+SPRIG_FN(fn_derivepassword)
+{
+	int64_t counter;
+	const char *type, *pw, *user, *site;
+	size_t pl, ul, sl;
+	if (sprig_arity("derivePassword", n, 5, 5, err) < 0 || sprig_int(args[0], &counter, err) < 0 ||
+	    sprig_str(args[1], &type, NULL, err) < 0 || sprig_str(args[2], &pw, &pl, err) < 0 ||
+	    sprig_str(args[3], &user, &ul, err) < 0 || sprig_str(args[4], &site, &sl, err) < 0)
+		return err->code;
+	if (counter < 0 || counter > UINT32_MAX)
+		return berr_set(err, BERR_INVALID, "wrong type for value; expected uint32; got int");
+	static const struct { const char *name; const char *const *t; } types[] = {
+		{ "maximum", mp_maximum }, { "long", mp_long }, { "medium", mp_medium },
+		{ "short", mp_short }, { "basic", mp_basic }, { "pin", mp_pin },
+	};
+	const char *const *tpls = NULL;
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (!strcmp(type, types[i].name))
+			tpls = types[i].t;
+	struct buf b = BUF_INIT;
+	if (!tpls) {
+		buf_addf(&b, "cannot find password template %s", type);
+		*out = tv_str_buf(ARENA, &b);
+		return 0;
+	}
+	static const char seed[] = "com.lyndir.masterpassword";
+	struct buf salt = BUF_INIT, msg = BUF_INIT;
+	buf_adds(&salt, seed);
+	put_len_prefixed(&salt, user, ul);
+	unsigned char key[64], mac[32];
+	size_t maclen = 0;
+	int ok = EVP_PBE_scrypt(pw, pl, (unsigned char *)salt.data, salt.len, 32768, 8, 2,
+				64u << 20, key, sizeof(key));
+	buf_adds(&msg, seed);
+	put_len_prefixed(&msg, site, sl);
+	unsigned char be[4] = { (unsigned char)(counter >> 24), (unsigned char)(counter >> 16),
+				(unsigned char)(counter >> 8), (unsigned char)counter };
+	buf_add(&msg, be, 4);
+	if (ok)
+		ok = EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, key, sizeof(key),
+			       (unsigned char *)msg.data, msg.len, mac, sizeof(mac), &maclen) != NULL;
+	buf_release(&salt);
+	buf_release(&msg);
+	if (!ok) {
+		buf_adds(&b, "failed to derive password");
+	} else {
+		size_t nt = 0;
+		while (tpls[nt])
+			nt++;
+		const char *t = tpls[mac[0] % nt];
+		for (size_t i = 0; t[i] && i + 1 < sizeof(mac); i++) {
+			const char *cls = mp_class(t[i]);
+			buf_addch(&b, cls[mac[i + 1] % strlen(cls)]);
+		}
+	}
+	*out = tv_str_buf(ARENA, &b);
+	return 0;
+}
+
 const struct sprig_entry sprig_crypto_funcs[] = {
+	{ "derivePassword", fn_derivepassword },
 	{ "sha1sum", fn_sha1sum }, { "sha256sum", fn_sha256sum }, { "sha512sum", fn_sha512sum },
 	{ "adler32sum", fn_adler32sum }, { "uuidv4", fn_uuidv4 },
 	{ "randAlphaNum", fn_randalphanum }, { "randAlpha", fn_randalpha },

@@ -11,8 +11,7 @@
  * them (`int "12"` is 12, `int "x"` is 0), functions that panic in Go fail
  * the execution with an error, maps iterate in key order. Left out: env and
  * expandenv (Helm removes them), getHostByName (no network while
- * rendering), derivePassword (Master Password's templates are not
- * reproduced), DSA private keys.
+ * rendering) and DSA private keys.
  */
 #ifndef BOSUN_SPRIG_H
 #define BOSUN_SPRIG_H

@@ -30,7 +30,7 @@ static int slow_disabled(struct tmpl_call *call, tv **out, tv **args, size_t n,
 static const char *const slow[] = {
 	"genPrivateKey", "genCA", "genCAWithKey", "genSelfSignedCert",
 	"genSelfSignedCertWithKey", "genSignedCert", "genSignedCertWithKey",
-	"bcrypt", "htpasswd",
+	"bcrypt", "htpasswd", "derivePassword",
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -260,6 +260,11 @@ static void test_certificates(void **state)
 	       "-----BEGIN CERTIFICATE-----|-----BEGIN RSA PRIVATE KEY-----");
 	expect("{{ genPrivateKey \"ecdsa\" | trunc 30 }}|{{ genPrivateKey \"ed25519\" | trunc 27 }}|{{ genPrivateKey \"x\" }}",
 	       NULL, "-----BEGIN EC PRIVATE KEY-----|-----BEGIN PRIVATE KEY-----|Unknown type x");
+	expect("{{derivePassword 1 \"long\" \"password\" \"user\" \"example.com\"}} "
+	       "{{derivePassword 2 \"long\" \"password\" \"user\" \"example.com\"}} "
+	       "{{derivePassword 1 \"maximum\" \"password\" \"user\" \"example.com\"}} "
+	       "{{derivePassword 1 \"pin\" \"password\" \"user\" \"example.com\"}}",
+	       NULL, "ZedaFaxcZaso9* Fovi2@JifpTupx pf4zS1LjCg&LjhsZ7T2~ 6685");
 	expect("{{ encryptAES \"secret\" \"hello world\" | decryptAES \"secret\" }}", NULL, "hello world");
 
 	/* a signed certificate verifies against its CA and carries the SANs */
