@@ -1,9 +1,9 @@
 /*
  * sprig-crypto.c — Sprig's digests (sha1sum, sha256sum, sha512sum with
  * OpenSSL, adler32sum with zlib), uuidv4 and the random string functions
- * (randAlphaNum, randAlpha, randNumeric, randAscii, randBytes, shuffle) and
- * derivePassword (Master Password with scrypt and HMAC-SHA256),
- * all drawing from the kernel's random source.
+ * (randAlphaNum, randAlpha, randNumeric, randAscii, randBytes, shuffle),
+ * all drawing from the kernel's random source, and derivePassword (Master
+ * Password: scrypt, then HMAC-SHA256).
  */
 #include "repo-server/sprig/sprig-internal.h"
 
