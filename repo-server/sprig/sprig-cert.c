@@ -59,10 +59,17 @@ static int cert_field(struct tmpl_call *call, tv **out, void *p, const char *nam
 	return 0;
 }
 
+static json_t *cert_json(const void *p)
+{
+	const struct certificate *c = p;
+	return json_pack("{s:s, s:s}", "Cert", c->cert, "Key", c->key);
+}
+
 static const struct tv_type cert_type = {
 	.go_type = "sprig.certificate",
 	.kind = "struct",
 	.format = cert_format,
+	.json = cert_json,
 	.field = cert_field,
 	.free = cert_free,
 };

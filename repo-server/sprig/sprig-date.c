@@ -280,10 +280,20 @@ static int time_field(struct tmpl_call *call, tv **out, void *p, const char *nam
 	return 0;
 }
 
+static json_t *time_json(const void *p)
+{
+	struct buf b = BUF_INIT;
+	time_format(&b, p, "2006-01-02T15:04:05.999999999Z07:00");
+	json_t *j = json_stringn(b.data, b.len);
+	buf_release(&b);
+	return j;
+}
+
 static const struct tv_type time_type = {
 	.go_type = "time.Time",
 	.kind = "struct",
 	.format = time_string,
+	.json = time_json,
 	.field = time_field,
 	.free = free,
 };

@@ -297,6 +297,14 @@ static int json_value(struct buf *out, const tv *v, bool html, const char *inden
 		return 0;
 	case TV_STRING: json_str_out(out, v->u.str.s, v->u.str.len, html); return 0;
 	case TV_OPAQUE: {
+		if (v->u.op.type->json) {
+			json_t *j = v->u.op.type->json(v->u.op.p);
+			struct tv_arena *a = tv_arena_new();
+			int rc = json_value(out, tv_from_json(a, j), html, indent, depth, err);
+			tv_arena_free(a);
+			json_decref(j);
+			return rc;
+		}
 		struct buf t = BUF_INIT;
 		if (v->u.op.type->format)
 			v->u.op.type->format(&t, v->u.op.p);

@@ -368,6 +368,8 @@ static json_t *to_json(const tv *v, size_t depth, struct berr *err)
 		return obj;
 	}
 	case TV_OPAQUE:
+		if (v->u.op.type->json)
+			return v->u.op.type->json(v->u.op.p);
 		if (v->u.op.type->format) {
 			struct buf b = BUF_INIT;
 			v->u.op.type->format(&b, v->u.op.p);

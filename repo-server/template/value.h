@@ -45,7 +45,9 @@ struct tmpl_call;
 /*
  * An opaque value's behaviour. `go_type` is what %T and typeOf print
  * ("time.Time"), `kind` what kindOf prints ("struct"). `format` prints the
- * value as fmt's %v does (Go's String() method). `field` answers `.Name`
+ * value as fmt's %v does (Go's String() method). `json` gives the value
+ * as encoding/json would marshal it (NULL: the String() text as a JSON
+ * string); the caller decrefs. `field` answers `.Name`
  * and method calls `.Name arg...`: it returns 0 with *out set, or
  * BERR_NOTFOUND when the value has no such field or method (other negative
  * codes with err set are errors of the method). `free` releases `p` when
@@ -55,6 +57,7 @@ struct tv_type {
 	const char *go_type;
 	const char *kind;
 	void (*format)(struct buf *out, const void *p);
+	json_t *(*json)(const void *p);
 	int (*field)(struct tmpl_call *call, tv **out, void *p, const char *name,
 		     tv **args, size_t nargs, struct berr *err);
 	void (*free)(void *p);

@@ -234,6 +234,8 @@ static void test_chart_favourites(void **state)
 	       NULL, "int64 int64 int64 true false");
 	expect("{{ now | date \"2006\" | len }} {{ date \"2006-01-02T15:04:05Z07:00\" 0 | len }} {{ dateInZone \"Mon Jan _2 15:04:05.000 MST 2006\" 86400 \"UTC\" }}",
 	       NULL, "4 20 Fri Jan  2 00:00:00.000 UTC 1970");
+	expect("{{ dict \"t\" (toDate \"2006-01-02 15:04\" \"2020-03-04 05:06\" | dateModify \"-5m\") | toJson }}", NULL,
+	       "{\"t\":\"2020-03-04T05:01:00Z\"}");
 	expect("{{ toDate \"2006-01-02\" \"2020-03-04\" | unixEpoch }} {{ duration \"95\" }} {{ durationRound \"49h\" }}", NULL,
 	       "1583280000 1m35s 2d");
 	expect("{{ uuidv4 | len }} {{ randAlphaNum 12 | len }} {{ .f | toPrettyJson }}", values, "36 12 1.5");
@@ -363,6 +365,9 @@ static void test_errors_and_limits(void **state)
 
 int main(void)
 {
+	/* dates without a zone are read in Local time: make it UTC */
+	setenv("TZ", "UTC", 1);
+	tzset();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sprig_table),
 		cmocka_unit_test(test_chart_favourites),
