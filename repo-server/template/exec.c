@@ -848,6 +848,13 @@ static tv *eval_function(struct state *st, tv *dot, struct targ *ident,
 	if (rc < 0) {
 		if (!ferr.code)
 			ferr.code = rc;
+		/* Go checks arity and argument types before the call, so those
+		 * errors are not "error calling" ones; arity points at the name */
+		if (strncmp(ferr.msg, "wrong number of args for ", 25) == 0)
+			return fail_node(st, ferr.code, ident, "%s", ferr.msg);
+		if (strncmp(ferr.msg, "wrong type for value;", 21) == 0 ||
+		    strncmp(ferr.msg, "invalid value; expected", 23) == 0)
+			return fail_code(st, ferr.code, pos, end, "%s", ferr.msg);
 		return fail_code(st, ferr.code, pos, end, "error calling %s: %s", name, ferr.msg);
 	}
 	if (check_limits(st, pos, end, !builtin))

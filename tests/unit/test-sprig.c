@@ -322,7 +322,8 @@ static void test_errors_and_limits(void **state)
 {
 	(void)state;
 	expect_error("{{ fail \"boom\" }}", "error calling fail: boom");
-	expect_error("{{ upper 3 }}", "error calling upper: wrong type for value; expected string; got int");
+	expect_error("{{ upper 3 }}", "at <upper 3>: wrong type for value; expected string; got int");
+	expect_error("{{ trunc }}", "at <trunc>: wrong number of args for trunc: want 2 got 0");
 	expect_error("{{ until 100000000 }}", "until: 100000000 elements is over the limit");
 	expect_error("{{ untilStep 0 9223372036854775807 1 }}", "over the limit");
 	expect_error("{{ div 1 0 }}", "integer divide by zero");

@@ -187,7 +187,9 @@ static void test_errors(void **state)
 	expect_err("{{1 2}}", NULL,
 		   "template: t:1:2: executing \"t\" at <1>: can't give argument to non-function 1");
 	expect_err("{{printf 1}}", NULL,
-		   "template: t:1:2: executing \"t\" at <printf 1>: error calling printf: wrong type for value; expected string; got int");
+		   "template: t:1:2: executing \"t\" at <printf 1>: wrong type for value; expected string; got int");
+	expect_err("x{{len}}", NULL,
+		   "template: t:1:3: executing \"t\" at <len>: wrong number of args for len: want 1 got 0");
 	expect_err("{{eq .x nil}}", NULL,
 		   "template: t:1:8: executing \"t\" at <nil>: cannot assign nil to reflect.Value");
 	expect_err("{{len 3}}", NULL,
