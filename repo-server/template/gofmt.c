@@ -102,16 +102,22 @@ static size_t rune_count(const char *s, size_t len)
 	return n;
 }
 
-/* An approximation of unicode.IsPrint good enough for quoting. */
-static bool is_print(uint32_t r)
+/* unicode.IsPrint for quoting: control characters, non-ASCII spaces
+ * (category Zs), format characters, private use, surrogates and
+ * noncharacters are not printable; other assigned-looking runes are. */
+bool gofmt_is_print(uint32_t r)
 {
 	if (r < 0x20 || r == 0x7F)
 		return false;
-	if (r >= 0x80 && r < 0xA0)
+	if (r < 0x7F)
+		return true;
+	if (r < 0xA0 || r == 0xA0 || r == 0xAD)
 		return false;
-	if (r == 0xAD || (r >= 0x2028 && r <= 0x2029) || r == 0xFEFF)
+	if (r == 0x1680 || (r >= 0x2000 && r <= 0x200F) || (r >= 0x2028 && r <= 0x202F) ||
+	    (r >= 0x205F && r <= 0x2064) || r == 0x3000 || r == 0xFEFF)
 		return false;
-	if (r >= 0xE000 && r <= 0xF8FF)
+	if ((r >= 0xD800 && r <= 0xF8FF) || r == 0xFFFE || r == 0xFFFF ||
+	    (r >= 0xFFF0 && r <= 0xFFFB) || r >= 0xF0000)
 		return false;
 	return r <= 0x10FFFF;
 }
@@ -123,7 +129,7 @@ static void quote_rune(struct buf *out, uint32_t r, char q, bool ascii_only)
 		buf_addch(out, (char)r);
 		return;
 	}
-	if (ascii_only ? (r < 0x7F && is_print(r)) : is_print(r)) {
+	if (ascii_only ? (r < 0x7F && gofmt_is_print(r)) : gofmt_is_print(r)) {
 		gofmt_utf8_encode(out, r);
 		return;
 	}
@@ -426,7 +432,7 @@ static void fmt_int(struct buf *out, const tv *v, struct spec *sp, int depth)
 	case 'U': {
 		struct buf t = BUF_INIT;
 		buf_addf(&t, "U+%04" PRIX64, (uint64_t)iv);
-		if (sp->sharp && iv >= 0 && iv <= 0x10FFFF && is_print((uint32_t)iv)) {
+		if (sp->sharp && iv >= 0 && iv <= 0x10FFFF && gofmt_is_print((uint32_t)iv)) {
 			buf_adds(&t, " '");
 			gofmt_utf8_encode(&t, (uint32_t)iv);
 			buf_addch(&t, '\'');

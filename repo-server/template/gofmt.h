@@ -28,5 +28,7 @@ void gofmt_quote(struct buf *out, const char *s, size_t len, bool ascii_only);
 /* Decodes one UTF-8 rune at s (len > 0); invalid bytes give 0xFFFD, width 1. */
 int gofmt_utf8_decode(const char *s, size_t len, uint32_t *r);
 void gofmt_utf8_encode(struct buf *out, uint32_t r);
+/* unicode.IsPrint, closely enough for quoting and escaping. */
+bool gofmt_is_print(uint32_t r);
 
 #endif

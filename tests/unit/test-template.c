@@ -140,6 +140,7 @@ static void test_printf_verbs(void **state)
 	expect_out("{{println \"a\" 1 2}}", NULL, "a 1 2\n");
 	expect_out("{{printf \"%q|%+q|%#q\" \"\\u00e9\\n\" \"\\u00e9\" \"raw\"}}", NULL,
 		   "\"\xc3\xa9\\n\"|\"\\u00e9\"|`raw`");
+	expect_out("{{printf \"%q\" \"a\\u00a0b\\u200bc\\u00e9\\x01\"}}", NULL, "\"a\\u00a0b\\u200bc\xc3\xa9\\x01\"");
 	expect_out("{{printf \"%v|%v|%v|%v\" 0.1 -0.0 1e-05 0.0001}}", NULL, "0.1|-0|1e-05|0.0001");
 	expect_out("{{printf \"%#v|%#v|%#v\" \"s\" .l .m}}", "{\"l\":[1,\"a\"],\"m\":{\"k\":true}}",
 		   "\"s\"|[]interface {}{1, \"a\"}|map[string]interface {}{\"k\":true}");
