@@ -630,7 +630,7 @@ static void js_escape(struct buf *out, const char *s, size_t n)
 		}
 		uint32_t r;
 		int w = gofmt_utf8_decode(s + i, n - i, &r);
-		if (gofmt_is_print(r) && !(r == 0xFFFD && w == 1))
+		if (gofmt_is_print(r))
 			buf_add(out, s + i, (size_t)w);
 		else
 			buf_addf(out, "\\u%04X", r);
