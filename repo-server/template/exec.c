@@ -369,7 +369,9 @@ static tv *eval_command(struct state *st, tv *dot, struct tcmd *cmd, tv *final)
 	}
 }
 
-static tv *eval_pipeline(struct state *st, tv *dot, struct tpipe *p)
+/* Evaluates a pipeline; declares or assigns its variables unless
+ * no_decl (range declares its own). */
+static tv *eval_pipeline_decl(struct state *st, tv *dot, struct tpipe *p, bool no_decl)
 {
 	if (!p)
 		return tv_missing();
@@ -380,7 +382,7 @@ static tv *eval_pipeline(struct state *st, tv *dot, struct tpipe *p)
 			return NULL;
 	}
 	v = unwrap(v);
-	for (size_t i = 0; i < p->ndecl; i++) {
+	for (size_t i = 0; i < (no_decl ? 0 : p->ndecl); i++) {
 		if (p->is_assign) {
 			struct var *var = find_var(st, p->decl[i]);
 			if (!var)
@@ -391,6 +393,11 @@ static tv *eval_pipeline(struct state *st, tv *dot, struct tpipe *p)
 		}
 	}
 	return v;
+}
+
+static tv *eval_pipeline(struct state *st, tv *dot, struct tpipe *p)
+{
+	return eval_pipeline_decl(st, dot, p, false);
 }
 
 /* --- built-in functions ---------------------------------------------- */
@@ -946,9 +953,7 @@ static int walk_range(struct state *st, tv *dot, struct tnode *n)
 	struct tpipe *p = n->pipe;
 	/* evaluate without declaring, then declare the loop variables */
 	size_t ndecl = p->ndecl;
-	p->ndecl = 0;
-	tv *v = eval_pipeline(st, dot, p);
-	p->ndecl = ndecl;
+	tv *v = eval_pipeline_decl(st, dot, p, true);
 	if (!v)
 		return -1;
 	if (p->is_assign) {

@@ -4,6 +4,7 @@
  * then fmt verbs, error messages, trimming, define/block/template, and the
  * limits that keep hostile templates from hanging or crashing.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -283,6 +284,46 @@ static void test_redefine_and_names(void **state)
 	tmpl_set_free(set);
 }
 
+struct conc {
+	struct tmpl_set *set;
+	json_t *data;
+	int bad;
+};
+
+static void *conc_worker(void *arg)
+{
+	struct conc *c = arg;
+	for (int i = 0; i < 300; i++) {
+		struct buf out = BUF_INIT;
+		struct berr err = BERR_INIT;
+		if (tmpl_execute(c->set, "c", c->data, &out, NULL, &err) != 0 ||
+		    strcmp(out.data, "a=1;b=2;|0:x 1:y |[x]") != 0)
+			__atomic_add_fetch(&c->bad, 1, __ATOMIC_RELAXED);
+		buf_release(&out);
+	}
+	return NULL;
+}
+
+/* A parsed set is executed from several threads at once. */
+static void test_concurrent_execute(void **state)
+{
+	(void)state;
+	struct conc c = { .set = tmpl_set_new() };
+	struct berr err = BERR_INIT;
+	const char *t = "{{define \"i\"}}[{{.}}]{{end}}{{range $k, $v := .m}}{{$k}}={{$v}};{{end}}|"
+			"{{range $i, $e := .l}}{{$i}}:{{$e}} {{end}}|{{with index .l 0}}{{template \"i\" .}}{{end}}";
+	assert_int_equal(tmpl_parse(c.set, "c", t, strlen(t), &err), 0);
+	c.data = json_pack("{s:{s:i,s:i},s:[s,s]}", "m", "a", 1, "b", 2, "l", "x", "y");
+	pthread_t th[4];
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, conc_worker, &c), 0);
+	for (int i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	assert_int_equal(c.bad, 0);
+	json_decref(c.data);
+	tmpl_set_free(c.set);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -293,6 +334,7 @@ int main(void)
 		cmocka_unit_test(test_missingkey_error),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_redefine_and_names),
+		cmocka_unit_test(test_concurrent_execute),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
