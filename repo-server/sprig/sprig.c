@@ -23,9 +23,17 @@ static const struct sprig_entry *const tables[] = {
 
 void sprig_register(struct tmpl_set *set)
 {
+	struct tmpl_func_def defs[512];
+	size_t n = 0;
 	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
-		for (const struct sprig_entry *e = tables[t]; e->name; e++)
-			tmpl_set_func(set, e->name, e->fn, NULL);
+		for (const struct sprig_entry *e = tables[t]; e->name; e++) {
+			if (n == sizeof(defs) / sizeof(defs[0])) {
+				tmpl_set_funcs(set, defs, n, NULL);
+				n = 0;
+			}
+			defs[n++] = (struct tmpl_func_def){ e->name, e->fn };
+		}
+	tmpl_set_funcs(set, defs, n, NULL);
 }
 
 int sprig_arity(const char *name, size_t n, size_t min, size_t max, struct berr *err)

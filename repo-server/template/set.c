@@ -192,3 +192,45 @@ void tmpl_set_func(struct tmpl_set *set, const char *name, tmpl_func fn, void *d
 	set->funcs[i] = (struct tfunc){ xstrdup(name), fn, data };
 	set->nfuncs++;
 }
+
+struct order {
+	struct tfunc f;
+	size_t seq;
+};
+
+/* by name, then by registration order, so the last of equal names wins */
+static int order_cmp(const void *a, const void *b)
+{
+	const struct order *x = a, *y = b;
+	int c = strcmp(x->f.name, y->f.name);
+	if (c)
+		return c;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+void tmpl_set_funcs(struct tmpl_set *set, const struct tmpl_func_def *defs, size_t n,
+		    void *data)
+{
+	size_t need = set->nfuncs + n;
+	if (need > set->funcs_cap) {
+		set->funcs_cap = need;
+		set->funcs = xrealloc(set->funcs, set->funcs_cap * sizeof(*set->funcs));
+	}
+	for (size_t i = 0; i < n; i++)
+		set->funcs[set->nfuncs++] = (struct tfunc){ xstrdup(defs[i].name), defs[i].fn, data };
+	struct order *tmp = xmalloc(set->nfuncs * sizeof(*tmp));
+	for (size_t i = 0; i < set->nfuncs; i++)
+		tmp[i] = (struct order){ set->funcs[i], i };
+	qsort(tmp, set->nfuncs, sizeof(*tmp), order_cmp);
+	size_t k = 0;
+	for (size_t i = 0; i < set->nfuncs; i++) {
+		if (k && strcmp(set->funcs[k - 1].name, tmp[i].f.name) == 0) {
+			free(set->funcs[k - 1].name);
+			set->funcs[k - 1] = tmp[i].f;
+			continue;
+		}
+		set->funcs[k++] = tmp[i].f;
+	}
+	set->nfuncs = k;
+	free(tmp);
+}

@@ -75,6 +75,16 @@ void tmpl_set_free(struct tmpl_set *set);
 void tmpl_set_func(struct tmpl_set *set, const char *name, tmpl_func fn, void *data);
 bool tmpl_set_has_func(const struct tmpl_set *set, const char *name);
 
+/* Registers many functions at once (sorting once, so a library of a few
+ * hundred functions costs microseconds); a later entry replaces an earlier
+ * one of the same name. */
+struct tmpl_func_def {
+	const char *name;
+	tmpl_func fn;
+};
+void tmpl_set_funcs(struct tmpl_set *set, const struct tmpl_func_def *defs, size_t n,
+		    void *data);
+
 /*
  * Parses `text` as the template `name` (and its {{define}}s) into the set.
  * A template whose body is empty (only spaces and comments) does not
