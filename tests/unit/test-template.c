@@ -284,6 +284,43 @@ static void test_redefine_and_names(void **state)
 	tmpl_set_free(set);
 }
 
+static int fn_one(struct tmpl_call *call, tv **out, tv **args, size_t n, struct berr *err)
+{
+	(void)args; (void)n; (void)err;
+	*out = tv_str(tmpl_call_arena(call), "one");
+	return 0;
+}
+
+static int fn_two(struct tmpl_call *call, tv **out, tv **args, size_t n, struct berr *err)
+{
+	(void)args; (void)n; (void)err;
+	*out = tv_str(tmpl_call_arena(call), tmpl_call_data(call));
+	return 0;
+}
+
+/* Registered functions: the last registration of a name wins, and a
+ * user function may shadow a built-in, as in Go. */
+static void test_function_registry(void **state)
+{
+	(void)state;
+	struct tmpl_set *set = tmpl_set_new();
+	const struct tmpl_func_def defs[] = { { "f", fn_one }, { "g", fn_one }, { "f", fn_two } };
+	tmpl_set_funcs(set, defs, 3, "two");
+	tmpl_set_func(set, "len", fn_one, NULL);
+	tmpl_set_func(set, "g", fn_two, "g2");
+	assert_true(tmpl_set_has_func(set, "f"));
+	assert_true(tmpl_set_has_func(set, "printf"));
+	assert_false(tmpl_set_has_func(set, "h"));
+	struct berr err = BERR_INIT;
+	const char *t = "{{f}} {{g}} {{len 1}}";
+	assert_int_equal(tmpl_parse(set, "r", t, strlen(t), &err), 0);
+	struct buf out = BUF_INIT;
+	assert_int_equal(tmpl_execute(set, "r", NULL, &out, NULL, &err), 0);
+	assert_string_equal(out.data, "two g2 one");
+	buf_release(&out);
+	tmpl_set_free(set);
+}
+
 struct conc {
 	struct tmpl_set *set;
 	json_t *data;
@@ -334,6 +371,7 @@ int main(void)
 		cmocka_unit_test(test_missingkey_error),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_redefine_and_names),
+		cmocka_unit_test(test_function_registry),
 		cmocka_unit_test(test_concurrent_execute),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
