@@ -195,7 +195,7 @@ static bool not_a_function(struct state *st, struct targ *a, size_t nargs, tv *f
 	return true;
 }
 
-static tv *eval_field(struct state *st, struct targ *node, const char *name,
+static tv *eval_field(struct state *st, tv *dot, struct targ *node, const char *name,
 		      tv *recv, struct targ **args, size_t nargs, tv *final)
 {
 	bool has_args = nargs > 1 || final;
@@ -223,7 +223,7 @@ static tv *eval_field(struct state *st, struct targ *node, const char *name,
 		size_t n = nargs ? nargs - 1 : 0;
 		tv **argv = xcalloc(n + 2, sizeof(tv *));
 		for (size_t i = 0; i < n; i++) {
-			argv[i] = eval_arg(st, NULL, args[i + 1]);
+			argv[i] = eval_arg(st, dot, args[i + 1]);
 			if (!argv[i]) {
 				free(argv);
 				return NULL;
@@ -249,16 +249,16 @@ static tv *eval_field(struct state *st, struct targ *node, const char *name,
 		    tv_type_name(recv));
 }
 
-static tv *eval_field_chain(struct state *st, struct targ *node, tv *recv,
+static tv *eval_field_chain(struct state *st, tv *dot, struct targ *node, tv *recv,
 			    char **fields, size_t nfields, struct targ **args,
 			    size_t nargs, tv *final)
 {
 	for (size_t i = 0; i + 1 < nfields; i++) {
-		recv = eval_field(st, node, fields[i], recv, NULL, 0, NULL);
+		recv = eval_field(st, dot, node, fields[i], recv, NULL, 0, NULL);
 		if (!recv)
 			return NULL;
 	}
-	return eval_field(st, node, fields[nfields - 1], recv, args, nargs, final);
+	return eval_field(st, dot, node, fields[nfields - 1], recv, args, nargs, final);
 }
 
 static tv *var_value(struct state *st, struct targ *a)
@@ -269,7 +269,7 @@ static tv *var_value(struct state *st, struct targ *a)
 	return v->val;
 }
 
-static tv *eval_variable(struct state *st, struct targ *a, struct targ **args,
+static tv *eval_variable(struct state *st, tv *dot, struct targ *a, struct targ **args,
 			 size_t nargs, tv *final)
 {
 	tv *v = var_value(st, a);
@@ -280,7 +280,7 @@ static tv *eval_variable(struct state *st, struct targ *a, struct targ **args,
 			return NULL;
 		return v;
 	}
-	return eval_field_chain(st, a, v, a->fields, a->nfields, args, nargs, final);
+	return eval_field_chain(st, dot, a, v, a->fields, a->nfields, args, nargs, final);
 }
 
 static tv *eval_chain(struct state *st, tv *dot, struct targ *a, struct targ **args,
@@ -292,7 +292,7 @@ static tv *eval_chain(struct state *st, tv *dot, struct targ *a, struct targ **a
 	tv *recv = eval_arg(st, dot, a->node);
 	if (!recv)
 		return NULL;
-	return eval_field_chain(st, a, recv, a->fields, a->nfields, args, nargs, final);
+	return eval_field_chain(st, dot, a, recv, a->fields, a->nfields, args, nargs, final);
 }
 
 static tv *constant(struct state *st, struct targ *a)
@@ -322,9 +322,9 @@ static tv *eval_arg(struct state *st, tv *dot, struct targ *a)
 	case A_STRING:
 		return constant(st, a);
 	case A_FIELD:
-		return eval_field_chain(st, a, dot, a->fields, a->nfields, NULL, 0, NULL);
+		return eval_field_chain(st, dot, a, dot, a->fields, a->nfields, NULL, 0, NULL);
 	case A_VAR:
-		return eval_variable(st, a, NULL, 0, NULL);
+		return eval_variable(st, dot, a, NULL, 0, NULL);
 	case A_PIPE:
 		return eval_pipeline(st, dot, a->pipe);
 	case A_CHAIN:
@@ -342,7 +342,7 @@ static tv *eval_command(struct state *st, tv *dot, struct tcmd *cmd, tv *final)
 		return NULL;
 	switch (first->type) {
 	case A_FIELD:
-		return eval_field_chain(st, first, dot, first->fields, first->nfields,
+		return eval_field_chain(st, dot, first, dot, first->fields, first->nfields,
 					cmd->args, cmd->nargs, final);
 	case A_CHAIN:
 		return eval_chain(st, dot, first, cmd->args, cmd->nargs, final);
@@ -353,7 +353,7 @@ static tv *eval_command(struct state *st, tv *dot, struct tcmd *cmd, tv *final)
 			return NULL;
 		return eval_pipeline(st, dot, first->pipe);
 	case A_VAR:
-		return eval_variable(st, first, cmd->args, cmd->nargs, final);
+		return eval_variable(st, dot, first, cmd->args, cmd->nargs, final);
 	default:
 		break;
 	}

@@ -251,6 +251,8 @@ static void test_chart_favourites(void **state)
 	       "xxx bc abc ac a 1");
 	expect("{{ fromJson \"{\\\"a\\\":[1,2.5]}\" | toJson }} {{ toRawJson \"<&>\" }} {{ toJson \"<&>\" }}", NULL,
 	       "{\"a\":[1,2.5]} \"<&>\" \"\\u003c\\u0026\\u003e\"");
+	expect("{{ with semver \"1.0.0\" }}{{ (semver \"2.0.0\").Compare . }} {{ $.x }} {{ .LessThan (semver $.v) }}{{ end }}",
+	       "{\"x\":1,\"v\":\"1.5.0\"}", "1 1 true");
 	expect("{{ $v := semver \"1.2.3-rc.1+b\" }}{{ $v.Major }}.{{ $v.Minor }}.{{ $v.Patch }} {{ $v }} {{ typeOf $v }}", NULL,
 	       "1.2.3 1.2.3-rc.1+b *semver.Version");
 }
