@@ -893,6 +893,7 @@ static int print_value(struct state *st, struct tnode *n, tv *v)
 	size_t before = st->out->len;
 	gofmt_value(st->out, v, st->out_limit - before + 1);
 	if (st->out->len > st->out_limit) {
+		buf_truncate(st->out, st->out_limit);
 		fail_code(st, BERR_LIMIT, n->pos, n->end, "output exceeds the limit of %zu bytes",
 			  st->o.max_output);
 		return -1;
