@@ -1199,8 +1199,9 @@ int tmpl_parse(struct tmpl_set *set, const char *name, const char *text,
 	p.toks = NULL;
 	p.vars = NULL;
 	tmpl_add_unit(set, u);
-	for (size_t i = 0; i < p.ntrees; i++) {
-		struct ttree *t = p.trees[i];
+	/* the top-level tree goes in last, as Go adds it after its defines */
+	for (size_t k = 1; k <= p.ntrees; k++) {
+		struct ttree *t = p.trees[k % p.ntrees];
 		if (is_empty_list(&t->root) && tmpl_lookup(set, t->name))
 			continue;
 		tmpl_add_tree(set, t);

@@ -274,11 +274,17 @@ static void test_redefine_and_names(void **state)
 	struct buf out = BUF_INIT;
 	assert_int_equal(tmpl_execute(set, "c", NULL, &out, NULL, &err), 0);
 	assert_string_equal(out.data, "two");
+	/* a define of the file's own name loses to the file's own content */
+	const char *d = "{{define \"d\"}}inner{{end}}outer";
+	assert_int_equal(tmpl_parse(set, "d", d, strlen(d), &err), 0);
+	buf_reset(&out);
+	assert_int_equal(tmpl_execute(set, "d", NULL, &out, NULL, &err), 0);
+	assert_string_equal(out.data, "outer");
 	size_t n;
 	const char **names = tmpl_names(set, &n);
-	assert_int_equal(n, 5);
+	assert_int_equal(n, 6);
 	assert_string_equal(names[0], "a");
-	assert_string_equal(names[3], "x");
+	assert_string_equal(names[4], "x");
 	free(names);
 	buf_release(&out);
 	tmpl_set_free(set);
