@@ -371,7 +371,7 @@ static int list_dir(struct listing *l, struct tree_reader *r, const git_tree *tr
 		} else if (mode == GIT_FILEMODE_LINK) {
 			enum tree_kind kind;
 			rc = resolve(&kind, NULL, NULL, r, repo_path.data, err);
-			if (rc == 0 && kind != TREE_DIR)
+			if (rc == 0 && kind == TREE_FILE)
 				rc = add_file(l, r, rel.data, repo_path.data, err);
 		}
 		/* submodules (commit entries) are skipped like other non-files */

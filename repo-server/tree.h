@@ -69,8 +69,8 @@ struct tree_file {
  * walks them (lexical per directory, depth first), descending into
  * subdirectories when `recurse`. A symlink to a file inside the repository
  * is listed as a file; a symlink to a directory is not descended (as
- * filepath.Walk does); a symlink leaving the repository or looping is an
- * error. The caller frees with tree_files_free().
+ * filepath.Walk does) and a dangling one is skipped, as Argo CD skips them;
+ * a symlink leaving the repository or looping is an error. The caller frees with tree_files_free().
  */
 int tree_list_files(struct tree_file **out, size_t *out_n, struct tree_reader *r,
 		    const char *dir, int recurse, struct berr *err);
