@@ -38,6 +38,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
@@ -105,7 +106,7 @@ static void creds_fingerprint(unsigned char out[FINGERPRINT_LEN],
 	const char *fields[] = {
 		c ? c->username : NULL, c ? c->password : NULL,
 		c ? c->ssh_private_key : NULL, c ? c->ssh_passphrase : NULL,
-		c ? c->ssh_known_hosts : NULL, c ? c->ca_file : NULL,
+		c ? c->ssh_known_hosts : NULL, c ? c->ca_pem : NULL,
 		c && c->insecure ? "insecure" : NULL,
 	};
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
@@ -376,8 +377,8 @@ static int known_hosts_check(const char *known_hosts, const char *host, int port
 	return found;
 }
 
-/* Verifies a DER server certificate against a PEM CA bundle and host name. */
-static int ca_bundle_accepts(const char *ca_file, const unsigned char *der,
+/* Verifies a DER server certificate against PEM CA certificates and host name. */
+static int ca_bundle_accepts(const char *ca_pem, const unsigned char *der,
 			     size_t len, const char *host)
 {
 	const unsigned char *p = der;
@@ -386,14 +387,23 @@ static int ca_bundle_accepts(const char *ca_file, const unsigned char *der,
 		return 0;
 	X509_STORE *store = X509_STORE_new();
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
-	int ok = 0;
-	if (store && ctx && X509_STORE_load_file(store, ca_file) == 1) {
+	BIO *bio = BIO_new_mem_buf(ca_pem, -1);
+	STACK_OF(X509_INFO) *infos = bio ? PEM_X509_INFO_read_bio(bio, NULL, NULL, NULL) : NULL;
+	int ok = 0, loaded = 0;
+	for (int i = 0; store && infos && i < sk_X509_INFO_num(infos); i++) {
+		X509_INFO *info = sk_X509_INFO_value(infos, i);
+		if (info->x509 && X509_STORE_add_cert(store, info->x509) == 1)
+			loaded++;
+	}
+	if (loaded && ctx) {
 		X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN);
 		if (X509_STORE_CTX_init(ctx, store, cert, NULL) == 1
 		    && X509_verify_cert(ctx) == 1
 		    && X509_check_host(cert, host, 0, 0, NULL) == 1)
 			ok = 1;
 	}
+	sk_X509_INFO_pop_free(infos, X509_INFO_free);
+	BIO_free(bio);
 	X509_STORE_CTX_free(ctx);
 	X509_STORE_free(store);
 	X509_free(cert);
@@ -428,11 +438,11 @@ static int cb_certificate(git_cert *cert, int valid, const char *host, void *pay
 		if (valid)
 			return 0;
 		git_cert_x509 *x = (git_cert_x509 *)cert;
-		if (cr && cr->ca_file && ca_bundle_accepts(cr->ca_file, x->data, x->len, host))
+		if (cr && cr->ca_pem && ca_bundle_accepts(cr->ca_pem, x->data, x->len, host))
 			return 0;
 		snprintf(c->cert_msg, sizeof(c->cert_msg),
 			 "TLS certificate of '%s' is not trusted%s", host,
-			 cr && cr->ca_file ? " by the system or the given CA bundle" : "");
+			 cr && cr->ca_pem ? " by the system or the given CA certificates" : "");
 		return GIT_ECERTIFICATE;
 	}
 	return GIT_PASSTHROUGH;
@@ -776,6 +786,14 @@ int mirror_fetch(struct mirror_store *s, const char *url,
 	if (rc < 0 && err)
 		*err = local;
 	return rc;
+}
+
+void mirror_invalidate(struct mirror_store *s, const char *url)
+{
+	struct mirror_entry *e = entry_get(s, url);
+	pthread_mutex_lock(&e->mu);
+	e->done_at = 0;
+	pthread_mutex_unlock(&e->mu);
 }
 
 int mirror_open(git_repository **out, struct mirror_store *s, const char *url,

@@ -33,7 +33,7 @@ struct repo_creds {
 	const char *ssh_private_key;    /* private key text (PEM / OpenSSH) */
 	const char *ssh_passphrase;
 	const char *ssh_known_hosts;    /* known_hosts text the server key must match */
-	const char *ca_file;            /* extra CA bundle (PEM file) for https */
+	const char *ca_pem;             /* extra trusted CAs for https (PEM text) */
 	int insecure;                   /* skip the host key and TLS checks */
 };
 
@@ -76,6 +76,10 @@ int mirror_open(git_repository **out, struct mirror_store *s, const char *url,
  * number of refs advertised. */
 int mirror_test_connection(const char *url, const struct repo_creds *creds,
 			   long timeout_ms, size_t *out_refs, struct berr *err);
+
+/* Forgets when `url` was last fetched, so the next mirror_fetch() fetches
+ * whatever its fresh_ms (a webhook said the repository changed). */
+void mirror_invalidate(struct mirror_store *s, const char *url);
 
 /* Appends the directory of the mirror of `url`. */
 void mirror_path(struct buf *out, const struct mirror_store *s, const char *url);
