@@ -16,6 +16,14 @@
  * under their key, minimal quoting by go-yaml's rules, `|`/`|-` literal
  * blocks for multi-line strings.
  */
+/* lib/ is on the include path, so <yaml.h> finds this file. A source that
+ * needs libyaml's own header defines BOSUN_NEED_LIBYAML and includes <yaml.h>
+ * after this one; that second inclusion reaches libyaml through
+ * #include_next. */
+#if defined(BOSUN_NEED_LIBYAML) && !defined(YAML_H)
+#include_next <yaml.h>
+#endif
+
 #ifndef BOSUN_YAML_H
 #define BOSUN_YAML_H
 
@@ -49,6 +57,35 @@ int yaml_read_stream(json_t **out, const char *text, size_t len,
  * document is an error. */
 int yaml_read(json_t **out, const char *text, size_t len, const char *name,
 	      struct berr *err);
+
+/*
+ * What a scalar written plain (unquoted, untagged) resolves to when read, by
+ * go-yaml v2's rules. The writer quotes every string whose kind is not
+ * YAML_KIND_STR; templates can use it for the same decision.
+ */
+enum yaml_kind {
+	YAML_KIND_STR,
+	YAML_KIND_NULL,
+	YAML_KIND_BOOL,
+	YAML_KIND_INT,          /* fits int64 */
+	YAML_KIND_UINT,         /* int syntax beyond int64 (read as a json real) */
+	YAML_KIND_FLOAT,        /* incl. .inf and .nan */
+	YAML_KIND_TIMESTAMP,    /* 2001-12-14, 2001-12-14T21:59:43Z, ...: read as string */
+};
+
+enum yaml_kind yaml_resolve_kind(const char *s, size_t len);
+
+/* True when go-yaml would quote string `s` so it reads back as a string: it
+ * resolves to another kind, or looks like a YAML 1.1 base-60 number (1:30). */
+int yaml_string_needs_quotes(const char *s, size_t len);
+
+/*
+ * Go's strconv.FormatFloat(f, 'g', -1, bits) for bits 64 or 32: shortest
+ * round-trip digits, exponent form when the exponent is < -4 or >= 6
+ * ("1e+06", "0.5", "1.5e-07", "100000", "3"); NaN and infinities print as
+ * Go does ("NaN", "+Inf", "-Inf"). `out` needs 32 bytes.
+ */
+void yaml_format_float(char out[32], double f, int bits);
 
 /*
  * Appends `doc` as YAML to `out` (no leading "---"). Numbers print as go-yaml
