@@ -45,11 +45,12 @@ struct render_request {
 };
 
 /*
- * Renders a source. *out is {"revision": sha, "sourceType": "Directory",
- * "manifests": [...], "sources": [file per manifest], "cached": bool}, a new
- * reference.
+ * Renders a source. Appends to `out` the compact JSON text of
+ * {"revision": sha, "cached": bool, "sourceType": "Directory",
+ * "manifests": [...], "sources": [file per manifest]}: text, not json_t, so
+ * a cache hit is served without parsing the cached render again.
  */
-int render_manifests(json_t **out, struct render_engine *e, const struct render_request *req,
+int render_manifests(struct buf *out, struct render_engine *e, const struct render_request *req,
 		     struct berr *err);
 
 /* Fetches as needed and resolves `revision` to a commit SHA. */

@@ -153,7 +153,8 @@ static void handle_manifests(struct http_request *hreq, struct http_response *re
 	struct berr err = BERR_INIT;
 	struct render_request req;
 	struct repo_creds creds;
-	json_t *body = NULL, *result = NULL, *options = NULL;
+	json_t *body = NULL, *options = NULL;
+	struct buf result = BUF_INIT;
 	if (read_body(&body, hreq, &err) < 0
 	    || parse_manifest_request(&req, &creds, body, &err) < 0) {
 		reply_error(resp, &err);
@@ -165,9 +166,9 @@ static void handle_manifests(struct http_request *hreq, struct http_response *re
 		reply_error(resp, &err);
 		goto out;
 	}
-	http_response_json(resp, 200, result);
+	http_response_text(resp, 200, "application/json", result.data, result.len);
 out:
-	json_decref(result);
+	buf_release(&result);
 	json_decref(options);
 	json_decref(body);
 }
