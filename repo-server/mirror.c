@@ -491,7 +491,12 @@ static int git_fail(struct berr *err, const char *what, struct fetch_ctx *c, int
 	} else if (c->cert_msg[0]) {
 		code = BERR_AUTH;
 		snprintf(detail, sizeof(detail), "%s", c->cert_msg);
-	} else if (rc == GIT_EAUTH || c->auth_exhausted
+	} else if (c->auth_exhausted) {
+		code = BERR_AUTH;
+		snprintf(detail, sizeof(detail), "authentication failed: %s",
+			 c->allowed_done ? "the credentials were rejected"
+			 : "the repository requires credentials and none were given");
+	} else if (rc == GIT_EAUTH
 		   || (ge && ge->klass == GIT_ERROR_SSH && strstr(ge->message, "auth"))) {
 		code = BERR_AUTH;
 		snprintf(detail, sizeof(detail), "authentication failed%s%s",
