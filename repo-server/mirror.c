@@ -25,7 +25,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
+#include <ctype.h>
 #include <ftw.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -276,6 +276,27 @@ static long b64_decode(unsigned char *out, size_t cap, const char *s, size_t n)
 	return (long)len;
 }
 
+/* known_hosts patterns: '*' and '?' are wild, everything else (including
+ * the brackets of "[host]:port") is literal; case-insensitive. */
+static int wildcard_match(const char *pat, const char *s)
+{
+	if (!*pat)
+		return !*s;
+	if (*pat == '*') {
+		for (;; s++) {
+			if (wildcard_match(pat + 1, s))
+				return 1;
+			if (!*s)
+				return 0;
+		}
+	}
+	if (!*s)
+		return 0;
+	if (*pat != '?' && tolower((unsigned char)*pat) != tolower((unsigned char)*s))
+		return 0;
+	return wildcard_match(pat + 1, s + 1);
+}
+
 /* Does one comma-separated known_hosts host field name `host`? */
 static int known_host_matches(const char *field, size_t flen, const char *host)
 {
@@ -300,7 +321,7 @@ static int known_host_matches(const char *field, size_t flen, const char *host)
 	for (char *tok = strtok_r(f, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (tok[0] == '!')
 			continue;
-		if (!fnmatch(tok, host, FNM_CASEFOLD)) {
+		if (wildcard_match(tok, host)) {
 			match = 1;
 			break;
 		}
@@ -491,6 +512,11 @@ static int git_fail(struct berr *err, const char *what, struct fetch_ctx *c, int
 	} else if (c->cert_msg[0]) {
 		code = BERR_AUTH;
 		snprintf(detail, sizeof(detail), "%s", c->cert_msg);
+	} else if (rc == GIT_ECERTIFICATE) {
+		code = BERR_AUTH;
+		snprintf(detail, sizeof(detail), "the server is not trusted (%s): give its %s, or set insecure",
+			 ge ? ge->message : "certificate check failed",
+			 strstr(c->url, "http") == c->url ? "CA certificate" : "known_hosts entry");
 	} else if (c->auth_exhausted) {
 		code = BERR_AUTH;
 		snprintf(detail, sizeof(detail), "authentication failed: %s",
