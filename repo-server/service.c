@@ -305,6 +305,7 @@ int repo_server_start(struct repo_server **out, const struct repo_server_options
 		.data_dir = o->data_dir,
 		.parallelism = o->parallelism,
 		.timeout_ms = o->timeout_ms,
+		.fresh_ms = o->fetch_reuse_ms,
 		.cache_max_bytes = o->cache_max_bytes,
 		.limits = o->limits,
 	};
@@ -353,7 +354,8 @@ static int usage(void)
 {
 	fprintf(stderr,
 		"usage: bosund repo-server [--port P] [--data-dir D] [--address A]\n"
-		"                          [--parallelism N] [--timeout SECONDS] [--cache-size BYTES]\n"
+		"                          [--parallelism N] [--timeout SECONDS] [--fetch-reuse SECONDS]\n"
+		"                          [--cache-size BYTES]\n"
 		"                          [--max-file-size BYTES] [--max-total-size BYTES] [--max-files N]\n");
 	return 2;
 }
@@ -418,7 +420,10 @@ int repo_server_main(int argc, char **argv)
 		else if (!strcmp(name, "--timeout"))
 			bad = parse_size(v, &size) < 0 || size == 0 || size > 86400
 				|| !(o.timeout_ms = (long)size * 1000);
-		else if (!strcmp(name, "--cache-size"))
+		else if (!strcmp(name, "--fetch-reuse")) {
+			bad = parse_size(v, &size) < 0 || size > 86400;
+			o.fetch_reuse_ms = size ? (long)size * 1000 : -1;
+		} else if (!strcmp(name, "--cache-size"))
 			bad = parse_size(v, &o.cache_max_bytes) < 0;
 		else if (!strcmp(name, "--max-file-size"))
 			bad = parse_size(v, &o.limits.max_file_bytes) < 0;

@@ -182,4 +182,20 @@ test_expect_success 'it stops cleanly on SIGTERM' '
 	stop_bosund TERM
 '
 
+start_bosund repo-server --fetch-reuse 0
+URL=http://127.0.0.1:$REPO_PORT
+
+test_expect_success 'after a restart the cache and mirror are reused' '
+	want=200 expect_status POST /v1/manifests "{\"repoURL\": \"$REPO\", \"path\": \"app\"}" &&
+	test "$(jq_ "d[\"cached\"]")" = True
+'
+
+test_expect_success 'with --fetch-reuse 0 every request sees the latest push' '
+	printf "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: four\n" >"$REPO/app/four.yaml" &&
+	commit_all "$REPO" third &&
+	want=200 expect_status POST /v1/manifests "{\"repoURL\": \"$REPO\", \"path\": \"app\"}" &&
+	test "$(jq_ "d[\"revision\"]")" = "$(git -C "$REPO" rev-parse HEAD)" &&
+	test "$(jq_ "len(d[\"manifests\"])")" = 4
+'
+
 test_done
