@@ -62,6 +62,7 @@ struct mirror_entry {
 
 struct mirror_store {
 	char *root;             /* <data-dir>/repos */
+	size_t max_fetch_bytes;
 	pthread_mutex_t mu;
 	struct mirror_entry *entries;
 	struct mirror_stats stats;
@@ -210,7 +211,9 @@ struct fetch_ctx {
 	const struct repo_creds *creds;
 	unsigned allowed_done;          /* credential types already handed out */
 	double deadline;                /* 0 = none */
+	size_t max_bytes;               /* received pack size limit; 0 = none */
 	int timed_out;
+	int too_big;
 	int auth_exhausted;
 	char cert_msg[256];
 };
@@ -484,8 +487,12 @@ static int check_deadline(struct fetch_ctx *c)
 
 static int cb_transfer(const git_indexer_progress *stats, void *payload)
 {
-	(void)stats;
-	return check_deadline(payload);
+	struct fetch_ctx *c = payload;
+	if (c->max_bytes && stats->received_bytes > c->max_bytes) {
+		c->too_big = 1;
+		return -1;
+	}
+	return check_deadline(c);
 }
 
 static int cb_sideband(const char *str, int len, void *payload)
@@ -513,6 +520,9 @@ static int git_fail(struct berr *err, const char *what, struct fetch_ctx *c, int
 	if (c->timed_out) {
 		code = BERR_LIMIT;
 		snprintf(detail, sizeof(detail), "timed out");
+	} else if (c->too_big) {
+		code = BERR_LIMIT;
+		snprintf(detail, sizeof(detail), "the transfer passed the limit of %zu bytes", c->max_bytes);
 	} else if (c->cert_msg[0]) {
 		code = BERR_AUTH;
 		snprintf(detail, sizeof(detail), "%s", c->cert_msg);
@@ -559,6 +569,7 @@ int mirror_store_open(struct mirror_store **out, const char *data_dir, struct be
 	}
 	struct mirror_store *s = xcalloc(1, sizeof(*s));
 	s->root = buf_detach(&root, NULL);
+	s->max_fetch_bytes = MIRROR_DEFAULT_MAX_FETCH_BYTES;
 	pthread_mutex_init(&s->mu, NULL);
 	*out = s;
 	return 0;
@@ -580,6 +591,11 @@ void mirror_store_free(struct mirror_store *s)
 	pthread_mutex_destroy(&s->mu);
 	free(s->root);
 	free(s);
+}
+
+void mirror_store_set_max_fetch_bytes(struct mirror_store *s, size_t max)
+{
+	s->max_fetch_bytes = max ? max : MIRROR_DEFAULT_MAX_FETCH_BYTES;
 }
 
 void mirror_store_stats(struct mirror_store *s, struct mirror_stats *out)
@@ -708,7 +724,7 @@ static void remove_tree(const char *path)
 static int do_fetch(struct mirror_store *s, const char *url,
 		    const struct repo_creds *creds, long timeout_ms, struct berr *err)
 {
-	struct fetch_ctx c = { .url = url, .creds = creds };
+	struct fetch_ctx c = { .url = url, .creds = creds, .max_bytes = s->max_fetch_bytes };
 	if (timeout_ms > 0)
 		c.deadline = now_seconds() + timeout_ms / 1000.0;
 	const char *local = !strncmp(url, "file://", 7) ? url + 7 : url[0] == '/' ? url : NULL;

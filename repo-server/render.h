@@ -24,6 +24,7 @@ struct render_config {
 	long fresh_ms;                  /* a fetch this recent is reused; 0 = 10000,
 	                                   negative = fetch on every request */
 	size_t cache_max_bytes;         /* default 256 MiB */
+	size_t max_fetch_bytes;         /* per fetch; default 4 GiB */
 	struct tree_limits limits;      /* zero fields: tree.h defaults */
 };
 

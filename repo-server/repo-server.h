@@ -40,6 +40,7 @@ struct repo_server_options {
 	long fetch_reuse_ms;            /* a fetch this recent is reused; 0 = 10000,
 	                                   negative = fetch on every request */
 	size_t cache_max_bytes;         /* default 256 MiB */
+	size_t max_fetch_bytes;         /* per git fetch; default 4 GiB */
 	struct tree_limits limits;      /* zero fields: defaults (tree.h) */
 };
 
@@ -55,7 +56,8 @@ void repo_server_stop(struct repo_server *s);
 
 /* `bosund repo-server [--port P] [--data-dir D] [--address A]
  * [--parallelism N] [--timeout SECONDS] [--fetch-reuse SECONDS] [--cache-size BYTES]
- * [--max-file-size BYTES] [--max-total-size BYTES] [--max-files N]`:
+ * [--max-file-size BYTES] [--max-total-size BYTES] [--max-files N]
+ * [--max-fetch-size BYTES]`:
  * serves until SIGINT/SIGTERM, writes <data-dir>/ports.json once listening. */
 int repo_server_main(int argc, char **argv);
 
