@@ -184,23 +184,23 @@ static int fail(struct berr *err, int code, const char *what, const char *url,
 		buf_adds(&b, ": ");
 		buf_adds(&b, detail);
 	}
-	/* the raw URL may appear inside libgit2's own message */
-	if (strcmp(url, b.data) && strstr(b.data, url)) {
-		struct buf red = BUF_INIT;
-		mirror_redact_url(&red, url);
-		if (strcmp(red.data, url)) {
-			struct buf out = BUF_INIT;
-			const char *p = b.data, *hit;
-			while ((hit = strstr(p, url))) {
-				buf_add(&out, p, hit - p);
-				buf_add(&out, red.data, red.len);
-				p = hit + strlen(url);
-			}
-			buf_adds(&out, p);
-			buf_release(&b);
-			b = out;
+	/* libgit2's own message may carry the URL's user:password part */
+	const char *scheme = strstr(url, "://");
+	if (scheme) {
+		const char *host = scheme + 3;
+		const char *end = host + strcspn(host, "/?#");
+		const char *at = NULL;
+		for (const char *p = host; p < end; p++)
+			if (*p == '@')
+				at = p;
+		if (at) {
+			char *userinfo = xstrndup(host, at - host);
+			char *colon = strchr(userinfo, ':');
+			scrub_one(&b, userinfo);
+			if (colon)
+				scrub_one(&b, colon + 1);
+			free(userinfo);
 		}
-		buf_release(&red);
 	}
 	if (creds) {
 		scrub_one(&b, creds->password);
