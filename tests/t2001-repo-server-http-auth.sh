@@ -6,6 +6,7 @@
 # over HTTPS with a certificate from a throwaway CA: untrusted, trusted
 # through tlsCA, or skipped with insecure.
 . "$(dirname "$0")/lib.sh"
+export GIT_TERMINAL_PROMPT=0
 
 SRV=$TEST_TMP/srv
 mkdir -p "$SRV"
