@@ -44,6 +44,9 @@ $(BUILD)/flags: FORCE
 
 FORCE:
 
+# Keep objects of test binaries (make would delete them as intermediates).
+.PRECIOUS: $(BUILD)/obj/%.o
+
 # --- parts --------------------------------------------------------------
 PARTS := lib orchestrator repo-server controller api
 srcs_of = $(shell find $(1) -name '*.c' 2>/dev/null | sort)

@@ -1,0 +1,187 @@
+/*
+ * daemon.c — data dir, atomic files, signals, shared options (daemon.h).
+ *
+ * Files are written to "<path>.tmp.<pid>" then renamed, and fsync'd first,
+ * because tests and scripts poll for ports.json and kubeconfig.yaml and must
+ * never read them half-written, even after a crash.
+ */
+#include "daemon.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "log.h"
+
+int daemon_ensure_dir(const char *dir, mode_t mode, struct berr *err)
+{
+	char path[PATH_MAX];
+	if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path))
+		return berr_set(err, BERR_INVALID, "path too long: '%s'", dir);
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, mode) < 0 && errno != EEXIST)
+			return berr_set(err, BERR_IO, "cannot create directory '%s': %s",
+					path, strerror(errno));
+		*p = '/';
+	}
+	if (mkdir(path, mode) < 0 && errno != EEXIST)
+		return berr_set(err, BERR_IO, "cannot create directory '%s': %s",
+				path, strerror(errno));
+	return 0;
+}
+
+int daemon_write_file(const char *path, const void *data, size_t len,
+		      mode_t mode, struct berr *err)
+{
+	struct buf tmp = BUF_INIT;
+	buf_addf(&tmp, "%s.tmp.%d", path, (int)getpid());
+	int fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0) {
+		berr_set(err, BERR_IO, "cannot write '%s': %s", path, strerror(errno));
+		buf_release(&tmp);
+		return BERR_IO;
+	}
+	const char *p = data;
+	size_t left = len;
+	while (left) {
+		ssize_t n = write(fd, p, left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		p += n;
+		left -= (size_t)n;
+	}
+	int ok = !left && fchmod(fd, mode) == 0 && fsync(fd) == 0;
+	int saved = errno;
+	close(fd);
+	if (!ok || rename(tmp.data, path) < 0) {
+		if (ok)
+			saved = errno;
+		unlink(tmp.data);
+		buf_release(&tmp);
+		return berr_set(err, BERR_IO, "cannot write '%s': %s", path, strerror(saved));
+	}
+	buf_release(&tmp);
+	return 0;
+}
+
+int daemon_write_ports(const char *data_dir, const struct daemon_ports *ports,
+		       struct berr *err)
+{
+	json_t *o = json_object();
+	if (ports->api >= 0)
+		json_object_set_new(o, "api", json_integer(ports->api));
+	if (ports->cluster >= 0)
+		json_object_set_new(o, "cluster", json_integer(ports->cluster));
+	if (ports->repo_server >= 0)
+		json_object_set_new(o, "repoServer", json_integer(ports->repo_server));
+	if (ports->controller >= 0)
+		json_object_set_new(o, "controller", json_integer(ports->controller));
+	char *text = json_dumps(o, JSON_SORT_KEYS);
+	json_decref(o);
+	struct buf path = BUF_INIT;
+	buf_addf(&path, "%s/ports.json", data_dir);
+	int rc = daemon_write_file(path.data, text, strlen(text), 0644, err);
+	buf_release(&path);
+	free(text);
+	return rc;
+}
+
+static sigset_t stop_signals(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	return set;
+}
+
+void daemon_block_signals(void)
+{
+	sigset_t set = stop_signals();
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int daemon_wait_for_signal(void)
+{
+	sigset_t set = stop_signals();
+	int sig = 0;
+	while (sigwait(&set, &sig) != 0)
+		;
+	return sig;
+}
+
+int daemon_parse_port(const char *s)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 0 || v > 65535)
+		return -1;
+	return (int)v;
+}
+
+/* Value of "--name=value" or "--name value"; advances *i past it. */
+static const char *option_value(int argc, char **argv, int *i, const char *name)
+{
+	size_t n = strlen(name);
+	const char *a = argv[*i];
+	if (strncmp(a, name, n))
+		return NULL;
+	if (a[n] == '=')
+		return a + n + 1;
+	if (a[n] != '\0')
+		return NULL;
+	if (*i + 1 >= argc) {
+		fprintf(stderr, "bosund: option '%s' needs a value\n", name);
+		return "";
+	}
+	return argv[++*i];
+}
+
+int daemon_common_options(int argc, char **argv, const char **data_dir)
+{
+	enum log_level level = LOG_INFO;
+	enum log_format format = LOG_TEXT;
+	const char *lv = getenv("BOSUN_LOG_LEVEL"), *fv = getenv("BOSUN_LOG_FORMAT");
+	int out = 1;
+	for (int i = 1; i < argc; i++) {
+		const char *v;
+		if ((v = option_value(argc, argv, &i, "--data-dir"))) {
+			*data_dir = v;
+		} else if ((v = option_value(argc, argv, &i, "--log-level"))) {
+			lv = v;
+		} else if ((v = option_value(argc, argv, &i, "--log-format"))) {
+			fv = v;
+		} else {
+			argv[out++] = argv[i];
+			continue;
+		}
+		if (!*v)
+			return -1;
+	}
+	if (lv && log_parse_level(lv, &level) < 0) {
+		fprintf(stderr, "bosund: unknown log level '%s' (debug, info, warn, error)\n", lv);
+		return -1;
+	}
+	if (fv && log_parse_format(fv, &format) < 0) {
+		fprintf(stderr, "bosund: unknown log format '%s' (text, json)\n", fv);
+		return -1;
+	}
+	log_setup(level, format);
+	argv[out] = NULL;
+	return out;
+}

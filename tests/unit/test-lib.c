@@ -1,0 +1,206 @@
+/* test-lib.c — the shared vocabulary: buf, berr, log masking, daemon files. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "daemon.h"
+#include "err.h"
+#include "log.h"
+
+static void test_buf_starts_empty_and_terminated(void **state)
+{
+	(void)state;
+	struct buf b = BUF_INIT;
+	assert_non_null(b.data);
+	assert_string_equal(b.data, "");
+	assert_int_equal(b.cap, 0);
+	buf_release(&b);
+	assert_int_equal(b.len, 0);
+}
+
+static void test_buf_grows_across_many_appends(void **state)
+{
+	(void)state;
+	struct buf b = BUF_INIT;
+	for (int i = 0; i < 10000; i++)
+		buf_addf(&b, "%d,", i % 10);
+	assert_int_equal(b.len, 20000);
+	assert_int_equal(b.data[b.len], '\0');
+	assert_memory_equal(b.data, "0,1,2,", 6);
+	buf_truncate(&b, 4);
+	assert_string_equal(b.data, "0,1,");
+	size_t n;
+	char *s = buf_detach(&b, &n);
+	assert_int_equal(n, 4);
+	assert_string_equal(s, "0,1,");
+	assert_int_equal(b.cap, 0);
+	free(s);
+}
+
+static void test_buf_addf_long_string(void **state)
+{
+	(void)state;
+	struct buf b = BUF_INIT;
+	char big[5000];
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	buf_adds(&b, "a");
+	buf_addf(&b, "%s|%s", big, big);
+	assert_int_equal(b.len, 1 + 4999 * 2 + 1);
+	assert_int_equal(b.data[5000], '|');
+	buf_release(&b);
+}
+
+static void test_buf_detach_of_empty_is_freeable(void **state)
+{
+	(void)state;
+	struct buf b = BUF_INIT;
+	char *s = buf_detach(&b, NULL);
+	assert_string_equal(s, "");
+	free(s);
+}
+
+static void test_berr_set_and_prefix(void **state)
+{
+	(void)state;
+	struct berr e = BERR_INIT;
+	int rc = berr_set(&e, BERR_INVALID, "unknown field '%s'", "spec.replica");
+	assert_int_equal(rc, BERR_INVALID);
+	assert_int_equal(berr_prefix(&e, "'%s'", "deploy.yaml:3:7"), BERR_INVALID);
+	assert_string_equal(e.msg, "'deploy.yaml:3:7': unknown field 'spec.replica'");
+	assert_string_equal(berr_code_name(BERR_NOTFOUND), "not found");
+	assert_int_equal(berr_set(NULL, BERR_IO, "x"), BERR_IO);
+}
+
+static void test_berr_truncates_long_messages(void **state)
+{
+	(void)state;
+	struct berr e = BERR_INIT;
+	char big[3000];
+	memset(big, 'y', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	berr_set(&e, BERR_FAIL, "%s", big);
+	assert_int_equal(strlen(e.msg), BERR_MSG_MAX - 1);
+	assert_string_equal(e.msg + BERR_MSG_MAX - 4, "...");
+}
+
+static void test_log_masks_secret_keys(void **state)
+{
+	(void)state;
+	assert_true(log_key_is_secret("password"));
+	assert_true(log_key_is_secret("Authorization"));
+	assert_true(log_key_is_secret("bearerToken"));
+	assert_true(log_key_is_secret("sshPrivateKey"));
+	assert_false(log_key_is_secret("path"));
+	assert_false(log_key_is_secret("status"));
+}
+
+static void test_log_writes_json_lines_without_secrets(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/bosun-log-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	int saved = dup(STDERR_FILENO);
+	dup2(fd, STDERR_FILENO);
+	log_setup(LOG_INFO, LOG_JSON);
+	log_info("login", "user", "admin", "password", "hunter2", NULL);
+	log_debug("hidden", NULL);
+	log_setup(LOG_INFO, LOG_TEXT);
+	log_warn("two words", "path", "a b", NULL);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	struct buf b = BUF_INIT;
+	assert_int_equal(buf_read_file(&b, path, 0), 0);
+	unlink(path);
+	close(fd);
+	assert_non_null(strstr(b.data, "\"msg\":\"login\",\"user\":\"admin\",\"password\":\"***\"}"));
+	assert_null(strstr(b.data, "hunter2"));
+	assert_null(strstr(b.data, "hidden"));
+	assert_non_null(strstr(b.data, "level=warn msg=\"two words\" path=\"a b\""));
+	buf_release(&b);
+}
+
+static void test_daemon_files(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/bosun-daemon-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	struct buf sub = BUF_INIT, p = BUF_INIT;
+	buf_addf(&sub, "%s/a/b", dir);
+	struct berr e = BERR_INIT;
+	assert_int_equal(daemon_ensure_dir(sub.data, 0700, &e), 0);
+	struct daemon_ports ports = DAEMON_PORTS_NONE;
+	ports.cluster = 6443;
+	ports.api = 0;
+	assert_int_equal(daemon_write_ports(sub.data, &ports, &e), 0);
+	buf_addf(&p, "%s/ports.json", sub.data);
+	struct buf text = BUF_INIT;
+	assert_int_equal(buf_read_file(&text, p.data, 0), 0);
+	assert_string_equal(text.data, "{\"api\": 0, \"cluster\": 6443}");
+
+	buf_reset(&p);
+	buf_addf(&p, "%s/admin-password", sub.data);
+	assert_int_equal(daemon_write_file(p.data, "s3cret", 6, 0600, &e), 0);
+	struct stat st;
+	assert_int_equal(stat(p.data, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+
+	assert_true(daemon_write_file("/nonexistent-dir/x", "", 0, 0600, &e) < 0);
+	assert_non_null(strstr(e.msg, "cannot write '/nonexistent-dir/x'"));
+
+	assert_int_equal(daemon_parse_port("8080"), 8080);
+	assert_int_equal(daemon_parse_port("0"), 0);
+	assert_int_equal(daemon_parse_port("65536"), -1);
+	assert_int_equal(daemon_parse_port("80x"), -1);
+	assert_int_equal(daemon_parse_port(""), -1);
+
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+	buf_release(&sub);
+	buf_release(&p);
+	buf_release(&text);
+}
+
+static void test_daemon_common_options(void **state)
+{
+	(void)state;
+	char *argv[] = { "cluster", "--port", "0", "--data-dir=/x", "--log-level",
+			 "debug", "--nodes", "3", NULL };
+	const char *dd = NULL;
+	int argc = daemon_common_options(8, argv, &dd);
+	assert_int_equal(argc, 5);
+	assert_string_equal(dd, "/x");
+	assert_string_equal(argv[1], "--port");
+	assert_string_equal(argv[3], "--nodes");
+	assert_null(argv[5]);
+	char *bad[] = { "api", "--log-format", "xml", NULL };
+	assert_int_equal(daemon_common_options(3, bad, &dd), -1);
+	log_setup(LOG_INFO, LOG_TEXT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_buf_starts_empty_and_terminated),
+		cmocka_unit_test(test_buf_grows_across_many_appends),
+		cmocka_unit_test(test_buf_addf_long_string),
+		cmocka_unit_test(test_buf_detach_of_empty_is_freeable),
+		cmocka_unit_test(test_berr_set_and_prefix),
+		cmocka_unit_test(test_berr_truncates_long_messages),
+		cmocka_unit_test(test_log_masks_secret_keys),
+		cmocka_unit_test(test_log_writes_json_lines_without_secrets),
+		cmocka_unit_test(test_daemon_files),
+		cmocka_unit_test(test_daemon_common_options),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
