@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "obj.h"
+#include "doc.h"
 #include "kinds.h"
 #include "names.h"
 
@@ -163,7 +163,7 @@ struct resource *registry_find_kind(struct registry *reg, const char *group,
 static int str_field(const json_t *obj, const char *path, const char **out,
 		     int required, struct berr *err)
 {
-	const json_t *v = obj_get(obj, path);
+	const json_t *v = doc_get(obj, path);
 	*out = NULL;
 	if (!v || json_is_null(v)) {
 		if (required)
@@ -233,7 +233,7 @@ int registry_add_crd(struct registry *reg, const json_t *crd, int apply,
 		return berr_set(err, BERR_INVALID,
 				"metadata.name: Invalid value: \"%s\": must be spec.names.plural+"
 				"\".\"+spec.group", name);
-	const json_t *versions = obj_get(crd, "spec.versions");
+	const json_t *versions = doc_get(crd, "spec.versions");
 	if (!json_is_array(versions) || json_array_size(versions) == 0)
 		return berr_set(err, BERR_INVALID, "spec.versions: Invalid value: must have "
 				"exactly one version marked as storage version");
@@ -280,8 +280,8 @@ int registry_add_crd(struct registry *reg, const json_t *crd, int apply,
 		r->resource = xstrdup(plural);
 		r->singular = singular && singular[0] ? xstrdup(singular) : lower_dup(kind);
 		r->namespaced = !strcmp(scope, "Namespaced");
-		r->short_names = str_list(obj_get(crd, "spec.names.shortNames"));
-		r->categories = str_list(obj_get(crd, "spec.names.categories"));
+		r->short_names = str_list(doc_get(crd, "spec.names.shortNames"));
+		r->categories = str_list(doc_get(crd, "spec.names.categories"));
 		const json_t *sub = json_object_get(v, "subresources");
 		if (json_object_get(sub, "status"))
 			r->subresources |= KIND_SUB_STATUS;
