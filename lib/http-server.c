@@ -1,0 +1,731 @@
+/*
+ * http-server — routes, requests and responses on libmicrohttpd.
+ *
+ * The daemon runs a pool of epoll threads (MHD_USE_INTERNAL_POLLING_THREAD |
+ * MHD_USE_EPOLL). A request gets a `struct conn_ctx` on MHD's first call,
+ * which collects the body up to the limit (413 past it, without buffering
+ * the rest) and carries the timing for the access log written when MHD
+ * reports the request complete. The route table is a plain array walked in
+ * order: servers have tens of routes, not thousands, and order-of-addition is
+ * easy to reason about.
+ *
+ * Streams live in http-stream.c; this file only queues their MHD response
+ * and tells them when the connection ends. Graceful stop quiesces the
+ * listening socket, ends every stream, waits for in-flight requests to drain
+ * and only then stops the daemon.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <microhttpd.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "http-internal.h"
+#include "log.h"
+
+struct route {
+	char *method;           /* NULL = any */
+	char *pattern;
+	char **segs;            /* literal, "{name}" or "*" */
+	size_t nsegs;
+	http_handler_fn fn;
+	void *arg;
+};
+
+struct conn_ctx {
+	struct http_server *srv;
+	struct buf body;
+	int too_large;
+	int status;
+	char *method;
+	char *path;
+	struct timespec start;
+	struct http_stream *stream;
+};
+
+static void server_logger(void *cls, const char *fmt, va_list ap)
+{
+	struct http_server *srv = cls;
+	char line[512];
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	size_t n = strlen(line);
+	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	log_warn("http server", "server", srv->name, "detail", line, NULL);
+}
+
+/* ------------------------------------------------------------ routes */
+
+static void route_free(struct route *r)
+{
+	free(r->method);
+	free(r->pattern);
+	for (size_t i = 0; i < r->nsegs; i++)
+		free(r->segs[i]);
+	free(r->segs);
+}
+
+int http_server_route(struct http_server *srv, const char *method, const char *pattern,
+		      http_handler_fn fn, void *arg, struct berr *err)
+{
+	struct route r = { 0 };
+
+	if (!pattern || pattern[0] != '/')
+		return berr_set(err, BERR_INVALID, "route '%s': pattern must start with '/'",
+				pattern ? pattern : "(null)");
+	if (srv->daemon)
+		return berr_set(err, BERR_INVALID, "route '%s': server already started", pattern);
+	r.pattern = xstrdup(pattern);
+	r.method = method && strcmp(method, "*") ? xstrdup(method) : NULL;
+	r.fn = fn;
+	r.arg = arg;
+	const char *p = pattern;
+	while (*p) {
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		const char *end = strchr(p, '/');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		char *seg = xstrndup(p, len);
+		r.segs = xrealloc(r.segs, (r.nsegs + 1) * sizeof(*r.segs));
+		r.segs[r.nsegs++] = seg;
+		int open = seg[0] == '{', close = len > 0 && seg[len - 1] == '}';
+		const char *why = NULL;
+		if (open != close || (open && len < 3))
+			why = "unbalanced braces";
+		else if (!open && (strchr(seg, '{') || strchr(seg, '}')))
+			why = "braces inside a segment";
+		else if (!strcmp(seg, "*") && end && end[strspn(end, "/")])
+			why = "'*' must be the last segment";
+		if (why) {
+			route_free(&r);
+			return berr_set(err, BERR_INVALID, "route '%s': %s", pattern, why);
+		}
+		p += len;
+	}
+	srv->routes = xrealloc(srv->routes, (srv->nroutes + 1) * sizeof(*srv->routes));
+	srv->routes[srv->nroutes] = xmalloc(sizeof(struct route));
+	*srv->routes[srv->nroutes++] = r;
+	return 0;
+}
+
+static void req_add_kv(struct http_kv **v, size_t *n, const char *name, const char *value)
+{
+	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+	(*v)[*n].name = name;
+	(*v)[*n].value = value;
+	(*n)++;
+}
+
+/* Matches path against r; on success appends params (pointing into `pool`
+ * strings the caller frees) and returns 1. */
+static int route_match(const struct route *r, const char *path, struct http_request *req,
+		       char ***pool, size_t *npool)
+{
+	const char *p = path;
+	size_t first_param = req->nparams;
+
+	for (size_t i = 0; i < r->nsegs; i++) {
+		const char *seg = r->segs[i];
+		while (*p == '/')
+			p++;
+		if (!strcmp(seg, "*")) {
+			char *rest = xstrdup(p);
+			*pool = xrealloc(*pool, (*npool + 1) * sizeof(**pool));
+			(*pool)[(*npool)++] = rest;
+			req_add_kv(&req->params, &req->nparams, "*", rest);
+			return 1;
+		}
+		if (!*p)
+			goto fail;
+		const char *end = strchr(p, '/');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (seg[0] == '{') {
+			char *val = xstrndup(p, len);
+			*pool = xrealloc(*pool, (*npool + 1) * sizeof(**pool));
+			(*pool)[(*npool)++] = val;
+			req_add_kv(&req->params, &req->nparams, seg, val);
+		} else if (strlen(seg) != len || memcmp(seg, p, len)) {
+			goto fail;
+		}
+		p += len;
+	}
+	while (*p == '/')
+		p++;
+	if (!*p)
+		return 1;
+fail:
+	req->nparams = first_param;
+	return 0;
+}
+
+/* ------------------------------------------------------------ requests */
+
+const char *http_request_param(const struct http_request *req, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (size_t i = 0; i < req->nparams; i++) {
+		const char *k = req->params[i].name;
+		if (k[0] == '{' && !strncmp(k + 1, name, n) && k[n + 1] == '}' && !k[n + 2])
+			return req->params[i].value;
+		if (!strcmp(k, name))
+			return req->params[i].value;
+	}
+	return NULL;
+}
+
+const char *http_request_query(const struct http_request *req, const char *name)
+{
+	for (size_t i = 0; i < req->nquery; i++)
+		if (!strcmp(req->query[i].name, name))
+			return req->query[i].value;
+	return NULL;
+}
+
+size_t http_request_query_all(const struct http_request *req, const char *name,
+			      const char **out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < req->nquery; i++) {
+		if (strcmp(req->query[i].name, name))
+			continue;
+		if (n < max)
+			out[n] = req->query[i].value;
+		n++;
+	}
+	return n;
+}
+
+const char *http_request_header(const struct http_request *req, const char *name)
+{
+	for (size_t i = 0; i < req->nheaders; i++)
+		if (!strcasecmp(req->headers[i].name, name))
+			return req->headers[i].value;
+	return NULL;
+}
+
+int http_request_json(const struct http_request *req, json_t **out, struct berr *err)
+{
+	json_error_t jerr;
+
+	*out = NULL;
+	if (!req->body_len)
+		return berr_set(err, BERR_INVALID, "request body is empty, expected JSON");
+	*out = json_loadb(req->body, req->body_len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES,
+			  &jerr);
+	if (!*out)
+		return berr_set(err, BERR_INVALID, "request body: %d:%d: %s", jerr.line,
+				jerr.column, jerr.text);
+	return 0;
+}
+
+/* ------------------------------------------------------------ responses */
+
+void http_response_header(struct http_response *resp, const char *name, const char *value)
+{
+	resp->headers = xrealloc(resp->headers, (resp->nheaders + 1) * sizeof(*resp->headers));
+	resp->headers[resp->nheaders].name = xstrdup(name);
+	resp->headers[resp->nheaders].value = xstrdup(value);
+	resp->nheaders++;
+}
+
+static void response_set_content_type(struct http_response *resp, const char *type)
+{
+	for (size_t i = 0; i < resp->nheaders; i++) {
+		if (!strcasecmp(resp->headers[i].name, "Content-Type")) {
+			free((char *)resp->headers[i].value);
+			resp->headers[i].value = xstrdup(type);
+			return;
+		}
+	}
+	http_response_header(resp, "Content-Type", type);
+}
+
+void http_response_text(struct http_response *resp, int status, const char *content_type,
+			const void *data, size_t len)
+{
+	resp->status = status;
+	buf_reset(&resp->body);
+	buf_add(&resp->body, data, len);
+	response_set_content_type(resp, content_type);
+}
+
+static int json_dump_buf(const char *data, size_t size, void *arg)
+{
+	buf_add(arg, data, size);
+	return 0;
+}
+
+void http_response_json(struct http_response *resp, int status, const json_t *doc)
+{
+	resp->status = status;
+	buf_reset(&resp->body);
+	json_dump_callback(doc, json_dump_buf, &resp->body, JSON_COMPACT | JSON_ENCODE_ANY);
+	buf_addch(&resp->body, '\n');
+	response_set_content_type(resp, "application/json");
+}
+
+void http_response_error(struct http_response *resp, int status, const char *fmt, ...)
+{
+	char msg[BERR_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	json_t *doc = json_pack("{s:s, s:s, s:i}", "error", msg, "message", msg, "code", status);
+	http_response_json(resp, status, doc);
+	json_decref(doc);
+}
+
+void http_response_berr(struct http_response *resp, const struct berr *err)
+{
+	int status;
+
+	switch (err->code) {
+	case BERR_INVALID: status = 400; break;
+	case BERR_NOTFOUND: status = 404; break;
+	case BERR_EXISTS:
+	case BERR_CONFLICT: status = 409; break;
+	case BERR_LIMIT: status = 413; break;
+	case BERR_AUTH: status = 403; break;
+	case BERR_UNSUPPORTED: status = 501; break;
+	case BERR_IO: status = 502; break;
+	default: status = 500; break;
+	}
+	http_response_error(resp, status, "%s", err->msg[0] ? err->msg : berr_code_name(err->code));
+}
+
+static void response_release(struct http_response *resp)
+{
+	buf_release(&resp->body);
+	for (size_t i = 0; i < resp->nheaders; i++) {
+		free((char *)resp->headers[i].name);
+		free((char *)resp->headers[i].value);
+	}
+	free(resp->headers);
+}
+
+/* ------------------------------------------------------------ dispatch */
+
+struct kv_collect {
+	struct http_kv **v;
+	size_t *n;
+};
+
+static enum MHD_Result collect_kv(void *cls, enum MHD_ValueKind kind, const char *key,
+				  const char *value)
+{
+	struct kv_collect *c = cls;
+
+	(void)kind;
+	req_add_kv(c->v, c->n, key ? key : "", value ? value : "");
+	return MHD_YES;
+}
+
+static enum MHD_Result queue_buffer(struct MHD_Connection *conn, struct http_response *resp)
+{
+	struct MHD_Response *r;
+
+	if (resp->body.len) {
+		size_t len;
+		char *data = buf_detach(&resp->body, &len);
+		r = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+		if (!r)
+			free(data);
+	} else {
+		r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+	}
+	if (!r)
+		return MHD_NO;
+	for (size_t i = 0; i < resp->nheaders; i++)
+		MHD_add_response_header(r, resp->headers[i].name, resp->headers[i].value);
+	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)resp->status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result queue_simple(struct conn_ctx *ctx, struct MHD_Connection *conn,
+				    int status, const char *msg)
+{
+	struct http_response resp = { .status = status, .body = BUF_INIT };
+
+	http_response_error(&resp, status, "%s", msg);
+	ctx->status = status;
+	enum MHD_Result ret = queue_buffer(conn, &resp);
+	response_release(&resp);
+	return ret;
+}
+
+static enum MHD_Result dispatch(struct conn_ctx *ctx, struct MHD_Connection *conn)
+{
+	struct http_server *srv = ctx->srv;
+	struct http_request req = { .method = ctx->method, .path = ctx->path };
+	struct http_response resp = { .status = 200, .body = BUF_INIT, .priv = srv };
+	char **pool = NULL;
+	size_t npool = 0;
+	const struct route *hit = NULL;
+	int path_matched = 0;
+
+	req.body = ctx->body.data;
+	req.body_len = ctx->body.len;
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_kv,
+				  &(struct kv_collect){ &req.query, &req.nquery });
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_kv,
+				  &(struct kv_collect){ &req.headers, &req.nheaders });
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	char addr[64] = "";
+	if (ci && ci->client_addr)
+		http_format_addr(addr, sizeof(addr), ci->client_addr);
+	req.remote_addr = addr;
+
+	for (size_t i = 0; i < srv->nroutes && !hit; i++) {
+		const struct route *r = srv->routes[i];
+		if (!route_match(r, ctx->path, &req, &pool, &npool))
+			continue;
+		if (r->method && strcmp(r->method, ctx->method) &&
+		    !(!strcmp(ctx->method, "HEAD") && !strcmp(r->method, "GET"))) {
+			path_matched = 1;
+			req.nparams = 0;
+			continue;
+		}
+		hit = r;
+	}
+	if (hit)
+		hit->fn(&req, &resp, hit->arg);
+	else if (path_matched)
+		http_response_error(&resp, 405, "method '%s' not allowed on '%s'", ctx->method,
+				    ctx->path);
+	else
+		http_response_error(&resp, 404, "no route for '%s'", ctx->path);
+
+	for (size_t i = 0; i < npool; i++)
+		free(pool[i]);
+	free(pool);
+	free(req.params);
+	free(req.query);
+	free(req.headers);
+
+	if (resp.status < 100 || resp.status > 999)
+		resp.status = 500;
+	ctx->status = resp.status;
+	enum MHD_Result ret;
+	if (resp.stream) {
+		ctx->stream = resp.stream;
+		ret = http_stream_queue(resp.stream, conn, &resp);
+	} else {
+		ret = queue_buffer(conn, &resp);
+	}
+	response_release(&resp);
+	return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version,
+				  const char *upload_data, size_t *upload_data_size,
+				  void **con_cls)
+{
+	struct http_server *srv = cls;
+	struct conn_ctx *ctx = *con_cls;
+
+	(void)version;
+	if (!ctx) {
+		ctx = xcalloc(1, sizeof(*ctx));
+		ctx->srv = srv;
+		ctx->body = (struct buf)BUF_INIT;
+		ctx->method = xstrdup(method);
+		ctx->path = xstrdup(url);
+		clock_gettime(CLOCK_MONOTONIC, &ctx->start);
+		*con_cls = ctx;
+		pthread_mutex_lock(&srv->mu);
+		srv->inflight++;
+		pthread_mutex_unlock(&srv->mu);
+		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							     MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl && strtoull(cl, NULL, 10) > srv->max_body) {
+			char msg[128];
+			snprintf(msg, sizeof(msg), "request body of %s bytes is over the limit of %zu",
+				 cl, srv->max_body);
+			return queue_simple(ctx, conn, 413, msg);
+		}
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		if (!ctx->too_large && ctx->body.len + *upload_data_size > srv->max_body) {
+			ctx->too_large = 1;
+			buf_release(&ctx->body);
+		}
+		if (!ctx->too_large)
+			buf_add(&ctx->body, upload_data, *upload_data_size);
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (ctx->status)        /* answered already (early 413) */
+		return MHD_YES;
+	if (ctx->too_large) {
+		char msg[128];
+		snprintf(msg, sizeof(msg), "request body is over the limit of %zu bytes",
+			 srv->max_body);
+		return queue_simple(ctx, conn, 413, msg);
+	}
+	return dispatch(ctx, conn);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct http_server *srv = cls;
+	struct conn_ctx *ctx = *con_cls;
+	struct timespec now;
+
+	(void)conn;
+	if (!ctx)
+		return;
+	*con_cls = NULL;
+	if (ctx->stream)
+		http_stream_detach(ctx->stream);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	long ms = (now.tv_sec - ctx->start.tv_sec) * 1000 +
+		  (now.tv_nsec - ctx->start.tv_nsec) / 1000000;
+	if (srv->access_log != HTTP_ACCESS_LOG_OFF) {
+		char status[16], dur[32];
+		snprintf(status, sizeof(status), "%d", ctx->status ? ctx->status : 0);
+		snprintf(dur, sizeof(dur), "%ld", ms);
+		log_msg(srv->access_log == HTTP_ACCESS_LOG_INFO ? LOG_INFO : LOG_DEBUG, "request",
+			"server", srv->name, "method", ctx->method, "path", ctx->path,
+			"status", status, "duration_ms", dur,
+			toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? NULL : "end",
+			toe == MHD_REQUEST_TERMINATED_WITH_ERROR ? "error" :
+			toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "timeout" :
+			toe == MHD_REQUEST_TERMINATED_CLIENT_ABORT ? "client closed" :
+			toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ? "shutdown" : "aborted",
+			NULL);
+	}
+	buf_release(&ctx->body);
+	free(ctx->method);
+	free(ctx->path);
+	free(ctx);
+	pthread_mutex_lock(&srv->mu);
+	srv->inflight--;
+	pthread_cond_broadcast(&srv->cond);
+	pthread_mutex_unlock(&srv->mu);
+}
+
+/* ------------------------------------------------------------ lifecycle */
+
+int http_server_new(struct http_server **out, const struct http_server_options *opts,
+		    struct berr *err)
+{
+	struct http_server_options o = opts ? *opts : (struct http_server_options){ 0 };
+	struct http_server *srv;
+
+	*out = NULL;
+	if (!!o.tls_cert_file != !!o.tls_key_file)
+		return berr_set(err, BERR_INVALID,
+				"http server: TLS needs both a certificate and a key file");
+	srv = xcalloc(1, sizeof(*srv));
+	srv->name = xstrdup(o.name ? o.name : "http");
+	srv->address = xstrdup(o.address ? o.address : "127.0.0.1");
+	srv->port_wanted = o.port;
+	srv->threads = o.threads ? o.threads : 4;
+	srv->max_connections = o.max_connections ? o.max_connections : 4096;
+	srv->timeout_s = o.connection_timeout_s ? o.connection_timeout_s : 60;
+	srv->max_body = o.max_body_bytes ? o.max_body_bytes : 16u << 20;
+	srv->max_stream_buffer = o.max_stream_buffer ? o.max_stream_buffer : 8u << 20;
+	srv->tls_cert_file = o.tls_cert_file ? xstrdup(o.tls_cert_file) : NULL;
+	srv->tls_key_file = o.tls_key_file ? xstrdup(o.tls_key_file) : NULL;
+	srv->access_log = o.access_log;
+	srv->tls_cert = (struct buf)BUF_INIT;
+	srv->tls_key = (struct buf)BUF_INIT;
+	srv->stop_pipe[0] = srv->stop_pipe[1] = -1;
+	pthread_mutex_init(&srv->mu, NULL);
+	pthread_cond_init(&srv->cond, NULL);
+	if (pipe2(srv->stop_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+		int e = errno;
+		http_server_free(srv);
+		return berr_set(err, BERR_IO, "http server: pipe: %s", strerror(e));
+	}
+	*out = srv;
+	return 0;
+}
+
+static int parse_address(struct http_server *srv, struct sockaddr_storage *ss, struct berr *err)
+{
+	memset(ss, 0, sizeof(*ss));
+	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+	if (inet_pton(AF_INET, srv->address, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons(srv->port_wanted);
+		return AF_INET;
+	}
+	if (inet_pton(AF_INET6, srv->address, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(srv->port_wanted);
+		return AF_INET6;
+	}
+	return berr_set(err, BERR_INVALID, "http server '%s': address '%s' is not an IP literal",
+			srv->name, srv->address);
+}
+
+int http_server_start(struct http_server *srv, struct berr *err)
+{
+	struct sockaddr_storage ss;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+			 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+	int family, ret;
+
+	if (srv->daemon)
+		return berr_set(err, BERR_INVALID, "http server '%s': already started", srv->name);
+	if ((family = parse_address(srv, &ss, err)) < 0)
+		return family;
+	if (family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	if (srv->tls_cert_file) {
+		buf_reset(&srv->tls_cert);
+		buf_reset(&srv->tls_key);
+		if (buf_read_file(&srv->tls_cert, srv->tls_cert_file, 1 << 20) < 0)
+			return berr_set(err, BERR_INVALID, "http server '%s': cannot read '%s': %s",
+					srv->name, srv->tls_cert_file, strerror(errno));
+		if (buf_read_file(&srv->tls_key, srv->tls_key_file, 1 << 20) < 0)
+			return berr_set(err, BERR_INVALID, "http server '%s': cannot read '%s': %s",
+					srv->name, srv->tls_key_file, strerror(errno));
+		flags |= MHD_USE_TLS;
+	}
+	if ((ret = http_stream_monitor_start(srv, err)) < 0)
+		return ret;
+	struct MHD_OptionItem opts[] = {
+		{ MHD_OPTION_SOCK_ADDR, 0, &ss },
+		{ MHD_OPTION_THREAD_POOL_SIZE, srv->threads, NULL },
+		{ MHD_OPTION_CONNECTION_LIMIT, srv->max_connections, NULL },
+		{ MHD_OPTION_CONNECTION_TIMEOUT, srv->timeout_s, NULL },
+		{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv },
+		{ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)server_logger, srv },
+		{ MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL },
+		{ srv->tls_cert_file ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0,
+		  srv->tls_cert.data },
+		{ MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key.data },
+		{ MHD_OPTION_END, 0, NULL },
+	};
+	srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
+				       MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+	if (!srv->daemon) {
+		http_stream_monitor_stop(srv);
+		return berr_set(err, BERR_IO, "http server '%s': cannot listen on %s:%u%s",
+				srv->name, srv->address, srv->port_wanted,
+				srv->tls_cert_file ? " (or the TLS certificate/key is invalid)" : "");
+	}
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon,
+							       MHD_DAEMON_INFO_BIND_PORT);
+	srv->port = info ? info->port : srv->port_wanted;
+	char port[16];
+	snprintf(port, sizeof(port), "%u", srv->port);
+	log_info("listening", "server", srv->name, "address", srv->address, "port", port,
+		 "tls", srv->tls_cert_file ? "true" : "false", NULL);
+	return 0;
+}
+
+uint16_t http_server_port(const struct http_server *srv)
+{
+	return srv->port;
+}
+
+void http_server_stop(struct http_server *srv, unsigned grace_ms)
+{
+	pthread_mutex_lock(&srv->mu);
+	if (!srv->daemon || srv->stopping) {
+		pthread_mutex_unlock(&srv->mu);
+		return;
+	}
+	srv->stopping = 1;
+	pthread_mutex_unlock(&srv->mu);
+
+	MHD_socket lfd = MHD_quiesce_daemon(srv->daemon);
+	if (lfd != MHD_INVALID_SOCKET)
+		close(lfd);
+	http_stream_end_all(srv);
+
+	struct timespec deadline;
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += grace_ms / 1000;
+	deadline.tv_nsec += (long)(grace_ms % 1000) * 1000000;
+	if (deadline.tv_nsec >= 1000000000) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&srv->mu);
+	while (srv->inflight > 0 &&
+	       pthread_cond_timedwait(&srv->cond, &srv->mu, &deadline) != ETIMEDOUT)
+		;
+	size_t left = srv->inflight;
+	pthread_mutex_unlock(&srv->mu);
+	if (left) {
+		char n[32];
+		snprintf(n, sizeof(n), "%zu", left);
+		log_warn("stopping with requests in flight", "server", srv->name, "requests", n,
+			 NULL);
+	}
+	MHD_stop_daemon(srv->daemon);
+	http_stream_monitor_stop(srv);
+	pthread_mutex_lock(&srv->mu);
+	srv->daemon = NULL;
+	srv->stopping = 0;
+	pthread_mutex_unlock(&srv->mu);
+	log_info("stopped", "server", srv->name, NULL);
+}
+
+void http_server_request_stop(struct http_server *srv)
+{
+	int saved = errno;
+	ssize_t r = write(srv->stop_pipe[1], "x", 1);
+	(void)r;
+	errno = saved;
+}
+
+void http_server_wait(struct http_server *srv, unsigned grace_ms)
+{
+	struct pollfd pfd = { .fd = srv->stop_pipe[0], .events = POLLIN };
+	char c;
+
+	while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
+		;
+	while (read(srv->stop_pipe[0], &c, 1) > 0)
+		;
+	http_server_stop(srv, grace_ms);
+}
+
+void http_server_free(struct http_server *srv)
+{
+	if (!srv)
+		return;
+	http_server_stop(srv, 0);
+	for (size_t i = 0; i < srv->nroutes; i++) {
+		route_free(srv->routes[i]);
+		free(srv->routes[i]);
+	}
+	free(srv->routes);
+	if (srv->stop_pipe[0] >= 0)
+		close(srv->stop_pipe[0]);
+	if (srv->stop_pipe[1] >= 0)
+		close(srv->stop_pipe[1]);
+	buf_release(&srv->tls_cert);
+	buf_release(&srv->tls_key);
+	free(srv->tls_cert_file);
+	free(srv->tls_key_file);
+	free(srv->name);
+	free(srv->address);
+	pthread_mutex_destroy(&srv->mu);
+	pthread_cond_destroy(&srv->cond);
+	free(srv);
+}

@@ -1,0 +1,813 @@
+/*
+ * test-http — the HTTP server and client against each other on loopback:
+ * routing, query and body handling, limits, streams (incremental delivery,
+ * cancel, disconnect, slow readers, 200 at once), TLS and shutdown.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "http.h"
+#include "log.h"
+
+/* ------------------------------------------------------------ helpers */
+
+static struct http_server *start_server(struct http_server_options *o)
+{
+	struct http_server *srv;
+	struct berr err = BERR_INIT;
+
+	o->access_log = HTTP_ACCESS_LOG_OFF;
+	if (http_server_new(&srv, o, &err) < 0)
+		fail_msg("server: %s", err.msg);
+	return srv;
+}
+
+static void listen_now(struct http_server *srv)
+{
+	struct berr err = BERR_INIT;
+	if (http_server_start(srv, &err) < 0)
+		fail_msg("start: %s", err.msg);
+	assert_true(http_server_port(srv) > 0);
+}
+
+static struct http_client *client_for(struct http_server *srv, const char *scheme)
+{
+	struct http_client *c;
+	struct berr err = BERR_INIT;
+	char url[64];
+
+	snprintf(url, sizeof(url), "%s://127.0.0.1:%u", scheme, http_server_port(srv));
+	if (http_client_new(&c, &(struct http_client_options){ .base_url = url,
+							       .timeout_ms = 10000 },
+			    &err) < 0)
+		fail_msg("client: %s", err.msg);
+	return c;
+}
+
+static long do_req(struct http_client *c, const char *method, const char *path,
+		   const char *body, size_t len, struct buf *out)
+{
+	struct http_client_response resp = HTTP_CLIENT_RESPONSE_INIT;
+	struct berr err = BERR_INIT;
+
+	if (http_client_do(c, &resp, &(struct http_client_request){ .method = method,
+								     .path = path, .body = body,
+								     .body_len = len },
+			   &err) < 0)
+		fail_msg("request %s %s: %s", method, path, err.msg);
+	long status = resp.status;
+	if (out) {
+		buf_reset(out);
+		buf_add(out, resp.body.data, resp.body.len);
+	}
+	http_client_response_release(&resp);
+	return status;
+}
+
+static json_t *parse(const struct buf *b)
+{
+	json_error_t je;
+	json_t *j = json_loadb(b->data, b->len, 0, &je);
+	if (!j)
+		fail_msg("not JSON (%s): %s", je.text, b->data);
+	return j;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+	nanosleep(&ts, NULL);
+}
+
+/* Waits up to 10 s for *flag (read under mu) to reach want. */
+static int wait_for(pthread_mutex_t *mu, pthread_cond_t *cond, int *flag, int want)
+{
+	struct timespec dl;
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_sec += 10;
+	pthread_mutex_lock(mu);
+	while (*flag < want)
+		if (pthread_cond_timedwait(cond, mu, &dl) == ETIMEDOUT)
+			break;
+	int ok = *flag >= want;
+	pthread_mutex_unlock(mu);
+	return ok;
+}
+
+/* ------------------------------------------------------------ handlers */
+
+static void h_params(struct http_request *req, struct http_response *resp, void *arg)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "route", json_string(arg));
+	json_object_set_new(o, "method", json_string(req->method));
+	const char *names[] = { "group", "version", "namespace", "resource", "name", "*" };
+	for (size_t i = 0; i < 6; i++) {
+		const char *v = http_request_param(req, names[i]);
+		if (v)
+			json_object_set_new(o, names[i], json_string(v));
+	}
+	http_response_header(resp, "X-Test", "yes");
+	http_response_json(resp, 200, o);
+	json_decref(o);
+}
+
+static void h_query(struct http_request *req, struct http_response *resp, void *arg)
+{
+	const char *vals[8];
+	(void)arg;
+	size_t n = http_request_query_all(req, "a", vals, 8);
+	json_t *o = json_object(), *a = json_array();
+	for (size_t i = 0; i < n && i < 8; i++)
+		json_array_append_new(a, json_string(vals[i]));
+	json_object_set_new(o, "a", a);
+	const char *b = http_request_query(req, "b"), *flag = http_request_query(req, "flag");
+	json_object_set_new(o, "b", b ? json_string(b) : json_null());
+	json_object_set_new(o, "flag", flag ? json_string(flag) : json_null());
+	json_object_set_new(o, "missing", json_boolean(http_request_query(req, "zz") != NULL));
+	const char *ua = http_request_header(req, "user-agent");
+	json_object_set_new(o, "ua", json_string(ua ? ua : ""));
+	http_response_json(resp, 200, o);
+	json_decref(o);
+}
+
+static void h_echo(struct http_request *req, struct http_response *resp, void *arg)
+{
+	json_t *doc;
+	struct berr err = BERR_INIT;
+	(void)arg;
+	if (http_request_json(req, &doc, &err) < 0)
+		return http_response_berr(resp, &err);
+	json_t *o = json_pack("{s:o, s:I}", "got", doc, "len", (json_int_t)req->body_len);
+	http_response_json(resp, 201, o);
+	json_decref(o);
+}
+
+static void h_slow(struct http_request *req, struct http_response *resp, void *arg)
+{
+	(void)req;
+	(void)arg;
+	sleep_ms(400);
+	http_response_text(resp, 200, "text/plain", "late\n", 5);
+}
+
+/* Stream registry shared by the stream tests. */
+struct streams {
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	struct http_stream *s[256];
+	int n;
+	int closed;             /* on_close calls */
+	int client_lines;
+	char last_line[64];
+};
+
+static struct streams reg = { .mu = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+
+static void reg_reset(void)
+{
+	pthread_mutex_lock(&reg.mu);
+	reg.n = reg.closed = reg.client_lines = 0;
+	reg.last_line[0] = '\0';
+	pthread_mutex_unlock(&reg.mu);
+}
+
+static void on_stream_close(struct http_stream *s, void *arg)
+{
+	(void)s;
+	(void)arg;
+	pthread_mutex_lock(&reg.mu);
+	reg.closed++;
+	pthread_cond_broadcast(&reg.cond);
+	pthread_mutex_unlock(&reg.mu);
+}
+
+static void h_watch(struct http_request *req, struct http_response *resp, void *arg)
+{
+	(void)req;
+	(void)arg;
+	struct http_stream *s = http_response_stream(resp, "application/json");
+	http_stream_on_close(s, on_stream_close, NULL);
+	pthread_mutex_lock(&reg.mu);
+	if (reg.n < 256)
+		reg.s[reg.n++] = s;
+	pthread_cond_broadcast(&reg.cond);
+	pthread_mutex_unlock(&reg.mu);
+}
+
+static struct http_server *stream_server(size_t max_buffer)
+{
+	struct http_server_options o = { .name = "test", .threads = 2,
+					 .max_stream_buffer = max_buffer };
+	struct http_server *srv = start_server(&o);
+	struct berr err = BERR_INIT;
+	assert_int_equal(http_server_route(srv, "GET", "/watch", h_watch, NULL, &err), 0);
+	listen_now(srv);
+	return srv;
+}
+
+/* ------------------------------------------------------------ tests */
+
+static void test_routes_and_params(void **state)
+{
+	(void)state;
+	struct http_server_options o = { 0 };
+	struct http_server *srv = start_server(&o);
+	struct berr err = BERR_INIT;
+	struct buf b = BUF_INIT;
+
+	assert_int_equal(http_server_route(srv, "GET",
+		"/apis/{group}/{version}/namespaces/{namespace}/{resource}/{name}",
+		h_params, "named", &err), 0);
+	assert_int_equal(http_server_route(srv, "GET", "/files/*", h_params, "files", &err), 0);
+	assert_int_equal(http_server_route(srv, NULL, "/any", h_params, "any", &err), 0);
+	assert_int_equal(http_server_route(srv, "GET", "/bad/{x", h_params, NULL, &err),
+			 BERR_INVALID);
+	assert_non_null(strstr(err.msg, "unbalanced"));
+	assert_int_equal(http_server_route(srv, "GET", "/a/*/b", h_params, NULL, &err),
+			 BERR_INVALID);
+	assert_int_equal(http_server_route(srv, "GET", "nolead", h_params, NULL, &err),
+			 BERR_INVALID);
+	listen_now(srv);
+	struct http_client *c = client_for(srv, "http");
+
+	assert_int_equal(do_req(c, "GET", "/apis/apps/v1/namespaces/default/deployments/web",
+				NULL, 0, &b), 200);
+	json_t *j = parse(&b);
+	assert_string_equal(json_string_value(json_object_get(j, "route")), "named");
+	assert_string_equal(json_string_value(json_object_get(j, "group")), "apps");
+	assert_string_equal(json_string_value(json_object_get(j, "version")), "v1");
+	assert_string_equal(json_string_value(json_object_get(j, "namespace")), "default");
+	assert_string_equal(json_string_value(json_object_get(j, "resource")), "deployments");
+	assert_string_equal(json_string_value(json_object_get(j, "name")), "web");
+	json_decref(j);
+
+	assert_int_equal(do_req(c, "GET", "/files/a/b/c.txt", NULL, 0, &b), 200);
+	j = parse(&b);
+	assert_string_equal(json_string_value(json_object_get(j, "*")), "a/b/c.txt");
+	json_decref(j);
+	assert_int_equal(do_req(c, "GET", "/files", NULL, 0, &b), 200);
+	j = parse(&b);
+	assert_string_equal(json_string_value(json_object_get(j, "*")), "");
+	json_decref(j);
+
+	assert_int_equal(do_req(c, "DELETE", "/any", NULL, 0, &b), 200);
+	j = parse(&b);
+	assert_string_equal(json_string_value(json_object_get(j, "method")), "DELETE");
+	json_decref(j);
+
+	/* too few segments, too many, wrong method */
+	assert_int_equal(do_req(c, "GET", "/apis/apps/v1/namespaces/default/deployments",
+				NULL, 0, &b), 404);
+	j = parse(&b);
+	assert_int_equal(json_integer_value(json_object_get(j, "code")), 404);
+	assert_non_null(strstr(json_string_value(json_object_get(j, "message")), "no route"));
+	json_decref(j);
+	assert_int_equal(do_req(c, "GET", "/apis/apps/v1/namespaces/default/deployments/web/x",
+				NULL, 0, &b), 404);
+	assert_int_equal(do_req(c, "PUT", "/apis/apps/v1/namespaces/default/deployments/web",
+				"{}", 2, &b), 405);
+
+	/* response header comes back, lower-cased */
+	struct http_client_response resp = HTTP_CLIENT_RESPONSE_INIT;
+	assert_int_equal(http_client_do(c, &resp, &(struct http_client_request){
+		.path = "/files/x" }, &err), 0);
+	assert_string_equal(http_client_response_header(&resp, "X-TEST"), "yes");
+	assert_string_equal(http_client_response_header(&resp, "content-type"),
+			    "application/json");
+	http_client_response_release(&resp);
+
+	buf_release(&b);
+	http_client_free(c);
+	http_server_free(srv);
+}
+
+static void test_query_parsing(void **state)
+{
+	(void)state;
+	struct http_server_options o = { 0 };
+	struct http_server *srv = start_server(&o);
+	struct berr err = BERR_INIT;
+	struct buf b = BUF_INIT;
+
+	assert_int_equal(http_server_route(srv, "GET", "/q", h_query, NULL, &err), 0);
+	listen_now(srv);
+	struct http_client *c = client_for(srv, "http");
+
+	struct buf path = BUF_INIT;
+	buf_adds(&path, "/q?a=1&b=");
+	http_url_escape(&path, "x y&z=1");
+	buf_adds(&path, "&a=2&flag&a=");
+	http_url_escape(&path, "k8s.io/app=web");
+	assert_string_equal(path.data, "/q?a=1&b=x%20y%26z%3D1&a=2&flag&a=k8s.io%2Fapp%3Dweb");
+	assert_int_equal(do_req(c, "GET", path.data, NULL, 0, &b), 200);
+	json_t *j = parse(&b);
+	json_t *a = json_object_get(j, "a");
+	assert_int_equal(json_array_size(a), 3);
+	assert_string_equal(json_string_value(json_array_get(a, 0)), "1");
+	assert_string_equal(json_string_value(json_array_get(a, 1)), "2");
+	assert_string_equal(json_string_value(json_array_get(a, 2)), "k8s.io/app=web");
+	assert_string_equal(json_string_value(json_object_get(j, "b")), "x y&z=1");
+	assert_string_equal(json_string_value(json_object_get(j, "flag")), "");
+	assert_true(json_is_false(json_object_get(j, "missing")));
+	assert_non_null(strstr(json_string_value(json_object_get(j, "ua")), "bosun/"));
+	json_decref(j);
+
+	buf_release(&path);
+	buf_release(&b);
+	http_client_free(c);
+	http_server_free(srv);
+}
+
+static void test_body_json_and_limit(void **state)
+{
+	(void)state;
+	struct http_server_options o = { .max_body_bytes = 1024 };
+	struct http_server *srv = start_server(&o);
+	struct berr err = BERR_INIT;
+	struct buf b = BUF_INIT;
+
+	assert_int_equal(http_server_route(srv, "POST", "/echo", h_echo, NULL, &err), 0);
+	listen_now(srv);
+	struct http_client *c = client_for(srv, "http");
+
+	const char *doc = "{\"kind\":\"ConfigMap\",\"data\":{\"k\":\"v\"}}";
+	assert_int_equal(do_req(c, "POST", "/echo", doc, strlen(doc), &b), 201);
+	json_t *j = parse(&b);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "got"), "kind")),
+			    "ConfigMap");
+	assert_int_equal(json_integer_value(json_object_get(j, "len")), strlen(doc));
+	json_decref(j);
+
+	assert_int_equal(do_req(c, "POST", "/echo", "{\"a\":", 5, &b), 400);
+	j = parse(&b);
+	assert_non_null(strstr(json_string_value(json_object_get(j, "message")), "request body: 1:"));
+	json_decref(j);
+
+	char *big = xmalloc(4096);
+	memset(big, ' ', 4096);
+	assert_int_equal(do_req(c, "POST", "/echo", big, 4096, &b), 413);
+	j = parse(&b);
+	assert_non_null(strstr(json_string_value(json_object_get(j, "message")),
+			       "over the limit of 1024"));
+	json_decref(j);
+	/* the server still answers afterwards */
+	assert_int_equal(do_req(c, "POST", "/echo", doc, strlen(doc), &b), 201);
+	free(big);
+
+	buf_release(&b);
+	http_client_free(c);
+	http_server_free(srv);
+}
+
+/* A chunked upload has no Content-Length: the limit applies while reading. */
+static void test_body_limit_chunked(void **state)
+{
+	(void)state;
+	struct http_server_options o = { .max_body_bytes = 1024 };
+	struct http_server *srv = start_server(&o);
+	struct berr err = BERR_INIT;
+	assert_int_equal(http_server_route(srv, "POST", "/echo", h_echo, NULL, &err), 0);
+	listen_now(srv);
+
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(http_server_port(srv)) };
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	struct buf req = BUF_INIT;
+	buf_adds(&req, "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+		       "Connection: close\r\n\r\n");
+	for (int i = 0; i < 4; i++) {
+		buf_adds(&req, "200\r\n");
+		for (int k = 0; k < 512; k++)
+			buf_addch(&req, 'x');
+		buf_adds(&req, "\r\n");
+	}
+	buf_adds(&req, "0\r\n\r\n");
+	assert_int_equal(write(fd, req.data, req.len), (ssize_t)req.len);
+	char out[4096];
+	size_t got = 0;
+	ssize_t n;
+	while (got < sizeof(out) - 1 && (n = read(fd, out + got, sizeof(out) - 1 - got)) > 0)
+		got += (size_t)n;
+	out[got] = '\0';
+	assert_non_null(strstr(out, "HTTP/1.1 413"));
+	assert_non_null(strstr(out, "over the limit of 1024"));
+	close(fd);
+	buf_release(&req);
+	http_server_free(srv);
+}
+
+struct line_log {
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	int n;
+	char lines[8][64];
+	int stop_after;         /* cancel from the callback after this many lines */
+};
+
+static int collect_line(const char *line, size_t len, void *arg)
+{
+	struct line_log *l = arg;
+	pthread_mutex_lock(&l->mu);
+	if (l->n < 8)
+		snprintf(l->lines[l->n], sizeof(l->lines[0]), "%.*s", (int)len, line);
+	l->n++;
+	pthread_cond_broadcast(&l->cond);
+	int stop = l->stop_after && l->n >= l->stop_after;
+	pthread_mutex_unlock(&l->mu);
+	return stop;
+}
+
+struct stream_job {
+	struct http_client *c;
+	struct line_log *log;
+	const int *cancel;
+	int ret;
+	long status;
+	pthread_t th;
+};
+
+static void *stream_thread(void *arg)
+{
+	struct stream_job *j = arg;
+	struct http_client_response resp = HTTP_CLIENT_RESPONSE_INIT;
+	struct berr err = BERR_INIT;
+	j->ret = http_client_stream(j->c, &resp, &(struct http_client_request){
+		.path = "/watch", .cancel = j->cancel }, collect_line, j->log, &err);
+	j->status = resp.status;
+	http_client_response_release(&resp);
+	return NULL;
+}
+
+static void test_stream_incremental(void **state)
+{
+	(void)state;
+	reg_reset();
+	struct http_server *srv = stream_server(0);
+	struct http_client *c = client_for(srv, "http");
+	struct line_log log = { .mu = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+	struct stream_job job = { .c = c, .log = &log };
+
+	pthread_create(&job.th, NULL, stream_thread, &job);
+	assert_true(wait_for(&reg.mu, &reg.cond, &reg.n, 1));
+	struct http_stream *s = reg.s[0];
+
+	json_t *ev = json_pack("{s:s, s:{s:s}}", "type", "ADDED", "object", "kind", "Pod");
+	assert_int_equal(http_stream_write_json(s, ev), 0);
+	json_decref(ev);
+	/* the first line arrives while the stream is still open */
+	assert_true(wait_for(&log.mu, &log.cond, &log.n, 1));
+	assert_string_equal(log.lines[0], "{\"type\":\"ADDED\",\"object\":{\"kind\":\"Pod\"}}");
+	assert_true(http_stream_is_open(s));
+	sleep_ms(50);
+	assert_int_equal(http_stream_write(s, "second\nthi", 10), 0);
+	assert_true(wait_for(&log.mu, &log.cond, &log.n, 2));
+	assert_string_equal(log.lines[1], "second");
+	assert_int_equal(http_stream_write(s, "rd", 2), 0);
+	assert_int_equal(http_stream_close(s), 0);
+	pthread_join(job.th, NULL);
+	assert_int_equal(job.ret, 0);
+	assert_int_equal(job.status, 200);
+	assert_int_equal(log.n, 3);
+	assert_string_equal(log.lines[2], "third");
+	assert_int_equal(reg.closed, 0);    /* closed by the producer: no on_close */
+
+	http_client_free(c);
+	http_server_free(srv);
+}
+
+static void test_stream_events(void **state)
+{
+	(void)state;
+	reg_reset();
+	struct http_server *srv = stream_server(0);
+	struct http_client *c = client_for(srv, "http");
+	struct line_log log = { .mu = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+	struct stream_job job = { .c = c, .log = &log };
+
+	pthread_create(&job.th, NULL, stream_thread, &job);
+	assert_true(wait_for(&reg.mu, &reg.cond, &reg.n, 1));
+	assert_int_equal(http_stream_write_event(reg.s[0], "app", "a\nb"), 0);
+	assert_int_equal(http_stream_close(reg.s[0]), 0);
+	pthread_join(job.th, NULL);
+	assert_int_equal(log.n, 4);
+	assert_string_equal(log.lines[0], "event: app");
+	assert_string_equal(log.lines[1], "data: a");
+	assert_string_equal(log.lines[2], "data: b");
+	assert_string_equal(log.lines[3], "");
+	http_client_free(c);
+	http_server_free(srv);
+}
+
+static void test_stream_client_cancel(void **state)
+{
+	(void)state;
+	reg_reset();
+	struct http_server *srv = stream_server(0);
+	struct http_client *c = client_for(srv, "http");
+
+	/* cancel from the callback */
+	struct line_log log = { .mu = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+	log.stop_after = 1;
+	struct stream_job job = { .c = c, .log = &log };
+	pthread_create(&job.th, NULL, stream_thread, &job);
+	assert_true(wait_for(&reg.mu, &reg.cond, &reg.n, 1));
+	assert_int_equal(http_stream_write(reg.s[0], "one\ntwo\n", 8), 0);
+	pthread_join(job.th, NULL);
+	assert_int_equal(job.ret, 0);
+	assert_int_equal(log.n, 1);
+	http_client_free(c);    /* drops the pooled connection: the server sees the hangup */
+	assert_true(wait_for(&reg.mu, &reg.cond, &reg.closed, 1));
+	assert_false(http_stream_is_open(reg.s[0]));
+	assert_int_equal(http_stream_write(reg.s[0], "x\n", 2), BERR_IO);
+	assert_int_equal(http_stream_close(reg.s[0]), 1);  /* on_close ran */
+
+	/* cancel through the flag, with no data flowing */
+	reg_reset();
+	c = client_for(srv, "http");
+	int cancel = 0;
+	struct line_log log2 = { .mu = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+	struct stream_job job2 = { .c = c, .log = &log2, .cancel = &cancel };
+	pthread_create(&job2.th, NULL, stream_thread, &job2);
+	assert_true(wait_for(&reg.mu, &reg.cond, &reg.n, 1));
+	__atomic_store_n(&cancel, 1, __ATOMIC_RELAXED);
+	pthread_join(job2.th, NULL);
+	assert_int_equal(job2.ret, 0);
+	http_client_free(c);
+	assert_true(wait_for(&reg.mu, &reg.cond, &reg.closed, 1));
+	assert_int_equal(http_stream_close(reg.s[0]), 1);
+	http_server_free(srv);
+}
+
+static int connect_raw(uint16_t port, int rcvbuf)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	if (rcvbuf)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	const char *req = "GET /watch HTTP/1.1\r\nHost: x\r\n\r\n";
+	assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+	return fd;
+}
+
+/* 200 streams on a 2-thread pool: idle streams hold no thread. */
+static void test_stream_200_concurrent(void **state)
+{
+	(void)state;
+	enum { N = 200 };
+	reg_reset();
+	struct http_server *srv = stream_server(0);
+	int fds[N];
+
+	for (int i = 0; i < N; i++)
+		fds[i] = connect_raw(http_server_port(srv), 0);
+	assert_true(wait_for(&reg.mu, &reg.cond, &reg.n, N));
+	/* all open and idle; a normal request still goes through */
+	struct http_client *c = client_for(srv, "http");
+	assert_int_equal(do_req(c, "GET", "/nothing", NULL, 0, NULL), 404);
+	http_client_free(c);
+
+	for (int i = 0; i < N; i++) {
+		char line[32];
+		int n = snprintf(line, sizeof(line), "event-%d\n", i);
+		assert_int_equal(http_stream_write(reg.s[i], line, (size_t)n), 0);
+	}
+	/* each client gets its own event; streams map to connections in order of arrival,
+	 * so look for any "event-" in each socket */
+	for (int i = 0; i < N; i++) {
+		char buf[1024];
+		size_t got = 0;
+		buf[0] = '\0';
+		while (!strstr(buf, "event-")) {
+			struct pollfd p = { fds[i], POLLIN, 0 };
+			assert_int_equal(poll(&p, 1, 10000), 1);
+			ssize_t n = read(fds[i], buf + got, sizeof(buf) - 1 - got);
+			assert_true(n > 0);
+			got += (size_t)n;
+			buf[got] = '\0';
+		}
+		assert_non_null(strstr(buf, "HTTP/1.1 200"));
+		assert_non_null(strstr(buf, "chunked"));
+	}
+	/* all clients hang up: every stream hears of it */
+	for (int i = 0; i < N; i++)
+		close(fds[i]);
+	assert_true(wait_for(&reg.mu, &reg.cond, &reg.closed, N));
+	for (int i = 0; i < N; i++)
+		assert_int_equal(http_stream_close(reg.s[i]), 1);
+	reg.n = 0;
+	http_server_free(srv);
+}
+
+/* A client that never reads is dropped once its queue passes the limit. */
+static void test_stream_slow_reader_dropped(void **state)
+{
+	(void)state;
+	reg_reset();
+	struct http_server *srv = stream_server(64 * 1024);
+	int fd = connect_raw(http_server_port(srv), 4096);
+	assert_true(wait_for(&reg.mu, &reg.cond, &reg.n, 1));
+
+	char chunk[4096];
+	memset(chunk, 'x', sizeof(chunk));
+	chunk[sizeof(chunk) - 1] = '\n';
+	int ret = 0;
+	size_t total = 0;
+	while (total < (256u << 20)) {
+		ret = http_stream_write(reg.s[0], chunk, sizeof(chunk));
+		if (ret < 0)
+			break;
+		total += sizeof(chunk);
+		if (total % (1u << 20) == 0)
+			sleep_ms(5);    /* let MHD fill the socket buffers */
+	}
+	assert_int_equal(ret, BERR_LIMIT);
+	assert_true(wait_for(&reg.mu, &reg.cond, &reg.closed, 1));
+	assert_int_equal(http_stream_write(reg.s[0], "x", 1), BERR_IO);
+	assert_int_equal(http_stream_close(reg.s[0]), 1);
+	close(fd);
+	http_server_free(srv);
+}
+
+static void test_graceful_stop(void **state)
+{
+	(void)state;
+	reg_reset();
+	struct http_server_options o = { .threads = 2 };
+	struct http_server *srv = start_server(&o);
+	struct berr err = BERR_INIT;
+	assert_int_equal(http_server_route(srv, "GET", "/watch", h_watch, NULL, &err), 0);
+	assert_int_equal(http_server_route(srv, "GET", "/slow", h_slow, NULL, &err), 0);
+	listen_now(srv);
+	struct http_client *c = client_for(srv, "http");
+	struct line_log log = { .mu = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+	struct stream_job job = { .c = c, .log = &log };
+	pthread_create(&job.th, NULL, stream_thread, &job);
+	assert_true(wait_for(&reg.mu, &reg.cond, &reg.n, 1));
+
+	/* stop from another thread as a SIGTERM handler would */
+	http_server_request_stop(srv);
+	http_server_wait(srv, 2000);
+	pthread_join(job.th, NULL);     /* the stream ended */
+	assert_int_equal(reg.closed, 1);
+	assert_int_equal(http_stream_close(reg.s[0]), 1);
+	/* no longer listening */
+	struct http_client_response resp = HTTP_CLIENT_RESPONSE_INIT;
+	assert_int_equal(http_client_do(c, &resp, &(struct http_client_request){ .path = "/slow" },
+					&err), BERR_IO);
+	http_client_response_release(&resp);
+	http_client_free(c);
+	http_server_free(srv);
+}
+
+static void test_client_errors(void **state)
+{
+	(void)state;
+	struct http_server_options o = { 0 };
+	struct http_server *srv = start_server(&o);
+	struct berr err = BERR_INIT;
+	assert_int_equal(http_server_route(srv, "GET", "/slow", h_slow, NULL, &err), 0);
+	listen_now(srv);
+	struct http_client *c = client_for(srv, "http");
+	struct http_client_response resp = HTTP_CLIENT_RESPONSE_INIT;
+
+	assert_int_equal(http_client_do(c, &resp, &(struct http_client_request){
+		.path = "/slow", .timeout_ms = 100 }, &err), BERR_LIMIT);
+	http_client_response_release(&resp);
+	assert_int_equal(http_client_do(c, &resp, &(struct http_client_request){ .path = "/slow" },
+					&err), 0);
+	assert_string_equal(resp.body.data, "late\n");
+	http_client_response_release(&resp);
+
+	struct http_client *small;
+	char url[64];
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u", http_server_port(srv));
+	assert_int_equal(http_client_new(&small, &(struct http_client_options){
+		.base_url = url, .max_response_bytes = 3 }, &err), 0);
+	assert_int_equal(http_client_do(small, &resp, &(struct http_client_request){
+		.path = "/slow" }, &err), BERR_LIMIT);
+	assert_non_null(strstr(err.msg, "larger than 3 bytes"));
+	http_client_response_release(&resp);
+	http_client_free(small);
+
+	http_server_free(srv);
+	assert_int_equal(http_client_do(c, &resp, &(struct http_client_request){ .path = "/slow" },
+					&err), BERR_IO);
+	assert_non_null(strstr(err.msg, "GET 'http://127.0.0.1:"));
+	http_client_response_release(&resp);
+	http_client_free(c);
+
+	assert_int_equal(http_client_new(&c, &(struct http_client_options){ .base_url = "ftp://x" },
+					 &err), BERR_INVALID);
+	assert_int_equal(http_client_new(&c, &(struct http_client_options){ 0 }, &err),
+			 BERR_INVALID);
+}
+
+static int run_cmd(const char *cmd)
+{
+	int rc = system(cmd);
+	return rc;
+}
+
+static void test_tls(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/bosun-http-tls-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char cmd[1024], cert[128], key[128];
+	snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
+	snprintf(key, sizeof(key), "%s/key.pem", dir);
+	snprintf(cmd, sizeof(cmd),
+		 "openssl req -x509 -newkey rsa:2048 -nodes -keyout %s -out %s -days 2 "
+		 "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1",
+		 key, cert);
+	if (run_cmd(cmd) != 0)
+		skip();
+
+	struct http_server_options o = { .tls_cert_file = cert, .tls_key_file = key };
+	struct http_server *srv = start_server(&o);
+	struct berr err = BERR_INIT;
+	assert_int_equal(http_server_route(srv, "GET", "/files/*", h_params, "files", &err), 0);
+	listen_now(srv);
+	char url[64];
+	snprintf(url, sizeof(url), "https://127.0.0.1:%u", http_server_port(srv));
+	struct buf ca = BUF_INIT, b = BUF_INIT;
+	assert_int_equal(buf_read_file(&ca, cert, 1 << 20), 0);
+
+	struct http_client *c;
+	assert_int_equal(http_client_new(&c, &(struct http_client_options){
+		.base_url = url, .ca_pem = ca.data }, &err), 0);
+	assert_int_equal(do_req(c, "GET", "/files/secure", NULL, 0, &b), 200);
+	assert_non_null(strstr(b.data, "\"secure\""));
+	http_client_free(c);
+
+	assert_int_equal(http_client_new(&c, &(struct http_client_options){
+		.base_url = url, .ca_file = cert }, &err), 0);
+	assert_int_equal(do_req(c, "GET", "/files/x", NULL, 0, &b), 200);
+	http_client_free(c);
+
+	/* not trusted without the CA, fine when told to skip verification */
+	struct http_client_response resp = HTTP_CLIENT_RESPONSE_INIT;
+	assert_int_equal(http_client_new(&c, &(struct http_client_options){ .base_url = url },
+					 &err), 0);
+	assert_int_equal(http_client_do(c, &resp, &(struct http_client_request){
+		.path = "/files/x" }, &err), BERR_AUTH);
+	http_client_response_release(&resp);
+	http_client_free(c);
+	assert_int_equal(http_client_new(&c, &(struct http_client_options){
+		.base_url = url, .insecure_skip_verify = 1 }, &err), 0);
+	assert_int_equal(do_req(c, "GET", "/files/x", NULL, 0, &b), 200);
+	http_client_free(c);
+
+	http_server_free(srv);
+
+	/* a key file that is not a key: start fails cleanly */
+	struct http_server_options bad = { .tls_cert_file = cert, .tls_key_file = "/nonexistent" };
+	srv = start_server(&bad);
+	assert_int_equal(http_server_start(srv, &err), BERR_INVALID);
+	assert_non_null(strstr(err.msg, "/nonexistent"));
+	http_server_free(srv);
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	run_cmd(cmd);
+	buf_release(&ca);
+	buf_release(&b);
+}
+
+int main(void)
+{
+	log_setup(LOG_ERROR, LOG_TEXT);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_routes_and_params),
+		cmocka_unit_test(test_query_parsing),
+		cmocka_unit_test(test_body_json_and_limit),
+		cmocka_unit_test(test_body_limit_chunked),
+		cmocka_unit_test(test_stream_incremental),
+		cmocka_unit_test(test_stream_events),
+		cmocka_unit_test(test_stream_client_cancel),
+		cmocka_unit_test(test_stream_200_concurrent),
+		cmocka_unit_test(test_stream_slow_reader_dropped),
+		cmocka_unit_test(test_graceful_stop),
+		cmocka_unit_test(test_client_errors),
+		cmocka_unit_test(test_tls),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
