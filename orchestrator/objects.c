@@ -495,7 +495,7 @@ int objects_create(struct objects *o, struct resource *r, const char *ns,
 		json_object_del(m, "generation");
 	json_object_del(m, "managedFields");
 	record_manager(obj, opts && opts->field_manager ? opts->field_manager : "unknown",
-		       "Update", r);
+		       opts && opts->apply ? "Apply" : "Update", r);
 	defaults_apply(r, obj);
 	if ((rc = defaults_validate(r, obj, st)))
 		goto out;
@@ -707,7 +707,7 @@ static int update_once(struct objects *o, struct resource *r, const char *key,
 		return 0;
 	}
 	record_manager(obj, opts && opts->field_manager ? opts->field_manager : "unknown",
-		       "Update", r);
+		       opts && opts->apply ? "Apply" : "Update", r);
 	if (doc_get(cur, "metadata.deletionTimestamp") && finalizers_empty(obj)) {
 		int rc = opts && opts->dry_run ? 0 : finalize_delete(o, r, key, obj, expect, out, st);
 		if (!rc && !*out)

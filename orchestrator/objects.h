@@ -41,6 +41,7 @@ enum obj_sub { OBJ_MAIN = 0, OBJ_STATUS, OBJ_SCALE };
 struct obj_write_opts {
 	int dry_run;
 	const char *field_manager;      /* default "unknown" */
+	int apply;                      /* server-side apply: operation Apply */
 	enum obj_sub sub;
 };
 
