@@ -11,6 +11,7 @@
 #include "orchestrator.h"
 
 #include <errno.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include "doc.h"
 #include "log.h"
 #include "sim.h"
+#include "tls.h"
 
 struct orchestrator {
 	struct store *store;
@@ -31,6 +33,7 @@ struct orchestrator {
 	struct http_server *srv;
 	struct sim *sim;
 	int port;
+	char *cert_file, *key_file;     /* our own, when none was given */
 };
 
 static int load_token(const char *dir, char **out, struct berr *err)
@@ -66,16 +69,24 @@ static int load_token(const char *dir, char **out, struct berr *err)
 	return 0;
 }
 
-static int write_kubeconfig(const char *dir, const char *url, const char *token,
-			    struct berr *err)
+static int write_kubeconfig(const char *dir, const char *url, const char *ca_file,
+			    const char *token, struct berr *err)
 {
-	struct buf path = BUF_INIT, y = BUF_INIT;
+	struct buf path = BUF_INIT, y = BUF_INIT, ca = BUF_INIT;
+	if (buf_read_file(&ca, ca_file, 1 << 20) < 0) {
+		buf_release(&ca);
+		return berr_set(err, BERR_IO, "cannot read '%s'", ca_file);
+	}
+	unsigned char *b64 = xmalloc(4 * ((ca.len + 2) / 3) + 1);
+	EVP_EncodeBlock(b64, (const unsigned char *)ca.data, (int)ca.len);
+	buf_release(&ca);
 	buf_addf(&path, "%s/kubeconfig.yaml", dir);
 	buf_addf(&y,
 		 "apiVersion: v1\n"
 		 "kind: Config\n"
 		 "clusters:\n"
 		 "- cluster:\n"
+		 "    certificate-authority-data: %s\n"
 		 "    server: %s\n"
 		 "  name: bosun\n"
 		 "contexts:\n"
@@ -89,7 +100,8 @@ static int write_kubeconfig(const char *dir, const char *url, const char *token,
 		 "users:\n"
 		 "- name: bosun-admin\n"
 		 "  user:\n"
-		 "    token: %s\n", url, token);
+		 "    token: %s\n", (char *)b64, url, token);
+	free(b64);
 	int rc = daemon_write_file(path.data, y.data, y.len, 0600, err);
 	buf_release(&path);
 	buf_release(&y);
@@ -171,13 +183,21 @@ int orchestrator_start(struct orchestrator **out, const struct orchestrator_opts
 	o->api.store = o->store;
 	o->api.hub = watch_hub_start(o->store, o->reg);
 
+	const char *cert = opts->tls_cert_file, *key = opts->tls_key_file;
+	if (!cert || !key) {
+		if ((rc = tls_ensure_cert(opts->data_dir, opts->address, &o->cert_file,
+					  &o->key_file, err)) < 0)
+			goto fail;
+		cert = o->cert_file;
+		key = o->key_file;
+	}
 	struct http_server_options ho = {
 		.name = "cluster",
 		.address = opts->address,
 		.port = (uint16_t)opts->port,
 		.threads = 8,
-		.tls_cert_file = opts->tls_cert_file,
-		.tls_key_file = opts->tls_key_file,
+		.tls_cert_file = cert,
+		.tls_key_file = key,
 		.access_log = HTTP_ACCESS_LOG_DEBUG,
 	};
 	if ((rc = http_server_new(&o->srv, &ho, err)) < 0 ||
@@ -186,10 +206,10 @@ int orchestrator_start(struct orchestrator **out, const struct orchestrator_opts
 		goto fail;
 	o->port = http_server_port(o->srv);
 	struct buf url = BUF_INIT;
-	int tls = opts->tls_cert_file && opts->tls_key_file;
-	buf_addf(&url, "%s://%s:%d", tls ? "https" : "http",
-		 opts->address && opts->address[0] ? opts->address : "127.0.0.1", o->port);
-	rc = write_kubeconfig(opts->data_dir, url.data, o->api.token, err);
+	buf_addf(&url, "https://%s:%d",
+		 opts->address && opts->address[0] && strcmp(opts->address, "0.0.0.0")
+			? opts->address : "127.0.0.1", o->port);
+	rc = write_kubeconfig(opts->data_dir, url.data, cert, o->api.token, err);
 	buf_release(&url);
 	if (rc < 0)
 		goto fail;
@@ -224,6 +244,8 @@ void orchestrator_stop(struct orchestrator *o)
 	registry_free(o->reg);
 	store_close(o->store);
 	free(o->api.token);
+	free(o->cert_file);
+	free(o->key_file);
 	free(o);
 }
 
