@@ -51,7 +51,6 @@ struct sim {
 	size_t ngone, capgone;
 	struct timer *timers;
 	size_t ntimers, captimers;
-	unsigned next_ip;
 	unsigned next_node;
 };
 
@@ -275,8 +274,11 @@ static int pod_status_step(json_t *pod, void *p)
 	const char *ip = doc_get_str(pod, "status.podIP");
 	char ipbuf[32];
 	if (!ip) {
-		unsigned n = ++s->next_ip;
-		snprintf(ipbuf, sizeof(ipbuf), "10.244.%u.%u", (n / 250) % 250, n % 250 + 2);
+		/* from the uid, so a restarted simulation hands out no duplicates */
+		uint32_t h = 2166136261u;
+		for (const char *u = doc_get_str(pod, "metadata.uid") ?: ""; *u; u++)
+			h = (h ^ (unsigned char)*u) * 16777619u;
+		snprintf(ipbuf, sizeof(ipbuf), "10.244.%u.%u", (h >> 8) % 256, h % 250 + 2);
 		ip = ipbuf;
 	}
 	json_t *cstat = json_array();
