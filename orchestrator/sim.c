@@ -984,7 +984,8 @@ static void drain(struct sim *s)
 	size_t n = s->ndirty;
 	s->dirty = NULL;
 	s->ndirty = s->capdirty = 0;
-	qsort(dirty, n, sizeof(*dirty), cmp_str);
+	if (n > 1)
+		qsort(dirty, n, sizeof(*dirty), cmp_str);
 	for (size_t i = 0; i < n; i++) {
 		if (i == 0 || strcmp(dirty[i], dirty[i - 1]))
 			reconcile(s, dirty[i]);
