@@ -193,6 +193,121 @@ test_expect_success 'imperative generators get 415 with a hint' '
 	expect_fail_with "use .kubectl apply -f." kc create namespace imperative
 '
 
+test_expect_success 'patch in all three types; a no-op patch keeps the revision' '
+	kc -n shop patch cm web-config --type=merge -p "{\"data\":{\"m\":\"1\"}}" &&
+	kc -n shop patch cm web-config --type=json -p "[{\"op\":\"add\",\"path\":\"/data/j\",\"value\":\"2\"}]" &&
+	kc -n shop patch deploy web -p "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"web\",\"env\":[{\"name\":\"A\",\"value\":\"b\"}]}]}}}}" &&
+	test "$(kc -n shop get cm web-config -o jsonpath={.data.m}{.data.j})" = 12 &&
+	test "$(kc -n shop get deploy web -o jsonpath={.spec.template.spec.containers[0].image})" = nginx:1.26 &&
+	rv=$(kc -n shop get cm web-config -o jsonpath={.metadata.resourceVersion}) &&
+	kc -n shop patch cm web-config --type=merge -p "{\"data\":{\"m\":\"1\"}}" | grep -q "no change" &&
+	test "$(kc -n shop get cm web-config -o jsonpath={.metadata.resourceVersion})" = "$rv" &&
+	kc -n shop rollout status deploy/web --timeout=30s
+'
+
+cat >"$TEST_TMP/ssa.yaml" <<'YAML'
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: ssa, namespace: shop}
+data: {a: "1"}
+YAML
+
+test_expect_success 'server-side apply creates, then merges, and records the manager' '
+	kc apply --server-side -f "$TEST_TMP/ssa.yaml" | grep -q "serverside-applied" &&
+	sed -i "s/a: \"1\"}/a: \"1\", b: \"2\"}/" "$TEST_TMP/ssa.yaml" &&
+	kc apply --server-side -f "$TEST_TMP/ssa.yaml" &&
+	test "$(kc -n shop get cm ssa -o jsonpath={.data.b})" = 2 &&
+	kc -n shop get cm ssa -o yaml --show-managed-fields | grep -q "operation: Apply"
+'
+
+test_expect_success 'kubectl get --watch sees a new pod come up' '
+	(timeout 8 kubectl --kubeconfig "$DATA/kubeconfig.yaml" -n shop get pods -w >"$TEST_TMP/watch" 2>&1 &) &&
+	sleep 1 &&
+	kc -n shop scale deploy web --replicas=5 &&
+	wait_for 10 grep -q "ContainerCreating\|Pending" "$TEST_TMP/watch" &&
+	kc -n shop rollout status deploy/web --timeout=30s &&
+	test "$(kc -n shop get deploy web -o jsonpath={.status.readyReplicas})" = 5
+'
+
+test_expect_success 'a watch from a resourceVersion replays what came after it' '
+	rv=$(kc -n shop get cm web-config -o jsonpath={.metadata.resourceVersion}) &&
+	kc -n shop label cm web-config replay=yes &&
+	curl -sk -H "Authorization: Bearer $(cat "$DATA/cluster-token")" \
+		"https://127.0.0.1:$CLUSTER_PORT/api/v1/namespaces/shop/configmaps?watch=1&resourceVersion=$rv&timeoutSeconds=1" >"$TEST_TMP/replay" &&
+	grep -q "\"type\":\"MODIFIED\"" "$TEST_TMP/replay" &&
+	grep -q "\"replay\":\"yes\"" "$TEST_TMP/replay" &&
+	! grep "\"type\":\"ADDED\"" "$TEST_TMP/replay" | grep -q "\"name\":\"web-config\""
+'
+
+cat >"$TEST_TMP/broken.yaml" <<'YAML'
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: broken, namespace: shop}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: broken}}
+  template:
+    metadata: {labels: {app: broken}}
+    spec:
+      containers:
+      - {name: c, image: "nginx:does-not-exist"}
+YAML
+
+test_expect_success 'an image that does not exist ends in ImagePullBackOff' '
+	kc apply -f "$TEST_TMP/broken.yaml" &&
+	wait_for 20 sh -c "kubectl --kubeconfig $DATA/kubeconfig.yaml -n shop get pods -l app=broken | grep -q ImagePullBackOff" &&
+	expect_fail_with "timed out|exceeded" kc -n shop rollout status deploy/broken --timeout=2s
+'
+
+test_expect_success 'delete with --cascade=orphan leaves the ReplicaSet without its owner' '
+	kc -n shop delete deploy broken --cascade=orphan &&
+	sleep 0.5 &&
+	test -n "$(kc -n shop get rs -l app=broken -o name)" &&
+	test -z "$(kc -n shop get rs -l app=broken -o jsonpath={.items[0].metadata.ownerReferences})"
+'
+
+test_expect_success 'delete with --cascade=foreground removes dependents first' '
+	kc -n shop delete rs -l app=broken --cascade=foreground --timeout=20s &&
+	test -z "$(kc -n shop get rs,pods -l app=broken -o name)"
+'
+
+cat >"$TEST_TMP/crd.yaml" <<'YAML'
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: widgets, singular: widget, kind: Widget, shortNames: [wd]}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    subresources: {status: {}}
+    additionalPrinterColumns:
+    - {name: Size, type: integer, jsonPath: .spec.size}
+    schema:
+      openAPIV3Schema:
+        type: object
+        x-kubernetes-preserve-unknown-fields: true
+---
+apiVersion: example.com/v1
+kind: Widget
+metadata: {name: w1, namespace: shop}
+spec: {size: 3}
+YAML
+
+test_expect_success 'a CRD serves its resources at once, with printer columns' '
+	kc apply -f "$TEST_TMP/crd.yaml" 2>"$TEST_TMP/crd.err" ||
+		kc apply -f "$TEST_TMP/crd.yaml" &&
+	kc wait --for condition=established crd/widgets.example.com --timeout=10s &&
+	kc -n shop get wd | grep -E "^w1 +3 " &&
+	kc -n shop patch wd w1 --type=merge -p "{\"spec\":{\"size\":4}}" &&
+	kc get widgets -A | grep -E "^shop +w1 +4 " &&
+	expect_fail_with "not supported" kc -n shop patch wd w1 -p "{\"spec\":{\"size\":5}}"
+'
+
 test_expect_success 'a restart keeps every object' '
 	kc -n shop get deploy,rs,pods,svc,cm,secret -o name | sort >"$TEST_TMP/before" &&
 	stop_bosund &&
@@ -201,6 +316,12 @@ test_expect_success 'a restart keeps every object' '
 	test_cmp() { diff -u "$1" "$2"; } &&
 	test_cmp "$TEST_TMP/before" "$TEST_TMP/after" &&
 	kc -n shop rollout status deploy/web --timeout=30s
+'
+
+test_expect_success 'the CRD and its objects survived the restart; deleting it removes them' '
+	kc -n shop get wd w1 &&
+	kc delete crd widgets.example.com &&
+	expect_fail_with "the server doesn.t have a resource type|could not find" kc -n shop get wd
 '
 
 test_expect_success 'delete of the deployment collects its ReplicaSets and pods' '
