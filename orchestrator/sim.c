@@ -20,6 +20,7 @@
 #include "sim.h"
 
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +132,85 @@ static json_t *owner_ref(const json_t *owner, const char *api_version, const cha
 			 "blockOwnerDeletion", 1);
 }
 
+/* --- events ---------------------------------------------------------------------- */
+
+/* Records a core/v1 Event about obj, as `kubectl describe` shows them. */
+static void emit(struct sim *s, const json_t *obj, const char *type, const char *reason,
+		 const char *component, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+static void emit(struct sim *s, const json_t *obj, const char *type, const char *reason,
+		 const char *component, const char *fmt, ...)
+{
+	const char *ns = doc_get_str(obj, "metadata.namespace");
+	const char *name = doc_get_str(obj, "metadata.name");
+	if (!name)
+		return;
+	char msg[1024], ename[512], now[TIMEFMT_SIZE];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(ename, sizeof(ename), "%s.%llx", name,
+		 (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec);
+	timefmt_now(now);
+	json_t *ev = json_pack(
+		"{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s, s:s, s:s, s:s}, s:s, s:s, s:{s:s},"
+		" s:s, s:s, s:i, s:s, s:s, s:s}",
+		"apiVersion", "v1", "kind", "Event",
+		"metadata", "name", ename, "namespace", ns ? ns : "default",
+		"involvedObject", "kind", doc_get_str(obj, "kind") ?: "",
+		"namespace", ns ? ns : "", "name", name,
+		"uid", doc_get_str(obj, "metadata.uid") ?: "",
+		"apiVersion", doc_get_str(obj, "apiVersion") ?: "",
+		"reason", reason, "message", msg, "source", "component", component,
+		"firstTimestamp", now, "lastTimestamp", now, "count", 1, "type", type,
+		"reportingComponent", component, "reportingInstance", "");
+	if (!ns)
+		json_object_del(json_object_get(ev, "involvedObject"), "namespace");
+	struct resource *r = registry_find(s->reg, "", "v1", "events");
+	json_t *out = NULL;
+	if (r)
+		objects_create(s->o, r, ns ? ns : "default", ev, NULL, &out, NULL);
+	json_decref(out);
+	json_decref(ev);
+	resource_unref(r);
+}
+
+static int collect_old_event(json_t *ev, void *p)
+{
+	json_t *list = p;
+	time_t t;
+	if (timefmt_parse(&t, NULL, doc_get_str(ev, "lastTimestamp") ?: "", NULL) == 0 &&
+	    time(NULL) - t > 3600)
+		json_array_append_new(list, json_pack("[s, s]", doc_get_str(ev, "metadata.namespace") ?: "",
+						      doc_get_str(ev, "metadata.name") ?: ""));
+	return 0;
+}
+
+/* Events live an hour, as with the real API server's default TTL. */
+static void prune_events(struct sim *s)
+{
+	struct resource *r = registry_find(s->reg, "", "v1", "events");
+	if (!r)
+		return;
+	json_t *old = json_array();
+	objects_list(s->o, r, NULL, collect_old_event, old, NULL, NULL);
+	size_t i;
+	json_t *e;
+	json_array_foreach(old, i, e) {
+		json_t *out = NULL;
+		int deleted;
+		objects_delete(s->o, r, json_string_value(json_array_get(e, 0)),
+			       json_string_value(json_array_get(e, 1)), NULL, &out, &deleted, NULL);
+		json_decref(out);
+	}
+	json_decref(old);
+	resource_unref(r);
+}
+
 struct objlist {
 	json_t *items;
 	const char *owner_uid;
@@ -231,7 +311,13 @@ static json_t *condition(const char *type, int status, const char *now)
 struct pod_step {
 	struct sim *s;
 	long long wait_ms;              /* > 0: come back later */
+	json_t *events;                 /* [type, reason, message] to record once written */
 };
+
+static void note(struct pod_step *ps, const char *type, const char *reason, const char *msg)
+{
+	json_array_append_new(ps->events, json_pack("[s, s, s]", type, reason, msg));
+}
 
 /* Keeps lastTransitionTime of conditions whose status did not change. */
 static void keep_transitions(json_t *status, const json_t *old)
@@ -257,6 +343,7 @@ static int pod_status_step(json_t *pod, void *p)
 	if (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed")))
 		return 0;
 	json_t *old = doc_get(pod, "status");
+	json_array_clear(ps->events);
 	char now[TIMEFMT_SIZE];
 	timefmt_now(now);
 	const char *start = doc_get_str(pod, "status.startTime");
@@ -320,6 +407,31 @@ static int pod_status_step(json_t *pod, void *p)
 			state = json_pack("{s:{s:s}}", "running", "startedAt", since ? since : now);
 			started_c = 1;
 			ready = !(mode && !strcmp(mode, "unready"));
+		}
+		const char *was = prev ? doc_get_str(prev, "state.waiting.reason") : NULL;
+		const char *is = doc_get_str(state, "waiting.reason");
+		char m[700];
+		if (started_c && !(prev && doc_get(prev, "state.running"))) {
+			snprintf(m, sizeof(m), "Successfully pulled image \"%s\" in 0s (simulated)", image);
+			note(ps, "Normal", "Pulled", m);
+			snprintf(m, sizeof(m), "Created container %s", name);
+			note(ps, "Normal", "Created", m);
+			snprintf(m, sizeof(m), "Started container %s", name);
+			note(ps, "Normal", "Started", m);
+		} else if (is && (!was || strcmp(was, is))) {
+			if (!strcmp(is, "ErrImagePull")) {
+				snprintf(m, sizeof(m), "Failed to pull image \"%s\": not found (simulated)",
+					 image);
+				note(ps, "Warning", "Failed", m);
+				note(ps, "Warning", "Failed", "Error: ErrImagePull");
+			} else if (!strcmp(is, "ImagePullBackOff")) {
+				snprintf(m, sizeof(m), "Back-off pulling image \"%s\"", image);
+				note(ps, "Normal", "BackOff", m);
+				note(ps, "Warning", "Failed", "Error: ImagePullBackOff");
+			} else if (!strcmp(is, "CrashLoopBackOff")) {
+				snprintf(m, sizeof(m), "Back-off restarting failed container %s", name);
+				note(ps, "Warning", "BackOff", m);
+			}
 		}
 		if (json_object_get(state, "waiting"))
 			any_waiting = 1;
@@ -423,13 +535,27 @@ static void reconcile_pod(struct sim *s, const char *ns, const char *name, const
 			return;
 		}
 		unbound = !doc_get_str(pod, "spec.nodeName");
+		if (!unbound)
+			emit(s, pod, "Normal", "Scheduled", "default-scheduler",
+			     "Successfully assigned %s/%s to %s", ns, name,
+			     doc_get_str(pod, "spec.nodeName"));
 		json_decref(pod);
 		if (unbound)
 			objects_mutate(s->o, r, ns, name, OBJ_STATUS, MANAGER, unschedulable_step, s,
 				       NULL);
 	}
-	struct pod_step ps = { s, 0 };
-	objects_mutate(s->o, r, ns, name, OBJ_STATUS, MANAGER, pod_status_step, &ps, NULL);
+	struct pod_step ps = { s, 0, json_array() };
+	if (objects_mutate(s->o, r, ns, name, OBJ_STATUS, MANAGER, pod_status_step, &ps, NULL) == 0 &&
+	    json_array_size(ps.events) && objects_get(s->o, r, ns, name, &pod, NULL) == 0) {
+		size_t i;
+		json_t *e;
+		json_array_foreach(ps.events, i, e)
+			emit(s, pod, json_string_value(json_array_get(e, 0)),
+			     json_string_value(json_array_get(e, 1)), "kubelet", "%s",
+			     json_string_value(json_array_get(e, 2)));
+		json_decref(pod);
+	}
+	json_decref(ps.events);
 	if (ps.wait_ms > 0)
 		after(s, key, ps.wait_ms);
 	resource_unref(r);
@@ -505,8 +631,14 @@ static void reconcile_rs(struct sim *s, const char *ns, const char *name)
 		json_t *out = NULL;
 		struct kstatus st = KSTATUS_INIT;
 		struct obj_write_opts wo = { .field_manager = "kube-controller-manager" };
-		if (objects_create(s->o, pr, ns, np, &wo, &out, &st) < 0)
+		if (objects_create(s->o, pr, ns, np, &wo, &out, &st) < 0) {
 			log_warn("cannot create pod", "replicaset", name, "error", st.message, NULL);
+			emit(s, rs, "Warning", "FailedCreate", "replicaset-controller",
+			     "Error creating: %s", st.message);
+		} else {
+			emit(s, rs, "Normal", "SuccessfulCreate", "replicaset-controller",
+			     "Created pod: %s", doc_get_str(out, "metadata.name"));
+		}
 		kstatus_release(&st);
 		json_decref(out);
 		json_decref(np);
@@ -521,8 +653,10 @@ static void reconcile_rs(struct sim *s, const char *ns, const char *name)
 				continue;
 			json_t *out = NULL;
 			int deleted;
-			objects_delete(s->o, pr, ns, doc_get_str(p, "metadata.name"), NULL, &out,
-				       &deleted, NULL);
+			if (objects_delete(s->o, pr, ns, doc_get_str(p, "metadata.name"), NULL, &out,
+					   &deleted, NULL) == 0)
+				emit(s, rs, "Normal", "SuccessfulDelete", "replicaset-controller",
+				     "Deleted pod: %s", doc_get_str(p, "metadata.name"));
 			json_decref(out);
 			json_object_set_new(json_object_get(p, "metadata"), "deletionTimestamp",
 					    json_string("now"));
@@ -599,14 +733,19 @@ static int set_int_step(json_t *obj, void *p)
 	return 1;
 }
 
-static void scale_rs(struct sim *s, const char *ns, const json_t *rs, json_int_t n)
+static void scale_rs(struct sim *s, const json_t *d, const char *ns, const json_t *rs,
+		     json_int_t n)
 {
-	if (doc_get_int(rs, "spec.replicas", 0) == n)
+	json_int_t was = doc_get_int(rs, "spec.replicas", 0);
+	if (was == n)
 		return;
 	struct resource *r = res(s, "apps", "replicasets");
 	struct set_int si = { "spec.replicas", n };
-	objects_mutate(s->o, r, ns, doc_get_str(rs, "metadata.name"), OBJ_MAIN,
-		       "kube-controller-manager", set_int_step, &si, NULL);
+	if (objects_mutate(s->o, r, ns, doc_get_str(rs, "metadata.name"), OBJ_MAIN,
+			   "kube-controller-manager", set_int_step, &si, NULL) == 0)
+		emit(s, d, "Normal", "ScalingReplicaSet", "deployment-controller",
+		     "Scaled %s replica set %s from %lld to %lld", n > was ? "up" : "down",
+		     doc_get_str(rs, "metadata.name"), (long long)was, (long long)n);
 	resource_unref(r);
 }
 
@@ -732,17 +871,17 @@ static void reconcile_deployment(struct sim *s, const char *ns, const char *name
 		json_int_t old_pods = status_total - doc_get_int(newrs, "status.replicas", 0);
 		json_array_foreach(rss, i, rs)
 			if (rs != newrs)
-				scale_rs(s, ns, rs, 0);
+				scale_rs(s, d, ns, rs, 0);
 		if (old_pods == 0 && old_spec == 0)
-			scale_rs(s, ns, newrs, want);
+			scale_rs(s, d, ns, newrs, want);
 	} else {
 		/* scale up the new one within maxSurge */
 		json_int_t room = want + surge - total;
 		if (new_spec < want && room > 0) {
 			json_int_t n = new_spec + room < want ? new_spec + room : want;
-			scale_rs(s, ns, newrs, n);
+			scale_rs(s, d, ns, newrs, n);
 		} else if (new_spec > want) {
-			scale_rs(s, ns, newrs, want);
+			scale_rs(s, d, ns, newrs, want);
 		}
 		/* scale old ones down within maxUnavailable */
 		json_int_t can_remove = available - (want - unavail);
@@ -757,7 +896,7 @@ static void reconcile_deployment(struct sim *s, const char *ns, const char *name
 			if (drop > n)
 				drop = n;
 			if (drop > 0) {
-				scale_rs(s, ns, rs, n - drop);
+				scale_rs(s, d, ns, rs, n - drop);
 				if (can_remove > 0)
 					can_remove -= drop - (unready > 0 ? unready : 0);
 			}
@@ -842,6 +981,162 @@ out:
 	resource_unref(rr);
 }
 
+/* --- Endpoints controller ------------------------------------------------------------- */
+
+#define EP_MARK "endpoints.kubernetes.io/last-change-trigger-time"
+
+static int selects(const json_t *selector, const json_t *labels)
+{
+	const char *k;
+	json_t *v;
+	if (json_object_size(selector) == 0)
+		return 0;
+	json_object_foreach((json_t *)selector, k, v) {
+		const json_t *have = json_object_get(labels, k);
+		if (!have || !json_equal(have, v))
+			return 0;
+	}
+	return 1;
+}
+
+/* targetPort as a number: an int, or a named container port of the pod. */
+static json_int_t target_port(const json_t *port, const json_t *pod)
+{
+	const json_t *tp = json_object_get(port, "targetPort");
+	if (json_is_integer(tp))
+		return json_integer_value(tp);
+	if (json_is_string(tp)) {
+		size_t i, j;
+		json_t *c, *cp;
+		json_array_foreach(doc_get(pod, "spec.containers"), i, c)
+			json_array_foreach(json_object_get(c, "ports"), j, cp)
+				if (!strcmp(doc_get_str(cp, "name") ?: "", json_string_value(tp)))
+					return doc_get_int(cp, "containerPort", 0);
+	}
+	return doc_get_int(port, "port", 0);
+}
+
+static json_t *endpoints_for(const json_t *svc, const json_t *pods)
+{
+	json_t *ready = json_array(), *unready = json_array(), *ports = json_array();
+	const json_t *first = NULL;
+	size_t i;
+	json_t *pod;
+	json_array_foreach(pods, i, pod) {
+		const char *ip = doc_get_str(pod, "status.podIP");
+		if (!ip || doc_get(pod, "metadata.deletionTimestamp") ||
+		    !selects(doc_get(svc, "spec.selector"), doc_get(pod, "metadata.labels")))
+			continue;
+		if (!first)
+			first = pod;
+		json_t *addr = json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s}}", "ip", ip, "nodeName",
+					 doc_get_str(pod, "spec.nodeName") ?: "", "targetRef", "kind",
+					 "Pod", "name", doc_get_str(pod, "metadata.name") ?: "",
+					 "namespace", doc_get_str(pod, "metadata.namespace") ?: "",
+					 "uid", doc_get_str(pod, "metadata.uid") ?: "");
+		json_array_append_new(pod_ready(pod) ? ready : unready, addr);
+	}
+	json_t *p;
+	json_array_foreach(doc_get(svc, "spec.ports"), i, p) {
+		json_t *ep = json_pack("{s:I, s:s}", "port", target_port(p, first),
+				       "protocol", doc_get_str(p, "protocol") ?: "TCP");
+		if (doc_get_str(p, "name"))
+			json_object_set(ep, "name", doc_get(p, "name"));
+		json_array_append_new(ports, ep);
+	}
+	json_t *subsets = json_array();
+	if (json_array_size(ready) || json_array_size(unready)) {
+		json_t *sub = json_pack("{s:o}", "ports", ports);
+		if (json_array_size(ready))
+			json_object_set(sub, "addresses", ready);
+		if (json_array_size(unready))
+			json_object_set(sub, "notReadyAddresses", unready);
+		json_array_append_new(subsets, sub);
+	} else {
+		json_decref(ports);
+	}
+	json_decref(ready);
+	json_decref(unready);
+	return subsets;
+}
+
+struct set_subsets {
+	json_t *subsets;
+};
+
+static int set_subsets(json_t *ep, void *p)
+{
+	struct set_subsets *ss = p;
+	json_t *cur = json_object_get(ep, "subsets");
+	int want_none = json_array_size(ss->subsets) == 0;
+	if (want_none ? json_array_size(cur) == 0 : cur && json_equal(cur, ss->subsets))
+		return 0;
+	if (json_array_size(ss->subsets))
+		json_object_set(ep, "subsets", ss->subsets);
+	else
+		json_object_del(ep, "subsets");
+	return 1;
+}
+
+static void reconcile_endpoints(struct sim *s, const char *ns)
+{
+	struct resource *er = res(s, "", "endpoints");
+	json_t *svcs = list_owned(s, "", "services", ns, NULL);
+	json_t *pods = list_owned(s, "", "pods", ns, NULL);
+	json_t *eps = list_owned(s, "", "endpoints", ns, NULL);
+	size_t i;
+	json_t *svc, *ep;
+	json_array_foreach(svcs, i, svc) {
+		if (json_object_size(doc_get(svc, "spec.selector")) == 0)
+			continue;
+		const char *name = doc_get_str(svc, "metadata.name");
+		json_t *subsets = endpoints_for(svc, pods);
+		struct set_subsets ss = { subsets };
+		json_t *existing = NULL;
+		if (objects_get(s->o, er, ns, name, &existing, NULL) == 0) {
+			objects_mutate(s->o, er, ns, name, OBJ_MAIN, "endpoint-controller",
+				       set_subsets, &ss, NULL);
+		} else {
+			char now[TIMEFMT_SIZE];
+			timefmt_now(now);
+			json_t *obj = json_pack("{s:s, s:s, s:{s:s, s:s, s:O, s:{s:s}}}", "apiVersion",
+						"v1", "kind", "Endpoints", "metadata", "name", name,
+						"namespace", ns, "labels",
+						doc_get(svc, "metadata.labels") ?: json_object(),
+						"annotations", EP_MARK, now);
+			if (json_array_size(subsets))
+				json_object_set(obj, "subsets", subsets);
+			json_t *out = NULL;
+			objects_create(s->o, er, ns, obj, NULL, &out, NULL);
+			json_decref(out);
+			json_decref(obj);
+		}
+		json_decref(existing);
+		json_decref(subsets);
+	}
+	/* Endpoints this controller made whose Service is gone */
+	json_array_foreach(eps, i, ep) {
+		if (!doc_get(ep, "metadata.annotations[\"" EP_MARK "\"]"))
+			continue;
+		const char *name = doc_get_str(ep, "metadata.name") ?: "";
+		int found = 0;
+		size_t k;
+		json_array_foreach(svcs, k, svc)
+			found |= !strcmp(doc_get_str(svc, "metadata.name") ?: "", name) &&
+				 json_object_size(doc_get(svc, "spec.selector")) > 0;
+		if (!found) {
+			json_t *out = NULL;
+			int deleted;
+			objects_delete(s->o, er, ns, name, NULL, &out, &deleted, NULL);
+			json_decref(out);
+		}
+	}
+	json_decref(svcs);
+	json_decref(pods);
+	json_decref(eps);
+	resource_unref(er);
+}
+
 /* --- garbage collector ------------------------------------------------------------------ */
 
 static int drop_foreground(json_t *obj, void *p)
@@ -896,6 +1191,10 @@ static int parse_key(const char *key, char *group, char *resource, char *ns, cha
 static void reconcile(struct sim *s, const char *key)
 {
 	char group[256], resource[256], ns[256], name[256];
+	if (!strncmp(key, "/_endpoints/", 12)) {
+		reconcile_endpoints(s, key + 12);
+		return;
+	}
 	if (parse_key(key, group, resource, ns, name) < 0)
 		return;
 	struct resource *r = registry_find(s->reg, group, NULL, resource);
@@ -938,6 +1237,12 @@ static void on_event(struct sim *s, const struct store_event *ev)
 		buf_release(&g);
 	} else {
 		mark(s, ev->key);
+	}
+	if (ns && (!strncmp(ev->key, "/core/pods/", 11) || !strncmp(ev->key, "/core/services/", 15))) {
+		struct buf k = BUF_INIT;
+		buf_addf(&k, "/_endpoints/%s", ns);
+		mark(s, k.data);
+		buf_release(&k);
 	}
 	const json_t *ref = controller_of(obj);
 	if (ref && ns) {
@@ -1021,7 +1326,12 @@ static void *sim_main(void *arg)
 		objects_list(s->o, r, NULL, mark_all, s, NULL, NULL);
 		resource_unref(r);
 	}
+	long long last_prune = 0;
 	while (!__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE)) {
+		if (now_ms() - last_prune > 60000) {
+			prune_events(s);
+			last_prune = now_ms();
+		}
 		struct store_event *ev = NULL;
 		int rc = w ? store_watch_next(w, &ev, TICK_MS) : 0;
 		if (rc == 1) {

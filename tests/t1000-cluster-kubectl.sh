@@ -105,6 +105,19 @@ test_expect_success 'get shows the pods Running and Ready' '
 	kc -n shop get deploy web | grep -E "web +3/3 +3 +3"
 '
 
+test_expect_success 'describe shows the events of a pod and a deployment' '
+	pod=$(kc -n shop get pods -o name | head -1) &&
+	kc -n shop describe "$pod" >"$TEST_TMP/describe" &&
+	grep -E "Normal +Scheduled .*default-scheduler" "$TEST_TMP/describe" &&
+	grep -E "Normal +Started .*kubelet" "$TEST_TMP/describe" &&
+	kc -n shop describe deploy web | grep -E "ScalingReplicaSet .*Scaled up replica set web-"
+'
+
+test_expect_success 'the service gets Endpoints of its ready pods' '
+	wait_for 10 sh -c "test \$(kubectl --kubeconfig $DATA/kubeconfig.yaml -n shop get ep web -o jsonpath={.subsets[0].addresses[*].ip} | wc -w) = 3" &&
+	test "$(kc -n shop get ep web -o jsonpath={.subsets[0].ports[0].port})" = 80
+'
+
 test_expect_success 'a second apply changes nothing' '
 	kc apply -f "$TEST_TMP/app.yaml" >"$TEST_TMP/out" &&
 	grep -q "configmap/web-config unchanged" "$TEST_TMP/out" &&
@@ -130,8 +143,10 @@ assert d[\"status\"][\"availableReplicas\"] == 3
 	kc -n shop get svc web -o jsonpath="{.spec.clusterIP}" | grep -E "^10\.(9[6-9]|10[0-9]|11[01])\."
 '
 
-test_expect_success 'secret stringData is stored as base64 data' '
-	test "$(kc -n shop get secret web-secret -o jsonpath={.data.password})" = "aHVudGVyMg=="
+test_expect_success 'secret stringData is stored as base64 data, encrypted at rest' '
+	test "$(kc -n shop get secret web-secret -o jsonpath={.data.password})" = "aHVudGVyMg==" &&
+	! cat "$DATA"/cluster.db* | grep -aq "aHVudGVyMg==" &&
+	test "$(stat -c %a "$DATA/encryption-key")" = 600
 '
 
 test_expect_success 'label selectors and all-namespace lists work' '
