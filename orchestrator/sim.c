@@ -443,7 +443,45 @@ static int pod_status_step(json_t *pod, void *p)
 			started_c ? "bosun://simulated" : "", "lastState", json_object()));
 	}
 	int running = up && !any_waiting;
-	json_object_set_new(status, "phase", json_string(running || up ? (running ? "Running" : "Pending") : "Pending"));
+	/* a Job's containers run for one more start delay, then exit */
+	const json_t *ctl = controller_of(pod);
+	int job_pod = ctl && !strcmp(doc_get_str(ctl, "kind") ?: "", "Job");
+	long long run_for = s->opts.pod_start_delay_ms > 200 ? s->opts.pod_start_delay_ms : 200;
+	if (job_pod && running && elapsed < s->opts.pod_start_delay_ms + run_for)
+		ps->wait_ms = s->opts.pod_start_delay_ms + run_for - elapsed + 10;
+	if (job_pod && running && elapsed >= s->opts.pod_start_delay_ms + run_for) {
+		int failed = 0;
+		json_t *cs;
+		json_array_foreach(doc_get(pod, "spec.containers"), i, c) {
+			const char *mode = simulate_mode(c);
+			failed |= mode && !strcmp(mode, "fail");
+		}
+		json_array_foreach(cstat, i, cs) {
+			const char *since = doc_get_str(cs, "state.running.startedAt");
+			json_object_set_new(cs, "state", json_pack(
+				"{s:{s:i, s:s, s:s, s:s, s:s}}", "terminated", "exitCode", failed ? 1 : 0,
+				"reason", failed ? "Error" : "Completed", "startedAt", since ? since : now,
+				"finishedAt", now, "containerID", "bosun://simulated"));
+			json_object_set_new(cs, "ready", json_false());
+			json_object_set_new(cs, "started", json_false());
+		}
+		json_object_set_new(status, "phase", json_string(failed ? "Failed" : "Succeeded"));
+		json_object_set_new(status, "containerStatuses", cstat);
+		json_object_set_new(status, "podIP", json_string(ip));
+		json_object_set_new(status, "podIPs", json_pack("[{s:s}]", "ip", ip));
+		json_t *conds = json_array();
+		json_array_append_new(conds, condition("PodReadyToStartContainers", 0, now));
+		json_array_append_new(conds, condition("Initialized", 1, now));
+		json_array_append_new(conds, condition("Ready", 0, now));
+		json_array_append_new(conds, condition("ContainersReady", 0, now));
+		json_array_append_new(conds, condition("PodScheduled", 1, now));
+		json_object_set_new(status, "conditions", conds);
+		keep_transitions(status, old);
+		json_object_set_new(pod, "status", status);
+		ps->wait_ms = 0;
+		return 1;
+	}
+	json_object_set_new(status, "phase", json_string(running ? "Running" : "Pending"));
 	if (up) {
 		json_object_set_new(status, "podIP", json_string(ip));
 		json_object_set_new(status, "podIPs", json_pack("[{s:s}]", "ip", ip));
@@ -981,6 +1019,163 @@ out:
 	resource_unref(rr);
 }
 
+/* --- Job controller -------------------------------------------------------------------- */
+
+static json_t *job_condition(const char *type, const char *reason, const char *msg, const char *now)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "type", type, "status", "True",
+			 "reason", reason, "message", msg, "lastProbeTime", now,
+			 "lastTransitionTime", now);
+}
+
+struct job_status {
+	json_t *status;
+};
+
+static int job_status_step(json_t *job, void *p)
+{
+	struct job_status *js = p;
+	json_t *old = doc_get(job, "status");
+	keep_transitions(js->status, old);
+	if (old && json_equal(old, js->status))
+		return 0;
+	json_object_set(job, "status", js->status);
+	return 1;
+}
+
+static int has_condition(const json_t *obj, const char *type)
+{
+	size_t i;
+	json_t *c;
+	json_array_foreach(doc_get(obj, "status.conditions"), i, c)
+		if (!strcmp(doc_get_str(c, "type") ?: "", type) &&
+		    !strcmp(doc_get_str(c, "status") ?: "", "True"))
+			return 1;
+	return 0;
+}
+
+static void reconcile_job(struct sim *s, const char *ns, const char *name)
+{
+	struct resource *jr = res(s, "batch", "jobs"), *pr = res(s, "", "pods");
+	json_t *job = NULL, *pods = NULL;
+	if (objects_get(s->o, jr, ns, name, &job, NULL) < 0 ||
+	    doc_get(job, "metadata.deletionTimestamp"))
+		goto out;
+	int finished = has_condition(job, "Complete") || has_condition(job, "Failed");
+	pods = list_owned(s, "", "pods", ns, doc_get_str(job, "metadata.uid"));
+	json_int_t succeeded = 0, failed = 0, active = 0, ready = 0;
+	size_t i;
+	json_t *pod;
+	json_array_foreach(pods, i, pod) {
+		const char *phase = doc_get_str(pod, "status.phase") ?: "";
+		if (!strcmp(phase, "Succeeded"))
+			succeeded++;
+		else if (!strcmp(phase, "Failed"))
+			failed++;
+		else if (!doc_get(pod, "metadata.deletionTimestamp")) {
+			active++;
+			ready += pod_ready(pod);
+		}
+	}
+	json_int_t completions = doc_get_int(job, "spec.completions", 1);
+	json_int_t parallelism = doc_get_int(job, "spec.parallelism", 1);
+	json_int_t backoff = doc_get_int(job, "spec.backoffLimit", 6);
+	int suspended = json_is_true(doc_get(job, "spec.suspend"));
+	char now[TIMEFMT_SIZE];
+	timefmt_now(now);
+	json_t *status = json_object();
+	const char *start = doc_get_str(job, "status.startTime");
+	json_t *conds = json_array();
+	int done = 0;
+	if (failed > backoff) {
+		json_array_append_new(conds, job_condition("FailureTarget", "BackoffLimitExceeded",
+							   "Job has reached the specified backoff limit", now));
+		json_array_append_new(conds, job_condition("Failed", "BackoffLimitExceeded",
+							   "Job has reached the specified backoff limit", now));
+		done = 1;
+	} else if (succeeded >= completions) {
+		json_array_append_new(conds, job_condition("SuccessCriteriaMet", "CompletionsReached",
+							   "Reached expected number of succeeded pods", now));
+		json_array_append_new(conds, job_condition("Complete", "CompletionsReached",
+							   "Reached expected number of succeeded pods", now));
+		done = 1;
+	} else if (!suspended && !finished) {
+		json_int_t want = parallelism < completions - succeeded ? parallelism
+									: completions - succeeded;
+		for (json_int_t n = active; n < want; n++) {
+			json_t *tmpl = doc_get(job, "spec.template");
+			json_t *np = json_pack("{s:s, s:s, s:{s:s, s:O, s:o}, s:O}", "apiVersion", "v1",
+					       "kind", "Pod", "metadata", "namespace", ns, "labels",
+					       doc_get(tmpl, "metadata.labels") ?: json_object(),
+					       "ownerReferences", owner_ref(job, "batch/v1", "Job"),
+					       "spec", doc_get(tmpl, "spec"));
+			struct buf gn = BUF_INIT;
+			buf_addf(&gn, "%s-", name);
+			doc_set_new(np, "metadata.generateName", json_string(gn.data), NULL);
+			buf_release(&gn);
+			json_t *out = NULL;
+			struct kstatus st = KSTATUS_INIT;
+			if (objects_create(s->o, pr, ns, np, NULL, &out, &st) == 0) {
+				emit(s, job, "Normal", "SuccessfulCreate", "job-controller",
+				     "Created pod: %s", doc_get_str(out, "metadata.name"));
+				active++;
+			}
+			kstatus_release(&st);
+			json_decref(out);
+			json_decref(np);
+		}
+	}
+	if (done && !finished) {
+		/* stop what still runs */
+		json_array_foreach(pods, i, pod) {
+			const char *phase = doc_get_str(pod, "status.phase") ?: "";
+			if (strcmp(phase, "Succeeded") && strcmp(phase, "Failed")) {
+				json_t *out = NULL;
+				int del;
+				objects_delete(s->o, pr, ns, doc_get_str(pod, "metadata.name"), NULL, &out,
+					       &del, NULL);
+				json_decref(out);
+				active--;
+			}
+		}
+		emit(s, job, failed > backoff ? "Warning" : "Normal",
+		     failed > backoff ? "BackoffLimitExceeded" : "Completed", "job-controller",
+		     failed > backoff ? "Job has reached the specified backoff limit"
+				      : "Job completed");
+	}
+	if (finished) {
+		json_decref(conds);
+		conds = json_deep_copy(doc_get(job, "status.conditions"));
+	}
+	json_object_set_new(status, "startTime", json_string(start ? start : now));
+	if (done || finished) {
+		const char *ct = doc_get_str(job, "status.completionTime");
+		if (succeeded >= completions)
+			json_object_set_new(status, "completionTime", json_string(ct ? ct : now));
+	}
+	if (active > 0)
+		json_object_set_new(status, "active", json_integer(active));
+	if (succeeded > 0)
+		json_object_set_new(status, "succeeded", json_integer(succeeded));
+	if (failed > 0)
+		json_object_set_new(status, "failed", json_integer(failed));
+	json_object_set_new(status, "ready", json_integer(ready));
+	json_object_set_new(status, "terminating", json_integer(0));
+	json_object_set_new(status, "uncountedTerminatedPods", json_object());
+	if (json_array_size(conds))
+		json_object_set_new(status, "conditions", conds);
+	else
+		json_decref(conds);
+	struct job_status js = { status };
+	objects_mutate(s->o, jr, ns, name, OBJ_STATUS, MANAGER, job_status_step, &js, NULL);
+	json_decref(status);
+out:
+	json_decref(pods);
+	json_decref(job);
+	resource_unref(jr);
+	resource_unref(pr);
+}
+
 /* --- Endpoints controller ------------------------------------------------------------- */
 
 #define EP_MARK "endpoints.kubernetes.io/last-change-trigger-time"
@@ -1219,6 +1414,8 @@ static void reconcile(struct sim *s, const char *key)
 		reconcile_rs(s, ns, name);
 	else if (!strcmp(group, "apps") && !strcmp(resource, "deployments"))
 		reconcile_deployment(s, ns, name, key);
+	else if (!strcmp(group, "batch") && !strcmp(resource, "jobs"))
+		reconcile_job(s, ns, name);
 }
 
 /* What an event wakes: the object and its controller. */
@@ -1251,6 +1448,8 @@ static void on_event(struct sim *s, const struct store_event *ev)
 			mark_obj(s, "/apps/replicasets/", ns, doc_get_str(ref, "name") ?: "");
 		else if (!strcmp(kind, "Deployment"))
 			mark_obj(s, "/apps/deployments/", ns, doc_get_str(ref, "name") ?: "");
+		else if (!strcmp(kind, "Job"))
+			mark_obj(s, "/batch/jobs/", ns, doc_get_str(ref, "name") ?: "");
 	}
 	json_decref(obj);
 }
@@ -1300,14 +1499,16 @@ static void drain(struct sim *s)
 	free(dirty);
 }
 
+struct mark_ctx {
+	struct sim *s;
+	const char *prefix;
+};
+
 static int mark_all(json_t *obj, void *p)
 {
-	struct sim *s = p;
+	struct mark_ctx *mc = p;
 	const char *ns = doc_get_str(obj, "metadata.namespace");
-	const char *kind = doc_get_str(obj, "kind") ?: "";
-	const char *prefix = !strcmp(kind, "Pod") ? "/core/pods/"
-			   : !strcmp(kind, "ReplicaSet") ? "/apps/replicasets/" : "/apps/deployments/";
-	mark_obj(s, prefix, ns ? ns : "", doc_get_str(obj, "metadata.name") ?: "");
+	mark_obj(mc->s, mc->prefix, ns ? ns : "", doc_get_str(obj, "metadata.name") ?: "");
 	return 0;
 }
 
@@ -1320,10 +1521,13 @@ static void *sim_main(void *arg)
 	ensure_nodes(s);
 	/* resume whatever was in flight before a restart */
 	static const char *const kinds[][2] = { { "", "pods" }, { "apps", "replicasets" },
-						{ "apps", "deployments" } };
-	for (size_t i = 0; i < 3; i++) {
+						{ "apps", "deployments" }, { "batch", "jobs" } };
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		struct resource *r = res(s, kinds[i][0], kinds[i][1]);
-		objects_list(s->o, r, NULL, mark_all, s, NULL, NULL);
+		char *prefix = objects_prefix(r, NULL);
+		struct mark_ctx mc = { s, prefix };
+		objects_list(s->o, r, NULL, mark_all, &mc, NULL, NULL);
+		free(prefix);
 		resource_unref(r);
 	}
 	long long last_prune = 0;

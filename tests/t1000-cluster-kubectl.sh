@@ -323,6 +323,41 @@ test_expect_success 'a CRD serves its resources at once, with printer columns' '
 	expect_fail_with "not supported" kc -n shop patch wd w1 -p "{\"spec\":{\"size\":5}}"
 '
 
+cat >"$TEST_TMP/jobs.yaml" <<'YAML'
+apiVersion: batch/v1
+kind: Job
+metadata: {name: migrate, namespace: shop}
+spec:
+  completions: 2
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - {name: m, image: "busybox:1.36"}
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: failing, namespace: shop}
+spec:
+  backoffLimit: 1
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: m
+        image: "busybox:1.36"
+        env: [{name: BOSUN_SIMULATE, value: fail}]
+YAML
+
+test_expect_success 'a Job completes; one whose pods fail hits its backoff limit' '
+	kc apply -f "$TEST_TMP/jobs.yaml" &&
+	kc -n shop wait --for=condition=complete job/migrate --timeout=30s &&
+	kc -n shop wait --for=condition=failed job/failing --timeout=30s &&
+	kc -n shop get jobs migrate | grep -E "migrate +Complete +2/2" &&
+	test $(kc -n shop get pods -l job-name=migrate | grep -c Completed) = 2 &&
+	test $(kc -n shop get pods -l job-name=failing | grep -c Error) = 2
+'
+
 test_expect_success 'a restart keeps every object' '
 	kc -n shop get deploy,rs,pods,svc,cm,secret -o name | sort >"$TEST_TMP/before" &&
 	stop_bosund &&
