@@ -376,7 +376,7 @@ test_expect_success 'the CRD and its objects survived the restart; deleting it r
 
 test_expect_success 'delete of the deployment collects its ReplicaSets and pods' '
 	kc -n shop delete deploy web &&
-	wait_for 20 sh -c "test -z \"\$(kubectl --kubeconfig $DATA/kubeconfig.yaml -n shop get rs,pods -o name)\""
+	wait_for 20 sh -c "test -z \"\$(kubectl --kubeconfig $DATA/kubeconfig.yaml -n shop get rs,pods -l app=web -o name)\""
 '
 
 test_expect_success 'deleting the namespace empties and removes it' '
