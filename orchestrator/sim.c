@@ -1176,6 +1176,248 @@ out:
 	resource_unref(pr);
 }
 
+/* --- StatefulSet and DaemonSet controllers ------------------------------------------------ */
+
+/* Creates a pod from a workload's template with extra labels; name is fixed
+ * (StatefulSet) or generated from prefix (DaemonSet). */
+static int create_pod(struct sim *s, const json_t *owner, const char *kind, const char *ns,
+		      const char *name, const char *prefix, json_t *labels, const char *node)
+{
+	json_t *tmpl = doc_get(owner, "spec.template");
+	json_t *all = json_deep_copy(doc_get(tmpl, "metadata.labels") ?: json_object());
+	json_object_update(all, labels);
+	json_t *np = json_pack("{s:s, s:s, s:{s:s, s:o, s:o}, s:o}", "apiVersion", "v1", "kind",
+			       "Pod", "metadata", "namespace", ns, "labels", all,
+			       "ownerReferences", owner_ref(owner, "apps/v1", kind),
+			       "spec", json_deep_copy(doc_get(tmpl, "spec") ?: json_object()));
+	if (name)
+		doc_set_new(np, "metadata.name", json_string(name), NULL);
+	else
+		doc_set_new(np, "metadata.generateName", json_string(prefix), NULL);
+	json_t *spec = json_object_get(np, "spec");
+	if (node)
+		json_object_set_new(spec, "nodeName", json_string(node));
+	if (name && !strcmp(kind, "StatefulSet")) {
+		json_object_set_new(spec, "hostname", json_string(name));
+		if (doc_get_str(owner, "spec.serviceName"))
+			json_object_set(spec, "subdomain", doc_get(owner, "spec.serviceName"));
+	}
+	struct resource *pr = res(s, "", "pods");
+	json_t *out = NULL;
+	struct kstatus st = KSTATUS_INIT;
+	int rc = objects_create(s->o, pr, ns, np, NULL, &out, &st);
+	if (rc == 0)
+		emit(s, owner, "Normal", "SuccessfulCreate",
+		     !strcmp(kind, "StatefulSet") ? "statefulset-controller" : "daemonset-controller",
+		     "create Pod %s in %s %s successful", doc_get_str(out, "metadata.name"),
+		     kind, doc_get_str(owner, "metadata.name"));
+	kstatus_release(&st);
+	json_decref(out);
+	json_decref(np);
+	resource_unref(pr);
+	return rc;
+}
+
+static void delete_pod(struct sim *s, const char *ns, const char *name)
+{
+	struct resource *pr = res(s, "", "pods");
+	json_t *out = NULL;
+	int del;
+	objects_delete(s->o, pr, ns, name, NULL, &out, &del, NULL);
+	json_decref(out);
+	resource_unref(pr);
+}
+
+struct set_status {
+	json_t *status;
+};
+
+static int set_status_step(json_t *obj, void *p)
+{
+	struct set_status *ss = p;
+	if (json_equal(doc_get(obj, "status"), ss->status))
+		return 0;
+	json_object_set(obj, "status", ss->status);
+	return 1;
+}
+
+/* PVCs of a StatefulSet pod from volumeClaimTemplates, Bound at once. */
+static void ensure_claims(struct sim *s, const json_t *sts, const char *ns, const char *pod)
+{
+	struct resource *r = res(s, "", "persistentvolumeclaims");
+	size_t i;
+	json_t *t;
+	json_array_foreach(doc_get(sts, "spec.volumeClaimTemplates"), i, t) {
+		char name[600];
+		snprintf(name, sizeof(name), "%s-%s", doc_get_str(t, "metadata.name") ?: "data", pod);
+		json_t *pvc = json_pack("{s:s, s:s, s:{s:s, s:s, s:O}, s:O, s:{s:s, s:O}}",
+					"apiVersion", "v1", "kind", "PersistentVolumeClaim", "metadata",
+					"name", name, "namespace", ns, "labels",
+					doc_get(sts, "spec.selector.matchLabels") ?: json_object(),
+					"spec", doc_get(t, "spec") ?: json_object(), "status", "phase",
+					"Bound", "capacity",
+					doc_get(t, "spec.resources.requests") ?: json_object());
+		json_t *out = NULL;
+		objects_create(s->o, r, ns, pvc, NULL, &out, NULL);
+		json_decref(out);
+		json_decref(pvc);
+	}
+	resource_unref(r);
+}
+
+static void reconcile_sts(struct sim *s, const char *ns, const char *name, const char *key)
+{
+	struct resource *r = res(s, "apps", "statefulsets");
+	json_t *sts = NULL, *pods = NULL;
+	if (objects_get(s->o, r, ns, name, &sts, NULL) < 0 ||
+	    doc_get(sts, "metadata.deletionTimestamp"))
+		goto out;
+	char hash[16], rev[300];
+	sim_template_hash(hash, sizeof(hash), doc_get(sts, "spec.template"));
+	snprintf(rev, sizeof(rev), "%s-%s", name, hash);
+	json_int_t want = doc_get_int(sts, "spec.replicas", 1);
+	int parallel = !strcmp(doc_get_str(sts, "spec.podManagementPolicy") ?: "", "Parallel");
+	pods = list_owned(s, "", "pods", ns, doc_get_str(sts, "metadata.uid"));
+	json_int_t ready = 0, updated = 0, count = 0;
+	int blocked = 0;
+	for (json_int_t i = 0; i < want; i++) {
+		char pname[300];
+		snprintf(pname, sizeof(pname), "%s-%lld", name, (long long)i);
+		json_t *pod = NULL, *p;
+		size_t k;
+		json_array_foreach(pods, k, p)
+			if (!strcmp(doc_get_str(p, "metadata.name") ?: "", pname))
+				pod = p;
+		if (!pod) {
+			if (blocked)
+				break;
+			ensure_claims(s, sts, ns, pname);
+			char idx[32];
+			snprintf(idx, sizeof(idx), "%lld", (long long)i);
+			json_t *labels = json_pack("{s:s, s:s, s:s}", "statefulset.kubernetes.io/pod-name",
+						   pname, "controller-revision-hash", rev,
+						   "apps.kubernetes.io/pod-index", idx);
+			create_pod(s, sts, "StatefulSet", ns, pname, NULL, labels, NULL);
+			json_decref(labels);
+			count++;
+			if (!parallel)
+				blocked = 1;
+			continue;
+		}
+		count++;
+		int r_ok = pod_ready(pod);
+		ready += r_ok;
+		const char *h = doc_get_str(pod, "metadata.labels[\"controller-revision-hash\"]");
+		if (h && !strcmp(h, rev))
+			updated++;
+		if (!r_ok && !parallel)
+			blocked = 1;
+	}
+	/* scale down from the highest ordinal; roll outdated pods from the top */
+	size_t k;
+	json_t *p;
+	json_array_foreach(pods, k, p) {
+		const char *pn = doc_get_str(p, "metadata.name") ?: "";
+		const char *dash = strrchr(pn, '-');
+		long long ord = dash ? atoll(dash + 1) : 0;
+		if (ord >= want && !doc_get(p, "metadata.deletionTimestamp"))
+			delete_pod(s, ns, pn);
+	}
+	json_int_t partition = doc_get_int(sts, "spec.updateStrategy.rollingUpdate.partition", 0);
+	int rolling = strcmp(doc_get_str(sts, "spec.updateStrategy.type") ?: "RollingUpdate", "OnDelete");
+	if (rolling && !blocked && ready == want) {
+		for (json_int_t i = want - 1; i >= partition; i--) {
+			char pname[300];
+			snprintf(pname, sizeof(pname), "%s-%lld", name, (long long)i);
+			json_array_foreach(pods, k, p) {
+				const char *h = doc_get_str(p, "metadata.labels[\"controller-revision-hash\"]");
+				if (!strcmp(doc_get_str(p, "metadata.name") ?: "", pname) && h &&
+				    strcmp(h, rev)) {
+					delete_pod(s, ns, pname);
+					i = -1;
+					break;
+				}
+			}
+		}
+	}
+	const char *current = doc_get_str(sts, "status.currentRevision");
+	json_t *status = json_pack("{s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:i}", "observedGeneration",
+				   doc_get_int(sts, "metadata.generation", 1), "replicas", count,
+				   "readyReplicas", ready, "currentReplicas",
+				   updated == want ? updated : count - updated, "updatedReplicas",
+				   updated, "currentRevision",
+				   updated == want || !current ? rev : current, "updateRevision", rev,
+				   "collisionCount", 0);
+	json_object_set_new(status, "availableReplicas", json_integer(ready));
+	struct set_status ss = { status };
+	objects_mutate(s->o, r, ns, name, OBJ_STATUS, MANAGER, set_status_step, &ss, NULL);
+	json_decref(status);
+	if (updated < want || ready < want)
+		after(s, key, 500);
+out:
+	json_decref(pods);
+	json_decref(sts);
+	resource_unref(r);
+}
+
+static void reconcile_ds(struct sim *s, const char *ns, const char *name, const char *key)
+{
+	struct resource *r = res(s, "apps", "daemonsets");
+	json_t *ds = NULL, *pods = NULL;
+	if (objects_get(s->o, r, ns, name, &ds, NULL) < 0 ||
+	    doc_get(ds, "metadata.deletionTimestamp"))
+		goto out;
+	char hash[16], gen[300];
+	sim_template_hash(hash, sizeof(hash), doc_get(ds, "spec.template"));
+	snprintf(gen, sizeof(gen), "%s-", name);
+	pods = list_owned(s, "", "pods", ns, doc_get_str(ds, "metadata.uid"));
+	json_int_t scheduled = 0, ready = 0, updated = 0;
+	int rolled = 0;
+	for (int n = 1; n <= s->opts.nodes; n++) {
+		char node[64];
+		snprintf(node, sizeof(node), "bosun-node-%d", n);
+		json_t *pod = NULL, *p;
+		size_t k;
+		json_array_foreach(pods, k, p)
+			if (!strcmp(doc_get_str(p, "spec.nodeName") ?: "", node) &&
+			    !doc_get(p, "metadata.deletionTimestamp"))
+				pod = p;
+		if (!pod) {
+			json_t *labels = json_pack("{s:s, s:s}", "controller-revision-hash", hash,
+						   "pod-template-generation", "1");
+			create_pod(s, ds, "DaemonSet", ns, NULL, gen, labels, node);
+			json_decref(labels);
+			scheduled++;
+			continue;
+		}
+		scheduled++;
+		ready += pod_ready(pod);
+		const char *h = doc_get_str(pod, "metadata.labels[\"controller-revision-hash\"]");
+		if (h && !strcmp(h, hash)) {
+			updated++;
+		} else if (!rolled) {
+			/* maxUnavailable 1: one outdated pod at a time */
+			delete_pod(s, ns, doc_get_str(pod, "metadata.name"));
+			rolled = 1;
+		}
+	}
+	json_t *status = json_pack("{s:I, s:i, s:I, s:i, s:I, s:I, s:I, s:I}", "observedGeneration",
+				   doc_get_int(ds, "metadata.generation", 1),
+				   "desiredNumberScheduled", s->opts.nodes, "currentNumberScheduled",
+				   scheduled, "numberMisscheduled", 0, "numberReady", ready,
+				   "updatedNumberScheduled", updated, "numberAvailable", ready,
+				   "numberUnavailable", (json_int_t)s->opts.nodes - ready);
+	struct set_status ss = { status };
+	objects_mutate(s->o, r, ns, name, OBJ_STATUS, MANAGER, set_status_step, &ss, NULL);
+	json_decref(status);
+	if (updated < s->opts.nodes || ready < s->opts.nodes)
+		after(s, key, 500);
+out:
+	json_decref(pods);
+	json_decref(ds);
+	resource_unref(r);
+}
+
 /* --- Endpoints controller ------------------------------------------------------------- */
 
 #define EP_MARK "endpoints.kubernetes.io/last-change-trigger-time"
@@ -1416,6 +1658,10 @@ static void reconcile(struct sim *s, const char *key)
 		reconcile_deployment(s, ns, name, key);
 	else if (!strcmp(group, "batch") && !strcmp(resource, "jobs"))
 		reconcile_job(s, ns, name);
+	else if (!strcmp(group, "apps") && !strcmp(resource, "statefulsets"))
+		reconcile_sts(s, ns, name, key);
+	else if (!strcmp(group, "apps") && !strcmp(resource, "daemonsets"))
+		reconcile_ds(s, ns, name, key);
 }
 
 /* What an event wakes: the object and its controller. */
@@ -1450,6 +1696,10 @@ static void on_event(struct sim *s, const struct store_event *ev)
 			mark_obj(s, "/apps/deployments/", ns, doc_get_str(ref, "name") ?: "");
 		else if (!strcmp(kind, "Job"))
 			mark_obj(s, "/batch/jobs/", ns, doc_get_str(ref, "name") ?: "");
+		else if (!strcmp(kind, "StatefulSet"))
+			mark_obj(s, "/apps/statefulsets/", ns, doc_get_str(ref, "name") ?: "");
+		else if (!strcmp(kind, "DaemonSet"))
+			mark_obj(s, "/apps/daemonsets/", ns, doc_get_str(ref, "name") ?: "");
 	}
 	json_decref(obj);
 }
@@ -1521,7 +1771,8 @@ static void *sim_main(void *arg)
 	ensure_nodes(s);
 	/* resume whatever was in flight before a restart */
 	static const char *const kinds[][2] = { { "", "pods" }, { "apps", "replicasets" },
-						{ "apps", "deployments" }, { "batch", "jobs" } };
+						{ "apps", "deployments" }, { "batch", "jobs" },
+						{ "apps", "statefulsets" }, { "apps", "daemonsets" } };
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		struct resource *r = res(s, kinds[i][0], kinds[i][1]);
 		char *prefix = objects_prefix(r, NULL);

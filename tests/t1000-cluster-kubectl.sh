@@ -358,6 +358,47 @@ test_expect_success 'a Job completes; one whose pods fail hits its backoff limit
 	test $(kc -n shop get pods -l job-name=failing | grep -c Error) = 2
 '
 
+cat >"$TEST_TMP/sts.yaml" <<'YAML'
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db, namespace: shop}
+spec:
+  serviceName: db
+  replicas: 3
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      containers: [{name: db, image: "postgres:16"}]
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources: {requests: {storage: 1Gi}}
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent, namespace: shop}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec:
+      containers: [{name: a, image: "agent:1"}]
+YAML
+
+test_expect_success 'a StatefulSet gets ordered pods and claims; a DaemonSet one pod per node' '
+	kc apply -f "$TEST_TMP/sts.yaml" &&
+	kc -n shop rollout status sts/db --timeout=30s &&
+	kc -n shop rollout status ds/agent --timeout=30s &&
+	kc -n shop get pods db-0 db-1 db-2 &&
+	kc -n shop get pvc data-db-0 data-db-1 data-db-2 &&
+	test "$(kc -n shop get pods -l app=agent -o name | wc -l)" = 1 &&
+	kc -n shop set image sts/db db=postgres:17 &&
+	kc -n shop rollout status sts/db --timeout=30s &&
+	test "$(kc -n shop get pods -l app=db -o jsonpath={.items[*].spec.containers[0].image})" = "postgres:17 postgres:17 postgres:17"
+'
+
 test_expect_success 'a restart keeps every object' '
 	kc -n shop get deploy,rs,pods,svc,cm,secret -o name | sort >"$TEST_TMP/before" &&
 	stop_bosund &&
