@@ -608,12 +608,19 @@ static int list_one(const struct store_kv *kv, void *p)
 int objects_list(struct objects *o, struct resource *r, const char *ns,
 		 objects_each_fn fn, void *ctx, int64_t *rev_out, struct kstatus *st)
 {
+	return objects_list_after(o, r, ns, NULL, fn, ctx, rev_out, st);
+}
+
+int objects_list_after(struct objects *o, struct resource *r, const char *ns,
+		       const char *after_key, objects_each_fn fn, void *ctx, int64_t *rev_out,
+		       struct kstatus *st)
+{
 	char av[512];
 	resource_api_version(r, av, sizeof(av));
 	struct list_ctx lc = { fn, ctx, av };
 	char *prefix = objects_prefix(r, ns);
 	struct berr e = BERR_INIT;
-	int rc = store_list(o->store, prefix, NULL, 0, list_one, &lc, rev_out, &e);
+	int rc = store_list(o->store, prefix, after_key, 0, list_one, &lc, rev_out, &e);
 	free(prefix);
 	if (rc < 0 && e.code)
 		return kstatus_set(st, 500, "InternalError", "%s", e.msg);

@@ -86,6 +86,12 @@ typedef int (*objects_each_fn)(json_t *obj, void *ctx);
 int objects_list(struct objects *o, struct resource *r, const char *ns,
 		 objects_each_fn fn, void *ctx, int64_t *rev_out, struct kstatus *st);
 
+/* The same, starting strictly after the store key `after_key` (for paging
+ * with continue tokens); NULL starts at the beginning. */
+int objects_list_after(struct objects *o, struct resource *r, const char *ns,
+		       const char *after_key, objects_each_fn fn, void *ctx, int64_t *rev_out,
+		       struct kstatus *st);
+
 /* Decodes a stored value into an object with metadata.resourceVersion set;
  * NULL when the value is not a JSON object. */
 json_t *objects_decode(const char *value, size_t len, int64_t rev);
