@@ -42,6 +42,7 @@ struct obj_write_opts {
 	int dry_run;
 	const char *field_manager;      /* default "unknown" */
 	int apply;                      /* server-side apply: operation Apply */
+	const json_t *applied;          /* the applied configuration (or create body) */
 	enum obj_sub sub;
 };
 

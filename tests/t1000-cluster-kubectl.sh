@@ -247,6 +247,16 @@ test_expect_success 'server-side apply creates, then merges, and records the man
 	kc -n shop get cm ssa -o yaml --show-managed-fields | grep -q "operation: Apply"
 '
 
+test_expect_success 'server-side apply conflicts with another manager unless forced' '
+	kc -n shop patch cm ssa --type=merge -p "{\"data\":{\"a\":\"changed\"}}" &&
+	kc -n shop get cm ssa -o yaml --show-managed-fields | grep -q "manager: kubectl-patch" &&
+	expect_fail_with "Apply failed with 1 conflict: conflict with \"kubectl-patch\" using v1: .data.a" \
+		kc apply --server-side -f "$TEST_TMP/ssa.yaml" &&
+	kc apply --server-side --force-conflicts -f "$TEST_TMP/ssa.yaml" &&
+	test "$(kc -n shop get cm ssa -o jsonpath={.data.a})" = 1 &&
+	! kc -n shop get cm ssa -o yaml --show-managed-fields | grep -q "manager: kubectl-patch"
+'
+
 test_expect_success 'kubectl get --watch sees a new pod come up' '
 	(timeout 8 kubectl --kubeconfig "$DATA/kubeconfig.yaml" -n shop get pods -w >"$TEST_TMP/watch" 2>&1 &) &&
 	sleep 1 &&
