@@ -39,6 +39,17 @@ struct timer {
 	long long due_ms;
 };
 
+/* The garbage collector's index: for each owner uid, the store keys of the
+ * objects whose ownerReferences name it, kept up to date from events. */
+#define OWNER_BUCKETS 4096
+
+struct owner {
+	char *uid;
+	char **keys;
+	size_t n, cap;
+	struct owner *next;
+};
+
 struct sim {
 	struct objects *o;
 	struct registry *reg;
@@ -48,8 +59,9 @@ struct sim {
 	int running;
 	char **dirty;
 	size_t ndirty, capdirty;
-	char **gone;                    /* "ns\tuid" of deleted objects */
+	char **gone;                    /* uids of deleted objects */
 	size_t ngone, capgone;
+	struct owner *owners[OWNER_BUCKETS];    /* owner uid -> dependents' keys */
 	struct timer *timers;
 	size_t ntimers, captimers;
 	unsigned next_node;
@@ -99,6 +111,95 @@ static void after(struct sim *s, const char *key, long long ms)
 	s->timers[s->ntimers].key = xstrdup(key);
 	s->timers[s->ntimers].due_ms = now_ms() + ms;
 	s->ntimers++;
+}
+
+static unsigned owner_bucket(const char *uid)
+{
+	uint32_t h = 2166136261u;
+	for (; *uid; uid++)
+		h = (h ^ (unsigned char)*uid) * 16777619u;
+	return h % OWNER_BUCKETS;
+}
+
+static struct owner *owner_find(struct sim *s, const char *uid, int create)
+{
+	struct owner **pp = &s->owners[owner_bucket(uid)];
+	for (struct owner *o = *pp; o; o = o->next)
+		if (!strcmp(o->uid, uid))
+			return o;
+	if (!create)
+		return NULL;
+	struct owner *o = xcalloc(1, sizeof(*o));
+	o->uid = xstrdup(uid);
+	o->next = *pp;
+	*pp = o;
+	return o;
+}
+
+static void owner_add(struct sim *s, const char *uid, const char *key)
+{
+	struct owner *o = owner_find(s, uid, 1);
+	for (size_t i = 0; i < o->n; i++)
+		if (!strcmp(o->keys[i], key))
+			return;
+	push_str(&o->keys, &o->n, &o->cap, key);
+}
+
+static void owner_free(struct owner *o)
+{
+	for (size_t i = 0; i < o->n; i++)
+		free(o->keys[i]);
+	free(o->keys);
+	free(o->uid);
+	free(o);
+}
+
+static void owner_remove(struct sim *s, const char *uid, const char *key)
+{
+	struct owner **pp = &s->owners[owner_bucket(uid)];
+	for (struct owner *o = *pp; o; pp = &o->next, o = o->next) {
+		if (strcmp(o->uid, uid))
+			continue;
+		for (size_t i = 0; i < o->n; i++)
+			if (!strcmp(o->keys[i], key)) {
+				free(o->keys[i]);
+				o->keys[i] = o->keys[--o->n];
+				break;
+			}
+		if (o->n == 0) {
+			*pp = o->next;
+			owner_free(o);
+		}
+		return;
+	}
+}
+
+/* Moves key from the owners `before` names to those `after` names. */
+static void owners_track(struct sim *s, const char *key, const json_t *before, const json_t *after)
+{
+	size_t i;
+	json_t *ref;
+	json_array_foreach(doc_get(before, "metadata.ownerReferences"), i, ref) {
+		const char *uid = doc_get_str(ref, "uid");
+		if (uid)
+			owner_remove(s, uid, key);
+	}
+	json_array_foreach(doc_get(after, "metadata.ownerReferences"), i, ref) {
+		const char *uid = doc_get_str(ref, "uid");
+		if (uid)
+			owner_add(s, uid, key);
+	}
+}
+
+/* A copy of the keys of uid's dependents (NULL-terminated; caller frees). */
+static char **owner_dependents(struct sim *s, const char *uid, size_t *n)
+{
+	struct owner *o = owner_find(s, uid, 0);
+	*n = o ? o->n : 0;
+	char **out = xcalloc(*n + 1, sizeof(*out));
+	for (size_t i = 0; i < *n; i++)
+		out[i] = xstrdup(o->keys[i]);
+	return out;
 }
 
 static struct resource *res(struct sim *s, const char *group, const char *resource)
@@ -1590,14 +1691,40 @@ static int drop_foreground(json_t *obj, void *p)
 	return 0;
 }
 
+static int parse_key(const char *key, char *group, char *resource, char *ns, char *name);
+
+/* Deletes the objects owned by uid with the given propagation; returns how
+ * many there were. */
+static int delete_dependents(struct sim *s, const char *uid, const char *propagation)
+{
+	size_t n;
+	char **keys = owner_dependents(s, uid, &n);
+	struct obj_delete_opts opts = { .propagation = propagation };
+	for (size_t i = 0; i < n; i++) {
+		char group[256], resource[256], ns[256], name[256];
+		if (parse_key(keys[i], group, resource, ns, name) == 0) {
+			struct resource *r = registry_find(s->reg, group, NULL, resource);
+			json_t *out = NULL;
+			int deleted;
+			if (r && objects_delete(s->o, r, ns[0] ? ns : NULL, name, &opts, &out, &deleted,
+						NULL) == BERR_NOTFOUND)
+				owner_remove(s, uid, keys[i]);
+			json_decref(out);
+			resource_unref(r);
+		}
+		free(keys[i]);
+	}
+	free(keys);
+	return (int)n;
+}
+
 /* An object waiting in foreground deletion: delete its dependents, then
  * let it go. */
 static void reconcile_foreground(struct sim *s, const char *key, const json_t *obj,
 				 struct resource *r)
 {
 	const char *ns = doc_get_str(obj, "metadata.namespace");
-	int left = objects_collect_dependents(s->o, doc_get_str(obj, "metadata.uid"), ns,
-					      "Foreground");
+	int left = delete_dependents(s, doc_get_str(obj, "metadata.uid") ?: "", "Foreground");
 	if (left == 0)
 		objects_mutate(s->o, r, ns, doc_get_str(obj, "metadata.name"), OBJ_MAIN,
 			       "garbage-collector", drop_foreground, NULL, NULL);
@@ -1672,12 +1799,14 @@ static void on_event(struct sim *s, const struct store_event *ev)
 	json_t *obj = objects_decode(ev->value, ev->len, ev->rev);
 	if (!obj)
 		return;
+	json_t *prev = ev->prev ? objects_decode(ev->prev, ev->prev_len, ev->rev) : NULL;
+	owners_track(s, ev->key, prev, ev->type == STORE_DELETED ? NULL : obj);
+	json_decref(prev);
 	const char *ns = doc_get_str(obj, "metadata.namespace");
 	if (ev->type == STORE_DELETED) {
-		struct buf g = BUF_INIT;
-		buf_addf(&g, "%s\t%s", ns ? ns : "", doc_get_str(obj, "metadata.uid") ?: "");
-		push_str(&s->gone, &s->ngone, &s->capgone, g.data);
-		buf_release(&g);
+		const char *uid = doc_get_str(obj, "metadata.uid");
+		if (uid && owner_find(s, uid, 0))
+			push_str(&s->gone, &s->ngone, &s->capgone, uid);
 	} else {
 		mark(s, ev->key);
 	}
@@ -1726,11 +1855,7 @@ static void drain(struct sim *s)
 	s->gone = NULL;
 	s->ngone = s->capgone = 0;
 	for (size_t i = 0; i < ngone; i++) {
-		char *tab = strchr(gone[i], '\t');
-		*tab = '\0';
-		if (tab[1])
-			objects_collect_dependents(s->o, tab + 1, gone[i][0] ? gone[i] : NULL,
-						   "Background");
+		delete_dependents(s, gone[i], "Background");
 		free(gone[i]);
 	}
 	free(gone);
@@ -1762,6 +1887,16 @@ static int mark_all(json_t *obj, void *p)
 	return 0;
 }
 
+static int index_owners(const struct store_kv *kv, void *p)
+{
+	if (!memmem(kv->value, kv->len, "ownerReferences", 15))
+		return 0;
+	json_t *obj = objects_decode(kv->value, kv->len, kv->rev);
+	owners_track(p, kv->key, NULL, obj);
+	json_decref(obj);
+	return 0;
+}
+
 static void *sim_main(void *arg)
 {
 	struct sim *s = arg;
@@ -1769,6 +1904,7 @@ static void *sim_main(void *arg)
 	struct store_watch *w = NULL;
 	store_watch_open(&w, store, "", store_revision(store), NULL);
 	ensure_nodes(s);
+	store_list(store, "/", NULL, 0, index_owners, s, NULL, NULL);
 	/* resume whatever was in flight before a restart */
 	static const char *const kinds[][2] = { { "", "pods" }, { "apps", "replicasets" },
 						{ "apps", "deployments" }, { "batch", "jobs" },
@@ -1845,5 +1981,11 @@ void sim_stop(struct sim *s)
 	for (size_t i = 0; i < s->ntimers; i++)
 		free(s->timers[i].key);
 	free(s->timers);
+	for (size_t i = 0; i < OWNER_BUCKETS; i++)
+		while (s->owners[i]) {
+			struct owner *o = s->owners[i];
+			s->owners[i] = o->next;
+			owner_free(o);
+		}
 	free(s);
 }
