@@ -508,6 +508,13 @@ static int pod_status_step(json_t *pod, void *p)
 			state = json_pack("{s:{s:s}}", "running", "startedAt", since ? since : now);
 			started_c = 1;
 			ready = !(mode && !strcmp(mode, "unready"));
+			/* a readiness probe holds Ready back by its initial delay */
+			long long probe_ms = doc_get(c, "readinessProbe")
+				? doc_get_int(c, "readinessProbe.initialDelaySeconds", 0) * 1000 : 0;
+			if (ready && elapsed < s->opts.pod_start_delay_ms + probe_ms) {
+				ready = 0;
+				ps->wait_ms = s->opts.pod_start_delay_ms + probe_ms - elapsed + 10;
+			}
 		}
 		const char *was = prev ? doc_get_str(prev, "state.waiting.reason") : NULL;
 		const char *is = doc_get_str(state, "waiting.reason");
