@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "cron.h"
 #include "doc.h"
 #include "log.h"
 #include "timefmt.h"
@@ -1284,6 +1285,161 @@ out:
 	resource_unref(pr);
 }
 
+/* --- CronJob controller ------------------------------------------------------------------ */
+
+struct cj_status {
+	json_t *status;
+};
+
+static int cj_status_step(json_t *cj, void *p)
+{
+	struct cj_status *cs = p;
+	if (json_equal(doc_get(cj, "status"), cs->status))
+		return 0;
+	json_object_set(cj, "status", cs->status);
+	return 1;
+}
+
+static int str_cmp_created(const void *a, const void *b)
+{
+	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	return strcmp(doc_get_str(x, "metadata.creationTimestamp") ?: "",
+		      doc_get_str(y, "metadata.creationTimestamp") ?: "");
+}
+
+/* Deletes the oldest of `jobs` beyond `keep`. */
+static void prune_jobs(struct sim *s, const char *ns, json_t *jobs, json_int_t keep)
+{
+	size_t n = json_array_size(jobs);
+	if ((json_int_t)n <= keep)
+		return;
+	json_t **v = xcalloc(n, sizeof(*v));
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_array_get(jobs, i);
+	qsort(v, n, sizeof(*v), str_cmp_created);
+	struct resource *jr = res(s, "batch", "jobs");
+	struct obj_delete_opts bg = { .propagation = "Background" };
+	for (size_t i = 0; i + (size_t)keep < n; i++) {
+		json_t *out = NULL;
+		int del;
+		objects_delete(s->o, jr, ns, doc_get_str(v[i], "metadata.name"), &bg, &out, &del, NULL);
+		json_decref(out);
+	}
+	resource_unref(jr);
+	free(v);
+}
+
+static void reconcile_cronjob(struct sim *s, const char *ns, const char *name, const char *key)
+{
+	struct resource *cr = res(s, "batch", "cronjobs"), *jr = res(s, "batch", "jobs");
+	json_t *cj = NULL, *jobs = NULL;
+	if (objects_get(s->o, cr, ns, name, &cj, NULL) < 0 || doc_get(cj, "metadata.deletionTimestamp"))
+		goto out;
+	struct cron sched;
+	if (cron_parse(&sched, doc_get_str(cj, "spec.schedule"), NULL) < 0)
+		goto out;
+	jobs = list_owned(s, "batch", "jobs", ns, doc_get_str(cj, "metadata.uid"));
+	json_t *active = json_array(), *done_ok = json_array(), *done_failed = json_array();
+	const char *last_success = doc_get_str(cj, "status.lastSuccessfulTime");
+	size_t i;
+	json_t *job;
+	json_array_foreach(jobs, i, job) {
+		if (has_condition(job, "Complete")) {
+			json_array_append(done_ok, job);
+			const char *ct = doc_get_str(job, "status.completionTime");
+			if (ct && (!last_success || strcmp(ct, last_success) > 0))
+				last_success = ct;
+		} else if (has_condition(job, "Failed")) {
+			json_array_append(done_failed, job);
+		} else {
+			json_array_append(active, job);
+		}
+	}
+	time_t now = time(NULL), last;
+	const char *lst = doc_get_str(cj, "status.lastScheduleTime");
+	if (!lst || timefmt_parse(&last, NULL, lst, NULL) < 0)
+		timefmt_parse(&last, NULL, doc_get_str(cj, "metadata.creationTimestamp") ?: "", NULL);
+	/* the most recent scheduled time that is due, missed ones collapsed */
+	time_t due = -1, t = last;
+	for (int k = 0; k < 1000; k++) {
+		t = cron_next(&sched, t);
+		if (t < 0 || t > now)
+			break;
+		due = t;
+	}
+	char sched_ts[TIMEFMT_SIZE] = "";
+	int suspended = json_is_true(doc_get(cj, "spec.suspend"));
+	const char *policy = doc_get_str(cj, "spec.concurrencyPolicy") ?: "Allow";
+	if (due >= 0 && !suspended &&
+	    !(!strcmp(policy, "Forbid") && json_array_size(active) > 0)) {
+		if (!strcmp(policy, "Replace")) {
+			json_array_foreach(active, i, job) {
+				json_t *o = NULL;
+				int del;
+				struct obj_delete_opts bg = { .propagation = "Background" };
+				objects_delete(s->o, jr, ns, doc_get_str(job, "metadata.name"), &bg, &o,
+					       &del, NULL);
+				json_decref(o);
+			}
+			json_array_clear(active);
+		}
+		timefmt_rfc3339(sched_ts, due);
+		char jname[600];
+		snprintf(jname, sizeof(jname), "%s-%lld", name, (long long)(due / 60));
+		json_t *tmpl = doc_get(cj, "spec.jobTemplate");
+		json_t *nj = json_pack("{s:s, s:s, s:{s:s, s:s, s:O, s:{s:s}, s:o}, s:O}",
+				       "apiVersion", "batch/v1", "kind", "Job", "metadata", "name", jname,
+				       "namespace", ns, "labels",
+				       doc_get(tmpl, "metadata.labels") ?: json_object(), "annotations",
+				       "batch.kubernetes.io/cronjob-scheduled-timestamp", sched_ts,
+				       "ownerReferences", owner_ref(cj, "batch/v1", "CronJob"),
+				       "spec", doc_get(tmpl, "spec") ?: json_object());
+		json_t *out = NULL;
+		struct kstatus st = KSTATUS_INIT;
+		if (objects_create(s->o, jr, ns, nj, NULL, &out, &st) == 0) {
+			emit(s, cj, "Normal", "SuccessfulCreate", "cronjob-controller", "Created job %s",
+			     jname);
+			json_array_append(active, out);
+		}
+		kstatus_release(&st);
+		json_decref(out);
+		json_decref(nj);
+	}
+	prune_jobs(s, ns, done_ok, doc_get_int(cj, "spec.successfulJobsHistoryLimit", 3));
+	prune_jobs(s, ns, done_failed, doc_get_int(cj, "spec.failedJobsHistoryLimit", 1));
+	json_t *status = json_object();
+	if (json_array_size(active)) {
+		json_t *refs = json_array();
+		json_array_foreach(active, i, job)
+			json_array_append_new(refs, json_pack(
+				"{s:s, s:s, s:s, s:s, s:s, s:s}", "apiVersion", "batch/v1", "kind", "Job",
+				"name", doc_get_str(job, "metadata.name") ?: "", "namespace", ns,
+				"uid", doc_get_str(job, "metadata.uid") ?: "", "resourceVersion",
+				doc_get_str(job, "metadata.resourceVersion") ?: ""));
+		json_object_set_new(status, "active", refs);
+	}
+	if (sched_ts[0])
+		json_object_set_new(status, "lastScheduleTime", json_string(sched_ts));
+	else if (lst)
+		json_object_set_new(status, "lastScheduleTime", json_string(lst));
+	if (last_success)
+		json_object_set_new(status, "lastSuccessfulTime", json_string(last_success));
+	struct cj_status cs = { status };
+	objects_mutate(s->o, cr, ns, name, OBJ_STATUS, MANAGER, cj_status_step, &cs, NULL);
+	json_decref(status);
+	json_decref(active);
+	json_decref(done_ok);
+	json_decref(done_failed);
+	time_t next = cron_next(&sched, now);
+	long long wait = next > now ? (long long)(next - now) * 1000 : 1000;
+	after(s, key, wait < 60000 ? wait + 50 : 60000);
+out:
+	json_decref(jobs);
+	json_decref(cj);
+	resource_unref(cr);
+	resource_unref(jr);
+}
+
 /* --- StatefulSet and DaemonSet controllers ------------------------------------------------ */
 
 /* Creates a pod from a workload's template with extra labels; name is fixed
@@ -1794,6 +1950,8 @@ static void reconcile(struct sim *s, const char *key)
 		reconcile_job(s, ns, name);
 	else if (!strcmp(group, "apps") && !strcmp(resource, "statefulsets"))
 		reconcile_sts(s, ns, name, key);
+	else if (!strcmp(group, "batch") && !strcmp(resource, "cronjobs"))
+		reconcile_cronjob(s, ns, name, key);
 	else if (!strcmp(group, "apps") && !strcmp(resource, "daemonsets"))
 		reconcile_ds(s, ns, name, key);
 }
@@ -1834,6 +1992,8 @@ static void on_event(struct sim *s, const struct store_event *ev)
 			mark_obj(s, "/batch/jobs/", ns, doc_get_str(ref, "name") ?: "");
 		else if (!strcmp(kind, "StatefulSet"))
 			mark_obj(s, "/apps/statefulsets/", ns, doc_get_str(ref, "name") ?: "");
+		else if (!strcmp(kind, "CronJob"))
+			mark_obj(s, "/batch/cronjobs/", ns, doc_get_str(ref, "name") ?: "");
 		else if (!strcmp(kind, "DaemonSet"))
 			mark_obj(s, "/apps/daemonsets/", ns, doc_get_str(ref, "name") ?: "");
 	}
@@ -1915,7 +2075,8 @@ static void *sim_main(void *arg)
 	/* resume whatever was in flight before a restart */
 	static const char *const kinds[][2] = { { "", "pods" }, { "apps", "replicasets" },
 						{ "apps", "deployments" }, { "batch", "jobs" },
-						{ "apps", "statefulsets" }, { "apps", "daemonsets" } };
+						{ "apps", "statefulsets" }, { "apps", "daemonsets" },
+						{ "batch", "cronjobs" } };
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		struct resource *r = res(s, kinds[i][0], kinds[i][1]);
 		char *prefix = objects_prefix(r, NULL);
