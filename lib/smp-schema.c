@@ -157,6 +157,12 @@ static const struct smp_field service_account_fields[] = {
 };
 TYPE(t_service_account, "ServiceAccount", service_account_fields);
 
+static const struct smp_field webhook_configuration_fields[] = {
+	{ "metadata", 0, NULL, &t_object_meta },
+	{ "webhooks", SMP_MERGE, "name", NULL },
+};
+TYPE(t_webhook_configuration, "WebhookConfiguration", webhook_configuration_fields);
+
 struct builtin {
 	const char *group;              /* "" for the core group */
 	const char *kind;
@@ -202,8 +208,8 @@ static const struct builtin builtins[] = {
 	B("coordination.k8s.io", "Lease", t_plain_object),
 	B("discovery.k8s.io", "EndpointSlice", t_plain_object),
 	B("apiextensions.k8s.io", "CustomResourceDefinition", t_plain_object),
-	B("admissionregistration.k8s.io", "MutatingWebhookConfiguration", t_plain_object),
-	B("admissionregistration.k8s.io", "ValidatingWebhookConfiguration", t_plain_object),
+	B("admissionregistration.k8s.io", "MutatingWebhookConfiguration", t_webhook_configuration),
+	B("admissionregistration.k8s.io", "ValidatingWebhookConfiguration", t_webhook_configuration),
 };
 
 int smp_schema_builtin(const struct smp_schema **out, const char *api_version,

@@ -942,7 +942,7 @@ static int attach(struct reader *r, json_t *v, size_t height, yaml_mark_t m)
 	}
 	size_t before = json_object_size(f->node);
 	json_object_setn_new_nocheck(f->node, f->key.data, f->key.len, v);
-	if (json_object_size(f->node) == before) {
+	if (json_object_size(f->node) == before && !r->lim.duplicate_keys_last_wins) {
 		char ex[64];
 		return fail(r, BERR_INVALID, f->key_mark, "duplicate key '%s'",
 			    excerpt(ex, f->key.data, f->key.len));
@@ -1275,6 +1275,7 @@ static int read_text(json_t **out, const char *text, size_t len, const char *nam
 			r.lim.max_depth = limits->max_depth;
 		if (limits->max_nodes)
 			r.lim.max_nodes = limits->max_nodes;
+		r.lim.duplicate_keys_last_wins = limits->duplicate_keys_last_wins;
 	}
 	*out = NULL;
 	if (len > r.lim.max_bytes)

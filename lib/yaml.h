@@ -37,6 +37,10 @@ struct yaml_limits {
 	size_t max_bytes;       /* input size; default 64 MiB */
 	size_t max_depth;       /* nesting; default 255 (256 is refused) */
 	size_t max_nodes;       /* nodes after alias expansion; default 4M */
+	/* Accept a repeated mapping key, the last value winning, as
+	 * sigs.k8s.io/yaml's non-strict Unmarshal does (Argo CD reads live
+	 * objects and Helm output that way); 0 makes it an error. */
+	int duplicate_keys_last_wins;
 };
 
 /* Zero fields take the defaults above. */
