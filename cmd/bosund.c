@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "controller/controller.h"
 #include "orchestrator/orchestrator.h"
 #include "repo-server/repo-server.h"
 #include "version.h"
@@ -26,6 +27,7 @@ static int run_version(int argc, char **argv)
 
 static const struct role roles[] = {
 	{ "cluster", orchestrator_main, "run the bundled Kubernetes-compatible cluster" },
+	{ "controller", controller_main, "reconcile applications: compare, sync, drift alerts" },
 	{ "repo-server", repo_server_main, "git mirrors and manifest rendering" },
 	{ "version", run_version, "print the version" },
 	{ NULL, NULL, NULL },
