@@ -25,6 +25,7 @@
 #include "ctrl.h"
 #include "doc.h"
 #include "log.h"
+#include "patch.h"
 #include "queue.h"
 
 static long mono_s(void)
@@ -296,6 +297,23 @@ void appmem_set(struct controller *c, const char *name, const char *key, json_t 
 	}
 	pthread_mutex_unlock(&c->mu);
 	json_decref(value);
+}
+
+json_t *status_patch(struct controller *c, const char *name, const json_t *fields)
+{
+	json_t *app = appstate_get(c, name), *out = json_object(), *v;
+	json_t *old = json_object_get(app, "status");
+	const char *k;
+	json_object_foreach((json_t *)fields, k, v) {
+		json_t *was = json_object_get(old, k), *p = NULL;
+		if (json_is_object(was) && json_is_object(v)
+		    && merge_patch_create(&p, was, v, NULL) == 0)
+			json_object_set_new(out, k, p);
+		else
+			json_object_set(out, k, v);
+	}
+	json_decref(app);
+	return json_pack("{s:o}", "status", out);
 }
 
 int app_patch(struct controller *c, const char *name, const json_t *patch,

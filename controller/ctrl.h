@@ -79,6 +79,9 @@ int appstate_owns(const struct controller *c, const char *name);
  * NULL. Keeps the local copy current. */
 int app_patch(struct controller *c, const char *name, const json_t *patch,
 	      const char *subresource, struct berr *err);
+/* A merge patch {"status": ...} setting each field of `fields` against the
+ * app's current status, with nulls for keys that went away. New reference. */
+json_t *status_patch(struct controller *c, const char *name, const json_t *fields);
 
 /* livecache.c */
 typedef void (*livecache_notify_fn)(const char *app, void *arg);

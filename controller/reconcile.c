@@ -257,7 +257,7 @@ void reconcile_app(struct controller *c, const char *name)
 		ctrl_now(now);
 		json_object_set_new(status, "reconciledAt", json_string(now));
 		json_object_set_new(status, "observedAt", json_string(now));
-		json_t *patch = json_pack("{s:O}", "status", status);
+		json_t *patch = status_patch(c, name, status);
 		if (app_patch(c, name, patch, "status", &err) < 0)
 			log_warn("status not written", "app", name, "error", err.msg, NULL);
 		else

@@ -171,9 +171,10 @@ static int write_state(struct run *r, const char *phase, const char *message, in
 	json_t *status = json_pack("{s:o}", "operationState", st);
 	if (history)
 		json_object_set(status, "history", history);
-	json_t *patch = json_pack("{s:o}", "status", status);
+	json_t *patch = status_patch(r->c, r->name, status);
 	struct berr err = BERR_INIT;
 	int rc = app_patch(r->c, r->name, patch, "status", &err);
+	json_decref(status);
 	if (rc < 0)
 		log_warn("operation state not written", "app", r->name, "error", err.msg, NULL);
 	json_decref(patch);
@@ -653,6 +654,10 @@ static void free_run(struct run *r)
 static void finish(struct run *r, const char *phase, const char *message, json_t *history)
 {
 	struct berr err = BERR_INIT;
+	if (!strcmp(phase, "Succeeded") && !r->dry_run && r->revision[0])
+		/* what is live now is this revision: a later OutOfSync at another
+		 * revision (after a rollback) is not drift */
+		appmem_set(r->c, r->name, "syncedRevision", json_string(r->revision));
 	write_state(r, phase, message, 1, history);
 	json_t *patch = json_pack("{s:n}", "operation");
 	if (app_patch(r->c, r->name, patch, NULL, &err) < 0)
@@ -699,8 +704,8 @@ void sync_run(struct controller *c, const char *name)
 	json_t *opts = doc_get(r.op, "sync.syncOptions");
 	if (!opts)
 		opts = doc_get(r.app, "spec.syncPolicy.syncOptions");
-	r.dry_run = doc_get_bool(r.op, "sync.dryRun", 0);
-	r.prune = doc_get_bool(r.op, "sync.prune", 0);
+	r.dry_run = doc_get_bool(r.op, "sync.dryRun", 0) || doc_get_bool(r.op, "rollback.dryRun", 0);
+	r.prune = doc_get_bool(r.op, "sync.prune", 0) || doc_get_bool(r.op, "rollback.prune", 0);
 	r.replace = has_option(opts, "Replace=true");
 	r.create_ns = has_option(opts, "CreateNamespace=true");
 	r.apply_out_of_sync_only = has_option(opts, "ApplyOutOfSyncOnly=true");
