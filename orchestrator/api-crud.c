@@ -140,7 +140,7 @@ static const char *scale_path(const struct resource *r, const char *key, const c
 	return v ? v : dflt;
 }
 
-static json_t *to_scale(const struct resource *r, const json_t *obj)
+json_t *api_scale_of(const struct resource *r, const json_t *obj)
 {
 	json_t *m = json_object_get(obj, "metadata");
 	json_t *meta = json_object();
@@ -183,16 +183,12 @@ static int set_replicas(json_t *obj, void *p)
 	return doc_set_new(obj, s->path, json_integer(s->n), NULL) == 0 ? 1 : -1;
 }
 
-static void put_scale(struct api *api, struct api_path *p, struct http_request *req,
-		      struct http_response *resp)
+void api_scale_write(struct api *api, struct api_path *p, const json_t *scale,
+		     const char *manager, struct http_response *resp)
 {
 	struct kstatus st = KSTATUS_INIT;
-	json_t *body;
-	if (api_read_body(req, &body, &st) < 0)
-		return fail(resp, &st);
-	json_t *rep = doc_get(body, "spec.replicas");
+	json_t *rep = doc_get(scale, "spec.replicas");
 	if (!json_is_integer(rep) || json_integer_value(rep) < 0) {
-		json_decref(body);
 		kstatus_cause(&st, "FieldValueInvalid", "spec.replicas",
 			      "Invalid value: must be greater than or equal to 0");
 		kstatus_details(&st, p->name, "autoscaling", "Scale");
@@ -202,17 +198,27 @@ static void put_scale(struct api *api, struct api_path *p, struct http_request *
 	}
 	struct set_replicas sr = { scale_path(p->res, "specReplicasPath", "spec.replicas"),
 				   json_integer_value(rep) };
-	json_decref(body);
-	struct obj_write_opts o;
-	write_opts(req, &o, OBJ_MAIN);
-	if (objects_mutate(api->objects, p->res, p->ns, p->name, OBJ_MAIN, o.field_manager,
+	if (objects_mutate(api->objects, p->res, p->ns, p->name, OBJ_MAIN, manager,
 			   set_replicas, &sr, &st) < 0)
 		return fail(resp, &st);
 	json_t *obj;
 	if (objects_get(api->objects, p->res, p->ns, p->name, &obj, &st) < 0)
 		return fail(resp, &st);
-	send(resp, 200, to_scale(p->res, obj));
+	send(resp, 200, api_scale_of(p->res, obj));
 	json_decref(obj);
+}
+
+static void put_scale(struct api *api, struct api_path *p, struct http_request *req,
+		      struct http_response *resp)
+{
+	struct kstatus st = KSTATUS_INIT;
+	json_t *body;
+	if (api_read_body(req, &body, &st) < 0)
+		return fail(resp, &st);
+	struct obj_write_opts o;
+	write_opts(req, &o, OBJ_MAIN);
+	api_scale_write(api, p, body, o.field_manager, resp);
+	json_decref(body);
 }
 
 /* --- verbs ------------------------------------------------------------------------- */
@@ -244,7 +250,7 @@ static void do_get(struct api *api, struct api_path *p, struct http_request *req
 	if (objects_get(api->objects, p->res, p->ns, p->name, &obj, &st) < 0)
 		return fail(resp, &st);
 	if (!strcmp(p->sub, "scale")) {
-		send(resp, 200, to_scale(p->res, obj));
+		send(resp, 200, api_scale_of(p->res, obj));
 		json_decref(obj);
 		return;
 	}

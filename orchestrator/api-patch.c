@@ -116,10 +116,48 @@ static void server_side_apply_create(struct api *api, struct api_path *p, json_t
 	json_decref(out);
 }
 
+/* PATCH on /scale: patch the Scale view, then write its replicas. */
+static void patch_scale(struct api *api, struct api_path *p, struct http_request *req,
+			struct http_response *resp)
+{
+	struct kstatus st = KSTATUS_INIT;
+	enum patch_type t;
+	json_t *patch = NULL, *obj = NULL, *next = NULL;
+	struct berr e = BERR_INIT;
+	if (patch_type(http_request_header(req, "Content-Type"), &t) < 0) {
+		kstatus_set(&st, 415, "UnsupportedMediaType",
+			    "the body of the request was in an unknown format");
+		return api_send_status(resp, &st);
+	}
+	if (doc_parse_json(&patch, req->body, req->body_len, NULL, "patch", &e) < 0) {
+		kstatus_bad_request(&st, "%s", e.msg);
+		return api_send_status(resp, &st);
+	}
+	if (objects_get(api->objects, p->res, p->ns, p->name, &obj, &st) < 0) {
+		json_decref(patch);
+		return api_send_status(resp, &st);
+	}
+	json_t *scale = api_scale_of(p->res, obj);
+	json_decref(obj);
+	int rc = t == PATCH_JSON ? json_patch_apply(&next, scale, patch, &e)
+				 : merge_patch_apply(&next, scale, patch, &e);
+	json_decref(scale);
+	json_decref(patch);
+	if (rc < 0) {
+		kstatus_bad_request(&st, "%s", e.msg);
+		return api_send_status(resp, &st);
+	}
+	const char *manager = http_request_query(req, "fieldManager");
+	api_scale_write(api, p, next, manager ? manager : "kubectl", resp);
+	json_decref(next);
+}
+
 void api_patch(struct api *api, struct api_path *p, struct http_request *req,
 	       struct http_response *resp)
 {
 	struct kstatus st = KSTATUS_INIT;
+	if (!strcmp(p->sub, "scale") && (p->res->subresources & KIND_SUB_SCALE) && p->name[0])
+		return patch_scale(api, p, req, resp);
 	if (!p->name[0] || (p->sub[0] && strcmp(p->sub, "status"))) {
 		kstatus_set(&st, 405, "MethodNotAllowed",
 			    "the server does not allow this method on the requested resource");

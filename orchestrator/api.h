@@ -69,6 +69,11 @@ void api_crud(struct api *api, struct api_path *p, struct http_request *req,
 	      struct http_response *resp);
 void api_patch(struct api *api, struct api_path *p, struct http_request *req,
 	       struct http_response *resp);
+/* The autoscaling/v1 Scale of an object (new reference). */
+json_t *api_scale_of(const struct resource *r, const json_t *obj);
+/* Sets the replicas a Scale names and answers with the new Scale. */
+void api_scale_write(struct api *api, struct api_path *p, const json_t *scale,
+		     const char *manager, struct http_response *resp);
 
 /* Table conversion: a new meta.k8s.io/v1 Table of the given objects. */
 json_t *api_table(const struct resource *r, json_t *const *objs, size_t n,

@@ -518,10 +518,22 @@ int objects_create(struct objects *o, struct resource *r, const char *ns,
 		return 0;
 	}
 	int is_svc = is_kind(r, "", "services");
-	if (is_svc && (rc = allocate_cluster_ip(o, obj, r, st)))
-		goto out;
-
 	char *key = objects_key(r, ns, name);
+	if (is_svc) {
+		/* AlreadyExists wins over an IP that is taken by this very service */
+		struct store_kv kv;
+		if (store_get(o->store, key, &kv, NULL) == 0) {
+			store_kv_free(&kv);
+			free(key);
+			rc = kstatus_exists(st, r, name);
+			goto out;
+		}
+		if ((rc = allocate_cluster_ip(o, obj, r, st))) {
+			free(key);
+			goto out;
+		}
+	}
+
 	size_t len;
 	char *val = encode(obj, &len);
 	int64_t rev;

@@ -11,6 +11,8 @@
 #include "orchestrator.h"
 
 #include <errno.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,7 @@
 #include "doc.h"
 #include "log.h"
 #include "sim.h"
+#include "tls.h"
 
 struct orchestrator {
 	struct store *store;
@@ -31,29 +34,34 @@ struct orchestrator {
 	struct http_server *srv;
 	struct sim *sim;
 	int port;
+	char *cert_file, *key_file;     /* our own, when none was given */
 };
 
-static int load_token(const char *dir, char **out, struct berr *err)
+/* Reads <dir>/<name> (hex of `nbytes` random bytes), making it 0600 at
+ * first start. */
+static int load_secret_file(const char *dir, const char *name, size_t nbytes, char **out,
+			    struct berr *err)
 {
 	struct buf path = BUF_INIT, tok = BUF_INIT;
-	buf_addf(&path, "%s/cluster-token", dir);
+	buf_addf(&path, "%s/%s", dir, name);
 	if (buf_read_file(&tok, path.data, 4096) == 0) {
 		while (tok.len && (tok.data[tok.len - 1] == '\n' || tok.data[tok.len - 1] == '\r'))
 			buf_truncate(&tok, tok.len - 1);
-		if (tok.len >= 16) {
+		if (tok.len >= 2 * nbytes) {
 			*out = buf_detach(&tok, NULL);
 			buf_release(&path);
 			return 0;
 		}
 	}
 	buf_reset(&tok);
-	unsigned char raw[24];
-	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw)) {
+	unsigned char raw[64];
+	if (nbytes > sizeof(raw) || getrandom(raw, nbytes, 0) != (ssize_t)nbytes) {
 		buf_release(&path);
-		return berr_set(err, BERR_IO, "cannot generate a token: %s", strerror(errno));
+		return berr_set(err, BERR_IO, "cannot generate '%s': %s", name, strerror(errno));
 	}
-	for (size_t i = 0; i < sizeof(raw); i++)
+	for (size_t i = 0; i < nbytes; i++)
 		buf_addf(&tok, "%02x", raw[i]);
+	OPENSSL_cleanse(raw, sizeof(raw));
 	buf_addch(&tok, '\n');
 	int rc = daemon_write_file(path.data, tok.data, tok.len, 0600, err);
 	buf_release(&path);
@@ -66,16 +74,24 @@ static int load_token(const char *dir, char **out, struct berr *err)
 	return 0;
 }
 
-static int write_kubeconfig(const char *dir, const char *url, const char *token,
-			    struct berr *err)
+static int write_kubeconfig(const char *dir, const char *url, const char *ca_file,
+			    const char *token, struct berr *err)
 {
-	struct buf path = BUF_INIT, y = BUF_INIT;
+	struct buf path = BUF_INIT, y = BUF_INIT, ca = BUF_INIT;
+	if (buf_read_file(&ca, ca_file, 1 << 20) < 0) {
+		buf_release(&ca);
+		return berr_set(err, BERR_IO, "cannot read '%s'", ca_file);
+	}
+	unsigned char *b64 = xmalloc(4 * ((ca.len + 2) / 3) + 1);
+	EVP_EncodeBlock(b64, (const unsigned char *)ca.data, (int)ca.len);
+	buf_release(&ca);
 	buf_addf(&path, "%s/kubeconfig.yaml", dir);
 	buf_addf(&y,
 		 "apiVersion: v1\n"
 		 "kind: Config\n"
 		 "clusters:\n"
 		 "- cluster:\n"
+		 "    certificate-authority-data: %s\n"
 		 "    server: %s\n"
 		 "  name: bosun\n"
 		 "contexts:\n"
@@ -89,7 +105,8 @@ static int write_kubeconfig(const char *dir, const char *url, const char *token,
 		 "users:\n"
 		 "- name: bosun-admin\n"
 		 "  user:\n"
-		 "    token: %s\n", url, token);
+		 "    token: %s\n", (char *)b64, url, token);
+	free(b64);
 	int rc = daemon_write_file(path.data, y.data, y.len, 0600, err);
 	buf_release(&path);
 	buf_release(&y);
@@ -150,14 +167,30 @@ int orchestrator_start(struct orchestrator **out, const struct orchestrator_opts
 	if (rc < 0)
 		return rc;
 	struct orchestrator *o = xcalloc(1, sizeof(*o));
-	if ((rc = load_token(opts->data_dir, &o->api.token, err)) < 0)
+	char *enc_hex = NULL;
+	if ((rc = load_secret_file(opts->data_dir, "cluster-token", 24, &o->api.token, err)) < 0 ||
+	    (rc = load_secret_file(opts->data_dir, "encryption-key", 32, &enc_hex, err)) < 0)
 		goto fail;
 	struct buf db = BUF_INIT;
 	buf_addf(&db, "%s/cluster.db", opts->data_dir);
 	rc = store_open(&o->store, db.data, NULL, err);
 	buf_release(&db);
-	if (rc < 0)
+	if (rc < 0) {
+		free(enc_hex);
 		goto fail;
+	}
+	/* Secrets are AES-256-GCM ciphertext in the database file */
+	unsigned char enc_key[32];
+	for (size_t i = 0; i < 32; i++) {
+		unsigned v = 0;
+		sscanf(enc_hex + 2 * i, "%2x", &v);
+		enc_key[i] = (unsigned char)v;
+	}
+	OPENSSL_cleanse(enc_hex, strlen(enc_hex));
+	free(enc_hex);
+	const char *const encrypted[] = { "/core/secrets/", NULL };
+	store_set_encryption(o->store, enc_key, encrypted);
+	OPENSSL_cleanse(enc_key, sizeof(enc_key));
 	o->reg = registry_new();
 	o->objects = objects_new(o->store, o->reg);
 	struct resource *crds = registry_find(o->reg, "apiextensions.k8s.io", "v1",
@@ -171,13 +204,21 @@ int orchestrator_start(struct orchestrator **out, const struct orchestrator_opts
 	o->api.store = o->store;
 	o->api.hub = watch_hub_start(o->store, o->reg);
 
+	const char *cert = opts->tls_cert_file, *key = opts->tls_key_file;
+	if (!cert || !key) {
+		if ((rc = tls_ensure_cert(opts->data_dir, opts->address, &o->cert_file,
+					  &o->key_file, err)) < 0)
+			goto fail;
+		cert = o->cert_file;
+		key = o->key_file;
+	}
 	struct http_server_options ho = {
 		.name = "cluster",
 		.address = opts->address,
 		.port = (uint16_t)opts->port,
 		.threads = 8,
-		.tls_cert_file = opts->tls_cert_file,
-		.tls_key_file = opts->tls_key_file,
+		.tls_cert_file = cert,
+		.tls_key_file = key,
 		.access_log = HTTP_ACCESS_LOG_DEBUG,
 	};
 	if ((rc = http_server_new(&o->srv, &ho, err)) < 0 ||
@@ -186,10 +227,10 @@ int orchestrator_start(struct orchestrator **out, const struct orchestrator_opts
 		goto fail;
 	o->port = http_server_port(o->srv);
 	struct buf url = BUF_INIT;
-	int tls = opts->tls_cert_file && opts->tls_key_file;
-	buf_addf(&url, "%s://%s:%d", tls ? "https" : "http",
-		 opts->address && opts->address[0] ? opts->address : "127.0.0.1", o->port);
-	rc = write_kubeconfig(opts->data_dir, url.data, o->api.token, err);
+	buf_addf(&url, "https://%s:%d",
+		 opts->address && opts->address[0] && strcmp(opts->address, "0.0.0.0")
+			? opts->address : "127.0.0.1", o->port);
+	rc = write_kubeconfig(opts->data_dir, url.data, cert, o->api.token, err);
 	buf_release(&url);
 	if (rc < 0)
 		goto fail;
@@ -224,6 +265,8 @@ void orchestrator_stop(struct orchestrator *o)
 	registry_free(o->reg);
 	store_close(o->store);
 	free(o->api.token);
+	free(o->cert_file);
+	free(o->key_file);
 	free(o);
 }
 
