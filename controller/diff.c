@@ -91,27 +91,35 @@ static int is_kind(const json_t *obj, const char *group, const char *kind)
 	return k && strcmp(k, kind) == 0 && strcmp(g, group) == 0;
 }
 
-/* Go decodes every JSON number as float64: 1 and 1.0 are the same value. */
-static json_t *canonical_numbers(json_t *v)
+/* Go decodes every JSON number as float64: 1 and 1.0 are the same value.
+ * Replaces integral reals under `v` by integers, in place. */
+static int integral_real(const json_t *v)
+{
+	double d = json_real_value(v);
+	return json_is_real(v) && d == (double)(json_int_t)d && d > -9.2e18 && d < 9.2e18;
+}
+
+static void canonical_numbers(json_t *v)
 {
 	const char *k;
 	json_t *e;
 	size_t i;
 
-	if (json_is_real(v)) {
-		double d = json_real_value(v);
-		if (d == (double)(json_int_t)d && d > -9.2e18 && d < 9.2e18) {
-			json_decref(v);
-			return json_integer((json_int_t)d);
+	if (json_is_object(v)) {
+		json_object_foreach(v, k, e) {
+			if (integral_real(e))
+				json_object_set_new(v, k, json_integer((json_int_t)json_real_value(e)));
+			else
+				canonical_numbers(e);
 		}
-	} else if (json_is_object(v)) {
-		json_object_foreach(v, k, e)
-			json_object_set_new(v, k, canonical_numbers(json_incref(e)));
 	} else if (json_is_array(v)) {
-		json_array_foreach(v, i, e)
-			json_array_set_new(v, i, canonical_numbers(json_incref(e)));
+		json_array_foreach(v, i, e) {
+			if (integral_real(e))
+				json_array_set_new(v, i, json_integer((json_int_t)json_real_value(e)));
+			else
+				canonical_numbers(e);
+		}
 	}
-	return v;
 }
 
 /* Drops null members and empty maps and lists (those already empty, not
@@ -278,12 +286,13 @@ static void normalize_endpoints(json_t *obj)
 	sort_list(subsets, NULL);
 }
 
-/* Takes a reference to obj, returns the normalised object (a new one). */
+/* A normalised deep copy of `in`. */
 static json_t *normalize(const json_t *in, int builtin, const struct diff_options *o)
 {
-	json_t *obj = canonical_numbers(json_deep_copy(in));
+	json_t *obj = json_deep_copy(in);
 	json_t *meta = obj_get(obj, "metadata");
 
+	canonical_numbers(obj);
 	if (json_is_object(meta))
 		json_object_del(meta, "creationTimestamp");
 	if (is_kind(obj, "", "Secret"))
@@ -418,21 +427,25 @@ static json_t *statefulset_workaround(const json_t *orig, const json_t *live)
 {
 	json_t *ot = obj_get(obj_get(orig, "spec"), "volumeClaimTemplates");
 	json_t *lt = obj_get(obj_get(live, "spec"), "volumeClaimTemplates");
-	json_t *copy;
+	json_t *copy, *spec;
 
 	if (!json_is_array(ot) || !json_is_array(lt))
 		return json_incref((json_t *)live);
-	copy = json_deep_copy(live);
-	json_object_set_new(json_object_get(copy, "spec"), "volumeClaimTemplates",
-			    remove_list_fields(ot, lt));
+	/* shallow copies down to the list: the rest is shared, read-only */
+	copy = json_copy((json_t *)live);
+	spec = json_copy(json_object_get(live, "spec"));
+	json_object_set_new(spec, "volumeClaimTemplates", remove_list_fields(ot, lt));
+	json_object_set_new(copy, "spec", spec);
 	return copy;
 }
 
 /* Predicts live after applying config, given what was applied last. */
-static int predict(json_t **out, const json_t *orig, const json_t *config,
-		   const json_t *live, const struct smp_schema *schema, struct berr *err)
+/* `orig` and `config` are the caller's private copies and lose their
+ * namespace and empty annotations here. */
+static int predict(json_t **out, json_t *o, json_t *c, const json_t *live,
+		   const struct smp_schema *schema, struct berr *err)
 {
-	json_t *o = json_deep_copy(orig), *c = json_deep_copy(config), *patch = NULL;
+	json_t *patch = NULL;
 	int rc;
 
 	*out = NULL;
@@ -444,7 +457,7 @@ static int predict(json_t **out, const json_t *orig, const json_t *config,
 			cur = statefulset_workaround(o, live);
 		else
 			cur = json_incref((json_t *)live);
-		rc = smp_create_three_way(&patch, o, c, cur, schema, err);
+		rc = smp_create_three_way(&patch, o, c, cur, schema, true, err);
 		json_decref(cur);
 		if (rc == 0)
 			rc = smp_apply(out, live, patch, schema, err);
@@ -456,8 +469,6 @@ static int predict(json_t **out, const json_t *orig, const json_t *config,
 			rc = merge_patch_apply(out, live, patch, err);
 	}
 	json_decref(patch);
-	json_decref(o);
-	json_decref(c);
 	return rc;
 }
 
@@ -480,26 +491,25 @@ static void strip_managed(json_t *obj, const char *last_applied_key)
 	}
 }
 
-/* Masks every Secret data value with a run of '+': the first distinct
- * value of a key gets 8, the next 12, and so on, over both objects, so equal
- * values look equal and different ones different. */
-static void mask_secrets(json_t *a, json_t *b)
+/* Masks every value of one map field of two Secrets with a run of '+':
+ * the first distinct value of a key gets 8, the next 12, and so on, across
+ * both objects, so equal values look equal and different ones different. */
+static void mask_field(json_t *a, json_t *b, const char *field)
 {
 	json_t *objs[2] = { a, b }, *keys = json_object();
 	const char *k;
 	json_t *v;
 
 	for (int i = 0; i < 2; i++)
-		if (objs[i] && is_kind(objs[i], "", "Secret"))
-			json_object_foreach(obj_get(objs[i], "data"), k, v)
-				json_object_set_new(keys, k, json_true());
+		json_object_foreach(obj_get(objs[i], field), k, v)
+			json_object_set_new(keys, k, json_true());
 	json_object_foreach(keys, k, v) {
 		json_t *seen = json_array();
 		for (int i = 0; i < 2; i++) {
-			json_t *data = obj_get(objs[i], "data"), *val;
+			json_t *map = obj_get(objs[i], field), *val;
 			size_t n, idx;
 			char mask[1024];
-			if (!json_is_object(data) || !(val = json_object_get(data, k)))
+			if (!json_is_object(map) || !(val = json_object_get(map, k)))
 				continue;
 			for (idx = 0; idx < json_array_size(seen); idx++)
 				if (json_equal(json_array_get(seen, idx), val))
@@ -511,11 +521,22 @@ static void mask_secrets(json_t *a, json_t *b)
 				n = sizeof(mask) - 1;
 			memset(mask, '+', n);
 			mask[n] = '\0';
-			json_object_set_new(data, k, json_string(mask));
+			json_object_set_new(map, k, json_string(mask));
 		}
 		json_decref(seen);
 	}
 	json_decref(keys);
+}
+
+/* Secrets only; stringData is normally folded into data by now, but a
+ * Secret too malformed to normalise keeps it, and it is masked too. */
+static void mask_secrets(json_t *a, json_t *b)
+{
+	json_t *sa = a && is_kind(a, "", "Secret") ? a : NULL;
+	json_t *sb = b && is_kind(b, "", "Secret") ? b : NULL;
+
+	mask_field(sa, sb, "data");
+	mask_field(sa, sb, "stringData");
 }
 
 /* --- diff_compute -------------------------------------------------------- */
@@ -542,7 +563,7 @@ static json_t *last_applied(const json_t *live, const char *key)
 
 	if (!text)
 		return NULL;
-	orig = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+	orig = json_loads(text, 0, &jerr);
 	if (!json_is_object(orig) || !obj_str(orig, "kind") || !depth_ok(orig, 0)) {
 		json_decref(orig);
 		return NULL;

@@ -343,8 +343,18 @@ void health_hpa(struct hcheck *c)
 		hc_set(c, HEALTH_PROGRESSING, "Waiting to Autoscale");
 		return;
 	}
-	conds = json_loads(annotation, JSON_REJECT_DUPLICATES, &jerr);
-	if (!json_is_array(conds)) {
+	conds = json_loads(annotation, 0, &jerr);
+	if (json_is_array(conds)) {
+		const json_t *e;
+		size_t i;
+		json_array_foreach(conds, i, e)
+			if (!json_is_object(e)) {
+				hc_set(c, HEALTH_UNKNOWN, "failed to convert conditions annotation "
+				       "to typed: element %zu is not an object", i);
+				json_decref(conds);
+				return;
+			}
+	} else {
 		hc_set(c, HEALTH_UNKNOWN, "failed to convert conditions annotation to typed: %s",
 		       conds ? "not a list" : jerr.text);
 		json_decref(conds);

@@ -10,20 +10,25 @@
  * releases with json_decref(). On failure *out is NULL and `err` says what
  * went wrong; the codes are BERR_INVALID (a malformed patch or document, a
  * failed JSON patch "test"), BERR_NOTFOUND (a JSON patch path that does not
- * exist), BERR_LIMIT (too deep, too many operations) and BERR_UNSUPPORTED
- * (a strategic merge patch for a kind without a schema, e.g. a custom
- * resource: the API server answers 415 Unsupported Media Type).
+ * exist), BERR_LIMIT (too deep, too many operations, merging lists too
+ * long), BERR_CONFLICT (smp_create_three_way without overwrite) and
+ * BERR_UNSUPPORTED (a strategic merge patch for a kind without a schema,
+ * e.g. a custom resource: the API server answers 415 Unsupported Media
+ * Type).
  */
 #ifndef BOSUN_PATCH_H
 #define BOSUN_PATCH_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "err.h"
 
 /* Nesting deeper than this is refused with BERR_LIMIT. */
 #define PATCH_MAX_DEPTH 256
+/* Merging lists (both sides together) longer than this are refused. */
+#define SMP_MAX_LIST_ITEMS 10000
 /* A JSON patch with more operations than this is refused (as kube-apiserver). */
 #define JSON_PATCH_MAX_OPS 10000
 
@@ -137,15 +142,18 @@ int smp_create_two_way(json_t **out, const json_t *original,
 		       struct berr *err);
 
 /*
- * The three-way patch kubectl apply sends (CreateThreeWayMergePatch with
- * overwrite): changes and additions from `current` (the live object) to
- * `modified` (the new configuration), plus deletions of what `original`
- * (the last-applied configuration, may be NULL) had and `modified` no
- * longer has. Fields only the server or other actors set are left alone.
+ * The three-way patch kubectl apply sends (CreateThreeWayMergePatch):
+ * changes and additions from `current` (the live object) to `modified` (the
+ * new configuration), plus deletions of what `original` (the last-applied
+ * configuration, may be NULL) had and `modified` no longer has. Fields only
+ * the server or other actors set are left alone. kubectl apply passes
+ * overwrite true; with false, a patch touching anything changed in the live
+ * object since `original` differently is refused with BERR_CONFLICT.
  */
 int smp_create_three_way(json_t **out, const json_t *original,
 			 const json_t *modified, const json_t *current,
-			 const struct smp_schema *schema, struct berr *err);
+			 const struct smp_schema *schema, bool overwrite,
+			 struct berr *err);
 
 /*
  * Sorts every merging list of `doc` by its merge key (lists of scalars are

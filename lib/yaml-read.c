@@ -1043,7 +1043,8 @@ static int take_key(struct reader *r, struct frame *f, yaml_event_t *ev)
 		tag = (const char *)ev->data.scalar.tag;
 		plain = ev->data.scalar.plain_implicit;
 		if (ev->data.scalar.anchor) {
-			struct anchor *a = &r->anchors[anchor_begin(r, (const char *)ev->data.scalar.anchor)];
+			long idx = anchor_begin(r, (const char *)ev->data.scalar.anchor);
+		struct anchor *a = &r->anchors[idx];
 			a->done = a->is_scalar = 1;
 			a->text = xmalloc(len + 1);
 			memcpy(a->text, s, len);
@@ -1099,7 +1100,8 @@ static int on_scalar(struct reader *r, yaml_event_t *ev)
 	if ((rc = count_nodes(r, m, 1, 0)))
 		return rc;
 	if (ev->data.scalar.anchor) {
-		struct anchor *a = &r->anchors[anchor_begin(r, (const char *)ev->data.scalar.anchor)];
+		long idx = anchor_begin(r, (const char *)ev->data.scalar.anchor);
+		struct anchor *a = &r->anchors[idx];
 		a->done = a->is_scalar = 1;
 		a->text = xmalloc(len + 1);
 		memcpy(a->text, s, len);
@@ -1174,7 +1176,7 @@ static int parser_error(struct reader *r)
 		return fail(r, BERR_INVALID, m, "%s (byte %zu)", problem, p->problem_offset);
 	}
 	if (p->context)
-		return fail(r, BERR_INVALID, p->problem_mark, "%s %s at %zu:%zu", problem,
+		return fail(r, BERR_INVALID, p->problem_mark, "%s (%s at %zu:%zu)", problem,
 			    p->context, p->context_mark.line + 1, p->context_mark.column + 1);
 	return fail(r, BERR_INVALID, p->problem_mark, "%s", problem);
 }

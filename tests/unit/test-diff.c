@@ -202,9 +202,10 @@ static void test_annotation_key(void **state)
 			      "\\\"fe\\\"}}}\"}},\"spec\":{\"replicas\":2}}", NULL, &bosun, NULL));
 }
 
-#define SECRET(data) \
+#define SECRET_TYPED(type, data) \
 	"{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"s\"},\"type\":" \
-	"\"Opaque\"," data "}"
+	"\"" type "\"," data "}"
+#define SECRET(data) SECRET_TYPED("Opaque", data)
 
 static void test_secret_masking(void **state)
 {
@@ -228,6 +229,15 @@ static void test_secret_masking(void **state)
 	assert_null(strstr(dump, "b2xk"));
 	free(dump);
 	diff_result_release(&res);
+	/* equal values: equal masks on both sides, whatever else changed */
+	assert_true(modified(SECRET_TYPED("x", "\"data\":{\"a\":\"c2FtZQ==\"}"),
+			     SECRET_TYPED("y", "\"data\":{\"a\":\"c2FtZQ==\"}"),
+			     SECRET_TYPED("y", "\"data\":{\"a\":\"c2FtZQ==\"}"), NULL, &res));
+	assert_string_equal(json_string_value(json_object_get(
+		json_object_get(res.predicted_live, "data"), "a")), "++++++++");
+	assert_string_equal(json_string_value(json_object_get(
+		json_object_get(res.normalized_live, "data"), "a")), "++++++++");
+	diff_result_release(&res);
 	/* stringData is compared as the data it becomes */
 	assert_false(modified(SECRET("\"stringData\":{\"a\":\"new\"}"),
 			      SECRET("\"data\":{\"a\":\"bmV3\"}"),
@@ -235,6 +245,14 @@ static void test_secret_masking(void **state)
 	assert_true(modified(SECRET("\"stringData\":{\"a\":\"old\"}"),
 			     SECRET("\"data\":{\"a\":\"bmV3\"}"),
 			     SECRET("\"stringData\":{\"a\":\"old\"}"), NULL, NULL));
+	/* a Secret too odd to normalise still shows no value */
+	assert_true(modified(SECRET("\"stringData\":{\"a\":\"plain\",\"n\":1}"),
+			     SECRET("\"data\":{\"a\":\"bmV3\"}"), NULL, NULL, &res));
+	dump = json_dumps(res.predicted_live, 0);
+	assert_null(strstr(dump, "plain"));
+	assert_non_null(strstr(dump, "\"stringData\": {\"a\": \"++++++++\""));
+	free(dump);
+	diff_result_release(&res);
 }
 
 static void test_missing_and_extra(void **state)

@@ -188,15 +188,28 @@ static void run_create(const struct tcase *t)
 	json_decref(patch);
 	patch = NULL;
 
-	/* A conflict case without a result only checks that a conflict is
-	 * detected, which kubectl apply (overwrite) never asks for. */
+	/* as upstream: a case whose description says "conflict" must conflict
+	 * without overwrite, and then (when it has a result) be forced */
+	const char *desc = json_string_value(json_object_get(t->data, "description"));
+	bool want_conflict = strstr(desc, "conflict") != NULL;
+	int rc = smp_create_three_way(&patch, orig, mod, cur, t->schema, false, &err);
+	if (rc == BERR_CONFLICT) {
+		if (!want_conflict)
+			fail_msg("%s: unexpected conflict: %s", t->schema_name, err.msg);
+		if (result && smp_create_three_way(&patch, orig, mod, cur, t->schema, true, &err) < 0)
+			fail_msg("%s: forced three-way: %s", t->schema_name, err.msg);
+	} else if (rc < 0) {
+		fail_msg("%s: three-way: %s", t->schema_name, err.msg);
+	} else if (want_conflict || !result) {
+		char *s = show(patch);
+		json_decref(patch);
+		fail_msg("%s: expected conflict did not occur, patch %s", t->schema_name, s);
+	}
 	if (result) {
-		if (smp_create_three_way(&patch, orig, mod, cur, t->schema, &err) < 0)
-			fail_msg("%s: three-way: %s", t->schema_name, err.msg);
 		expect_same(t, "three-way patch", three, patch);
 		apply_and_check(t, "apply three-way patch to current", cur, patch, result);
-		json_decref(patch);
 	}
+	json_decref(patch);
 	json_decref(orig);
 	json_decref(mod);
 	json_decref(cur);
@@ -380,7 +393,7 @@ static void test_three_way_kubectl_apply(void **state)
 			"{\"spec\":{\"containers\":[{\"name\":\"web\",\"image\":\"w:1\",\"imagePullPolicy\":\"Always\"},"
 			"{\"name\":\"side\",\"image\":\"s:1\"}]}}}}");
 	json_t *patch = NULL, *res = NULL;
-	assert_int_equal(smp_create_three_way(&patch, orig, mod, cur, s, &err), 0);
+	assert_int_equal(smp_create_three_way(&patch, orig, mod, cur, s, true, &err), 0);
 	json_t *want = J("{\"metadata\":{\"labels\":{\"b\":null}},\"spec\":{\"template\":{\"spec\":{"
 			 "\"$setElementOrder/containers\":[{\"name\":\"web\"}],"
 			 "\"containers\":[{\"name\":\"web\",\"image\":\"w:2\"},{\"name\":\"side\",\"$patch\":\"delete\"}]}}}}");
