@@ -120,7 +120,7 @@ int apply_object(struct kube_client *kc, json_t **out, const json_t *config,
 	const struct smp_schema *schema = NULL;
 	enum kube_patch_type type = KUBE_PATCH_STRATEGIC;
 	if (smp_schema_for_object(&schema, modified, NULL) == 0) {
-		rc = smp_create_three_way(&patch, original, modified, live, schema, err);
+		rc = smp_create_three_way(&patch, original, modified, live, schema, 1, err);
 	} else {
 		type = KUBE_PATCH_MERGE;
 		rc = apply_three_way_merge(&patch, original, modified, live, err);
