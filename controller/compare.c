@@ -2,7 +2,7 @@
  * compare — what the app wants against what runs.
  *
  * The desired side comes from the repo server (POST /v1/manifests); it is
- * fetched again on a periodic resync, a hard refresh, or a change of the
+ * fetched again on a periodic resync, a refresh, or a change of the
  * app's source or destination, and otherwise reused from the app's memory,
  * so the refreshes that live-state events cause cost no git work. Each
  * manifest becomes the object Bosun would apply (namespace defaulted,
@@ -283,7 +283,27 @@ static json_t *sorted(json_t *arr)
 }
 
 /* The app's manifests: from memory when still fresh, else from the repo. */
-static int desired(struct controller *c, const json_t *app, int hard, json_t **manifests,
+/* Asks the repo server to fetch the app's repository at the next request
+ * (an explicit refresh must see a commit pushed a moment ago). */
+static void invalidate(struct controller *c, const json_t *app)
+{
+	const char *url = doc_get_str(app, "spec.source.repoURL");
+	if (!url)
+		return;
+	json_t *body = json_pack("{s:s}", "repoURL", url);
+	char *text = json_dumps(body, JSON_COMPACT);
+	static const char *const headers[] = { "Content-Type: application/json", NULL };
+	struct http_client_request req = { .method = "POST", .path = "/v1/invalidate",
+					   .headers = headers, .body = text,
+					   .body_len = strlen(text) };
+	struct http_client_response resp = HTTP_CLIENT_RESPONSE_INIT;
+	http_client_do(c->repo, &resp, &req, NULL);
+	http_client_response_release(&resp);
+	free(text);
+	json_decref(body);
+}
+
+static int desired(struct controller *c, const json_t *app, int refresh, json_t **manifests,
 		   char rev[64], struct berr *err)
 {
 	const char *name = doc_get_str(app, "metadata.name");
@@ -295,7 +315,7 @@ static int desired(struct controller *c, const json_t *app, int hard, json_t **m
 	doc_digest(digest, key_doc);
 	json_decref(key_doc);
 	long fetched = (long)doc_get_int(mem, "fetchedAt", -1);
-	int fresh = !hard && !doc_get_bool(mem, "periodic", 0) && fetched >= 0
+	int fresh = !refresh && !doc_get_bool(mem, "periodic", 0) && fetched >= 0
 		    && mono_s() - fetched < c->cfg.app_resync_s
 		    && doc_get_str(mem, "sourceDigest") && !strcmp(doc_get_str(mem, "sourceDigest"),
 								    digest)
@@ -303,8 +323,13 @@ static int desired(struct controller *c, const json_t *app, int hard, json_t **m
 	if (fresh) {
 		*manifests = json_incref(json_object_get(mem, "manifests"));
 		snprintf(rev, 64, "%s", doc_get_str(mem, "revision") ?: "");
-	} else if ((rc = repo_manifests(c, app, doc_get(app, "spec.source"), NULL, hard, manifests,
-					rev, err)) == 0) {
+	} else {
+		if (refresh)
+			invalidate(c, app);
+		rc = repo_manifests(c, app, doc_get(app, "spec.source"), NULL, refresh == 2, manifests,
+				    rev, err);
+	}
+	if (!fresh && rc == 0) {
 		appmem_set(c, name, "manifests", json_incref(*manifests));
 		appmem_set(c, name, "revision", json_string(rev));
 		appmem_set(c, name, "sourceDigest", json_string(digest));
@@ -315,8 +340,8 @@ static int desired(struct controller *c, const json_t *app, int hard, json_t **m
 	return rc;
 }
 
-int compare_app(struct controller *c, const json_t *app, int hard, struct compare_result *out,
-		struct berr *err)
+int compare_app(struct controller *c, const json_t *app, int refresh,
+		struct compare_result *out, struct berr *err)
 {
 	const char *name = doc_get_str(app, "metadata.name");
 	const char *dest_ns = dest_namespace(app);
@@ -333,7 +358,7 @@ int compare_app(struct controller *c, const json_t *app, int hard, struct compar
 	out->sync_status = "Unknown";
 	out->health = HEALTH_UNKNOWN;
 	if ((rc = compare_destination_ok(app, err)) < 0
-	    || (rc = desired(c, app, hard, &manifests, out->revision, err)) < 0) {
+	    || (rc = desired(c, app, refresh, &manifests, out->revision, err)) < 0) {
 		buf_adds(&out->error, err ? err->msg : "comparison failed");
 		return rc;
 	}

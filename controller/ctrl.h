@@ -113,10 +113,12 @@ struct compare_result {
 	struct buf error;               /* ComparisonError message, "" without */
 };
 void compare_result_release(struct compare_result *r);
-/* Fetches manifests for the app's source (hard: bypass caches) and
- * compares them with the live state. */
-int compare_app(struct controller *c, const json_t *app, int hard, struct compare_result *out,
-		struct berr *err);
+/* Compares the app's manifests with the live state. refresh 0 reuses the
+ * manifests fetched within the resync period; 1 (normal) fetches them
+ * again after telling the repo server to fetch git; 2 (hard) also
+ * bypasses its rendered-manifest cache. */
+int compare_app(struct controller *c, const json_t *app, int refresh,
+		struct compare_result *out, struct berr *err);
 /* Manifests for `source` at `revision` (NULL: the source's targetRevision);
  * *manifests is a new array, rev gets the resolved commit. */
 int repo_manifests(struct controller *c, const json_t *app, const json_t *source,

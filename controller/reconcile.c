@@ -192,8 +192,8 @@ void reconcile_app(struct controller *c, const char *name)
 	json_t *mem = appmem_get(c, name);
 	int periodic = doc_get_bool(mem, "periodic", 0);
 	json_decref(mem);
-	int hard = refresh && !strcmp(refresh, "hard");
-	int rc = compare_app(c, app, hard, &r, &err);
+	int level = refresh ? (!strcmp(refresh, "hard") ? 2 : 1) : 0;
+	int rc = compare_app(c, app, level, &r, &err);
 	if (rc < 0) {
 		c->m.reconcile_errors++;
 		log_warn("comparison failed", "app", name, "error", err.msg, NULL);

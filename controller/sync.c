@@ -22,7 +22,10 @@
  * entry; history and releases are trimmed to revisionHistoryLimit
  * (default 10). Last, `operation` is removed. A controller that dies mid-run
  * finds the operation still there with phase Running and runs it again
- * from the top: applying is idempotent.
+ * from the top: applying is idempotent. The state records the app's
+ * generation when the operation was read (operationGeneration), which
+ * tells a run to resume or an outcome already recorded apart from a new,
+ * identical request.
  *
  * Removing `operation` while it runs, or setting operationState.phase to
  * Terminating, stops it at the next wait.
@@ -64,6 +67,7 @@ struct run {
 	const char *name;
 	json_t *op;
 	char started_at[32];
+	json_int_t generation;          /* of the app when the operation was read */
 	int dry_run, prune, replace, create_ns, apply_out_of_sync_only;
 	const char *prune_propagation;
 	struct sync_task *tasks;
@@ -157,8 +161,9 @@ static json_t *results(struct run *r)
 static int write_state(struct run *r, const char *phase, const char *message, int final,
 		       json_t *history)
 {
-	json_t *st = json_pack("{s:O, s:s, s:s, s:s}", "operation", r->op, "phase", phase,
-			       "message", message, "startedAt", r->started_at);
+	json_t *st = json_pack("{s:O, s:s, s:s, s:s, s:I}", "operation", r->op, "phase", phase,
+			       "message", message, "startedAt", r->started_at,
+			       "operationGeneration", r->generation);
 	json_t *sr = json_pack("{s:o, s:s}", "resources", results(r), "revision", r->revision);
 	if (r->source)
 		json_object_set(sr, "source", r->source);
@@ -686,7 +691,11 @@ void sync_run(struct controller *c, const char *name)
 	r.op = doc_copy(json_object_get(r.app, "operation"));
 	json_t *state = doc_get(r.app, "status.operationState");
 	const char *phase = doc_get_str(state, "phase");
-	int same_op = doc_equal(json_object_get(state, "operation"), r.op);
+	/* the same request, not an identical new one: writing `operation`
+	 * bumps the app's generation, which the state records */
+	r.generation = doc_get_int(r.app, "metadata.generation", 0);
+	int same_op = doc_equal(json_object_get(state, "operation"), r.op)
+		      && doc_get_int(state, "operationGeneration", -1) == r.generation;
 	if (same_op && phase && strcmp(phase, "Running") && doc_get_str(state, "finishedAt")) {
 		/* done before a restart; only the clearing was lost */
 		json_t *patch = json_pack("{s:n}", "operation");
