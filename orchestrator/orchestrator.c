@@ -217,6 +217,8 @@ int orchestrator_start(struct orchestrator **out, const struct orchestrator_opts
 		.address = opts->address,
 		.port = (uint16_t)opts->port,
 		.threads = 8,
+		/* kube-apiserver's limit for a request body */
+		.max_body_bytes = 3 * 1024 * 1024,
 		.tls_cert_file = cert,
 		.tls_key_file = key,
 		.access_log = HTTP_ACCESS_LOG_DEBUG,

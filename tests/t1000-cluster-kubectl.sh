@@ -157,6 +157,18 @@ test_expect_success 'label selectors and all-namespace lists work' '
 	test -z "$(kc -n shop get cm -l app=nothing -o name)"
 '
 
+test_expect_success 'lists page with limit and continue' '
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+		echo "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"page-$i\",\"namespace\":\"shop\",\"labels\":{\"page\":\"yes\"}}}"
+	done >"$TEST_TMP/pages.json" &&
+	kc apply -f "$TEST_TMP/pages.json" >/dev/null &&
+	kc -n shop get cm -l page=yes --chunk-size=5 -o name -v=6 >"$TEST_TMP/pages" 2>"$TEST_TMP/pages.log" &&
+	test $(grep -c "^configmap/page-" "$TEST_TMP/pages") = 12 &&
+	test $(grep -c "GET .*configmaps?.*limit=5" "$TEST_TMP/pages.log") = 3 &&
+	expect_fail_with "continue key is not valid" kc get --raw "/api/v1/namespaces/shop/configmaps?limit=1&continue=bm9wZQ==" &&
+	kc -n shop delete cm -l page=yes >/dev/null
+'
+
 test_expect_success 'scale and a rolling update to a new ReplicaSet' '
 	kc -n shop scale deploy web --replicas=4 &&
 	kc -n shop rollout status deploy/web --timeout=30s &&
@@ -233,6 +245,16 @@ test_expect_success 'server-side apply creates, then merges, and records the man
 	kc apply --server-side -f "$TEST_TMP/ssa.yaml" &&
 	test "$(kc -n shop get cm ssa -o jsonpath={.data.b})" = 2 &&
 	kc -n shop get cm ssa -o yaml --show-managed-fields | grep -q "operation: Apply"
+'
+
+test_expect_success 'server-side apply conflicts with another manager unless forced' '
+	kc -n shop patch cm ssa --type=merge -p "{\"data\":{\"a\":\"changed\"}}" &&
+	kc -n shop get cm ssa -o yaml --show-managed-fields | grep -q "manager: kubectl-patch" &&
+	expect_fail_with "Apply failed with 1 conflict: conflict with \"kubectl-patch\" using v1: .data.a" \
+		kc apply --server-side -f "$TEST_TMP/ssa.yaml" &&
+	kc apply --server-side --force-conflicts -f "$TEST_TMP/ssa.yaml" &&
+	test "$(kc -n shop get cm ssa -o jsonpath={.data.a})" = 1 &&
+	! kc -n shop get cm ssa -o yaml --show-managed-fields | grep -q "manager: kubectl-patch"
 '
 
 test_expect_success 'kubectl get --watch sees a new pod come up' '
