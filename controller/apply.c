@@ -31,8 +31,10 @@ static void keep_owned_deletions(json_t *patch, const json_t *original)
 		if (json_is_null(v)) {
 			if (!o)
 				json_object_del(patch, k);
-		} else if (json_is_object(v)) {
+		} else if (json_is_object(v) && json_object_size(v)) {
 			keep_owned_deletions(v, o);
+			if (!json_object_size(v))
+				json_object_del(patch, k);      /* only foreign deletions */
 		}
 	}
 }

@@ -25,6 +25,7 @@
 #include "diff.h"
 #include "doc.h"
 #include "health.h"
+#include "ignore.h"
 #include "log.h"
 #include "syncplan.h"
 
@@ -45,6 +46,7 @@ void compare_result_release(struct compare_result *r)
 	json_decref(r->drifted);
 	buf_release(&r->health_message);
 	buf_release(&r->error);
+	buf_release(&r->shared);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -285,7 +287,7 @@ static json_t *sorted(json_t *arr)
 /* The app's manifests: from memory when still fresh, else from the repo. */
 /* Asks the repo server to fetch the app's repository at the next request
  * (an explicit refresh must see a commit pushed a moment ago). */
-static void invalidate(struct controller *c, const json_t *app)
+void repo_invalidate(struct controller *c, const json_t *app)
 {
 	const char *url = doc_get_str(app, "spec.source.repoURL");
 	if (!url)
@@ -325,7 +327,7 @@ static int desired(struct controller *c, const json_t *app, int refresh, json_t 
 		snprintf(rev, 64, "%s", doc_get_str(mem, "revision") ?: "");
 	} else {
 		if (refresh)
-			invalidate(c, app);
+			repo_invalidate(c, app);
 		rc = repo_manifests(c, app, doc_get(app, "spec.source"), NULL, refresh == 2, manifests,
 				    rev, err);
 	}
@@ -400,8 +402,20 @@ int compare_app(struct controller *c, const json_t *app, int refresh,
 			struct health h = HEALTH_INIT;
 			struct berr derr = BERR_INIT;
 			int modified = 1;
-			if (diff_compute(&d, target, live, NULL, &derr) == 0)
+			json_t *dt = json_incref(target), *dl = json_incref(live);
+			ignore_apply(&dt, &dl, doc_get(app, "spec.ignoreDifferences"), &id);
+			if (diff_compute(&d, dt, dl, NULL, &derr) == 0)
 				modified = d.modified;
+			json_decref(dt);
+			json_decref(dl);
+			char scratch[256];
+			const char *owner = tracking_app_of(live, scratch, sizeof(scratch));
+			if (owner && strcmp(owner, name)) {
+				if (out->shared.len)
+					buf_adds(&out->shared, "; ");
+				buf_addf(&out->shared, "%s/%s is part of applications %s and %s",
+					 id.kind, id.name, owner, name);
+			}
 			json_object_set_new(entry, "status",
 					    json_string(modified ? "OutOfSync" : "Synced"));
 			if (modified) {

@@ -111,6 +111,7 @@ struct compare_result {
 	int health;                     /* enum health_status */
 	struct buf health_message;
 	struct buf error;               /* ComparisonError message, "" without */
+	struct buf shared;              /* SharedResourceWarning message, "" without */
 };
 void compare_result_release(struct compare_result *r);
 /* Compares the app's manifests with the live state. refresh 0 reuses the
@@ -124,6 +125,8 @@ int compare_app(struct controller *c, const json_t *app, int refresh,
 int repo_manifests(struct controller *c, const json_t *app, const json_t *source,
 		   const char *revision, int no_cache, json_t **manifests, char rev[64],
 		   struct berr *err);
+/* Tells the repo server to fetch the app's repository at the next request. */
+void repo_invalidate(struct controller *c, const json_t *app);
 /* Turns a rendered manifest into the object Bosun applies: namespace
  * defaulted for namespaced kinds, tracking label and annotation set.
  * *out is new. Also fills *id and *res. */

@@ -177,6 +177,69 @@ static json_t *summary_images(const json_t *targets)
 	return out;
 }
 
+static int is_resources_finalizer(const char *f)
+{
+	return f && (!strncmp(f, "resources-finalizer.argocd.argoproj.io", 38)
+		     || !strncmp(f, "resources-finalizer.bosun.io", 28));
+}
+
+/*
+ * An app being deleted with the resources finalizer takes its resources
+ * with it (cascade delete, as Argo CD): every tracked top-level object is
+ * deleted, and once the cache sees none left the finalizer is removed.
+ */
+static void finalize(struct controller *c, const json_t *app)
+{
+	const char *name = doc_get_str(app, "metadata.name");
+	json_t *fins = doc_get(app, "metadata.finalizers"), *f, *rest = json_array();
+	const char *propagation = "Foreground";
+	size_t i;
+	int ours = 0;
+	json_array_foreach(fins, i, f) {
+		if (is_resources_finalizer(json_string_value(f))) {
+			ours = 1;
+			if (strstr(json_string_value(f), "/background"))
+				propagation = "Background";
+		} else {
+			json_array_append(rest, f);
+		}
+	}
+	if (!ours) {
+		json_decref(rest);
+		return;
+	}
+	json_t *objs = livecache_app_objects(c->live, name), *o;
+	size_t left = 0;
+	json_array_foreach(objs, i, o) {
+		if (json_array_size(doc_get(o, "metadata.ownerReferences")))
+			continue;
+		left++;
+		if (doc_get(o, "metadata.deletionTimestamp"))
+			continue;
+		struct kube_ref ref = { doc_get_str(o, "apiVersion"), doc_get_str(o, "kind"),
+					doc_get_str(o, "metadata.namespace"),
+					doc_get_str(o, "metadata.name"), NULL };
+		struct berr err = BERR_INIT;
+		if (kube_client_delete(c->kc, NULL, &ref, propagation, &err) < 0
+		    && err.code != BERR_NOTFOUND)
+			log_warn("cascade delete failed", "app", name, "object", ref.name,
+				 "error", err.msg, NULL);
+	}
+	json_decref(objs);
+	if (left) {
+		queue_add_after(c->refresh_q, name, 1000);
+	} else {
+		json_t *patch = json_pack("{s:{s:O}}", "metadata", "finalizers", rest);
+		struct berr err = BERR_INIT;
+		if (app_patch(c, name, patch, NULL, &err) < 0)
+			log_warn("finalizer not removed", "app", name, "error", err.msg, NULL);
+		else
+			log_info("application resources deleted", "app", name, NULL);
+		json_decref(patch);
+	}
+	json_decref(rest);
+}
+
 void reconcile_app(struct controller *c, const char *name)
 {
 	json_t *app = appstate_get(c, name);
@@ -185,6 +248,11 @@ void reconcile_app(struct controller *c, const char *name)
 	struct timespec t0;
 	if (!app)
 		return;
+	if (doc_get(app, "metadata.deletionTimestamp")) {
+		finalize(c, app);
+		json_decref(app);
+		return;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	c->m.reconciles++;
 	const char *refresh = json_string_value(doc_getv(app, "metadata", "annotations",
@@ -207,6 +275,28 @@ void reconcile_app(struct controller *c, const char *name)
 		json_array_append_new(conditions, json_pack("{s:s, s:s, s:s}", "type",
 							    "ComparisonError", "message", r.error.data,
 							    "lastTransitionTime", now));
+	}
+	if (r.shared.len) {
+		char now[32];
+		ctrl_now(now);
+		json_array_append_new(conditions, json_pack("{s:s, s:s, s:s}", "type",
+							    "SharedResourceWarning", "message",
+							    r.shared.data, "lastTransitionTime", now));
+	}
+	if (json_array_size(doc_get(app, "spec.ignoreDifferences"))) {
+		json_t *rule;
+		size_t k;
+		json_array_foreach(doc_get(app, "spec.ignoreDifferences"), k, rule) {
+			if (json_array_size(json_object_get(rule, "jqPathExpressions"))) {
+				char now[32];
+				ctrl_now(now);
+				json_array_append_new(conditions, json_pack("{s:s, s:s, s:s}",
+					"type", "InvalidSpecError", "message",
+					"ignoreDifferences: jqPathExpressions are not supported; use jsonPointers",
+					"lastTransitionTime", now));
+				break;
+			}
+		}
 	}
 	if (rc == 0)
 		drift_check(c, app, &r, conditions);

@@ -68,7 +68,8 @@ struct run {
 	json_t *op;
 	char started_at[32];
 	json_int_t generation;          /* of the app when the operation was read */
-	int dry_run, prune, replace, create_ns, apply_out_of_sync_only;
+	long retry_count;
+	int dry_run, prune, replace, create_ns, apply_out_of_sync_only, fail_on_shared;
 	const char *prune_propagation;
 	struct sync_task *tasks;
 	size_t ntasks;
@@ -168,6 +169,8 @@ static int write_state(struct run *r, const char *phase, const char *message, in
 	if (r->source)
 		json_object_set(sr, "source", r->source);
 	json_object_set_new(st, "syncResult", sr);
+	if (r->retry_count)
+		json_object_set_new(st, "retryCount", json_integer(r->retry_count));
 	if (final) {
 		char now[32];
 		ctrl_now(now);
@@ -253,6 +256,22 @@ static int plan(struct run *r, struct berr *err)
 		if (!obj) {
 			json_decref(seen);
 			return berr_set(err, BERR_INVALID, "manifest %zu: %s", i, terr.msg);
+		}
+		if (!phases && r->fail_on_shared) {
+			json_t *live = livecache_get(r->c->live, &id);
+			char scratch[256];
+			const char *owner = live ? tracking_app_of(live, scratch, sizeof(scratch)) : NULL;
+			int shared = owner && strcmp(owner, r->name);
+			if (shared)
+				berr_set(err, BERR_CONFLICT,
+					 "%s/%s is part of another application '%s' (FailOnSharedResource)",
+					 id.kind, id.name, owner);
+			json_decref(live);
+			if (shared) {
+				json_decref(obj);
+				json_decref(seen);
+				return BERR_CONFLICT;
+			}
 		}
 		if (!phases) {
 			struct buf key = BUF_INIT;
@@ -613,6 +632,16 @@ static void record(struct run *r, json_t **history_out)
 	*history_out = history;
 }
 
+static int is_commit_sha(const char *s)
+{
+	if (!s || strlen(s) != 40)
+		return 0;
+	for (; *s; s++)
+		if (!strchr("0123456789abcdef", *s))
+			return 0;
+	return 1;
+}
+
 static int load_manifests(struct run *r, struct berr *err)
 {
 	json_t *rb = json_object_get(r->op, "rollback");
@@ -638,11 +667,14 @@ static int load_manifests(struct run *r, struct berr *err)
 		return 0;
 	}
 	r->source = json_incref(doc_get(r->app, "spec.source"));
+	const char *rev = doc_get_str(r->op, "sync.revision");
+	if (!is_commit_sha(rev))
+		repo_invalidate(r->c, r->app);  /* a branch: see what it points at now */
 	return repo_manifests(r->c, r->app, r->source, doc_get_str(r->op, "sync.revision"), 0,
 			      &r->manifests, r->revision, err);
 }
 
-static void free_run(struct run *r)
+static void reset_tasks(struct run *r)
 {
 	for (size_t i = 0; i < r->ntasks; i++) {
 		struct task_data *d = r->tasks[i].data;
@@ -650,6 +682,45 @@ static void free_run(struct run *r)
 		free(d);
 	}
 	free(r->tasks);
+	r->tasks = NULL;
+	r->ntasks = 0;
+}
+
+/* "5s", "2m", "1h", "250ms" or a number of seconds; dflt when unreadable. */
+static long duration_ms(const char *s, long dflt)
+{
+	char *end;
+	if (!s)
+		return dflt;
+	double v = strtod(s, &end);
+	if (end == s || v < 0)
+		return dflt;
+	if (!strcmp(end, "ms"))
+		return (long)v;
+	if (!*end || !strcmp(end, "s"))
+		return (long)(v * 1000);
+	if (!strcmp(end, "m"))
+		return (long)(v * 60000);
+	if (!strcmp(end, "h"))
+		return (long)(v * 3600000);
+	return dflt;
+}
+
+/* Argo CD's backoff: duration * factor^attempt, at most maxDuration. */
+static long backoff_ms(const json_t *retry, long attempt)
+{
+	long base = duration_ms(doc_get_str(retry, "backoff.duration"), 5000);
+	long max = duration_ms(doc_get_str(retry, "backoff.maxDuration"), 180000);
+	double factor = (double)doc_get_int(retry, "backoff.factor", 2);
+	double d = (double)base;
+	for (long i = 0; i < attempt && d < (double)max; i++)
+		d *= factor > 0 ? factor : 1;
+	return d > (double)max ? max : (long)d;
+}
+
+static void free_run(struct run *r)
+{
+	reset_tasks(r);
 	json_decref(r->manifests);
 	json_decref(r->source);
 	json_decref(r->op);
@@ -676,6 +747,8 @@ static void finish(struct run *r, const char *phase, const char *message, json_t
 		r->c->m.syncs_error++;
 	log_info("operation finished", "app", r->name, "phase", phase, "message", message,
 		 "revision", r->revision, NULL);
+	/* compare with git as it is now, as Argo CD does after an operation */
+	appmem_set(r->c, r->name, "periodic", json_true());
 	queue_add(r->c->refresh_q, r->name);
 }
 
@@ -718,6 +791,7 @@ void sync_run(struct controller *c, const char *name)
 	r.replace = has_option(opts, "Replace=true");
 	r.create_ns = has_option(opts, "CreateNamespace=true");
 	r.apply_out_of_sync_only = has_option(opts, "ApplyOutOfSyncOnly=true");
+	r.fail_on_shared = has_option(opts, "FailOnSharedResource=true");
 	r.prune_propagation = option_value(opts, "PrunePropagationPolicy");
 	if (r.prune_propagation && !strcasecmp(r.prune_propagation, "foreground"))
 		r.prune_propagation = "Foreground";
@@ -728,13 +802,23 @@ void sync_run(struct controller *c, const char *name)
 	write_state(&r, "Running", "running", 0, NULL);
 	log_info("operation started", "app", name, NULL);
 
-	if (compare_destination_ok(r.app, &err) < 0 || load_manifests(&r, &err) < 0
-	    || plan(&r, &err) < 0) {
+	if (compare_destination_ok(r.app, &err) < 0 || load_manifests(&r, &err) < 0) {
 		finish(&r, "Error", err.msg, NULL);
 		free_run(&r);
 		return;
 	}
-	if (execute(&r, 0) < 0) {
+	json_t *retry = json_object_get(r.op, "retry");
+	if (!retry)
+		retry = doc_get(r.app, "spec.syncPolicy.retry");
+	long limit = (long)doc_get_int(retry, "limit", 0);
+	for (;;) {
+		if (plan(&r, &err) < 0) {
+			finish(&r, "Error", err.msg, NULL);
+			free_run(&r);
+			return;
+		}
+		if (execute(&r, 0) == 0)
+			break;
 		char msg[1100];
 		snprintf(msg, sizeof(msg), "%s", r.message);
 		if (!r.terminated && !r.dry_run && !c->stopping)
@@ -743,9 +827,27 @@ void sync_run(struct controller *c, const char *name)
 			free_run(&r);
 			return;
 		}
-		finish(&r, "Failed", r.terminated ? "operation terminated" : msg, NULL);
-		free_run(&r);
-		return;
+		if (r.terminated || (limit >= 0 && r.retry_count >= limit)) {
+			finish(&r, "Failed", r.terminated ? "operation terminated" : msg, NULL);
+			free_run(&r);
+			return;
+		}
+		long delay = backoff_ms(retry, r.retry_count);
+		r.retry_count++;
+		char state[1300];
+		snprintf(state, sizeof(state), "retrying attempt #%ld in %ld ms: %s", r.retry_count,
+			 delay, msg);
+		write_state(&r, "Running", state, 0, NULL);
+		long long until = mono_ms() + delay;
+		while (mono_ms() < until && !should_stop(&r))
+			usleep(100 * 1000);
+		if (r.terminated || c->stopping) {
+			if (!c->stopping)
+				finish(&r, "Failed", "operation terminated", NULL);
+			free_run(&r);
+			return;
+		}
+		reset_tasks(&r);
 	}
 	json_t *history = NULL;
 	int full = !json_array_size(doc_get(r.op, "sync.resources"));

@@ -32,6 +32,7 @@ sync_app() {
 	kc -n bosun patch application guestbook --type merge \
 		-p "{\"operation\":{\"initiatedBy\":{\"username\":\"tester\"},\"sync\":{\"prune\":true}}}"
 }
+no_refresh() { [ -z "$(app '{.metadata.annotations.bosun\.io/refresh}')" ]; }
 refresh() { kc -n bosun annotate application guestbook bosun.io/refresh=normal --overwrite; }
 
 test_expect_success 'the controller installs its CRDs and the default project' '
@@ -140,7 +141,7 @@ test_expect_success 'a live edit raises one drift alert naming the field, both v
 	grep -q "changed by kubectl" "$TEST_TMP/drift" &&
 	sync_is OutOfSync &&
 	[ "$(app "{.status.conditions[0].type}")" = DriftDetected ] &&
-	refresh && wait_for 10 test -z "$(app "{.metadata.annotations.bosun\.io/refresh}")" &&
+	refresh && wait_for 10 no_refresh &&
 	[ "$(count_events Drift)" = 1 ]
 '
 
@@ -218,6 +219,15 @@ test_expect_success 'metrics count reconciles, syncs and drift alerts' '
 	grep -q "^bosun_drift_alerts_total 1" "$TEST_TMP/metrics" &&
 	grep -q "^bosun_app_info{name=\"guestbook\"" "$TEST_TMP/metrics" &&
 	grep -q "^workqueue_depth" "$TEST_TMP/metrics"
+'
+
+test_expect_success 'deleting the application with the resources finalizer deletes what it deployed' '
+	kc -n bosun patch application guestbook --type merge \
+		-p "{\"metadata\":{\"finalizers\":[\"resources-finalizer.argocd.argoproj.io\"]}}" &&
+	kc -n bosun delete application guestbook --wait=false &&
+	wait_for 60 sh -c "! kubectl --kubeconfig $CL/kubeconfig.yaml -n bosun get application guestbook" &&
+	! kc -n default get configmap guestbook-config &&
+	! kc -n default get deployment guestbook
 '
 
 test_done

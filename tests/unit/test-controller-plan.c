@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "controller/apply.h"
 #include "controller/queue.h"
 #include "controller/release.h"
 #include "controller/resource.h"
@@ -288,6 +289,33 @@ static void test_order(void **state)
 		assert_string_equal(t[i].name, want[i]);
 }
 
+/* ---- apply ------------------------------------------------------------ */
+
+static void test_three_way_merge(void **state)
+{
+	(void)state;
+	/* last apply set a, b, c.x; git now drops b and c.x, changes a; the
+	 * server and others set s and c.y: those stay */
+	json_t *orig = parse("{\"a\":1,\"b\":2,\"c\":{\"x\":1}}");
+	json_t *mod = parse("{\"a\":5,\"c\":{}}");
+	json_t *cur = parse("{\"a\":1,\"b\":2,\"s\":\"server\",\"c\":{\"x\":1,\"y\":2}}");
+	json_t *want = parse("{\"a\":5,\"b\":null,\"c\":{\"x\":null}}");
+	json_t *patch = NULL;
+	assert_int_equal(apply_three_way_merge(&patch, orig, mod, cur, NULL), 0);
+	assert_true(doc_equal(patch, want));
+	json_decref(patch);
+	/* no last-applied: nothing is deleted */
+	json_t *want2 = parse("{\"a\":5}");
+	assert_int_equal(apply_three_way_merge(&patch, NULL, mod, cur, NULL), 0);
+	assert_true(doc_equal(patch, want2));
+	json_decref(patch);
+	json_decref(orig);
+	json_decref(mod);
+	json_decref(cur);
+	json_decref(want);
+	json_decref(want2);
+}
+
 /* ---- release ---------------------------------------------------------- */
 
 static void test_release_round_trip(void **state)
@@ -366,6 +394,7 @@ int main(void)
 		cmocka_unit_test(test_hook_phases),
 		cmocka_unit_test(test_waves),
 		cmocka_unit_test(test_order),
+		cmocka_unit_test(test_three_way_merge),
 		cmocka_unit_test(test_release_round_trip),
 		cmocka_unit_test(test_release_hostile),
 	};
