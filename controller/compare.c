@@ -50,22 +50,6 @@ void compare_result_release(struct compare_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-int compare_destination_ok(const json_t *app, struct berr *err)
-{
-	const char *server = doc_get_str(app, "spec.destination.server");
-	const char *name = doc_get_str(app, "spec.destination.name");
-	if (server && *server) {
-		if (!strcmp(server, IN_CLUSTER_SERVER))
-			return 0;
-		return berr_set(err, BERR_NOTFOUND,
-				"destination cluster '%s' is not registered", server);
-	}
-	if (!name || !*name || !strcmp(name, "in-cluster"))
-		return 0;
-	return berr_set(err, BERR_NOTFOUND, "destination cluster named '%s' is not registered",
-			name);
-}
-
 static const char *dest_namespace(const json_t *app)
 {
 	const char *ns = doc_get_str(app, "spec.destination.namespace");
@@ -130,7 +114,7 @@ out:
 	return rc;
 }
 
-int compare_target(struct controller *c, json_t **out, struct res_id *id,
+int compare_target(struct dest *dest, json_t **out, struct res_id *id,
 		   struct kube_resource *res, const json_t *manifest, const char *app,
 		   const char *dest_ns, struct berr *err)
 {
@@ -142,7 +126,7 @@ int compare_target(struct controller *c, json_t **out, struct res_id *id,
 		return berr_set(err, BERR_INVALID,
 				"manifest without apiVersion, kind or metadata.name");
 	json_t *obj = doc_copy(manifest);
-	rc = livecache_ensure(c->live, res, av, kind, err);
+	rc = livecache_ensure(dest->live, res, av, kind, err);
 	if (rc == 0) {
 		json_t *meta = json_object_get(obj, "metadata");
 		if (res->namespaced) {
@@ -359,7 +343,8 @@ int compare_app(struct controller *c, const json_t *app, int refresh,
 	out->drifted = json_array();
 	out->sync_status = "Unknown";
 	out->health = HEALTH_UNKNOWN;
-	if ((rc = compare_destination_ok(app, err)) < 0
+	struct dest *dest = NULL;
+	if ((rc = dest_for_app(c, app, &dest, err)) < 0
 	    || (rc = desired(c, app, refresh, &manifests, out->revision, err)) < 0) {
 		buf_adds(&out->error, err ? err->msg : "comparison failed");
 		return rc;
@@ -376,7 +361,7 @@ int compare_app(struct controller *c, const json_t *app, int refresh,
 		struct res_id id;
 		struct kube_resource res;
 		struct berr terr = BERR_INIT;
-		int trc = compare_target(c, &target, &id, &res, m, name, dest_ns, &terr);
+		int trc = compare_target(dest, &target, &id, &res, m, name, dest_ns, &terr);
 		if (!target) {
 			log_warn("manifest skipped", "app", name, "error", terr.msg, NULL);
 			continue;
@@ -390,7 +375,7 @@ int compare_app(struct controller *c, const json_t *app, int refresh,
 		int wave = syncplan_wave(target);
 		if (wave)
 			json_object_set_new(entry, "syncWave", json_integer(wave));
-		json_t *live = trc == 0 ? livecache_get(c->live, &id) : NULL;
+		json_t *live = trc == 0 ? livecache_get(dest->live, &id) : NULL;
 		if (!live) {
 			json_object_set_new(entry, "status", json_string("OutOfSync"));
 			set_health(entry, HEALTH_MISSING, trc < 0 ? terr.msg : NULL);
@@ -450,7 +435,7 @@ int compare_app(struct controller *c, const json_t *app, int refresh,
 		json_decref(target);
 	}
 	/* tracked live objects git no longer has */
-	json_t *tracked = livecache_app_objects(c->live, name), *live;
+	json_t *tracked = livecache_app_objects(dest->live, name), *live;
 	json_array_foreach(tracked, i, live) {
 		struct res_id id;
 		struct buf key = BUF_INIT;

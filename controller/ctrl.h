@@ -25,6 +25,13 @@
 struct livecache;
 struct queue;
 
+/* A destination cluster: its client and live cache (dest.c). */
+struct dest {
+	char *server, *name;
+	struct kube_client *kc;
+	struct livecache *live;
+};
+
 struct ctrl_metrics {
 	atomic_ulong reconciles, reconcile_errors, status_writes;
 	atomic_ulong syncs_succeeded, syncs_failed, syncs_error;
@@ -40,8 +47,13 @@ struct controller {
 	struct controller_config cfg;   /* strings owned (copied) */
 	struct kube_client *kc;         /* control plane = in-cluster destination */
 	struct http_client *repo;
-	struct livecache *live;
+	struct livecache *live;         /* the control plane's (dests[0]) */
 	struct queue *refresh_q, *op_q;
+	pthread_mutex_t dest_mu;        /* guards dests */
+	struct dest **dests;            /* [0] in-cluster, then registered clusters */
+	size_t ndests;
+	long dests_loaded_at;
+	void (*live_notify)(const char *app, void *arg);
 	atomic_int stopping;
 	int cancel;                     /* watch cancel flag (set on stop) */
 
@@ -82,6 +94,11 @@ int app_patch(struct controller *c, const char *name, const json_t *patch,
 /* A merge patch {"status": ...} setting each field of `fields` against the
  * app's current status, with nulls for keys that went away. New reference. */
 json_t *status_patch(struct controller *c, const char *name, const json_t *fields);
+
+/* dest.c */
+/* The app's destination cluster; BERR_NOTFOUND when it is not registered. */
+int dest_for_app(struct controller *c, const json_t *app, struct dest **out, struct berr *err);
+void dest_free_all(struct controller *c);
 
 /* livecache.c */
 typedef void (*livecache_notify_fn)(const char *app, void *arg);
@@ -130,11 +147,9 @@ void repo_invalidate(struct controller *c, const json_t *app);
 /* Turns a rendered manifest into the object Bosun applies: namespace
  * defaulted for namespaced kinds, tracking label and annotation set.
  * *out is new. Also fills *id and *res. */
-int compare_target(struct controller *c, json_t **out, struct res_id *id,
+int compare_target(struct dest *dest, json_t **out, struct res_id *id,
 		   struct kube_resource *res, const json_t *manifest, const char *app,
 		   const char *dest_ns, struct berr *err);
-/* Whether the app's destination is this cluster; else a message in err. */
-int compare_destination_ok(const json_t *app, struct berr *err);
 
 /* sync.c */
 /* Runs the operation requested on the app, if any. */
