@@ -28,6 +28,7 @@
 #include "ignore.h"
 #include "log.h"
 #include "syncplan.h"
+#include "yaml.h"
 
 #define MAX_DRIFT_PATHS 20
 
@@ -459,5 +460,96 @@ int compare_app(struct controller *c, const json_t *app, int refresh,
 	out->resources = sorted(out->resources);
 	out->sync_status = out_of_sync ? "OutOfSync" : "Synced";
 	out->health = worst;
+	return 0;
+}
+
+static void add_state(json_t *item, const char *key, const json_t *obj, struct buf *yaml)
+{
+	buf_reset(yaml);
+	if (obj) {
+		json_object_set(item, key, (json_t *)obj);
+		yaml_write(yaml, obj);
+	}
+}
+
+/* One managed-resources item: identity, status, both states (normalised,
+ * secrets masked by the diff) and a unified YAML diff. */
+static json_t *detail(const struct res_id *id, const char *status, const json_t *config,
+		      const json_t *live, const json_t *rules)
+{
+	struct diff_result d = DIFF_RESULT_INIT;
+	struct buf a = BUF_INIT, b = BUF_INIT, text = BUF_INIT;
+	json_t *item = json_pack("{s:s, s:s, s:s, s:s, s:s}", "group", id->group, "kind",
+				 id->kind, "namespace", id->namespace, "name", id->name,
+				 "status", status);
+	json_t *dc = json_incref((json_t *)config), *dl = json_incref((json_t *)live);
+	if (dc && dl)
+		ignore_apply(&dc, &dl, rules, id);
+	if (diff_compute(&d, dc, dl, NULL, NULL) == 0) {
+		add_state(item, "liveState", d.normalized_live, &a);
+		add_state(item, "predictedLiveState", d.predicted_live, &b);
+		if (diff_unified(&text, a.data, b.data, "live", "desired", 3, NULL) == 0)
+			json_object_set_new(item, "diff", json_string(text.data));
+		json_object_set_new(item, "modified", json_boolean(d.modified || !dc || !dl));
+	}
+	diff_result_release(&d);
+	json_decref(dc);
+	json_decref(dl);
+	buf_release(&a);
+	buf_release(&b);
+	buf_release(&text);
+	return item;
+}
+
+int compare_managed_resources(struct controller *c, const json_t *app, json_t **out,
+			      struct berr *err)
+{
+	const char *name = doc_get_str(app, "metadata.name");
+	struct dest *dest = NULL;
+	json_t *manifests = NULL, *m, *live;
+	char rev[64];
+	size_t i;
+	int rc;
+	*out = NULL;
+	if ((rc = dest_for_app(c, app, &dest, err)) < 0
+	    || (rc = desired(c, app, 0, &manifests, rev, err)) < 0)
+		return rc;
+	json_t *items = json_array(), *seen = json_object();
+	json_t *rules = doc_get(app, "spec.ignoreDifferences");
+	json_array_foreach(manifests, i, m) {
+		json_t *target = NULL;
+		struct res_id id;
+		struct kube_resource res;
+		if (syncplan_hook_phases(m))
+			continue;
+		int trc = compare_target(dest, &target, &id, &res, m, name, dest_namespace(app), NULL);
+		if (!target)
+			continue;
+		struct buf key = BUF_INIT;
+		res_key(&key, &id);
+		json_object_set_new(seen, key.data, json_true());
+		buf_release(&key);
+		live = trc == 0 ? livecache_get(dest->live, &id) : NULL;
+		json_t *item = detail(&id, live ? "Present" : "Missing", target, live, rules);
+		json_array_append_new(items, item);
+		json_decref(live);
+		json_decref(target);
+	}
+	json_t *tracked = livecache_app_objects(dest->live, name);
+	json_array_foreach(tracked, i, live) {
+		struct res_id id;
+		struct buf key = BUF_INIT;
+		if (res_id_from_object(&id, live, NULL) < 0)
+			continue;
+		res_key(&key, &id);
+		if (!json_object_get(seen, key.data) && !syncplan_hook_phases(live)
+		    && !json_array_size(doc_get(live, "metadata.ownerReferences")))
+			json_array_append_new(items, detail(&id, "Extra", NULL, live, rules));
+		buf_release(&key);
+	}
+	json_decref(tracked);
+	json_decref(seen);
+	json_decref(manifests);
+	*out = json_pack("{s:s, s:o}", "revision", rev, "items", items);
 	return 0;
 }

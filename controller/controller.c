@@ -235,6 +235,7 @@ int controller_start(struct controller **out, const struct controller_config *cf
 		if ((rc = http_server_new(&c->http, &so, err)) < 0
 		    || (rc = http_server_route(c->http, "GET", "/healthz", handle_healthz, c, err)) < 0
 		    || (rc = http_server_route(c->http, "GET", "/metrics", handle_metrics, c, err)) < 0
+		    || (rc = serve_routes(c, c->http, err)) < 0
 		    || (rc = http_server_start(c->http, err)) < 0) {
 			controller_stop(c);
 			return rc;

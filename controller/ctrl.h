@@ -142,6 +142,12 @@ int compare_app(struct controller *c, const json_t *app, int refresh,
 int repo_manifests(struct controller *c, const json_t *app, const json_t *source,
 		   const char *revision, int no_cache, json_t **manifests, char rev[64],
 		   struct berr *err);
+/* The managed-resources view of an app, as Argo CD's API gives it:
+ * {revision, items[{group, kind, namespace, name, status (Present,
+ * Missing, Extra), liveState, predictedLiveState, diff, modified}]}, the
+ * states normalised and Secret values masked. *out is new. */
+int compare_managed_resources(struct controller *c, const json_t *app, json_t **out,
+			      struct berr *err);
 /* Tells the repo server to fetch the app's repository at the next request. */
 void repo_invalidate(struct controller *c, const json_t *app);
 /* Turns a rendered manifest into the object Bosun applies: namespace
@@ -154,6 +160,9 @@ int compare_target(struct dest *dest, json_t **out, struct res_id *id,
 /* sync.c */
 /* Runs the operation requested on the app, if any. */
 void sync_run(struct controller *c, const char *name);
+
+/* serve.c: the app views served on the controller's port */
+int serve_routes(struct controller *c, struct http_server *srv, struct berr *err);
 
 /* reconcile.c */
 void reconcile_app(struct controller *c, const char *name);
