@@ -453,6 +453,7 @@ static int wait_group(struct run *r, size_t from, size_t to, int health)
 		hooks |= ((struct task_data *)r->tasks[i].data)->hook;
 	long long deadline = mono_ms() + (health || hooks ? r->c->cfg.sync_wait_timeout_s * 1000
 						 : CACHE_CATCH_UP_S * 1000);
+	long poll_us = 2000;    /* the watch usually delivers within milliseconds */
 	for (;;) {
 		int pending = 0;
 		const char *waiting_for = NULL;
@@ -511,7 +512,9 @@ static int wait_group(struct run *r, size_t from, size_t to, int health)
 				 r->c->cfg.sync_wait_timeout_s, waiting_for ? waiting_for : "?");
 			return -1;
 		}
-		usleep(100 * 1000);
+		usleep(poll_us);
+		if (poll_us < 100 * 1000)
+			poll_us *= 2;
 	}
 }
 
@@ -566,7 +569,8 @@ static int execute(struct run *r, int syncfail)
 		hook_cleanup(r, i, j);
 		if (rc < 0)
 			return -1;
-		write_state(r, "Running", "waiting for the next wave", 0, NULL);
+		if (more)
+			write_state(r, "Running", "running the next wave", 0, NULL);
 		i = j;
 	}
 	return 0;
