@@ -77,11 +77,12 @@ int crds_install(struct kube_client *kc, const char *namespace, struct berr *err
 /* appstate.c: the Application watch, the resync timer and the app memory */
 int appstate_start(struct controller *c, struct berr *err);
 void appstate_stop(struct controller *c);
-/* A copy of the app as last seen (new reference), NULL when gone. */
+/* The app as last seen (new reference; shared: never modify it), NULL when gone. */
 json_t *appstate_get(struct controller *c, const char *name);
 /* Records an app the controller just wrote (the watch will confirm it). */
 void appstate_put(struct controller *c, const json_t *app);
-/* A copy of the app's memory (new reference; an empty object at first). */
+/* A shallow copy of the app's memory (new reference; an empty object at
+ * first); its values are shared: never modify them. */
 json_t *appmem_get(struct controller *c, const char *name);
 /* Sets one key of the app's memory (value stolen; NULL deletes). */
 void appmem_set(struct controller *c, const char *name, const char *key, json_t *value);
