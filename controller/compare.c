@@ -144,7 +144,10 @@ int compare_target(struct dest *dest, json_t **out, struct res_id *id,
 		return BERR_INVALID;
 	}
 	tracking_id_format(&tid, app, id);
-	doc_setv_new(obj, json_string(app), NULL, "metadata", "labels", TRACKING_LABEL, NULL);
+	/* a label value holds 63 characters at most; the annotation always names the app */
+	if (strlen(app) <= 63)
+		doc_setv_new(obj, json_string(app), NULL, "metadata", "labels", TRACKING_LABEL,
+			     NULL);
 	doc_setv_new(obj, json_string(tid.data), NULL, "metadata", "annotations",
 		     TRACKING_ANNOTATION, NULL);
 	buf_release(&tid);
