@@ -142,7 +142,6 @@ static int list_apps(struct controller *c, char **rv, struct berr *err)
 			json_object_del(c->apps, name);
 		}
 	}
-	c->apps_synced = 1;
 	pthread_mutex_unlock(&c->mu);
 	json_decref(seen);
 	free(*rv);

@@ -42,7 +42,6 @@ static long mono_s(void)
 void compare_result_release(struct compare_result *r)
 {
 	json_decref(r->targets);
-	json_decref(r->hooks);
 	json_decref(r->resources);
 	json_decref(r->drifted);
 	buf_release(&r->health_message);
@@ -342,7 +341,6 @@ int compare_app(struct controller *c, const json_t *app, int refresh,
 
 	memset(out, 0, sizeof(*out));
 	out->targets = json_array();
-	out->hooks = json_array();
 	out->resources = json_array();
 	out->drifted = json_array();
 	out->sync_status = "Unknown";
@@ -355,12 +353,8 @@ int compare_app(struct controller *c, const json_t *app, int refresh,
 	}
 	json_t *seen = json_object();
 	json_array_foreach(manifests, i, m) {
-		unsigned phases = syncplan_hook_phases(m);
-		if (phases) {
-			if (!(phases & PHASE_SKIP_BIT))
-				json_array_append(out->hooks, m);
-			continue;
-		}
+		if (syncplan_hook_phases(m))
+			continue;       /* hooks run during a sync; they are not compared */
 		json_t *target = NULL;
 		struct res_id id;
 		struct kube_resource res;

@@ -60,7 +60,6 @@ struct controller {
 	pthread_mutex_t mu;             /* guards apps and mem */
 	json_t *apps;                   /* name → Application (latest seen) */
 	json_t *mem;                    /* name → what the reconciler remembers */
-	int apps_synced;                /* the first list of apps is in */
 	char *apps_rv;                  /* resume point from the first list */
 	int started;                    /* every thread is running */
 
@@ -122,7 +121,6 @@ size_t livecache_kinds(struct livecache *lc);
 struct compare_result {
 	char revision[64];
 	json_t *targets;        /* desired objects as they will be applied (tracking set) */
-	json_t *hooks;          /* hook manifests (not compared) */
 	json_t *resources;      /* status.resources */
 	json_t *drifted;        /* [{resource fields, diffs[{path, git, live}], manager, time}] */
 	const char *sync_status;        /* "Synced", "OutOfSync", "Unknown" */
