@@ -23,9 +23,10 @@
  */
 #include "mirror.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
+#include <ctype.h>
 #include <ftw.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -62,18 +63,29 @@ struct mirror_entry {
 
 struct mirror_store {
 	char *root;             /* <data-dir>/repos */
+	size_t max_fetch_bytes;
 	pthread_mutex_t mu;
 	struct mirror_entry *entries;
 	struct mirror_stats stats;
 };
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+static int git_features;
 
 static void global_init(void)
 {
 	git_libgit2_init();
+	git_features = git_libgit2_features();
+	if (!(git_features & GIT_FEATURE_HTTPS) || !(git_features & GIT_FEATURE_SSH))
+		log_warn("libgit2 lacks a transport", "https",
+			 git_features & GIT_FEATURE_HTTPS ? "yes" : "no", "ssh",
+			 git_features & GIT_FEATURE_SSH ? "yes" : "no", NULL);
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 1);
 	git_libgit2_opts(GIT_OPT_SET_USER_AGENT, "bosun-repo-server");
+	/* Trees above 4 KiB (a directory of ~100 files) are not cached by
+	 * default, so every path lookup through a large directory re-parses
+	 * it: 1,000 files in one directory cost 0.5 ms each. Cache them. */
+	git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, (size_t)16 << 20);
 }
 
 void mirror_global_init(void)
@@ -172,23 +184,23 @@ static int fail(struct berr *err, int code, const char *what, const char *url,
 		buf_adds(&b, ": ");
 		buf_adds(&b, detail);
 	}
-	/* the raw URL may appear inside libgit2's own message */
-	if (strcmp(url, b.data) && strstr(b.data, url)) {
-		struct buf red = BUF_INIT;
-		mirror_redact_url(&red, url);
-		if (strcmp(red.data, url)) {
-			struct buf out = BUF_INIT;
-			const char *p = b.data, *hit;
-			while ((hit = strstr(p, url))) {
-				buf_add(&out, p, hit - p);
-				buf_add(&out, red.data, red.len);
-				p = hit + strlen(url);
-			}
-			buf_adds(&out, p);
-			buf_release(&b);
-			b = out;
+	/* libgit2's own message may carry the URL's user:password part */
+	const char *scheme = strstr(url, "://");
+	if (scheme) {
+		const char *host = scheme + 3;
+		const char *end = host + strcspn(host, "/?#");
+		const char *at = NULL;
+		for (const char *p = host; p < end; p++)
+			if (*p == '@')
+				at = p;
+		if (at) {
+			char *userinfo = xstrndup(host, at - host);
+			char *colon = strchr(userinfo, ':');
+			scrub_one(&b, userinfo);
+			if (colon)
+				scrub_one(&b, colon + 1);
+			free(userinfo);
 		}
-		buf_release(&red);
 	}
 	if (creds) {
 		scrub_one(&b, creds->password);
@@ -206,7 +218,9 @@ struct fetch_ctx {
 	const struct repo_creds *creds;
 	unsigned allowed_done;          /* credential types already handed out */
 	double deadline;                /* 0 = none */
+	size_t max_bytes;               /* received pack size limit; 0 = none */
 	int timed_out;
+	int too_big;
 	int auth_exhausted;
 	char cert_msg[256];
 };
@@ -276,6 +290,27 @@ static long b64_decode(unsigned char *out, size_t cap, const char *s, size_t n)
 	return (long)len;
 }
 
+/* known_hosts patterns: '*' and '?' are wild, everything else (including
+ * the brackets of "[host]:port") is literal; case-insensitive. */
+static int wildcard_match(const char *pat, const char *s)
+{
+	if (!*pat)
+		return !*s;
+	if (*pat == '*') {
+		for (;; s++) {
+			if (wildcard_match(pat + 1, s))
+				return 1;
+			if (!*s)
+				return 0;
+		}
+	}
+	if (!*s)
+		return 0;
+	if (*pat != '?' && tolower((unsigned char)*pat) != tolower((unsigned char)*s))
+		return 0;
+	return wildcard_match(pat + 1, s + 1);
+}
+
 /* Does one comma-separated known_hosts host field name `host`? */
 static int known_host_matches(const char *field, size_t flen, const char *host)
 {
@@ -300,7 +335,7 @@ static int known_host_matches(const char *field, size_t flen, const char *host)
 	for (char *tok = strtok_r(f, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (tok[0] == '!')
 			continue;
-		if (!fnmatch(tok, host, FNM_CASEFOLD)) {
+		if (wildcard_match(tok, host)) {
 			match = 1;
 			break;
 		}
@@ -377,6 +412,15 @@ static int known_hosts_check(const char *known_hosts, const char *host, int port
 	return found;
 }
 
+/* The certificate names `host`: a DNS name, or an IP address literal. */
+static int host_matches(X509 *cert, const char *host)
+{
+	unsigned char addr[16];
+	if (inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1)
+		return X509_check_ip_asc(cert, host, 0) == 1;
+	return X509_check_host(cert, host, 0, 0, NULL) == 1;
+}
+
 /* Verifies a DER server certificate against PEM CA certificates and host name. */
 static int ca_bundle_accepts(const char *ca_pem, const unsigned char *der,
 			     size_t len, const char *host)
@@ -399,7 +443,7 @@ static int ca_bundle_accepts(const char *ca_pem, const unsigned char *der,
 		X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN);
 		if (X509_STORE_CTX_init(ctx, store, cert, NULL) == 1
 		    && X509_verify_cert(ctx) == 1
-		    && X509_check_host(cert, host, 0, 0, NULL) == 1)
+		    && host_matches(cert, host))
 			ok = 1;
 	}
 	sk_X509_INFO_pop_free(infos, X509_INFO_free);
@@ -459,8 +503,12 @@ static int check_deadline(struct fetch_ctx *c)
 
 static int cb_transfer(const git_indexer_progress *stats, void *payload)
 {
-	(void)stats;
-	return check_deadline(payload);
+	struct fetch_ctx *c = payload;
+	if (c->max_bytes && stats->received_bytes > c->max_bytes) {
+		c->too_big = 1;
+		return -1;
+	}
+	return check_deadline(c);
 }
 
 static int cb_sideband(const char *str, int len, void *payload)
@@ -488,9 +536,17 @@ static int git_fail(struct berr *err, const char *what, struct fetch_ctx *c, int
 	if (c->timed_out) {
 		code = BERR_LIMIT;
 		snprintf(detail, sizeof(detail), "timed out");
+	} else if (c->too_big) {
+		code = BERR_LIMIT;
+		snprintf(detail, sizeof(detail), "the transfer passed the limit of %zu bytes", c->max_bytes);
 	} else if (c->cert_msg[0]) {
 		code = BERR_AUTH;
 		snprintf(detail, sizeof(detail), "%s", c->cert_msg);
+	} else if (rc == GIT_ECERTIFICATE) {
+		code = BERR_AUTH;
+		snprintf(detail, sizeof(detail), "the server is not trusted (%s): give its %s, or set insecure",
+			 ge ? ge->message : "certificate check failed",
+			 strstr(c->url, "http") == c->url ? "CA certificate" : "known_hosts entry");
 	} else if (c->auth_exhausted) {
 		code = BERR_AUTH;
 		snprintf(detail, sizeof(detail), "authentication failed: %s",
@@ -529,6 +585,7 @@ int mirror_store_open(struct mirror_store **out, const char *data_dir, struct be
 	}
 	struct mirror_store *s = xcalloc(1, sizeof(*s));
 	s->root = buf_detach(&root, NULL);
+	s->max_fetch_bytes = MIRROR_DEFAULT_MAX_FETCH_BYTES;
 	pthread_mutex_init(&s->mu, NULL);
 	*out = s;
 	return 0;
@@ -550,6 +607,11 @@ void mirror_store_free(struct mirror_store *s)
 	pthread_mutex_destroy(&s->mu);
 	free(s->root);
 	free(s);
+}
+
+void mirror_store_set_max_fetch_bytes(struct mirror_store *s, size_t max)
+{
+	s->max_fetch_bytes = max ? max : MIRROR_DEFAULT_MAX_FETCH_BYTES;
 }
 
 void mirror_store_stats(struct mirror_store *s, struct mirror_stats *out)
@@ -678,9 +740,17 @@ static void remove_tree(const char *path)
 static int do_fetch(struct mirror_store *s, const char *url,
 		    const struct repo_creds *creds, long timeout_ms, struct berr *err)
 {
-	struct fetch_ctx c = { .url = url, .creds = creds };
+	struct fetch_ctx c = { .url = url, .creds = creds, .max_bytes = s->max_fetch_bytes };
 	if (timeout_ms > 0)
 		c.deadline = now_seconds() + timeout_ms / 1000.0;
+	int is_ssh = !strncmp(url, "ssh://", 6) || !strncmp(url, "git+ssh://", 10)
+		|| (!strstr(url, "://") && strchr(url, ':') && url[0] != '/');
+	if (is_ssh && !(git_features & GIT_FEATURE_SSH))
+		return fail(err, BERR_UNSUPPORTED, "cannot fetch", url, creds,
+			    "this build of libgit2 has no SSH support");
+	if (!strncmp(url, "https://", 8) && !(git_features & GIT_FEATURE_HTTPS))
+		return fail(err, BERR_UNSUPPORTED, "cannot fetch", url, creds,
+			    "this build of libgit2 has no HTTPS support");
 	const char *local = !strncmp(url, "file://", 7) ? url + 7 : url[0] == '/' ? url : NULL;
 	struct stat lst;
 	if (local && stat(local, &lst) < 0)

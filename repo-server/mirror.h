@@ -47,6 +47,8 @@ struct mirror_stats {
 	double seconds;                 /* total time spent fetching */
 };
 
+#define MIRROR_DEFAULT_MAX_FETCH_BYTES ((size_t)4 << 30)
+
 /* Initialises libgit2 once per process (thread-safe, idempotent). */
 void mirror_global_init(void);
 
@@ -55,6 +57,9 @@ void mirror_global_init(void);
 int mirror_store_open(struct mirror_store **out, const char *data_dir,
 		      struct berr *err);
 void mirror_store_free(struct mirror_store *s);
+/* Bytes one fetch may receive before it is aborted (BERR_LIMIT); 0 = the
+ * default of 4 GiB. A remote cannot fill the disk. */
+void mirror_store_set_max_fetch_bytes(struct mirror_store *s, size_t max);
 
 /*
  * Brings the mirror of `url` up to date: clones it the first time, fetches

@@ -57,6 +57,8 @@ int render_engine_open(struct render_engine **out, const struct render_config *c
 	pthread_cond_init(&e->slot_free, NULL);
 	*out = NULL;
 	int rc = mirror_store_open(&e->mirrors, cfg->data_dir, err);
+	if (rc == 0)
+		mirror_store_set_max_fetch_bytes(e->mirrors, cfg->max_fetch_bytes);
 	if (rc == 0) {
 		struct buf path = BUF_INIT;
 		buf_addf(&path, "%s/manifest-cache.db", cfg->data_dir);

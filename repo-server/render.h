@@ -21,8 +21,10 @@ struct render_config {
 	                                   <data_dir>/manifest-cache.db */
 	unsigned parallelism;           /* renders at once; default 4 */
 	long timeout_ms;                /* per request; default 60000 */
-	long fresh_ms;                  /* a fetch this recent is reused; default 10000 */
+	long fresh_ms;                  /* a fetch this recent is reused; 0 = 10000,
+	                                   negative = fetch on every request */
 	size_t cache_max_bytes;         /* default 256 MiB */
+	size_t max_fetch_bytes;         /* per fetch; default 4 GiB */
 	struct tree_limits limits;      /* zero fields: tree.h defaults */
 };
 

@@ -37,7 +37,10 @@ struct repo_server_options {
 	uint16_t port;                  /* 0 picks a free port */
 	unsigned parallelism;           /* concurrent renders; default 4 */
 	long timeout_ms;                /* per request; default 60000 */
+	long fetch_reuse_ms;            /* a fetch this recent is reused; 0 = 10000,
+	                                   negative = fetch on every request */
 	size_t cache_max_bytes;         /* default 256 MiB */
+	size_t max_fetch_bytes;         /* per git fetch; default 4 GiB */
 	struct tree_limits limits;      /* zero fields: defaults (tree.h) */
 };
 
@@ -52,8 +55,9 @@ uint16_t repo_server_port(const struct repo_server *s);
 void repo_server_stop(struct repo_server *s);
 
 /* `bosund repo-server [--port P] [--data-dir D] [--address A]
- * [--parallelism N] [--timeout SECONDS] [--cache-size BYTES]
- * [--max-file-size BYTES] [--max-total-size BYTES] [--max-files N]`:
+ * [--parallelism N] [--timeout SECONDS] [--fetch-reuse SECONDS] [--cache-size BYTES]
+ * [--max-file-size BYTES] [--max-total-size BYTES] [--max-files N]
+ * [--max-fetch-size BYTES]`:
  * serves until SIGINT/SIGTERM, writes <data-dir>/ports.json once listening. */
 int repo_server_main(int argc, char **argv);
 

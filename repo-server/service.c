@@ -305,7 +305,9 @@ int repo_server_start(struct repo_server **out, const struct repo_server_options
 		.data_dir = o->data_dir,
 		.parallelism = o->parallelism,
 		.timeout_ms = o->timeout_ms,
+		.fresh_ms = o->fetch_reuse_ms,
 		.cache_max_bytes = o->cache_max_bytes,
+		.max_fetch_bytes = o->max_fetch_bytes,
 		.limits = o->limits,
 	};
 	unsigned slots = o->parallelism ? o->parallelism : 4;
@@ -349,13 +351,15 @@ void repo_server_stop(struct repo_server *s)
 
 /* --- bosund repo-server ----------------------------------------------------------- */
 
-static int usage(void)
+static int usage(FILE *f)
 {
-	fprintf(stderr,
+	fprintf(f,
 		"usage: bosund repo-server [--port P] [--data-dir D] [--address A]\n"
-		"                          [--parallelism N] [--timeout SECONDS] [--cache-size BYTES]\n"
-		"                          [--max-file-size BYTES] [--max-total-size BYTES] [--max-files N]\n");
-	return 2;
+		"                          [--parallelism N] [--timeout SECONDS] [--fetch-reuse SECONDS]\n"
+		"                          [--cache-size BYTES]\n"
+		"                          [--max-file-size BYTES] [--max-total-size BYTES] [--max-files N]\n"
+		"                          [--max-fetch-size BYTES]\n");
+	return f == stderr ? 2 : 0;
 }
 
 static int parse_size(const char *s, size_t *out)
@@ -397,14 +401,14 @@ int repo_server_main(int argc, char **argv)
 		char name[64];
 		snprintf(name, sizeof(name), "%.*s", eq ? (int)(eq - a) : (int)strlen(a), a);
 		if (!strcmp(name, "-h") || !strcmp(name, "--help"))
-			return usage() & 0;
+			return usage(stdout);
 		if (eq)
 			v = eq + 1;
 		else if (i + 1 < argc)
 			v = argv[++i];
 		else {
 			fprintf(stderr, "bosund repo-server: option '%s' needs a value\n", name);
-			return usage();
+			return usage(stderr);
 		}
 		size_t size = 0;
 		int bad = 0;
@@ -418,21 +422,26 @@ int repo_server_main(int argc, char **argv)
 		else if (!strcmp(name, "--timeout"))
 			bad = parse_size(v, &size) < 0 || size == 0 || size > 86400
 				|| !(o.timeout_ms = (long)size * 1000);
-		else if (!strcmp(name, "--cache-size"))
+		else if (!strcmp(name, "--fetch-reuse")) {
+			bad = parse_size(v, &size) < 0 || size > 86400;
+			o.fetch_reuse_ms = size ? (long)size * 1000 : -1;
+		} else if (!strcmp(name, "--cache-size"))
 			bad = parse_size(v, &o.cache_max_bytes) < 0;
 		else if (!strcmp(name, "--max-file-size"))
 			bad = parse_size(v, &o.limits.max_file_bytes) < 0;
 		else if (!strcmp(name, "--max-total-size"))
 			bad = parse_size(v, &o.limits.max_total_bytes) < 0;
+		else if (!strcmp(name, "--max-fetch-size"))
+			bad = parse_size(v, &o.max_fetch_bytes) < 0;
 		else if (!strcmp(name, "--max-files"))
 			bad = parse_size(v, &o.limits.max_files) < 0;
 		else {
 			fprintf(stderr, "bosund repo-server: unknown option '%s'\n", name);
-			return usage();
+			return usage(stderr);
 		}
 		if (bad) {
 			fprintf(stderr, "bosund repo-server: invalid value '%s' for '%s'\n", v, name);
-			return usage();
+			return usage(stderr);
 		}
 	}
 	o.port = (uint16_t)port;

@@ -24,6 +24,18 @@ printf 'apiVersion: v1\nkind: Service\nmetadata:\n  name: deep\n' >"$REPO/app/su
 echo 'ignored' >"$REPO/app/README.md"
 ln -s /etc/passwd "$REPO/evil/passwd.yaml"
 printf 'apiVersion: v2\nname: c\nversion: 0.1.0\n' >"$REPO/chart/Chart.yaml"
+mkdir -p "$REPO/bomb" "$REPO/deep"
+python3 - "$REPO" <<'PY'
+import sys
+root = sys.argv[1]
+with open(root + "/bomb/bomb.yaml", "w") as f:
+    f.write("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb\ndata:\n")
+    f.write("  a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n")
+    for i in range(1, 9):
+        f.write("  a%d: &a%d [%s]\n" % (i, i, ", ".join(["*a%d" % (i - 1)] * 10)))
+with open(root + "/deep/deep.yaml", "w") as f:
+    f.write("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: deep\ndata: " + "[" * 100000 + "]" * 100000 + "\n")
+PY
 commit_all "$REPO" first
 git -C "$REPO" tag v1.0.0
 git -C "$REPO" tag v1.2.0
@@ -115,6 +127,18 @@ test_expect_success 'a symlink out of the repository is refused, naming it' '
 	! grep -q "root:" "$OUT"
 '
 
+test_expect_success 'a YAML alias bomb is refused with the file named' '
+	want=413 expect_status POST /v1/manifests "{\"repoURL\": \"$REPO\", \"path\": \"bomb\"}" ||
+	want=400 expect_status POST /v1/manifests "{\"repoURL\": \"$REPO\", \"path\": \"bomb\"}" &&
+	grep -q "bomb/bomb.yaml:" "$OUT"
+'
+
+test_expect_success 'a 100k-deep nesting is refused with the file named' '
+	want=413 expect_status POST /v1/manifests "{\"repoURL\": \"$REPO\", \"path\": \"deep\"}" ||
+	want=400 expect_status POST /v1/manifests "{\"repoURL\": \"$REPO\", \"path\": \"deep\"}" &&
+	grep -q "deep/deep.yaml:" "$OUT"
+'
+
 test_expect_success 'a Helm chart gets a clear not-supported error' '
 	want=501 expect_status POST /v1/manifests "{\"repoURL\": \"$REPO\", \"path\": \"chart\"}" &&
 	grep -q "helm charts are not supported yet" "$OUT"
@@ -158,4 +182,24 @@ test_expect_success 'it stops cleanly on SIGTERM' '
 	stop_bosund TERM
 '
 
+start_bosund repo-server --fetch-reuse 0
+URL=http://127.0.0.1:$REPO_PORT
+
+test_expect_success 'after a restart the cache and mirror are reused' '
+	want=200 expect_status POST /v1/manifests "{\"repoURL\": \"$REPO\", \"path\": \"app\"}" &&
+	test "$(jq_ "d[\"cached\"]")" = True
+'
+
+test_expect_success 'with --fetch-reuse 0 every request sees the latest push' '
+	printf "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: four\n" >"$REPO/app/four.yaml" &&
+	commit_all "$REPO" third &&
+	want=200 expect_status POST /v1/manifests "{\"repoURL\": \"$REPO\", \"path\": \"app\"}" &&
+	test "$(jq_ "d[\"revision\"]")" = "$(git -C "$REPO" rev-parse HEAD)" &&
+	test "$(jq_ "len(d[\"manifests\"])")" = 4
+'
+
+if [ "$test_failed" != 0 ]; then
+	echo "# bosund repo-server log:"
+	tail -20 "$TEST_TMP/bosund-repo-server.log" | sed 's/^/#   /'
+fi
 test_done

@@ -217,6 +217,25 @@ static void test_secrets_not_echoed(void **state)
 	buf_release(&b);
 }
 
+static void test_fetch_size_limit(void **state)
+{
+	(void)state;
+	struct berr err = BERR_INIT;
+	char big[600], url[700];
+	snprintf(big, sizeof(big), "%s/big", fixture_dir);
+	assert_int_equal(sh("set -e; git init -q -b main '%s'; cd '%s'; head -c 200000 /dev/urandom > blob;"
+			    "git add blob; git commit -q -m big", big, big), 0);
+	snprintf(url, sizeof(url), "file://%s", big);
+	mirror_store_set_max_fetch_bytes(store, 50000);
+	int rc = mirror_fetch(store, url, NULL, 0, 10000, &err);
+	mirror_store_set_max_fetch_bytes(store, 0);
+	assert_int_equal(rc, BERR_LIMIT);
+	assert_non_null(strstr(err.msg, "passed the limit of 50000 bytes"));
+	git_repository *repo = NULL;
+	assert_int_equal(mirror_open(&repo, store, url, &err), BERR_NOTFOUND);
+	assert_int_equal(mirror_fetch(store, url, NULL, 0, 10000, &err), 0);
+}
+
 struct fetcher {
 	int rc;
 };
@@ -341,6 +360,7 @@ int main(void)
 		cmocka_unit_test(test_missing_repo),
 		cmocka_unit_test(test_secrets_not_echoed),
 		cmocka_unit_test(test_fetch_dedup),
+		cmocka_unit_test(test_fetch_size_limit),
 		cmocka_unit_test(test_semver_rules),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
