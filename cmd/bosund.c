@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "orchestrator/orchestrator.h"
 #include "version.h"
 
 struct role {
@@ -23,6 +24,7 @@ static int run_version(int argc, char **argv)
 }
 
 static const struct role roles[] = {
+	{ "cluster", orchestrator_main, "run the bundled Kubernetes-compatible cluster" },
 	{ "version", run_version, "print the version" },
 	{ NULL, NULL, NULL },
 };
