@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/api.h"
 #include "orchestrator/orchestrator.h"
 #include "version.h"
 
@@ -24,6 +25,7 @@ static int run_version(int argc, char **argv)
 }
 
 static const struct role roles[] = {
+	{ "api", api_main, "run the API server (REST, SSE, auth, RBAC)" },
 	{ "cluster", orchestrator_main, "run the bundled Kubernetes-compatible cluster" },
 	{ "version", run_version, "print the version" },
 	{ NULL, NULL, NULL },
