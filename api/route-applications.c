@@ -230,8 +230,12 @@ static int check_project(struct api *api, const json_t *spec, struct berr *err)
 	json_t *project;
 	int rc = api_project_get(api, json_string_value(json_object_get(spec, "project")),
 				 &project, err);
+	if (rc == BERR_NOTFOUND) {
+		err->code = BERR_INVALID;       /* a bad reference in the body */
+		return BERR_INVALID;
+	}
 	if (rc < 0)
-		return rc == BERR_NOTFOUND ? berr_set(err, BERR_INVALID, "%s", err->msg) : rc;
+		return rc;
 	rc = api_project_permits(project, spec, err);
 	json_decref(project);
 	if (rc < 0)
