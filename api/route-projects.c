@@ -283,9 +283,9 @@ static int decode_project(struct http_request *req, struct http_response *resp,
 
 static json_t *project_object(struct api *api, const char *name, const json_t *spec)
 {
-	return json_pack("{s:s, s:s, s:{s:s, s:s}, s:O}", "apiVersion", API_GROUP_VERSION,
+	return json_pack("{s:s, s:s, s:{s:s, s:s}, s:o}", "apiVersion", API_GROUP_VERSION,
 			 "kind", "AppProject", "metadata", "name", name, "namespace", api->ns,
-			 "spec", spec ? spec : json_object());
+			 "spec", spec ? json_incref((json_t *)spec) : json_object());
 }
 
 static void create_project(struct api_ctx *ctx, struct http_request *req,
@@ -307,7 +307,7 @@ static void create_project(struct api_ctx *ctx, struct http_request *req,
 		if (rc == BERR_EXISTS && json_is_true(json_object_get(body, "upsert"))) {
 			json_t *cur;
 			if ((rc = api_project_get(ctx->api, name, &cur, &err)) == 0) {
-				json_object_set(cur, "spec", spec ? spec : json_object());
+				json_object_set_new(cur, "spec", spec ? json_incref(spec) : json_object());
 				rc = kube_client_update(ctx->api->kc, &res, cur, NULL, &err);
 				json_decref(cur);
 			}
@@ -343,7 +343,7 @@ static void update_project(struct api_ctx *ctx, struct http_request *req,
 		int rc = api_project_get(ctx->api, name, &cur, &err);
 		if (rc == 0) {
 			json_t *spec = json_object_get(project, "spec");
-			json_object_set(cur, "spec", spec ? spec : json_object());
+			json_object_set_new(cur, "spec", spec ? json_incref(spec) : json_object());
 			if (rv)
 				doc_set_new(cur, "metadata.resourceVersion", json_string(rv), NULL);
 			rc = kube_client_update(ctx->api->kc, &res, cur, NULL, &err);

@@ -40,7 +40,7 @@ struct sub {
 	char user[API_NAME_MAX];
 	char name[API_NAME_MAX];        /* only this app ("" = all) */
 	char app[API_NAME_MAX];         /* alerts: only this app */
-	int detached;
+	int gone;                       /* on_close has run: reap it */
 };
 
 struct item {
@@ -153,11 +153,34 @@ static void broadcast(struct api_hub *h, long long id, const char *name, const c
 		app_message(&msg, id, type, doc);
 	for (size_t i = 0; i < h->nsubs; i++) {
 		struct sub *s = h->subs[i];
+		if (s->gone)
+			continue;
 		int ok = h->alerts ? sub_may_see_alert(s, doc) : sub_may_see_app(s, name, doc);
 		if (ok)
 			http_stream_write(s->s, msg.data, msg.len);
 	}
 	buf_release(&msg);
+}
+
+static void sub_free(struct sub *s)
+{
+	api_settings_put(s->st);
+	free(s);
+}
+
+/* Releases the subscribers whose clients left; the hub lock is held. */
+static void reap(struct api_hub *h)
+{
+	for (size_t i = 0; i < h->nsubs;) {
+		struct sub *s = h->subs[i];
+		if (!s->gone) {
+			i++;
+			continue;
+		}
+		http_stream_close(s->s);        /* on_close has run: only releases */
+		sub_free(s);
+		h->subs[i] = h->subs[--h->nsubs];
+	}
 }
 
 /* ------------------------------------------------------------ hub state */
@@ -230,6 +253,7 @@ static int on_watch(const char *type, json_t *obj, void *arg)
 	if (!strcmp(type, "BOOKMARK"))
 		return h->cancel;
 	pthread_mutex_lock(&h->mu);
+	reap(h);
 	apply_change(h, type, obj, rv_of(obj));
 	pthread_mutex_unlock(&h->mu);
 	return h->cancel;
@@ -248,6 +272,7 @@ static char *relist(struct api_hub *h, struct berr *err)
 		return NULL;
 	long long list_rv = rv_of(list);
 	pthread_mutex_lock(&h->mu);
+	reap(h);
 	json_t *seen = json_object();
 	size_t i;
 	json_t *obj;
@@ -362,13 +387,20 @@ static void hub_free(struct api_hub *h)
 		pthread_join(h->thread, NULL);
 	}
 	pthread_mutex_lock(&h->mu);
+	reap(h);
 	for (size_t i = 0; i < h->nsubs; i++) {
 		struct sub *s = h->subs[i];
-		s->detached = 1;
 		if (http_stream_close(s->s) == 0) {
-			api_settings_put(s->st);
-			free(s);
+			sub_free(s);
+			continue;
 		}
+		/* on_close is running: let it mark the sub, then free it */
+		while (!__atomic_load_n(&s->gone, __ATOMIC_ACQUIRE)) {
+			pthread_mutex_unlock(&h->mu);
+			usleep(1000);
+			pthread_mutex_lock(&h->mu);
+		}
+		sub_free(s);
 	}
 	h->nsubs = 0;
 	pthread_mutex_unlock(&h->mu);
@@ -406,21 +438,16 @@ void api_streams_stop(struct api *api)
 
 /* ------------------------------------------------------------ routes */
 
+/* The client left: mark the subscriber for the hub to reap (the hub still
+ * has to close the stream to release it, and may be writing to it now). */
 static void on_close(struct http_stream *stream, void *arg)
 {
 	(void)stream;
 	struct sub *s = arg;
 	struct api_hub *h = s->hub;
 	pthread_mutex_lock(&h->mu);
-	if (!s->detached)
-		for (size_t i = 0; i < h->nsubs; i++)
-			if (h->subs[i] == s) {
-				h->subs[i] = h->subs[--h->nsubs];
-				break;
-			}
+	__atomic_store_n(&s->gone, 1, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&h->mu);
-	api_settings_put(s->st);
-	free(s);
 }
 
 static long long last_event_id(struct http_request *req)
@@ -498,6 +525,7 @@ static void subscribe(struct api_ctx *ctx, struct http_request *req, struct http
 	s->s = http_response_stream(resp, "text/event-stream");
 	long long last = last_event_id(req);
 	pthread_mutex_lock(&h->mu);
+	reap(h);
 	http_stream_write(s->s, "retry: 2000\n\n", 13);
 	replay(h, s, last);
 	if (h->nsubs == h->capsubs) {
