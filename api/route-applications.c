@@ -319,6 +319,29 @@ static int matches_any(const json_t *app, const char *path_single, const char *p
 
 #define MAX_FILTER 64
 
+static int cmp_by_name(const void *a, const void *b)
+{
+	const char *x = doc_get_str(*(json_t *const *)a, "metadata.name");
+	const char *y = doc_get_str(*(json_t *const *)b, "metadata.name");
+	return strcmp(x ? x : "", y ? y : "");
+}
+
+/* Orders the cache's items by name, as the cluster lists them. */
+static void qsort_items(json_t *items)
+{
+	size_t n = json_array_size(items);
+	if (n < 2)
+		return;
+	json_t **v = xcalloc(n, sizeof(*v));
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(items, i));
+	qsort(v, n, sizeof(*v), cmp_by_name);
+	json_array_clear(items);
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(items, v[i]);
+	free(v);
+}
+
 static void list_apps(struct api_ctx *ctx, struct http_request *req, struct http_response *resp)
 {
 	const char *projects[MAX_FILTER], *repos[MAX_FILTER];
@@ -341,17 +364,28 @@ static void list_apps(struct api_ctx *ctx, struct http_request *req, struct http
 			return http_response_error(resp, 400, "invalid selector: %s", err.msg);
 		selector_free(sel);
 	}
-	struct kube_ref ref = api_ref(ctx->api, "Application", NULL);
-	struct kube_list_options lo = { .label_selector = selector && *selector ? selector : NULL };
-	json_t *list;
-	if (kube_client_list(ctx->api->kc, &list, &ref, &lo, &err) < 0)
-		return api_error(resp, &err);
+	struct selector *sel = NULL;
+	json_t *list = NULL, *cached = api_apps_snapshot(ctx->api);
+	if (cached) {
+		if (selector && *selector)
+			selector_parse_labels(&sel, selector, NULL);
+		list = json_pack("{s:{}, s:o}", "metadata", "items", cached);
+		qsort_items(json_object_get(list, "items"));
+	} else {
+		struct kube_ref ref = api_ref(ctx->api, "Application", NULL);
+		struct kube_list_options lo = {
+			.label_selector = selector && *selector ? selector : NULL };
+		if (kube_client_list(ctx->api->kc, &list, &ref, &lo, &err) < 0)
+			return api_error(resp, &err);
+	}
 	json_t *items = json_array();
 	size_t i;
 	json_t *app;
 	json_array_foreach(json_object_get(list, "items"), i, app) {
 		const char *app_name = doc_get_str(app, "metadata.name");
 		if (!app_name)
+			continue;
+		if (sel && !selector_match_object(sel, app))
 			continue;
 		if (np) {
 			size_t j;
@@ -381,6 +415,7 @@ static void list_apps(struct api_ctx *ctx, struct http_request *req, struct http
 	json_t *out = json_pack("{s:{s:O*}, s:o}", "metadata", "resourceVersion",
 				doc_get(list, "metadata.resourceVersion"), "items", items);
 	json_decref(list);
+	selector_free(sel);
 	reply(resp, 200, out);
 }
 
@@ -395,6 +430,8 @@ static int set_refresh(struct api *api, const char *name, const char *kind, json
 	int rc = kube_client_patch(api->kc, out, &ref, KUBE_PATCH_MERGE, text, strlen(text),
 				   NULL, err);
 	free(text);
+	if (rc == 0)
+		api_apps_wrote(api, *out, 0);
 	return rc;
 }
 
@@ -486,6 +523,7 @@ static void create_app(struct api_ctx *ctx, struct http_request *req,
 		api_error(resp, &err);
 		goto out;
 	}
+	api_apps_wrote(ctx->api, res, 0);
 	log_info("application created", "app", name, "by", ctx->user, NULL);
 	reply(resp, 200, res);
 	res = NULL;
@@ -537,6 +575,7 @@ static void write_spec(struct api_ctx *ctx, struct http_response *resp, const ch
 			continue;
 		if (rc < 0)
 			return api_error(resp, &err);
+		api_apps_wrote(ctx->api, res, 0);
 		return reply(resp, 200, res);
 	}
 	http_response_error(resp, 409, "application '%s' kept changing; try again", name);
@@ -613,8 +652,12 @@ static void delete_app(struct api_ctx *ctx, struct http_request *req,
 				   strlen(text), NULL, &err);
 	free(text);
 	json_decref(res);
+	res = NULL;
 	if (rc == 0)
-		rc = kube_client_delete(ctx->api->kc, NULL, &ref, NULL, &err);
+		rc = kube_client_delete(ctx->api->kc, &res, &ref, NULL, &err);
+	if (rc == 0)
+		api_apps_wrote(ctx->api, res, !do_cascade);
+	json_decref(res);
 	if (rc < 0) {
 		json_decref(app);
 		return api_error(resp, &err);
@@ -650,6 +693,7 @@ static void write_operation(struct api_ctx *ctx, struct http_response *resp, jso
 					   "application '%s' changed meanwhile; try again", name);
 	if (rc < 0)
 		return api_error(resp, &err);
+	api_apps_wrote(ctx->api, res, 0);
 	log_info(what, "app", name, "by", ctx->user, NULL);
 	reply(resp, 200, res);
 }
@@ -853,6 +897,7 @@ static void terminate_operation(struct api_ctx *ctx, struct http_request *req,
 	json_decref(app);
 	if (rc < 0)
 		return api_error(resp, &err);
+	api_apps_wrote(ctx->api, res, 0);
 	json_decref(res);
 	reply(resp, 200, json_object());
 }

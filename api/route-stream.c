@@ -63,6 +63,8 @@ struct api_hub {
 	struct item *ring;              /* tombstones (apps) or alerts, oldest first */
 	size_t nring, capring;
 	int synced;
+	long long max_rv;               /* newest resourceVersion seen */
+	long long want_rv;              /* newest this replica wrote */
 };
 
 static long long rv_of(const json_t *obj)
@@ -247,12 +249,21 @@ static void apply_change(struct api_hub *h, const char *type, json_t *obj, long 
 	broadcast(h, id, name, cur ? "MODIFIED" : "ADDED", obj);
 }
 
+static void saw_rv(struct api_hub *h, long long rv)
+{
+	if (rv > h->max_rv)
+		h->max_rv = rv;
+}
+
 static int on_watch(const char *type, json_t *obj, void *arg)
 {
 	struct api_hub *h = arg;
-	if (!strcmp(type, "BOOKMARK"))
-		return h->cancel;
 	pthread_mutex_lock(&h->mu);
+	saw_rv(h, rv_of(obj));
+	if (!strcmp(type, "BOOKMARK")) {
+		pthread_mutex_unlock(&h->mu);
+		return h->cancel;
+	}
 	reap(h);
 	apply_change(h, type, obj, rv_of(obj));
 	pthread_mutex_unlock(&h->mu);
@@ -323,6 +334,7 @@ static char *relist(struct api_hub *h, struct berr *err)
 		}
 	}
 	h->synced = 1;
+	saw_rv(h, list_rv);
 	pthread_mutex_unlock(&h->mu);
 	json_decref(seen);
 	const char *rv = doc_get_str(list, "metadata.resourceVersion");
@@ -359,7 +371,7 @@ static void *hub_main(void *arg)
 			: api_ref(h->api, "Application", NULL);
 		ref.name = NULL;
 		struct kube_watch_options wo = { .resource_version = rv, .cancel = &h->cancel,
-						 .timeout_seconds = 300 };
+						 .timeout_seconds = 300, .allow_bookmarks = 1 };
 		int rc = kube_client_watch(h->api->kc, &ref, &wo, on_watch, h, &err);
 		free(rv);
 		if (rc < 0)
@@ -413,6 +425,46 @@ static void hub_free(struct api_hub *h)
 	json_decref(h->apps);
 	pthread_mutex_destroy(&h->mu);
 	free(h);
+}
+
+void api_apps_wrote(struct api *api, const json_t *obj, int deleted)
+{
+	struct api_hub *h = api->apps_hub;
+	long long rv = rv_of(obj);
+	if (!h || rv <= 0)
+		return;
+	/* a delete that removed the object at once takes the next revision */
+	if (deleted)
+		rv++;
+	pthread_mutex_lock(&h->mu);
+	if (rv > h->want_rv)
+		h->want_rv = rv;
+	pthread_mutex_unlock(&h->mu);
+}
+
+#define SNAPSHOT_WAIT_MS 1000
+
+json_t *api_apps_snapshot(struct api *api)
+{
+	struct api_hub *h = api->apps_hub;
+	if (!h)
+		return NULL;
+	for (int waited = 0;; waited++) {
+		pthread_mutex_lock(&h->mu);
+		if (h->synced && h->max_rv >= h->want_rv) {
+			json_t *items = json_array();
+			const char *name;
+			json_t *e;
+			json_object_foreach(h->apps, name, e)
+				json_array_append(items, json_object_get(e, "app"));
+			pthread_mutex_unlock(&h->mu);
+			return items;
+		}
+		pthread_mutex_unlock(&h->mu);
+		if (waited >= SNAPSHOT_WAIT_MS)
+			return NULL;
+		usleep(1000);
+	}
 }
 
 int api_streams_start(struct api *api, struct berr *err)
