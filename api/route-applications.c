@@ -319,29 +319,6 @@ static int matches_any(const json_t *app, const char *path_single, const char *p
 
 #define MAX_FILTER 64
 
-static int cmp_by_name(const void *a, const void *b)
-{
-	const char *x = doc_get_str(*(json_t *const *)a, "metadata.name");
-	const char *y = doc_get_str(*(json_t *const *)b, "metadata.name");
-	return strcmp(x ? x : "", y ? y : "");
-}
-
-/* Orders the cache's items by name, as the cluster lists them. */
-static void qsort_items(json_t *items)
-{
-	size_t n = json_array_size(items);
-	if (n < 2)
-		return;
-	json_t **v = xcalloc(n, sizeof(*v));
-	for (size_t i = 0; i < n; i++)
-		v[i] = json_incref(json_array_get(items, i));
-	qsort(v, n, sizeof(*v), cmp_by_name);
-	json_array_clear(items);
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(items, v[i]);
-	free(v);
-}
-
 static void list_apps(struct api_ctx *ctx, struct http_request *req, struct http_response *resp)
 {
 	const char *projects[MAX_FILTER], *repos[MAX_FILTER];
@@ -370,7 +347,6 @@ static void list_apps(struct api_ctx *ctx, struct http_request *req, struct http
 		if (selector && *selector)
 			selector_parse_labels(&sel, selector, NULL);
 		list = json_pack("{s:{}, s:o}", "metadata", "items", cached);
-		qsort_items(json_object_get(list, "items"));
 	} else {
 		struct kube_ref ref = api_ref(ctx->api, "Application", NULL);
 		struct kube_list_options lo = {
@@ -379,9 +355,11 @@ static void list_apps(struct api_ctx *ctx, struct http_request *req, struct http
 			return api_error(resp, &err);
 	}
 	json_t *items = json_array();
-	size_t i;
-	json_t *app;
-	json_array_foreach(json_object_get(list, "items"), i, app) {
+	struct buf text = BUF_INIT;     /* the cache's items, already serialised */
+	size_t i, nitems = 0;
+	json_t *entry;
+	json_array_foreach(json_object_get(list, "items"), i, entry) {
+		json_t *app = cached ? json_object_get(entry, "app") : entry;
 		const char *app_name = doc_get_str(app, "metadata.name");
 		if (!app_name)
 			continue;
@@ -410,12 +388,25 @@ static void list_apps(struct api_ctx *ctx, struct http_request *req, struct http
 		rbac_object(obj, sizeof(obj), app);
 		if (!api_can(ctx, "applications", "get", obj))
 			continue;
-		json_array_append(items, app);
+		if (cached) {
+			buf_adds(&text, nitems++ ? "," : "{\"metadata\":{},\"items\":[");
+			buf_adds(&text, api_str(entry, "text"));
+		} else {
+			json_array_append(items, app);
+		}
+	}
+	selector_free(sel);
+	if (cached) {
+		buf_adds(&text, nitems ? "]}" : "{\"metadata\":{},\"items\":[]}");
+		http_response_text(resp, 200, "application/json", text.data, text.len);
+		buf_release(&text);
+		json_decref(items);
+		json_decref(list);
+		return;
 	}
 	json_t *out = json_pack("{s:{s:O*}, s:o}", "metadata", "resourceVersion",
 				doc_get(list, "metadata.resourceVersion"), "items", items);
 	json_decref(list);
-	selector_free(sel);
 	reply(resp, 200, out);
 }
 

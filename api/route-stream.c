@@ -245,7 +245,12 @@ static void apply_change(struct api_hub *h, const char *type, json_t *obj, long 
 	}
 	if (cur && json_integer_value(json_object_get(cur, "id")) >= id)
 		return;
-	json_object_set_new(h->apps, name, json_pack("{s:I, s:O}", "id", (json_int_t)id, "app", obj));
+	/* entries are never changed once made, so lists can hold them unlocked;
+	 * the text is serialised once here rather than in every list */
+	char *text = json_dumps(obj, JSON_COMPACT);
+	json_object_set_new(h->apps, name, json_pack("{s:I, s:O, s:s}", "id", (json_int_t)id,
+						     "app", obj, "text", text ? text : "{}"));
+	free(text);
 	broadcast(h, id, name, cur ? "MODIFIED" : "ADDED", obj);
 }
 
@@ -444,6 +449,11 @@ void api_apps_wrote(struct api *api, const json_t *obj, int deleted)
 
 #define SNAPSHOT_WAIT_MS 1000
 
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 json_t *api_apps_snapshot(struct api *api)
 {
 	struct api_hub *h = api->apps_hub;
@@ -452,12 +462,22 @@ json_t *api_apps_snapshot(struct api *api)
 	for (int waited = 0;; waited++) {
 		pthread_mutex_lock(&h->mu);
 		if (h->synced && h->max_rv >= h->want_rv) {
-			json_t *items = json_array();
+			size_t n = json_object_size(h->apps), k = 0;
+			const char **names = xcalloc(n ? n : 1, sizeof(*names));
+			json_t *copy = json_object();
 			const char *name;
 			json_t *e;
-			json_object_foreach(h->apps, name, e)
-				json_array_append(items, json_object_get(e, "app"));
+			json_object_foreach(h->apps, name, e) {
+				json_object_set(copy, name, e);
+				names[k++] = json_object_iter_key(json_object_iter_at(copy, name));
+			}
 			pthread_mutex_unlock(&h->mu);
+			qsort(names, k, sizeof(*names), cmp_names);
+			json_t *items = json_array();
+			for (size_t i = 0; i < k; i++)
+				json_array_append(items, json_object_get(copy, names[i]));
+			free(names);
+			json_decref(copy);
 			return items;
 		}
 		pthread_mutex_unlock(&h->mu);
