@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "api/api-internal.h"
+#include "api/syncwindow.h"
 #include "doc.h"
 #include "log.h"
 #include "selector.h"
@@ -222,6 +223,29 @@ static int check_spec(json_t *spec, struct berr *err)
 	if (opts && !json_is_array(opts))
 		return berr_set(err, BERR_INVALID, "'spec.syncPolicy.syncOptions' must be a list");
 	return 0;
+}
+
+/* A manual sync (every sync the API writes) under the project's sync
+ * windows: 0, or BERR_AUTH naming the window, BERR_INVALID for a bad one. */
+static int check_sync_windows(struct api *api, const json_t *app, struct berr *err)
+{
+	json_t *project;
+	int rc = api_project_get(api, project_of(app), &project, err);
+	if (rc < 0)
+		return rc;
+	const char *server = doc_get_str(app, "spec.destination.server");
+	const char *cluster = doc_get_str(app, "spec.destination.name");
+	struct syncwindow_app sa = { doc_get_str(app, "metadata.name"),
+				     doc_get_str(app, "spec.destination.namespace"),
+				     server ? server : (cluster && !strcmp(cluster, "in-cluster")
+							? API_IN_CLUSTER : NULL),
+				     cluster ? cluster : (server && !strcmp(server, API_IN_CLUSTER)
+							  ? "in-cluster" : NULL) };
+	rc = syncwindow_can_sync(doc_get(project, "spec.syncWindows"), &sa, 1, time(NULL), err);
+	json_decref(project);
+	if (rc < 0)
+		return berr_prefix(err, "project '%s'", project_of(app));
+	return rc == 1 ? 0 : berr_prefix(err, "cannot sync: project '%s'", project_of(app));
 }
 
 /* Project and destination checks shared by create, update and sync. */
@@ -779,7 +803,8 @@ static void sync_app(struct api_ctx *ctx, struct http_request *req, struct http_
 		http_response_error(resp, 409, "another operation is already in progress");
 		goto out;
 	}
-	if (check_project(ctx->api, json_object_get(app, "spec"), &err) < 0) {
+	if (check_project(ctx->api, json_object_get(app, "spec"), &err) < 0 ||
+	    check_sync_windows(ctx->api, app, &err) < 0) {
 		http_response_error(resp, err.code == BERR_AUTH ? 403 : 400, "%s", err.msg);
 		goto out;
 	}
@@ -832,6 +857,10 @@ static void rollback_app(struct api_ctx *ctx, struct http_request *req,
 	}
 	if (operation_running(app)) {
 		http_response_error(resp, 409, "another operation is already in progress");
+		goto out;
+	}
+	if (check_sync_windows(ctx->api, app, &err) < 0) {
+		http_response_error(resp, err.code == BERR_AUTH ? 403 : 400, "%s", err.msg);
 		goto out;
 	}
 	json_t *entry = NULL;

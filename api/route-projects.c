@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api/api-internal.h"
+#include "api/syncwindow.h"
 #include "doc.h"
 #include "log.h"
 
@@ -202,8 +203,20 @@ static int check_project_spec(const json_t *spec, struct berr *err)
 		rc = check_globs(json_object_get(spec, gks[i]), field, gk_keys, err);
 	}
 	json_t *windows = json_object_get(spec, "syncWindows");
-	if (!rc && windows && !json_is_array(windows))
+	if (!rc && windows && (!json_is_array(windows) || json_array_size(windows) > 100))
 		rc = berr_set(err, BERR_INVALID, "'spec.syncWindows' must be a list");
+	size_t i;
+	json_t *w;
+	json_array_foreach(windows, i, w) {
+		if (rc)
+			break;
+		const char *kind = api_str(w, "kind");
+		if (!json_is_object(w) || !kind || (strcmp(kind, "allow") && strcmp(kind, "deny")))
+			rc = berr_set(err, BERR_INVALID, "'spec.syncWindows[%zu].kind' must be allow or deny", i);
+		else if (!api_str(w, "schedule") || cron_matches(api_str(w, "schedule"), 0, err) < 0 ||
+			 syncwindow_duration(api_str(w, "duration"), err) < 0)
+			rc = berr_prefix(err, "'spec.syncWindows[%zu]'", i);
+	}
 	json_t *roles = json_object_get(spec, "roles");
 	if (!rc && roles && !json_is_array(roles))
 		rc = berr_set(err, BERR_INVALID, "'spec.roles' must be a list");

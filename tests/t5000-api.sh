@@ -220,6 +220,19 @@ test_expect_success 'sync writes the operation; a second sync is 409; terminate 
 	expect_error 400 "no operation is in progress" DELETE /api/v1/applications/guestbook/operation
 '
 
+test_expect_success 'sync windows: an active deny window blocks a sync unless manualSync' '
+	expect_error 400 "invalid minute" PUT /api/v1/projects/team \
+		"{\"project\":{\"metadata\":{\"name\":\"team\"},\"spec\":{\"syncWindows\":[{\"kind\":\"deny\",\"schedule\":\"99 * * * *\",\"duration\":\"1h\"}]}}}" &&
+	kcc -n bosun patch appproject team --type merge \
+		-p "{\"spec\":{\"syncWindows\":[{\"kind\":\"deny\",\"schedule\":\"* * * * *\",\"duration\":\"1h\",\"applications\":[\"t*\"]}]}}" &&
+	expect_error 403 "deny sync window .* is active" POST /api/v1/applications/t1/sync "{}" &&
+	kcc -n bosun patch appproject team --type merge \
+		-p "{\"spec\":{\"syncWindows\":[{\"kind\":\"deny\",\"schedule\":\"* * * * *\",\"duration\":\"1h\",\"applications\":[\"t*\"],\"manualSync\":true}]}}" &&
+	expect 200 POST /api/v1/applications/t1/sync "{}" &&
+	expect 200 DELETE /api/v1/applications/t1/operation &&
+	kcc -n bosun patch appproject team --type json -p "[{\"op\":\"remove\",\"path\":\"/spec/syncWindows\"}]"
+'
+
 test_expect_success 'rollback picks a history entry; refresh sets the annotation' '
 	kcc -n bosun patch application guestbook --type merge \
 		-p "{\"status\":{\"history\":[{\"id\":3,\"revision\":\"abc123\",\"source\":{\"repoURL\":\"$REPO_URL\",\"path\":\"guestbook\"}}]}}" &&
