@@ -448,6 +448,22 @@ test_expect_success 'delete with cascade sets the finalizer; without it removes 
 	expect_error 400 "cascade must be" DELETE "/api/v1/applications/t1?cascade=maybe"
 '
 
+openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 1 \
+	-keyout "$TEST_TMP/tls.key" -out "$TEST_TMP/tls.crt" 2>/dev/null
+DATA=$TEST_TMP/api2 start_bosund api --kubeconfig "$CDATA/kubeconfig.yaml" \
+	--tls-cert "$TEST_TMP/tls.crt" --tls-key "$TEST_TMP/tls.key"
+P2=$API_PORT
+
+test_expect_success 'a second replica over TLS shares accounts and sessions' '
+	test ! -e "$TEST_TMP/api2/admin-password" &&
+	curl -sSf --cacert "$TEST_TMP/tls.crt" -H "Authorization: Bearer $TOKEN" \
+		"https://localhost:$P2/api/v1/applications" | jq -e ".items | length > 0" &&
+	curl -sS -D "$TEST_TMP/h2" -o /dev/null --cacert "$TEST_TMP/tls.crt" -X POST \
+		-d "{\"username\":\"admin\",\"password\":\"brand-new-pass\"}" "https://localhost:$P2/api/v1/session" &&
+	grep -qi "^set-cookie: bosun.token=.*; Secure" "$TEST_TMP/h2" &&
+	! curl -sS "http://127.0.0.1:$P2/healthz" >/dev/null 2>&1
+'
+
 test_expect_success 'the UI is served at /, never a file outside it' '
 	curl -sSf "$B/" | grep -q "<title>Bosun" &&
 	curl -sS -D "$TEST_TMP/h" "$B/app.js" | grep -q console &&
