@@ -4,7 +4,8 @@
 # creates APPS Applications (default 1000), times one full list, then runs
 # wrk for SECONDS (default 30) at 64 connections on GET /api/v1/applications
 # and prints requests/s, latency percentiles and errors. Argo CD's list took
-# about 35 s for 8,000 apps (argo-cd issue 9575).
+# about 35 s for 8,000 apps (argo-cd issue 9575). Then 1,000 server-sent
+# event streams wait for one application change (sse-fanout.py).
 set -eu
 BUILD=$(cd "${1:?usage: bench-api.sh BUILD [APPS] [SECONDS]}" && pwd)
 APPS=${2:-1000}
@@ -31,6 +32,14 @@ TOKEN=$(curl -sS -X POST "$B/api/v1/session" \
 python3 - "$T/apps.yaml" "$APPS" <<'PY'
 import sys
 with open(sys.argv[1], "w") as f:
+    f.write("""---
+apiVersion: bosun.io/v1alpha1
+kind: AppProject
+metadata: {name: default, namespace: bosun}
+spec:
+  sourceRepos: ["*"]
+  destinations: [{server: "*", namespace: "*"}]
+""")
     for i in range(int(sys.argv[2])):
         f.write("""---
 apiVersion: bosun.io/v1alpha1
@@ -61,3 +70,4 @@ curl -sS -o /dev/null -H "Authorization: Bearer $TOKEN" \
 	-w "filtered list (search=app-0001): %{time_total} s\n" "$B/api/v1/applications?search=app-0001"
 wrk -t2 -c64 -d"${SECS}s" --latency -H "Authorization: Bearer $TOKEN" "$B/api/v1/applications" |
 	grep -E "Requests/sec|Latency|50%|90%|99%|requests in|Non-2xx|Socket errors"
+python3 "$HERE/sse-fanout.py" "$B" "$TOKEN" 1000
