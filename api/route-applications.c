@@ -15,6 +15,7 @@
 #include "api/api-internal.h"
 #include "api/syncwindow.h"
 #include "doc.h"
+#include "kinds.h"
 #include "log.h"
 #include "selector.h"
 
@@ -246,6 +247,95 @@ static int check_sync_windows(struct api *api, const json_t *app, struct berr *e
 	if (rc < 0)
 		return berr_prefix(err, "project '%s'", project_of(app));
 	return rc == 1 ? 0 : berr_prefix(err, "cannot sync: project '%s'", project_of(app));
+}
+
+static json_t *manifest_request(struct api *api, const json_t *app, const char *revision);
+
+static int group_kind_listed(const json_t *list, const char *group, const char *kind)
+{
+	size_t i;
+	json_t *gk;
+	json_array_foreach(list, i, gk) {
+		const char *g = api_str(gk, "group"), *k = api_str(gk, "kind");
+		if (rbac_glob(g ? g : "", group) && k && rbac_glob(k, kind))
+			return 1;
+	}
+	return 0;
+}
+
+/* 1 when kind is namespaced: the built-in table, else the cluster's
+ * discovery, else assume it is. */
+static int namespaced(struct api *api, const char *api_version, const char *group,
+		      const char *kind)
+{
+	const struct kind_info *ki = kinds_by_group_kind(group, kind);
+	if (ki)
+		return ki->namespaced;
+	struct kube_resource r;
+	if (kube_client_resource(api->kc, &r, api_version, kind, NULL) == 0)
+		return r.namespaced;
+	return 1;
+}
+
+/*
+ * The project's resource rules over the app's target manifests, as Argo CD
+ * applies them at sync: cluster-scoped kinds must be in
+ * clusterResourceWhitelist and not in clusterResourceBlacklist; namespaced
+ * kinds must be in namespaceResourceWhitelist when it is set, and not in
+ * namespaceResourceBlacklist. Manifests the repo server cannot render are
+ * left to the controller, which reports why.
+ */
+static int check_project_resources(struct api_ctx *ctx, const json_t *app, struct berr *err)
+{
+	if (!ctx->api->repo)
+		return 0;
+	json_t *project, *target = NULL;
+	int rc = api_project_get(ctx->api, project_of(app), &project, err);
+	if (rc < 0)
+		return rc;
+	json_t *rq = manifest_request(ctx->api, app, NULL);
+	long status;
+	struct berr rerr = BERR_INIT;
+	if (api_repo_server_post(ctx->api, "/v1/manifests", rq, &target, &status, &rerr) < 0) {
+		log_debug("sync check skipped: manifests unavailable", "app",
+			  doc_get_str(app, "metadata.name"), "error", rerr.msg, NULL);
+		json_decref(rq);
+		json_decref(project);
+		return 0;
+	}
+	json_decref(rq);
+	const json_t *cwl = doc_get(project, "spec.clusterResourceWhitelist");
+	const json_t *cbl = doc_get(project, "spec.clusterResourceBlacklist");
+	const json_t *nwl = doc_get(project, "spec.namespaceResourceWhitelist");
+	const json_t *nbl = doc_get(project, "spec.namespaceResourceBlacklist");
+	size_t i;
+	json_t *m;
+	json_array_foreach(json_object_get(target, "manifests"), i, m) {
+		const char *av = api_str(m, "apiVersion"), *kind = api_str(m, "kind");
+		if (!av || !kind)
+			continue;
+		char group[256];
+		const char *slash = strchr(av, '/');
+		snprintf(group, sizeof(group), "%.*s", slash ? (int)(slash - av) : 0, av);
+		const char *name = doc_get_str(m, "metadata.name");
+		if (!namespaced(ctx->api, av, group, kind)) {
+			if (!group_kind_listed(cwl, group, kind) || group_kind_listed(cbl, group, kind)) {
+				rc = berr_set(err, BERR_AUTH,
+					      "resource %s:%s '%s' is not permitted in project '%s'",
+					      group, kind, name ? name : "", project_of(app));
+				break;
+			}
+		} else if ((json_array_size(nwl) && !group_kind_listed(nwl, group, kind)) ||
+			   group_kind_listed(nbl, group, kind)) {
+			rc = berr_set(err, BERR_AUTH,
+				      "resource %s:%s '%s' is not permitted in project '%s'", group,
+				      kind, name ? name : "", project_of(app));
+			break;
+		}
+	}
+	json_decref(target);
+	json_decref(project);
+	return rc;
 }
 
 /* Project and destination checks shared by create, update and sync. */
@@ -804,7 +894,8 @@ static void sync_app(struct api_ctx *ctx, struct http_request *req, struct http_
 		goto out;
 	}
 	if (check_project(ctx->api, json_object_get(app, "spec"), &err) < 0 ||
-	    check_sync_windows(ctx->api, app, &err) < 0) {
+	    check_sync_windows(ctx->api, app, &err) < 0 ||
+	    check_project_resources(ctx, app, &err) < 0) {
 		http_response_error(resp, err.code == BERR_AUTH ? 403 : 400, "%s", err.msg);
 		goto out;
 	}

@@ -209,6 +209,15 @@ test_expect_success 'applications: update spec and the whole object' '
 		"$(app_json guestbook team | jq -c .spec)"
 '
 
+test_expect_success 'sync: the project resource lists apply to the target manifests' '
+	kcc -n bosun patch appproject default --type merge \
+		-p "{\"spec\":{\"namespaceResourceBlacklist\":[{\"group\":\"\",\"kind\":\"Secret\"}]}}" &&
+	expect_error 403 "resource :Secret .creds. is not permitted in project .default." \
+		POST /api/v1/applications/guestbook/sync "{}" &&
+	kcc -n bosun patch appproject default --type json \
+		-p "[{\"op\":\"remove\",\"path\":\"/spec/namespaceResourceBlacklist\"}]"
+'
+
 test_expect_success 'sync writes the operation; a second sync is 409; terminate withdraws it' '
 	expect 200 POST /api/v1/applications/guestbook/sync \
 		"{\"revision\":\"main\",\"prune\":true,\"syncOptions\":{\"items\":[\"CreateNamespace=true\"]},\"resources\":[{\"kind\":\"ConfigMap\",\"name\":\"guestbook\"}]}" &&
