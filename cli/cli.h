@@ -225,6 +225,22 @@ enum { WAIT_SYNC = 1, WAIT_HEALTH = 2, WAIT_OPERATION = 4, WAIT_SUSPENDED = 8 };
 int app_wait(struct cli_client *c, const char *name, unsigned what, long timeout_s,
 	     int progress, json_t **final);
 
+/* After a sync or rollback was requested: follows it with progress lines,
+ * prints the operation and resources, and (health) waits for health too.
+ * 0 only when it Succeeded. */
+int app_finish_operation(struct cli_client *c, const char *name, long timeout, int health);
+
+/* GETs the app, calls edit on its spec (0 to write, else stop with that
+ * code; it printed why) and PUTs the spec back, retrying on 409. */
+int app_update_spec(struct cli_client *c, const char *name,
+		    int (*edit)(json_t *spec, void *arg), void *arg);
+
+/* Appends a unified diff (3 lines of context) of a_text to b_text under
+ * "--- a_name" / "+++ b_name" headers, coloured when color; returns 1 when
+ * they differ, 0 when not (and appends nothing). */
+int textdiff_unified(struct buf *out, const char *a_text, const char *b_text,
+		     const char *a_name, const char *b_name, int color);
+
 /* ------------------------------------------------------------ repos, projects */
 
 /* The argocd repository table (or -o json/yaml/name) of a list of repos. */
