@@ -407,7 +407,9 @@ static void progress_lines(const json_t *app, json_t *seen)
 		const char *old = json_string_value(json_object_get(seen, key));
 		if (old && !strcmp(old, val))
 			continue;
-		json_object_set_new(seen, key, json_string(val));
+		if (!json_object_size(seen))
+			printf("%-19s  %-8s %-12s %-10s %-24s %-10s %-8s %s\n", "TIMESTAMP", "GROUP",
+			       "KIND", "NAMESPACE", "NAME", "STATUS", "HOOK", "MESSAGE");
 		char now[32];
 		time_t t = time(NULL);
 		strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%S", localtime(&t));
@@ -418,11 +420,12 @@ static void progress_lines(const json_t *app, json_t *seen)
 		       nz(doc_get_str(r, "name")), nz(status), nz(doc_get_str(r, "hookType")),
 		       nz(doc_get_str(r, "message")));
 		fflush(stdout);
+		json_object_set_new(seen, key, json_string(val));
 	}
 }
 
 int app_wait(struct cli_client *c, const char *name, unsigned what, long timeout_s,
-	     int progress, json_t **final)
+	     const char *progress, json_t **final)
 {
 	if (final)
 		*final = NULL;
@@ -450,7 +453,8 @@ int app_wait(struct cli_client *c, const char *name, unsigned what, long timeout
 			failures = 0;
 			json_decref(app);
 			app = next;
-			if (progress)
+			const char *started = doc_get_str(app, "status.operationState.startedAt");
+			if (progress && (!*progress || !started || strcmp(started, progress)))
 				progress_lines(app, seen);
 			if (reached(app, what)) {
 				rc = 0;

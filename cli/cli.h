@@ -217,18 +217,21 @@ void app_path(struct buf *out, const char *name, const char *suffix);
 enum { WAIT_SYNC = 1, WAIT_HEALTH = 2, WAIT_OPERATION = 4, WAIT_SUSPENDED = 8 };
 /*
  * Polls the application until every condition holds or timeout_s passes
- * (0: no limit), printing progress lines for resources of the running
- * operation when progress is set. 0 when reached; CLI_FAIL on timeout or
- * when an operation ended Failed/Error (with what it said), *final gets
- * the last state (may be NULL).
+ * (0: no limit). With progress non-NULL it prints a line for each resource
+ * of the operation as its state changes, skipping an operation state whose
+ * startedAt equals progress (the one before ours; "" skips none). 0 when
+ * reached; CLI_FAIL on timeout or when an operation ended Failed/Error
+ * (with what it said). *final gets the last state (final may be NULL).
  */
 int app_wait(struct cli_client *c, const char *name, unsigned what, long timeout_s,
-	     int progress, json_t **final);
+	     const char *progress, json_t **final);
 
-/* After a sync or rollback was requested: follows it with progress lines,
+/* After a sync or rollback was requested (before: the app the request
+ * answered, whose old operation state is not ours): follows it with progress lines,
  * prints the operation and resources, and (health) waits for health too.
  * 0 only when it Succeeded. */
-int app_finish_operation(struct cli_client *c, const char *name, long timeout, int health);
+int app_finish_operation(struct cli_client *c, const char *name, const json_t *before,
+			 long timeout, int health);
 
 /* GETs the app, calls edit on its spec (0 to write, else stop with that
  * code; it printed why) and PUTs the spec back, retrying on 409. */

@@ -38,6 +38,7 @@ static int app_rollback_exec(int argc, char **argv)
 	if (cli_connect(&c, 1))
 		return CLI_FAIL;
 	int rc = 0;
+	json_t *before = NULL;
 	if (id < 0) {
 		json_t *app;
 		if ((rc = app_fetch(c, args[0], NULL, &app)) == 0) {
@@ -56,14 +57,15 @@ static int app_rollback_exec(int argc, char **argv)
 					 "dryRun", dry);
 		struct buf path = BUF_INIT;
 		app_path(&path, args[0], "/rollback");
-		rc = cli_request(c, "POST", path.data, body, NULL, NULL);
+		rc = cli_request(c, "POST", path.data, body, &before, NULL);
 		buf_release(&path);
 		json_decref(body);
 	}
 	if (!rc && async)
 		printf("rollback of '%s' to %lld requested\n", args[0], id);
 	else if (!rc)
-		rc = app_finish_operation(c, args[0], timeout, !dry);
+		rc = app_finish_operation(c, args[0], before, timeout, !dry);
+	json_decref(before);
 	cli_client_free(c);
 	return rc;
 }

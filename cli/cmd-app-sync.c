@@ -30,11 +30,13 @@ static int parse_resource(const char *s, json_t **out)
 	return 0;
 }
 
-int app_finish_operation(struct cli_client *c, const char *name, long timeout, int health)
+int app_finish_operation(struct cli_client *c, const char *name, const json_t *before,
+			 long timeout, int health)
 {
 	json_t *app;
 	unsigned what = WAIT_OPERATION | (health ? WAIT_HEALTH | WAIT_SUSPENDED : 0);
-	int rc = app_wait(c, name, what, timeout, 1, &app);
+	const char *old = doc_get_str(before, "status.operationState.startedAt");
+	int rc = app_wait(c, name, what, timeout, old ? old : "", &app);
 	if (app) {
 		putchar('\n');
 		app_print_operation(app);
@@ -102,13 +104,15 @@ static int app_sync_exec(int argc, char **argv)
 	}
 	struct buf path = BUF_INIT;
 	app_path(&path, args[0], "/sync");
-	int rc = cli_request(c, "POST", path.data, body, NULL, NULL);
+	json_t *before = NULL;
+	int rc = cli_request(c, "POST", path.data, body, &before, NULL);
 	buf_release(&path);
 	json_decref(body);
 	if (!rc && async)
 		printf("sync of '%s' requested\n", args[0]);
 	else if (!rc)
-		rc = app_finish_operation(c, args[0], timeout, !dry);
+		rc = app_finish_operation(c, args[0], before, timeout, !dry);
+	json_decref(before);
 	cli_client_free(c);
 	return rc;
 }

@@ -31,7 +31,7 @@ static int app_wait_exec(int argc, char **argv)
 	if (cli_connect(&c, 1))
 		return CLI_FAIL;
 	json_t *app;
-	int rc = app_wait(c, args[0], what, timeout, 0, &app);
+	int rc = app_wait(c, args[0], what, timeout, NULL, &app);
 	if (!rc)
 		app_print_summary(app, cli_client_server(c), 0);
 	json_decref(app);

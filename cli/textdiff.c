@@ -78,12 +78,12 @@ static size_t script(const struct lines *a, const struct lines *b, struct op **o
 			if (i < n && j < m && same(a, pre + i, b, pre + j)) {
 				ops[k++] = (struct op){ ' ', pre + i, pre + j };
 				i++, j++;
-			} else if (j < m && (i == n || L(i, j + 1) >= L(i + 1, j))) {
-				ops[k++] = (struct op){ '+', pre + i, pre + j };
-				j++;
-			} else {
+			} else if (i < n && (j == m || L(i + 1, j) >= L(i, j + 1))) {
 				ops[k++] = (struct op){ '-', pre + i, pre + j };
 				i++;
+			} else {
+				ops[k++] = (struct op){ '+', pre + i, pre + j };
+				j++;
 			}
 		}
 #undef L
