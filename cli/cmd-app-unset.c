@@ -33,6 +33,13 @@ static int drop(json_t *list, const struct cli_list *names, int by_name, int pre
 	return removed;
 }
 
+static void prune_empty(json_t *parent, const char *key)
+{
+	json_t *v = json_object_get(parent, key);
+	if ((json_is_array(v) && !json_array_size(v)) || (json_is_object(v) && !json_object_size(v)))
+		json_object_del(parent, key);
+}
+
 static int unset_edit(json_t *spec, void *arg)
 {
 	struct unset *u = arg;
@@ -50,6 +57,13 @@ static int unset_edit(json_t *spec, void *arg)
 		json_object_del(automated, "selfHeal");
 	if (u->recurse)
 		json_object_del(json_object_get(src, "directory"), "recurse");
+	/* what became empty goes: an empty `helm` would still make the
+	 * source a Helm source */
+	prune_empty(helm, "valueFiles");
+	prune_empty(helm, "parameters");
+	prune_empty(src, "helm");
+	prune_empty(src, "directory");
+	prune_empty(json_object_get(spec, "syncPolicy"), "syncOptions");
 	return 0;
 }
 
