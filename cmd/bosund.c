@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/api.h"
+#include "orchestrator/orchestrator.h"
+#include "repo-server/repo-server.h"
 #include "version.h"
 
 struct role {
@@ -23,6 +26,9 @@ static int run_version(int argc, char **argv)
 }
 
 static const struct role roles[] = {
+	{ "api", api_main, "run the API server (REST, SSE, auth, RBAC)" },
+	{ "cluster", orchestrator_main, "run the bundled Kubernetes-compatible cluster" },
+	{ "repo-server", repo_server_main, "git mirrors and manifest rendering" },
 	{ "version", run_version, "print the version" },
 	{ NULL, NULL, NULL },
 };

@@ -1,0 +1,1084 @@
+/*
+ * sim.c — KWOK-style simulation: nodes, scheduler, kubelet, Deployment and
+ * ReplicaSet controllers, garbage collector (see sim.h).
+ *
+ * One thread follows the whole store. Each event marks keys dirty: the
+ * object itself, and its controlling owner (a pod wakes its ReplicaSet, a
+ * ReplicaSet its Deployment). A DELETED event also queues its uid for the
+ * garbage collector. Dirty keys are reconciled in batches, deduplicated;
+ * timers (a pod's start delay, image pull back-off, foreground deletions
+ * still waiting on dependents) put keys back at a given time. Every
+ * reconcile reads the current object and writes only what differs, so the
+ * thread's own writes settle instead of looping.
+ *
+ * Rolling updates follow the Deployment controller: the new ReplicaSet is
+ * scaled up within maxSurge, old ones down within maxUnavailable, as pods
+ * become available; status carries replicas, updated, ready, available,
+ * observedGeneration and the Available / Progressing conditions that
+ * `kubectl rollout status` reads.
+ */
+#include "sim.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+#include "doc.h"
+#include "log.h"
+#include "timefmt.h"
+
+#define MANAGER "bosun-sim"
+#define TICK_MS 100
+
+struct timer {
+	char *key;
+	long long due_ms;
+};
+
+struct sim {
+	struct objects *o;
+	struct registry *reg;
+	struct sim_opts opts;
+	pthread_t thread;
+	int stop;
+	int running;
+	char **dirty;
+	size_t ndirty, capdirty;
+	char **gone;                    /* "ns\tuid" of deleted objects */
+	size_t ngone, capgone;
+	struct timer *timers;
+	size_t ntimers, captimers;
+	unsigned next_node;
+};
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void push_str(char ***v, size_t *n, size_t *cap, const char *s)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		*v = xrealloc(*v, *cap * sizeof(**v));
+	}
+	(*v)[(*n)++] = xstrdup(s);
+}
+
+static void mark(struct sim *s, const char *key)
+{
+	push_str(&s->dirty, &s->ndirty, &s->capdirty, key);
+}
+
+static void mark_obj(struct sim *s, const char *prefix, const char *ns, const char *name)
+{
+	struct buf k = BUF_INIT;
+	buf_addf(&k, "%s%s/%s", prefix, ns, name);
+	mark(s, k.data);
+	buf_release(&k);
+}
+
+static void after(struct sim *s, const char *key, long long ms)
+{
+	for (size_t i = 0; i < s->ntimers; i++)
+		if (!strcmp(s->timers[i].key, key)) {
+			if (s->timers[i].due_ms > now_ms() + ms)
+				s->timers[i].due_ms = now_ms() + ms;
+			return;
+		}
+	if (s->ntimers == s->captimers) {
+		s->captimers = s->captimers ? s->captimers * 2 : 64;
+		s->timers = xrealloc(s->timers, s->captimers * sizeof(*s->timers));
+	}
+	s->timers[s->ntimers].key = xstrdup(key);
+	s->timers[s->ntimers].due_ms = now_ms() + ms;
+	s->ntimers++;
+}
+
+static struct resource *res(struct sim *s, const char *group, const char *resource)
+{
+	return registry_find(s->reg, group, NULL, resource);
+}
+
+/* The controller owner reference of obj, or NULL. */
+static const json_t *controller_of(const json_t *obj)
+{
+	size_t i;
+	json_t *ref;
+	json_array_foreach(doc_get(obj, "metadata.ownerReferences"), i, ref)
+		if (json_is_true(json_object_get(ref, "controller")))
+			return ref;
+	return NULL;
+}
+
+static int owned_by(const json_t *obj, const char *uid)
+{
+	const json_t *ref = controller_of(obj);
+	const char *u = ref ? doc_get_str(ref, "uid") : NULL;
+	return u && !strcmp(u, uid);
+}
+
+static json_t *owner_ref(const json_t *owner, const char *api_version, const char *kind)
+{
+	return json_pack("[{s:s, s:s, s:s, s:s, s:b, s:b}]", "apiVersion", api_version, "kind",
+			 kind, "name", doc_get_str(owner, "metadata.name"), "uid",
+			 doc_get_str(owner, "metadata.uid"), "controller", 1,
+			 "blockOwnerDeletion", 1);
+}
+
+struct objlist {
+	json_t *items;
+	const char *owner_uid;
+};
+
+static int collect_owned(json_t *obj, void *p)
+{
+	struct objlist *l = p;
+	if (!l->owner_uid || owned_by(obj, l->owner_uid))
+		json_array_append(l->items, obj);
+	return 0;
+}
+
+static json_t *list_owned(struct sim *s, const char *group, const char *resource,
+			  const char *ns, const char *uid)
+{
+	struct resource *r = res(s, group, resource);
+	struct objlist l = { json_array(), uid };
+	if (r)
+		objects_list(s->o, r, ns, collect_owned, &l, NULL, NULL);
+	resource_unref(r);
+	return l.items;
+}
+
+/* --- nodes ------------------------------------------------------------------------ */
+
+static void ensure_nodes(struct sim *s)
+{
+	struct resource *r = res(s, "", "nodes");
+	char now[TIMEFMT_SIZE];
+	timefmt_now(now);
+	for (int i = 1; i <= s->opts.nodes; i++) {
+		char name[64], ip[32];
+		snprintf(name, sizeof(name), "bosun-node-%d", i);
+		snprintf(ip, sizeof(ip), "10.240.0.%d", i);
+		json_t *node = json_pack(
+			"{s:{s:s, s:{s:s, s:s, s:s, s:s}}, s:{}, s:{s:{s:s, s:s, s:s, s:s},"
+			" s:{s:s, s:s, s:s, s:s}, s:[{s:s, s:s}, {s:s, s:s}],"
+			" s:[{s:s, s:s, s:s, s:s, s:s, s:s}],"
+			" s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s}}}",
+			"metadata", "name", name, "labels", "kubernetes.io/hostname", name,
+			"kubernetes.io/os", "linux", "kubernetes.io/arch", "amd64", "type", "bosun",
+			"spec",
+			"status", "capacity", "cpu", "32", "memory", "256Gi", "pods", "110",
+			"ephemeral-storage", "1Ti",
+			"allocatable", "cpu", "32", "memory", "256Gi", "pods", "110",
+			"ephemeral-storage", "1Ti",
+			"addresses", "type", "InternalIP", "address", ip, "type", "Hostname",
+			"address", name,
+			"conditions", "type", "Ready", "status", "True", "reason", "KubeletReady",
+			"message", "simulated kubelet is ready", "lastHeartbeatTime", now,
+			"lastTransitionTime", now,
+			"nodeInfo", "kubeletVersion", "v1.32.0-bosun", "osImage", "Bosun simulated node",
+			"kernelVersion", "simulated", "containerRuntimeVersion", "bosun://simulated",
+			"operatingSystem", "linux", "architecture", "amd64", "kubeProxyVersion",
+			"v1.32.0-bosun");
+		json_t *out = NULL;
+		struct kstatus st = KSTATUS_INIT;
+		if (objects_create(s->o, r, NULL, node, NULL, &out, &st) == 0) {
+			/* status is kept on create for nodes: the kubelet registers it so */
+			json_decref(out);
+		}
+		kstatus_release(&st);
+		json_decref(node);
+	}
+	resource_unref(r);
+}
+
+/* --- pods: scheduler and kubelet -------------------------------------------------- */
+
+static int image_fails(const char *image)
+{
+	if (!image)
+		return 0;
+	if (!strncmp(image, "invalid.example/", 16))
+		return 1;
+	const char *slash = strrchr(image, '/');
+	const char *colon = strchr(slash ? slash : image, ':');
+	return colon && !strcmp(colon + 1, "does-not-exist");
+}
+
+static const char *simulate_mode(const json_t *c)
+{
+	size_t i;
+	json_t *e;
+	json_array_foreach(json_object_get(c, "env"), i, e)
+		if (!strcmp(doc_get_str(e, "name") ?: "", "BOSUN_SIMULATE"))
+			return doc_get_str(e, "value");
+	return NULL;
+}
+
+static json_t *condition(const char *type, int status, const char *now)
+{
+	return json_pack("{s:s, s:s, s:n, s:s}", "type", type, "status", status ? "True" : "False",
+			 "lastProbeTime", "lastTransitionTime", now);
+}
+
+struct pod_step {
+	struct sim *s;
+	long long wait_ms;              /* > 0: come back later */
+};
+
+/* Keeps lastTransitionTime of conditions whose status did not change. */
+static void keep_transitions(json_t *status, const json_t *old)
+{
+	size_t i, j;
+	json_t *c, *o;
+	json_array_foreach(json_object_get(status, "conditions"), i, c)
+		json_array_foreach(json_object_get(old, "conditions"), j, o)
+			if (json_equal(json_object_get(c, "type"), json_object_get(o, "type")) &&
+			    json_equal(json_object_get(c, "status"), json_object_get(o, "status")) &&
+			    json_object_get(o, "lastTransitionTime"))
+				json_object_set(c, "lastTransitionTime",
+						json_object_get(o, "lastTransitionTime"));
+}
+
+static int pod_status_step(json_t *pod, void *p)
+{
+	struct pod_step *ps = p;
+	struct sim *s = ps->s;
+	if (doc_get(pod, "metadata.deletionTimestamp") || !doc_get_str(pod, "spec.nodeName"))
+		return 0;
+	const char *phase = doc_get_str(pod, "status.phase");
+	if (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed")))
+		return 0;
+	json_t *old = doc_get(pod, "status");
+	char now[TIMEFMT_SIZE];
+	timefmt_now(now);
+	const char *start = doc_get_str(pod, "status.startTime");
+	time_t started = time(NULL);
+	if (start)
+		timefmt_parse(&started, NULL, start, NULL);
+	long long elapsed = now_ms() - (long long)started * 1000;
+	int up = elapsed >= s->opts.pod_start_delay_ms;
+
+	json_t *status = json_object();
+	json_object_set_new(status, "startTime", json_string(start ? start : now));
+	json_object_set_new(status, "qosClass", json_string("BestEffort"));
+	json_object_set_new(status, "hostIP", json_string("10.240.0.1"));
+	json_object_set_new(status, "hostIPs", json_pack("[{s:s}]", "ip", "10.240.0.1"));
+	const char *ip = doc_get_str(pod, "status.podIP");
+	char ipbuf[32];
+	if (!ip) {
+		/* from the uid, so a restarted simulation hands out no duplicates */
+		uint32_t h = 2166136261u;
+		for (const char *u = doc_get_str(pod, "metadata.uid") ?: ""; *u; u++)
+			h = (h ^ (unsigned char)*u) * 16777619u;
+		snprintf(ipbuf, sizeof(ipbuf), "10.244.%u.%u", (h >> 8) % 256, h % 250 + 2);
+		ip = ipbuf;
+	}
+	json_t *cstat = json_array();
+	int all_ready = 1, any_waiting = 0;
+	size_t i;
+	json_t *c;
+	json_array_foreach(doc_get(pod, "spec.containers"), i, c) {
+		const char *name = doc_get_str(c, "name") ?: "";
+		const char *image = doc_get_str(c, "image") ?: "";
+		const char *mode = simulate_mode(c);
+		json_t *prev = NULL, *pc;
+		size_t k;
+		json_array_foreach(doc_get(old, "containerStatuses"), k, pc)
+			if (!strcmp(doc_get_str(pc, "name") ?: "", name))
+				prev = pc;
+		json_int_t restarts = prev ? doc_get_int(prev, "restartCount", 0) : 0;
+		json_t *state;
+		int ready = 0, started_c = 0;
+		if (!up) {
+			state = json_pack("{s:{s:s}}", "waiting", "reason", "ContainerCreating");
+			ps->wait_ms = s->opts.pod_start_delay_ms - elapsed + 10;
+		} else if (image_fails(image)) {
+			const char *was = prev ? doc_get_str(prev, "state.waiting.reason") : NULL;
+			int backoff = was && (!strcmp(was, "ErrImagePull") || !strcmp(was, "ImagePullBackOff"));
+			char msg[600];
+			snprintf(msg, sizeof(msg), backoff ? "Back-off pulling image \"%s\""
+				 : "failed to pull image \"%s\": simulated: image not found", image);
+			state = json_pack("{s:{s:s, s:s}}", "waiting", "reason",
+					  backoff ? "ImagePullBackOff" : "ErrImagePull", "message", msg);
+			if (!backoff)
+				ps->wait_ms = 2000;
+		} else if (mode && !strcmp(mode, "crash")) {
+			restarts = prev && doc_get(prev, "state.waiting") ? restarts + 1 : restarts;
+			state = json_pack("{s:{s:s, s:s}}", "waiting", "reason", "CrashLoopBackOff",
+					  "message", "back-off restarting failed container (simulated crash)");
+			ps->wait_ms = 10000;
+		} else {
+			const char *since = prev ? doc_get_str(prev, "state.running.startedAt") : NULL;
+			state = json_pack("{s:{s:s}}", "running", "startedAt", since ? since : now);
+			started_c = 1;
+			ready = !(mode && !strcmp(mode, "unready"));
+		}
+		if (json_object_get(state, "waiting"))
+			any_waiting = 1;
+		all_ready &= ready;
+		json_array_append_new(cstat, json_pack(
+			"{s:s, s:s, s:s, s:o, s:b, s:I, s:b, s:s, s:o}", "name", name, "image", image,
+			"imageID", started_c ? "simulated" : "", "state", state, "ready", ready,
+			"restartCount", restarts, "started", started_c, "containerID",
+			started_c ? "bosun://simulated" : "", "lastState", json_object()));
+	}
+	int running = up && !any_waiting;
+	json_object_set_new(status, "phase", json_string(running || up ? (running ? "Running" : "Pending") : "Pending"));
+	if (up) {
+		json_object_set_new(status, "podIP", json_string(ip));
+		json_object_set_new(status, "podIPs", json_pack("[{s:s}]", "ip", ip));
+	}
+	json_object_set_new(status, "containerStatuses", cstat);
+	json_t *conds = json_array();
+	json_array_append_new(conds, condition("PodReadyToStartContainers", up, now));
+	json_array_append_new(conds, condition("Initialized", 1, now));
+	json_array_append_new(conds, condition("Ready", running && all_ready, now));
+	json_array_append_new(conds, condition("ContainersReady", running && all_ready, now));
+	json_array_append_new(conds, condition("PodScheduled", 1, now));
+	json_object_set_new(status, "conditions", conds);
+	keep_transitions(status, old);
+	if (old && json_equal(old, status)) {
+		json_decref(status);
+		return 0;
+	}
+	json_object_set_new(pod, "status", status);
+	return 1;
+}
+
+/* Picks a node for the pod (nodeSelector, fewest pods): 1 bound, 0 none fits. */
+static int bind_step(json_t *pod, void *p)
+{
+	struct sim *s = p;
+	if (doc_get_str(pod, "spec.nodeName"))
+		return 0;
+	const json_t *sel = doc_get(pod, "spec.nodeSelector");
+	for (int tries = 0; tries < s->opts.nodes; tries++) {
+		int n = (int)(s->next_node++ % (unsigned)s->opts.nodes) + 1;
+		char name[64];
+		snprintf(name, sizeof(name), "bosun-node-%d", n);
+		int fits = 1;
+		const char *k;
+		json_t *v;
+		json_object_foreach((json_t *)sel, k, v) {
+			if (!strcmp(k, "kubernetes.io/hostname"))
+				fits &= !strcmp(json_string_value(v) ?: "", name);
+			else if (!strcmp(k, "kubernetes.io/os"))
+				fits &= !strcmp(json_string_value(v) ?: "", "linux");
+			else if (!strcmp(k, "kubernetes.io/arch"))
+				fits &= !strcmp(json_string_value(v) ?: "", "amd64");
+			else if (strcmp(k, "type") || strcmp(json_string_value(v) ?: "", "bosun"))
+				fits = 0;
+		}
+		if (fits) {
+			json_object_set_new(json_object_get(pod, "spec"), "nodeName", json_string(name));
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int unschedulable_step(json_t *pod, void *p)
+{
+	(void)p;
+	char now[TIMEFMT_SIZE];
+	timefmt_now(now);
+	json_t *conds = json_pack("[{s:s, s:s, s:s, s:s, s:n, s:s}]", "type", "PodScheduled",
+				  "status", "False", "reason", "Unschedulable", "message",
+				  "0/1 nodes are available: node(s) didn't match Pod's node affinity/selector.",
+				  "lastProbeTime", "lastTransitionTime", now);
+	json_t *status = json_pack("{s:s, s:o, s:s}", "phase", "Pending", "conditions", conds,
+				   "qosClass", "BestEffort");
+	keep_transitions(status, doc_get(pod, "status"));
+	if (json_equal(doc_get(pod, "status"), status)) {
+		json_decref(status);
+		return 0;
+	}
+	json_object_set_new(pod, "status", status);
+	return 1;
+}
+
+static void reconcile_pod(struct sim *s, const char *ns, const char *name, const char *key)
+{
+	struct resource *r = res(s, "", "pods");
+	struct kstatus st = KSTATUS_INIT;
+	json_t *pod;
+	if (objects_get(s->o, r, ns, name, &pod, &st) < 0) {
+		resource_unref(r);
+		return;
+	}
+	int unbound = !doc_get_str(pod, "spec.nodeName");
+	json_decref(pod);
+	if (unbound) {
+		objects_mutate(s->o, r, ns, name, OBJ_MAIN, MANAGER, bind_step, s, NULL);
+		if (objects_get(s->o, r, ns, name, &pod, NULL) < 0) {
+			resource_unref(r);
+			return;
+		}
+		unbound = !doc_get_str(pod, "spec.nodeName");
+		json_decref(pod);
+		if (unbound)
+			objects_mutate(s->o, r, ns, name, OBJ_STATUS, MANAGER, unschedulable_step, s,
+				       NULL);
+	}
+	struct pod_step ps = { s, 0 };
+	objects_mutate(s->o, r, ns, name, OBJ_STATUS, MANAGER, pod_status_step, &ps, NULL);
+	if (ps.wait_ms > 0)
+		after(s, key, ps.wait_ms);
+	resource_unref(r);
+}
+
+/* --- ReplicaSet controller ------------------------------------------------------------ */
+
+static int pod_ready(const json_t *pod)
+{
+	size_t i;
+	json_t *c;
+	json_array_foreach(doc_get(pod, "status.conditions"), i, c)
+		if (!strcmp(doc_get_str(c, "type") ?: "", "Ready"))
+			return !strcmp(doc_get_str(c, "status") ?: "", "True");
+	return 0;
+}
+
+struct rs_status {
+	json_int_t replicas, ready, observed;
+};
+
+static int rs_status_step(json_t *rs, void *p)
+{
+	struct rs_status *v = p;
+	json_t *status = json_pack("{s:I, s:I, s:I, s:I, s:I}", "replicas", v->replicas,
+				   "fullyLabeledReplicas", v->replicas, "readyReplicas", v->ready,
+				   "availableReplicas", v->ready, "observedGeneration", v->observed);
+	if (v->ready == 0) {
+		json_object_del(status, "readyReplicas");
+		json_object_del(status, "availableReplicas");
+	}
+	if (json_equal(doc_get(rs, "status"), status)) {
+		json_decref(status);
+		return 0;
+	}
+	json_object_set_new(rs, "status", status);
+	return 1;
+}
+
+static void reconcile_rs(struct sim *s, const char *ns, const char *name)
+{
+	struct resource *r = res(s, "apps", "replicasets"), *pr = res(s, "", "pods");
+	json_t *rs;
+	if (objects_get(s->o, r, ns, name, &rs, NULL) < 0)
+		goto out;
+	if (doc_get(rs, "metadata.deletionTimestamp")) {
+		json_decref(rs);
+		goto out;
+	}
+	json_t *pods = list_owned(s, "", "pods", ns, doc_get_str(rs, "metadata.uid"));
+	json_int_t want = doc_get_int(rs, "spec.replicas", 1);
+	json_t *live = json_array();
+	size_t i;
+	json_t *pod;
+	json_array_foreach(pods, i, pod)
+		if (!doc_get(pod, "metadata.deletionTimestamp"))
+			json_array_append(live, pod);
+	json_int_t have = (json_int_t)json_array_size(live);
+	for (; have < want; have++) {
+		json_t *tmpl = doc_get(rs, "spec.template");
+		json_t *np = json_pack("{s:s, s:s, s:{s:s, s:s, s:O, s:o}, s:O}", "apiVersion", "v1",
+				       "kind", "Pod", "metadata", "generateName", "", "namespace", ns,
+				       "labels", doc_get(tmpl, "metadata.labels") ?: json_object(),
+				       "ownerReferences", owner_ref(rs, "apps/v1", "ReplicaSet"),
+				       "spec", doc_get(tmpl, "spec"));
+		struct buf gn = BUF_INIT;
+		buf_addf(&gn, "%s-", name);
+		doc_set_new(np, "metadata.generateName", json_string(gn.data), NULL);
+		buf_release(&gn);
+		json_t *ann = doc_get(tmpl, "metadata.annotations");
+		if (ann)
+			doc_set(np, "metadata.annotations", ann, NULL);
+		json_t *out = NULL;
+		struct kstatus st = KSTATUS_INIT;
+		struct obj_write_opts wo = { .field_manager = "kube-controller-manager" };
+		if (objects_create(s->o, pr, ns, np, &wo, &out, &st) < 0)
+			log_warn("cannot create pod", "replicaset", name, "error", st.message, NULL);
+		kstatus_release(&st);
+		json_decref(out);
+		json_decref(np);
+	}
+	/* scale down: not-ready pods first, then the newest */
+	for (int pass = 0; pass < 2 && have > want; pass++) {
+		for (size_t k = json_array_size(live); k-- > 0 && have > want;) {
+			json_t *p = json_array_get(live, k);
+			if (pass == 0 && pod_ready(p))
+				continue;
+			if (doc_get(p, "metadata.deletionTimestamp"))
+				continue;
+			json_t *out = NULL;
+			int deleted;
+			objects_delete(s->o, pr, ns, doc_get_str(p, "metadata.name"), NULL, &out,
+				       &deleted, NULL);
+			json_decref(out);
+			json_object_set_new(json_object_get(p, "metadata"), "deletionTimestamp",
+					    json_string("now"));
+			have--;
+		}
+	}
+	json_int_t ready = 0;
+	json_t *after_pods = list_owned(s, "", "pods", ns, doc_get_str(rs, "metadata.uid"));
+	json_int_t count = 0;
+	json_array_foreach(after_pods, i, pod) {
+		count++;
+		ready += pod_ready(pod);
+	}
+	struct rs_status v = { count, ready, doc_get_int(rs, "metadata.generation", 1) };
+	objects_mutate(s->o, r, ns, name, OBJ_STATUS, MANAGER, rs_status_step, &v, NULL);
+	json_decref(after_pods);
+	json_decref(live);
+	json_decref(pods);
+	json_decref(rs);
+out:
+	resource_unref(r);
+	resource_unref(pr);
+}
+
+/* --- Deployment controller --------------------------------------------------------------- */
+
+void sim_template_hash(char *out, size_t size, const json_t *template)
+{
+	struct buf b = BUF_INIT;
+	doc_canonical(&b, template);
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < b.len; i++) {
+		h ^= (unsigned char)b.data[i];
+		h *= 16777619u;
+	}
+	buf_release(&b);
+	static const char alphanums[] = "bcdfghjklmnpqrstvwxz2456789";
+	char digits[16];
+	snprintf(digits, sizeof(digits), "%u", h);
+	size_t n = strlen(digits);
+	if (n >= size)
+		n = size - 1;
+	for (size_t i = 0; i < n; i++)
+		out[i] = alphanums[(unsigned char)digits[i] % (sizeof(alphanums) - 1)];
+	out[n] = '\0';
+}
+
+/* An int-or-percent of total (round up for surge, down for unavailable). */
+static json_int_t scaled(const json_t *v, json_int_t total, int round_up, json_int_t dflt)
+{
+	if (json_is_integer(v))
+		return json_integer_value(v);
+	if (json_is_string(v)) {
+		const char *s = json_string_value(v);
+		long long pct = atoll(s);
+		if (strchr(s, '%'))
+			return round_up ? (total * pct + 99) / 100 : total * pct / 100;
+		return pct;
+	}
+	return dflt;
+}
+
+struct set_int {
+	const char *path;
+	json_int_t v;
+};
+
+static int set_int_step(json_t *obj, void *p)
+{
+	struct set_int *si = p;
+	if (doc_get(obj, si->path) && doc_get_int(obj, si->path, -1) == si->v)
+		return 0;
+	doc_set_new(obj, si->path, json_integer(si->v), NULL);
+	return 1;
+}
+
+static void scale_rs(struct sim *s, const char *ns, const json_t *rs, json_int_t n)
+{
+	if (doc_get_int(rs, "spec.replicas", 0) == n)
+		return;
+	struct resource *r = res(s, "apps", "replicasets");
+	struct set_int si = { "spec.replicas", n };
+	objects_mutate(s->o, r, ns, doc_get_str(rs, "metadata.name"), OBJ_MAIN,
+		       "kube-controller-manager", set_int_step, &si, NULL);
+	resource_unref(r);
+}
+
+struct deploy_status {
+	json_t *status;
+};
+
+static int deploy_status_step(json_t *d, void *p)
+{
+	struct deploy_status *ds = p;
+	json_t *old = doc_get(d, "status");
+	/* keep condition times when nothing changed */
+	size_t i, j;
+	json_t *c, *o;
+	json_array_foreach(json_object_get(ds->status, "conditions"), i, c)
+		json_array_foreach(json_object_get(old, "conditions"), j, o)
+			if (json_equal(json_object_get(c, "type"), json_object_get(o, "type")) &&
+			    json_equal(json_object_get(c, "status"), json_object_get(o, "status")) &&
+			    json_equal(json_object_get(c, "reason"), json_object_get(o, "reason"))) {
+				json_object_set(c, "lastTransitionTime",
+						json_object_get(o, "lastTransitionTime"));
+				json_object_set(c, "lastUpdateTime", json_object_get(o, "lastUpdateTime"));
+			}
+	if (old && json_equal(old, ds->status))
+		return 0;
+	json_object_set(d, "status", ds->status);
+	return 1;
+}
+
+static long long condition_age_s(const json_t *d, const char *type)
+{
+	size_t i;
+	json_t *c;
+	json_array_foreach(doc_get(d, "status.conditions"), i, c)
+		if (!strcmp(doc_get_str(c, "type") ?: "", type)) {
+			time_t t;
+			if (timefmt_parse(&t, NULL, doc_get_str(c, "lastUpdateTime") ?: "", NULL) == 0)
+				return (long long)(time(NULL) - t);
+		}
+	return 0;
+}
+
+static void reconcile_deployment(struct sim *s, const char *ns, const char *name, const char *key)
+{
+	struct resource *dr = res(s, "apps", "deployments"), *rr = res(s, "apps", "replicasets");
+	json_t *d;
+	if (objects_get(s->o, dr, ns, name, &d, NULL) < 0)
+		goto out;
+	if (doc_get(d, "metadata.deletionTimestamp")) {
+		json_decref(d);
+		goto out;
+	}
+	const char *uid = doc_get_str(d, "metadata.uid");
+	json_t *tmpl = doc_get(d, "spec.template");
+	char hash[16];
+	sim_template_hash(hash, sizeof(hash), tmpl);
+	json_t *rss = list_owned(s, "apps", "replicasets", ns, uid);
+	json_t *newrs = NULL;
+	long long max_rev = 0;
+	size_t i;
+	json_t *rs;
+	json_array_foreach(rss, i, rs) {
+		const char *h = doc_get_str(rs, "metadata.labels[\"pod-template-hash\"]");
+		if (h && !strcmp(h, hash))
+			newrs = rs;
+		long long rev = atoll(doc_get_str(rs, "metadata.annotations[\"deployment.kubernetes.io/revision\"]") ?: "0");
+		if (rev > max_rev)
+			max_rev = rev;
+	}
+	json_int_t want = doc_get_int(d, "spec.replicas", 1);
+	int recreate = !strcmp(doc_get_str(d, "spec.strategy.type") ?: "", "Recreate");
+	json_int_t surge = recreate ? 0 : scaled(doc_get(d, "spec.strategy.rollingUpdate.maxSurge"), want, 1, 1);
+	json_int_t unavail = recreate ? want : scaled(doc_get(d, "spec.strategy.rollingUpdate.maxUnavailable"), want, 0, 0);
+	if (surge == 0 && unavail == 0)
+		unavail = 1;
+	int created_new = 0;
+	if (!newrs) {
+		char rsname[512];
+		snprintf(rsname, sizeof(rsname), "%s-%s", name, hash);
+		json_t *labels = json_deep_copy(doc_get(tmpl, "metadata.labels") ?: json_object());
+		json_object_set_new(labels, "pod-template-hash", json_string(hash));
+		json_t *t = json_deep_copy(tmpl);
+		doc_set(t, "metadata.labels", labels, NULL);
+		json_t *sel = json_deep_copy(doc_get(d, "spec.selector"));
+		doc_set_new(sel, "matchLabels[\"pod-template-hash\"]", json_string(hash), NULL);
+		char rev[32];
+		snprintf(rev, sizeof(rev), "%lld", max_rev + 1);
+		json_t *obj = json_pack("{s:s, s:s, s:{s:s, s:s, s:O, s:o, s:{s:s}}, s:{s:i, s:o, s:o}}",
+					"apiVersion", "apps/v1", "kind", "ReplicaSet", "metadata",
+					"name", rsname, "namespace", ns, "labels", labels,
+					"ownerReferences", owner_ref(d, "apps/v1", "Deployment"),
+					"annotations", "deployment.kubernetes.io/revision", rev,
+					"spec", "replicas", 0, "selector", sel, "template", t);
+		struct obj_write_opts wo = { .field_manager = "kube-controller-manager" };
+		struct kstatus st = KSTATUS_INIT;
+		if (objects_create(s->o, rr, ns, obj, &wo, &newrs, &st) < 0)
+			log_warn("cannot create replicaset", "deployment", name, "error", st.message, NULL);
+		else
+			created_new = 1;
+		kstatus_release(&st);
+		json_decref(labels);
+		json_decref(obj);
+		if (!newrs) {
+			json_decref(rss);
+			json_decref(d);
+			goto out;
+		}
+		json_array_append(rss, newrs);
+		json_decref(newrs);
+		newrs = json_array_get(rss, json_array_size(rss) - 1);
+	}
+	/* totals over every ReplicaSet */
+	json_int_t total = 0, available = 0, ready = 0, status_total = 0;
+	json_array_foreach(rss, i, rs) {
+		total += doc_get_int(rs, "spec.replicas", 0);
+		available += doc_get_int(rs, "status.availableReplicas", 0);
+		ready += doc_get_int(rs, "status.readyReplicas", 0);
+		status_total += doc_get_int(rs, "status.replicas", 0);
+	}
+	json_int_t new_spec = doc_get_int(newrs, "spec.replicas", 0);
+	json_int_t old_spec = total - new_spec;
+	if (recreate) {
+		json_int_t old_pods = status_total - doc_get_int(newrs, "status.replicas", 0);
+		json_array_foreach(rss, i, rs)
+			if (rs != newrs)
+				scale_rs(s, ns, rs, 0);
+		if (old_pods == 0 && old_spec == 0)
+			scale_rs(s, ns, newrs, want);
+	} else {
+		/* scale up the new one within maxSurge */
+		json_int_t room = want + surge - total;
+		if (new_spec < want && room > 0) {
+			json_int_t n = new_spec + room < want ? new_spec + room : want;
+			scale_rs(s, ns, newrs, n);
+		} else if (new_spec > want) {
+			scale_rs(s, ns, newrs, want);
+		}
+		/* scale old ones down within maxUnavailable */
+		json_int_t can_remove = available - (want - unavail);
+		json_array_foreach(rss, i, rs) {
+			if (rs == newrs)
+				continue;
+			json_int_t n = doc_get_int(rs, "spec.replicas", 0);
+			json_int_t unready = n - doc_get_int(rs, "status.availableReplicas", 0);
+			json_int_t drop = unready > 0 ? unready : 0;
+			if (can_remove > 0)
+				drop += can_remove;
+			if (drop > n)
+				drop = n;
+			if (drop > 0) {
+				scale_rs(s, ns, rs, n - drop);
+				if (can_remove > 0)
+					can_remove -= drop - (unready > 0 ? unready : 0);
+			}
+		}
+	}
+	/* clean up old ReplicaSets beyond revisionHistoryLimit */
+	json_int_t limit = doc_get_int(d, "spec.revisionHistoryLimit", 10);
+	json_int_t idle = 0;
+	json_array_foreach(rss, i, rs)
+		if (rs != newrs && doc_get_int(rs, "spec.replicas", 0) == 0 &&
+		    doc_get_int(rs, "status.replicas", 0) == 0)
+			idle++;
+	json_array_foreach(rss, i, rs) {
+		if (idle <= limit)
+			break;
+		if (rs != newrs && doc_get_int(rs, "spec.replicas", 0) == 0 &&
+		    doc_get_int(rs, "status.replicas", 0) == 0) {
+			json_t *o = NULL;
+			int del;
+			objects_delete(s->o, rr, ns, doc_get_str(rs, "metadata.name"), NULL, &o, &del, NULL);
+			json_decref(o);
+			idle--;
+		}
+	}
+
+	json_int_t updated = doc_get_int(newrs, "status.replicas", 0);
+	json_int_t new_avail = doc_get_int(newrs, "status.availableReplicas", 0);
+	char now[TIMEFMT_SIZE];
+	timefmt_now(now);
+	int min_avail = available >= want - unavail;
+	int complete = updated == want && status_total == want && new_avail == want &&
+		       doc_get_int(newrs, "spec.replicas", 0) == want;
+	const char *newname = doc_get_str(newrs, "metadata.name");
+	char msg[700];
+	const char *reason;
+	const char *pstatus = "True";
+	if (complete) {
+		reason = "NewReplicaSetAvailable";
+		snprintf(msg, sizeof(msg), "ReplicaSet \"%s\" has successfully progressed.", newname);
+	} else if (created_new) {
+		reason = "NewReplicaSetCreated";
+		snprintf(msg, sizeof(msg), "Created new replica set \"%s\"", newname);
+	} else {
+		reason = "ReplicaSetUpdated";
+		snprintf(msg, sizeof(msg), "ReplicaSet \"%s\" is progressing.", newname);
+	}
+	json_int_t deadline = doc_get_int(d, "spec.progressDeadlineSeconds", 600);
+	if (!complete && condition_age_s(d, "Progressing") > deadline) {
+		reason = "ProgressDeadlineExceeded";
+		pstatus = "False";
+		snprintf(msg, sizeof(msg), "ReplicaSet \"%s\" has timed out progressing.", newname);
+	}
+	json_t *status = json_pack(
+		"{s:I, s:I, s:I, s:I, s:I, s:I, s:[{s:s, s:s, s:s, s:s, s:s, s:s},"
+		" {s:s, s:s, s:s, s:s, s:s, s:s}]}",
+		"observedGeneration", doc_get_int(d, "metadata.generation", 1),
+		"replicas", status_total, "updatedReplicas", updated, "readyReplicas", ready,
+		"availableReplicas", available, "unavailableReplicas",
+		want - available > 0 ? want - available : 0,
+		"conditions",
+		"type", "Available", "status", min_avail ? "True" : "False",
+		"lastUpdateTime", now, "lastTransitionTime", now,
+		"reason", min_avail ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable",
+		"message", min_avail ? "Deployment has minimum availability."
+				     : "Deployment does not have minimum availability.",
+		"type", "Progressing", "status", pstatus, "lastUpdateTime", now,
+		"lastTransitionTime", now, "reason", reason, "message", msg);
+	static const char *const zero_drop[] = { "readyReplicas", "availableReplicas",
+						 "unavailableReplicas", "updatedReplicas", NULL };
+	for (size_t k = 0; zero_drop[k]; k++)
+		if (doc_get_int(status, zero_drop[k], 0) == 0)
+			json_object_del(status, zero_drop[k]);
+	struct deploy_status ds = { status };
+	objects_mutate(s->o, dr, ns, name, OBJ_STATUS, MANAGER, deploy_status_step, &ds, NULL);
+	json_decref(status);
+	if (!complete)
+		after(s, key, 1000);
+	json_decref(rss);
+	json_decref(d);
+out:
+	resource_unref(dr);
+	resource_unref(rr);
+}
+
+/* --- garbage collector ------------------------------------------------------------------ */
+
+static int drop_foreground(json_t *obj, void *p)
+{
+	(void)p;
+	json_t *f = doc_get(obj, "metadata.finalizers");
+	size_t i;
+	json_t *v;
+	json_array_foreach(f, i, v)
+		if (!strcmp(json_string_value(v) ?: "", "foregroundDeletion")) {
+			json_array_remove(f, i);
+			return 1;
+		}
+	return 0;
+}
+
+/* An object waiting in foreground deletion: delete its dependents, then
+ * let it go. */
+static void reconcile_foreground(struct sim *s, const char *key, const json_t *obj,
+				 struct resource *r)
+{
+	const char *ns = doc_get_str(obj, "metadata.namespace");
+	int left = objects_collect_dependents(s->o, doc_get_str(obj, "metadata.uid"), ns,
+					      "Foreground");
+	if (left == 0)
+		objects_mutate(s->o, r, ns, doc_get_str(obj, "metadata.name"), OBJ_MAIN,
+			       "garbage-collector", drop_foreground, NULL, NULL);
+	else
+		after(s, key, 200);
+}
+
+/* --- the loop ------------------------------------------------------------------------- */
+
+/* Splits "/group/resource/ns/name" (or "/group/resource/name"). */
+static int parse_key(const char *key, char *group, char *resource, char *ns, char *name)
+{
+	char buf[1024];
+	snprintf(buf, sizeof(buf), "%s", key);
+	char *parts[5];
+	int n = 0;
+	for (char *p = strtok(buf, "/"); p && n < 5; p = strtok(NULL, "/"))
+		parts[n++] = p;
+	if (n < 3 || n > 4)
+		return -1;
+	snprintf(group, 256, "%s", strcmp(parts[0], "core") ? parts[0] : "");
+	snprintf(resource, 256, "%s", parts[1]);
+	snprintf(ns, 256, "%s", n == 4 ? parts[2] : "");
+	snprintf(name, 256, "%s", parts[n - 1]);
+	return 0;
+}
+
+static void reconcile(struct sim *s, const char *key)
+{
+	char group[256], resource[256], ns[256], name[256];
+	if (parse_key(key, group, resource, ns, name) < 0)
+		return;
+	struct resource *r = registry_find(s->reg, group, NULL, resource);
+	if (!r)
+		return;
+	json_t *obj = NULL;
+	if (objects_get(s->o, r, ns[0] ? ns : NULL, name, &obj, NULL) == 0) {
+		const json_t *fin = doc_get(obj, "metadata.finalizers");
+		size_t i;
+		json_t *f;
+		int foreground = 0;
+		json_array_foreach(fin, i, f)
+			foreground |= !strcmp(json_string_value(f) ?: "", "foregroundDeletion");
+		if (foreground && doc_get(obj, "metadata.deletionTimestamp"))
+			reconcile_foreground(s, key, obj, r);
+	}
+	json_decref(obj);
+	resource_unref(r);
+	if (!strcmp(group, "") && !strcmp(resource, "pods"))
+		reconcile_pod(s, ns, name, key);
+	else if (!strcmp(group, "apps") && !strcmp(resource, "replicasets"))
+		reconcile_rs(s, ns, name);
+	else if (!strcmp(group, "apps") && !strcmp(resource, "deployments"))
+		reconcile_deployment(s, ns, name, key);
+}
+
+/* What an event wakes: the object and its controller. */
+static void on_event(struct sim *s, const struct store_event *ev)
+{
+	if (!strncmp(ev->key, "/_/", 3))
+		return;
+	json_t *obj = objects_decode(ev->value, ev->len, ev->rev);
+	if (!obj)
+		return;
+	const char *ns = doc_get_str(obj, "metadata.namespace");
+	if (ev->type == STORE_DELETED) {
+		struct buf g = BUF_INIT;
+		buf_addf(&g, "%s\t%s", ns ? ns : "", doc_get_str(obj, "metadata.uid") ?: "");
+		push_str(&s->gone, &s->ngone, &s->capgone, g.data);
+		buf_release(&g);
+	} else {
+		mark(s, ev->key);
+	}
+	const json_t *ref = controller_of(obj);
+	if (ref && ns) {
+		const char *kind = doc_get_str(ref, "kind") ?: "";
+		if (!strcmp(kind, "ReplicaSet"))
+			mark_obj(s, "/apps/replicasets/", ns, doc_get_str(ref, "name") ?: "");
+		else if (!strcmp(kind, "Deployment"))
+			mark_obj(s, "/apps/deployments/", ns, doc_get_str(ref, "name") ?: "");
+	}
+	json_decref(obj);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void drain(struct sim *s)
+{
+	long long now = now_ms();
+	for (size_t i = 0; i < s->ntimers;) {
+		if (s->timers[i].due_ms <= now) {
+			mark(s, s->timers[i].key);
+			free(s->timers[i].key);
+			s->timers[i] = s->timers[--s->ntimers];
+		} else {
+			i++;
+		}
+	}
+	char **gone = s->gone;
+	size_t ngone = s->ngone;
+	s->gone = NULL;
+	s->ngone = s->capgone = 0;
+	for (size_t i = 0; i < ngone; i++) {
+		char *tab = strchr(gone[i], '\t');
+		*tab = '\0';
+		if (tab[1])
+			objects_collect_dependents(s->o, tab + 1, gone[i][0] ? gone[i] : NULL,
+						   "Background");
+		free(gone[i]);
+	}
+	free(gone);
+	char **dirty = s->dirty;
+	size_t n = s->ndirty;
+	s->dirty = NULL;
+	s->ndirty = s->capdirty = 0;
+	if (n > 1)
+		qsort(dirty, n, sizeof(*dirty), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		if (i == 0 || strcmp(dirty[i], dirty[i - 1]))
+			reconcile(s, dirty[i]);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(dirty[i]);
+	free(dirty);
+}
+
+static int mark_all(json_t *obj, void *p)
+{
+	struct sim *s = p;
+	const char *ns = doc_get_str(obj, "metadata.namespace");
+	const char *kind = doc_get_str(obj, "kind") ?: "";
+	const char *prefix = !strcmp(kind, "Pod") ? "/core/pods/"
+			   : !strcmp(kind, "ReplicaSet") ? "/apps/replicasets/" : "/apps/deployments/";
+	mark_obj(s, prefix, ns ? ns : "", doc_get_str(obj, "metadata.name") ?: "");
+	return 0;
+}
+
+static void *sim_main(void *arg)
+{
+	struct sim *s = arg;
+	struct store *store = objects_store(s->o);
+	struct store_watch *w = NULL;
+	store_watch_open(&w, store, "", store_revision(store), NULL);
+	ensure_nodes(s);
+	/* resume whatever was in flight before a restart */
+	static const char *const kinds[][2] = { { "", "pods" }, { "apps", "replicasets" },
+						{ "apps", "deployments" } };
+	for (size_t i = 0; i < 3; i++) {
+		struct resource *r = res(s, kinds[i][0], kinds[i][1]);
+		objects_list(s->o, r, NULL, mark_all, s, NULL, NULL);
+		resource_unref(r);
+	}
+	while (!__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE)) {
+		struct store_event *ev = NULL;
+		int rc = w ? store_watch_next(w, &ev, TICK_MS) : 0;
+		if (rc == 1) {
+			on_event(s, ev);
+			store_event_unref(ev);
+			/* take what else is there before reconciling */
+			while (store_watch_next(w, &ev, 0) == 1) {
+				on_event(s, ev);
+				store_event_unref(ev);
+			}
+		} else if (rc < 0) {
+			store_watch_close(w);
+			w = NULL;
+			store_watch_open(&w, store, "", store_revision(store), NULL);
+		} else if (!w) {
+			struct timespec ts = { 0, TICK_MS * 1000000L };
+			nanosleep(&ts, NULL);
+			store_watch_open(&w, store, "", store_revision(store), NULL);
+		}
+		drain(s);
+	}
+	store_watch_close(w);
+	return NULL;
+}
+
+struct sim *sim_start(struct objects *o, const struct sim_opts *opts)
+{
+	struct sim *s = xcalloc(1, sizeof(*s));
+	s->o = o;
+	s->reg = objects_registry(o);
+	s->opts = *opts;
+	if (s->opts.nodes < 1)
+		s->opts.nodes = 1;
+	if (pthread_create(&s->thread, NULL, sim_main, s) != 0) {
+		free(s);
+		return NULL;
+	}
+	s->running = 1;
+	return s;
+}
+
+void sim_stop(struct sim *s)
+{
+	if (!s)
+		return;
+	__atomic_store_n(&s->stop, 1, __ATOMIC_RELEASE);
+	store_wake_all(objects_store(s->o));
+	if (s->running)
+		pthread_join(s->thread, NULL);
+	for (size_t i = 0; i < s->ndirty; i++)
+		free(s->dirty[i]);
+	free(s->dirty);
+	for (size_t i = 0; i < s->ngone; i++)
+		free(s->gone[i]);
+	free(s->gone);
+	for (size_t i = 0; i < s->ntimers; i++)
+		free(s->timers[i].key);
+	free(s->timers);
+	free(s);
+}
