@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "controller/controller.h"
 #include "orchestrator/orchestrator.h"
 #include "repo-server/repo-server.h"
 #include "version.h"
@@ -28,6 +29,7 @@ static int run_version(int argc, char **argv)
 static const struct role roles[] = {
 	{ "api", api_main, "run the API server (REST, SSE, auth, RBAC)" },
 	{ "cluster", orchestrator_main, "run the bundled Kubernetes-compatible cluster" },
+	{ "controller", controller_main, "reconcile applications: compare, sync, drift alerts" },
 	{ "repo-server", repo_server_main, "git mirrors and manifest rendering" },
 	{ "version", run_version, "print the version" },
 	{ NULL, NULL, NULL },

@@ -369,6 +369,59 @@ static void secret_cells(json_t *cells, const json_t *s)
 	add(cells, age(s));
 }
 
+static const struct column ep_cols[] = {
+	{ "Name", "string", 0, "name" }, { "Endpoints", "string", 0, NULL },
+	{ "Age", "string", 0, NULL }, { NULL, NULL, 0, NULL },
+};
+
+static void ep_cells(json_t *cells, const json_t *ep)
+{
+	struct buf b = BUF_INIT;
+	size_t i, j, k, shown = 0, total = 0;
+	json_t *sub, *a, *p;
+	json_array_foreach(doc_get(ep, "subsets"), i, sub)
+		json_array_foreach(json_object_get(sub, "addresses"), j, a)
+			json_array_foreach(json_object_get(sub, "ports"), k, p) {
+				total++;
+				if (shown < 3) {
+					buf_addf(&b, "%s%s:%lld", shown ? "," : "",
+						 doc_get_str(a, "ip") ?: "", (long long)doc_get_int(p, "port", 0));
+					shown++;
+				}
+			}
+	if (total > shown)
+		buf_addf(&b, " + %zu more...", total - shown);
+	add(cells, json_string(b.len ? b.data : "<none>"));
+	buf_release(&b);
+	add(cells, age(ep));
+}
+
+static const struct column event_cols[] = {
+	{ "Name", "string", 1, "name" }, { "Last Seen", "string", 0, NULL },
+	{ "Type", "string", 0, NULL }, { "Reason", "string", 0, NULL },
+	{ "Object", "string", 0, NULL }, { "Message", "string", 0, NULL },
+	{ NULL, NULL, 0, NULL },
+};
+
+static void event_cells(json_t *cells, const json_t *ev)
+{
+	const char *ts = doc_get_str(ev, "lastTimestamp");
+	time_t t;
+	char seen[32] = "<unknown>";
+	if (ts && timefmt_parse(&t, NULL, ts, NULL) == 0)
+		human_duration(seen, sizeof(seen), (long long)(time(NULL) - t));
+	add(cells, json_string(seen));
+	add(cells, str_or(ev, "type", "Normal"));
+	add(cells, str_or(ev, "reason", ""));
+	struct buf o = BUF_INIT;
+	for (const char *k = doc_get_str(ev, "involvedObject.kind") ?: ""; *k; k++)
+		buf_addch(&o, (char)(*k >= 'A' && *k <= 'Z' ? *k - 'A' + 'a' : *k));
+	buf_addf(&o, "/%s", doc_get_str(ev, "involvedObject.name") ?: "");
+	add(cells, json_string(o.data));
+	buf_release(&o);
+	add(cells, str_or(ev, "message", ""));
+}
+
 static const struct column default_cols[] = {
 	{ "Name", "string", 0, "name" }, { "Age", "string", 0, NULL }, { NULL, NULL, 0, NULL },
 };
@@ -389,6 +442,8 @@ static const struct {
 	{ "", "nodes", node_cols, node_cells },
 	{ "", "configmaps", cm_cols, cm_cells },
 	{ "", "secrets", secret_cols, secret_cells },
+	{ "", "endpoints", ep_cols, ep_cells },
+	{ "", "events", event_cols, event_cells },
 	{ "apps", "deployments", deploy_cols, deploy_cells },
 	{ "apps", "replicasets", rs_cols, rs_cells },
 	{ "apps", "statefulsets", sts_cols, sts_cells },

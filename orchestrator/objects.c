@@ -25,6 +25,7 @@
 #include "buf.h"
 #include "defaults.h"
 #include "doc.h"
+#include "fields.h"
 #include "kinds.h"
 #include "log.h"
 #include "names.h"
@@ -409,33 +410,6 @@ static int allocate_cluster_ip(struct objects *o, json_t *svc, const struct reso
 
 /* --- create ------------------------------------------------------------------ */
 
-static void record_manager(json_t *obj, const char *manager, const char *op,
-			   const struct resource *r)
-{
-	char av[512], now[TIMEFMT_SIZE];
-	resource_api_version(r, av, sizeof(av));
-	timefmt_now(now);
-	json_t *m = json_object_get(obj, "metadata");
-	json_t *mf = json_object_get(m, "managedFields");
-	if (!json_is_array(mf)) {
-		mf = json_array();
-		json_object_set_new(m, "managedFields", mf);
-	}
-	size_t i;
-	json_t *e;
-	json_array_foreach(mf, i, e) {
-		if (!strcmp(doc_get_str(e, "manager") ? doc_get_str(e, "manager") : "", manager) &&
-		    !strcmp(doc_get_str(e, "operation") ? doc_get_str(e, "operation") : "", op)) {
-			json_object_set_new(e, "time", json_string(now));
-			json_object_set_new(e, "apiVersion", json_string(av));
-			return;
-		}
-	}
-	json_array_append_new(mf, json_pack("{s:s, s:s, s:s, s:s, s:s}", "manager", manager,
-					    "operation", op, "apiVersion", av, "time", now,
-					    "fieldsType", "FieldsV1"));
-}
-
 int objects_create(struct objects *o, struct resource *r, const char *ns,
 		   const json_t *in, const struct obj_write_opts *opts, json_t **out,
 		   struct kstatus *st)
@@ -494,8 +468,9 @@ int objects_create(struct objects *o, struct resource *r, const char *ns,
 	else
 		json_object_del(m, "generation");
 	json_object_del(m, "managedFields");
-	record_manager(obj, opts && opts->field_manager ? opts->field_manager : "unknown",
-		       opts && opts->apply ? "Apply" : "Update", r);
+	fields_record(r, obj, NULL, opts && opts->field_manager ? opts->field_manager : "unknown",
+		      opts && opts->apply ? "Apply" : "Update",
+		      opts && opts->applied ? opts->applied : in);
 	defaults_apply(r, obj);
 	if ((rc = defaults_validate(r, obj, st)))
 		goto out;
@@ -608,12 +583,19 @@ static int list_one(const struct store_kv *kv, void *p)
 int objects_list(struct objects *o, struct resource *r, const char *ns,
 		 objects_each_fn fn, void *ctx, int64_t *rev_out, struct kstatus *st)
 {
+	return objects_list_after(o, r, ns, NULL, fn, ctx, rev_out, st);
+}
+
+int objects_list_after(struct objects *o, struct resource *r, const char *ns,
+		       const char *after_key, objects_each_fn fn, void *ctx, int64_t *rev_out,
+		       struct kstatus *st)
+{
 	char av[512];
 	resource_api_version(r, av, sizeof(av));
 	struct list_ctx lc = { fn, ctx, av };
 	char *prefix = objects_prefix(r, ns);
 	struct berr e = BERR_INIT;
-	int rc = store_list(o->store, prefix, NULL, 0, list_one, &lc, rev_out, &e);
+	int rc = store_list(o->store, prefix, after_key, 0, list_one, &lc, rev_out, &e);
 	free(prefix);
 	if (rc < 0 && e.code)
 		return kstatus_set(st, 500, "InternalError", "%s", e.msg);
@@ -718,8 +700,8 @@ static int update_once(struct objects *o, struct resource *r, const char *key,
 		*out = json_deep_copy(cur);
 		return 0;
 	}
-	record_manager(obj, opts && opts->field_manager ? opts->field_manager : "unknown",
-		       opts && opts->apply ? "Apply" : "Update", r);
+	fields_record(r, obj, cur, opts && opts->field_manager ? opts->field_manager : "unknown",
+		      opts && opts->apply ? "Apply" : "Update", opts ? opts->applied : NULL);
 	if (doc_get(cur, "metadata.deletionTimestamp") && finalizers_empty(obj)) {
 		int rc = opts && opts->dry_run ? 0 : finalize_delete(o, r, key, obj, expect, out, st);
 		if (!rc && !*out)

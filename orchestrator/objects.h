@@ -42,6 +42,7 @@ struct obj_write_opts {
 	int dry_run;
 	const char *field_manager;      /* default "unknown" */
 	int apply;                      /* server-side apply: operation Apply */
+	const json_t *applied;          /* the applied configuration (or create body) */
 	enum obj_sub sub;
 };
 
@@ -85,6 +86,12 @@ int objects_delete(struct objects *o, struct resource *r, const char *ns,
 typedef int (*objects_each_fn)(json_t *obj, void *ctx);
 int objects_list(struct objects *o, struct resource *r, const char *ns,
 		 objects_each_fn fn, void *ctx, int64_t *rev_out, struct kstatus *st);
+
+/* The same, starting strictly after the store key `after_key` (for paging
+ * with continue tokens); NULL starts at the beginning. */
+int objects_list_after(struct objects *o, struct resource *r, const char *ns,
+		       const char *after_key, objects_each_fn fn, void *ctx, int64_t *rev_out,
+		       struct kstatus *st);
 
 /* Decodes a stored value into an object with metadata.resourceVersion set;
  * NULL when the value is not a JSON object. */

@@ -7,6 +7,9 @@
  * orchestrator_stop(). Starting writes <data-dir>/kubeconfig.yaml (server
  * URL and bearer token, mode 0600) so `kubectl --kubeconfig` works at once;
  * the token is generated at first start and kept in <data-dir>/cluster-token.
+ * Other files there: cluster.db (sqlite, WAL), cluster.crt/cluster.key (the
+ * self-signed serving certificate), encryption-key (0600, AES-256 key of
+ * the Secrets stored in cluster.db).
  */
 #ifndef BOSUN_ORCHESTRATOR_H
 #define BOSUN_ORCHESTRATOR_H

@@ -20,6 +20,7 @@
 #include "sim.h"
 
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +132,85 @@ static json_t *owner_ref(const json_t *owner, const char *api_version, const cha
 			 "blockOwnerDeletion", 1);
 }
 
+/* --- events ---------------------------------------------------------------------- */
+
+/* Records a core/v1 Event about obj, as `kubectl describe` shows them. */
+static void emit(struct sim *s, const json_t *obj, const char *type, const char *reason,
+		 const char *component, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+static void emit(struct sim *s, const json_t *obj, const char *type, const char *reason,
+		 const char *component, const char *fmt, ...)
+{
+	const char *ns = doc_get_str(obj, "metadata.namespace");
+	const char *name = doc_get_str(obj, "metadata.name");
+	if (!name)
+		return;
+	char msg[1024], ename[512], now[TIMEFMT_SIZE];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(ename, sizeof(ename), "%s.%llx", name,
+		 (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec);
+	timefmt_now(now);
+	json_t *ev = json_pack(
+		"{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s, s:s, s:s, s:s}, s:s, s:s, s:{s:s},"
+		" s:s, s:s, s:i, s:s, s:s, s:s}",
+		"apiVersion", "v1", "kind", "Event",
+		"metadata", "name", ename, "namespace", ns ? ns : "default",
+		"involvedObject", "kind", doc_get_str(obj, "kind") ?: "",
+		"namespace", ns ? ns : "", "name", name,
+		"uid", doc_get_str(obj, "metadata.uid") ?: "",
+		"apiVersion", doc_get_str(obj, "apiVersion") ?: "",
+		"reason", reason, "message", msg, "source", "component", component,
+		"firstTimestamp", now, "lastTimestamp", now, "count", 1, "type", type,
+		"reportingComponent", component, "reportingInstance", "");
+	if (!ns)
+		json_object_del(json_object_get(ev, "involvedObject"), "namespace");
+	struct resource *r = registry_find(s->reg, "", "v1", "events");
+	json_t *out = NULL;
+	if (r)
+		objects_create(s->o, r, ns ? ns : "default", ev, NULL, &out, NULL);
+	json_decref(out);
+	json_decref(ev);
+	resource_unref(r);
+}
+
+static int collect_old_event(json_t *ev, void *p)
+{
+	json_t *list = p;
+	time_t t;
+	if (timefmt_parse(&t, NULL, doc_get_str(ev, "lastTimestamp") ?: "", NULL) == 0 &&
+	    time(NULL) - t > 3600)
+		json_array_append_new(list, json_pack("[s, s]", doc_get_str(ev, "metadata.namespace") ?: "",
+						      doc_get_str(ev, "metadata.name") ?: ""));
+	return 0;
+}
+
+/* Events live an hour, as with the real API server's default TTL. */
+static void prune_events(struct sim *s)
+{
+	struct resource *r = registry_find(s->reg, "", "v1", "events");
+	if (!r)
+		return;
+	json_t *old = json_array();
+	objects_list(s->o, r, NULL, collect_old_event, old, NULL, NULL);
+	size_t i;
+	json_t *e;
+	json_array_foreach(old, i, e) {
+		json_t *out = NULL;
+		int deleted;
+		objects_delete(s->o, r, json_string_value(json_array_get(e, 0)),
+			       json_string_value(json_array_get(e, 1)), NULL, &out, &deleted, NULL);
+		json_decref(out);
+	}
+	json_decref(old);
+	resource_unref(r);
+}
+
 struct objlist {
 	json_t *items;
 	const char *owner_uid;
@@ -231,7 +311,13 @@ static json_t *condition(const char *type, int status, const char *now)
 struct pod_step {
 	struct sim *s;
 	long long wait_ms;              /* > 0: come back later */
+	json_t *events;                 /* [type, reason, message] to record once written */
 };
+
+static void note(struct pod_step *ps, const char *type, const char *reason, const char *msg)
+{
+	json_array_append_new(ps->events, json_pack("[s, s, s]", type, reason, msg));
+}
 
 /* Keeps lastTransitionTime of conditions whose status did not change. */
 static void keep_transitions(json_t *status, const json_t *old)
@@ -257,6 +343,7 @@ static int pod_status_step(json_t *pod, void *p)
 	if (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed")))
 		return 0;
 	json_t *old = doc_get(pod, "status");
+	json_array_clear(ps->events);
 	char now[TIMEFMT_SIZE];
 	timefmt_now(now);
 	const char *start = doc_get_str(pod, "status.startTime");
@@ -321,6 +408,31 @@ static int pod_status_step(json_t *pod, void *p)
 			started_c = 1;
 			ready = !(mode && !strcmp(mode, "unready"));
 		}
+		const char *was = prev ? doc_get_str(prev, "state.waiting.reason") : NULL;
+		const char *is = doc_get_str(state, "waiting.reason");
+		char m[700];
+		if (started_c && !(prev && doc_get(prev, "state.running"))) {
+			snprintf(m, sizeof(m), "Successfully pulled image \"%s\" in 0s (simulated)", image);
+			note(ps, "Normal", "Pulled", m);
+			snprintf(m, sizeof(m), "Created container %s", name);
+			note(ps, "Normal", "Created", m);
+			snprintf(m, sizeof(m), "Started container %s", name);
+			note(ps, "Normal", "Started", m);
+		} else if (is && (!was || strcmp(was, is))) {
+			if (!strcmp(is, "ErrImagePull")) {
+				snprintf(m, sizeof(m), "Failed to pull image \"%s\": not found (simulated)",
+					 image);
+				note(ps, "Warning", "Failed", m);
+				note(ps, "Warning", "Failed", "Error: ErrImagePull");
+			} else if (!strcmp(is, "ImagePullBackOff")) {
+				snprintf(m, sizeof(m), "Back-off pulling image \"%s\"", image);
+				note(ps, "Normal", "BackOff", m);
+				note(ps, "Warning", "Failed", "Error: ImagePullBackOff");
+			} else if (!strcmp(is, "CrashLoopBackOff")) {
+				snprintf(m, sizeof(m), "Back-off restarting failed container %s", name);
+				note(ps, "Warning", "BackOff", m);
+			}
+		}
 		if (json_object_get(state, "waiting"))
 			any_waiting = 1;
 		all_ready &= ready;
@@ -331,7 +443,45 @@ static int pod_status_step(json_t *pod, void *p)
 			started_c ? "bosun://simulated" : "", "lastState", json_object()));
 	}
 	int running = up && !any_waiting;
-	json_object_set_new(status, "phase", json_string(running || up ? (running ? "Running" : "Pending") : "Pending"));
+	/* a Job's containers run for one more start delay, then exit */
+	const json_t *ctl = controller_of(pod);
+	int job_pod = ctl && !strcmp(doc_get_str(ctl, "kind") ?: "", "Job");
+	long long run_for = s->opts.pod_start_delay_ms > 200 ? s->opts.pod_start_delay_ms : 200;
+	if (job_pod && running && elapsed < s->opts.pod_start_delay_ms + run_for)
+		ps->wait_ms = s->opts.pod_start_delay_ms + run_for - elapsed + 10;
+	if (job_pod && running && elapsed >= s->opts.pod_start_delay_ms + run_for) {
+		int failed = 0;
+		json_t *cs;
+		json_array_foreach(doc_get(pod, "spec.containers"), i, c) {
+			const char *mode = simulate_mode(c);
+			failed |= mode && !strcmp(mode, "fail");
+		}
+		json_array_foreach(cstat, i, cs) {
+			const char *since = doc_get_str(cs, "state.running.startedAt");
+			json_object_set_new(cs, "state", json_pack(
+				"{s:{s:i, s:s, s:s, s:s, s:s}}", "terminated", "exitCode", failed ? 1 : 0,
+				"reason", failed ? "Error" : "Completed", "startedAt", since ? since : now,
+				"finishedAt", now, "containerID", "bosun://simulated"));
+			json_object_set_new(cs, "ready", json_false());
+			json_object_set_new(cs, "started", json_false());
+		}
+		json_object_set_new(status, "phase", json_string(failed ? "Failed" : "Succeeded"));
+		json_object_set_new(status, "containerStatuses", cstat);
+		json_object_set_new(status, "podIP", json_string(ip));
+		json_object_set_new(status, "podIPs", json_pack("[{s:s}]", "ip", ip));
+		json_t *conds = json_array();
+		json_array_append_new(conds, condition("PodReadyToStartContainers", 0, now));
+		json_array_append_new(conds, condition("Initialized", 1, now));
+		json_array_append_new(conds, condition("Ready", 0, now));
+		json_array_append_new(conds, condition("ContainersReady", 0, now));
+		json_array_append_new(conds, condition("PodScheduled", 1, now));
+		json_object_set_new(status, "conditions", conds);
+		keep_transitions(status, old);
+		json_object_set_new(pod, "status", status);
+		ps->wait_ms = 0;
+		return 1;
+	}
+	json_object_set_new(status, "phase", json_string(running ? "Running" : "Pending"));
 	if (up) {
 		json_object_set_new(status, "podIP", json_string(ip));
 		json_object_set_new(status, "podIPs", json_pack("[{s:s}]", "ip", ip));
@@ -423,13 +573,27 @@ static void reconcile_pod(struct sim *s, const char *ns, const char *name, const
 			return;
 		}
 		unbound = !doc_get_str(pod, "spec.nodeName");
+		if (!unbound)
+			emit(s, pod, "Normal", "Scheduled", "default-scheduler",
+			     "Successfully assigned %s/%s to %s", ns, name,
+			     doc_get_str(pod, "spec.nodeName"));
 		json_decref(pod);
 		if (unbound)
 			objects_mutate(s->o, r, ns, name, OBJ_STATUS, MANAGER, unschedulable_step, s,
 				       NULL);
 	}
-	struct pod_step ps = { s, 0 };
-	objects_mutate(s->o, r, ns, name, OBJ_STATUS, MANAGER, pod_status_step, &ps, NULL);
+	struct pod_step ps = { s, 0, json_array() };
+	if (objects_mutate(s->o, r, ns, name, OBJ_STATUS, MANAGER, pod_status_step, &ps, NULL) == 0 &&
+	    json_array_size(ps.events) && objects_get(s->o, r, ns, name, &pod, NULL) == 0) {
+		size_t i;
+		json_t *e;
+		json_array_foreach(ps.events, i, e)
+			emit(s, pod, json_string_value(json_array_get(e, 0)),
+			     json_string_value(json_array_get(e, 1)), "kubelet", "%s",
+			     json_string_value(json_array_get(e, 2)));
+		json_decref(pod);
+	}
+	json_decref(ps.events);
 	if (ps.wait_ms > 0)
 		after(s, key, ps.wait_ms);
 	resource_unref(r);
@@ -505,8 +669,14 @@ static void reconcile_rs(struct sim *s, const char *ns, const char *name)
 		json_t *out = NULL;
 		struct kstatus st = KSTATUS_INIT;
 		struct obj_write_opts wo = { .field_manager = "kube-controller-manager" };
-		if (objects_create(s->o, pr, ns, np, &wo, &out, &st) < 0)
+		if (objects_create(s->o, pr, ns, np, &wo, &out, &st) < 0) {
 			log_warn("cannot create pod", "replicaset", name, "error", st.message, NULL);
+			emit(s, rs, "Warning", "FailedCreate", "replicaset-controller",
+			     "Error creating: %s", st.message);
+		} else {
+			emit(s, rs, "Normal", "SuccessfulCreate", "replicaset-controller",
+			     "Created pod: %s", doc_get_str(out, "metadata.name"));
+		}
 		kstatus_release(&st);
 		json_decref(out);
 		json_decref(np);
@@ -521,8 +691,10 @@ static void reconcile_rs(struct sim *s, const char *ns, const char *name)
 				continue;
 			json_t *out = NULL;
 			int deleted;
-			objects_delete(s->o, pr, ns, doc_get_str(p, "metadata.name"), NULL, &out,
-				       &deleted, NULL);
+			if (objects_delete(s->o, pr, ns, doc_get_str(p, "metadata.name"), NULL, &out,
+					   &deleted, NULL) == 0)
+				emit(s, rs, "Normal", "SuccessfulDelete", "replicaset-controller",
+				     "Deleted pod: %s", doc_get_str(p, "metadata.name"));
 			json_decref(out);
 			json_object_set_new(json_object_get(p, "metadata"), "deletionTimestamp",
 					    json_string("now"));
@@ -599,14 +771,19 @@ static int set_int_step(json_t *obj, void *p)
 	return 1;
 }
 
-static void scale_rs(struct sim *s, const char *ns, const json_t *rs, json_int_t n)
+static void scale_rs(struct sim *s, const json_t *d, const char *ns, const json_t *rs,
+		     json_int_t n)
 {
-	if (doc_get_int(rs, "spec.replicas", 0) == n)
+	json_int_t was = doc_get_int(rs, "spec.replicas", 0);
+	if (was == n)
 		return;
 	struct resource *r = res(s, "apps", "replicasets");
 	struct set_int si = { "spec.replicas", n };
-	objects_mutate(s->o, r, ns, doc_get_str(rs, "metadata.name"), OBJ_MAIN,
-		       "kube-controller-manager", set_int_step, &si, NULL);
+	if (objects_mutate(s->o, r, ns, doc_get_str(rs, "metadata.name"), OBJ_MAIN,
+			   "kube-controller-manager", set_int_step, &si, NULL) == 0)
+		emit(s, d, "Normal", "ScalingReplicaSet", "deployment-controller",
+		     "Scaled %s replica set %s from %lld to %lld", n > was ? "up" : "down",
+		     doc_get_str(rs, "metadata.name"), (long long)was, (long long)n);
 	resource_unref(r);
 }
 
@@ -732,17 +909,17 @@ static void reconcile_deployment(struct sim *s, const char *ns, const char *name
 		json_int_t old_pods = status_total - doc_get_int(newrs, "status.replicas", 0);
 		json_array_foreach(rss, i, rs)
 			if (rs != newrs)
-				scale_rs(s, ns, rs, 0);
+				scale_rs(s, d, ns, rs, 0);
 		if (old_pods == 0 && old_spec == 0)
-			scale_rs(s, ns, newrs, want);
+			scale_rs(s, d, ns, newrs, want);
 	} else {
 		/* scale up the new one within maxSurge */
 		json_int_t room = want + surge - total;
 		if (new_spec < want && room > 0) {
 			json_int_t n = new_spec + room < want ? new_spec + room : want;
-			scale_rs(s, ns, newrs, n);
+			scale_rs(s, d, ns, newrs, n);
 		} else if (new_spec > want) {
-			scale_rs(s, ns, newrs, want);
+			scale_rs(s, d, ns, newrs, want);
 		}
 		/* scale old ones down within maxUnavailable */
 		json_int_t can_remove = available - (want - unavail);
@@ -757,7 +934,7 @@ static void reconcile_deployment(struct sim *s, const char *ns, const char *name
 			if (drop > n)
 				drop = n;
 			if (drop > 0) {
-				scale_rs(s, ns, rs, n - drop);
+				scale_rs(s, d, ns, rs, n - drop);
 				if (can_remove > 0)
 					can_remove -= drop - (unready > 0 ? unready : 0);
 			}
@@ -842,6 +1019,561 @@ out:
 	resource_unref(rr);
 }
 
+/* --- Job controller -------------------------------------------------------------------- */
+
+static json_t *job_condition(const char *type, const char *reason, const char *msg, const char *now)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "type", type, "status", "True",
+			 "reason", reason, "message", msg, "lastProbeTime", now,
+			 "lastTransitionTime", now);
+}
+
+struct job_status {
+	json_t *status;
+};
+
+static int job_status_step(json_t *job, void *p)
+{
+	struct job_status *js = p;
+	json_t *old = doc_get(job, "status");
+	keep_transitions(js->status, old);
+	if (old && json_equal(old, js->status))
+		return 0;
+	json_object_set(job, "status", js->status);
+	return 1;
+}
+
+static int has_condition(const json_t *obj, const char *type)
+{
+	size_t i;
+	json_t *c;
+	json_array_foreach(doc_get(obj, "status.conditions"), i, c)
+		if (!strcmp(doc_get_str(c, "type") ?: "", type) &&
+		    !strcmp(doc_get_str(c, "status") ?: "", "True"))
+			return 1;
+	return 0;
+}
+
+static void reconcile_job(struct sim *s, const char *ns, const char *name)
+{
+	struct resource *jr = res(s, "batch", "jobs"), *pr = res(s, "", "pods");
+	json_t *job = NULL, *pods = NULL;
+	if (objects_get(s->o, jr, ns, name, &job, NULL) < 0 ||
+	    doc_get(job, "metadata.deletionTimestamp"))
+		goto out;
+	int finished = has_condition(job, "Complete") || has_condition(job, "Failed");
+	pods = list_owned(s, "", "pods", ns, doc_get_str(job, "metadata.uid"));
+	json_int_t succeeded = 0, failed = 0, active = 0, ready = 0;
+	size_t i;
+	json_t *pod;
+	json_array_foreach(pods, i, pod) {
+		const char *phase = doc_get_str(pod, "status.phase") ?: "";
+		if (!strcmp(phase, "Succeeded"))
+			succeeded++;
+		else if (!strcmp(phase, "Failed"))
+			failed++;
+		else if (!doc_get(pod, "metadata.deletionTimestamp")) {
+			active++;
+			ready += pod_ready(pod);
+		}
+	}
+	json_int_t completions = doc_get_int(job, "spec.completions", 1);
+	json_int_t parallelism = doc_get_int(job, "spec.parallelism", 1);
+	json_int_t backoff = doc_get_int(job, "spec.backoffLimit", 6);
+	int suspended = json_is_true(doc_get(job, "spec.suspend"));
+	char now[TIMEFMT_SIZE];
+	timefmt_now(now);
+	json_t *status = json_object();
+	const char *start = doc_get_str(job, "status.startTime");
+	json_t *conds = json_array();
+	int done = 0;
+	if (failed > backoff) {
+		json_array_append_new(conds, job_condition("FailureTarget", "BackoffLimitExceeded",
+							   "Job has reached the specified backoff limit", now));
+		json_array_append_new(conds, job_condition("Failed", "BackoffLimitExceeded",
+							   "Job has reached the specified backoff limit", now));
+		done = 1;
+	} else if (succeeded >= completions) {
+		json_array_append_new(conds, job_condition("SuccessCriteriaMet", "CompletionsReached",
+							   "Reached expected number of succeeded pods", now));
+		json_array_append_new(conds, job_condition("Complete", "CompletionsReached",
+							   "Reached expected number of succeeded pods", now));
+		done = 1;
+	} else if (!suspended && !finished) {
+		json_int_t want = parallelism < completions - succeeded ? parallelism
+									: completions - succeeded;
+		for (json_int_t n = active; n < want; n++) {
+			json_t *tmpl = doc_get(job, "spec.template");
+			json_t *np = json_pack("{s:s, s:s, s:{s:s, s:O, s:o}, s:O}", "apiVersion", "v1",
+					       "kind", "Pod", "metadata", "namespace", ns, "labels",
+					       doc_get(tmpl, "metadata.labels") ?: json_object(),
+					       "ownerReferences", owner_ref(job, "batch/v1", "Job"),
+					       "spec", doc_get(tmpl, "spec"));
+			struct buf gn = BUF_INIT;
+			buf_addf(&gn, "%s-", name);
+			doc_set_new(np, "metadata.generateName", json_string(gn.data), NULL);
+			buf_release(&gn);
+			json_t *out = NULL;
+			struct kstatus st = KSTATUS_INIT;
+			if (objects_create(s->o, pr, ns, np, NULL, &out, &st) == 0) {
+				emit(s, job, "Normal", "SuccessfulCreate", "job-controller",
+				     "Created pod: %s", doc_get_str(out, "metadata.name"));
+				active++;
+			}
+			kstatus_release(&st);
+			json_decref(out);
+			json_decref(np);
+		}
+	}
+	if (done && !finished) {
+		/* stop what still runs */
+		json_array_foreach(pods, i, pod) {
+			const char *phase = doc_get_str(pod, "status.phase") ?: "";
+			if (strcmp(phase, "Succeeded") && strcmp(phase, "Failed")) {
+				json_t *out = NULL;
+				int del;
+				objects_delete(s->o, pr, ns, doc_get_str(pod, "metadata.name"), NULL, &out,
+					       &del, NULL);
+				json_decref(out);
+				active--;
+			}
+		}
+		emit(s, job, failed > backoff ? "Warning" : "Normal",
+		     failed > backoff ? "BackoffLimitExceeded" : "Completed", "job-controller",
+		     failed > backoff ? "Job has reached the specified backoff limit"
+				      : "Job completed");
+	}
+	if (finished) {
+		json_decref(conds);
+		conds = json_deep_copy(doc_get(job, "status.conditions"));
+	}
+	json_object_set_new(status, "startTime", json_string(start ? start : now));
+	if (done || finished) {
+		const char *ct = doc_get_str(job, "status.completionTime");
+		if (succeeded >= completions)
+			json_object_set_new(status, "completionTime", json_string(ct ? ct : now));
+	}
+	if (active > 0)
+		json_object_set_new(status, "active", json_integer(active));
+	if (succeeded > 0)
+		json_object_set_new(status, "succeeded", json_integer(succeeded));
+	if (failed > 0)
+		json_object_set_new(status, "failed", json_integer(failed));
+	json_object_set_new(status, "ready", json_integer(ready));
+	json_object_set_new(status, "terminating", json_integer(0));
+	json_object_set_new(status, "uncountedTerminatedPods", json_object());
+	if (json_array_size(conds))
+		json_object_set_new(status, "conditions", conds);
+	else
+		json_decref(conds);
+	struct job_status js = { status };
+	objects_mutate(s->o, jr, ns, name, OBJ_STATUS, MANAGER, job_status_step, &js, NULL);
+	json_decref(status);
+out:
+	json_decref(pods);
+	json_decref(job);
+	resource_unref(jr);
+	resource_unref(pr);
+}
+
+/* --- StatefulSet and DaemonSet controllers ------------------------------------------------ */
+
+/* Creates a pod from a workload's template with extra labels; name is fixed
+ * (StatefulSet) or generated from prefix (DaemonSet). */
+static int create_pod(struct sim *s, const json_t *owner, const char *kind, const char *ns,
+		      const char *name, const char *prefix, json_t *labels, const char *node)
+{
+	json_t *tmpl = doc_get(owner, "spec.template");
+	json_t *all = json_deep_copy(doc_get(tmpl, "metadata.labels") ?: json_object());
+	json_object_update(all, labels);
+	json_t *np = json_pack("{s:s, s:s, s:{s:s, s:o, s:o}, s:o}", "apiVersion", "v1", "kind",
+			       "Pod", "metadata", "namespace", ns, "labels", all,
+			       "ownerReferences", owner_ref(owner, "apps/v1", kind),
+			       "spec", json_deep_copy(doc_get(tmpl, "spec") ?: json_object()));
+	if (name)
+		doc_set_new(np, "metadata.name", json_string(name), NULL);
+	else
+		doc_set_new(np, "metadata.generateName", json_string(prefix), NULL);
+	json_t *spec = json_object_get(np, "spec");
+	if (node)
+		json_object_set_new(spec, "nodeName", json_string(node));
+	if (name && !strcmp(kind, "StatefulSet")) {
+		json_object_set_new(spec, "hostname", json_string(name));
+		if (doc_get_str(owner, "spec.serviceName"))
+			json_object_set(spec, "subdomain", doc_get(owner, "spec.serviceName"));
+	}
+	struct resource *pr = res(s, "", "pods");
+	json_t *out = NULL;
+	struct kstatus st = KSTATUS_INIT;
+	int rc = objects_create(s->o, pr, ns, np, NULL, &out, &st);
+	if (rc == 0)
+		emit(s, owner, "Normal", "SuccessfulCreate",
+		     !strcmp(kind, "StatefulSet") ? "statefulset-controller" : "daemonset-controller",
+		     "create Pod %s in %s %s successful", doc_get_str(out, "metadata.name"),
+		     kind, doc_get_str(owner, "metadata.name"));
+	kstatus_release(&st);
+	json_decref(out);
+	json_decref(np);
+	resource_unref(pr);
+	return rc;
+}
+
+static void delete_pod(struct sim *s, const char *ns, const char *name)
+{
+	struct resource *pr = res(s, "", "pods");
+	json_t *out = NULL;
+	int del;
+	objects_delete(s->o, pr, ns, name, NULL, &out, &del, NULL);
+	json_decref(out);
+	resource_unref(pr);
+}
+
+struct set_status {
+	json_t *status;
+};
+
+static int set_status_step(json_t *obj, void *p)
+{
+	struct set_status *ss = p;
+	if (json_equal(doc_get(obj, "status"), ss->status))
+		return 0;
+	json_object_set(obj, "status", ss->status);
+	return 1;
+}
+
+/* PVCs of a StatefulSet pod from volumeClaimTemplates, Bound at once. */
+static void ensure_claims(struct sim *s, const json_t *sts, const char *ns, const char *pod)
+{
+	struct resource *r = res(s, "", "persistentvolumeclaims");
+	size_t i;
+	json_t *t;
+	json_array_foreach(doc_get(sts, "spec.volumeClaimTemplates"), i, t) {
+		char name[600];
+		snprintf(name, sizeof(name), "%s-%s", doc_get_str(t, "metadata.name") ?: "data", pod);
+		json_t *pvc = json_pack("{s:s, s:s, s:{s:s, s:s, s:O}, s:O, s:{s:s, s:O}}",
+					"apiVersion", "v1", "kind", "PersistentVolumeClaim", "metadata",
+					"name", name, "namespace", ns, "labels",
+					doc_get(sts, "spec.selector.matchLabels") ?: json_object(),
+					"spec", doc_get(t, "spec") ?: json_object(), "status", "phase",
+					"Bound", "capacity",
+					doc_get(t, "spec.resources.requests") ?: json_object());
+		json_t *out = NULL;
+		objects_create(s->o, r, ns, pvc, NULL, &out, NULL);
+		json_decref(out);
+		json_decref(pvc);
+	}
+	resource_unref(r);
+}
+
+static void reconcile_sts(struct sim *s, const char *ns, const char *name, const char *key)
+{
+	struct resource *r = res(s, "apps", "statefulsets");
+	json_t *sts = NULL, *pods = NULL;
+	if (objects_get(s->o, r, ns, name, &sts, NULL) < 0 ||
+	    doc_get(sts, "metadata.deletionTimestamp"))
+		goto out;
+	char hash[16], rev[300];
+	sim_template_hash(hash, sizeof(hash), doc_get(sts, "spec.template"));
+	snprintf(rev, sizeof(rev), "%s-%s", name, hash);
+	json_int_t want = doc_get_int(sts, "spec.replicas", 1);
+	int parallel = !strcmp(doc_get_str(sts, "spec.podManagementPolicy") ?: "", "Parallel");
+	pods = list_owned(s, "", "pods", ns, doc_get_str(sts, "metadata.uid"));
+	json_int_t ready = 0, updated = 0, count = 0;
+	int blocked = 0;
+	for (json_int_t i = 0; i < want; i++) {
+		char pname[300];
+		snprintf(pname, sizeof(pname), "%s-%lld", name, (long long)i);
+		json_t *pod = NULL, *p;
+		size_t k;
+		json_array_foreach(pods, k, p)
+			if (!strcmp(doc_get_str(p, "metadata.name") ?: "", pname))
+				pod = p;
+		if (!pod) {
+			if (blocked)
+				break;
+			ensure_claims(s, sts, ns, pname);
+			char idx[32];
+			snprintf(idx, sizeof(idx), "%lld", (long long)i);
+			json_t *labels = json_pack("{s:s, s:s, s:s}", "statefulset.kubernetes.io/pod-name",
+						   pname, "controller-revision-hash", rev,
+						   "apps.kubernetes.io/pod-index", idx);
+			create_pod(s, sts, "StatefulSet", ns, pname, NULL, labels, NULL);
+			json_decref(labels);
+			count++;
+			if (!parallel)
+				blocked = 1;
+			continue;
+		}
+		count++;
+		int r_ok = pod_ready(pod);
+		ready += r_ok;
+		const char *h = doc_get_str(pod, "metadata.labels[\"controller-revision-hash\"]");
+		if (h && !strcmp(h, rev))
+			updated++;
+		if (!r_ok && !parallel)
+			blocked = 1;
+	}
+	/* scale down from the highest ordinal; roll outdated pods from the top */
+	size_t k;
+	json_t *p;
+	json_array_foreach(pods, k, p) {
+		const char *pn = doc_get_str(p, "metadata.name") ?: "";
+		const char *dash = strrchr(pn, '-');
+		long long ord = dash ? atoll(dash + 1) : 0;
+		if (ord >= want && !doc_get(p, "metadata.deletionTimestamp"))
+			delete_pod(s, ns, pn);
+	}
+	json_int_t partition = doc_get_int(sts, "spec.updateStrategy.rollingUpdate.partition", 0);
+	int rolling = strcmp(doc_get_str(sts, "spec.updateStrategy.type") ?: "RollingUpdate", "OnDelete");
+	if (rolling && !blocked && ready == want) {
+		for (json_int_t i = want - 1; i >= partition; i--) {
+			char pname[300];
+			snprintf(pname, sizeof(pname), "%s-%lld", name, (long long)i);
+			json_array_foreach(pods, k, p) {
+				const char *h = doc_get_str(p, "metadata.labels[\"controller-revision-hash\"]");
+				if (!strcmp(doc_get_str(p, "metadata.name") ?: "", pname) && h &&
+				    strcmp(h, rev)) {
+					delete_pod(s, ns, pname);
+					i = -1;
+					break;
+				}
+			}
+		}
+	}
+	const char *current = doc_get_str(sts, "status.currentRevision");
+	json_t *status = json_pack("{s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:i}", "observedGeneration",
+				   doc_get_int(sts, "metadata.generation", 1), "replicas", count,
+				   "readyReplicas", ready, "currentReplicas",
+				   updated == want ? updated : count - updated, "updatedReplicas",
+				   updated, "currentRevision",
+				   updated == want || !current ? rev : current, "updateRevision", rev,
+				   "collisionCount", 0);
+	json_object_set_new(status, "availableReplicas", json_integer(ready));
+	struct set_status ss = { status };
+	objects_mutate(s->o, r, ns, name, OBJ_STATUS, MANAGER, set_status_step, &ss, NULL);
+	json_decref(status);
+	if (updated < want || ready < want)
+		after(s, key, 500);
+out:
+	json_decref(pods);
+	json_decref(sts);
+	resource_unref(r);
+}
+
+static void reconcile_ds(struct sim *s, const char *ns, const char *name, const char *key)
+{
+	struct resource *r = res(s, "apps", "daemonsets");
+	json_t *ds = NULL, *pods = NULL;
+	if (objects_get(s->o, r, ns, name, &ds, NULL) < 0 ||
+	    doc_get(ds, "metadata.deletionTimestamp"))
+		goto out;
+	char hash[16], gen[300];
+	sim_template_hash(hash, sizeof(hash), doc_get(ds, "spec.template"));
+	snprintf(gen, sizeof(gen), "%s-", name);
+	pods = list_owned(s, "", "pods", ns, doc_get_str(ds, "metadata.uid"));
+	json_int_t scheduled = 0, ready = 0, updated = 0;
+	int rolled = 0;
+	for (int n = 1; n <= s->opts.nodes; n++) {
+		char node[64];
+		snprintf(node, sizeof(node), "bosun-node-%d", n);
+		json_t *pod = NULL, *p;
+		size_t k;
+		json_array_foreach(pods, k, p)
+			if (!strcmp(doc_get_str(p, "spec.nodeName") ?: "", node) &&
+			    !doc_get(p, "metadata.deletionTimestamp"))
+				pod = p;
+		if (!pod) {
+			json_t *labels = json_pack("{s:s, s:s}", "controller-revision-hash", hash,
+						   "pod-template-generation", "1");
+			create_pod(s, ds, "DaemonSet", ns, NULL, gen, labels, node);
+			json_decref(labels);
+			scheduled++;
+			continue;
+		}
+		scheduled++;
+		ready += pod_ready(pod);
+		const char *h = doc_get_str(pod, "metadata.labels[\"controller-revision-hash\"]");
+		if (h && !strcmp(h, hash)) {
+			updated++;
+		} else if (!rolled) {
+			/* maxUnavailable 1: one outdated pod at a time */
+			delete_pod(s, ns, doc_get_str(pod, "metadata.name"));
+			rolled = 1;
+		}
+	}
+	json_t *status = json_pack("{s:I, s:i, s:I, s:i, s:I, s:I, s:I, s:I}", "observedGeneration",
+				   doc_get_int(ds, "metadata.generation", 1),
+				   "desiredNumberScheduled", s->opts.nodes, "currentNumberScheduled",
+				   scheduled, "numberMisscheduled", 0, "numberReady", ready,
+				   "updatedNumberScheduled", updated, "numberAvailable", ready,
+				   "numberUnavailable", (json_int_t)s->opts.nodes - ready);
+	struct set_status ss = { status };
+	objects_mutate(s->o, r, ns, name, OBJ_STATUS, MANAGER, set_status_step, &ss, NULL);
+	json_decref(status);
+	if (updated < s->opts.nodes || ready < s->opts.nodes)
+		after(s, key, 500);
+out:
+	json_decref(pods);
+	json_decref(ds);
+	resource_unref(r);
+}
+
+/* --- Endpoints controller ------------------------------------------------------------- */
+
+#define EP_MARK "endpoints.kubernetes.io/last-change-trigger-time"
+
+static int selects(const json_t *selector, const json_t *labels)
+{
+	const char *k;
+	json_t *v;
+	if (json_object_size(selector) == 0)
+		return 0;
+	json_object_foreach((json_t *)selector, k, v) {
+		const json_t *have = json_object_get(labels, k);
+		if (!have || !json_equal(have, v))
+			return 0;
+	}
+	return 1;
+}
+
+/* targetPort as a number: an int, or a named container port of the pod. */
+static json_int_t target_port(const json_t *port, const json_t *pod)
+{
+	const json_t *tp = json_object_get(port, "targetPort");
+	if (json_is_integer(tp))
+		return json_integer_value(tp);
+	if (json_is_string(tp)) {
+		size_t i, j;
+		json_t *c, *cp;
+		json_array_foreach(doc_get(pod, "spec.containers"), i, c)
+			json_array_foreach(json_object_get(c, "ports"), j, cp)
+				if (!strcmp(doc_get_str(cp, "name") ?: "", json_string_value(tp)))
+					return doc_get_int(cp, "containerPort", 0);
+	}
+	return doc_get_int(port, "port", 0);
+}
+
+static json_t *endpoints_for(const json_t *svc, const json_t *pods)
+{
+	json_t *ready = json_array(), *unready = json_array(), *ports = json_array();
+	const json_t *first = NULL;
+	size_t i;
+	json_t *pod;
+	json_array_foreach(pods, i, pod) {
+		const char *ip = doc_get_str(pod, "status.podIP");
+		if (!ip || doc_get(pod, "metadata.deletionTimestamp") ||
+		    !selects(doc_get(svc, "spec.selector"), doc_get(pod, "metadata.labels")))
+			continue;
+		if (!first)
+			first = pod;
+		json_t *addr = json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s}}", "ip", ip, "nodeName",
+					 doc_get_str(pod, "spec.nodeName") ?: "", "targetRef", "kind",
+					 "Pod", "name", doc_get_str(pod, "metadata.name") ?: "",
+					 "namespace", doc_get_str(pod, "metadata.namespace") ?: "",
+					 "uid", doc_get_str(pod, "metadata.uid") ?: "");
+		json_array_append_new(pod_ready(pod) ? ready : unready, addr);
+	}
+	json_t *p;
+	json_array_foreach(doc_get(svc, "spec.ports"), i, p) {
+		json_t *ep = json_pack("{s:I, s:s}", "port", target_port(p, first),
+				       "protocol", doc_get_str(p, "protocol") ?: "TCP");
+		if (doc_get_str(p, "name"))
+			json_object_set(ep, "name", doc_get(p, "name"));
+		json_array_append_new(ports, ep);
+	}
+	json_t *subsets = json_array();
+	if (json_array_size(ready) || json_array_size(unready)) {
+		json_t *sub = json_pack("{s:o}", "ports", ports);
+		if (json_array_size(ready))
+			json_object_set(sub, "addresses", ready);
+		if (json_array_size(unready))
+			json_object_set(sub, "notReadyAddresses", unready);
+		json_array_append_new(subsets, sub);
+	} else {
+		json_decref(ports);
+	}
+	json_decref(ready);
+	json_decref(unready);
+	return subsets;
+}
+
+struct set_subsets {
+	json_t *subsets;
+};
+
+static int set_subsets(json_t *ep, void *p)
+{
+	struct set_subsets *ss = p;
+	json_t *cur = json_object_get(ep, "subsets");
+	int want_none = json_array_size(ss->subsets) == 0;
+	if (want_none ? json_array_size(cur) == 0 : cur && json_equal(cur, ss->subsets))
+		return 0;
+	if (json_array_size(ss->subsets))
+		json_object_set(ep, "subsets", ss->subsets);
+	else
+		json_object_del(ep, "subsets");
+	return 1;
+}
+
+static void reconcile_endpoints(struct sim *s, const char *ns)
+{
+	struct resource *er = res(s, "", "endpoints");
+	json_t *svcs = list_owned(s, "", "services", ns, NULL);
+	json_t *pods = list_owned(s, "", "pods", ns, NULL);
+	json_t *eps = list_owned(s, "", "endpoints", ns, NULL);
+	size_t i;
+	json_t *svc, *ep;
+	json_array_foreach(svcs, i, svc) {
+		if (json_object_size(doc_get(svc, "spec.selector")) == 0)
+			continue;
+		const char *name = doc_get_str(svc, "metadata.name");
+		json_t *subsets = endpoints_for(svc, pods);
+		struct set_subsets ss = { subsets };
+		json_t *existing = NULL;
+		if (objects_get(s->o, er, ns, name, &existing, NULL) == 0) {
+			objects_mutate(s->o, er, ns, name, OBJ_MAIN, "endpoint-controller",
+				       set_subsets, &ss, NULL);
+		} else {
+			char now[TIMEFMT_SIZE];
+			timefmt_now(now);
+			json_t *obj = json_pack("{s:s, s:s, s:{s:s, s:s, s:O, s:{s:s}}}", "apiVersion",
+						"v1", "kind", "Endpoints", "metadata", "name", name,
+						"namespace", ns, "labels",
+						doc_get(svc, "metadata.labels") ?: json_object(),
+						"annotations", EP_MARK, now);
+			if (json_array_size(subsets))
+				json_object_set(obj, "subsets", subsets);
+			json_t *out = NULL;
+			objects_create(s->o, er, ns, obj, NULL, &out, NULL);
+			json_decref(out);
+			json_decref(obj);
+		}
+		json_decref(existing);
+		json_decref(subsets);
+	}
+	/* Endpoints this controller made whose Service is gone */
+	json_array_foreach(eps, i, ep) {
+		if (!doc_get(ep, "metadata.annotations[\"" EP_MARK "\"]"))
+			continue;
+		const char *name = doc_get_str(ep, "metadata.name") ?: "";
+		int found = 0;
+		size_t k;
+		json_array_foreach(svcs, k, svc)
+			found |= !strcmp(doc_get_str(svc, "metadata.name") ?: "", name) &&
+				 json_object_size(doc_get(svc, "spec.selector")) > 0;
+		if (!found) {
+			json_t *out = NULL;
+			int deleted;
+			objects_delete(s->o, er, ns, name, NULL, &out, &deleted, NULL);
+			json_decref(out);
+		}
+	}
+	json_decref(svcs);
+	json_decref(pods);
+	json_decref(eps);
+	resource_unref(er);
+}
+
 /* --- garbage collector ------------------------------------------------------------------ */
 
 static int drop_foreground(json_t *obj, void *p)
@@ -896,6 +1628,10 @@ static int parse_key(const char *key, char *group, char *resource, char *ns, cha
 static void reconcile(struct sim *s, const char *key)
 {
 	char group[256], resource[256], ns[256], name[256];
+	if (!strncmp(key, "/_endpoints/", 12)) {
+		reconcile_endpoints(s, key + 12);
+		return;
+	}
 	if (parse_key(key, group, resource, ns, name) < 0)
 		return;
 	struct resource *r = registry_find(s->reg, group, NULL, resource);
@@ -920,6 +1656,12 @@ static void reconcile(struct sim *s, const char *key)
 		reconcile_rs(s, ns, name);
 	else if (!strcmp(group, "apps") && !strcmp(resource, "deployments"))
 		reconcile_deployment(s, ns, name, key);
+	else if (!strcmp(group, "batch") && !strcmp(resource, "jobs"))
+		reconcile_job(s, ns, name);
+	else if (!strcmp(group, "apps") && !strcmp(resource, "statefulsets"))
+		reconcile_sts(s, ns, name, key);
+	else if (!strcmp(group, "apps") && !strcmp(resource, "daemonsets"))
+		reconcile_ds(s, ns, name, key);
 }
 
 /* What an event wakes: the object and its controller. */
@@ -939,6 +1681,12 @@ static void on_event(struct sim *s, const struct store_event *ev)
 	} else {
 		mark(s, ev->key);
 	}
+	if (ns && (!strncmp(ev->key, "/core/pods/", 11) || !strncmp(ev->key, "/core/services/", 15))) {
+		struct buf k = BUF_INIT;
+		buf_addf(&k, "/_endpoints/%s", ns);
+		mark(s, k.data);
+		buf_release(&k);
+	}
 	const json_t *ref = controller_of(obj);
 	if (ref && ns) {
 		const char *kind = doc_get_str(ref, "kind") ?: "";
@@ -946,6 +1694,12 @@ static void on_event(struct sim *s, const struct store_event *ev)
 			mark_obj(s, "/apps/replicasets/", ns, doc_get_str(ref, "name") ?: "");
 		else if (!strcmp(kind, "Deployment"))
 			mark_obj(s, "/apps/deployments/", ns, doc_get_str(ref, "name") ?: "");
+		else if (!strcmp(kind, "Job"))
+			mark_obj(s, "/batch/jobs/", ns, doc_get_str(ref, "name") ?: "");
+		else if (!strcmp(kind, "StatefulSet"))
+			mark_obj(s, "/apps/statefulsets/", ns, doc_get_str(ref, "name") ?: "");
+		else if (!strcmp(kind, "DaemonSet"))
+			mark_obj(s, "/apps/daemonsets/", ns, doc_get_str(ref, "name") ?: "");
 	}
 	json_decref(obj);
 }
@@ -995,14 +1749,16 @@ static void drain(struct sim *s)
 	free(dirty);
 }
 
+struct mark_ctx {
+	struct sim *s;
+	const char *prefix;
+};
+
 static int mark_all(json_t *obj, void *p)
 {
-	struct sim *s = p;
+	struct mark_ctx *mc = p;
 	const char *ns = doc_get_str(obj, "metadata.namespace");
-	const char *kind = doc_get_str(obj, "kind") ?: "";
-	const char *prefix = !strcmp(kind, "Pod") ? "/core/pods/"
-			   : !strcmp(kind, "ReplicaSet") ? "/apps/replicasets/" : "/apps/deployments/";
-	mark_obj(s, prefix, ns ? ns : "", doc_get_str(obj, "metadata.name") ?: "");
+	mark_obj(mc->s, mc->prefix, ns ? ns : "", doc_get_str(obj, "metadata.name") ?: "");
 	return 0;
 }
 
@@ -1015,13 +1771,22 @@ static void *sim_main(void *arg)
 	ensure_nodes(s);
 	/* resume whatever was in flight before a restart */
 	static const char *const kinds[][2] = { { "", "pods" }, { "apps", "replicasets" },
-						{ "apps", "deployments" } };
-	for (size_t i = 0; i < 3; i++) {
+						{ "apps", "deployments" }, { "batch", "jobs" },
+						{ "apps", "statefulsets" }, { "apps", "daemonsets" } };
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		struct resource *r = res(s, kinds[i][0], kinds[i][1]);
-		objects_list(s->o, r, NULL, mark_all, s, NULL, NULL);
+		char *prefix = objects_prefix(r, NULL);
+		struct mark_ctx mc = { s, prefix };
+		objects_list(s->o, r, NULL, mark_all, &mc, NULL, NULL);
+		free(prefix);
 		resource_unref(r);
 	}
+	long long last_prune = 0;
 	while (!__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE)) {
+		if (now_ms() - last_prune > 60000) {
+			prune_events(s);
+			last_prune = now_ms();
+		}
 		struct store_event *ev = NULL;
 		int rc = w ? store_watch_next(w, &ev, TICK_MS) : 0;
 		if (rc == 1) {
