@@ -841,11 +841,6 @@ int objects_mutate(struct objects *o, struct resource *r, const char *ns,
 
 /* --- delete ------------------------------------------------------------------ */
 
-struct orphan_ctx {
-	struct objects *o;
-	const char *uid;
-};
-
 static int drop_owner(json_t *obj, void *p)
 {
 	const char *uid = p;
