@@ -145,3 +145,8 @@ export function timeEl(iso) {
 export function shortRev(r) {
   return /^[0-9a-f]{40}$/.test(r || '') ? r.slice(0, 7) : (r || '');
 }
+
+// el.append without the null/false children (which DOM append prints).
+export function put(el, ...children) {
+  return append(el, children);
+}

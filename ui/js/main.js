@@ -1,7 +1,7 @@
 // main — the UI's entry: session check, client-side routes (history API; the
 // server answers every unknown path with index.html), the header with its
 // drift badge and user menu, and the live stores every page reads.
-import { h, clear, toast, modal, field } from './dom.js';
+import { h, put, clear, toast, modal, field } from './dom.js';
 import { api, get, apps, alerts, setUnauthorizedHandler } from './api.js';
 import * as loginPage from './pages/login.js';
 import * as appsPage from './pages/apps.js';
@@ -99,7 +99,7 @@ async function route() {
     return;
   }
   clear(main);
-  main.append(h('h1', { text: 'Not found' }), h('p', {}, 'No page at ', h('code', { text: path }), '.'));
+  put(main, h('h1', { text: 'Not found' }), h('p', {}, 'No page at ', h('code', { text: path }), '.'));
 }
 
 const ctx = {

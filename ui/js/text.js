@@ -1,6 +1,6 @@
 // text — manifests as YAML text, Secret masking, and a line diff (Myers)
 // rendered as a table of kept, added and removed lines.
-import { h } from './dom.js';
+import { h, put } from './dom.js';
 
 const PLAIN = /^[A-Za-z_/][A-Za-z0-9_./-]*$/;
 const RESERVED = /^(true|false|yes|no|on|off|null|~|y|n)$/i;
@@ -81,6 +81,20 @@ export function normalizeLive(obj) {
   return c;
 }
 
+// The live object cut to the fields git sets (maps by key, lists by index):
+// what the cluster defaults or the controller adds is left out, so the diff
+// shows how the fields under git's control differ.
+export function projectLive(live, desired) {
+  if (Array.isArray(desired) && Array.isArray(live))
+    return live.map((v, i) => (i < desired.length ? projectLive(v, desired[i]) : v));
+  if (desired && typeof desired === 'object' && !Array.isArray(desired) && live && typeof live === 'object' && !Array.isArray(live)) {
+    const out = {};
+    for (const k of Object.keys(desired)) if (k in live) out[k] = projectLive(live[k], desired[k]);
+    return out;
+  }
+  return live;
+}
+
 // Myers' O(ND) diff of two line arrays → [{op: ' '|'+'|'-', text}].
 export function diffLines(a, b) {
   let start = 0;
@@ -142,8 +156,8 @@ export function diffView(before, after, { context = 3, labels = ['live', 'desire
     if (r.op !== '+') la++;
     if (r.op !== '-') lb++;
     if (!show[i]) { skipped = true; return; }
-    if (skipped) { body.append(h('tr', { class: 'skip' }, h('td', { colspan: 3, text: '⋯' }))); skipped = false; }
-    body.append(h('tr', { class: r.op === '+' ? 'add' : r.op === '-' ? 'del' : '' },
+    if (skipped) { put(body, h('tr', { class: 'skip' }, h('td', { colspan: 3, text: '⋯' }))); skipped = false; }
+    put(body, h('tr', { class: r.op === '+' ? 'add' : r.op === '-' ? 'del' : '' },
       h('td', { class: 'ln', text: r.op === '+' ? '' : String(la) }),
       h('td', { class: 'ln', text: r.op === '-' ? '' : String(lb) }),
       h('td', { class: 'code' }, h('span', { class: 'op', 'aria-hidden': 'true', text: r.op }),

@@ -3,9 +3,9 @@
 // whole-app diff, the Sync dialog with live progress per wave, refresh,
 // history with rollback, and the app's alerts. Everything follows the live
 // applications stream; managed resources are fetched again when it changes.
-import { h, svg, clear, link, field, syncBadge, healthBadge, modal, confirmDialog, toast, timeEl, shortRev, ago } from '../dom.js';
+import { h, put, svg, clear, link, field, syncBadge, healthBadge, modal, confirmDialog, toast, timeEl, shortRev, ago } from '../dom.js';
 import { apps, alerts, get, post, del, enc } from '../api.js';
-import { toYaml, maskSecret, normalizeLive, diffView, codeBlock } from '../text.js';
+import { toYaml, maskSecret, normalizeLive, projectLive, diffView, codeBlock } from '../text.js';
 import { repoOf, syncOf, healthOf, deleteApp } from './apps.js';
 
 const TABS = ['resources', 'diff', 'history', 'alerts', 'events'];
@@ -44,14 +44,14 @@ export function render(main, [name], query, ctx) {
   const tabBar = h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Application views' });
   const panel = h('section', { class: 'tab-panel', role: 'tabpanel' });
   const side = h('aside', { class: 'node-panel', 'aria-label': 'Resource details', hidden: true });
-  main.append(h('p', { class: 'crumbs' }, link('/applications', {}, 'Applications'), ' / ', h('span', { text: name })),
+  put(main, h('p', { class: 'crumbs' }, link('/applications', {}, 'Applications'), ' / ', h('span', { text: name })),
     head, summary, opBox, tabBar, h('div', { class: 'detail-body' }, panel, side));
 
   const tabButtons = TABS.map((t) => h('button', {
     role: 'tab', id: `tab-${t}`, 'aria-controls': 'tab-panel', class: 'tab',
     onclick: () => { tab = t; ctx.setQuery({ tab: t === 'resources' ? '' : t }); draw(); },
   }, TAB_NAMES[t]));
-  tabBar.append(...tabButtons);
+  put(tabBar, ...tabButtons);
   tabBar.addEventListener('keydown', (e) => {
     const i = TABS.indexOf(tab);
     let j = -1;
@@ -91,7 +91,7 @@ export function render(main, [name], query, ctx) {
   }
 
   function drawHead(a) {
-    clear(head).append(
+    put(clear(head), 
       h('div', { class: 'title-row' }, h('h1', { text: name }), healthBadge(healthOf(a)), syncBadge(syncOf(a))),
       h('div', { class: 'head-actions' },
         h('button', { class: 'btn primary', onclick: () => syncDialog(a, managed) }, 'Sync'),
@@ -115,7 +115,7 @@ export function render(main, [name], query, ctx) {
     const pol = a.spec.syncPolicy || {};
     const policy = pol.automated ? `Automated${pol.automated.prune ? ', prune' : ''}${pol.automated.selfHeal ? ', self heal' : ''}` : 'Manual';
     const conds = st.conditions || [];
-    clear(summary).append(h('dl', { class: 'kv wide' },
+    put(clear(summary), h('dl', { class: 'kv wide' },
       h('dt', { text: 'Project' }), h('dd', { text: a.spec.project || 'default' }),
       h('dt', { text: 'Repository' }), h('dd', { class: 'break', text: src.repoURL || '' }),
       h('dt', { text: 'Path' }), h('dd', { text: src.path || src.chart || '.' }),
@@ -172,7 +172,7 @@ export function render(main, [name], query, ctx) {
     }
     const order = { PreSync: 0, Sync: 1, PostSync: 2, SyncFail: 3 };
     const groups = [...waves.values()].sort((x, y) => (order[x.phase] ?? 1) - (order[y.phase] ?? 1) || x.wave - y.wave);
-    opBox.append(title, groups.length ? h('ol', { class: 'waves' }, groups.map((g) => {
+    put(opBox, title, groups.length ? h('ol', { class: 'waves' }, groups.map((g) => {
       const allDone = g.items.every((i) => i.status && i.status !== 'Pending');
       return h('li', { class: 'wave' }, h('div', { class: 'wave-head' },
         h('strong', { text: `${g.phase} · wave ${g.wave}` }),
@@ -196,8 +196,8 @@ export function render(main, [name], query, ctx) {
     const a = app();
     if (!a) {
       if (apps.loaded) {
-        clear(head).append(h('h1', { text: name }));
-        clear(panel).append(h('p', { class: 'muted', text: `Application ${name} does not exist (or was deleted).` }));
+        put(clear(head), h('h1', { text: name }));
+        put(clear(panel), h('p', { class: 'muted', text: `Application ${name} does not exist (or was deleted).` }));
         summary.hidden = opBox.hidden = tabBar.hidden = true;
       }
       return;
@@ -210,11 +210,11 @@ export function render(main, [name], query, ctx) {
     const focusKey = document.activeElement && panel.contains(document.activeElement) && document.activeElement.dataset
       ? document.activeElement.dataset.key : null;
     clear(panel);
-    if (tab === 'resources') panel.append(graph(a));
-    else if (tab === 'diff') panel.append(appDiff());
-    else if (tab === 'history') panel.append(historyView(a));
-    else if (tab === 'alerts') panel.append(alertsView());
-    else if (tab === 'events') panel.append(eventsView());
+    if (tab === 'resources') put(panel, graph(a));
+    else if (tab === 'diff') put(panel, appDiff());
+    else if (tab === 'history') put(panel, historyView(a));
+    else if (tab === 'alerts') put(panel, alertsView());
+    else if (tab === 'events') put(panel, eventsView());
     if (focusKey) { const el = panel.querySelector(`[data-key="${CSS.escape(focusKey)}"]`); if (el) el.focus(); }
     drawSide();
     fetchManaged(false);
@@ -257,7 +257,7 @@ export function render(main, [name], query, ctx) {
     const width = (cols.length) * (W + GX), height = rows * (H + GY);
     const edges = svg('g', { class: 'edges' });
     const g = svg('g', { class: 'nodes' });
-    const line = (p, c) => edges.append(svg('path', { d: `M${p.x + W},${p.y + H / 2} C${p.x + W + GX / 2},${p.y + H / 2} ${c.x - GX / 2},${c.y + H / 2} ${c.x},${c.y + H / 2}` }));
+    const line = (p, c) => put(edges, svg('path', { d: `M${p.x + W},${p.y + H / 2} C${p.x + W + GX / 2},${p.y + H / 2} ${c.x - GX / 2},${c.y + H / 2} ${c.x},${c.y + H / 2}` }));
     for (const n of nodes) {
       if (!n.parents.length) line(root, n);
       for (const p of n.parents) line(p, n);
@@ -286,7 +286,7 @@ export function render(main, [name], query, ctx) {
       }
       return node;
     };
-    g.append(box(root, true), ...nodes.map((n) => box(n, false)));
+    put(g, box(root, true), ...nodes.map((n) => box(n, false)));
     const legend = h('p', { class: 'legend muted' }, '✓ synced · ≠ out of sync · dot colour is health. Select a resource for its manifests, diff and events.');
     return h('div', {}, legend, h('div', { class: 'graph-wrap' },
       svg('svg', { class: 'graph', width, height, viewBox: `0 0 ${width} ${height}`, role: 'group', 'aria-label': 'Resource tree' }, edges, g)),
@@ -310,7 +310,7 @@ export function render(main, [name], query, ctx) {
     if (!managed) body = h('p', { class: 'muted', text: 'Loading…' });
     else if (sideTab === 'live') body = live ? codeBlock(toYaml(live)) : h('p', { class: 'muted', text: 'Not in the cluster.' });
     else if (sideTab === 'desired') body = target ? codeBlock(toYaml(target)) : h('p', { class: 'muted', text: 'Not in git (the resource would be pruned).' });
-    else if (sideTab === 'diff') body = diffView(live ? toYaml(normalizeLive(live)) : '', target ? toYaml(target) : '');
+    else if (sideTab === 'diff') body = diffView(liveText(live, target), target ? toYaml(target) : '');
     else {
       const evs = Array.isArray(events) ? events.filter((e) => (e.message || '').includes(r.name)) : [];
       if (events === null) fetchEvents();
@@ -318,9 +318,9 @@ export function render(main, [name], query, ctx) {
         : typeof events === 'string' ? h('p', { class: 'error', text: events })
           : evs.length ? eventList(evs) : h('p', { class: 'muted', text: 'No events mention this resource.' });
     }
-    side.append(h('header', {}, h('h2', {}, h('span', { class: 'kind-chip', text: kindIcon(r.kind) }), ` ${r.kind}/${r.name}`),
+    put(side, h('header', {}, h('h2', {}, h('span', { class: 'kind-chip', text: kindIcon(r.kind) }), ` ${r.kind}/${r.name}`),
       h('button', { class: 'icon-btn', 'aria-label': 'Close resource details', text: '×', onclick: () => { selected = ''; ctx.setQuery({ node: '' }); draw(); } })),
-    h('p', {}, healthBadge((r.health && r.health.status) || 'Unknown'), ' ', syncBadge(r.status || 'Unknown'),
+    h('p', {}, r.health && r.health.status ? [healthBadge(r.health.status), ' '] : null, syncBadge(r.status || 'Unknown'),
       r.namespace ? h('span', { class: 'muted', text: ` namespace ${r.namespace}` }) : null),
     r.health && r.health.message ? h('p', { class: 'muted', text: r.health.message }) : null,
     h('div', { class: 'tabs small', role: 'tablist' }, btns), body);
@@ -332,17 +332,17 @@ export function render(main, [name], query, ctx) {
     if (!managed) return h('p', { class: 'muted', text: 'Loading…' });
     const changed = managed.filter((m) => m.syncStatus !== 'Synced' || !m.live || !m.target);
     const out = h('div', { class: 'app-diff' });
-    out.append(h('p', { class: 'muted', text: `${changed.length} of ${managed.length} resources differ from git. Secret values are masked.` }));
+    put(out, h('p', { class: 'muted', text: `${changed.length} of ${managed.length} resources differ from git. Secret values are masked.` }));
     for (const m of managed) {
-      const live = m.live ? toYaml(normalizeLive(maskSecret(m.live))) : '';
+      const live = liveText(m.live && maskSecret(m.live), m.target && maskSecret(m.target));
       const target = m.target ? toYaml(maskSecret(m.target)) : '';
       const differs = live !== target && (m.syncStatus !== 'Synced' || !m.live || !m.target);
       if (!differs) continue;
-      out.append(h('details', { open: true, class: 'diff-item' },
+      put(out, h('details', { open: true, class: 'diff-item' },
         h('summary', {}, h('span', { class: 'kind-chip', text: kindIcon(m.kind) }), ` ${m.kind}/${m.name} `, syncBadge(m.syncStatus || 'Unknown')),
         diffView(live, target)));
     }
-    if (!changed.length) out.append(h('p', { text: 'Everything in the cluster matches git.' }));
+    if (!changed.length) put(out, h('p', { text: 'Everything in the cluster matches git.' }));
     return out;
   }
 
@@ -351,7 +351,6 @@ export function render(main, [name], query, ctx) {
     const hist = ((a.status && a.status.history) || []).slice().reverse();
     if (!hist.length) return h('p', { class: 'muted', text: 'No deployments yet.' });
     const auto = !!(a.spec.syncPolicy && a.spec.syncPolicy.automated);
-    const current = a.status && a.status.sync && a.status.sync.revision;
     return h('div', {}, auto ? h('p', { class: 'muted', text: 'Rollback is disabled while automated sync is on.' }) : null,
       h('div', { class: 'table-wrap' }, h('table', { class: 'grid' },
         h('thead', {}, h('tr', {}, ['ID', 'Revision', 'Commit', 'Deployed', 'Initiator', ''].map((c) => h('th', { scope: 'col', text: c })))),
@@ -364,8 +363,7 @@ export function render(main, [name], query, ctx) {
           h('td', {}, h('button', {
             class: 'btn small', disabled: auto || i === 0, 'data-key': `rollback-${e.id}`, 'aria-label': `Roll back to history ${e.id}`,
             onclick: () => rollback(e),
-          }, 'Rollback')))))))),
-    current ? null : null);
+          }, 'Rollback'))))))));
   }
 
   async function rollback(e) {
@@ -396,6 +394,12 @@ export function render(main, [name], query, ctx) {
   const offAlerts = alerts.on(() => { if (tab === 'alerts') draw(); });
   draw();
   return () => { gone = true; offApps(); offAlerts(); };
+}
+
+// The live manifest as the diff shows it: cut to git's fields when git has it.
+function liveText(live, target) {
+  if (!live) return '';
+  return toYaml(target ? projectLive(live, target) : normalizeLive(live));
 }
 
 export function alertList(items) {

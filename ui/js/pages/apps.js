@@ -1,7 +1,7 @@
 // apps — the Applications page: tiles or a table, filters kept in the query
 // string, a search, live updates from the applications stream, paging so a
 // thousand applications stay fast, and the New app and delete actions.
-import { h, clear, link, field, syncBadge, healthBadge, modal, confirmDialog, toast, shortRev } from '../dom.js';
+import { h, put, clear, link, field, syncBadge, healthBadge, modal, confirmDialog, toast, shortRev } from '../dom.js';
 import { apps, get, post, del, enc } from '../api.js';
 
 const PAGE = { tiles: 48, table: 100 };
@@ -76,7 +76,7 @@ export function render(main, _params, query, ctx) {
     const repos = [...new Set(all.map((a) => repoOf(a).repoURL).filter(Boolean))].sort();
     if (f.project && !projects.includes(f.project)) projects.push(f.project);
     if (f.repo && !repos.includes(f.repo)) repos.push(f.repo);
-    clear(filters).append(
+    put(clear(filters), 
       field('Search', search),
       select('Project', f.project, projects, setF('project')),
       select('Sync', f.sync, SYNC, setF('sync')),
@@ -112,14 +112,14 @@ export function render(main, _params, query, ctx) {
       ? [document.activeElement.closest('[data-app]')?.dataset.app, document.activeElement.dataset.action] : null;
     clear(list);
     if (apps.loaded && !all.length) {
-      list.append(h('div', { class: 'empty' }, h('p', { text: 'No applications yet.' }),
+      put(list, h('div', { class: 'empty' }, h('p', { text: 'No applications yet.' }),
         h('button', { class: 'btn primary', onclick: () => newApp(ctx) }, 'Create the first application')));
     } else if (apps.loaded && !shown.length) {
-      list.append(h('p', { class: 'empty muted', text: 'No application matches the filters.' }));
+      put(list, h('p', { class: 'empty muted', text: 'No application matches the filters.' }));
     } else if (view === 'table') {
-      list.append(table(slice, ctx));
+      put(list, table(slice, ctx));
     } else {
-      list.append(h('ul', { class: 'tiles' }, slice.map((a) => tile(a, ctx))));
+      put(list, h('ul', { class: 'tiles' }, slice.map((a) => tile(a, ctx))));
     }
     if (focusName && focusName[0]) {
       const el = list.querySelector(`[data-app="${CSS.escape(focusName[0])}"] ${focusName[1] ? `[data-action="${focusName[1]}"]` : 'a'}`);
@@ -128,14 +128,14 @@ export function render(main, _params, query, ctx) {
     clear(pager);
     if (pages > 1) {
       const go = (p) => { page = p; ctx.setQuery({ page: p === 1 ? '' : p }); update(); list.scrollIntoView({ block: 'start' }); };
-      pager.append(
+      put(pager, 
         h('button', { class: 'btn', disabled: page === 1, onclick: () => go(page - 1) }, '‹ Previous'),
         h('span', { text: `Page ${page} of ${pages}` }),
         h('button', { class: 'btn', disabled: page === pages, onclick: () => go(page + 1) }, 'Next ›'));
     }
   }
 
-  main.append(
+  put(main, 
     h('div', { class: 'page-head' }, h('div', { class: 'title-row' }, title, live, count),
       h('div', { class: 'head-actions' }, h('div', { class: 'segmented', role: 'group', 'aria-label': 'View' }, viewBtns), newBtn)),
     filters, list, pager);

@@ -1,15 +1,15 @@
 // clusters — destination clusters: the built-in in-cluster and added ones.
-import { h, clear, field, modal, confirmDialog, toast } from '../dom.js';
+import { h, put, clear, field, modal, confirmDialog, toast } from '../dom.js';
 import { get, post, del, encUrl } from '../api.js';
 
 export function render(main) {
   const list = h('div', {});
-  main.append(h('div', { class: 'page-head' }, h('div', { class: 'title-row' }, h('h1', { text: 'Clusters' })),
+  put(main, h('div', { class: 'page-head' }, h('div', { class: 'title-row' }, h('h1', { text: 'Clusters' })),
     h('div', { class: 'head-actions' }, h('button', { class: 'btn primary', onclick: () => add().then((ok) => ok && load()) }, '+ Add cluster'))), list);
   async function load() {
     try {
       const items = (await get('/api/v1/clusters')).items || [];
-      clear(list).append(h('div', { class: 'table-wrap' }, h('table', { class: 'grid' },
+      put(clear(list), h('div', { class: 'table-wrap' }, h('table', { class: 'grid' },
         h('thead', {}, h('tr', {}, ['Name', 'Server', 'Project', 'TLS', ''].map((c) => h('th', { scope: 'col', text: c })))),
         h('tbody', {}, items.map((c) => h('tr', {},
           h('td', { text: c.name || '' }), h('td', { class: 'break' }, h('code', { text: c.server })),
@@ -19,8 +19,8 @@ export function render(main) {
             : h('button', { class: 'btn small danger-text', 'aria-label': `Remove ${c.name}`, onclick: async () => {
               if (!await confirmDialog('Remove cluster?', `Remove ${c.name} (${c.server})? Its applications stop syncing.`, 'Remove')) return;
               try { await del(`/api/v1/clusters/${encUrl(c.server)}`); toast('Cluster removed'); load(); } catch (e) { toast(e.message, 'error'); }
-            } }, 'Remove')))))));
-    } catch (e) { clear(list).append(h('p', { class: 'error', text: e.message })); }
+            } }, 'Remove'))))))));
+    } catch (e) { put(clear(list), h('p', { class: 'error', text: e.message })); }
   }
   load();
 }

@@ -1,5 +1,5 @@
 // login — user name and password; POST /api/v1/session sets the session cookie.
-import { h, field } from '../dom.js';
+import { h, put, field } from '../dom.js';
 import { api } from '../api.js';
 
 export function render(main, _params, query, ctx) {
@@ -28,6 +28,6 @@ export function render(main, _params, query, ctx) {
       pass.focus();
     }
   });
-  main.append(h('div', { class: 'login-page' }, form));
+  put(main, h('div', { class: 'login-page' }, form));
   (user.value ? pass : user).focus();
 }

@@ -1,16 +1,16 @@
 // projects — AppProjects: which repositories and destinations their
 // applications may use; list, add, remove.
-import { h, clear, field, modal, confirmDialog, toast } from '../dom.js';
+import { h, put, clear, field, modal, confirmDialog, toast } from '../dom.js';
 import { get, post, del, enc } from '../api.js';
 
 export function render(main) {
   const list = h('div', {});
-  main.append(h('div', { class: 'page-head' }, h('div', { class: 'title-row' }, h('h1', { text: 'Projects' })),
+  put(main, h('div', { class: 'page-head' }, h('div', { class: 'title-row' }, h('h1', { text: 'Projects' })),
     h('div', { class: 'head-actions' }, h('button', { class: 'btn primary', onclick: () => add().then((ok) => ok && load()) }, '+ New project'))), list);
   async function load() {
     try {
       const items = (await get('/api/v1/projects')).items || [];
-      clear(list).append(items.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'grid' },
+      put(clear(list), items.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'grid' },
         h('thead', {}, h('tr', {}, ['Name', 'Description', 'Source repositories', 'Destinations', ''].map((c) => h('th', { scope: 'col', text: c })))),
         h('tbody', {}, items.map((p) => {
           const s = p.spec || {};
@@ -23,7 +23,7 @@ export function render(main) {
               try { await del(`/api/v1/projects/${enc(p.metadata.name)}`); toast('Project removed'); load(); } catch (e) { toast(e.message, 'error'); }
             } }, 'Remove')));
         })))) : h('p', { class: 'muted', text: 'No projects.' }));
-    } catch (e) { clear(list).append(h('p', { class: 'error', text: e.message })); }
+    } catch (e) { put(clear(list), h('p', { class: 'error', text: e.message })); }
   }
   load();
 }

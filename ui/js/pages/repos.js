@@ -1,16 +1,16 @@
 // repos — registered repositories with their connection status; register
 // HTTPS (user name and password) or SSH (private key) repositories; delete.
-import { h, clear, field, modal, confirmDialog, toast, timeEl } from '../dom.js';
+import { h, put, clear, field, modal, confirmDialog, toast, timeEl } from '../dom.js';
 import { get, post, del, encUrl } from '../api.js';
 
 export function render(main) {
   const list = h('div', {});
   const reg = h('button', { class: 'btn primary', onclick: () => register().then((ok) => ok && load()) }, '+ Register repository');
-  main.append(h('div', { class: 'page-head' }, h('div', { class: 'title-row' }, h('h1', { text: 'Repositories' })), h('div', { class: 'head-actions' }, reg)), list);
+  put(main, h('div', { class: 'page-head' }, h('div', { class: 'title-row' }, h('h1', { text: 'Repositories' })), h('div', { class: 'head-actions' }, reg)), list);
   async function load() {
     try {
       const items = (await get('/api/v1/repositories')).items || [];
-      clear(list).append(items.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'grid' },
+      put(clear(list), items.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'grid' },
         h('thead', {}, h('tr', {}, ['Repository', 'Type', 'Name', 'Credentials', 'Connection', ''].map((c) => h('th', { scope: 'col', text: c })))),
         h('tbody', {}, items.map((r) => {
           const cs = r.connectionState || {};
@@ -26,7 +26,7 @@ export function render(main) {
               try { await del(`/api/v1/repositories/${encUrl(r.repo)}`); toast('Repository deleted'); load(); } catch (e) { toast(e.message, 'error'); }
             } }, 'Delete')));
         })))) : h('p', { class: 'muted', text: 'No repositories registered. Public repositories work without registering.' }));
-    } catch (e) { clear(list).append(h('p', { class: 'error', text: e.message })); }
+    } catch (e) { put(clear(list), h('p', { class: 'error', text: e.message })); }
   }
   load();
 }
