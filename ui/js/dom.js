@@ -96,7 +96,8 @@ export function toast(msg, kind = 'info') {
   const t = h('div', { class: ['toast', kind] }, h('span', { text: msg }), close);
   close.addEventListener('click', () => t.remove());
   box.append(t);
-  if (kind !== 'error') setTimeout(() => t.remove(), 4000);
+  while (box.children.length > 3) box.firstChild.remove();
+  if (kind !== 'error') setTimeout(() => t.remove(), 3000);
 }
 
 // A modal <dialog>: content is a function (close) → Node; resolves with

@@ -115,14 +115,18 @@ export function render(main, [name], query, ctx) {
     const pol = a.spec.syncPolicy || {};
     const policy = pol.automated ? `Automated${pol.automated.prune ? ', prune' : ''}${pol.automated.selfHeal ? ', self heal' : ''}` : 'Manual';
     const conds = st.conditions || [];
+    const last = (st.history || []).slice(-1)[0];
     put(clear(summary), h('dl', { class: 'kv wide' },
       h('dt', { text: 'Project' }), h('dd', { text: a.spec.project || 'default' }),
       h('dt', { text: 'Repository' }), h('dd', { class: 'break', text: src.repoURL || '' }),
       h('dt', { text: 'Path' }), h('dd', { text: src.path || src.chart || '.' }),
-      h('dt', { text: 'Target revision' }), h('dd', { text: src.targetRevision || 'HEAD' }),
-      h('dt', { text: 'Synced revision' }), h('dd', {}, h('code', { title: sync.revision || '', text: shortRev(sync.revision) || '—' }),
+      h('dt', { text: 'Target revision' }), h('dd', {}, src.targetRevision || 'HEAD',
+        sync.revision ? h('code', { title: sync.revision, text: ` (${shortRev(sync.revision)})` }) : null,
         meta.message ? h('span', { class: 'muted', text: ` ${meta.message.split('\n')[0]}` }) : null,
         meta.author ? h('span', { class: 'muted', text: ` — ${meta.author}` }) : null),
+      h('dt', { text: 'Deployed revision' }), h('dd', {}, last
+        ? [h('code', { title: last.revision || '', text: shortRev(last.revision) }), h('span', { class: 'muted' }, ` history ${last.id}, `, timeEl(last.deployedAt))]
+        : h('span', { class: 'muted', text: 'never deployed' })),
       h('dt', { text: 'Destination' }), h('dd', { text: `${dest.name || dest.server || ''} / ${dest.namespace || ''}` }),
       h('dt', { text: 'Sync policy' }), h('dd', { text: policy }),
       h('dt', { text: 'Last reconciled' }), h('dd', {}, timeEl(st.reconciledAt)),
@@ -353,11 +357,12 @@ export function render(main, [name], query, ctx) {
     const auto = !!(a.spec.syncPolicy && a.spec.syncPolicy.automated);
     return h('div', {}, auto ? h('p', { class: 'muted', text: 'Rollback is disabled while automated sync is on.' }) : null,
       h('div', { class: 'table-wrap' }, h('table', { class: 'grid' },
-        h('thead', {}, h('tr', {}, ['ID', 'Revision', 'Commit', 'Deployed', 'Initiator', ''].map((c) => h('th', { scope: 'col', text: c })))),
+        h('thead', {}, h('tr', {}, ['ID', 'Revision', 'Source', 'Deployed', 'Initiator', ''].map((c) => h('th', { scope: 'col', text: c })))),
         h('tbody', {}, hist.map((e, i) => h('tr', { 'data-key': `hist-${e.id}` },
           h('td', { text: String(e.id) }),
           h('td', {}, h('code', { title: e.revision || '', text: shortRev(e.revision) }), i === 0 ? h('span', { class: 'badge', text: 'current' }) : null),
-          h('td', { text: (e.revisionMetadata && e.revisionMetadata.message) || e.message || (e.source && e.source.path ? `path ${e.source.path}` : '') }),
+          h('td', {}, (e.revisionMetadata && e.revisionMetadata.message) ? h('div', { text: e.revisionMetadata.message.split('\n')[0] }) : null,
+            h('span', { class: 'muted', text: e.source ? `${e.source.path || e.source.chart || '.'}${e.rollbackOf !== undefined ? ` (rollback to ${e.rollbackOf})` : ''}` : '' })),
           h('td', {}, timeEl(e.deployedAt)),
           h('td', { text: (e.initiatedBy && (e.initiatedBy.username || (e.initiatedBy.automated ? 'automated' : ''))) || '' }),
           h('td', {}, h('button', {

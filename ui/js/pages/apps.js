@@ -228,7 +228,7 @@ export async function newApp(ctx) {
     ]);
   } catch (e) { /* lists are hints only */ }
   const created = await modal('New application', (close) => {
-    const name = h('input', { required: true, pattern: '[a-z0-9]([-a-z0-9.]*[a-z0-9])?', maxlength: 63, autocomplete: 'off' });
+    const name = h('input', { required: true, pattern: '[a-z0-9]([a-z0-9.\\-]*[a-z0-9])?', maxlength: 63, autocomplete: 'off' });
     const project = h('select', {}, (projects.length ? projects.map((p) => p.metadata.name) : ['default'])
       .map((p) => h('option', { value: p, text: p, selected: p === 'default' })));
     const repo = h('input', { required: true, list: 'repo-options', autocomplete: 'off', placeholder: 'https://git.example.com/team/app.git' });

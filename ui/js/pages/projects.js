@@ -32,7 +32,7 @@ const lines = (t) => t.split(/[\n,]/).map((x) => x.trim()).filter(Boolean);
 
 function add() {
   return modal('New project', (close) => {
-    const name = h('input', { required: true, autocomplete: 'off', pattern: '[a-z0-9]([-a-z0-9.]*[a-z0-9])?' });
+    const name = h('input', { required: true, autocomplete: 'off', pattern: '[a-z0-9]([a-z0-9.\\-]*[a-z0-9])?' });
     const desc = h('input', {});
     const repos = h('textarea', { rows: 3, spellcheck: 'false', value: '*' });
     const dests = h('textarea', { rows: 3, spellcheck: 'false', value: 'https://kubernetes.default.svc *' });
