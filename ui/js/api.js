@@ -45,7 +45,23 @@ export const encUrl = (u) => encodeURI(u).replace(/\?/g, '%3F').replace(/#/g, '%
 
 // A set of subscribers notified at most once per animation frame.
 class Emitter {
-  constructor() { this.subs = new Set(); this.pending = false; }
+  constructor() { this.subs = new Set(); this.pending = false; this.retry = 0; }
+
+  // EventSource retries by itself after a dropped connection, but gives up
+  // on an HTTP error (an ended session, a restarted server): start over
+  // then, which lists again and reports a 401 to the session handler.
+  retryIfClosed() {
+    if (!this.active || !this.es || this.es.readyState !== EventSource.CLOSED) return;
+    clearTimeout(this.retry);
+    this.retry = setTimeout(() => this.start().catch(() => this.retryLater()), 3000);
+  }
+
+  retryLater() {
+    if (!this.active) return;
+    clearTimeout(this.retry);
+    this.retry = setTimeout(() => this.start().catch(() => this.retryLater()), 10000);
+  }
+
   on(fn) { this.subs.add(fn); return () => this.subs.delete(fn); }
   emit() {
     if (this.pending) return;
@@ -69,6 +85,7 @@ export class AppStore extends Emitter {
 
   async start() {
     this.stop();
+    this.active = true;
     const list = await get('/api/v1/applications');
     this.apps.clear();
     for (const a of list.items || []) this.apps.set(a.metadata.name, a);
@@ -78,7 +95,11 @@ export class AppStore extends Emitter {
     const q = rv ? `?lastEventId=${enc(rv)}` : '';
     this.es = new EventSource(`/api/v1/stream/applications${q}`);
     this.es.onopen = () => { this.connected = true; this.emit(); };
-    this.es.onerror = () => { this.connected = false; this.emit(); };
+    this.es.onerror = () => {
+      this.connected = false;
+      this.emit();
+      this.retryIfClosed();
+    };
     this.es.onmessage = (ev) => {
       let msg;
       try { msg = JSON.parse(ev.data); } catch (e) { return; }
@@ -95,6 +116,8 @@ export class AppStore extends Emitter {
     if (this.es) this.es.close();
     this.es = null;
     this.connected = false;
+    clearTimeout(this.retry);
+    this.active = false;
   }
 
   // Applications whose drift is open (the controller's DriftDetected condition).
@@ -120,6 +143,7 @@ export class AlertStore extends Emitter {
 
   async start() {
     this.stop();
+    this.active = true;
     const list = await get('/api/v1/alerts');
     const items = (list.items || []).slice().sort((x, y) => Number(x.id) - Number(y.id));
     this.items = [];
@@ -129,6 +153,7 @@ export class AlertStore extends Emitter {
     this.emit();
     const last = items.length ? items[items.length - 1].id : '0';
     this.es = new EventSource(`/api/v1/stream/alerts?lastEventId=${enc(last)}`);
+    this.es.onerror = () => this.retryIfClosed();
     this.es.onmessage = (ev) => {
       let a;
       try { a = JSON.parse(ev.data); } catch (e) { return; }
@@ -139,6 +164,8 @@ export class AlertStore extends Emitter {
   stop() {
     if (this.es) this.es.close();
     this.es = null;
+    clearTimeout(this.retry);
+    this.active = false;
   }
 }
 

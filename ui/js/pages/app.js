@@ -278,7 +278,7 @@ export function render(main, [name], query, ctx) {
       svg('title', { text: label }),
       svg('rect', { width: W, height: H, rx: 6 }),
       svg('circle', { class: 'icon', cx: 24, cy: H / 2, r: 16 }),
-      svg('text', { class: 'icon-text', x: 24, y: H / 2 + 4, 'text-anchor': 'middle', text: kindIcon(n.kind) }),
+      svg('text', { class: kindIcon(n.kind).length > 4 ? 'icon-text long' : 'icon-text', x: 24, y: H / 2 + 4, 'text-anchor': 'middle', text: kindIcon(n.kind) }),
       svg('text', { class: 'name', x: 48, y: 21, text: n.name.length > 24 ? `${n.name.slice(0, 23)}…` : n.name }),
       svg('text', { class: 'kind', x: 48, y: 38, text: n.kind }),
       svg('circle', { class: `hdot h-${(health || 'none').toLowerCase()}`, cx: W - 16, cy: 16, r: 6 }),

@@ -60,7 +60,12 @@ export function render(main, _params, query, ctx) {
     onclick: () => { view = v; localStorage.setItem('bosun.view', v); page = 1; ctx.setQuery({ view: v, page: '' }); update(); },
   }, v === 'tiles' ? 'Tiles' : 'Table'));
 
-  const filters = h('div', { class: 'filters', role: 'search' });
+  const filters = h('div', { class: 'filters', role: 'search', id: 'app-filters' });
+  const filtersToggle = h('button', { class: 'btn filters-toggle', 'aria-expanded': 'false', 'aria-controls': 'app-filters',
+    onclick: () => {
+      const open = filters.classList.toggle('open');
+      filtersToggle.setAttribute('aria-expanded', String(open));
+    } }, 'Filters');
   const list = h('div', { class: 'app-list' });
   const pager = h('nav', { class: 'pager', 'aria-label': 'Pages' });
 
@@ -108,6 +113,8 @@ export function render(main, _params, query, ctx) {
     if (page > pages) page = pages;
     const slice = shown.slice((page - 1) * per, page * per);
     count.textContent = apps.loaded ? `${shown.length} of ${all.length}` : 'loading…';
+    const active = ['project', 'sync', 'health', 'repo', 'label'].filter((k) => f[k]).length;
+    filtersToggle.textContent = active ? `Filters (${active})` : 'Filters';
     const focusName = document.activeElement && list.contains(document.activeElement)
       ? [document.activeElement.closest('[data-app]')?.dataset.app, document.activeElement.dataset.action] : null;
     clear(list);
@@ -137,7 +144,7 @@ export function render(main, _params, query, ctx) {
 
   put(main, 
     h('div', { class: 'page-head' }, h('div', { class: 'title-row' }, title, live, count),
-      h('div', { class: 'head-actions' }, h('div', { class: 'segmented', role: 'group', 'aria-label': 'View' }, viewBtns), newBtn)),
+      h('div', { class: 'head-actions' }, h('div', { class: 'segmented', role: 'group', 'aria-label': 'View' }, viewBtns), filtersToggle, newBtn)),
     filters, list, pager);
   update(true);
   return apps.on(() => update());
