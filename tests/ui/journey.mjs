@@ -72,6 +72,12 @@ async function checkPage() {
     .map((a) => a.getAttribute('href') || a.getAttribute('src'))
     .filter((u) => !(u.startsWith('/') || u.startsWith('#') || /^https?:\/\//.test(u))));
   if (bad.length) throw new Error(`unsafe links: ${bad.join(', ')}`);
+  const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea, button, [role="button"], [tabindex="0"]')]
+    .filter((e) => e.offsetParent !== null || e.closest('svg'))
+    .filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby') &&
+      !(e.tagName === 'BUTTON' && e.textContent.trim()) && !(e.tagName === 'PRE' && e.textContent.trim()))
+    .map((e) => e.outerHTML.slice(0, 80)));
+  if (unlabelled.length) throw new Error(`controls without a label: ${unlabelled.join(' | ')}`);
   const text = await page.evaluate(() => document.body.innerText);
   if (text.includes('hunter2')) throw new Error('a secret value is shown');
   const csp = await page.evaluate(() => window.__csp);
@@ -218,6 +224,11 @@ await step('rollback from History', async () => {
 });
 
 await step('other pages, menus, themes and widths', async () => {
+  await page.getByRole('button', { name: 'Hard refresh' }).click();
+  await page.getByText('Hard refresh requested').waitFor();
+  await page.getByRole('tab', { name: 'Events' }).click();
+  await page.locator('.events li').first().waitFor();
+  await checkPage();
   await page.getByRole('link', { name: 'Clusters' }).click();
   await page.getByText('in-cluster').waitFor();
   await shot('13-clusters');

@@ -1,5 +1,5 @@
 // dom — the only way the UI builds HTML: elements from createElement with
-// text set through textContent, never innerHTML with data. Links go through
+// text set through textContent, never parsed from HTML strings. Links go through
 // safeHref, so no `javascript:` (or any other non-http URL) is ever rendered.
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
