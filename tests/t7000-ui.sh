@@ -80,6 +80,10 @@ test_expect_success 'the UI has no inline script, inline handler or innerHTML' '
 		-e "new Function" "$ROOT/ui/js"
 '
 
+test_expect_success 'the diff, YAML writer, Secret masking and safe links pass their unit tests' '
+	node --test "$ROOT/tests/ui/units.mjs"
+'
+
 SHOTS=$ROOT/build/ui-shots
 RESULTS=$TEST_TMP/ui-results
 rm -rf "$SHOTS"
