@@ -10,9 +10,11 @@
 #include <stdio.h>
 #include <string.h>
 
+extern const struct cmd_entry cmd_template_entry;
 extern const struct cmd_entry cmd_version_entry;
 
 const struct cmd_entry *const cmd_table[] = {
+	&cmd_template_entry,
 	&cmd_version_entry,
 	NULL,
 };
