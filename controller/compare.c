@@ -217,6 +217,73 @@ static const json_t *last_writer(const json_t *live)
 	return best ? best : any;
 }
 
+/* How deep fieldsV1 `f` goes along the keys of `path` (a changed_paths
+ * path; it stops at the first list index). */
+static int owned_depth(const json_t *f, const char *path)
+{
+	int depth = 0;
+	char key[260];
+	const char *p = path;
+	while (*p && json_is_object(f)) {
+		size_t n;
+		if (*p == '[' && p[1] == '"') {         /* ["a.b"] */
+			const char *end = strstr(p + 2, "\"]");
+			if (!end)
+				break;
+			n = (size_t)(end - p - 2);
+			if (n + 2 >= sizeof(key))
+				break;
+			key[0] = 'f';
+			key[1] = ':';
+			memcpy(key + 2, p + 2, n);
+			key[n + 2] = '\0';
+			p = end + 2;
+		} else if (*p == '[') {                 /* a list index: stop */
+			break;
+		} else {
+			n = strcspn(p, ".[");
+			if (n + 2 >= sizeof(key))
+				break;
+			key[0] = 'f';
+			key[1] = ':';
+			memcpy(key + 2, p, n);
+			key[n + 2] = '\0';
+			p += n;
+		}
+		f = json_object_get(f, key);
+		if (!f)
+			break;
+		depth++;
+		if (*p == '.')
+			p++;
+	}
+	return depth;
+}
+
+/* Who last wrote the field at `path`: the managedFields entry owning the
+ * deepest part of it (not the controller's own), newest first; else the
+ * newest writer of the object. */
+static const json_t *writer_of(const json_t *live, const char *path)
+{
+	const json_t *best = NULL;
+	int best_depth = 0;
+	json_t *mf = doc_get(live, "metadata.managedFields"), *e;
+	size_t i;
+	json_array_foreach(mf, i, e) {
+		const char *m = doc_get_str(e, "manager"), *t = doc_get_str(e, "time");
+		if (!m || !strcmp(m, CTRL_FIELD_MANAGER))
+			continue;
+		int d = owned_depth(json_object_get(e, "fieldsV1"), path);
+		if (d > best_depth
+		    || (d == best_depth && d > 0 && t && doc_get_str(best, "time")
+			&& strcmp(t, doc_get_str(best, "time")) > 0)) {
+			best = e;
+			best_depth = d;
+		}
+	}
+	return best ? best : last_writer(live);
+}
+
 static json_t *resource_entry(const struct res_id *id, const char *version)
 {
 	json_t *e = json_pack("{s:s, s:s, s:s, s:s}", "group", id->group, "version",
@@ -409,7 +476,8 @@ int compare_app(struct controller *c, const json_t *app, int refresh,
 				buf_release(&p);
 				json_t *dr = resource_entry(&id, version_of(target));
 				json_object_set_new(dr, "diffs", paths);
-				const json_t *w = last_writer(live);
+				const char *first = doc_get_str(json_array_get(paths, 0), "path");
+				const json_t *w = first ? writer_of(live, first) : last_writer(live);
 				if (w) {
 					json_object_set(dr, "manager", doc_get(w, "manager"));
 					json_object_set(dr, "time", doc_get(w, "time"));
