@@ -35,7 +35,7 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: bosund all [--data-dir DIR] [--api-port N] [--cluster-port N]\n"
 		"                  [--repo-server-port N] [--controller-port N] [--nodes N]\n"
-		"                  [--pod-start-delay MS] [--ui-dir DIR] [--tls-cert F --tls-key F]\n"
+		"                  [--pod-start-delay 1s] [--ui-dir DIR] [--tls-cert F --tls-key F]\n"
 		"                  [--log-level L] [--log-format text|json]\n"
 		"Ports default to 8080, 6443, 8081, 8082; 0 picks a free one.\n");
 	return 2;
@@ -72,8 +72,12 @@ static int parse_options(int argc, char **argv, struct all_options *o)
 		}
 		if (!strcmp(a, "--nodes"))
 			o->nodes = atoi(v);
-		else if (!strcmp(a, "--pod-start-delay"))
-			o->pod_start_delay_ms = atol(v);
+		else if (!strcmp(a, "--pod-start-delay")) {
+			if ((o->pod_start_delay_ms = daemon_parse_duration_ms(v)) < 0) {
+				fprintf(stderr, "bosund all: bad duration '%s' for --pod-start-delay (e.g. 1s, 250ms)\n", v);
+				return -1;
+			}
+		}
 		else if (!strcmp(a, "--ui-dir"))
 			o->ui_dir = v;
 		else if (!strcmp(a, "--tls-cert"))
@@ -86,8 +90,8 @@ static int parse_options(int argc, char **argv, struct all_options *o)
 		}
 		i++;
 	}
-	if (o->nodes < 0 || o->pod_start_delay_ms < 0) {
-		fprintf(stderr, "bosund all: --nodes and --pod-start-delay must not be negative\n");
+	if (o->nodes < 0) {
+		fprintf(stderr, "bosund all: --nodes must not be negative\n");
 		return -1;
 	}
 	return 0;
@@ -97,12 +101,11 @@ int all_main(int argc, char **argv)
 {
 	struct all_options o = { .data_dir = "./bosun-data", .api_port = 8080,
 				 .cluster_port = 6443, .repo_port = 8081,
-				 .controller_port = 8082, .pod_start_delay_ms = -1 };
+				 .controller_port = 8082,
+				 .pod_start_delay_ms = -1 /* the cluster's default */ };
 	argc = daemon_common_options(argc, argv, &o.data_dir);
 	if (argc < 0 || parse_options(argc, argv, &o) < 0)
 		return usage();
-	if (o.pod_start_delay_ms < 0)
-		o.pod_start_delay_ms = 0;       /* 0: the cluster's default */
 
 	struct berr err = BERR_INIT;
 	if (daemon_ensure_dir(o.data_dir, 0700, &err) < 0) {
