@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "orchestrator/orchestrator.h"
+#include "repo-server/repo-server.h"
 #include "version.h"
 
 struct role {
@@ -25,6 +26,7 @@ static int run_version(int argc, char **argv)
 
 static const struct role roles[] = {
 	{ "cluster", orchestrator_main, "run the bundled Kubernetes-compatible cluster" },
+	{ "repo-server", repo_server_main, "git mirrors and manifest rendering" },
 	{ "version", run_version, "print the version" },
 	{ NULL, NULL, NULL },
 };

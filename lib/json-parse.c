@@ -72,6 +72,8 @@ int doc_parse_json(json_t **out, const char *text, size_t len,
 		max_depth = limits->max_depth;
 	if (!name)
 		name = "input";
+	if (!text)
+		text = "";
 	*out = NULL;
 
 	if (len > max_bytes)

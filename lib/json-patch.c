@@ -117,9 +117,9 @@ static int locate(struct op_ctx *o, json_t *doc, const char *ptr, json_t **paren
 		  const char **last, json_t **toks_out)
 {
 	json_t *toks = pointer_tokens(ptr);
+	*toks_out = toks;
 	if (!toks)
 		return op_fail(o, BERR_INVALID, "malformed JSON pointer");
-	*toks_out = toks;
 	size_t n = json_array_size(toks);
 	*parent = NULL;
 	*last = NULL;

@@ -10,20 +10,25 @@
  * releases with json_decref(). On failure *out is NULL and `err` says what
  * went wrong; the codes are BERR_INVALID (a malformed patch or document, a
  * failed JSON patch "test"), BERR_NOTFOUND (a JSON patch path that does not
- * exist), BERR_LIMIT (too deep, too many operations) and BERR_UNSUPPORTED
- * (a strategic merge patch for a kind without a schema, e.g. a custom
- * resource: the API server answers 415 Unsupported Media Type).
+ * exist), BERR_LIMIT (too deep, too many operations, merging lists too
+ * long), BERR_CONFLICT (smp_create_three_way without overwrite) and
+ * BERR_UNSUPPORTED (a strategic merge patch for a kind without a schema,
+ * e.g. a custom resource: the API server answers 415 Unsupported Media
+ * Type).
  */
 #ifndef BOSUN_PATCH_H
 #define BOSUN_PATCH_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "err.h"
 
 /* Nesting deeper than this is refused with BERR_LIMIT. */
 #define PATCH_MAX_DEPTH 256
+/* Merging lists (both sides together) longer than this are refused. */
+#define SMP_MAX_LIST_ITEMS 10000
 /* A JSON patch with more operations than this is refused (as kube-apiserver). */
 #define JSON_PATCH_MAX_OPS 10000
 
@@ -109,7 +114,9 @@ int smp_schema_for_object(const struct smp_schema **out, const json_t *obj,
  * Builds a schema from an OpenAPI document (swagger 2.0 "definitions" or
  * OpenAPI 3 "components.schemas") with `x-kubernetes-patch-strategy` and
  * `x-kubernetes-patch-merge-key` extensions, rooted at the definition named
- * `root`. The caller frees the result with smp_schema_free().
+ * `root`. Fields defined inline rather than by reference carry no metadata
+ * below them. The result keeps no reference to `doc`; the caller frees it
+ * with smp_schema_free().
  */
 int smp_schema_load_openapi(struct smp_schema **out, const json_t *doc,
 			    const char *root, struct berr *err);
@@ -124,8 +131,11 @@ const struct smp_field *smp_type_field(const struct smp_type *type,
  * lists with the merge strategy merge by their merge key (lists of maps) or
  * as sets (lists of scalars), other lists are replaced, null deletes, and
  * the directives $patch (replace, delete), $setElementOrder/<list>,
- * $retainKeys and $deleteFromPrimitiveList/<list> are honoured. A NULL
- * schema gives BERR_UNSUPPORTED.
+ * $retainKeys and $deleteFromPrimitiveList/<list> are honoured. As
+ * upstream, `$patch: merge` is refused, and items new to a merging list go
+ * before the live ones unless $setElementOrder orders them. A merging list
+ * item without its merge key is BERR_INVALID ("map '...' does not contain
+ * declared merge key 'name'"). A NULL schema gives BERR_UNSUPPORTED.
  */
 int smp_apply(json_t **out, const json_t *original, const json_t *patch,
 	      const struct smp_schema *schema, struct berr *err);
@@ -137,15 +147,18 @@ int smp_create_two_way(json_t **out, const json_t *original,
 		       struct berr *err);
 
 /*
- * The three-way patch kubectl apply sends (CreateThreeWayMergePatch with
- * overwrite): changes and additions from `current` (the live object) to
- * `modified` (the new configuration), plus deletions of what `original`
- * (the last-applied configuration, may be NULL) had and `modified` no
- * longer has. Fields only the server or other actors set are left alone.
+ * The three-way patch kubectl apply sends (CreateThreeWayMergePatch):
+ * changes and additions from `current` (the live object) to `modified` (the
+ * new configuration), plus deletions of what `original` (the last-applied
+ * configuration, may be NULL) had and `modified` no longer has. Fields only
+ * the server or other actors set are left alone. kubectl apply passes
+ * overwrite true; with false, a patch touching anything changed in the live
+ * object since `original` differently is refused with BERR_CONFLICT.
  */
 int smp_create_three_way(json_t **out, const json_t *original,
 			 const json_t *modified, const json_t *current,
-			 const struct smp_schema *schema, struct berr *err);
+			 const struct smp_schema *schema, bool overwrite,
+			 struct berr *err);
 
 /*
  * Sorts every merging list of `doc` by its merge key (lists of scalars are

@@ -62,7 +62,8 @@ static int span_cmp(const void *pa, const void *pb)
 /* Sorts, deduplicates and copies the values into r. */
 static void req_set_values(struct selector_req *r, struct spans *vals)
 {
-	qsort(vals->v, vals->n, sizeof(*vals->v), span_cmp);
+	if (vals->n > 1)
+		qsort(vals->v, vals->n, sizeof(*vals->v), span_cmp);
 	r->values = xcalloc(vals->n ? vals->n : 1, sizeof(char *));
 	r->nvalues = 0;
 	for (size_t i = 0; i < vals->n; i++) {
@@ -566,6 +567,7 @@ static int ls_error(struct berr *err, const char *field, const char *fmt_what,
 	return berr_set(err, BERR_INVALID, "invalid label selector: %s: %s", field, what);
 }
 
+/* One requirement; `values` is a string (matchLabels), an array or null. */
 static int ls_requirement(struct selector_req *r, const char *field,
 			  const char *key, enum selector_op op,
 			  const json_t *values, struct berr *err)
@@ -591,10 +593,6 @@ static int ls_requirement(struct selector_req *r, const char *field,
 			}
 			spans_add(&vals, json_string_value(v), strlen(json_string_value(v)));
 		}
-	} else if (values && !json_is_null(values)) {
-		free(vals.v);
-		return ls_error(err, field, "values: expected an array, found %s",
-				doc_type_name(values));
 	}
 	req_set_values(r, &vals);
 	free(vals.v);
@@ -661,8 +659,11 @@ static int ls_build(struct selector *sel, const json_t *ls, struct berr *err)
 		if (ls_op(ops, &op) < 0)
 			return ls_error(err, f, "operator '%s' is not one of In, NotIn, Exists, DoesNotExist",
 					ops);
-		int r = ls_requirement(selector_push(sel, &cap), f, key, op,
-				       json_object_get(v, "values"), err);
+		json_t *values = json_object_get(v, "values");
+		if (values && !json_is_null(values) && !json_is_array(values))
+			return ls_error(err, f, "values: expected an array, found %s",
+					doc_type_name(values));
+		int r = ls_requirement(selector_push(sel, &cap), f, key, op, values, err);
 		if (r < 0)
 			return r;
 	}
@@ -776,7 +777,8 @@ static int parse_field_terms(struct selector *sel, const char *text,
 			     struct spans *terms, struct berr *err)
 {
 	size_t cap = 0;
-	qsort(terms->v, terms->n, sizeof(*terms->v), span_cmp);
+	if (terms->n > 1)
+		qsort(terms->v, terms->n, sizeof(*terms->v), span_cmp);
 	for (size_t i = 0; i < terms->n; i++) {
 		const struct span *t = &terms->v[i];
 		size_t at, oplen;

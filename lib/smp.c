@@ -94,6 +94,8 @@ enum vtype { VT_NULL, VT_BOOL, VT_INT, VT_REAL, VT_STRING, VT_OBJECT, VT_ARRAY }
 
 static enum vtype vtype(const json_t *v)
 {
+	if (!v)
+		return VT_NULL;     /* a missing key reads as Go's nil */
 	switch (json_typeof(v)) {
 	case JSON_OBJECT: return VT_OBJECT;
 	case JSON_ARRAY: return VT_ARRAY;
@@ -114,8 +116,8 @@ static bool same_type(const json_t *a, const json_t *b)
 /* Go's == on decoded values (and reflect.DeepEqual for containers). */
 static bool equal(const json_t *a, const json_t *b)
 {
-	if (!a || !b)
-		return a == b;
+	if (!a || !b || json_is_null(a) || json_is_null(b))
+		return (!a || json_is_null(a)) && (!b || json_is_null(b));
 	return json_equal(a, b);
 }
 
@@ -349,6 +351,17 @@ static int enter(struct smp_ctx *c)
 	return 0;
 }
 
+/* Merging lists are matched item against item, which is quadratic: a list
+ * longer than any real object has is refused rather than worked through. */
+static int check_lists(struct smp_ctx *c, const json_t *a, const json_t *b)
+{
+	size_t n = json_array_size(a) + json_array_size(b);
+	if (n > SMP_MAX_LIST_ITEMS)
+		return fail(c, BERR_LIMIT, "merging lists have %zu items, more than the limit of %d",
+			    n, SMP_MAX_LIST_ITEMS);
+	return 0;
+}
+
 /* ---- ordering (normalizeElementOrder and friends) -------------------- */
 
 /* The merge-key value of a list item (maps) or the item itself. */
@@ -370,6 +383,79 @@ static long index_of(const json_t *list, const json_t *item, bool maps,
 			return (long)i;
 	}
 	return -1;
+}
+
+/*
+ * A position index over a list: each item's value (its merge-key value for
+ * maps), as type-tagged text, mapped to its first position. It keeps the
+ * lookups the ordering code does per item from being linear; a value with
+ * no text form (a map or list used as a key) or a text collision falls back
+ * to the linear scan, so answers are always those of index_of().
+ */
+struct posidx {
+	json_t *map;
+	const json_t *list;
+	bool maps;
+	const char *merge_key;
+};
+
+static bool value_text(struct buf *b, const json_t *v)
+{
+	enum vtype t = vtype(v);
+	if (t == VT_OBJECT || t == VT_ARRAY)
+		return false;
+	buf_addf(b, "%d:", (int)t);
+	if (t == VT_REAL) {
+		double x = json_real_value(v);
+		buf_addf(b, "%.17g", x == 0 ? 0.0 : x);
+	} else if (t == VT_STRING) {
+		buf_add(b, json_string_value(v), json_string_length(v));
+	} else {
+		fmt_v(b, v);
+	}
+	return true;
+}
+
+static void pos_add(struct posidx *p, const json_t *item, size_t at)
+{
+	struct buf b = BUF_INIT;
+	if (value_text(&b, order_value(item, p->maps, p->merge_key)) &&
+	    !json_object_getn(p->map, b.data, b.len))
+		json_object_setn_new_nocheck(p->map, b.data, b.len, json_integer((json_int_t)at));
+	buf_release(&b);
+}
+
+static void pos_init(struct posidx *p, const json_t *list, bool maps, const char *merge_key)
+{
+	p->map = json_object();
+	p->list = list;
+	p->maps = maps;
+	p->merge_key = merge_key;
+	size_t i;
+	json_t *v;
+	json_array_foreach(list, i, v)
+		pos_add(p, v, i);
+}
+
+static long pos_find(const struct posidx *p, const json_t *item)
+{
+	const json_t *want = order_value(item, p->maps, p->merge_key);
+	struct buf b = BUF_INIT;
+	long at = -2;
+	if (value_text(&b, want)) {
+		json_t *i = json_object_getn(p->map, b.data, b.len);
+		at = i ? (long)json_integer_value(i) : -1;
+		if (at >= 0 && !equal(want, order_value(json_array_get(p->list, (size_t)at),
+							p->maps, p->merge_key)))
+			at = -2;
+	}
+	buf_release(&b);
+	return at == -2 ? index_of(p->list, item, p->maps, p->merge_key) : at;
+}
+
+static void pos_free(struct posidx *p)
+{
+	json_decref(p->map);
 }
 
 static bool is_delete_item(const json_t *v)
@@ -407,12 +493,15 @@ static json_t *normalize_slice_order(struct smp_ctx *c, const json_t *to_sort,
 	size_t n = json_array_size(keep);
 	if (n > 1) {
 		struct sort_item *items = xcalloc(n, sizeof(*items));
+		struct posidx pos;
+		pos_init(&pos, order, maps, merge_key);
 		json_array_foreach(keep, i, v) {
-			long r = index_of(order, v, maps, merge_key);
+			long r = pos_find(&pos, v);
 			items[i].rank = r < 0 ? (long)json_array_size(order) : r;
 			items[i].idx = i;
 			items[i].v = json_incref(v);
 		}
+		pos_free(&pos);
 		qsort(items, n, sizeof(*items), cmp_by_rank);
 		for (i = 0; i < n; i++)
 			json_array_set_new(keep, i, items[i].v);
@@ -435,20 +524,23 @@ static json_t *merge_sorted(const json_t *left, const json_t *right,
 	size_t nl = json_array_size(left), nr = json_array_size(right);
 	size_t i = 0, j = 0;
 	json_t *s = json_array();
+	struct posidx pos;
+	pos_init(&pos, server_order, maps, merge_key);
 	for (size_t k = 0; k < nl + nr; k++) {
 		if (i >= nl) {
 			json_array_append(s, json_array_get(right, j++));
 		} else if (j >= nr) {
 			json_array_append(s, json_array_get(left, i++));
 		} else {
-			long li = index_of(server_order, json_array_get(left, i), maps, merge_key);
-			long ri = index_of(server_order, json_array_get(right, j), maps, merge_key);
+			long li = pos_find(&pos, json_array_get(left, i));
+			long ri = pos_find(&pos, json_array_get(right, j));
 			if (li >= 0 && ri >= 0 && li < ri)
 				json_array_append(s, json_array_get(left, i++));
 			else
 				json_array_append(s, json_array_get(right, j++));
 		}
 	}
+	pos_free(&pos);
 	return s;
 }
 
@@ -499,6 +591,12 @@ static int partition(struct smp_ctx *c, json_t **in, json_t **out,
 	*out = json_array();
 	size_t i;
 	json_t *v;
+	/* a non-map in `by` makes find_by_key() fail: keep its exact path then */
+	bool all_maps = true;
+	json_array_foreach(by, i, v)
+		all_maps = all_maps && json_is_object(v);
+	struct posidx pos;
+	pos_init(&pos, by, *merge_key != '\0', merge_key);
 	json_array_foreach(list, i, v) {
 		bool found;
 		if (*merge_key) {
@@ -509,19 +607,23 @@ static int partition(struct smp_ctx *c, json_t **in, json_t **out,
 				no_merge_key(c, v, merge_key);
 				goto err;
 			}
-			long at = find_by_key(c, by, merge_key, kv);
+			long at = all_maps ? pos_find(&pos, v) : -1;
+			if (!all_maps || (at >= 0 && !json_object_get(json_array_get(by, (size_t)at), merge_key)))
+				at = find_by_key(c, by, merge_key, kv);
 			if (at == -2)
 				goto err;
 			found = at >= 0;
 		} else {
-			found = index_of(by, v, false, "") >= 0;
+			found = pos_find(&pos, v) >= 0;
 		}
 		json_array_append(found ? *in : *out, v);
 	}
+	pos_free(&pos);
 	return 0;
 bad:
 	bad_arg(c, "map", v);
 err:
+	pos_free(&pos);
 	json_decref(*in);
 	json_decref(*out);
 	*in = *out = NULL;
@@ -594,11 +696,88 @@ static json_t *delete_from_slice(const json_t *current, const json_t *to_delete)
 	json_t *out = json_array();
 	size_t i;
 	json_t *v;
+	struct posidx pos;
+	pos_init(&pos, to_delete, false, "");
 	json_array_foreach(current, i, v) {
-		if (index_of(to_delete, v, false, "") < 0)
+		if (pos_find(&pos, v) < 0)
 			json_array_append(out, v);
 	}
+	pos_free(&pos);
 	return out;
+}
+
+/*
+ * The deletions `$patch: delete` items make in a list of maps, in the order
+ * Go's deleteMatchingEntries makes them: per directive, every item whose
+ * merge key equals the directive's, first to last. Marks deleted[] and
+ * appends the positions to *seq (when not NULL). Items are grouped by their
+ * key's text first so a long patch is not quadratic.
+ */
+struct deleter {
+	const json_t *list;
+	const char *merge_key;
+	json_t *groups;                 /* key text -> [positions] */
+	bool *deleted;
+};
+
+static void deleter_init(struct deleter *d, const json_t *list, const char *merge_key)
+{
+	d->list = list;
+	d->merge_key = merge_key;
+	d->groups = json_object();
+	d->deleted = xcalloc(json_array_size(list) + 1, sizeof(bool));
+	size_t i;
+	json_t *v;
+	json_array_foreach(list, i, v) {
+		const json_t *kv = json_object_get(v, merge_key);
+		struct buf b = BUF_INIT;
+		if (kv && value_text(&b, kv)) {
+			json_t *g = json_object_getn(d->groups, b.data, b.len);
+			if (!g) {
+				g = json_array();
+				json_object_setn_new_nocheck(d->groups, b.data, b.len, g);
+			}
+			json_array_append_new(g, json_integer((json_int_t)i));
+		}
+		buf_release(&b);
+	}
+}
+
+static void deleter_apply(struct deleter *d, const json_t *value, json_t *seq)
+{
+	struct buf b = BUF_INIT;
+	if (value_text(&b, value)) {
+		json_t *g = json_object_getn(d->groups, b.data, b.len);
+		size_t k;
+		json_t *at;
+		json_array_foreach(g, k, at) {
+			size_t i = (size_t)json_integer_value(at);
+			const json_t *kv = json_object_get(json_array_get(d->list, i), d->merge_key);
+			if (!d->deleted[i] && kv && equal(kv, value)) {
+				d->deleted[i] = true;
+				if (seq)
+					json_array_append(seq, at);
+			}
+		}
+	} else {
+		size_t i;
+		json_t *v;
+		json_array_foreach(d->list, i, v) {
+			const json_t *kv = json_object_get(v, d->merge_key);
+			if (!d->deleted[i] && kv && equal(kv, value)) {
+				d->deleted[i] = true;
+				if (seq)
+					json_array_append_new(seq, json_integer((json_int_t)i));
+			}
+		}
+	}
+	buf_release(&b);
+}
+
+static void deleter_free(struct deleter *d)
+{
+	json_decref(d->groups);
+	free(d->deleted);
 }
 
 /* mergeSliceWithSpecialElements: applies `$patch: delete|replace` items.
@@ -607,11 +786,13 @@ static int merge_special(struct smp_ctx *c, json_t **orig_out, json_t **patch_ou
 			 const json_t *original, const json_t *patch,
 			 const char *merge_key)
 {
-	json_t *orig = json_copy((json_t *)original);
+	json_t *orig = NULL;
 	json_t *plain = json_array();
 	bool replace = false;
 	size_t i;
 	json_t *v;
+	struct deleter del;
+	deleter_init(&del, original, merge_key);
 	json_array_foreach(patch, i, v) {
 		json_t *d = json_object_get(v, DIRECTIVE_MARKER);
 		if (!d) {
@@ -625,11 +806,7 @@ static int merge_special(struct smp_ctx *c, json_t **orig_out, json_t **patch_ou
 				no_merge_key(c, v, merge_key);
 				goto err;
 			}
-			long at;
-			while ((at = find_by_key(c, orig, merge_key, mv)) >= 0)
-				json_array_remove(orig, (size_t)at);
-			if (at == -2)
-				goto err;
+			deleter_apply(&del, mv, NULL);
 		} else if (strcmp(ds, "replace") == 0) {
 			replace = true;
 		} else if (strcmp(ds, "merge") == 0) {
@@ -643,16 +820,22 @@ static int merge_special(struct smp_ctx *c, json_t **orig_out, json_t **patch_ou
 		}
 	}
 	if (replace) {
-		json_decref(orig);
+		deleter_free(&del);
 		*orig_out = plain;
 		*patch_out = json_array();
 		return 0;
 	}
+	orig = json_array();
+	json_array_foreach(original, i, v) {
+		if (!del.deleted[i])
+			json_array_append(orig, v);
+	}
+	deleter_free(&del);
 	*orig_out = orig;
 	*patch_out = plain;
 	return 0;
 err:
-	json_decref(orig);
+	deleter_free(&del);
 	json_decref(plain);
 	return c->code;
 }
@@ -665,7 +848,7 @@ static json_t *merge_slice(struct smp_ctx *c, json_t *original, json_t *patch,
 	if (json_array_size(original) == 0 && json_array_size(patch) == 0)
 		return json_incref(original);
 	enum vtype kind;
-	if (element_type(c, &kind, original, patch))
+	if (check_lists(c, original, patch) || element_type(c, &kind, original, patch))
 		return NULL;
 	json_t *merged = NULL, *orig = NULL, *pl = NULL, *result = NULL;
 	bool maps = kind == VT_OBJECT;
@@ -690,24 +873,33 @@ static json_t *merge_slice(struct smp_ctx *c, json_t *original, json_t *patch,
 		merged = json_copy(orig);
 		size_t i;
 		json_t *v;
+		/* every item is a map here (element_type), so find_by_key()
+		 * cannot fail and the index answers the same */
+		struct posidx pos;
+		pos_init(&pos, merged, true, merge_key);
 		json_array_foreach(pl, i, v) {
 			const json_t *mv = json_object_get(v, merge_key);
 			if (!mv) {
 				no_merge_key(c, v, merge_key);
+				pos_free(&pos);
 				goto out;
 			}
-			long at = find_by_key(c, merged, merge_key, mv);
-			if (at == -2)
-				goto out;
+			long at = pos_find(&pos, v);
+			if (at >= 0 && !json_object_get(json_array_get(merged, (size_t)at), merge_key))
+				at = find_by_key(c, merged, merge_key, mv);
 			if (at >= 0) {
 				json_t *m = merge_map(c, json_array_get(merged, (size_t)at), v, type);
-				if (!m)
+				if (!m) {
+					pos_free(&pos);
 					goto out;
+				}
 				json_array_set_new(merged, (size_t)at, m);
 			} else {
+				pos_add(&pos, v, json_array_size(merged));
 				json_array_append(merged, v);
 			}
 		}
+		pos_free(&pos);
 	}
 	json_t *in, *rest;
 	if (partition(c, &in, &rest, merged, pl, maps ? merge_key : ""))
@@ -843,6 +1035,95 @@ static int validate_set_order(struct smp_ctx *c, const json_t *patch_list,
 	return 0;
 }
 
+/* The capacity Go's encoding/json gives a decoded list of n elements: it
+ * appends one by one, so growslice's doubling decides. */
+static size_t go_cap(size_t n)
+{
+	size_t cap = 0;
+	while (cap < n)
+		cap = cap == 0 ? 1 : cap < 256 ? cap * 2 : cap + (cap + 768) / 4;
+	return cap;
+}
+
+/*
+ * The live list as mergePatchIntoOriginal sees it after mergeSlice ran. In
+ * Go, mergeSlice deletes `$patch: delete` items and appends new items in
+ * the backing array of the live list, which the caller still holds with its
+ * old length; that view then orders the server-only items. Upstream's
+ * results (and kubectl users' objects) depend on it, so it is replayed
+ * here: deletions shift left, appends land in place while the decoded
+ * list's capacity lasts.
+ */
+static json_t *go_server_view(const json_t *olist, const json_t *plist,
+			      const char *merge_key)
+{
+	size_t len = json_array_size(olist), cap = go_cap(len);
+	size_t i;
+	json_t *v;
+	bool replace = false;
+	struct deleter del;
+	json_t *seq = json_array();
+	deleter_init(&del, olist, merge_key);
+	json_array_foreach(plist, i, v) {
+		const json_t *d = json_object_get(v, DIRECTIVE_MARKER);
+		if (!d)
+			continue;
+		if (strcmp(json_string_value(d), "replace") == 0)
+			replace = true;
+		else
+			deleter_apply(&del, json_object_get(v, merge_key), seq);
+	}
+	/* survivors compacted to the front; each deletion leaves the old last
+	 * element of the shrinking window in the slot just past it */
+	json_t *b = json_array();
+	json_array_foreach(olist, i, v) {
+		if (!del.deleted[i])
+			json_array_append(b, v);
+	}
+	size_t n = json_array_size(b), ndel = json_array_size(seq);
+	bool *gone = xcalloc(len + 1, sizeof(bool));
+	long hi = (long)len - 1;
+	for (size_t k = 1; k <= ndel; k++) {
+		/* slot len-k holds the last survivor of the first k-1 deletions */
+		json_array_append(b, json_array_get(olist, (size_t)hi));
+		gone[json_integer_value(json_array_get(seq, k - 1))] = true;
+		while (hi > 0 && gone[hi])
+			hi--;
+	}
+	/* the stale slots were appended last-first; put them in slot order */
+	for (size_t x = n, y = len; x + 1 < y; x++, y--) {
+		json_t *t = json_incref(json_array_get(b, x));
+		json_array_set(b, x, json_array_get(b, y - 1));
+		json_array_set_new(b, y - 1, t);
+	}
+	if (!replace) {
+		struct posidx pos;
+		json_t *window = json_array();
+		for (i = 0; i < n; i++)
+			json_array_append(window, json_array_get(b, i));
+		pos_init(&pos, window, true, merge_key);
+		json_array_foreach(plist, i, v) {
+			if (json_object_get(v, DIRECTIVE_MARKER))
+				continue;
+			if (pos_find(&pos, v) >= 0)
+				continue;
+			if (n >= cap)
+				break;  /* reallocated: the live list no longer sees it */
+			if (n < len)
+				json_array_set(b, n, v);
+			pos_add(&pos, v, n);
+			json_array_append(window, v);
+			n++;
+		}
+		pos_free(&pos);
+		json_decref(window);
+	}
+	free(gone);
+	json_decref(seq);
+	deleter_free(&del);
+	return b;
+}
+
 /* mergePatchIntoOriginal: handles $setElementOrder/<list> with its list. */
 static int merge_set_order(struct smp_ctx *c, json_t *original, json_t *patch,
 			   const struct smp_type *type)
@@ -894,7 +1175,8 @@ static int merge_set_order(struct smp_ctx *c, json_t *original, json_t *patch,
 			goto next;
 		}
 		struct meta m = lookup(type, okey);
-		if ((rc = validate_set_order(c, plist, order, m.merge_key)))
+		if ((rc = check_lists(c, olist, plist)) || (rc = check_lists(c, order, NULL)) ||
+		    (rc = validate_set_order(c, plist, order, m.merge_key)))
 			goto next;
 		if (olist && !plist) {
 			merged = json_incref(olist);
@@ -915,11 +1197,15 @@ static int merge_set_order(struct smp_ctx *c, json_t *original, json_t *patch,
 		json_t *in, *rest;
 		if ((rc = partition(c, &in, &rest, merged, order, m.merge_key)))
 			goto next;
-		json_t *empty = json_array();
-		json_t *both = normalize_element_order(c, in, rest, order,
-						       olist ? olist : empty, m.merge_key,
-						       kind == VT_OBJECT);
-		json_decref(empty);
+		json_t *server;
+		if (olist && plist && c->merge_parallel && m.strategy == STRAT_MERGE &&
+		    kind == VT_OBJECT)
+			server = go_server_view(olist, plist, m.merge_key);
+		else
+			server = olist ? json_incref(olist) : json_array();
+		json_t *both = normalize_element_order(c, in, rest, order, server,
+						       m.merge_key, kind == VT_OBJECT);
+		json_decref(server);
 		json_decref(in);
 		json_decref(rest);
 		if (!both) {
@@ -1207,7 +1493,7 @@ static int diff_lists(struct smp_ctx *c, json_t **patch_out, json_t **delete_out
 		return 0;
 	}
 	enum vtype kind;
-	if (element_type(c, &kind, original, modified))
+	if (check_lists(c, original, modified) || element_type(c, &kind, original, modified))
 		return c->code;
 	if (kind == VT_OBJECT) {
 		json_t *pl = json_array(), *dl = json_array();
@@ -1392,7 +1678,7 @@ static json_t *sort_array(struct smp_ctx *c, const json_t *s,
 	if (json_array_size(s) == 0)
 		return json_copy((json_t *)s);
 	enum vtype t;
-	if (element_type(c, &t, s, NULL))
+	if (check_lists(c, s, NULL) || element_type(c, &t, s, NULL))
 		return NULL;
 	if (t != VT_OBJECT) {
 		json_t *r = dedupe_scalars(s);
@@ -1458,6 +1744,140 @@ fail:
 	return NULL;
 }
 
+/* ---- conflicts (MergingMapsHaveConflicts) ------------------------------ */
+
+static int field_conflicts(struct smp_ctx *c, bool *out, const json_t *l, const json_t *r,
+			   const struct smp_type *type, int strategy, const char *merge_key);
+
+static int maps_conflict(struct smp_ctx *c, bool *out, const json_t *l, const json_t *r,
+			 const struct smp_type *type)
+{
+	const char *k;
+	json_t *lv;
+	int rc = 0;
+	*out = false;
+	if (enter(c))
+		return c->code;
+	json_object_foreach((json_t *)l, k, lv) {
+		if (!strcmp(k, DIRECTIVE_MARKER) || !strcmp(k, RETAIN_KEYS_DIRECTIVE))
+			continue;
+		json_t *rv = json_object_get(r, k);
+		if (!rv)
+			continue;
+		struct meta m = lookup(type, k);
+		if ((rc = field_conflicts(c, out, lv, rv, m.type, m.strategy, m.merge_key)) || *out)
+			break;
+	}
+	c->depth--;
+	return rc;
+}
+
+/* sliceOfMapsToMapOfMaps: an object keyed by the merge value's text. */
+static json_t *by_merge_key(struct smp_ctx *c, const json_t *list, const char *merge_key)
+{
+	json_t *res = json_object();
+	size_t i;
+	json_t *v;
+	json_array_foreach(list, i, v) {
+		const json_t *mv = json_is_object(v) ? json_object_get(v, merge_key) : NULL;
+		if (!mv) {
+			char s[200];
+			fail(c, BERR_INVALID, "cannot find merge key '%s' in merging list element '%s'",
+			     merge_key, show(v, s, sizeof(s)));
+			json_decref(res);
+			return NULL;
+		}
+		struct buf b = BUF_INIT;
+		buf_addf(&b, "%d:", (int)vtype(mv));
+		fmt_v(&b, mv);
+		json_object_set(res, b.data, v);
+		buf_release(&b);
+	}
+	return res;
+}
+
+static int slices_conflict(struct smp_ctx *c, bool *out, const json_t *l, const json_t *r,
+			   const struct smp_type *type, int strategy, const char *merge_key)
+{
+	enum vtype kind;
+	*out = true;
+	if (check_lists(c, l, r) || element_type(c, &kind, l, r))
+		return c->code;
+	if (strategy == STRAT_MERGE) {
+		*out = false;
+		if (kind != VT_OBJECT)
+			return 0;
+		json_t *lm = by_merge_key(c, l, merge_key);
+		json_t *rm = lm ? by_merge_key(c, r, merge_key) : NULL;
+		int rc = 0;
+		if (lm && rm) {
+			const char *k;
+			json_t *lv;
+			json_object_foreach(lm, k, lv) {
+				json_t *rv = json_object_get(rm, k);
+				if (rv && ((rc = field_conflicts(c, out, lv, rv, type, STRAT_NONE, "")) || *out))
+					break;
+			}
+		} else {
+			rc = c->code;
+		}
+		json_decref(lm);
+		json_decref(rm);
+		return rc;
+	}
+	if (json_array_size(l) != json_array_size(r))
+		return 0;
+	json_t *a, *b;
+	if (kind != VT_OBJECT) {
+		a = dedupe_scalars(l);
+		b = dedupe_scalars(r);
+		sort_by_text(a, NULL);
+		sort_by_text(b, NULL);
+	} else {
+		a = json_incref((json_t *)l);
+		b = json_incref((json_t *)r);
+	}
+	*out = false;
+	int rc = 0;
+	for (size_t i = 0; i < json_array_size(a) && !*out && !rc; i++) {
+		const json_t *y = json_array_get(b, i);
+		if (!y) {
+			*out = true;
+			break;
+		}
+		rc = field_conflicts(c, out, json_array_get(a, i), y, type, STRAT_NONE, "");
+	}
+	json_decref(a);
+	json_decref(b);
+	return rc;
+}
+
+static int field_conflicts(struct smp_ctx *c, bool *out, const json_t *l, const json_t *r,
+			   const struct smp_type *type, int strategy, const char *merge_key)
+{
+	if (json_is_object(l)) {
+		*out = true;
+		if (!json_is_object(r))
+			return 0;
+		const json_t *lm = json_object_get(l, DIRECTIVE_MARKER);
+		const json_t *rm = json_object_get(r, DIRECTIVE_MARKER);
+		if ((lm || rm) && (!lm || !rm || !equal(lm, rm)))
+			return 0;
+		*out = false;
+		if (strategy == STRAT_REPLACE)
+			return 0;
+		return maps_conflict(c, out, l, r, type);
+	}
+	if (json_is_array(l)) {
+		*out = true;
+		if (!json_is_array(r))
+			return 0;
+		return slices_conflict(c, out, l, r, type, strategy, merge_key);
+	}
+	*out = !equal(l, r);
+	return 0;
+}
+
 /* ---- public entry points --------------------------------------------- */
 
 static int check_args(struct smp_ctx *c, const struct smp_schema *schema,
@@ -1470,7 +1890,7 @@ static int check_args(struct smp_ctx *c, const struct smp_schema *schema,
 	const json_t *docs[3] = { a, b, d };
 	const char *names[3] = { an, bn, dn };
 	for (int i = 0; i < 3; i++) {
-		if (names[i] && docs[i] && !json_is_object(docs[i]))
+		if (names[i] && docs[i] && !json_is_object(docs[i]) && !json_is_null(docs[i]))
 			return fail(c, BERR_INVALID, "%s is not a JSON object", names[i]);
 	}
 	return 0;
@@ -1513,7 +1933,7 @@ int smp_create_two_way(json_t **out, const json_t *original, const json_t *modif
 
 int smp_create_three_way(json_t **out, const json_t *original, const json_t *modified,
 			 const json_t *current, const struct smp_schema *schema,
-			 struct berr *err)
+			 bool overwrite, struct berr *err)
 {
 	struct smp_ctx c = { err, 0, 0, false, false };
 	*out = NULL;
@@ -1530,6 +1950,23 @@ int smp_create_three_way(json_t **out, const json_t *original, const json_t *mod
 		deletions = diff_maps(&c, o, m, schema->root, del_opts);
 	if (deletions)
 		*out = merge_map(&c, deletions, delta, schema->root);
+	if (*out && !overwrite) {
+		/* changes made to the live object since the last apply */
+		struct diff_opts change_opts = { 0 };
+		json_t *changed = diff_maps(&c, o, cur, schema->root, change_opts);
+		bool conflict = false;
+		if (!changed || maps_conflict(&c, &conflict, *out, changed, schema->root) || conflict) {
+			if (changed && !c.code) {
+				char s1[400], s2[400];
+				fail(&c, BERR_CONFLICT,
+				     "the patch '%s' conflicts with changes made to the live object '%s'",
+				     show(*out, s1, sizeof(s1)), show(changed, s2, sizeof(s2)));
+			}
+			json_decref(*out);
+			*out = NULL;
+		}
+		json_decref(changed);
+	}
 	json_decref(delta);
 	json_decref(deletions);
 	json_decref(o);

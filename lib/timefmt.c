@@ -78,6 +78,8 @@ int timefmt_parse(time_t *out, long *usec, const char *s, struct berr *err)
 	int year, mon, day, hour, min, sec;
 	long frac = 0;
 
+	if (!s)
+		s = "";
 	if (digits(s, &pos, 4, &year) || expect(s, &pos, '-') ||
 	    digits(s, &pos, 2, &mon) || expect(s, &pos, '-') ||
 	    digits(s, &pos, 2, &day) || expect(s, &pos, 'T') ||

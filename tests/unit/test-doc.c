@@ -2,6 +2,7 @@
  * Unit tests for lib/doc (paths, equality, canonical form, digests, JSON
  * parsing with limits) and lib/timefmt.
  */
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -438,6 +439,8 @@ static void test_parse_errors(void **state)
 	json_t *doc;
 	assert_int_equal(doc_parse_json(&doc, "[", 1, NULL, NULL, &err), BERR_INVALID);
 	assert_string_equal(err.msg, "input:1:1: ']' expected near end of file");
+	assert_int_equal(doc_parse_json(&doc, NULL, 0, NULL, "empty", &err), BERR_INVALID);
+	assert_string_equal(err.msg, "empty:1:0: unexpected token near end of file");
 }
 
 static void test_parse_limits(void **state)
@@ -541,6 +544,7 @@ static void test_timefmt(void **state)
 		{ "2026-11-26T13:03:59+24:00", "offset out of range" },
 		{ "2026-11-26T13:03:59Zjunk", "trailing characters" },
 	};
+	assert_int_equal(timefmt_parse(&t, NULL, NULL, NULL), BERR_INVALID);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct berr err = BERR_INIT;
 		char want[256];
@@ -548,6 +552,69 @@ static void test_timefmt(void **state)
 		snprintf(want, sizeof(want), "invalid timestamp '%s': %s", bad[i].s, bad[i].why);
 		assert_string_equal(err.msg, want);
 	}
+}
+
+/* ---- real objects from the peer data ----------------------------------- */
+
+/* Reference data lives beside the project (shared/peer); BOSUN_PEER_DIR
+ * overrides where, for worktrees that have no shared/ beside them. */
+static const char *peer_dir(void)
+{
+	const char *d = getenv("BOSUN_PEER_DIR");
+	return d && *d ? d : "../shared/peer";
+}
+
+static void test_peer_documents(void **state)
+{
+	(void)state;
+	char dir[1024];
+	snprintf(dir, sizeof(dir), "%s/diff/testdata", peer_dir());
+	DIR *dh = opendir(dir);
+	if (!dh)
+		fail_msg("no peer data at '%s' (run from the project root or set BOSUN_PEER_DIR)", dir);
+	struct dirent *de;
+	int files = 0, applied = 0;
+	while ((de = readdir(dh))) {
+		size_t n = strlen(de->d_name);
+		if (n < 6 || strcmp(de->d_name + n - 5, ".json"))
+			continue;
+		char path[2048];
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		struct buf text = BUF_INIT;
+		assert_int_equal(buf_read_file(&text, path, 1 << 24), 0);
+		json_t *doc, *back;
+		struct berr err = BERR_INIT;
+		if (doc_parse_json(&doc, text.data, text.len, NULL, de->d_name, &err) < 0)
+			fail_msg("%s", err.msg);
+		/* canonical form: parses back equal, same digest */
+		struct buf c = BUF_INIT;
+		doc_canonical(&c, doc);
+		assert_int_equal(doc_parse_json(&back, c.data, c.len, NULL, "canonical", &err), 0);
+		assert_true(doc_equal(doc, back));
+		char h1[DOC_DIGEST_HEX_LEN + 1], h2[DOC_DIGEST_HEX_LEN + 1];
+		doc_digest(h1, doc);
+		doc_digest(h2, back);
+		assert_string_equal(h1, h2);
+		/* kubectl's last-applied annotation: a dotted key holding JSON */
+		const char *la = doc_get_str(doc, "metadata.annotations"
+					     "[\"kubectl.kubernetes.io/last-applied-configuration\"]");
+		if (la) {
+			json_t *inner;
+			if (doc_parse_json(&inner, la, strlen(la), NULL, "last-applied", &err) < 0)
+				fail_msg("%s: %s", de->d_name, err.msg);
+			assert_string_equal(doc_get_str(inner, "kind"), doc_get_str(doc, "kind"));
+			json_decref(inner);
+			applied++;
+		}
+		json_decref(back);
+		json_decref(doc);
+		buf_release(&c);
+		buf_release(&text);
+		files++;
+	}
+	closedir(dh);
+	assert_true(files >= 20);
+	assert_true(applied >= 5);
 }
 
 int main(void)
@@ -568,6 +635,7 @@ int main(void)
 		cmocka_unit_test(test_parse_limits),
 		cmocka_unit_test(test_parse_numbers),
 		cmocka_unit_test(test_timefmt),
+		cmocka_unit_test(test_peer_documents),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

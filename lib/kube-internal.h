@@ -1,0 +1,32 @@
+/*
+ * kube-internal — the client struct shared by kube-client.c and
+ * kube-discovery.c; not for other modules.
+ */
+#ifndef BOSUN_KUBE_INTERNAL_H
+#define BOSUN_KUBE_INTERNAL_H
+
+#include <pthread.h>
+#include <time.h>
+
+#include "kube.h"
+
+struct kube_client {
+	struct http_client *http;
+	char *namespace;
+	char *server;
+	long timeout_ms;
+	long disc_min_interval_ms;
+
+	pthread_mutex_t disc_mu;        /* res, nres, disc_loaded, disc_at */
+	pthread_mutex_t refresh_mu;     /* one discovery at a time */
+	struct kube_resource *res;
+	size_t nres;
+	int disc_loaded;
+	struct timespec disc_at;        /* CLOCK_MONOTONIC of the last refresh */
+};
+
+/* GET path and parse the JSON answer; non-2xx become kube_status_error(). */
+int kube_get_json(struct kube_client *kc, json_t **out, const char *path, const char *what,
+		  struct berr *err);
+
+#endif
