@@ -203,6 +203,18 @@ static char **owner_dependents(struct sim *s, const char *uid, size_t *n)
 	return out;
 }
 
+/* A new reference to v, or to a new empty object when v is NULL. */
+static json_t *or_empty(json_t *v)
+{
+	return v ? json_incref(v) : json_object();
+}
+
+/* A deep copy of v, or a new empty object when v is NULL. */
+static json_t *copy_or_empty(const json_t *v)
+{
+	return v ? json_deep_copy(v) : json_object();
+}
+
 static struct resource *res(struct sim *s, const char *group, const char *resource)
 {
 	return registry_find(s->reg, group, NULL, resource);
@@ -763,9 +775,9 @@ static void reconcile_rs(struct sim *s, const char *ns, const char *name)
 	json_int_t have = (json_int_t)json_array_size(live);
 	for (; have < want; have++) {
 		json_t *tmpl = doc_get(rs, "spec.template");
-		json_t *np = json_pack("{s:s, s:s, s:{s:s, s:s, s:O, s:o}, s:O}", "apiVersion", "v1",
+		json_t *np = json_pack("{s:s, s:s, s:{s:s, s:s, s:o, s:o}, s:O}", "apiVersion", "v1",
 				       "kind", "Pod", "metadata", "generateName", "", "namespace", ns,
-				       "labels", doc_get(tmpl, "metadata.labels") ?: json_object(),
+				       "labels", or_empty(doc_get(tmpl, "metadata.labels")),
 				       "ownerReferences", owner_ref(rs, "apps/v1", "ReplicaSet"),
 				       "spec", doc_get(tmpl, "spec"));
 		struct buf gn = BUF_INIT;
@@ -972,7 +984,7 @@ static void reconcile_deployment(struct sim *s, const char *ns, const char *name
 	if (!newrs) {
 		char rsname[512];
 		snprintf(rsname, sizeof(rsname), "%s-%s", name, hash);
-		json_t *labels = json_deep_copy(doc_get(tmpl, "metadata.labels") ?: json_object());
+		json_t *labels = copy_or_empty(doc_get(tmpl, "metadata.labels"));
 		json_object_set_new(labels, "pod-template-hash", json_string(hash));
 		json_t *t = json_deep_copy(tmpl);
 		doc_set(t, "metadata.labels", labels, NULL);
@@ -1213,9 +1225,9 @@ static void reconcile_job(struct sim *s, const char *ns, const char *name)
 									: completions - succeeded;
 		for (json_int_t n = active; n < want; n++) {
 			json_t *tmpl = doc_get(job, "spec.template");
-			json_t *np = json_pack("{s:s, s:s, s:{s:s, s:O, s:o}, s:O}", "apiVersion", "v1",
+			json_t *np = json_pack("{s:s, s:s, s:{s:s, s:o, s:o}, s:O}", "apiVersion", "v1",
 					       "kind", "Pod", "metadata", "namespace", ns, "labels",
-					       doc_get(tmpl, "metadata.labels") ?: json_object(),
+					       or_empty(doc_get(tmpl, "metadata.labels")),
 					       "ownerReferences", owner_ref(job, "batch/v1", "Job"),
 					       "spec", doc_get(tmpl, "spec"));
 			struct buf gn = BUF_INIT;
@@ -1387,13 +1399,13 @@ static void reconcile_cronjob(struct sim *s, const char *ns, const char *name, c
 		char jname[600];
 		snprintf(jname, sizeof(jname), "%s-%lld", name, (long long)(due / 60));
 		json_t *tmpl = doc_get(cj, "spec.jobTemplate");
-		json_t *nj = json_pack("{s:s, s:s, s:{s:s, s:s, s:O, s:{s:s}, s:o}, s:O}",
+		json_t *nj = json_pack("{s:s, s:s, s:{s:s, s:s, s:o, s:{s:s}, s:o}, s:o}",
 				       "apiVersion", "batch/v1", "kind", "Job", "metadata", "name", jname,
 				       "namespace", ns, "labels",
-				       doc_get(tmpl, "metadata.labels") ?: json_object(), "annotations",
+				       or_empty(doc_get(tmpl, "metadata.labels")), "annotations",
 				       "batch.kubernetes.io/cronjob-scheduled-timestamp", sched_ts,
 				       "ownerReferences", owner_ref(cj, "batch/v1", "CronJob"),
-				       "spec", doc_get(tmpl, "spec") ?: json_object());
+				       "spec", or_empty(doc_get(tmpl, "spec")));
 		json_t *out = NULL;
 		struct kstatus st = KSTATUS_INIT;
 		if (objects_create(s->o, jr, ns, nj, NULL, &out, &st) == 0) {
@@ -1448,12 +1460,12 @@ static int create_pod(struct sim *s, const json_t *owner, const char *kind, cons
 		      const char *name, const char *prefix, json_t *labels, const char *node)
 {
 	json_t *tmpl = doc_get(owner, "spec.template");
-	json_t *all = json_deep_copy(doc_get(tmpl, "metadata.labels") ?: json_object());
+	json_t *all = copy_or_empty(doc_get(tmpl, "metadata.labels"));
 	json_object_update(all, labels);
 	json_t *np = json_pack("{s:s, s:s, s:{s:s, s:o, s:o}, s:o}", "apiVersion", "v1", "kind",
 			       "Pod", "metadata", "namespace", ns, "labels", all,
 			       "ownerReferences", owner_ref(owner, "apps/v1", kind),
-			       "spec", json_deep_copy(doc_get(tmpl, "spec") ?: json_object()));
+			       "spec", copy_or_empty(doc_get(tmpl, "spec")));
 	if (name)
 		doc_set_new(np, "metadata.name", json_string(name), NULL);
 	else
@@ -1514,13 +1526,13 @@ static void ensure_claims(struct sim *s, const json_t *sts, const char *ns, cons
 	json_array_foreach(doc_get(sts, "spec.volumeClaimTemplates"), i, t) {
 		char name[600];
 		snprintf(name, sizeof(name), "%s-%s", doc_get_str(t, "metadata.name") ?: "data", pod);
-		json_t *pvc = json_pack("{s:s, s:s, s:{s:s, s:s, s:O}, s:O, s:{s:s, s:O}}",
+		json_t *pvc = json_pack("{s:s, s:s, s:{s:s, s:s, s:o}, s:o, s:{s:s, s:o}}",
 					"apiVersion", "v1", "kind", "PersistentVolumeClaim", "metadata",
 					"name", name, "namespace", ns, "labels",
-					doc_get(sts, "spec.selector.matchLabels") ?: json_object(),
-					"spec", doc_get(t, "spec") ?: json_object(), "status", "phase",
+					or_empty(doc_get(sts, "spec.selector.matchLabels")),
+					"spec", or_empty(doc_get(t, "spec")), "status", "phase",
 					"Bound", "capacity",
-					doc_get(t, "spec.resources.requests") ?: json_object());
+					or_empty(doc_get(t, "spec.resources.requests")));
 		json_t *out = NULL;
 		objects_create(s->o, r, ns, pvc, NULL, &out, NULL);
 		json_decref(out);
@@ -1800,10 +1812,10 @@ static void reconcile_endpoints(struct sim *s, const char *ns)
 		} else {
 			char now[TIMEFMT_SIZE];
 			timefmt_now(now);
-			json_t *obj = json_pack("{s:s, s:s, s:{s:s, s:s, s:O, s:{s:s}}}", "apiVersion",
+			json_t *obj = json_pack("{s:s, s:s, s:{s:s, s:s, s:o, s:{s:s}}}", "apiVersion",
 						"v1", "kind", "Endpoints", "metadata", "name", name,
 						"namespace", ns, "labels",
-						doc_get(svc, "metadata.labels") ?: json_object(),
+						or_empty(doc_get(svc, "metadata.labels")),
 						"annotations", EP_MARK, now);
 			if (json_array_size(subsets))
 				json_object_set(obj, "subsets", subsets);
