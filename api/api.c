@@ -26,7 +26,7 @@ struct binding {
 static const struct api_route *const route_tables[] = {
 	api_routes_session, api_routes_accounts, api_routes_applications,
 	api_routes_projects, api_routes_repositories, api_routes_clusters,
-	api_routes_settings, api_routes_stream, api_routes_webhook,
+	api_routes_settings, api_routes_stream, api_routes_webhook, api_routes_notifications,
 	api_routes_static,      /* last: its catch-all serves the UI */
 };
 
@@ -230,6 +230,7 @@ void api_stop(struct api *a)
 	if (a->srv)
 		http_server_stop(a->srv, 2000);
 	api_streams_stop(a);
+	api_notifier_stop(a);
 	http_server_free(a->srv);
 	http_client_free(a->repo);
 	kube_client_free(a->kc);
@@ -329,6 +330,8 @@ int api_start(struct api **out, const struct api_config *cfg, struct berr *err)
 	}
 	if (!rc)
 		rc = register_routes(a, err);
+	if (!rc)
+		rc = api_notifier_start(a, err);
 	if (!rc)
 		rc = api_streams_start(a, err);
 	if (!rc)
