@@ -39,6 +39,7 @@ struct api_settings {
 struct api_revoked;
 struct api_hub;
 struct api_notifier;
+struct api_binding;
 
 struct api {
 	struct api_config cfg;
@@ -46,6 +47,8 @@ struct api {
 	struct kube_client *kc;
 	struct http_client *repo;
 	struct http_server *srv;
+	struct api_binding *bindings;   /* one per route (api.c) */
+	size_t nbindings;
 	struct throttle *throttle;
 	struct api_revoked *revoked;
 

@@ -76,8 +76,8 @@ void api_random_hex(char *out, size_t nbytes);
 /*
  * Failed logins per user name, in a table of bounded size: once a name has
  * `max_failures` failures within `window_s` seconds, each further attempt
- * must wait 2^(failures - max_failures) seconds (at most 60) after the last
- * failure. A full table forgets expired entries first, then the oldest.
+ * must wait 4 * 2^(failures - max_failures) seconds (at most 60) after the
+ * last failure. A full table forgets expired entries first, then the oldest.
  * Thread-safe.
  */
 struct throttle;

@@ -210,12 +210,16 @@ static void test_throttle(void **state)
 	throttle_fail(t, "alice", NOW + 4);
 	assert_true(throttle_check(t, "alice", NOW + 4) > 0);
 	assert_int_equal(throttle_check(t, "bob", NOW + 4), 0);
-	throttle_fail(t, "alice", NOW + 5);     /* delays grow */
-	assert_int_equal(throttle_check(t, "alice", NOW + 6), 1);
-	assert_int_equal(throttle_check(t, "alice", NOW + 7), 0);
+	assert_int_equal(throttle_check(t, "alice", NOW + 8), 0);       /* 4 s */
+	throttle_fail(t, "alice", NOW + 8);     /* delays grow */
+	assert_int_equal(throttle_check(t, "alice", NOW + 9), 7);
+	assert_int_equal(throttle_check(t, "alice", NOW + 16), 0);
+	for (int i = 0; i < 10; i++)
+		throttle_fail(t, "alice", NOW + 20);
+	assert_int_equal(throttle_check(t, "alice", NOW + 20), 60);     /* capped */
 	/* a success forgets */
 	throttle_success(t, "alice");
-	assert_int_equal(throttle_check(t, "alice", NOW + 7), 0);
+	assert_int_equal(throttle_check(t, "alice", NOW + 21), 0);
 	/* the window expires */
 	for (int i = 0; i < 5; i++)
 		throttle_fail(t, "carol", NOW);
