@@ -486,7 +486,11 @@ json_t *api_apps_snapshot(struct api *api)
 		return NULL;
 	for (int waited = 0;; waited++) {
 		pthread_mutex_lock(&h->mu);
-		if (h->synced && h->max_rv >= h->want_rv) {
+		if (!h->synced) {       /* never listed (no CRD yet?): ask the cluster */
+			pthread_mutex_unlock(&h->mu);
+			return NULL;
+		}
+		if (h->max_rv >= h->want_rv) {
 			size_t n = json_object_size(h->apps), k = 0;
 			const char **names = xcalloc(n ? n : 1, sizeof(*names));
 			json_t *copy = json_object();
