@@ -2,10 +2,11 @@
  * http-client — requests to one remote over libcurl.
  *
  * A client is shared by every thread that talks to the same remote. Easy
- * handles are kept in a small free list so each request borrows one
- * (curl_easy_reset between uses), and all of them share one CURLSH for the
- * connection cache, DNS and TLS sessions, so connections are reused across
- * threads. Credentials and TLS material are copied at creation: PEM data goes
+ * handles are kept in a small free list so each request borrows one;
+ * curl_easy_reset() between uses keeps a handle's live connections, so a
+ * handle taken back from the list reuses its keep-alive connection. The
+ * handles share DNS and TLS sessions through one CURLSH, but not the
+ * connection cache: curl documents that one as unsafe across threads. Credentials and TLS material are copied at creation: PEM data goes
  * to curl as blobs, never through temporary files.
  *
  * Streaming reads hand the body to a callback line by line as it arrives,
@@ -130,7 +131,6 @@ int http_client_new(struct http_client **out, const struct http_client_options *
 	curl_share_setopt(c->share, CURLSHOPT_USERDATA, c);
 	curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
 	curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-	curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
 	*out = c;
 	return 0;
 }
@@ -415,7 +415,8 @@ static int run(struct http_client *c, struct xfer *x, const struct http_client_r
 	CURLcode rc = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &x->resp->status);
 	if (rc != CURLE_OK && x->cancelled) {
-		rc = CURLE_OK;
+		if (!streaming)         /* a whole answer was wanted and did not come */
+			ret = berr_set(err, BERR_IO, "%s '%s': cancelled", method, url.data);
 	} else if (rc != CURLE_OK && x->too_large) {
 		ret = berr_set(err, BERR_LIMIT, "%s '%s': response is larger than %zu bytes",
 			       method, url.data, c->max_response);

@@ -39,6 +39,8 @@ struct http_server {
 	int stopping;
 	int stop_pipe[2];
 
+	struct http_deferred *deferreds;        /* parked requests, under mu */
+
 	/* streams (http-stream.c) */
 	struct http_stream *streams;    /* doubly linked, under mu */
 	uint64_t next_stream_id;

@@ -38,6 +38,20 @@ struct route {
 	void *arg;
 };
 
+struct http_deferred {
+	pthread_mutex_t mu;
+	int refs;                       /* the worker's and the request's */
+	struct http_server *srv;
+	struct MHD_Connection *conn;    /* while the request is parked */
+	int suspended;
+	int done;                       /* http_deferred_finish() was called */
+	int completed;                  /* the request is over */
+	int abandoned;                  /* the server is stopping: answer 503 */
+	struct http_response answer;
+	struct http_deferred *prev, *next;      /* srv->deferreds */
+	int listed;
+};
+
 struct conn_ctx {
 	struct http_server *srv;
 	struct buf body;
@@ -47,6 +61,7 @@ struct conn_ctx {
 	char *path;
 	struct timespec start;
 	struct http_stream *stream;
+	struct http_deferred *deferred;
 };
 
 static void server_logger(void *cls, const char *fmt, va_list ap)
@@ -58,7 +73,9 @@ static void server_logger(void *cls, const char *fmt, va_list ap)
 	size_t n = strlen(line);
 	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		line[--n] = '\0';
-	log_warn("http server", "server", srv->name, "detail", line, NULL);
+	/* MHD reports client misbehaviour (resets, bad TLS handshakes) here; the
+	 * failures that matter reach callers as berr, so this stays at debug */
+	log_debug("http server", "server", srv->name, "detail", line, NULL);
 }
 
 /* ------------------------------------------------------------ routes */
@@ -316,6 +333,146 @@ static void response_release(struct http_response *resp)
 	free(resp->headers);
 }
 
+/* ------------------------------------------------------------ deferred */
+
+static enum MHD_Result queue_buffer(struct MHD_Connection *conn, struct http_response *resp);
+static enum MHD_Result queue_simple(struct conn_ctx *ctx, struct MHD_Connection *conn,
+				    int status, const char *msg);
+
+struct http_deferred *http_response_defer(struct http_response *resp)
+{
+	struct http_deferred *d;
+
+	if (resp->deferred)
+		return resp->deferred;
+	d = xcalloc(1, sizeof(*d));
+	pthread_mutex_init(&d->mu, NULL);
+	d->refs = 2;
+	d->srv = resp->priv;
+	d->answer = (struct http_response)HTTP_RESPONSE_INIT;
+	resp->deferred = d;
+	return d;
+}
+
+static void deferred_unref(struct http_deferred *d)
+{
+	pthread_mutex_lock(&d->mu);
+	int left = --d->refs;
+	pthread_mutex_unlock(&d->mu);
+	if (left)
+		return;
+	response_release(&d->answer);
+	pthread_mutex_destroy(&d->mu);
+	free(d);
+}
+
+void http_deferred_finish(struct http_deferred *d, struct http_response *answer)
+{
+	pthread_mutex_lock(&d->mu);
+	d->done = 1;
+	if (!d->completed && !d->abandoned) {
+		d->answer = *answer;
+		*answer = (struct http_response)HTTP_RESPONSE_INIT;
+	}
+	if (d->suspended && d->conn) {
+		d->suspended = 0;
+		MHD_resume_connection(d->conn);
+	}
+	pthread_mutex_unlock(&d->mu);
+	response_release(answer);
+	*answer = (struct http_response)HTTP_RESPONSE_INIT;
+	deferred_unref(d);
+}
+
+/* The request came back from being parked (or was never parked because
+ * the answer was ready first): send the answer, or park again. */
+static enum MHD_Result deferred_answer(struct conn_ctx *ctx, struct MHD_Connection *conn)
+{
+	struct http_deferred *d = ctx->deferred;
+
+	pthread_mutex_lock(&d->mu);
+	if (d->abandoned) {
+		pthread_mutex_unlock(&d->mu);
+		return queue_simple(ctx, conn, 503, "server is shutting down");
+	}
+	if (!d->done) {
+		d->conn = conn;
+		d->suspended = 1;
+		MHD_suspend_connection(conn);
+		pthread_mutex_unlock(&d->mu);
+		return MHD_YES;
+	}
+	struct http_response resp = d->answer;
+	d->answer = (struct http_response)HTTP_RESPONSE_INIT;
+	d->conn = NULL;
+	pthread_mutex_unlock(&d->mu);
+	if (resp.status < 100 || resp.status > 999)
+		resp.status = 500;
+	ctx->status = resp.status;
+	enum MHD_Result ret = queue_buffer(conn, &resp);
+	response_release(&resp);
+	return ret;
+}
+
+static void deferred_park(struct conn_ctx *ctx, struct http_deferred *d)
+{
+	struct http_server *srv = ctx->srv;
+
+	ctx->deferred = d;
+	pthread_mutex_lock(&srv->mu);
+	d->next = srv->deferreds;
+	if (srv->deferreds)
+		srv->deferreds->prev = d;
+	srv->deferreds = d;
+	d->listed = 1;
+	if (srv->stopping) {
+		pthread_mutex_lock(&d->mu);
+		d->abandoned = 1;
+		pthread_mutex_unlock(&d->mu);
+	}
+	pthread_mutex_unlock(&srv->mu);
+}
+
+static void deferred_complete(struct conn_ctx *ctx)
+{
+	struct http_server *srv = ctx->srv;
+	struct http_deferred *d = ctx->deferred;
+
+	pthread_mutex_lock(&srv->mu);
+	if (d->listed) {
+		if (d->prev)
+			d->prev->next = d->next;
+		else
+			srv->deferreds = d->next;
+		if (d->next)
+			d->next->prev = d->prev;
+		d->listed = 0;
+	}
+	pthread_mutex_unlock(&srv->mu);
+	pthread_mutex_lock(&d->mu);
+	d->completed = 1;
+	d->conn = NULL;
+	d->suspended = 0;
+	pthread_mutex_unlock(&d->mu);
+	deferred_unref(d);
+}
+
+/* Server stop: every parked request answers 503 now. */
+static void deferred_abandon_all(struct http_server *srv)
+{
+	pthread_mutex_lock(&srv->mu);
+	for (struct http_deferred *d = srv->deferreds; d; d = d->next) {
+		pthread_mutex_lock(&d->mu);
+		d->abandoned = 1;
+		if (d->suspended && d->conn) {
+			d->suspended = 0;
+			MHD_resume_connection(d->conn);
+		}
+		pthread_mutex_unlock(&d->mu);
+	}
+	pthread_mutex_unlock(&srv->mu);
+}
+
 /* ------------------------------------------------------------ dispatch */
 
 struct kv_collect {
@@ -362,6 +519,8 @@ static enum MHD_Result queue_simple(struct conn_ctx *ctx, struct MHD_Connection 
 
 	http_response_error(&resp, status, "%s", msg);
 	ctx->status = status;
+	if (status == 503 || status == 413)
+		http_response_header(&resp, "Connection", "close");
 	enum MHD_Result ret = queue_buffer(conn, &resp);
 	response_release(&resp);
 	return ret;
@@ -386,8 +545,14 @@ static enum MHD_Result dispatch(struct conn_ctx *ctx, struct MHD_Connection *con
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	char addr[64] = "";
-	if (ci && ci->client_addr)
+	if (ci && ci->client_addr) {
 		http_format_addr(addr, sizeof(addr), ci->client_addr);
+		if (ci->client_addr->sa_family == AF_INET)
+			req.remote_port = ntohs(((const struct sockaddr_in *)ci->client_addr)->sin_port);
+		else if (ci->client_addr->sa_family == AF_INET6)
+			req.remote_port =
+				ntohs(((const struct sockaddr_in6 *)ci->client_addr)->sin6_port);
+	}
 	req.remote_addr = addr;
 
 	for (size_t i = 0; i < srv->nroutes && !hit; i++) {
@@ -417,6 +582,13 @@ static enum MHD_Result dispatch(struct conn_ctx *ctx, struct MHD_Connection *con
 	free(req.query);
 	free(req.headers);
 
+	if (resp.deferred) {
+		if (resp.stream)        /* both: the stream is never sent */
+			http_stream_detach(resp.stream);
+		response_release(&resp);
+		deferred_park(ctx, resp.deferred);
+		return deferred_answer(ctx, conn);
+	}
 	if (resp.status < 100 || resp.status > 999)
 		resp.status = 500;
 	ctx->status = resp.status;
@@ -450,7 +622,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*con_cls = ctx;
 		pthread_mutex_lock(&srv->mu);
 		srv->inflight++;
+		int stopping = srv->stopping;
 		pthread_mutex_unlock(&srv->mu);
+		if (stopping)
+			return queue_simple(ctx, conn, 503, "server is shutting down");
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 							     MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl && strtoull(cl, NULL, 10) > srv->max_body) {
@@ -473,6 +648,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (ctx->status)        /* answered already (early 413) */
 		return MHD_YES;
+	if (ctx->deferred)      /* back from being parked */
+		return deferred_answer(ctx, conn);
 	if (ctx->too_large) {
 		char msg[128];
 		snprintf(msg, sizeof(msg), "request body is over the limit of %zu bytes",
@@ -489,12 +666,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct conn_ctx *ctx = *con_cls;
 	struct timespec now;
 
-	(void)conn;
 	if (!ctx)
 		return;
 	*con_cls = NULL;
 	if (ctx->stream)
 		http_stream_detach(ctx->stream);
+	if (ctx->deferred)
+		deferred_complete(ctx);
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	long ms = (now.tv_sec - ctx->start.tv_sec) * 1000 +
 		  (now.tv_nsec - ctx->start.tv_nsec) / 1000000;
@@ -502,9 +680,14 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		char status[16], dur[32];
 		snprintf(status, sizeof(status), "%d", ctx->status ? ctx->status : 0);
 		snprintf(dur, sizeof(dur), "%ld", ms);
+		char addr[64] = "";
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		if (ci && ci->client_addr)
+			http_format_addr(addr, sizeof(addr), ci->client_addr);
 		log_msg(srv->access_log == HTTP_ACCESS_LOG_INFO ? LOG_INFO : LOG_DEBUG, "request",
 			"server", srv->name, "method", ctx->method, "path", ctx->path,
-			"status", status, "duration_ms", dur,
+			"status", status, "duration_ms", dur, "remote", addr,
 			toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? NULL : "end",
 			toe == MHD_REQUEST_TERMINATED_WITH_ERROR ? "error" :
 			toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "timeout" :
@@ -606,13 +789,13 @@ int http_server_start(struct http_server *srv, struct berr *err)
 	if ((ret = http_stream_monitor_start(srv, err)) < 0)
 		return ret;
 	struct MHD_OptionItem opts[] = {
+		{ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)server_logger, srv },
 		{ MHD_OPTION_SOCK_ADDR, 0, &ss },
-		{ MHD_OPTION_THREAD_POOL_SIZE, srv->threads, NULL },
+		{ srv->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_CONNECTION_LIMIT,
+		  srv->threads > 1 ? srv->threads : srv->max_connections, NULL },
 		{ MHD_OPTION_CONNECTION_LIMIT, srv->max_connections, NULL },
 		{ MHD_OPTION_CONNECTION_TIMEOUT, srv->timeout_s, NULL },
 		{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv },
-		{ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)server_logger, srv },
-		{ MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL },
 		{ srv->tls_cert_file ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0,
 		  srv->tls_cert.data },
 		{ MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key.data },
@@ -641,25 +824,14 @@ uint16_t http_server_port(const struct http_server *srv)
 	return srv->port;
 }
 
-void http_server_stop(struct http_server *srv, unsigned grace_ms)
+/* Waits up to ms for in-flight requests to finish; returns how many remain. */
+static size_t wait_inflight(struct http_server *srv, unsigned ms)
 {
-	pthread_mutex_lock(&srv->mu);
-	if (!srv->daemon || srv->stopping) {
-		pthread_mutex_unlock(&srv->mu);
-		return;
-	}
-	srv->stopping = 1;
-	pthread_mutex_unlock(&srv->mu);
-
-	MHD_socket lfd = MHD_quiesce_daemon(srv->daemon);
-	if (lfd != MHD_INVALID_SOCKET)
-		close(lfd);
-	http_stream_end_all(srv);
-
 	struct timespec deadline;
+
 	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += grace_ms / 1000;
-	deadline.tv_nsec += (long)(grace_ms % 1000) * 1000000;
+	deadline.tv_sec += ms / 1000;
+	deadline.tv_nsec += (long)(ms % 1000) * 1000000;
 	if (deadline.tv_nsec >= 1000000000) {
 		deadline.tv_sec++;
 		deadline.tv_nsec -= 1000000000;
@@ -670,6 +842,31 @@ void http_server_stop(struct http_server *srv, unsigned grace_ms)
 		;
 	size_t left = srv->inflight;
 	pthread_mutex_unlock(&srv->mu);
+	return left;
+}
+
+void http_server_stop(struct http_server *srv, unsigned grace_ms)
+{
+	pthread_mutex_lock(&srv->mu);
+	if (!srv->daemon || srv->stopping) {
+		pthread_mutex_unlock(&srv->mu);
+		return;
+	}
+	srv->stopping = 1;
+	pthread_mutex_unlock(&srv->mu);
+
+	/* Not MHD_quiesce_daemon(): with an epoll thread pool it races the
+	 * workers removing the listening socket themselves (MHD 0.9.75 panics).
+	 * New requests get 503 from on_request() instead. */
+	http_stream_end_all(srv);
+
+	size_t left = wait_inflight(srv, grace_ms);
+	if (left) {
+		/* MHD must not be stopped with parked connections: answer them
+		 * 503 and give those answers a moment to go out */
+		deferred_abandon_all(srv);
+		left = wait_inflight(srv, 500);
+	}
 	if (left) {
 		char n[32];
 		snprintf(n, sizeof(n), "%zu", left);

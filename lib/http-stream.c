@@ -19,6 +19,9 @@
  * until max_stream_buffer, and the next write drops the client instead of
  * growing further.
  *
+ * A graceful server stop ends every stream cleanly (queued data, then the
+ * last chunk), so watch clients see a normal end and reconnect elsewhere.
+ *
  * Lifetime: a reference each for the producer (until http_stream_close), the
  * request (until MHD reports it complete) and the MHD response object.
  */
@@ -45,7 +48,8 @@ struct http_stream {
 	size_t limit;
 	uint64_t id;
 	int producer_closed;
-	int gone;                       /* client gone, dropped or server stopping */
+	int gone;                       /* client gone or dropped: fail the response */
+	int ending;                     /* server stopping: finish the response cleanly */
 	int suspended;
 	int on_close_started;
 	int detached;                   /* the request is over */
@@ -98,7 +102,7 @@ struct http_stream *http_response_stream(struct http_response *resp, const char 
 int http_stream_write(struct http_stream *s, const void *data, size_t len)
 {
 	pthread_mutex_lock(&s->mu);
-	if (s->gone || s->producer_closed) {
+	if (s->gone || s->ending || s->producer_closed) {
 		pthread_mutex_unlock(&s->mu);
 		return BERR_IO;
 	}
@@ -165,7 +169,7 @@ int http_stream_write_event(struct http_stream *s, const char *event, const char
 int http_stream_is_open(struct http_stream *s)
 {
 	pthread_mutex_lock(&s->mu);
-	int open = !s->gone && !s->producer_closed;
+	int open = !s->gone && !s->ending && !s->producer_closed;
 	pthread_mutex_unlock(&s->mu);
 	return open;
 }
@@ -219,7 +223,7 @@ static ssize_t stream_reader(void *cls, uint64_t pos, char *out, size_t max)
 			s->off = 0;
 		}
 		ret = (ssize_t)n;
-	} else if (s->producer_closed) {
+	} else if (s->producer_closed || s->ending) {
 		ret = MHD_CONTENT_READER_END_OF_STREAM;
 	} else {
 		s->suspended = 1;
@@ -288,7 +292,7 @@ enum MHD_Result http_stream_queue(struct http_stream *s, struct MHD_Connection *
 		s->listed = 1;
 		if (srv->stopping) {
 			pthread_mutex_lock(&s->mu);
-			s->gone = 1;
+			s->ending = 1;
 			pthread_mutex_unlock(&s->mu);
 		}
 		pthread_mutex_unlock(&srv->mu);
@@ -338,7 +342,7 @@ void http_stream_end_all(struct http_server *srv)
 	pthread_mutex_lock(&srv->mu);
 	for (struct http_stream *s = srv->streams; s; s = s->next) {
 		pthread_mutex_lock(&s->mu);
-		s->gone = 1;
+		s->ending = 1;
 		stream_wake(s);
 		pthread_mutex_unlock(&s->mu);
 	}

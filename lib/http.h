@@ -16,15 +16,19 @@
  * from any thread. A stream holds no pool thread while idle. A client that
  * disconnects, or stops reading until its buffer passes the server's limit,
  * is dropped and the stream's on_close callback runs so the producer can
- * unsubscribe.
+ * unsubscribe. A handler whose answer takes long to compute defers it with
+ * http_response_defer() and lets a worker thread finish it; the connection
+ * waits parked, also without a pool thread.
  *
  *     static void get_app(struct http_request *req, struct http_response *resp,
  *                         void *arg)
  *     {
- *             json_t *app = lookup(arg, http_request_param(req, "name"));
- *             if (!app)
- *                     return http_response_error(resp, 404, "application '%s' not found",
- *                                                http_request_param(req, "name"));
+ *             const char *name = http_request_param(req, "name");
+ *             json_t *app = lookup(arg, name);
+ *             if (!app) {
+ *                     http_response_error(resp, 404, "application '%s' not found", name);
+ *                     return;
+ *             }
  *             http_response_json(resp, 200, app);
  *             json_decref(app);
  *     }
@@ -49,6 +53,7 @@
 
 struct http_server;
 struct http_stream;
+struct http_deferred;
 
 enum http_access_log {
 	HTTP_ACCESS_LOG_INFO = 0,       /* one info line per request (default) */
@@ -89,6 +94,7 @@ struct http_request {
 	struct http_kv *headers;
 	size_t nheaders;
 	const char *remote_addr;        /* "127.0.0.1" */
+	uint16_t remote_port;
 	/* private */
 	void *priv;
 };
@@ -114,8 +120,12 @@ struct http_response {
 	size_t nheaders;
 	/* private */
 	struct http_stream *stream;
+	struct http_deferred *deferred;
 	void *priv;
 };
+
+/* For a response a worker thread fills before http_deferred_finish(). */
+#define HTTP_RESPONSE_INIT { 200, BUF_INIT, NULL, 0, NULL, NULL, NULL }
 
 /* Adds a response header (copied). Content-Type is set by the helpers below. */
 void http_response_header(struct http_response *resp, const char *name, const char *value);
@@ -126,9 +136,10 @@ void http_response_text(struct http_response *resp, int status,
 /* {"error": msg, "message": msg, "code": status} with status. */
 void http_response_error(struct http_response *resp, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* Maps a berr code to an HTTP status (BERR_NOTFOUND → 404, BERR_INVALID → 400,
- * BERR_EXISTS/CONFLICT → 409, BERR_AUTH → 403, BERR_LIMIT → 413/429 ...) and
- * writes the error body with err's message. */
+/* Maps a berr code to an HTTP status (BERR_INVALID 400, BERR_AUTH 403,
+ * BERR_NOTFOUND 404, BERR_EXISTS/BERR_CONFLICT 409, BERR_LIMIT 413,
+ * BERR_UNSUPPORTED 501, BERR_IO 502, others 500) and writes the error body
+ * with err's message. */
 void http_response_berr(struct http_response *resp, const struct berr *err);
 
 typedef void (*http_handler_fn)(struct http_request *req, struct http_response *resp,
@@ -148,9 +159,10 @@ int http_server_route(struct http_server *srv, const char *method, const char *p
 int http_server_start(struct http_server *srv, struct berr *err);
 /* The bound port (useful with port 0); 0 before start. */
 uint16_t http_server_port(const struct http_server *srv);
-/* Graceful stop: stops accepting, ends every open stream, waits up to
- * `grace_ms` for in-flight requests to finish, then closes the rest. Must not
- * be called from a handler. Idempotent. */
+/* Graceful stop: new requests get 503 from now on, every open stream is
+ * ended, in-flight requests get up to `grace_ms` to finish, then the socket
+ * and every connection are closed. Must not be called from a handler.
+ * Idempotent. */
 void http_server_stop(struct http_server *srv, unsigned grace_ms);
 /* Async-signal-safe: asks http_server_wait() to return. */
 void http_server_request_stop(struct http_server *srv);
@@ -198,6 +210,25 @@ void http_stream_on_close(struct http_stream *s, void (*fn)(struct http_stream *
  */
 int http_stream_close(struct http_stream *s);
 
+/* ------------------------------------------------------------ deferred */
+
+/*
+ * Lets a handler answer later, from another thread, for work that takes
+ * long (rendering, calls to other servers): the handler hands the returned
+ * object to a worker and returns; the connection is parked, holding no pool
+ * thread, until the worker calls http_deferred_finish(). Anything the
+ * handler put in resp is discarded.
+ */
+struct http_deferred *http_response_defer(struct http_response *resp);
+/*
+ * Sends `answer` (filled from HTTP_RESPONSE_INIT with the helpers above;
+ * http_response_stream() is not allowed on it) and releases both `answer`'s
+ * contents and `d`, which must not be used afterwards. Safe from any thread,
+ * exactly once per deferred. If the client or the server went away
+ * meanwhile, the answer is dropped.
+ */
+void http_deferred_finish(struct http_deferred *d, struct http_response *answer);
+
 /* ---------------------------------------------------------------- client */
 
 struct http_client;
@@ -225,7 +256,8 @@ struct http_client_request {
 	const void *body;
 	size_t body_len;
 	long timeout_ms;                /* overrides the client's; streams: 0 = none */
-	const int *cancel;              /* streams: stop when *cancel becomes nonzero */
+	const int *cancel;              /* stop when *cancel becomes nonzero (read
+	                                   atomically; noticed within about a second) */
 };
 
 struct http_client_response {
@@ -246,8 +278,8 @@ void http_client_free(struct http_client *c);
  * Sends a request and reads the whole answer into *out (initialised with
  * HTTP_CLIENT_RESPONSE_INIT, released by the caller with
  * http_client_response_release() whatever the result). Any HTTP status is a
- * success here; transport failures are BERR_IO, timeouts BERR_LIMIT, a TLS
- * failure BERR_AUTH.
+ * success here; transport failures and cancellation (req->cancel) are
+ * BERR_IO, timeouts BERR_LIMIT, a TLS failure BERR_AUTH.
  */
 int http_client_do(struct http_client *c, struct http_client_response *out,
 		   const struct http_client_request *req, struct berr *err);

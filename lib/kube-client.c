@@ -20,6 +20,7 @@
 #include "log.h"
 
 #define KUBE_MAX_ITEMS_DEFAULT 1000000
+#define KUBE_MAX_PAGES 10000         /* against a server that pages forever */
 
 int kube_client_new(struct kube_client **out, const struct kube_config *cfg,
 		    const struct kube_client_options *opts, struct berr *err)
@@ -355,6 +356,11 @@ int kube_client_list(struct kube_client *kc, json_t **out, const struct kube_ref
 				       t.what);
 			goto out;
 		}
+		if (again && pages + 1 >= KUBE_MAX_PAGES) {
+			ret = berr_set(err, BERR_LIMIT, "list %s: more than %d pages", t.what,
+				       KUBE_MAX_PAGES);
+			goto out;
+		}
 		free(cont);
 		cont = again ? xstrdup(pc) : NULL;
 		json_decref(page);
@@ -443,6 +449,29 @@ int kube_client_patch(struct kube_client *kc, json_t **out, const struct kube_re
 	add_write_query(&t.path, opts, type == KUBE_PATCH_APPLY);
 	ret = call(kc, out, "PATCH", t.path.data, types[type], patch, len, t.what, err);
 	buf_release(&t.path);
+	return ret;
+}
+
+int kube_client_apply(struct kube_client *kc, json_t **out, const json_t *obj,
+		      const struct kube_write_options *opts, struct berr *err)
+{
+	json_t *meta = json_object_get(obj, "metadata");
+	struct kube_ref ref = {
+		.api_version = json_string_value(json_object_get(obj, "apiVersion")),
+		.kind = json_string_value(json_object_get(obj, "kind")),
+		.namespace = json_string_value(json_object_get(meta, "namespace")),
+		.name = json_string_value(json_object_get(meta, "name")),
+		.subresource = opts ? opts->subresource : NULL,
+	};
+
+	if (out)
+		*out = NULL;
+	if (!json_is_object(obj) || !ref.api_version || !ref.kind || !ref.name)
+		return berr_set(err, BERR_INVALID,
+				"object to apply has no apiVersion, kind or metadata.name");
+	char *body = json_dumps(obj, JSON_COMPACT);
+	int ret = kube_client_patch(kc, out, &ref, KUBE_PATCH_APPLY, body, strlen(body), opts, err);
+	free(body);
 	return ret;
 }
 

@@ -21,6 +21,7 @@
 #include "log.h"
 
 #define MAX_RESOURCES 100000
+#define MAX_GROUP_VERSIONS 5000   /* each costs a request */
 
 struct res_list {
 	struct kube_resource *v;
@@ -124,7 +125,7 @@ static int discover_core(struct kube_client *kc, struct res_list *out, struct be
 static int discover_groups(struct kube_client *kc, struct res_list *out, struct berr *err)
 {
 	json_t *apis = NULL;
-	size_t i, k;
+	size_t i, k, visited = 0;
 	json_t *g, *v;
 	int ret;
 
@@ -146,6 +147,12 @@ static int discover_groups(struct kube_client *kc, struct res_list *out, struct 
 				int is_pref = pref && !strcmp(pref, version);
 				if ((pass == 0) != is_pref)
 					continue;
+				if (++visited > MAX_GROUP_VERSIONS) {
+					json_decref(apis);
+					return berr_set(err, BERR_LIMIT,
+							"discovery: more than %d group versions",
+							MAX_GROUP_VERSIONS);
+				}
 				struct buf path = BUF_INIT;
 				json_t *doc = NULL;
 				struct berr gerr = BERR_INIT;

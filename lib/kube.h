@@ -63,6 +63,14 @@ int kube_config_load(struct kube_config **out, const char *path, const char *con
 int kube_config_parse(struct kube_config **out, const char *text, size_t len,
 		      const char *name, const char *base_dir, const char *context,
 		      struct berr *err);
+/*
+ * The configuration of a pod's service account, for Bosun running inside the
+ * cluster it manages: server from $KUBERNETES_SERVICE_HOST and
+ * $KUBERNETES_SERVICE_PORT, token, ca.crt and namespace from sa_dir (NULL:
+ * /var/run/secrets/kubernetes.io/serviceaccount). BERR_NOTFOUND when not in
+ * a cluster. Context, cluster and user are "in-cluster".
+ */
+int kube_config_in_cluster(struct kube_config **out, const char *sa_dir, struct berr *err);
 void kube_config_free(struct kube_config *cfg);
 
 /* ------------------------------------------------------------ client */
@@ -177,6 +185,10 @@ int kube_client_update(struct kube_client *kc, json_t **out, const json_t *obj,
 /* Patches ref (ref->subresource honoured) with a patch document in text. */
 int kube_client_patch(struct kube_client *kc, json_t **out, const struct kube_ref *ref,
 		      enum kube_patch_type type, const char *patch, size_t len,
+		      const struct kube_write_options *opts, struct berr *err);
+/* Server-side apply of obj (identity from its apiVersion, kind, metadata);
+ * opts->field_manager defaults to "bosun", opts->force takes over fields. */
+int kube_client_apply(struct kube_client *kc, json_t **out, const json_t *obj,
 		      const struct kube_write_options *opts, struct berr *err);
 /*
  * Deletes ref. propagation is "Foreground", "Background", "Orphan" or NULL

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "kube.h"
 #include "yaml.h"
@@ -153,6 +154,13 @@ static int read_ref(const struct loader *l, const char *path, const char *what,
 		buf_adds(&full, path);
 	else
 		buf_addf(&full, "%s/%s", l->base_dir, path);
+	struct stat st;
+	if (stat(full.data, &st) == 0 && !S_ISREG(st.st_mode)) {
+		berr_set(l->err, BERR_INVALID, "kubeconfig '%s': %s '%s': %s '%s' is not a regular file",
+			 l->name, what, entry, field, full.data);
+		buf_release(&full);
+		return BERR_INVALID;
+	}
 	if (buf_read_file(&data, full.data, REF_FILE_MAX_BYTES) < 0) {
 		int e = errno;
 		berr_set(l->err, e == ENOENT ? BERR_NOTFOUND : BERR_INVALID,
@@ -364,4 +372,72 @@ out:
 	buf_release(&file);
 	buf_release(&text);
 	return ret;
+}
+
+static int read_sa_file(const char *dir, const char *name, int required, char **out,
+			struct berr *err)
+{
+	struct buf path = BUF_INIT, data = BUF_INIT;
+	int ret = 0;
+
+	*out = NULL;
+	buf_addf(&path, "%s/%s", dir, name);
+	if (buf_read_file(&data, path.data, REF_FILE_MAX_BYTES) < 0) {
+		int e = errno;
+		if (required || e != ENOENT)
+			ret = berr_set(err, e == ENOENT ? BERR_NOTFOUND : BERR_IO,
+				       "in-cluster configuration: cannot read '%s': %s", path.data,
+				       strerror(e));
+		buf_release(&data);
+	} else {
+		*out = buf_detach(&data, NULL);
+	}
+	buf_release(&path);
+	return ret;
+}
+
+int kube_config_in_cluster(struct kube_config **out, const char *sa_dir, struct berr *err)
+{
+	const char *host = getenv("KUBERNETES_SERVICE_HOST");
+	const char *port = getenv("KUBERNETES_SERVICE_PORT");
+	const char *dir = sa_dir ? sa_dir : "/var/run/secrets/kubernetes.io/serviceaccount";
+	struct kube_config *cfg;
+	int ret;
+
+	*out = NULL;
+	if (!host || !host[0] || !port || !port[0])
+		return berr_set(err, BERR_NOTFOUND,
+				"not running in a cluster: KUBERNETES_SERVICE_HOST or "
+				"KUBERNETES_SERVICE_PORT is not set");
+	cfg = xcalloc(1, sizeof(*cfg));
+	struct buf server = BUF_INIT;
+	/* an IPv6 service address needs brackets in a URL */
+	if (strchr(host, ':'))
+		buf_addf(&server, "https://[%s]:%s", host, port);
+	else
+		buf_addf(&server, "https://%s:%s", host, port);
+	cfg->server = buf_detach(&server, NULL);
+	cfg->context = xstrdup("in-cluster");
+	cfg->cluster = xstrdup("in-cluster");
+	cfg->user = xstrdup("in-cluster");
+	char *ns = NULL;
+	if ((ret = read_sa_file(dir, "token", 1, &cfg->token, err)) < 0 ||
+	    (ret = read_sa_file(dir, "ca.crt", 1, &cfg->ca_pem, err)) < 0 ||
+	    (ret = read_sa_file(dir, "namespace", 0, &ns, err)) < 0) {
+		kube_config_free(cfg);
+		return ret;
+	}
+	size_t n = strlen(cfg->token);
+	while (n && (cfg->token[n - 1] == '\n' || cfg->token[n - 1] == '\r'))
+		cfg->token[--n] = '\0';
+	if (ns) {
+		n = strlen(ns);
+		while (n && (ns[n - 1] == '\n' || ns[n - 1] == '\r' || ns[n - 1] == ' '))
+			ns[--n] = '\0';
+	}
+	cfg->namespace = ns && ns[0] ? ns : xstrdup("default");
+	if (ns && !ns[0])
+		free(ns);
+	*out = cfg;
+	return 0;
 }

@@ -3,7 +3,7 @@
  *
  * The reader drives libyaml's event parser and builds the jansson tree
  * directly, one frame per open mapping or sequence, so no intermediate
- * document tree is built and scalars are copied exactly once (into jansson).
+ * document tree is built and a scalar value is copied once, into jansson.
  * Scalar resolution follows go-yaml v2's resolve() as sigs.k8s.io/yaml uses
  * it; mapping keys are resolved the same way and then turned into strings
  * the way sigs.k8s.io/yaml's YAML-to-JSON step does (ints in decimal, floats
@@ -23,7 +23,6 @@
  */
 #include "yaml.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <math.h>
 #include <stdint.h>
@@ -92,7 +91,8 @@ static const struct word *word_lookup(const char *s, size_t len)
 	if (len > 5)
 		return NULL;
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (strlen(words[i].s) == len && !memcmp(words[i].s, s, len))
+		if (words[i].s[0] == s[0] && strlen(words[i].s) == len &&
+		    !memcmp(words[i].s, s, len))
 			return &words[i];
 	return NULL;
 }
@@ -322,7 +322,6 @@ static int parse_double(const char *s, size_t len, double *out)
 	char *tmp = len < sizeof(small) ? small : xmalloc(len + 1);
 	memcpy(tmp, s, len);
 	tmp[len] = '\0';
-	errno = 0;
 	char *end;
 	double v = strtod(tmp, &end);
 	int ok = end == tmp + len && !isinf(v);
@@ -508,6 +507,8 @@ struct frame {
 struct reader {
 	yaml_parser_t parser;
 	const char *name;
+	const char *text;
+	size_t len;
 	struct yaml_limits lim;
 	struct berr *err;
 	int single;             /* yaml_read: one document only */
@@ -619,6 +620,24 @@ static long anchor_begin(struct reader *r, const char *name)
 	return idx;
 }
 
+/* Records an anchored scalar by its text; each alias resolves it afresh,
+ * as a key or as a value. */
+static void anchor_scalar(struct reader *r, const yaml_event_t *ev)
+{
+	long idx = anchor_begin(r, (const char *)ev->data.scalar.anchor);
+	struct anchor *a = &r->anchors[idx];
+	size_t len = ev->data.scalar.length;
+	a->done = a->is_scalar = 1;
+	a->text = xmalloc(len + 1);
+	memcpy(a->text, ev->data.scalar.value, len);
+	a->text[len] = '\0';
+	a->len = len;
+	a->tag = ev->data.scalar.tag ? xstrdup((const char *)ev->data.scalar.tag) : NULL;
+	a->plain = ev->data.scalar.plain_implicit;
+	a->nodes = 1;
+	a->height = 0;
+}
+
 static void anchors_reset(struct reader *r)
 {
 	for (size_t k = 0; k < r->nanchors; k++) {
@@ -632,16 +651,20 @@ static void anchors_reset(struct reader *r)
 
 /* --- scalars --- */
 
+static int base64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
 /* Go's base64.StdEncoding.DecodeString (newlines ignored). */
 static int base64_decode(struct buf *out, const char *s, size_t len)
 {
-	static signed char val[256];
-	if (!val['B']) {
-		memset(val, -1, sizeof(val));
-		const char *abc = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-		for (int i = 0; i < 64; i++)
-			val[(unsigned char)abc[i]] = (signed char)i;
-	}
 	unsigned char q[4];
 	int nq = 0, pad = 0;
 	for (size_t i = 0; i < len; i++) {
@@ -655,10 +678,10 @@ static int base64_decode(struct buf *out, const char *s, size_t len)
 				return -1;
 			pad++;
 			q[nq++] = 0;
-		} else if (val[c] < 0) {
+		} else if (base64_value(c) < 0) {
 			return -1;
 		} else {
-			q[nq++] = (unsigned char)val[c];
+			q[nq++] = (unsigned char)base64_value(c);
 		}
 		if (nq == 4) {
 			if (pad > 2)
@@ -864,7 +887,7 @@ static int scalar_key(struct reader *r, yaml_mark_t m, const struct scalar *sc,
 
 /* --- tree building --- */
 
-static size_t alias_ratio_ok(size_t total, size_t aliased)
+static int alias_ratio_ok(size_t total, size_t aliased)
 {
 	/* go-yaml's allowedAliasRatio: 99% up to 400k nodes, 10% from 4M. */
 	if (aliased <= 100 || total <= 1000)
@@ -999,6 +1022,7 @@ static int pop(struct reader *r, yaml_mark_t m)
 		apply_merges(f);
 	if (f->anchor >= 0) {
 		struct anchor *a = &r->anchors[f->anchor];
+		anchor_clear(a);        /* the name may have been reused inside */
 		a->done = 1;
 		a->is_scalar = 0;
 		a->value = json_incref(f->node);
@@ -1042,19 +1066,8 @@ static int take_key(struct reader *r, struct frame *f, yaml_event_t *ev)
 		len = ev->data.scalar.length;
 		tag = (const char *)ev->data.scalar.tag;
 		plain = ev->data.scalar.plain_implicit;
-		if (ev->data.scalar.anchor) {
-			long idx = anchor_begin(r, (const char *)ev->data.scalar.anchor);
-		struct anchor *a = &r->anchors[idx];
-			a->done = a->is_scalar = 1;
-			a->text = xmalloc(len + 1);
-			memcpy(a->text, s, len);
-			a->text[len] = '\0';
-			a->len = len;
-			a->tag = tag ? xstrdup(tag) : NULL;
-			a->plain = plain;
-			a->nodes = 1;
-			a->height = 0;
-		}
+		if (ev->data.scalar.anchor)
+			anchor_scalar(r, ev);
 	} else {
 		return fail(r, BERR_INVALID, m, "invalid map key: a mapping or sequence");
 	}
@@ -1099,18 +1112,8 @@ static int on_scalar(struct reader *r, yaml_event_t *ev)
 
 	if ((rc = count_nodes(r, m, 1, 0)))
 		return rc;
-	if (ev->data.scalar.anchor) {
-		long idx = anchor_begin(r, (const char *)ev->data.scalar.anchor);
-		struct anchor *a = &r->anchors[idx];
-		a->done = a->is_scalar = 1;
-		a->text = xmalloc(len + 1);
-		memcpy(a->text, s, len);
-		a->text[len] = '\0';
-		a->len = len;
-		a->tag = tag ? xstrdup(tag) : NULL;
-		a->plain = plain;
-		a->nodes = 1;
-	}
+	if (ev->data.scalar.anchor)
+		anchor_scalar(r, ev);
 	if (!tag && (!plain || (len && !hint_table[(unsigned char)s[0]]))) {
 		v = json_stringn_nocheck(s, len);
 	} else {
@@ -1171,8 +1174,17 @@ static int parser_error(struct reader *r)
 	if (p->error == YAML_MEMORY_ERROR)
 		return berr_set(r->err, BERR_FAIL, "%s: out of memory while parsing", r->name);
 	if (p->error == YAML_READER_ERROR) {
-		/* The reader reports a byte offset, not a mark. */
-		yaml_mark_t m = p->mark;
+		/* The reader reports a byte offset, not a mark: count lines and
+		 * characters up to it (UTF-8 input; a UTF-16 stream's offsets
+		 * are in its own bytes and only the byte is exact). */
+		yaml_mark_t m = { 0, 0, 0 };
+		for (size_t i = 0; i < p->problem_offset && i < r->len; i++) {
+			unsigned char c = (unsigned char)r->text[i];
+			if (c == '\n')
+				m.line++, m.column = 0;
+			else if ((c & 0xC0) != 0x80)
+				m.column++;
+		}
 		return fail(r, BERR_INVALID, m, "%s (byte %zu)", problem, p->problem_offset);
 	}
 	if (p->context)
@@ -1267,6 +1279,8 @@ static int read_text(json_t **out, const char *text, size_t len, const char *nam
 	struct reader r;
 	memset(&r, 0, sizeof(r));
 	r.name = name ? name : "<input>";
+	r.text = text;
+	r.len = len;
 	r.err = err;
 	r.single = single;
 	r.lim = yaml_default_limits;

@@ -17,6 +17,7 @@
  */
 #include "yaml.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -265,7 +266,26 @@ static void emit_string(yaml_emitter_t *e, const char *s, size_t len)
 	emit_scalar(e, NULL, s, len, style);
 }
 
-static void emit_node(yaml_emitter_t *e, const json_t *v)
+/*
+ * Go's json.Marshal writes a float64 in [1e-6, 1e21) without an exponent,
+ * and go-yaml then reads an integral one back as an int (or uint64).
+ */
+static int json_number_as_int(char out[40], double f)
+{
+	if (!isfinite(f) || f != trunc(f))
+		return 0;
+	if (f >= -9223372036854775808.0 && f < 9223372036854775808.0) {
+		snprintf(out, 40, "%lld", (long long)f);
+		return 1;
+	}
+	if (f >= 0 && f < 18446744073709551616.0) {
+		snprintf(out, 40, "%llu", (unsigned long long)f);
+		return 1;
+	}
+	return 0;
+}
+
+static void emit_node(yaml_emitter_t *e, const json_t *v, unsigned flags)
 {
 	yaml_event_t ev;
 	char num[40];
@@ -291,7 +311,7 @@ static void emit_node(yaml_emitter_t *e, const json_t *v)
 		emit(e, &ev);
 		for (i = 0; i < n; i++) {
 			emit_string(e, keys[i].s, keys[i].len);
-			emit_node(e, keys[i].value);
+			emit_node(e, keys[i].value, flags);
 			free(keys[i].runes);
 		}
 		free(keys);
@@ -305,7 +325,7 @@ static void emit_node(yaml_emitter_t *e, const json_t *v)
 		yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE);
 		emit(e, &ev);
 		json_array_foreach(v, i, item)
-			emit_node(e, item);
+			emit_node(e, item, flags);
 		yaml_sequence_end_event_initialize(&ev);
 		emit(e, &ev);
 		break;
@@ -318,6 +338,10 @@ static void emit_node(yaml_emitter_t *e, const json_t *v)
 		emit_scalar(e, NULL, num, strlen(num), YAML_PLAIN_SCALAR_STYLE);
 		break;
 	case JSON_REAL:
+		if ((flags & YAML_WRITE_JSON_NUMBERS) && json_number_as_int(num, json_real_value(v))) {
+			emit_scalar(e, NULL, num, strlen(num), YAML_PLAIN_SCALAR_STYLE);
+			break;
+		}
 		yaml_format_float(num, json_real_value(v), 64);
 		if (!strcmp(num, "+Inf"))
 			strcpy(num, ".inf");
@@ -341,6 +365,11 @@ static void emit_node(yaml_emitter_t *e, const json_t *v)
 
 void yaml_write(struct buf *out, const json_t *doc)
 {
+	yaml_write_flags(out, doc, 0);
+}
+
+void yaml_write_flags(struct buf *out, const json_t *doc, unsigned flags)
+{
 	yaml_emitter_t e;
 	yaml_event_t ev;
 
@@ -354,7 +383,7 @@ void yaml_write(struct buf *out, const json_t *doc)
 	emit(&e, &ev);
 	yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1);
 	emit(&e, &ev);
-	emit_node(&e, doc ? doc : json_null());
+	emit_node(&e, doc ? doc : json_null(), flags);
 	yaml_document_end_event_initialize(&ev, 1);
 	emit(&e, &ev);
 	e.open_ended = 0;

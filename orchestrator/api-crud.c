@@ -10,6 +10,8 @@
  */
 #include "api.h"
 
+#include <openssl/evp.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,11 +82,22 @@ static int selectors(struct http_request *req, struct http_response *resp,
 struct collect {
 	json_t *items;
 	struct selector *labels, *fields;
+	size_t limit;                   /* 0: all */
+	int more;                       /* stopped at the limit with objects left */
+	const struct resource *res;
+	char *last_key;                 /* key of the last object looked at */
 };
 
 static int collect(json_t *obj, void *p)
 {
 	struct collect *c = p;
+	if (c->limit && json_array_size(c->items) == c->limit) {
+		c->more = 1;
+		return 1;
+	}
+	free(c->last_key);
+	c->last_key = objects_key(c->res, doc_get_str(obj, "metadata.namespace"),
+				  doc_get_str(obj, "metadata.name") ?: "");
 	if (c->labels && !selector_match_object(c->labels, obj))
 		return 0;
 	if (c->fields && !selector_match_object(c->fields, obj))
@@ -93,25 +106,168 @@ static int collect(json_t *obj, void *p)
 	return 0;
 }
 
+/* Continue tokens: base64 of {"v":"meta.k8s.io/v1","rv":N,"start":"<key>"}, as
+ * kube-apiserver's (the page after `start` is read at the latest revision). */
+static char *encode_continue(int64_t rev, const char *key)
+{
+	json_t *t = json_pack("{s:s, s:I, s:s}", "v", "meta.k8s.io/v1", "rv", (json_int_t)rev,
+			      "start", key);
+	char *raw = json_dumps(t, JSON_COMPACT);
+	json_decref(t);
+	size_t n = strlen(raw);
+	char *out = xmalloc(4 * ((n + 2) / 3) + 1);
+	EVP_EncodeBlock((unsigned char *)out, (unsigned char *)raw, (int)n);
+	free(raw);
+	return out;
+}
+
+static char *decode_continue(const char *token, const char *prefix)
+{
+	size_t n = strlen(token);
+	if (n == 0 || n > 8192 || n % 4)
+		return NULL;
+	unsigned char *raw = xmalloc(n);
+	int len = EVP_DecodeBlock(raw, (const unsigned char *)token, (int)n);
+	if (len < 0) {
+		free(raw);
+		return NULL;
+	}
+	while (len > 0 && raw[len - 1] == '\0')
+		len--;
+	json_t *t = json_loadb((char *)raw, (size_t)len, 0, NULL);
+	free(raw);
+	const char *start = doc_get_str(t, "start");
+	char *key = start && !strncmp(start, prefix, strlen(prefix)) ? xstrdup(start) : NULL;
+	json_decref(t);
+	return key;
+}
+
+struct raw_list {
+	struct buf items;
+	size_t n, limit;
+	int more;
+	char *last_key;
+};
+
+static int raw_item(const struct store_kv *kv, void *p)
+{
+	struct raw_list *l = p;
+	if (l->limit && l->n == l->limit) {
+		l->more = 1;
+		return 1;
+	}
+	size_t mark = l->items.len;
+	if (l->n)
+		buf_addch(&l->items, ',');
+	if (objects_splice(&l->items, kv->value, kv->len, kv->rev) < 0) {
+		json_t *obj = objects_decode(kv->value, kv->len, kv->rev);
+		if (!obj) {
+			buf_truncate(&l->items, mark);
+			return 0;
+		}
+		char *s = json_dumps(obj, JSON_COMPACT);
+		buf_adds(&l->items, s);
+		free(s);
+		json_decref(obj);
+	}
+	l->n++;
+	free(l->last_key);
+	l->last_key = xstrdup(kv->key);
+	return 0;
+}
+
+/*
+ * The common list (no selector, no Table, a built-in kind served in one
+ * version) is answered from the stored text: each object gets its
+ * resourceVersion spliced in instead of being parsed and printed again.
+ */
+static int fast_list(struct api *api, struct api_path *p, struct http_request *req,
+		     struct http_response *resp, size_t limit, const char *after)
+{
+	if (p->res->crd || api_wants_table(req) || http_request_query(req, "labelSelector") ||
+	    http_request_query(req, "fieldSelector"))
+		return 0;
+	struct raw_list l = { BUF_INIT, 0, limit, 0, NULL };
+	char *prefix = objects_prefix(p->res, p->ns[0] ? p->ns : NULL);
+	int64_t rev = 0;
+	struct berr e = BERR_INIT;
+	int rc = store_list(api->store, prefix, after, 0, raw_item, &l, &rev, &e);
+	free(prefix);
+	if (rc < 0 && e.code) {
+		buf_release(&l.items);
+		free(l.last_key);
+		struct kstatus st = KSTATUS_INIT;
+		kstatus_set(&st, 500, "InternalError", "%s", e.msg);
+		fail(resp, &st);
+		return 1;
+	}
+	char av[512];
+	resource_api_version(p->res, av, sizeof(av));
+	struct buf out = BUF_INIT;
+	buf_grow(&out, l.items.len + 256);
+	buf_addf(&out, "{\"kind\":\"%s\",\"apiVersion\":\"%s\",\"metadata\":{\"resourceVersion\":\"%lld\"",
+		 p->res->list_kind, av, (long long)rev);
+	if (l.more && l.last_key) {
+		char *next = encode_continue(rev, l.last_key);
+		buf_addf(&out, ",\"continue\":\"%s\"", next);
+		free(next);
+	}
+	buf_adds(&out, "},\"items\":[");
+	buf_add(&out, l.items.data, l.items.len);
+	buf_adds(&out, "]}\n");
+	http_response_text(resp, 200, "application/json", out.data, out.len);
+	buf_release(&out);
+	buf_release(&l.items);
+	free(l.last_key);
+	return 1;
+}
+
 static void do_list(struct api *api, struct api_path *p, struct http_request *req,
 		    struct http_response *resp)
 {
-	struct collect c = { json_array(), NULL, NULL };
-	if (selectors(req, resp, &c.labels, &c.fields) < 0) {
+	struct collect c = { json_array(), NULL, NULL, 0, 0, p->res, NULL };
+	struct kstatus st = KSTATUS_INIT;
+	const char *limit = http_request_query(req, "limit");
+	const char *cont = http_request_query(req, "continue");
+	char *after = NULL;
+	if (limit && limit[0])
+		c.limit = (size_t)(strtoll(limit, NULL, 10) > 0 ? strtoll(limit, NULL, 10) : 0);
+	if (cont && cont[0]) {
+		char *prefix = objects_prefix(p->res, p->ns[0] ? p->ns : NULL);
+		after = decode_continue(cont, prefix);
+		free(prefix);
+		if (!after) {
+			json_decref(c.items);
+			kstatus_bad_request(&st, "continue key is not valid: illegal base64 data or "
+					    "a token for another list");
+			return fail(resp, &st);
+		}
+	}
+	if (fast_list(api, p, req, resp, c.limit, after)) {
 		json_decref(c.items);
+		free(after);
 		return;
 	}
-	struct kstatus st = KSTATUS_INIT;
+	if (selectors(req, resp, &c.labels, &c.fields) < 0) {
+		json_decref(c.items);
+		free(after);
+		return;
+	}
 	int64_t rev = 0;
-	int rc = objects_list(api->objects, p->res, p->ns[0] ? p->ns : NULL, collect, &c, &rev, &st);
+	int rc = objects_list_after(api->objects, p->res, p->ns[0] ? p->ns : NULL, after, collect,
+				    &c, &rev, &st);
+	free(after);
 	selector_free(c.labels);
 	selector_free(c.fields);
 	if (rc < 0) {
 		json_decref(c.items);
+		free(c.last_key);
 		return fail(resp, &st);
 	}
 	char rv[32];
 	snprintf(rv, sizeof(rv), "%lld", (long long)rev);
+	char *next = c.more && c.last_key ? encode_continue(rev, c.last_key) : NULL;
+	free(c.last_key);
 	if (api_wants_table(req)) {
 		const char *io = http_request_query(req, "includeObject");
 		size_t n = json_array_size(c.items);
@@ -121,13 +277,20 @@ static void do_list(struct api *api, struct api_path *p, struct http_request *re
 		json_t *t = api_table(p->res, objs, n, rv, !io || strcmp(io, "None"));
 		free(objs);
 		json_decref(c.items);
+		if (next)
+			json_object_set_new(json_object_get(t, "metadata"), "continue", json_string(next));
+		free(next);
 		return send(resp, 200, t);
 	}
 	char av[512];
 	resource_api_version(p->res, av, sizeof(av));
-	send(resp, 200, json_pack("{s:s, s:s, s:{s:s}, s:o}", "kind", p->res->list_kind,
-				  "apiVersion", av, "metadata", "resourceVersion", rv,
-				  "items", c.items));
+	json_t *list = json_pack("{s:s, s:s, s:{s:s}, s:o}", "kind", p->res->list_kind,
+				 "apiVersion", av, "metadata", "resourceVersion", rv,
+				 "items", c.items);
+	if (next)
+		json_object_set_new(json_object_get(list, "metadata"), "continue", json_string(next));
+	free(next);
+	send(resp, 200, list);
 }
 
 /* --- scale ------------------------------------------------------------------------- */

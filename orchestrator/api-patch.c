@@ -9,7 +9,7 @@
  * the patch read again and re-apply rather than overwrite; a patch that
  * changes nothing writes nothing.
  *
- * apply-patch+yaml (server-side apply) creates the object when it is
+ * apply-patch+yaml (server-side apply, YAML or JSON) creates the object when it is
  * missing and otherwise merges the applied configuration into it the way a
  * strategic merge patch would (a merge patch for custom resources),
  * recording the field manager with operation Apply. Field ownership and
@@ -21,8 +21,10 @@
 #include <string.h>
 
 #include "doc.h"
+#include "fields.h"
 #include "kinds.h"
 #include "patch.h"
+#include "yaml.h"
 
 #define RETRIES 8
 
@@ -92,6 +94,61 @@ static int apply_one(enum patch_type t, const struct resource *r, const json_t *
 	return 0;
 }
 
+/*
+ * Server-side apply conflicts: fields of the applied configuration that
+ * another manager owns with a different value. Fills st with the 409 the
+ * real server gives and returns 1, or returns 0.
+ */
+static int apply_conflicts(const struct resource *r, const json_t *cur, const json_t *applied,
+			   const char *manager, struct kstatus *st)
+{
+	json_t *mine = fields_of(r, applied);
+	struct buf msg = BUF_INIT;
+	int total = 0;
+	size_t i;
+	json_t *e;
+	json_array_foreach(doc_get(cur, "metadata.managedFields"), i, e) {
+		const char *who = doc_get_str(e, "manager") ?: "";
+		if (!strcmp(who, manager))
+			continue;
+		struct buf paths = BUF_INIT;
+		int n = fields_common(mine, doc_get(e, "fieldsV1"), applied, cur, &paths);
+		if (n) {
+			char with[600];
+			snprintf(with, sizeof(with), "conflict%s with \"%s\" using %s", n > 1 ? "s" : "",
+				 who, doc_get_str(e, "apiVersion") ?: "");
+			for (char *path = strtok(paths.data, ","); path; path = strtok(NULL, ",")) {
+				kstatus_cause(st, "FieldManagerConflict", path, "%s", with);
+				if (n > 1)
+					buf_addf(&msg, "\n- %s", path);
+			}
+			if (n == 1)
+				buf_addf(&msg, "%s: %s", with, json_string_value(json_object_get(
+						json_array_get(st->causes, json_array_size(st->causes) - 1),
+						"field")));
+			else {
+				struct buf b = BUF_INIT;
+				buf_addf(&b, "%s:%s", with, msg.data);
+				buf_reset(&msg);
+				buf_add(&msg, b.data, b.len);
+				buf_release(&b);
+			}
+			total += n;
+		}
+		buf_release(&paths);
+	}
+	json_decref(mine);
+	if (!total) {
+		buf_release(&msg);
+		return 0;
+	}
+	kstatus_details(st, doc_get_str(cur, "metadata.name"), r->group, r->resource);
+	kstatus_set(st, 409, "Conflict", "Apply failed with %d conflict%s: %s", total,
+		    total > 1 ? "s" : "", msg.data);
+	buf_release(&msg);
+	return 1;
+}
+
 static void server_side_apply_create(struct api *api, struct api_path *p, json_t *body,
 				     struct http_request *req, struct http_response *resp)
 {
@@ -104,9 +161,14 @@ static void server_side_apply_create(struct api *api, struct api_path *p, json_t
 		return api_send_status(resp, &st);
 	}
 	const char *bname = doc_get_str(body, "metadata.name");
+	if (bname && strcmp(bname, p->name)) {
+		kstatus_bad_request(&st, "the name of the object (%s) does not match the name on the "
+				    "URL (%s)", bname, p->name);
+		return api_send_status(resp, &st);
+	}
 	if (!bname)
 		doc_set_new(body, "metadata.name", json_string(p->name), NULL);
-	struct obj_write_opts o = { .field_manager = manager, .apply = 1 };
+	struct obj_write_opts o = { .field_manager = manager, .apply = 1, .applied = body };
 	const char *dr = http_request_query(req, "dryRun");
 	o.dry_run = dr && !strcmp(dr, "All");
 	json_t *out;
@@ -175,19 +237,22 @@ void api_patch(struct api *api, struct api_path *p, struct http_request *req,
 			    "application/apply-patch+yaml, application/strategic-merge-patch+json");
 		return api_send_status(resp, &st);
 	}
-	json_t *patch;
+	json_t *patch = NULL;
 	struct berr e = BERR_INIT;
-	if (req->body_len == 0 ||
-	    doc_parse_json(&patch, req->body, req->body_len, NULL, "patch", &e) < 0) {
-		if (t == PATCH_APPLY && req->body_len)
-			kstatus_set(&st, 415, "UnsupportedMediaType",
-				    "apply patches must be sent as JSON for now: %s", e.msg);
-		else
-			kstatus_bad_request(&st, "%s", req->body_len ? e.msg : "empty patch");
+	int bad = req->body_len == 0;
+	if (!bad && t == PATCH_APPLY)
+		bad = yaml_read(&patch, req->body, req->body_len, "apply patch", &e) < 0 ||
+		      !json_is_object(patch);
+	else if (!bad)
+		bad = doc_parse_json(&patch, req->body, req->body_len, NULL, "patch", &e) < 0;
+	if (bad) {
+		json_decref(patch);
+		kstatus_bad_request(&st, "%s", req->body_len ? (e.msg[0] ? e.msg
+				    : "the apply patch is not a YAML mapping") : "empty patch");
 		return api_send_status(resp, &st);
 	}
 	struct obj_write_opts o = { .sub = !strcmp(p->sub, "status") ? OBJ_STATUS : OBJ_MAIN,
-				    .apply = t == PATCH_APPLY };
+				    .apply = t == PATCH_APPLY, .applied = t == PATCH_APPLY ? patch : NULL };
 	o.field_manager = http_request_query(req, "fieldManager");
 	const char *dr = http_request_query(req, "dryRun");
 	o.dry_run = dr && !strcmp(dr, "All");
@@ -212,6 +277,12 @@ void api_patch(struct api *api, struct api_path *p, struct http_request *req,
 			kstatus_cause(&st, "FieldValueRequired", "fieldManager",
 				      "Required value: is required for apply patch");
 			kstatus_invalid(&st, p->res, p->name);
+			return api_send_status(resp, &st);
+		}
+		if (t == PATCH_APPLY && !api_truthy(http_request_query(req, "force")) &&
+		    apply_conflicts(p->res, cur, patch, o.field_manager, &st)) {
+			json_decref(cur);
+			json_decref(patch);
 			return api_send_status(resp, &st);
 		}
 		if (apply_one(t, p->res, cur, patch, &next, &st) < 0) {

@@ -257,6 +257,28 @@ static void job_cells(json_t *cells, const json_t *j)
 	add(cells, age(j));
 }
 
+static const struct column cj_cols[] = {
+	{ "Name", "string", 0, "name" }, { "Schedule", "string", 0, NULL },
+	{ "Timezone", "string", 0, NULL }, { "Suspend", "boolean", 0, NULL },
+	{ "Active", "integer", 0, NULL }, { "Last Schedule", "string", 0, NULL },
+	{ "Age", "string", 0, NULL }, { NULL, NULL, 0, NULL },
+};
+
+static void cj_cells(json_t *cells, const json_t *cj)
+{
+	add(cells, str_or(cj, "spec.schedule", ""));
+	add(cells, str_or(cj, "spec.timeZone", "<none>"));
+	add(cells, json_string(json_is_true(doc_get(cj, "spec.suspend")) ? "True" : "False"));
+	add(cells, json_integer((json_int_t)json_array_size(doc_get(cj, "status.active"))));
+	const char *ls = doc_get_str(cj, "status.lastScheduleTime");
+	time_t t;
+	char ago[32] = "<none>";
+	if (ls && timefmt_parse(&t, NULL, ls, NULL) == 0)
+		human_duration(ago, sizeof(ago), (long long)(time(NULL) - t));
+	add(cells, json_string(ago));
+	add(cells, age(cj));
+}
+
 /* --- core kinds -------------------------------------------------------------------- */
 
 static const struct column svc_cols[] = {
@@ -369,6 +391,59 @@ static void secret_cells(json_t *cells, const json_t *s)
 	add(cells, age(s));
 }
 
+static const struct column ep_cols[] = {
+	{ "Name", "string", 0, "name" }, { "Endpoints", "string", 0, NULL },
+	{ "Age", "string", 0, NULL }, { NULL, NULL, 0, NULL },
+};
+
+static void ep_cells(json_t *cells, const json_t *ep)
+{
+	struct buf b = BUF_INIT;
+	size_t i, j, k, shown = 0, total = 0;
+	json_t *sub, *a, *p;
+	json_array_foreach(doc_get(ep, "subsets"), i, sub)
+		json_array_foreach(json_object_get(sub, "addresses"), j, a)
+			json_array_foreach(json_object_get(sub, "ports"), k, p) {
+				total++;
+				if (shown < 3) {
+					buf_addf(&b, "%s%s:%lld", shown ? "," : "",
+						 doc_get_str(a, "ip") ?: "", (long long)doc_get_int(p, "port", 0));
+					shown++;
+				}
+			}
+	if (total > shown)
+		buf_addf(&b, " + %zu more...", total - shown);
+	add(cells, json_string(b.len ? b.data : "<none>"));
+	buf_release(&b);
+	add(cells, age(ep));
+}
+
+static const struct column event_cols[] = {
+	{ "Name", "string", 1, "name" }, { "Last Seen", "string", 0, NULL },
+	{ "Type", "string", 0, NULL }, { "Reason", "string", 0, NULL },
+	{ "Object", "string", 0, NULL }, { "Message", "string", 0, NULL },
+	{ NULL, NULL, 0, NULL },
+};
+
+static void event_cells(json_t *cells, const json_t *ev)
+{
+	const char *ts = doc_get_str(ev, "lastTimestamp");
+	time_t t;
+	char seen[32] = "<unknown>";
+	if (ts && timefmt_parse(&t, NULL, ts, NULL) == 0)
+		human_duration(seen, sizeof(seen), (long long)(time(NULL) - t));
+	add(cells, json_string(seen));
+	add(cells, str_or(ev, "type", "Normal"));
+	add(cells, str_or(ev, "reason", ""));
+	struct buf o = BUF_INIT;
+	for (const char *k = doc_get_str(ev, "involvedObject.kind") ?: ""; *k; k++)
+		buf_addch(&o, (char)(*k >= 'A' && *k <= 'Z' ? *k - 'A' + 'a' : *k));
+	buf_addf(&o, "/%s", doc_get_str(ev, "involvedObject.name") ?: "");
+	add(cells, json_string(o.data));
+	buf_release(&o);
+	add(cells, str_or(ev, "message", ""));
+}
+
 static const struct column default_cols[] = {
 	{ "Name", "string", 0, "name" }, { "Age", "string", 0, NULL }, { NULL, NULL, 0, NULL },
 };
@@ -389,10 +464,13 @@ static const struct {
 	{ "", "nodes", node_cols, node_cells },
 	{ "", "configmaps", cm_cols, cm_cells },
 	{ "", "secrets", secret_cols, secret_cells },
+	{ "", "endpoints", ep_cols, ep_cells },
+	{ "", "events", event_cols, event_cells },
 	{ "apps", "deployments", deploy_cols, deploy_cells },
 	{ "apps", "replicasets", rs_cols, rs_cells },
 	{ "apps", "statefulsets", sts_cols, sts_cells },
 	{ "batch", "jobs", job_cols, job_cells },
+	{ "batch", "cronjobs", cj_cols, cj_cells },
 };
 
 static json_t *column_defs(const struct column *cols)

@@ -25,6 +25,7 @@
 #include "buf.h"
 #include "defaults.h"
 #include "doc.h"
+#include "fields.h"
 #include "kinds.h"
 #include "log.h"
 #include "names.h"
@@ -118,23 +119,81 @@ json_t *objects_decode(const char *value, size_t len, int64_t rev)
 }
 
 /* The stored form: compact JSON without resourceVersion. Caller frees. */
+static int dump_to_buf(const char *data, size_t size, void *b)
+{
+	buf_add(b, data, size);
+	return 0;
+}
+
+static void dump(struct buf *b, const json_t *v)
+{
+	json_dump_callback(v, dump_to_buf, b, JSON_COMPACT | JSON_ENCODE_ANY);
+}
+
+/*
+ * The stored layout is fixed: {"apiVersion":..,"kind":..,"metadata":{..},...}
+ * so that lists can put resourceVersion back by splicing text
+ * (objects_splice) instead of parsing every object.
+ */
 static char *encode(const json_t *obj, size_t *len)
 {
+	struct buf b = BUF_INIT;
 	json_t *m = json_object_get(obj, "metadata");
-	json_t *rv = json_object_get(m, "resourceVersion");
-	if (rv) {
-		json_incref(rv);
-		json_object_del(m, "resourceVersion");
+	json_t *meta = json_is_object(m) ? json_copy(m) : json_object();
+	json_object_del(meta, "resourceVersion");
+	json_t *av = json_object_get(obj, "apiVersion"), *kind = json_object_get(obj, "kind");
+	buf_adds(&b, "{\"apiVersion\":");
+	if (json_is_string(av))
+		dump(&b, av);
+	else
+		buf_adds(&b, "\"\"");
+	buf_adds(&b, ",\"kind\":");
+	if (json_is_string(kind))
+		dump(&b, kind);
+	else
+		buf_adds(&b, "\"\"");
+	buf_adds(&b, ",\"metadata\":");
+	dump(&b, meta);
+	json_decref(meta);
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)obj, k, v) {
+		if (!strcmp(k, "apiVersion") || !strcmp(k, "kind") || !strcmp(k, "metadata"))
+			continue;
+		buf_addch(&b, ',');
+		json_t *key = json_string(k);
+		dump(&b, key);
+		json_decref(key);
+		buf_addch(&b, ':');
+		dump(&b, v);
 	}
-	char *s = json_dumps(obj, JSON_COMPACT);
-	if (rv) {
-		json_object_set(m, "resourceVersion", rv);
-		json_decref(rv);
-	}
-	if (!s)
-		abort();
-	*len = strlen(s);
-	return s;
+	buf_addch(&b, '}');
+	return buf_detach(&b, len);
+}
+
+int objects_splice(struct buf *out, const char *v, size_t len, int64_t rev)
+{
+	static const char a[] = "{\"apiVersion\":\"", k[] = ",\"kind\":\"", m[] = ",\"metadata\":{";
+	size_t i = sizeof(a) - 1;
+	if (len < i || memcmp(v, a, i))
+		return -1;
+	while (i < len && v[i] != '"' && v[i] != '\\')
+		i++;
+	i++;
+	if (i + sizeof(k) - 1 > len || memcmp(v + i, k, sizeof(k) - 1))
+		return -1;
+	i += sizeof(k) - 1;
+	while (i < len && v[i] != '"' && v[i] != '\\')
+		i++;
+	i++;
+	if (i + sizeof(m) - 1 > len || memcmp(v + i, m, sizeof(m) - 1))
+		return -1;
+	i += sizeof(m) - 1;
+	buf_add(out, v, i);
+	buf_addf(out, "\"resourceVersion\":\"%lld\"%s", (long long)rev,
+		 i < len && v[i] == '}' ? "" : ",");
+	buf_add(out, v + i, len - i);
+	return 0;
 }
 
 static void set_rv(json_t *obj, int64_t rev)
@@ -409,33 +468,6 @@ static int allocate_cluster_ip(struct objects *o, json_t *svc, const struct reso
 
 /* --- create ------------------------------------------------------------------ */
 
-static void record_manager(json_t *obj, const char *manager, const char *op,
-			   const struct resource *r)
-{
-	char av[512], now[TIMEFMT_SIZE];
-	resource_api_version(r, av, sizeof(av));
-	timefmt_now(now);
-	json_t *m = json_object_get(obj, "metadata");
-	json_t *mf = json_object_get(m, "managedFields");
-	if (!json_is_array(mf)) {
-		mf = json_array();
-		json_object_set_new(m, "managedFields", mf);
-	}
-	size_t i;
-	json_t *e;
-	json_array_foreach(mf, i, e) {
-		if (!strcmp(doc_get_str(e, "manager") ? doc_get_str(e, "manager") : "", manager) &&
-		    !strcmp(doc_get_str(e, "operation") ? doc_get_str(e, "operation") : "", op)) {
-			json_object_set_new(e, "time", json_string(now));
-			json_object_set_new(e, "apiVersion", json_string(av));
-			return;
-		}
-	}
-	json_array_append_new(mf, json_pack("{s:s, s:s, s:s, s:s, s:s}", "manager", manager,
-					    "operation", op, "apiVersion", av, "time", now,
-					    "fieldsType", "FieldsV1"));
-}
-
 int objects_create(struct objects *o, struct resource *r, const char *ns,
 		   const json_t *in, const struct obj_write_opts *opts, json_t **out,
 		   struct kstatus *st)
@@ -494,8 +526,9 @@ int objects_create(struct objects *o, struct resource *r, const char *ns,
 	else
 		json_object_del(m, "generation");
 	json_object_del(m, "managedFields");
-	record_manager(obj, opts && opts->field_manager ? opts->field_manager : "unknown",
-		       opts && opts->apply ? "Apply" : "Update", r);
+	fields_record(r, obj, NULL, opts && opts->field_manager ? opts->field_manager : "unknown",
+		      opts && opts->apply ? "Apply" : "Update",
+		      opts && opts->applied ? opts->applied : in);
 	defaults_apply(r, obj);
 	if ((rc = defaults_validate(r, obj, st)))
 		goto out;
@@ -608,12 +641,19 @@ static int list_one(const struct store_kv *kv, void *p)
 int objects_list(struct objects *o, struct resource *r, const char *ns,
 		 objects_each_fn fn, void *ctx, int64_t *rev_out, struct kstatus *st)
 {
+	return objects_list_after(o, r, ns, NULL, fn, ctx, rev_out, st);
+}
+
+int objects_list_after(struct objects *o, struct resource *r, const char *ns,
+		       const char *after_key, objects_each_fn fn, void *ctx, int64_t *rev_out,
+		       struct kstatus *st)
+{
 	char av[512];
 	resource_api_version(r, av, sizeof(av));
 	struct list_ctx lc = { fn, ctx, av };
 	char *prefix = objects_prefix(r, ns);
 	struct berr e = BERR_INIT;
-	int rc = store_list(o->store, prefix, NULL, 0, list_one, &lc, rev_out, &e);
+	int rc = store_list(o->store, prefix, after_key, 0, list_one, &lc, rev_out, &e);
 	free(prefix);
 	if (rc < 0 && e.code)
 		return kstatus_set(st, 500, "InternalError", "%s", e.msg);
@@ -718,8 +758,8 @@ static int update_once(struct objects *o, struct resource *r, const char *key,
 		*out = json_deep_copy(cur);
 		return 0;
 	}
-	record_manager(obj, opts && opts->field_manager ? opts->field_manager : "unknown",
-		       opts && opts->apply ? "Apply" : "Update", r);
+	fields_record(r, obj, cur, opts && opts->field_manager ? opts->field_manager : "unknown",
+		      opts && opts->apply ? "Apply" : "Update", opts ? opts->applied : NULL);
 	if (doc_get(cur, "metadata.deletionTimestamp") && finalizers_empty(obj)) {
 		int rc = opts && opts->dry_run ? 0 : finalize_delete(o, r, key, obj, expect, out, st);
 		if (!rc && !*out)
@@ -858,11 +898,6 @@ int objects_mutate(struct objects *o, struct resource *r, const char *ns,
 }
 
 /* --- delete ------------------------------------------------------------------ */
-
-struct orphan_ctx {
-	struct objects *o;
-	const char *uid;
-};
 
 static int drop_owner(json_t *obj, void *p)
 {

@@ -23,6 +23,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "kstatus.h"
 #include "registry.h"
 #include "store.h"
@@ -42,6 +43,7 @@ struct obj_write_opts {
 	int dry_run;
 	const char *field_manager;      /* default "unknown" */
 	int apply;                      /* server-side apply: operation Apply */
+	const json_t *applied;          /* the applied configuration (or create body) */
 	enum obj_sub sub;
 };
 
@@ -85,6 +87,17 @@ int objects_delete(struct objects *o, struct resource *r, const char *ns,
 typedef int (*objects_each_fn)(json_t *obj, void *ctx);
 int objects_list(struct objects *o, struct resource *r, const char *ns,
 		 objects_each_fn fn, void *ctx, int64_t *rev_out, struct kstatus *st);
+
+/* The same, starting strictly after the store key `after_key` (for paging
+ * with continue tokens); NULL starts at the beginning. */
+int objects_list_after(struct objects *o, struct resource *r, const char *ns,
+		       const char *after_key, objects_each_fn fn, void *ctx, int64_t *rev_out,
+		       struct kstatus *st);
+
+/* Appends a stored value with metadata.resourceVersion put back, without
+ * parsing it; -1 (nothing appended) when the value is not in the layout
+ * this layer writes. */
+int objects_splice(struct buf *out, const char *value, size_t len, int64_t rev);
 
 /* Decodes a stored value into an object with metadata.resourceVersion set;
  * NULL when the value is not a JSON object. */

@@ -11,6 +11,7 @@
 #include "orchestrator.h"
 
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,27 +37,31 @@ struct orchestrator {
 	char *cert_file, *key_file;     /* our own, when none was given */
 };
 
-static int load_token(const char *dir, char **out, struct berr *err)
+/* Reads <dir>/<name> (hex of `nbytes` random bytes), making it 0600 at
+ * first start. */
+static int load_secret_file(const char *dir, const char *name, size_t nbytes, char **out,
+			    struct berr *err)
 {
 	struct buf path = BUF_INIT, tok = BUF_INIT;
-	buf_addf(&path, "%s/cluster-token", dir);
+	buf_addf(&path, "%s/%s", dir, name);
 	if (buf_read_file(&tok, path.data, 4096) == 0) {
 		while (tok.len && (tok.data[tok.len - 1] == '\n' || tok.data[tok.len - 1] == '\r'))
 			buf_truncate(&tok, tok.len - 1);
-		if (tok.len >= 16) {
+		if (tok.len >= 2 * nbytes) {
 			*out = buf_detach(&tok, NULL);
 			buf_release(&path);
 			return 0;
 		}
 	}
 	buf_reset(&tok);
-	unsigned char raw[24];
-	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw)) {
+	unsigned char raw[64];
+	if (nbytes > sizeof(raw) || getrandom(raw, nbytes, 0) != (ssize_t)nbytes) {
 		buf_release(&path);
-		return berr_set(err, BERR_IO, "cannot generate a token: %s", strerror(errno));
+		return berr_set(err, BERR_IO, "cannot generate '%s': %s", name, strerror(errno));
 	}
-	for (size_t i = 0; i < sizeof(raw); i++)
+	for (size_t i = 0; i < nbytes; i++)
 		buf_addf(&tok, "%02x", raw[i]);
+	OPENSSL_cleanse(raw, sizeof(raw));
 	buf_addch(&tok, '\n');
 	int rc = daemon_write_file(path.data, tok.data, tok.len, 0600, err);
 	buf_release(&path);
@@ -162,14 +167,31 @@ int orchestrator_start(struct orchestrator **out, const struct orchestrator_opts
 	if (rc < 0)
 		return rc;
 	struct orchestrator *o = xcalloc(1, sizeof(*o));
-	if ((rc = load_token(opts->data_dir, &o->api.token, err)) < 0)
+	char *enc_hex = NULL;
+	if ((rc = load_secret_file(opts->data_dir, "cluster-token", 24, &o->api.token, err)) < 0 ||
+	    (rc = load_secret_file(opts->data_dir, "encryption-key", 32, &enc_hex, err)) < 0)
 		goto fail;
 	struct buf db = BUF_INIT;
 	buf_addf(&db, "%s/cluster.db", opts->data_dir);
-	rc = store_open(&o->store, db.data, NULL, err);
+	struct store_opts sto = { .history = opts->history };
+	rc = store_open(&o->store, db.data, &sto, err);
 	buf_release(&db);
-	if (rc < 0)
+	if (rc < 0) {
+		free(enc_hex);
 		goto fail;
+	}
+	/* Secrets are AES-256-GCM ciphertext in the database file */
+	unsigned char enc_key[32];
+	for (size_t i = 0; i < 32; i++) {
+		unsigned v = 0;
+		sscanf(enc_hex + 2 * i, "%2x", &v);
+		enc_key[i] = (unsigned char)v;
+	}
+	OPENSSL_cleanse(enc_hex, strlen(enc_hex));
+	free(enc_hex);
+	const char *const encrypted[] = { "/core/secrets/", NULL };
+	store_set_encryption(o->store, enc_key, encrypted);
+	OPENSSL_cleanse(enc_key, sizeof(enc_key));
 	o->reg = registry_new();
 	o->objects = objects_new(o->store, o->reg);
 	struct resource *crds = registry_find(o->reg, "apiextensions.k8s.io", "v1",
@@ -196,6 +218,8 @@ int orchestrator_start(struct orchestrator **out, const struct orchestrator_opts
 		.address = opts->address,
 		.port = (uint16_t)opts->port,
 		.threads = 8,
+		/* kube-apiserver's limit for a request body */
+		.max_body_bytes = 3 * 1024 * 1024,
 		.tls_cert_file = cert,
 		.tls_key_file = key,
 		.access_log = HTTP_ACCESS_LOG_DEBUG,
@@ -268,7 +292,8 @@ static long parse_duration_ms(const char *s)
 static int usage(void)
 {
 	fprintf(stderr, "usage: bosund cluster [--port N] [--data-dir D] [--nodes N] "
-		"[--pod-start-delay 1s] [--address A] [--tls-cert F --tls-key F]\n");
+		"[--pod-start-delay 1s] [--address A] [--tls-cert F --tls-key F]\n"
+		"       [--history N]   revisions kept for watches to resume from (10000)\n");
 	return 2;
 }
 
@@ -297,6 +322,10 @@ int orchestrator_main(int argc, char **argv)
 				return usage();
 		} else if (!strcmp(a, "--pod-start-delay")) {
 			if ((opts.pod_start_delay_ms = parse_duration_ms(v)) < 0)
+				return usage();
+		} else if (!strcmp(a, "--history")) {
+			opts.history = atol(v);
+			if (opts.history < 10)
 				return usage();
 		} else if (!strcmp(a, "--address")) {
 			opts.address = v;

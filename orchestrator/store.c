@@ -23,7 +23,10 @@
 #include "store.h"
 
 #include <errno.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <pthread.h>
+#include <sys/random.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +53,10 @@ struct store {
 	struct store_event **ring;
 	size_t ring_cap, ring_head, ring_len;
 	int64_t ring_lo;
+
+	int enc;
+	unsigned char enc_key[32];
+	char **enc_prefixes;
 
 	sqlite3_stmt *st_latest, *st_insert, *st_list, *st_list_after,
 		     *st_count, *st_since, *st_byrev;
@@ -227,6 +234,10 @@ void store_close(struct store *s)
 	for (size_t i = 0; i < s->ring_len; i++)
 		store_event_unref(s->ring[(s->ring_head + i) % s->ring_cap]);
 	free(s->ring);
+	for (size_t i = 0; s->enc_prefixes && s->enc_prefixes[i]; i++)
+		free(s->enc_prefixes[i]);
+	free(s->enc_prefixes);
+	OPENSSL_cleanse(s->enc_key, sizeof(s->enc_key));
 	pthread_cond_destroy(&s->cond);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
@@ -273,10 +284,99 @@ static struct store_event *event_ref(struct store_event *ev)
 	return ev;
 }
 
-static char *blob_dup(sqlite3_stmt *st, int col, size_t *len)
+/* --- encryption at rest -------------------------------------------------------- */
+
+#define ENC_MAGIC "\0bosun-enc-v1:"
+#define ENC_MAGIC_LEN 14
+#define ENC_NONCE 12
+#define ENC_TAG 16
+
+void store_set_encryption(struct store *s, const unsigned char key[32],
+			  const char *const *prefixes)
 {
-	const void *p = sqlite3_column_blob(st, col);
-	size_t n = (size_t)sqlite3_column_bytes(st, col);
+	pthread_mutex_lock(&s->mu);
+	memcpy(s->enc_key, key, 32);
+	size_t n = 0;
+	while (prefixes && prefixes[n])
+		n++;
+	s->enc_prefixes = xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		s->enc_prefixes[i] = xstrdup(prefixes[i]);
+	s->enc = 1;
+	pthread_mutex_unlock(&s->mu);
+}
+
+static int wants_encryption(const struct store *s, const char *key)
+{
+	if (!s->enc)
+		return 0;
+	for (size_t i = 0; s->enc_prefixes[i]; i++)
+		if (!strncmp(key, s->enc_prefixes[i], strlen(s->enc_prefixes[i])))
+			return 1;
+	return 0;
+}
+
+/* magic | nonce | ciphertext | tag, malloc'd; NULL on failure. */
+static unsigned char *encrypt(const struct store *s, const char *in, size_t len, size_t *out_len)
+{
+	size_t total = ENC_MAGIC_LEN + ENC_NONCE + len + ENC_TAG;
+	unsigned char *out = xmalloc(total);
+	memcpy(out, ENC_MAGIC, ENC_MAGIC_LEN);
+	unsigned char *nonce = out + ENC_MAGIC_LEN, *ct = nonce + ENC_NONCE;
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	int n = 0, ok = getrandom(nonce, ENC_NONCE, 0) == ENC_NONCE && ctx &&
+		EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, s->enc_key, nonce) &&
+		EVP_EncryptUpdate(ctx, ct, &n, (const unsigned char *)in, (int)len) &&
+		EVP_EncryptFinal_ex(ctx, ct + n, &n) &&
+		EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, ENC_TAG, ct + len);
+	EVP_CIPHER_CTX_free(ctx);
+	if (!ok) {
+		free(out);
+		return NULL;
+	}
+	*out_len = total;
+	return out;
+}
+
+/* Decrypts an encrypted blob into a NUL-terminated copy; NULL when it
+ * cannot (no key, or the data was tampered with). */
+static char *decrypt(const struct store *s, const unsigned char *in, size_t len, size_t *out_len)
+{
+	if (!s->enc || len < ENC_MAGIC_LEN + ENC_NONCE + ENC_TAG)
+		return NULL;
+	const unsigned char *nonce = in + ENC_MAGIC_LEN, *ct = nonce + ENC_NONCE;
+	size_t ctlen = len - ENC_MAGIC_LEN - ENC_NONCE - ENC_TAG;
+	char *out = xmalloc(ctlen + 1);
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	int n = 0, ok = ctx && EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, s->enc_key, nonce) &&
+		EVP_DecryptUpdate(ctx, (unsigned char *)out, &n, ct, (int)ctlen) &&
+		EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, ENC_TAG, (void *)(ct + ctlen)) &&
+		EVP_DecryptFinal_ex(ctx, (unsigned char *)out + n, &n) > 0;
+	EVP_CIPHER_CTX_free(ctx);
+	if (!ok) {
+		free(out);
+		return NULL;
+	}
+	out[ctlen] = '\0';
+	*out_len = ctlen;
+	return out;
+}
+
+/* A stored value as plaintext: a NUL-terminated copy (caller frees). An
+ * encrypted value that cannot be decrypted reads as empty. */
+static char *plain_copy(const struct store *s, const void *p, size_t n, size_t *len)
+{
+	if (n >= ENC_MAGIC_LEN && !memcmp(p, ENC_MAGIC, ENC_MAGIC_LEN)) {
+		size_t out_len = 0;
+		char *v = decrypt(s, p, n, &out_len);
+		if (!v) {
+			v = xstrdup("");
+			out_len = 0;
+		}
+		if (len)
+			*len = out_len;
+		return v;
+	}
 	char *v = xmalloc(n + 1);
 	if (n)
 		memcpy(v, p, n);
@@ -285,6 +385,12 @@ static char *blob_dup(sqlite3_stmt *st, int col, size_t *len)
 		*len = n;
 	return v;
 }
+
+static char *blob_dup_s(const struct store *s, sqlite3_stmt *st, int col, size_t *len)
+{
+	return plain_copy(s, sqlite3_column_blob(st, col), (size_t)sqlite3_column_bytes(st, col), len);
+}
+
 
 static char *memdup0(const char *p, size_t n)
 {
@@ -338,7 +444,7 @@ static int read_latest(struct store *s, const char *key, struct latest *out,
 	out->deleted = sqlite3_column_int(st, 1);
 	out->create_rev = sqlite3_column_int64(st, 2);
 	if (want_value)
-		out->value = blob_dup(st, 3, &out->len);
+		out->value = blob_dup_s(s, st, 3, &out->len);
 	sqlite3_reset(st);
 	return 1;
 }
@@ -386,7 +492,17 @@ static int write_row(struct store *s, enum write_op op, const char *key,
 	sqlite3_bind_int(st, 4, op == OP_DELETE);
 	sqlite3_bind_int64(st, 5, create_rev);
 	sqlite3_bind_int64(st, 6, rc == 1 ? cur.rev : 0);
-	sqlite3_bind_blob(st, 7, value ? value : "", (int)len, SQLITE_STATIC);
+	unsigned char *sealed = NULL;
+	size_t sealed_len = 0;
+	if (wants_encryption(s, key) &&
+	    !(sealed = encrypt(s, value ? value : "", len, &sealed_len))) {
+		rc = berr_set(err, BERR_FAIL, "store: cannot encrypt '%s'", key);
+		goto out;
+	}
+	if (sealed)
+		sqlite3_bind_blob(st, 7, sealed, (int)sealed_len, free);
+	else
+		sqlite3_bind_blob(st, 7, value ? value : "", (int)len, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		rc = db_fail(s, err, "write");
 		sqlite3_reset(st);
@@ -499,7 +615,7 @@ int store_list(struct store *s, const char *prefix, const char *after_key,
 		};
 		/* blobs are not NUL-terminated; copy only when the callback
 		 * would otherwise read past the end */
-		char *copy = memdup0(kv.value ? kv.value : "", kv.len);
+		char *copy = plain_copy(s, kv.value ? kv.value : "", kv.len, &kv.len);
 		kv.value = copy;
 		rc = fn(&kv, ctx);
 		free(copy);
@@ -650,7 +766,7 @@ static int load_from_table(struct store_watch *w)
 		int created = sqlite3_column_int(st, 2), deleted = sqlite3_column_int(st, 3);
 		ev->type = deleted ? STORE_DELETED : created ? STORE_ADDED : STORE_MODIFIED;
 		prevs[w->npending].prev_rev = created ? 0 : sqlite3_column_int64(st, 4);
-		ev->value = blob_dup(st, 5, &ev->len);
+		ev->value = blob_dup_s(s, st, 5, &ev->len);
 		w->pending[w->npending++] = ev;
 		last = ev->rev;
 	}
@@ -664,7 +780,7 @@ static int load_from_table(struct store_watch *w)
 		sqlite3_reset(pv);
 		sqlite3_bind_int64(pv, 1, prevs[i].prev_rev);
 		if (sqlite3_step(pv) == SQLITE_ROW)
-			w->pending[i]->prev = blob_dup(pv, 0, &w->pending[i]->prev_len);
+			w->pending[i]->prev = blob_dup_s(s, pv, 0, &w->pending[i]->prev_len);
 		sqlite3_reset(pv);
 	}
 	/* a short batch holds everything for this prefix up to the current

@@ -25,6 +25,9 @@
  * which synchronous=FULL (an fsync per commit) would also cover, at a cost
  * of about one disk flush per write. `store_open_opts.full_sync` selects it.
  *
+ * Encryption at rest: store_set_encryption() makes the values under chosen
+ * prefixes (Secrets) AES-256-GCM ciphertext in the database file.
+ *
  * Thread-safety: every function may be called from any thread; one mutex
  * serialises access to the sqlite connection.
  */
@@ -141,6 +144,16 @@ int64_t store_watch_rev(struct store_watch *w);
 void store_watch_close(struct store_watch *w);
 /* Wakes every watcher (they return 0 at once); used on shutdown. */
 void store_wake_all(struct store *s);
+
+/*
+ * Encrypts at rest, with AES-256-GCM under `key`, the values of every key
+ * starting with one of `prefixes` (NULL-terminated, copied) from now on;
+ * values already stored stay readable either way, since each encrypted
+ * value carries a marker. Reads and watch events always give plaintext.
+ * Call before any write.
+ */
+void store_set_encryption(struct store *s, const unsigned char key[32],
+			  const char *const *prefixes);
 
 /* Compacts now: drops superseded rows older than revision - history. */
 int store_compact(struct store *s, struct berr *err);

@@ -23,6 +23,7 @@
  */
 #include "mirror.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ctype.h>
@@ -69,10 +70,16 @@ struct mirror_store {
 };
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+static int git_features;
 
 static void global_init(void)
 {
 	git_libgit2_init();
+	git_features = git_libgit2_features();
+	if (!(git_features & GIT_FEATURE_HTTPS) || !(git_features & GIT_FEATURE_SSH))
+		log_warn("libgit2 lacks a transport", "https",
+			 git_features & GIT_FEATURE_HTTPS ? "yes" : "no", "ssh",
+			 git_features & GIT_FEATURE_SSH ? "yes" : "no", NULL);
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 1);
 	git_libgit2_opts(GIT_OPT_SET_USER_AGENT, "bosun-repo-server");
 	/* Trees above 4 KiB (a directory of ~100 files) are not cached by
@@ -177,23 +184,23 @@ static int fail(struct berr *err, int code, const char *what, const char *url,
 		buf_adds(&b, ": ");
 		buf_adds(&b, detail);
 	}
-	/* the raw URL may appear inside libgit2's own message */
-	if (strcmp(url, b.data) && strstr(b.data, url)) {
-		struct buf red = BUF_INIT;
-		mirror_redact_url(&red, url);
-		if (strcmp(red.data, url)) {
-			struct buf out = BUF_INIT;
-			const char *p = b.data, *hit;
-			while ((hit = strstr(p, url))) {
-				buf_add(&out, p, hit - p);
-				buf_add(&out, red.data, red.len);
-				p = hit + strlen(url);
-			}
-			buf_adds(&out, p);
-			buf_release(&b);
-			b = out;
+	/* libgit2's own message may carry the URL's user:password part */
+	const char *scheme = strstr(url, "://");
+	if (scheme) {
+		const char *host = scheme + 3;
+		const char *end = host + strcspn(host, "/?#");
+		const char *at = NULL;
+		for (const char *p = host; p < end; p++)
+			if (*p == '@')
+				at = p;
+		if (at) {
+			char *userinfo = xstrndup(host, at - host);
+			char *colon = strchr(userinfo, ':');
+			scrub_one(&b, userinfo);
+			if (colon)
+				scrub_one(&b, colon + 1);
+			free(userinfo);
 		}
-		buf_release(&red);
 	}
 	if (creds) {
 		scrub_one(&b, creds->password);
@@ -405,6 +412,15 @@ static int known_hosts_check(const char *known_hosts, const char *host, int port
 	return found;
 }
 
+/* The certificate names `host`: a DNS name, or an IP address literal. */
+static int host_matches(X509 *cert, const char *host)
+{
+	unsigned char addr[16];
+	if (inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1)
+		return X509_check_ip_asc(cert, host, 0) == 1;
+	return X509_check_host(cert, host, 0, 0, NULL) == 1;
+}
+
 /* Verifies a DER server certificate against PEM CA certificates and host name. */
 static int ca_bundle_accepts(const char *ca_pem, const unsigned char *der,
 			     size_t len, const char *host)
@@ -427,7 +443,7 @@ static int ca_bundle_accepts(const char *ca_pem, const unsigned char *der,
 		X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN);
 		if (X509_STORE_CTX_init(ctx, store, cert, NULL) == 1
 		    && X509_verify_cert(ctx) == 1
-		    && X509_check_host(cert, host, 0, 0, NULL) == 1)
+		    && host_matches(cert, host))
 			ok = 1;
 	}
 	sk_X509_INFO_pop_free(infos, X509_INFO_free);
@@ -727,6 +743,14 @@ static int do_fetch(struct mirror_store *s, const char *url,
 	struct fetch_ctx c = { .url = url, .creds = creds, .max_bytes = s->max_fetch_bytes };
 	if (timeout_ms > 0)
 		c.deadline = now_seconds() + timeout_ms / 1000.0;
+	int is_ssh = !strncmp(url, "ssh://", 6) || !strncmp(url, "git+ssh://", 10)
+		|| (!strstr(url, "://") && strchr(url, ':') && url[0] != '/');
+	if (is_ssh && !(git_features & GIT_FEATURE_SSH))
+		return fail(err, BERR_UNSUPPORTED, "cannot fetch", url, creds,
+			    "this build of libgit2 has no SSH support");
+	if (!strncmp(url, "https://", 8) && !(git_features & GIT_FEATURE_HTTPS))
+		return fail(err, BERR_UNSUPPORTED, "cannot fetch", url, creds,
+			    "this build of libgit2 has no HTTPS support");
 	const char *local = !strncmp(url, "file://", 7) ? url + 7 : url[0] == '/' ? url : NULL;
 	struct stat lst;
 	if (local && stat(local, &lst) < 0)

@@ -105,6 +105,19 @@ test_expect_success 'get shows the pods Running and Ready' '
 	kc -n shop get deploy web | grep -E "web +3/3 +3 +3"
 '
 
+test_expect_success 'describe shows the events of a pod and a deployment' '
+	pod=$(kc -n shop get pods -o name | head -1) &&
+	kc -n shop describe "$pod" >"$TEST_TMP/describe" &&
+	grep -E "Normal +Scheduled .*default-scheduler" "$TEST_TMP/describe" &&
+	grep -E "Normal +Started .*kubelet" "$TEST_TMP/describe" &&
+	kc -n shop describe deploy web | grep -E "ScalingReplicaSet .*Scaled up replica set web-"
+'
+
+test_expect_success 'the service gets Endpoints of its ready pods' '
+	wait_for 10 sh -c "test \$(kubectl --kubeconfig $DATA/kubeconfig.yaml -n shop get ep web -o jsonpath={.subsets[0].addresses[*].ip} | wc -w) = 3" &&
+	test "$(kc -n shop get ep web -o jsonpath={.subsets[0].ports[0].port})" = 80
+'
+
 test_expect_success 'a second apply changes nothing' '
 	kc apply -f "$TEST_TMP/app.yaml" >"$TEST_TMP/out" &&
 	grep -q "configmap/web-config unchanged" "$TEST_TMP/out" &&
@@ -130,8 +143,10 @@ assert d[\"status\"][\"availableReplicas\"] == 3
 	kc -n shop get svc web -o jsonpath="{.spec.clusterIP}" | grep -E "^10\.(9[6-9]|10[0-9]|11[01])\."
 '
 
-test_expect_success 'secret stringData is stored as base64 data' '
-	test "$(kc -n shop get secret web-secret -o jsonpath={.data.password})" = "aHVudGVyMg=="
+test_expect_success 'secret stringData is stored as base64 data, encrypted at rest' '
+	test "$(kc -n shop get secret web-secret -o jsonpath={.data.password})" = "aHVudGVyMg==" &&
+	! cat "$DATA"/cluster.db* | grep -aq "aHVudGVyMg==" &&
+	test "$(stat -c %a "$DATA/encryption-key")" = 600
 '
 
 test_expect_success 'label selectors and all-namespace lists work' '
@@ -140,6 +155,18 @@ test_expect_success 'label selectors and all-namespace lists work' '
 	grep -q "deployment.apps/web" "$TEST_TMP/names" &&
 	grep -q "service/web" "$TEST_TMP/names" &&
 	test -z "$(kc -n shop get cm -l app=nothing -o name)"
+'
+
+test_expect_success 'lists page with limit and continue' '
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+		echo "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"page-$i\",\"namespace\":\"shop\",\"labels\":{\"page\":\"yes\"}}}"
+	done >"$TEST_TMP/pages.json" &&
+	kc apply -f "$TEST_TMP/pages.json" >/dev/null &&
+	kc -n shop get cm -l page=yes --chunk-size=5 -o name -v=6 >"$TEST_TMP/pages" 2>"$TEST_TMP/pages.log" &&
+	test $(grep -c "^configmap/page-" "$TEST_TMP/pages") = 12 &&
+	test $(grep -c "GET .*configmaps?.*limit=5" "$TEST_TMP/pages.log") = 3 &&
+	expect_fail_with "continue key is not valid" kc get --raw "/api/v1/namespaces/shop/configmaps?limit=1&continue=bm9wZQ==" &&
+	kc -n shop delete cm -l page=yes >/dev/null
 '
 
 test_expect_success 'scale and a rolling update to a new ReplicaSet' '
@@ -220,6 +247,16 @@ test_expect_success 'server-side apply creates, then merges, and records the man
 	kc -n shop get cm ssa -o yaml --show-managed-fields | grep -q "operation: Apply"
 '
 
+test_expect_success 'server-side apply conflicts with another manager unless forced' '
+	kc -n shop patch cm ssa --type=merge -p "{\"data\":{\"a\":\"changed\"}}" &&
+	kc -n shop get cm ssa -o yaml --show-managed-fields | grep -q "manager: kubectl-patch" &&
+	expect_fail_with "Apply failed with 1 conflict: conflict with \"kubectl-patch\" using v1: .data.a" \
+		kc apply --server-side -f "$TEST_TMP/ssa.yaml" &&
+	kc apply --server-side --force-conflicts -f "$TEST_TMP/ssa.yaml" &&
+	test "$(kc -n shop get cm ssa -o jsonpath={.data.a})" = 1 &&
+	! kc -n shop get cm ssa -o yaml --show-managed-fields | grep -q "manager: kubectl-patch"
+'
+
 test_expect_success 'kubectl get --watch sees a new pod come up' '
 	(timeout 8 kubectl --kubeconfig "$DATA/kubeconfig.yaml" -n shop get pods -w >"$TEST_TMP/watch" 2>&1 &) &&
 	sleep 1 &&
@@ -257,6 +294,41 @@ test_expect_success 'an image that does not exist ends in ImagePullBackOff' '
 	kc apply -f "$TEST_TMP/broken.yaml" &&
 	wait_for 20 sh -c "kubectl --kubeconfig $DATA/kubeconfig.yaml -n shop get pods -l app=broken | grep -q ImagePullBackOff" &&
 	expect_fail_with "timed out|exceeded" kc -n shop rollout status deploy/broken --timeout=2s
+'
+
+cat >"$TEST_TMP/simulate.yaml" <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: crasher, namespace: shop}
+spec:
+  containers:
+  - {name: c, image: "app:1", env: [{name: BOSUN_SIMULATE, value: crash}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: unready, namespace: shop}
+spec:
+  containers:
+  - {name: c, image: "app:1", env: [{name: BOSUN_SIMULATE, value: unready}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: probed, namespace: shop}
+spec:
+  containers:
+  - name: c
+    image: "app:1"
+    readinessProbe: {initialDelaySeconds: 2, httpGet: {path: /, port: 80}}
+YAML
+
+test_expect_success 'simulated failures: CrashLoopBackOff, never Ready, a probe that delays Ready' '
+	kc apply -f "$TEST_TMP/simulate.yaml" &&
+	wait_for 20 sh -c "kubectl --kubeconfig $DATA/kubeconfig.yaml -n shop get pod crasher | grep -q CrashLoopBackOff" &&
+	wait_for 20 sh -c "kubectl --kubeconfig $DATA/kubeconfig.yaml -n shop get pod unready | grep -qE \"0/1 +Running\"" &&
+	kc -n shop get pod probed | grep -qE "0/1 +(Running|Pending)" &&
+	kc -n shop wait --for=condition=Ready pod/probed --timeout=20s &&
+	expect_fail_with "no logs: pod \"crasher\" runs a simulated container" kc -n shop logs crasher &&
+	kc -n shop delete pod crasher unready probed
 '
 
 test_expect_success 'delete with --cascade=orphan leaves the ReplicaSet without its owner' '
@@ -308,6 +380,82 @@ test_expect_success 'a CRD serves its resources at once, with printer columns' '
 	expect_fail_with "not supported" kc -n shop patch wd w1 -p "{\"spec\":{\"size\":5}}"
 '
 
+cat >"$TEST_TMP/jobs.yaml" <<'YAML'
+apiVersion: batch/v1
+kind: Job
+metadata: {name: migrate, namespace: shop}
+spec:
+  completions: 2
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - {name: m, image: "busybox:1.36"}
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: failing, namespace: shop}
+spec:
+  backoffLimit: 1
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: m
+        image: "busybox:1.36"
+        env: [{name: BOSUN_SIMULATE, value: fail}]
+YAML
+
+test_expect_success 'a Job completes; one whose pods fail hits its backoff limit' '
+	kc apply -f "$TEST_TMP/jobs.yaml" &&
+	kc -n shop wait --for=condition=complete job/migrate --timeout=30s &&
+	kc -n shop wait --for=condition=failed job/failing --timeout=30s &&
+	kc -n shop get jobs migrate | grep -E "migrate +Complete +2/2" &&
+	test $(kc -n shop get pods -l job-name=migrate | grep -c Completed) = 2 &&
+	test $(kc -n shop get pods -l job-name=failing | grep -c Error) = 2
+'
+
+cat >"$TEST_TMP/sts.yaml" <<'YAML'
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db, namespace: shop}
+spec:
+  serviceName: db
+  replicas: 3
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      containers: [{name: db, image: "postgres:16"}]
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources: {requests: {storage: 1Gi}}
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent, namespace: shop}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec:
+      containers: [{name: a, image: "agent:1"}]
+YAML
+
+test_expect_success 'a StatefulSet gets ordered pods and claims; a DaemonSet one pod per node' '
+	kc apply -f "$TEST_TMP/sts.yaml" &&
+	kc -n shop rollout status sts/db --timeout=30s &&
+	kc -n shop rollout status ds/agent --timeout=30s &&
+	kc -n shop get pods db-0 db-1 db-2 &&
+	kc -n shop get pvc data-db-0 data-db-1 data-db-2 &&
+	test "$(kc -n shop get pods -l app=agent -o name | wc -l)" = 1 &&
+	kc -n shop set image sts/db db=postgres:17 &&
+	kc -n shop rollout status sts/db --timeout=30s &&
+	test "$(kc -n shop get pods -l app=db -o jsonpath={.items[*].spec.containers[0].image})" = "postgres:17 postgres:17 postgres:17"
+'
+
 test_expect_success 'a restart keeps every object' '
 	kc -n shop get deploy,rs,pods,svc,cm,secret -o name | sort >"$TEST_TMP/before" &&
 	stop_bosund &&
@@ -326,7 +474,7 @@ test_expect_success 'the CRD and its objects survived the restart; deleting it r
 
 test_expect_success 'delete of the deployment collects its ReplicaSets and pods' '
 	kc -n shop delete deploy web &&
-	wait_for 20 sh -c "test -z \"\$(kubectl --kubeconfig $DATA/kubeconfig.yaml -n shop get rs,pods -o name)\""
+	wait_for 20 sh -c "test -z \"\$(kubectl --kubeconfig $DATA/kubeconfig.yaml -n shop get rs,pods -l app=web -o name)\""
 '
 
 test_expect_success 'deleting the namespace empties and removes it' '

@@ -141,6 +141,8 @@ static void h_query(struct http_request *req, struct http_response *resp, void *
 	json_object_set_new(o, "missing", json_boolean(http_request_query(req, "zz") != NULL));
 	const char *ua = http_request_header(req, "user-agent");
 	json_object_set_new(o, "ua", json_string(ua ? ua : ""));
+	json_object_set_new(o, "port", json_integer(req->remote_port));
+	json_object_set_new(o, "addr", json_string(req->remote_addr));
 	http_response_json(resp, 200, o);
 	json_decref(o);
 }
@@ -150,8 +152,10 @@ static void h_echo(struct http_request *req, struct http_response *resp, void *a
 	json_t *doc;
 	struct berr err = BERR_INIT;
 	(void)arg;
-	if (http_request_json(req, &doc, &err) < 0)
-		return http_response_berr(resp, &err);
+	if (http_request_json(req, &doc, &err) < 0) {
+		http_response_berr(resp, &err);
+		return;
+	}
 	json_t *o = json_pack("{s:o, s:I}", "got", doc, "len", (json_int_t)req->body_len);
 	http_response_json(resp, 201, o);
 	json_decref(o);
@@ -169,7 +173,7 @@ static void h_slow(struct http_request *req, struct http_response *resp, void *a
 struct streams {
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
-	struct http_stream *s[256];
+	struct http_stream *s[2048];
 	int n;
 	int closed;             /* on_close calls */
 	int client_lines;
@@ -203,7 +207,7 @@ static void h_watch(struct http_request *req, struct http_response *resp, void *
 	struct http_stream *s = http_response_stream(resp, "application/json");
 	http_stream_on_close(s, on_stream_close, NULL);
 	pthread_mutex_lock(&reg.mu);
-	if (reg.n < 256)
+	if (reg.n < 2048)
 		reg.s[reg.n++] = s;
 	pthread_cond_broadcast(&reg.cond);
 	pthread_mutex_unlock(&reg.mu);
@@ -325,7 +329,18 @@ static void test_query_parsing(void **state)
 	assert_string_equal(json_string_value(json_object_get(j, "flag")), "");
 	assert_true(json_is_false(json_object_get(j, "missing")));
 	assert_non_null(strstr(json_string_value(json_object_get(j, "ua")), "bosun/"));
+	assert_string_equal(json_string_value(json_object_get(j, "addr")), "127.0.0.1");
+	json_int_t port = json_integer_value(json_object_get(j, "port"));
+	assert_true(port > 0);
 	json_decref(j);
+
+	/* the next requests reuse the kept-alive connection (same client port) */
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(do_req(c, "GET", "/q", NULL, 0, &b), 200);
+		j = parse(&b);
+		assert_int_equal(json_integer_value(json_object_get(j, "port")), port);
+		json_decref(j);
+	}
 
 	buf_release(&path);
 	buf_release(&b);
@@ -572,10 +587,14 @@ static int connect_raw(uint16_t port, int rcvbuf)
 static void test_stream_200_concurrent(void **state)
 {
 	(void)state;
-	enum { N = 200 };
+	/* BOSUN_TEST_STREAMS raises the count (up to 2000) for a manual scale check */
+	const char *env = getenv("BOSUN_TEST_STREAMS");
+	int N = env && atoi(env) > 0 && atoi(env) <= 2000 ? atoi(env) : 200;
 	reg_reset();
 	struct http_server *srv = stream_server(0);
-	int fds[N];
+	int *fds = xcalloc((size_t)N, sizeof(int));
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 
 	for (int i = 0; i < N; i++)
 		fds[i] = connect_raw(http_server_port(srv), 0);
@@ -614,6 +633,11 @@ static void test_stream_200_concurrent(void **state)
 	for (int i = 0; i < N; i++)
 		assert_int_equal(http_stream_close(reg.s[i]), 1);
 	reg.n = 0;
+	free(fds);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (env)
+		fprintf(stderr, "# %d streams: open, one event each, hang-up noticed in %ld ms\n", N,
+			(t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
 	http_server_free(srv);
 }
 
@@ -647,6 +671,25 @@ static void test_stream_slow_reader_dropped(void **state)
 	http_server_free(srv);
 }
 
+struct slow_job {
+	struct http_client *c;
+	pthread_t th;
+	int ret;
+	long status;
+};
+
+static void *slow_thread(void *arg)
+{
+	struct slow_job *j = arg;
+	struct http_client_response resp = HTTP_CLIENT_RESPONSE_INIT;
+	struct berr err = BERR_INIT;
+	j->ret = http_client_do(j->c, &resp, &(struct http_client_request){ .path = "/slow" },
+				&err);
+	j->status = resp.status;
+	http_client_response_release(&resp);
+	return NULL;
+}
+
 static void test_graceful_stop(void **state)
 {
 	(void)state;
@@ -663,10 +706,20 @@ static void test_graceful_stop(void **state)
 	pthread_create(&job.th, NULL, stream_thread, &job);
 	assert_true(wait_for(&reg.mu, &reg.cond, &reg.n, 1));
 
+	/* a slow request is in flight when the stop comes */
+	struct slow_job sj = { .c = c };
+	pthread_create(&sj.th, NULL, slow_thread, &sj);
+	sleep_ms(100);
+
 	/* stop from another thread as a SIGTERM handler would */
 	http_server_request_stop(srv);
 	http_server_wait(srv, 2000);
-	pthread_join(job.th, NULL);     /* the stream ended */
+	pthread_join(job.th, NULL);     /* the stream ended cleanly */
+	assert_int_equal(job.ret, 0);
+	assert_int_equal(job.status, 200);
+	pthread_join(sj.th, NULL);
+	assert_int_equal(sj.ret, 0);
+	assert_int_equal(sj.status, 200);       /* and the slow request finished */
 	assert_int_equal(reg.closed, 1);
 	assert_int_equal(http_stream_close(reg.s[0]), 1);
 	/* no longer listening */
@@ -697,6 +750,12 @@ static void test_client_errors(void **state)
 	assert_string_equal(resp.body.data, "late\n");
 	http_client_response_release(&resp);
 
+	int cancel = 1;
+	assert_int_equal(http_client_do(c, &resp, &(struct http_client_request){
+		.path = "/slow", .cancel = &cancel }, &err), BERR_IO);
+	assert_non_null(strstr(err.msg, "cancelled"));
+	http_client_response_release(&resp);
+
 	struct http_client *small;
 	char url[64];
 	snprintf(url, sizeof(url), "http://127.0.0.1:%u", http_server_port(srv));
@@ -719,6 +778,226 @@ static void test_client_errors(void **state)
 					 &err), BERR_INVALID);
 	assert_int_equal(http_client_new(&c, &(struct http_client_options){ 0 }, &err),
 			 BERR_INVALID);
+}
+
+struct hammer {
+	struct http_client *c;
+	pthread_t th;
+	int id;
+	int ok;
+};
+
+static void *hammer_thread(void *arg)
+{
+	struct hammer *h = arg;
+	for (int i = 0; i < 50; i++) {
+		struct http_client_response resp = HTTP_CLIENT_RESPONSE_INIT;
+		struct berr err = BERR_INIT;
+		char body[64];
+		int n = snprintf(body, sizeof(body), "{\"thread\":%d,\"i\":%d}", h->id, i);
+		if (http_client_do(h->c, &resp, &(struct http_client_request){
+			.method = "POST", .path = "/echo", .body = body, .body_len = (size_t)n },
+			&err) == 0 && resp.status == 201 && strstr(resp.body.data, body + 1))
+			h->ok++;
+		http_client_response_release(&resp);
+	}
+	return NULL;
+}
+
+/* One client, one server, eight threads at once. */
+static void test_concurrent_requests(void **state)
+{
+	(void)state;
+	struct http_server_options o = { .threads = 2 };
+	struct http_server *srv = start_server(&o);
+	struct berr err = BERR_INIT;
+	assert_int_equal(http_server_route(srv, "POST", "/echo", h_echo, NULL, &err), 0);
+	listen_now(srv);
+	struct http_client *c = client_for(srv, "http");
+	struct hammer h[8];
+	for (int i = 0; i < 8; i++) {
+		h[i] = (struct hammer){ .c = c, .id = i };
+		pthread_create(&h[i].th, NULL, hammer_thread, &h[i]);
+	}
+	for (int i = 0; i < 8; i++) {
+		pthread_join(h[i].th, NULL);
+		assert_int_equal(h[i].ok, 50);
+	}
+	http_client_free(c);
+	http_server_free(srv);
+}
+
+static void test_listen_options(void **state)
+{
+	(void)state;
+	struct berr err = BERR_INIT;
+	struct http_server_options o = { .name = "first" };
+	struct http_server *a = start_server(&o), *b;
+	assert_int_equal(http_server_route(a, "GET", "/files/*", h_params, "files", &err), 0);
+	listen_now(a);
+
+	/* the same port twice: a clear error */
+	struct http_server_options same = { .name = "second", .port = http_server_port(a) };
+	b = start_server(&same);
+	assert_int_equal(http_server_start(b, &err), BERR_IO);
+	assert_non_null(strstr(err.msg, "http server 'second': cannot listen on 127.0.0.1:"));
+	assert_int_equal(http_server_port(b), 0);
+	http_server_free(b);
+	/* routes cannot change while serving */
+	assert_int_equal(http_server_route(a, "GET", "/late", h_params, NULL, &err), BERR_INVALID);
+	struct http_client *c0 = client_for(a, "http");
+	assert_int_equal(do_req(c0, "GET", "/files/x", NULL, 0, NULL), 200);
+	uint16_t port = http_server_port(a);
+	http_server_free(a);
+	http_client_free(c0);
+	/* a restart takes the port back at once */
+	struct http_server_options again = { .port = port };
+	a = start_server(&again);
+	listen_now(a);
+	assert_int_equal(http_server_port(a), port);
+	http_server_free(a);
+
+	struct http_server_options bad = { .address = "localhost" };
+	b = start_server(&bad);
+	assert_int_equal(http_server_start(b, &err), BERR_INVALID);
+	assert_non_null(strstr(err.msg, "'localhost' is not an IP literal"));
+	http_server_free(b);
+	struct http_server_options half = { .tls_cert_file = "/x.pem" };
+	assert_int_equal(http_server_new(&b, &half, &err), BERR_INVALID);
+
+	/* IPv6 loopback, when the machine has it */
+	struct http_server_options v6 = { .address = "::1" };
+	b = start_server(&v6);
+	assert_int_equal(http_server_route(b, "GET", "/files/*", h_params, "files", &err), 0);
+	if (http_server_start(b, &err) == 0) {
+		char url[64];
+		struct http_client *c;
+		struct buf body = BUF_INIT;
+		snprintf(url, sizeof(url), "http://[::1]:%u", http_server_port(b));
+		assert_int_equal(http_client_new(&c, &(struct http_client_options){ .base_url = url },
+						 &err), 0);
+		assert_int_equal(do_req(c, "GET", "/files/six", NULL, 0, &body), 200);
+		http_client_free(c);
+		buf_release(&body);
+	}
+	http_server_free(b);
+}
+
+struct later {
+	struct http_deferred *d;
+	long delay_ms;
+	char name[32];
+};
+
+static void *later_thread(void *arg)
+{
+	struct later *l = arg;
+	struct http_response answer = HTTP_RESPONSE_INIT;
+	sleep_ms(l->delay_ms);
+	json_t *o = json_pack("{s:s}", "done", l->name);
+	http_response_json(&answer, 202, o);
+	http_response_header(&answer, "X-Later", "1");
+	json_decref(o);
+	http_deferred_finish(l->d, &answer);
+	free(l);
+	return NULL;
+}
+
+/* /later/{ms}/{name}: answered from another thread after ms; 0 = inline */
+static void h_later(struct http_request *req, struct http_response *resp, void *arg)
+{
+	(void)arg;
+	struct later *l = xcalloc(1, sizeof(*l));
+	l->d = http_response_defer(resp);
+	l->delay_ms = atol(http_request_param(req, "ms"));
+	snprintf(l->name, sizeof(l->name), "%s", http_request_param(req, "name"));
+	http_response_error(resp, 500, "discarded");   /* replaced by the deferred answer */
+	if (!l->delay_ms) {
+		later_thread(l);
+		return;
+	}
+	pthread_t th;
+	pthread_create(&th, NULL, later_thread, l);
+	pthread_detach(th);
+}
+
+struct later_job {
+	struct http_client *c;
+	pthread_t th;
+	char path[64];
+	long status;
+	struct buf body;
+};
+
+static void *later_client(void *arg)
+{
+	struct later_job *j = arg;
+	j->status = do_req(j->c, "GET", j->path, NULL, 0, &j->body);
+	return NULL;
+}
+
+static void test_deferred(void **state)
+{
+	(void)state;
+	struct http_server_options o = { .threads = 1 };
+	struct http_server *srv = start_server(&o);
+	struct berr err = BERR_INIT;
+	struct buf b = BUF_INIT;
+	assert_int_equal(http_server_route(srv, "GET", "/later/{ms}/{name}", h_later, NULL, &err), 0);
+	listen_now(srv);
+	struct http_client *c = client_for(srv, "http");
+
+	/* answered inline, before the handler even returned */
+	assert_int_equal(do_req(c, "GET", "/later/0/inline", NULL, 0, &b), 202);
+	assert_string_equal(b.data, "{\"done\":\"inline\"}\n");
+	/* answered by a worker */
+	struct http_client_response resp = HTTP_CLIENT_RESPONSE_INIT;
+	assert_int_equal(http_client_do(c, &resp, &(struct http_client_request){
+		.path = "/later/30/worker" }, &err), 0);
+	assert_int_equal(resp.status, 202);
+	assert_string_equal(http_client_response_header(&resp, "x-later"), "1");
+	http_client_response_release(&resp);
+
+	/* ten parked requests on a one-thread pool finish together, not one by one */
+	enum { N = 10 };
+	struct later_job jobs[N];
+	struct http_client *cs[N];
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < N; i++) {
+		cs[i] = client_for(srv, "http");
+		jobs[i] = (struct later_job){ .c = cs[i], .body = BUF_INIT };
+		snprintf(jobs[i].path, sizeof(jobs[i].path), "/later/400/job%d", i);
+		pthread_create(&jobs[i].th, NULL, later_client, &jobs[i]);
+	}
+	for (int i = 0; i < N; i++) {
+		pthread_join(jobs[i].th, NULL);
+		assert_int_equal(jobs[i].status, 202);
+		char want[64];
+		snprintf(want, sizeof(want), "{\"done\":\"job%d\"}\n", i);
+		assert_string_equal(jobs[i].body.data, want);
+		buf_release(&jobs[i].body);
+		http_client_free(cs[i]);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	assert_true(ms < 2500);         /* serially it would take 4000 */
+
+	/* a stop while a request is parked answers it 503 and stays safe when
+	 * the worker finishes later */
+	struct later_job slow = { .c = c, .body = BUF_INIT };
+	snprintf(slow.path, sizeof(slow.path), "/later/600/slow");
+	pthread_create(&slow.th, NULL, later_client, &slow);
+	sleep_ms(100);
+	http_server_stop(srv, 100);
+	pthread_join(slow.th, NULL);
+	assert_true(slow.status == 503);
+	buf_release(&slow.body);
+	sleep_ms(700);                  /* the worker finishes into the void */
+
+	buf_release(&b);
+	http_client_free(c);
+	http_server_free(srv);
 }
 
 static int run_cmd(const char *cmd)
@@ -746,6 +1025,7 @@ static void test_tls(void **state)
 	struct http_server *srv = start_server(&o);
 	struct berr err = BERR_INIT;
 	assert_int_equal(http_server_route(srv, "GET", "/files/*", h_params, "files", &err), 0);
+	assert_int_equal(http_server_route(srv, "GET", "/watch", h_watch, NULL, &err), 0);
 	listen_now(srv);
 	char url[64];
 	snprintf(url, sizeof(url), "https://127.0.0.1:%u", http_server_port(srv));
@@ -757,7 +1037,25 @@ static void test_tls(void **state)
 		.base_url = url, .ca_pem = ca.data }, &err), 0);
 	assert_int_equal(do_req(c, "GET", "/files/secure", NULL, 0, &b), 200);
 	assert_non_null(strstr(b.data, "\"secure\""));
+
+	/* a stream over TLS: read, cancel, the server notices, writes fail
+	 * (and nothing dies of SIGPIPE) */
+	reg_reset();
+	struct line_log log = { .mu = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+	log.stop_after = 1;
+	struct stream_job job = { .c = c, .log = &log };
+	pthread_create(&job.th, NULL, stream_thread, &job);
+	assert_true(wait_for(&reg.mu, &reg.cond, &reg.n, 1));
+	assert_int_equal(http_stream_write(reg.s[0], "secret\n", 7), 0);
+	pthread_join(job.th, NULL);
+	assert_int_equal(job.ret, 0);
+	assert_string_equal(log.lines[0], "secret");
 	http_client_free(c);
+	assert_true(wait_for(&reg.mu, &reg.cond, &reg.closed, 1));
+	for (int i = 0; i < 3; i++)
+		http_stream_write(reg.s[0], "more\n", 5);
+	assert_int_equal(http_stream_close(reg.s[0]), 1);
+	reg.n = 0;
 
 	assert_int_equal(http_client_new(&c, &(struct http_client_options){
 		.base_url = url, .ca_file = cert }, &err), 0);
@@ -777,6 +1075,26 @@ static void test_tls(void **state)
 	assert_int_equal(do_req(c, "GET", "/files/x", NULL, 0, &b), 200);
 	http_client_free(c);
 
+	/* client certificate and key as PEM data: loaded by curl (the server does
+	 * not ask for them); garbage in their place is a TLS error */
+	struct buf keypem = BUF_INIT;
+	assert_int_equal(buf_read_file(&keypem, key, 1 << 20), 0);
+	assert_int_equal(http_client_new(&c, &(struct http_client_options){
+		.base_url = url, .ca_pem = ca.data, .client_cert_pem = ca.data,
+		.client_key_pem = keypem.data }, &err), 0);
+	assert_int_equal(do_req(c, "GET", "/files/x", NULL, 0, &b), 200);
+	http_client_free(c);
+	assert_int_equal(http_client_new(&c, &(struct http_client_options){
+		.base_url = url, .ca_pem = ca.data, .client_cert_pem = "not a certificate",
+		.client_key_pem = "not a key" }, &err), 0);
+	assert_int_equal(http_client_do(c, &resp, &(struct http_client_request){
+		.path = "/files/x" }, &err), BERR_AUTH);
+	http_client_response_release(&resp);
+	http_client_free(c);
+	assert_int_equal(http_client_new(&c, &(struct http_client_options){
+		.base_url = url, .client_cert_pem = ca.data }, &err), BERR_INVALID);
+	buf_release(&keypem);
+
 	http_server_free(srv);
 
 	/* a key file that is not a key: start fails cleanly */
@@ -794,7 +1112,10 @@ static void test_tls(void **state)
 
 int main(void)
 {
-	log_setup(LOG_ERROR, LOG_TEXT);
+	enum log_level level = LOG_ERROR;
+	if (getenv("BOSUN_TEST_LOG"))   /* e.g. BOSUN_TEST_LOG=debug to see the access log */
+		log_parse_level(getenv("BOSUN_TEST_LOG"), &level);
+	log_setup(level, LOG_TEXT);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_routes_and_params),
 		cmocka_unit_test(test_query_parsing),
@@ -807,6 +1128,9 @@ int main(void)
 		cmocka_unit_test(test_stream_slow_reader_dropped),
 		cmocka_unit_test(test_graceful_stop),
 		cmocka_unit_test(test_client_errors),
+		cmocka_unit_test(test_concurrent_requests),
+		cmocka_unit_test(test_listen_options),
+		cmocka_unit_test(test_deferred),
 		cmocka_unit_test(test_tls),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -31,6 +31,7 @@ static struct {
 	char content_type[128];
 	char auth[128];
 	char body[2048];
+	struct http_stream *held;       /* a watch left open (resourceVersion=hold) */
 } fake = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
 #define NCONFIGMAPS 7
@@ -97,18 +98,22 @@ static void h_group(struct http_request *req, struct http_response *resp, void *
 {
 	const char *g = http_request_param(req, "group"), *v = http_request_param(req, "version");
 	(void)arg;
-	if (!strcmp(g, "apps") && !strcmp(v, "v1"))
-		return send_json_text(resp, 200,
+	if (!strcmp(g, "apps") && !strcmp(v, "v1")) {
+		send_json_text(resp, 200,
 			"{\"kind\":\"APIResourceList\",\"groupVersion\":\"apps/v1\",\"resources\":["
 			"{\"name\":\"deployments\",\"namespaced\":true,\"kind\":\"Deployment\","
 			" \"verbs\":[\"get\",\"list\",\"watch\",\"create\",\"update\",\"patch\",\"delete\"]},"
 			"{\"name\":\"deployments/scale\",\"namespaced\":true,\"kind\":\"Scale\",\"verbs\":[]}"
 			"]}");
-	if (!strcmp(g, "bosun.io") && !strcmp(v, "v1alpha1"))
-		return send_json_text(resp, 200,
+		return;
+	}
+	if (!strcmp(g, "bosun.io") && !strcmp(v, "v1alpha1")) {
+		send_json_text(resp, 200,
 			"{\"kind\":\"APIResourceList\",\"groupVersion\":\"bosun.io/v1alpha1\",\"resources\":["
 			"{\"name\":\"applications\",\"namespaced\":true,\"kind\":\"Application\","
 			" \"verbs\":[\"get\",\"list\"]}]}");
+		return;
+	}
 	send_status(resp, 503, "ServiceUnavailable", "the server is currently unable to handle the request");
 }
 
@@ -143,8 +148,10 @@ static void list_configmaps(struct http_request *req, struct http_response *resp
 	const char *limit_s = http_request_query(req, "limit");
 	const char *cont = http_request_query(req, "continue");
 	int limit = limit_s ? atoi(limit_s) : 500, start = cont ? atoi(cont) : 0;
-	if (cont && !strcmp(cont, "expired"))
-		return send_status(resp, 410, "Expired", "The provided continue parameter is too old");
+	if (cont && !strcmp(cont, "expired")) {
+		send_status(resp, 410, "Expired", "The provided continue parameter is too old");
+		return;
+	}
 	json_t *items = json_array();
 	int i;
 	for (i = start; i < NCONFIGMAPS && i < start + limit; i++)
@@ -162,9 +169,20 @@ static void list_configmaps(struct http_request *req, struct http_response *resp
 static void watch_configmaps(struct http_request *req, struct http_response *resp)
 {
 	const char *rv = http_request_query(req, "resourceVersion");
-	if (rv && !strcmp(rv, "gone-http"))
-		return send_status(resp, 410, "Gone", "too old resource version: 1 (40)");
+	if (rv && !strcmp(rv, "gone-http")) {
+		send_status(resp, 410, "Gone", "too old resource version: 1 (40)");
+		return;
+	}
 	struct http_stream *s = http_response_stream(resp, "application/json");
+	if (rv && !strcmp(rv, "hold")) {
+		json_t *ev = json_pack("{s:s, s:o}", "type", "ADDED", "object", configmap(5));
+		http_stream_write_json(s, ev);
+		json_decref(ev);
+		pthread_mutex_lock(&fake.mu);
+		fake.held = s;
+		pthread_mutex_unlock(&fake.mu);
+		return;
+	}
 	if (rv && !strcmp(rv, "old")) {
 		const char *e = "{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\","
 				"\"apiVersion\":\"v1\",\"status\":\"Failure\",\"message\":"
@@ -195,35 +213,49 @@ static void h_objects(struct http_request *req, struct http_response *resp, void
 	const char *p = req->path;
 	if (!strcmp(p, "/api/v1/namespaces/default/configmaps") && !strcmp(req->method, "GET")) {
 		if (http_request_query(req, "watch"))
-			return watch_configmaps(req, resp);
-		return list_configmaps(req, resp);
+			watch_configmaps(req, resp);
+		else
+			list_configmaps(req, resp);
+		return;
 	}
-	if (!strcmp(p, "/api/v1/configmaps") && !strcmp(req->method, "GET"))
-		return list_configmaps(req, resp);
-	if (!strncmp(p, "/api/v1/namespaces/forbidden/", 29))
-		return send_status(resp, 403, "Forbidden",
-				   "configmaps is forbidden: User \"bob\" cannot list resource");
+	if (!strcmp(p, "/api/v1/configmaps") && !strcmp(req->method, "GET")) {
+		list_configmaps(req, resp);
+		return;
+	}
+	if (!strncmp(p, "/api/v1/namespaces/forbidden/", 29)) {
+		send_status(resp, 403, "Forbidden",
+			    "configmaps is forbidden: User \"bob\" cannot list resource");
+		return;
+	}
 	if (!strcmp(p, "/api/v1/namespaces/default/configmaps/cm-1") && !strcmp(req->method, "GET")) {
 		json_t *o = configmap(1);
 		http_response_json(resp, 200, o);
 		json_decref(o);
 		return;
 	}
-	if (!strncmp(p, "/api/v1/namespaces/default/configmaps/", 38) && !strcmp(req->method, "GET"))
-		return send_status(resp, 404, "NotFound", "configmaps \"missing\" not found");
+	if (!strncmp(p, "/api/v1/namespaces/default/configmaps/", 38) && !strcmp(req->method, "GET")) {
+		send_status(resp, 404, "NotFound", "configmaps \"missing\" not found");
+		return;
+	}
 	if (!strcmp(p, "/api/v1/namespaces/default/configmaps") && !strcmp(req->method, "POST")) {
-		if (strstr(req->body, "\"cm-1\""))
-			return send_status(resp, 409, "AlreadyExists",
-					   "configmaps \"cm-1\" already exists");
-		if (strstr(req->body, "\"Bad_Name\""))
-			return send_status(resp, 422, "Invalid",
-					   "ConfigMap \"Bad_Name\" is invalid: metadata.name: Invalid value");
+		if (strstr(req->body, "\"cm-1\"")) {
+			send_status(resp, 409, "AlreadyExists",
+				    "configmaps \"cm-1\" already exists");
+			return;
+		}
+		if (strstr(req->body, "\"Bad_Name\"")) {
+			send_status(resp, 422, "Invalid",
+				    "ConfigMap \"Bad_Name\" is invalid: metadata.name: Invalid value");
+			return;
+		}
 		http_response_text(resp, 201, "application/json", req->body, req->body_len);
 		return;
 	}
-	if (!strcmp(p, "/api/v1/namespaces/default/configmaps/cm-1") && !strcmp(req->method, "PUT"))
-		return send_status(resp, 409, "Conflict",
-				   "Operation cannot be fulfilled on configmaps \"cm-1\": the object has been modified");
+	if (!strcmp(p, "/api/v1/namespaces/default/configmaps/cm-1") && !strcmp(req->method, "PUT")) {
+		send_status(resp, 409, "Conflict",
+			    "Operation cannot be fulfilled on configmaps \"cm-1\": the object has been modified");
+		return;
+	}
 	if (!strcmp(req->method, "PATCH") || !strcmp(req->method, "DELETE") ||
 	    !strcmp(req->method, "PUT")) {
 		json_t *o = configmap(1);
@@ -231,8 +263,10 @@ static void h_objects(struct http_request *req, struct http_response *resp, void
 		json_decref(o);
 		return;
 	}
-	if (!strcmp(p, "/api/v1/namespaces/default/pods/boom"))
-		return send_json_text(resp, 500, "internal\nerror");
+	if (!strcmp(p, "/api/v1/namespaces/default/pods/boom")) {
+		send_json_text(resp, 500, "internal\nerror");
+		return;
+	}
 	if (!strcmp(p, "/apis/bosun.io/v1alpha1/namespaces/bosun/applications/guestbook")) {
 		send_json_text(resp, 200, "{\"kind\":\"Application\",\"metadata\":{\"name\":\"guestbook\"}}");
 		return;
@@ -266,7 +300,7 @@ static int setup(void **state)
 	snprintf(url, sizeof(url), "http://127.0.0.1:%u", http_server_port(srv));
 	struct kube_config cfg = { .server = url, .token = "s3cret-token", .namespace = "default" };
 	if (kube_client_new(&kc, &cfg, &(struct kube_client_options){
-		.discovery_min_interval_ms = 200 }, &err) < 0) {
+		.discovery_min_interval_ms = 500 }, &err) < 0) {
 		fprintf(stderr, "kube client: %s\n", err.msg);
 		return -1;
 	}
@@ -326,7 +360,7 @@ static void test_discovery(void **state)
 	/* the CRD appears: after the minimum interval a miss refreshes */
 	fake.crd_installed = 1;
 	pthread_mutex_unlock(&fake.mu);
-	usleep(250 * 1000);
+	usleep(600 * 1000);
 	assert_int_equal(kube_client_resource(kc, &r, "bosun.io/v1alpha1", "Application", &err), 0);
 	assert_string_equal(r.name, "applications");
 
@@ -531,12 +565,58 @@ static void test_watch(void **state)
 		on_event, &ev, &err), BERR_AUTH);
 }
 
+struct cancel_watch {
+	int cancel;
+	int events;
+	int ret;
+};
+
+static int count_events(const char *type, json_t *obj, void *arg)
+{
+	struct cancel_watch *w = arg;
+	(void)type, (void)obj;
+	w->events++;
+	return 0;
+}
+
+static void *watch_held(void *arg)
+{
+	struct cancel_watch *w = arg;
+	struct berr err = BERR_INIT;
+	w->ret = kube_client_watch(kc, &(struct kube_ref){
+		.api_version = "v1", .kind = "ConfigMap", .namespace = "default" },
+		&(struct kube_watch_options){ .resource_version = "hold", .cancel = &w->cancel },
+		count_events, w, &err);
+	return NULL;
+}
+
+/* A watch that stays open is stopped from another thread through the flag. */
+static void test_watch_cancel(void **state)
+{
+	(void)state;
+	struct cancel_watch w = { 0 };
+	pthread_t th;
+	pthread_create(&th, NULL, watch_held, &w);
+	for (int i = 0; i < 500 && !__atomic_load_n(&w.events, __ATOMIC_SEQ_CST); i++)
+		usleep(10 * 1000);
+	__atomic_store_n(&w.cancel, 1, __ATOMIC_SEQ_CST);
+	pthread_join(th, NULL);
+	assert_int_equal(w.ret, 0);
+	assert_int_equal(w.events, 1);
+	pthread_mutex_lock(&fake.mu);
+	struct http_stream *s = fake.held;
+	fake.held = NULL;
+	pthread_mutex_unlock(&fake.mu);
+	assert_non_null(s);
+	http_stream_close(s);
+}
+
 static void test_writes(void **state)
 {
 	(void)state;
 	struct berr err = BERR_INIT;
 	json_t *o, *cm = json_pack("{s:s, s:s, s:{s:s}, s:{s:s}}", "apiVersion", "v1", "kind",
-				   "ConfigMap", "metadata", "name", "new", "data", "k", "v");
+			    "ConfigMap", "metadata", "name", "new", "data", "k", "v");
 
 	assert_int_equal(kube_client_create(kc, &o, cm, &(struct kube_write_options){
 		.dry_run = 1 }, &err), 0);
@@ -597,7 +677,25 @@ static void test_writes(void **state)
 	pthread_mutex_unlock(&fake.mu);
 	assert_int_equal(kube_client_delete(kc, NULL, &ref, "Sideways", &err), BERR_INVALID);
 
+	json_t *dep = json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:i}}", "apiVersion", "apps/v1",
+				"kind", "Deployment", "metadata", "name", "api", "namespace", "shop",
+				"spec", "replicas", 2);
+	assert_int_equal(kube_client_apply(kc, &o, dep, &(struct kube_write_options){
+		.force = 1 }, &err), 0);
+	json_decref(o);
+	pthread_mutex_lock(&fake.mu);
+	assert_string_equal(fake.method, "PATCH");
+	assert_string_equal(fake.path, "/apis/apps/v1/namespaces/shop/deployments/api");
+	assert_string_equal(fake.content_type, "application/apply-patch+yaml");
+	assert_string_equal(fake.query, "fieldManager=bosun&force=true");
+	json_t *sent = json_loads(fake.body, 0, NULL);
+	pthread_mutex_unlock(&fake.mu);
+	assert_true(json_equal(sent, dep));
+	json_decref(sent);
+	json_decref(dep);
+
 	json_t *nokind = json_pack("{s:{s:s}}", "metadata", "name", "x");
+	assert_int_equal(kube_client_apply(kc, &o, nokind, NULL, &err), BERR_INVALID);
 	assert_int_equal(kube_client_create(kc, &o, nokind, NULL, &err), BERR_INVALID);
 	json_decref(nokind);
 }
@@ -619,17 +717,314 @@ static void test_unreachable(void **state)
 			 BERR_INVALID);
 }
 
+/* ------------------------------------------------------------ kubeconfig */
+
+static char tmpdir[64];
+
+static void write_file(const char *name, const char *text)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static const char kubeconfig_text[] =
+	"apiVersion: v1\n"
+	"kind: Config\n"
+	"current-context: dev\n"
+	"clusters:\n"
+	"- name: bundled\n"
+	"  cluster:\n"
+	"    server: https://127.0.0.1:6443\n"
+	"    certificate-authority-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg==\n"
+	"- name: files\n"
+	"  cluster:\n"
+	"    server: https://kube.example:443\n"
+	"    certificate-authority: ca.pem\n"
+	"- name: lab\n"
+	"  cluster:\n"
+	"    server: http://10.0.0.1:8080\n"
+	"    insecure-skip-tls-verify: true\n"
+	"- name: noserver\n"
+	"  cluster: {}\n"
+	"users:\n"
+	"- name: admin\n"
+	"  user:\n"
+	"    token: abc.def\n"
+	"- name: filer\n"
+	"  user:\n"
+	"    tokenFile: token\n"
+	"    client-certificate: client.pem\n"
+	"    client-key: client-key.pem\n"
+	"- name: certs\n"
+	"  user:\n"
+	"    client-certificate-data: Y2VydA==\n"
+	"    client-key-data: a2V5\n"
+	"- name: gcloud\n"
+	"  user:\n"
+	"    exec:\n"
+	"      command: gke-gcloud-auth-plugin\n"
+	"- name: halfcert\n"
+	"  user:\n"
+	"    client-certificate-data: Y2VydA==\n"
+	"- name: badb64\n"
+	"  user:\n"
+	"    client-certificate-data: '***'\n"
+	"    client-key-data: a2V5\n"
+	"- name: nofile\n"
+	"  user:\n"
+	"    tokenFile: /nonexistent/token\n"
+	"contexts:\n"
+	"- name: dev\n"
+	"  context: {cluster: bundled, user: admin, namespace: team-a}\n"
+	"- name: files\n"
+	"  context: {cluster: files, user: filer}\n"
+	"- name: lab\n"
+	"  context: {cluster: lab, user: certs}\n"
+	"- name: anonymous\n"
+	"  context: {cluster: lab}\n"
+	"- name: ghost\n"
+	"  context: {cluster: nowhere, user: admin}\n"
+	"- name: noserver\n"
+	"  context: {cluster: noserver, user: admin}\n"
+	"- name: exec\n"
+	"  context: {cluster: lab, user: gcloud}\n"
+	"- name: halfcert\n"
+	"  context: {cluster: lab, user: halfcert}\n"
+	"- name: badb64\n"
+	"  context: {cluster: lab, user: badb64}\n"
+	"- name: nofile\n"
+	"  context: {cluster: lab, user: nofile}\n"
+	"- name: nocluster\n"
+	"  context: {user: admin}\n";
+
+static int parse_ctx(struct kube_config **cfg, const char *context, struct berr *err)
+{
+	return kube_config_parse(cfg, kubeconfig_text, strlen(kubeconfig_text), "kc.yaml",
+				 tmpdir, context, err);
+}
+
+static void test_kubeconfig(void **state)
+{
+	(void)state;
+	struct kube_config *cfg;
+	struct berr err = BERR_INIT;
+
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/bosun-kubeconfig-XXXXXX");
+	assert_non_null(mkdtemp(tmpdir));
+	write_file("ca.pem", "CA PEM\n");
+	write_file("token", "file-token\n");
+	write_file("client.pem", "CLIENT CERT\n");
+	write_file("client-key.pem", "CLIENT KEY\n");
+
+	/* current-context: token, CA data decoded, context namespace */
+	assert_int_equal(parse_ctx(&cfg, NULL, &err), 0);
+	assert_string_equal(cfg->context, "dev");
+	assert_string_equal(cfg->cluster, "bundled");
+	assert_string_equal(cfg->user, "admin");
+	assert_string_equal(cfg->server, "https://127.0.0.1:6443");
+	assert_string_equal(cfg->namespace, "team-a");
+	assert_string_equal(cfg->token, "abc.def");
+	assert_string_equal(cfg->ca_pem, "-----BEGIN CERTIFICATE-----\n");
+	assert_null(cfg->client_cert_pem);
+	assert_false(cfg->insecure_skip_verify);
+	kube_config_free(cfg);
+
+	/* files relative to the kubeconfig; tokenFile trimmed; default namespace */
+	assert_int_equal(parse_ctx(&cfg, "files", &err), 0);
+	assert_string_equal(cfg->ca_pem, "CA PEM\n");
+	assert_string_equal(cfg->token, "file-token");
+	assert_string_equal(cfg->client_cert_pem, "CLIENT CERT\n");
+	assert_string_equal(cfg->client_key_pem, "CLIENT KEY\n");
+	assert_string_equal(cfg->namespace, "default");
+	kube_config_free(cfg);
+
+	/* client certificate data, insecure */
+	assert_int_equal(parse_ctx(&cfg, "lab", &err), 0);
+	assert_string_equal(cfg->client_cert_pem, "cert");
+	assert_string_equal(cfg->client_key_pem, "key");
+	assert_true(cfg->insecure_skip_verify);
+	assert_null(cfg->token);
+	kube_config_free(cfg);
+
+	/* a context without a user is allowed */
+	assert_int_equal(parse_ctx(&cfg, "anonymous", &err), 0);
+	assert_null(cfg->user);
+	kube_config_free(cfg);
+
+	static const struct {
+		const char *context;
+		int code;
+		const char *msg;
+	} bad[] = {
+		{ "nope", BERR_NOTFOUND, "kubeconfig 'kc.yaml': context 'nope' not found" },
+		{ "ghost", BERR_NOTFOUND, "kubeconfig 'kc.yaml': cluster 'nowhere' not found" },
+		{ "noserver", BERR_INVALID, "cluster 'noserver': 'server' is missing" },
+		{ "exec", BERR_UNSUPPORTED, "user 'gcloud': exec and auth-provider" },
+		{ "halfcert", BERR_INVALID, "user 'halfcert': client-certificate is set without client-key" },
+		{ "badb64", BERR_INVALID, "user 'badb64': 'client-certificate-data' is not valid base64" },
+		{ "nofile", BERR_NOTFOUND, "user 'nofile': tokenFile '/nonexistent/token'" },
+		{ "nocluster", BERR_INVALID, "context 'nocluster': 'cluster' is missing" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cfg = (struct kube_config *)1;
+		assert_int_equal(parse_ctx(&cfg, bad[i].context, &err), bad[i].code);
+		assert_null(cfg);
+		if (!strstr(err.msg, bad[i].msg))
+			fail_msg("context '%s': got '%s'", bad[i].context, err.msg);
+	}
+
+	const char *nocur = "apiVersion: v1\nkind: Config\nclusters: []\n";
+	assert_int_equal(kube_config_parse(&cfg, nocur, strlen(nocur), "x.yaml", NULL, NULL, &err),
+			 BERR_NOTFOUND);
+	assert_non_null(strstr(err.msg, "'current-context' is not set"));
+	const char *broken = "clusters:\n- name: a\n  cluster: [\n";
+	assert_int_equal(kube_config_parse(&cfg, broken, strlen(broken), "y.yaml", NULL, "a", &err),
+			 BERR_INVALID);
+	assert_non_null(strstr(err.msg, "y.yaml:"));
+	const char *notlist = "current-context: a\ncontexts: {a: 1}\n";
+	assert_int_equal(kube_config_parse(&cfg, notlist, strlen(notlist), "z.yaml", NULL, NULL,
+					   &err), BERR_INVALID);
+	assert_non_null(strstr(err.msg, "'contexts' is not a list"));
+	const char *scalar = "just text\n";
+	assert_int_equal(kube_config_parse(&cfg, scalar, strlen(scalar), "s.yaml", NULL, NULL,
+					   &err), BERR_INVALID);
+
+	/* loading from a file, and through $KUBECONFIG */
+	write_file("config", kubeconfig_text);
+	char path[256];
+	snprintf(path, sizeof(path), "%s/config", tmpdir);
+	assert_int_equal(kube_config_load(&cfg, path, "files", &err), 0);
+	assert_string_equal(cfg->token, "file-token");      /* relative to the file's dir */
+	kube_config_free(cfg);
+	char env[600];
+	snprintf(env, sizeof(env), "%s:/nonexistent/other", path);
+	setenv("KUBECONFIG", env, 1);
+	assert_int_equal(kube_config_load(&cfg, NULL, NULL, &err), 0);
+	assert_string_equal(cfg->context, "dev");
+	kube_config_free(cfg);
+	unsetenv("KUBECONFIG");
+	assert_int_equal(kube_config_load(&cfg, "/nonexistent/kubeconfig", NULL, &err),
+			 BERR_NOTFOUND);
+	assert_non_null(strstr(err.msg, "cannot read kubeconfig '/nonexistent/kubeconfig'"));
+}
+
+static void test_in_cluster(void **state)
+{
+	(void)state;
+	struct kube_config *cfg;
+	struct berr err = BERR_INIT;
+
+	unsetenv("KUBERNETES_SERVICE_HOST");
+	assert_int_equal(kube_config_in_cluster(&cfg, tmpdir, &err), BERR_NOTFOUND);
+	assert_non_null(strstr(err.msg, "not running in a cluster"));
+	setenv("KUBERNETES_SERVICE_HOST", "10.96.0.1", 1);
+	setenv("KUBERNETES_SERVICE_PORT", "443", 1);
+	assert_int_equal(kube_config_in_cluster(&cfg, tmpdir, &err), BERR_NOTFOUND);
+	assert_non_null(strstr(err.msg, "/ca.crt'"));   /* tmpdir has "token" but not ca.crt */
+	write_file("ca.crt", "SA CA\n");
+	write_file("namespace", "bosun\n");
+	assert_int_equal(kube_config_in_cluster(&cfg, tmpdir, &err), 0);
+	assert_string_equal(cfg->server, "https://10.96.0.1:443");
+	assert_string_equal(cfg->token, "file-token");
+	assert_string_equal(cfg->ca_pem, "SA CA\n");
+	assert_string_equal(cfg->namespace, "bosun");
+	assert_string_equal(cfg->context, "in-cluster");
+	kube_config_free(cfg);
+	setenv("KUBERNETES_SERVICE_HOST", "fd00::1", 1);
+	assert_int_equal(kube_config_in_cluster(&cfg, tmpdir, &err), 0);
+	assert_string_equal(cfg->server, "https://[fd00::1]:443");
+	kube_config_free(cfg);
+	unsetenv("KUBERNETES_SERVICE_HOST");
+	unsetenv("KUBERNETES_SERVICE_PORT");
+}
+
+/* A kubeconfig with CA data and a token, against the fake server over TLS. */
+static void test_kubeconfig_tls_end_to_end(void **state)
+{
+	(void)state;
+	char cmd[1024], cert[128], key[128];
+	snprintf(cert, sizeof(cert), "%s/srv.pem", tmpdir);
+	snprintf(key, sizeof(key), "%s/srv-key.pem", tmpdir);
+	snprintf(cmd, sizeof(cmd),
+		 "openssl req -x509 -newkey rsa:2048 -nodes -keyout %s -out %s -days 2 "
+		 "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1",
+		 key, cert);
+	if (system(cmd) != 0)
+		skip();
+
+	struct berr err = BERR_INIT;
+	struct http_server *tls;
+	struct http_server_options o = { .tls_cert_file = cert, .tls_key_file = key,
+					 .access_log = HTTP_ACCESS_LOG_OFF };
+	assert_int_equal(http_server_new(&tls, &o, &err), 0);
+	assert_int_equal(http_server_route(tls, "GET", "/api", h_api, NULL, &err), 0);
+	assert_int_equal(http_server_route(tls, "GET", "/api/v1", h_api_v1, NULL, &err), 0);
+	assert_int_equal(http_server_route(tls, "GET", "/apis", h_apis, NULL, &err), 0);
+	assert_int_equal(http_server_route(tls, "GET", "/apis/{group}/{version}", h_group, NULL,
+					   &err), 0);
+	assert_int_equal(http_server_route(tls, NULL, "/*", h_objects, NULL, &err), 0);
+	assert_int_equal(http_server_start(tls, &err), 0);
+
+	struct buf pem = BUF_INIT, text = BUF_INIT, b64 = BUF_INIT;
+	assert_int_equal(buf_read_file(&pem, cert, 1 << 20), 0);
+	snprintf(cmd, sizeof(cmd), "base64 -w0 < %s > %s/ca.b64", cert, tmpdir);
+	assert_int_equal(system(cmd), 0);
+	char p[256];
+	snprintf(p, sizeof(p), "%s/ca.b64", tmpdir);
+	assert_int_equal(buf_read_file(&b64, p, 1 << 20), 0);
+	buf_addf(&text,
+		 "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+		 "clusters:\n- name: k\n  cluster:\n    server: https://127.0.0.1:%u\n"
+		 "    certificate-authority-data: %s\n"
+		 "users:\n- name: u\n  user:\n    token: tls-token\n"
+		 "contexts:\n- name: c\n  context:\n    cluster: k\n    user: u\n",
+		 http_server_port(tls), b64.data);
+	struct kube_config *cfg;
+	assert_int_equal(kube_config_parse(&cfg, text.data, text.len, "tls.yaml", NULL, NULL,
+					   &err), 0);
+	assert_string_equal(cfg->ca_pem, pem.data);
+	struct kube_client *tc;
+	assert_int_equal(kube_client_new(&tc, cfg, NULL, &err), 0);
+	json_t *o1;
+	assert_int_equal(kube_client_get(tc, &o1, &(struct kube_ref){
+		.api_version = "v1", .kind = "ConfigMap", .name = "cm-1" }, &err), 0);
+	json_decref(o1);
+	pthread_mutex_lock(&fake.mu);
+	assert_string_equal(fake.auth, "Bearer tls-token");
+	pthread_mutex_unlock(&fake.mu);
+	kube_client_free(tc);
+	kube_config_free(cfg);
+
+	http_server_free(tls);
+	buf_release(&pem);
+	buf_release(&text);
+	buf_release(&b64);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
-	log_setup(LOG_ERROR, LOG_TEXT);
+	enum log_level level = LOG_ERROR;
+	if (getenv("BOSUN_TEST_LOG"))   /* e.g. BOSUN_TEST_LOG=debug to see the access log */
+		log_parse_level(getenv("BOSUN_TEST_LOG"), &level);
+	log_setup(level, LOG_TEXT);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_discovery),
 		cmocka_unit_test(test_get_and_paths),
 		cmocka_unit_test(test_error_mapping),
 		cmocka_unit_test(test_list_paging),
 		cmocka_unit_test(test_watch),
+		cmocka_unit_test(test_watch_cancel),
 		cmocka_unit_test(test_writes),
 		cmocka_unit_test(test_unreachable),
+		cmocka_unit_test(test_kubeconfig),
+		cmocka_unit_test(test_in_cluster),
+		cmocka_unit_test(test_kubeconfig_tls_end_to_end),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -420,6 +420,81 @@ static void test_crd_serves_and_removes(void **state)
 	resource_unref(crdr);
 }
 
+static void test_managed_fields(void **state)
+{
+	struct fx *f = *state;
+	struct kstatus st = KSTATUS_INIT;
+	struct resource *r = R(f, "apps", "deployments");
+	json_t *in = J("{\"metadata\":{\"name\":\"web\",\"labels\":{\"app\":\"web\"}},\"spec\":{"
+		       "\"replicas\":2,\"selector\":{\"matchLabels\":{\"app\":\"web\"}},\"template\":{"
+		       "\"metadata\":{\"labels\":{\"app\":\"web\"}},\"spec\":{\"containers\":"
+		       "[{\"name\":\"c\",\"image\":\"nginx:1\"}]}}}}");
+	json_t *d = NULL, *out = NULL;
+	struct obj_write_opts alice = { .field_manager = "alice" };
+	assert_int_equal(objects_create(f->o, r, "default", in, &alice, &d, &st), 0);
+	json_t *mf = doc_get(d, "metadata.managedFields");
+	assert_int_equal(json_array_size(mf), 1);
+	json_t *set = doc_get(json_array_get(mf, 0), "fieldsV1");
+	/* what alice sent, keyed lists by merge key; not the defaults */
+	assert_non_null(doc_getv(set, "f:spec", "f:replicas", NULL));
+	assert_non_null(doc_getv(set, "f:spec", "f:template", "f:spec", "f:containers",
+				 "k:{\"name\":\"c\"}", "f:image", NULL));
+	assert_null(doc_getv(set, "f:spec", "f:strategy", NULL));
+	assert_null(doc_getv(set, "f:metadata", "f:uid", NULL));
+
+	/* bob changes replicas: he takes that field from alice */
+	json_t *up = json_deep_copy(d);
+	doc_set_new(up, "spec.replicas", json_integer(5), NULL);
+	struct obj_write_opts bob = { .field_manager = "bob" };
+	assert_int_equal(objects_update(f->o, r, "default", "web", up, &bob, &out, &st), 0);
+	mf = doc_get(out, "metadata.managedFields");
+	assert_int_equal(json_array_size(mf), 2);
+	json_t *a = json_array_get(mf, 0), *b = json_array_get(mf, 1);
+	assert_string_equal(doc_get_str(a, "manager"), "alice");
+	assert_string_equal(doc_get_str(b, "manager"), "bob");
+	assert_null(doc_getv(a, "fieldsV1", "f:spec", "f:replicas", NULL));
+	assert_non_null(doc_getv(a, "fieldsV1", "f:spec", "f:selector", NULL));
+	assert_non_null(doc_getv(b, "fieldsV1", "f:spec", "f:replicas", NULL));
+	assert_null(doc_getv(b, "fieldsV1", "f:spec", "f:selector", NULL));
+	json_decref(up);
+	json_decref(out);
+	json_decref(d);
+	json_decref(in);
+	resource_unref(r);
+}
+
+static void test_splice_matches_decode(void **state)
+{
+	struct fx *f = *state;
+	struct kstatus st = KSTATUS_INIT;
+	json_t *cm = create(f, "", "configmaps", "default",
+			    "{\"data\":{\"z\":\"1\"},\"metadata\":{\"name\":\"sp\"},\"kind\":\"ConfigMap\"}", &st);
+	assert_non_null(cm);
+	struct store_kv kv;
+	assert_int_equal(store_get(f->store, "/core/configmaps/default/sp", &kv, NULL), 0);
+	struct buf out = BUF_INIT;
+	assert_int_equal(objects_splice(&out, kv.value, kv.len, kv.rev), 0);
+	json_t *spliced = json_loads(out.data, 0, NULL);
+	json_t *decoded = objects_decode(kv.value, kv.len, kv.rev);
+	assert_non_null(spliced);
+	assert_true(json_equal(spliced, decoded));
+	assert_true(json_equal(spliced, cm));
+	/* an empty metadata object and foreign layouts */
+	buf_reset(&out);
+	const char *empty = "{\"apiVersion\":\"v1\",\"kind\":\"X\",\"metadata\":{}}";
+	assert_int_equal(objects_splice(&out, empty, strlen(empty), 7), 0);
+	assert_string_equal(out.data, "{\"apiVersion\":\"v1\",\"kind\":\"X\",\"metadata\":{\"resourceVersion\":\"7\"}}");
+	buf_reset(&out);
+	assert_int_equal(objects_splice(&out, "{\"kind\":\"X\"}", 12, 1), -1);
+	assert_int_equal(out.len, 0);
+	assert_int_equal(objects_splice(&out, "{\"apiVersion\":\"v1", 16, 1), -1);
+	buf_release(&out);
+	json_decref(spliced);
+	json_decref(decoded);
+	json_decref(cm);
+	store_kv_free(&kv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -430,6 +505,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_finalizers_and_gc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_namespace_lifecycle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crd_serves_and_removes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_managed_fields, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_splice_matches_decode, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

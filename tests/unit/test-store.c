@@ -342,6 +342,56 @@ static void test_sigkill_loses_no_acknowledged_write(void **state)
 	}
 }
 
+static void test_encryption_at_rest(void **state)
+{
+	struct fixture *f = *state;
+	unsigned char key[32];
+	for (int i = 0; i < 32; i++)
+		key[i] = (unsigned char)i;
+	const char *const prefixes[] = { "/core/secrets/", NULL };
+	store_set_encryption(f->s, key, prefixes);
+	const char *secret = "{\"data\":{\"password\":\"c2VjcmV0LXZhbHVl\"}}";
+	assert_int_equal(PUT(f->s, "/core/secrets/ns/s", secret), 0);
+	assert_int_equal(PUT(f->s, "/core/configmaps/ns/c", "{\"plain\":\"visible\"}"), 0);
+	store_update(f->s, "/core/secrets/ns/s", 0, "{\"v\":2}", 7, NULL, NULL);
+	struct store_kv kv;
+	assert_int_equal(store_get(f->s, "/core/secrets/ns/s", &kv, NULL), 0);
+	assert_string_equal(kv.value, "{\"v\":2}");
+	store_kv_free(&kv);
+	struct collect c = { BUF_INIT, 0, 0 };
+	store_list(f->s, "/core/secrets/", NULL, 0, collect_fn, &c, NULL, NULL);
+	assert_string_equal(c.keys.data, "/core/secrets/ns/s={\"v\":2};");
+	buf_release(&c.keys);
+
+	/* the file holds no plaintext of the secret, but that of the configmap */
+	store_close(f->s);
+	struct buf raw = BUF_INIT;
+	char wal[160];
+	snprintf(wal, sizeof(wal), "%s-wal", f->path);
+	buf_read_file(&raw, f->path, 64 << 20);
+	buf_read_file(&raw, wal, 64 << 20);
+	assert_null(memmem(raw.data, raw.len, "c2VjcmV0LXZhbHVl", 16));
+	assert_non_null(memmem(raw.data, raw.len, "visible", 7));
+	buf_release(&raw);
+
+	/* reopened with the key, replay from the table decrypts too */
+	assert_int_equal(store_open(&f->s, f->path, NULL, NULL), 0);
+	store_set_encryption(f->s, key, prefixes);
+	struct store_watch *w;
+	assert_int_equal(store_watch_open(&w, f->s, "/core/secrets/", 0, NULL), 0);
+	expect_event(w, STORE_ADDED, 1, "/core/secrets/ns/s", secret, NULL);
+	expect_event(w, STORE_MODIFIED, 3, "/core/secrets/ns/s", "{\"v\":2}", secret);
+	store_watch_close(w);
+	/* a wrong key reads as empty rather than as garbage */
+	store_close(f->s);
+	assert_int_equal(store_open(&f->s, f->path, NULL, NULL), 0);
+	key[0] ^= 1;
+	store_set_encryption(f->s, key, prefixes);
+	assert_int_equal(store_get(f->s, "/core/secrets/ns/s", &kv, NULL), 0);
+	assert_int_equal(kv.len, 0);
+	store_kv_free(&kv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -352,6 +402,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ring_overflow_falls_back_to_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compaction_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sigkill_loses_no_acknowledged_write, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_encryption_at_rest, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

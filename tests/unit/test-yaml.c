@@ -223,6 +223,15 @@ static void test_duplicate_keys(void **state)
 	read_fails("1: a\n\"1\": b\n", BERR_INVALID, "t.yaml:2:1: duplicate key '1'");
 	read_fails("on: a\ntrue: b\n", BERR_INVALID, "duplicate key 'true'");
 	read_fails("{a: 1, a: 2}\n", BERR_INVALID, "t.yaml:1:8: duplicate key 'a'");
+
+	/* Lenient mode: the later value wins, as sigs.k8s.io/yaml's Unmarshal. */
+	struct yaml_limits lim = { .duplicate_keys_last_wins = 1 };
+	const char *text = "a: 1\nb: {x: 1}\na: 3\nb: {z: 2}\non: 1\ntrue: 2\n";
+	json_t *docs = NULL;
+	struct berr err = BERR_INIT;
+	assert_int_equal(yaml_read_stream(&docs, text, strlen(text), "d", &lim, &err), 0);
+	assert_json(docs, "[{\"a\": 3, \"b\": {\"z\": 2}, \"true\": 2}]", text);
+	json_decref(docs);
 }
 
 /* --- streams ---------------------------------------------------------- */
@@ -280,6 +289,9 @@ static void test_aliases_and_merges(void **state)
 		{ "a: &x '1'\nb: *x\n", "{\"a\": \"1\", \"b\": \"1\"}" },
 		{ "a: &x {p: [1, 2]}\nb: *x\n", "{\"a\": {\"p\": [1, 2]}, \"b\": {\"p\": [1, 2]}}" },
 		{ "a: &x 1\nb: &x 2\nc: *x\n", "{\"a\": 1, \"b\": 2, \"c\": 2}" },
+		/* an anchor redefined inside its own node: the outer one wins after */
+		{ "a: &x [&x {k: 1}, *x]\nb: *x\n",
+		  "{\"a\": [{\"k\": 1}, {\"k\": 1}], \"b\": [{\"k\": 1}, {\"k\": 1}]}" },
 		{ "&k key: 1\nother: *k\n", "{\"key\": 1, \"other\": \"key\"}" },
 		{ "a: &k on\n*k : 2\n", "{\"a\": true, \"true\": 2}" },
 		/* merge a single map; explicit keys win wherever they are */
@@ -331,7 +343,9 @@ static void test_error_positions(void **state)
 	read_fails("a: \"\\q\"\n", BERR_INVALID, "found unknown escape character");
 	read_fails("a:\n\tb: 1\n", BERR_INVALID,
 		   "t.yaml:2:1: found character that cannot start any token (while scanning for the next token at 2:1)");
-	read_fails("a: 1\n\xff\n", BERR_INVALID, "invalid leading UTF-8 octet");
+	read_fails("a: 1\n\xff\n", BERR_INVALID, "t.yaml:2:1: invalid leading UTF-8 octet (byte 5)");
+	read_fails("a: \xC3\xA9\xC3\xA9\x80\n", BERR_INVALID, "t.yaml:1:6: invalid leading UTF-8 octet (byte 7)");
+	read_fails("a: \x01\n", BERR_INVALID, "t.yaml:1:4: control characters are not allowed (byte 3)");
 	read_fails("a: \"\\ud800\"\n", BERR_INVALID, "found invalid Unicode character escape code");
 	read_fails("a: !!int abc\n", BERR_INVALID, "t.yaml:1:4: cannot decode !!str 'abc' as !!int");
 	read_fails("a: !!int 1.5\n", BERR_INVALID, "cannot decode !!float '1.5' as !!int");
@@ -379,7 +393,7 @@ static void test_limits_depth(void **state)
 	struct berr err = BERR_INIT;
 	for (int flow = 0; flow <= 1; flow++) {
 		char *ok200 = nested(200, flow), *ok255 = nested(255, flow);
-		char *bad256 = nested(256, flow), *bad = nested(100000, flow);
+		char *bad256 = nested(256, flow), *bad = nested(flow ? 100000 : 2000, flow);
 		assert_int_equal(yaml_read_stream(&docs, ok200, strlen(ok200), "d", NULL, &err), 0);
 		json_decref(docs);
 		assert_int_equal(yaml_read_stream(&docs, ok255, strlen(ok255), "d", NULL, &err), 0);
@@ -618,6 +632,39 @@ static void test_writer_binary_and_long_keys(void **state)
 	json_decref(doc);
 }
 
+/* Reals as helm's toYaml prints them, after Go's JSON round trip. */
+static void test_writer_json_numbers(void **state)
+{
+	(void)state;
+	static const struct { double f; const char *yaml; } cases[] = {
+		{ 1000000.0, "1000000\n" }, { 3.0, "3\n" }, { -0.0, "0\n" },
+		{ 0.5, "0.5\n" }, { 1.5e-7, "1.5e-07\n" }, { 123456789.5, "1.234567895e+08\n" },
+		{ -9223372036854775808.0, "-9223372036854775808\n" },
+		{ 9223372036854775808.0, "9223372036854775808\n" },
+		{ 1e19, "10000000000000000000\n" }, { 1e20, "1e+20\n" }, { 1e21, "1e+21\n" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *v = json_real(cases[i].f);
+		struct buf out = BUF_INIT;
+		yaml_write_flags(&out, v, YAML_WRITE_JSON_NUMBERS);
+		if (strcmp(out.data, cases[i].yaml)) {
+			print_error("%.17g: got '%s', want '%s'\n", cases[i].f, out.data, cases[i].yaml);
+			fail();
+		}
+		buf_release(&out);
+		json_decref(v);
+	}
+	json_t *doc = json_pack("{s:f,s:i}", "a", 2000000.0, "b", 7);
+	struct buf out = BUF_INIT;
+	yaml_write(&out, doc);
+	assert_string_equal(out.data, "a: 2e+06\nb: 7\n");
+	buf_reset(&out);
+	yaml_write_flags(&out, doc, YAML_WRITE_JSON_NUMBERS);
+	assert_string_equal(out.data, "a: 2000000\nb: 7\n");
+	buf_release(&out);
+	json_decref(doc);
+}
+
 /* go-yaml's key order: digit runs compare as numbers, letters sort last. */
 static void test_writer_key_order(void **state)
 {
@@ -718,6 +765,7 @@ int main(void)
 		cmocka_unit_test(test_limits_size),
 		cmocka_unit_test(test_writer_golden),
 		cmocka_unit_test(test_writer_binary_and_long_keys),
+		cmocka_unit_test(test_writer_json_numbers),
 		cmocka_unit_test(test_writer_key_order),
 		cmocka_unit_test(test_round_trip),
 	};
