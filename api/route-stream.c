@@ -474,9 +474,14 @@ void api_apps_wrote(struct api *api, const json_t *obj, int deleted)
 
 #define SNAPSHOT_WAIT_MS 1000
 
-static int cmp_names(const void *a, const void *b)
+struct named {
+	const char *name;
+	json_t *entry;
+};
+
+static int cmp_named(const void *a, const void *b)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	return strcmp(((const struct named *)a)->name, ((const struct named *)b)->name);
 }
 
 json_t *api_apps_snapshot(struct api *api)
@@ -491,22 +496,22 @@ json_t *api_apps_snapshot(struct api *api)
 			return NULL;
 		}
 		if (h->max_rv >= h->want_rv) {
+			/* take references under the lock, sort outside it; an entry
+			 * keeps its app (and so the name) alive */
 			size_t n = json_object_size(h->apps), k = 0;
-			const char **names = xcalloc(n ? n : 1, sizeof(*names));
-			json_t *copy = json_object();
+			struct named *v = xcalloc(n ? n : 1, sizeof(*v));
 			const char *name;
 			json_t *e;
 			json_object_foreach(h->apps, name, e) {
-				json_object_set(copy, name, e);
-				names[k++] = json_object_iter_key(json_object_iter_at(copy, name));
+				v[k].entry = json_incref(e);
+				v[k++].name = doc_get_str(json_object_get(e, "app"), "metadata.name");
 			}
 			pthread_mutex_unlock(&h->mu);
-			qsort(names, k, sizeof(*names), cmp_names);
+			qsort(v, k, sizeof(*v), cmp_named);
 			json_t *items = json_array();
 			for (size_t i = 0; i < k; i++)
-				json_array_append(items, json_object_get(copy, names[i]));
-			free(names);
-			json_decref(copy);
+				json_array_append_new(items, v[i].entry);
+			free(v);
 			return items;
 		}
 		pthread_mutex_unlock(&h->mu);
