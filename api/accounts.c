@@ -137,7 +137,7 @@ static void fingerprint(char out[24], const struct api_settings *st, const char 
 	HMAC(EVP_sha256(), st->key.data, (int)st->key.len, (const unsigned char *)hash,
 	     strlen(hash), mac, &n);
 	struct buf b = BUF_INIT;
-	b64url_encode(&b, mac, 12);
+	api_b64url_encode(&b, mac, 12);
 	snprintf(out, 24, "%s", b.data);
 	buf_release(&b);
 }
@@ -148,7 +148,7 @@ int api_session_issue(struct api *api, const struct api_settings *st, const char
 	if (st->key.len < 16)
 		return berr_set(err, BERR_FAIL, "no signing key in 'bosun-secret'");
 	char jti[33], pv[24];
-	random_hex(jti, 16);
+	api_random_hex(jti, 16);
 	fingerprint(pv, st, name);
 	time_t now = time(NULL);
 	json_t *claims = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:s}", "iss",
@@ -315,7 +315,7 @@ int api_token_issue(struct api *api, const char *name, const char *id, long expi
 		return rc;
 	char gen[33];
 	if (!id || !*id) {
-		random_hex(gen, 16);
+		api_random_hex(gen, 16);
 		id = gen;
 	}
 	time_t now = time(NULL);
@@ -389,7 +389,7 @@ static int edit_bootstrap(json_t *data, void *arg, struct berr *err)
 	be->created_key = be->created_admin = 0;
 	if (!json_object_get(data, "server.secretkey")) {
 		char key[65];
-		random_hex(key, 32);
+		api_random_hex(key, 32);
 		json_object_set_new(data, "server.secretkey", json_string(key));
 		be->created_key = 1;
 	}
@@ -436,9 +436,9 @@ int api_accounts_bootstrap(struct api *api, struct berr *err)
 	char *hash = NULL;
 	if (need_admin) {
 		unsigned char raw[18];
-		random_bytes(raw, sizeof(raw));
+		api_random_bytes(raw, sizeof(raw));
 		struct buf b = BUF_INIT;
-		b64url_encode(&b, raw, sizeof(raw));
+		api_b64url_encode(&b, raw, sizeof(raw));
 		snprintf(password, sizeof(password), "%s", b.data);
 		buf_release(&b);
 		if ((rc = password_hash(&hash, password, PASSWORD_ITERATIONS, err)) < 0)

@@ -38,6 +38,8 @@ struct api_settings {
 
 struct api_revoked;
 struct api_hub;
+struct api_notifier;
+struct api_binding;
 
 struct api {
 	struct api_config cfg;
@@ -45,6 +47,8 @@ struct api {
 	struct kube_client *kc;
 	struct http_client *repo;
 	struct http_server *srv;
+	struct api_binding *bindings;   /* one per route (api.c) */
+	size_t nbindings;
 	struct throttle *throttle;
 	struct api_revoked *revoked;
 
@@ -54,6 +58,7 @@ struct api {
 
 	struct api_hub *apps_hub;       /* stream of Applications */
 	struct api_hub *alerts_hub;     /* stream of alert Events */
+	struct api_notifier *notifier;
 
 	/* metrics */
 	pthread_mutex_t metrics_mu;
@@ -94,6 +99,7 @@ extern const struct api_route api_routes_clusters[];
 extern const struct api_route api_routes_settings[];
 extern const struct api_route api_routes_stream[];
 extern const struct api_route api_routes_webhook[];
+extern const struct api_route api_routes_notifications[];
 extern const struct api_route api_routes_static[];
 
 /* ---- settings (settings.c) ---- */
@@ -208,7 +214,19 @@ void api_apps_wrote(struct api *api, const json_t *obj, int deleted);
  * writes (waits up to a second); NULL when it has not, and the caller lists
  * from the cluster. */
 json_t *api_apps_snapshot(struct api *api);
+/* "<project>/<app>" for RBAC, the project as the cache knows it ("" when
+ * the app is unknown). */
+void api_app_rbac_object(struct api *api, const char *app, char *out, size_t size);
 int api_streams_start(struct api *api, struct berr *err);
 void api_streams_stop(struct api *api);
+
+/* ---- notifications (notify.c) ---- */
+
+int api_notifier_start(struct api *api, struct berr *err);
+void api_notifier_stop(struct api *api);
+/* Queues a new alert (event: {name, namespace} of its Event); never blocks. */
+void api_notify_alert(struct api *api, const json_t *alert, const json_t *event);
+/* The last deliveries, oldest first (new reference). */
+json_t *api_notify_deliveries(struct api *api);
 
 #endif

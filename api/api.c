@@ -18,7 +18,7 @@
 #include "daemon.h"
 #include "log.h"
 
-struct binding {
+struct api_binding {
 	struct api *api;
 	const struct api_route *route;
 };
@@ -26,12 +26,9 @@ struct binding {
 static const struct api_route *const route_tables[] = {
 	api_routes_session, api_routes_accounts, api_routes_applications,
 	api_routes_projects, api_routes_repositories, api_routes_clusters,
-	api_routes_settings, api_routes_stream, api_routes_webhook,
+	api_routes_settings, api_routes_stream, api_routes_webhook, api_routes_notifications,
 	api_routes_static,      /* last: its catch-all serves the UI */
 };
-
-static struct binding *bindings;
-static size_t nbindings;
 
 static const double latency_bounds[] = { 0.001, 0.005, 0.01, 0.025, 0.05, 0.1,
 					 0.25, 0.5, 1, 2.5, 5 };
@@ -185,7 +182,7 @@ static void security_headers(struct http_response *resp)
 
 static void dispatch(struct http_request *req, struct http_response *resp, void *arg)
 {
-	struct binding *b = arg;
+	struct api_binding *b = arg;
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	struct api_ctx ctx = { .api = b->api };
@@ -230,6 +227,7 @@ void api_stop(struct api *a)
 	if (a->srv)
 		http_server_stop(a->srv, 2000);
 	api_streams_stop(a);
+	api_notifier_stop(a);
 	http_server_free(a->srv);
 	http_client_free(a->repo);
 	kube_client_free(a->kc);
@@ -242,9 +240,7 @@ void api_stop(struct api *a)
 	free(a->data_dir);
 	free(a->ns);
 	free(a->ui_dir);
-	free(bindings);
-	bindings = NULL;
-	nbindings = 0;
+	free(a->bindings);
 	free(a);
 }
 
@@ -271,10 +267,10 @@ static int register_routes(struct api *a, struct berr *err)
 	for (size_t t = 0; t < sizeof(route_tables) / sizeof(*route_tables); t++)
 		for (const struct api_route *r = route_tables[t]; r->pattern; r++)
 			n++;
-	bindings = xcalloc(n, sizeof(*bindings));
+	a->bindings = xcalloc(n, sizeof(*a->bindings));
 	for (size_t t = 0; t < sizeof(route_tables) / sizeof(*route_tables); t++) {
 		for (const struct api_route *r = route_tables[t]; r->pattern; r++) {
-			struct binding *b = &bindings[nbindings++];
+			struct api_binding *b = &a->bindings[a->nbindings++];
 			b->api = a;
 			b->route = r;
 			int rc = http_server_route(a->srv, r->method, r->pattern, dispatch, b, err);
@@ -290,8 +286,6 @@ int api_start(struct api **out, const struct api_config *cfg, struct berr *err)
 	*out = NULL;
 	if (!cfg->data_dir)
 		return berr_set(err, BERR_INVALID, "no data directory");
-	if (bindings)
-		return berr_set(err, BERR_EXISTS, "an API server already runs in this process");
 	struct api *a = xcalloc(1, sizeof(*a));
 	a->cfg = *cfg;
 	a->data_dir = xstrdup(cfg->data_dir);
@@ -329,6 +323,8 @@ int api_start(struct api **out, const struct api_config *cfg, struct berr *err)
 	}
 	if (!rc)
 		rc = register_routes(a, err);
+	if (!rc)
+		rc = api_notifier_start(a, err);
 	if (!rc)
 		rc = api_streams_start(a, err);
 	if (!rc)

@@ -17,13 +17,13 @@
 /* ------------------------------------------------------------ base64 */
 
 /* Appends base64url (no padding) or standard base64 (padded) text. */
-void b64url_encode(struct buf *out, const void *data, size_t len);
-void b64_encode(struct buf *out, const void *data, size_t len);
+void api_b64url_encode(struct buf *out, const void *data, size_t len);
+void api_b64_encode(struct buf *out, const void *data, size_t len);
 /* Decodes base64url (padding optional) or standard base64 into out
  * (appending). BERR_INVALID on a character outside the alphabet or a bad
  * length. */
-int b64url_decode(struct buf *out, const char *text, size_t len, struct berr *err);
-int b64_decode(struct buf *out, const char *text, size_t len, struct berr *err);
+int api_b64url_decode(struct buf *out, const char *text, size_t len, struct berr *err);
+int api_b64_decode(struct buf *out, const char *text, size_t len, struct berr *err);
 
 /* ------------------------------------------------------------ JWT */
 
@@ -67,17 +67,17 @@ int password_verify(const char *password, const char *encoded, struct berr *err)
 int password_check_policy(const char *password, struct berr *err);
 
 /* Random bytes from OpenSSL; aborts when the generator fails. */
-void random_bytes(void *out, size_t len);
+void api_random_bytes(void *out, size_t len);
 /* A random identifier of 2*nbytes hex digits into out (size 2*nbytes+1). */
-void random_hex(char *out, size_t nbytes);
+void api_random_hex(char *out, size_t nbytes);
 
 /* ------------------------------------------------------------ throttle */
 
 /*
  * Failed logins per user name, in a table of bounded size: once a name has
  * `max_failures` failures within `window_s` seconds, each further attempt
- * must wait 2^(failures - max_failures) seconds (at most 60) after the last
- * failure. A full table forgets expired entries first, then the oldest.
+ * must wait 4 * 2^(failures - max_failures) seconds (at most 60) after the
+ * last failure. A full table forgets expired entries first, then the oldest.
  * Thread-safe.
  */
 struct throttle;

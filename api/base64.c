@@ -39,12 +39,12 @@ static void encode(struct buf *out, const unsigned char *p, size_t len, const ch
 	}
 }
 
-void b64url_encode(struct buf *out, const void *data, size_t len)
+void api_b64url_encode(struct buf *out, const void *data, size_t len)
 {
 	encode(out, data, len, url_alphabet, 0);
 }
 
-void b64_encode(struct buf *out, const void *data, size_t len)
+void api_b64_encode(struct buf *out, const void *data, size_t len)
 {
 	encode(out, data, len, std_alphabet, 1);
 }
@@ -88,12 +88,12 @@ static int decode(struct buf *out, const char *text, size_t len, int url, struct
 	return 0;
 }
 
-int b64url_decode(struct buf *out, const char *text, size_t len, struct berr *err)
+int api_b64url_decode(struct buf *out, const char *text, size_t len, struct berr *err)
 {
 	return decode(out, text, len, 1, err);
 }
 
-int b64_decode(struct buf *out, const char *text, size_t len, struct berr *err)
+int api_b64_decode(struct buf *out, const char *text, size_t len, struct berr *err)
 {
 	return decode(out, text, len, 0, err);
 }

@@ -28,19 +28,19 @@ int jwt_sign(char **out, const json_t *claims, const void *key, size_t keylen,
 		return berr_set(err, BERR_INVALID, "signing key is too short");
 	struct buf tok = BUF_INIT;
 	static const char header[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
-	b64url_encode(&tok, header, sizeof(header) - 1);
+	api_b64url_encode(&tok, header, sizeof(header) - 1);
 	buf_addch(&tok, '.');
 	char *payload = json_dumps(claims, JSON_COMPACT | JSON_SORT_KEYS);
 	if (!payload) {
 		buf_release(&tok);
 		return berr_set(err, BERR_INVALID, "token claims cannot be serialised");
 	}
-	b64url_encode(&tok, payload, strlen(payload));
+	api_b64url_encode(&tok, payload, strlen(payload));
 	free(payload);
 	unsigned char mac[32];
 	hmac_sha256(mac, key, keylen, tok.data, tok.len);
 	buf_addch(&tok, '.');
-	b64url_encode(&tok, mac, sizeof(mac));
+	api_b64url_encode(&tok, mac, sizeof(mac));
 	*out = buf_detach(&tok, NULL);
 	return 0;
 }
@@ -49,7 +49,7 @@ static int decode_json_segment(json_t **out, const char *seg, size_t len, const 
 			       struct berr *err)
 {
 	struct buf raw = BUF_INIT;
-	if (b64url_decode(&raw, seg, len, err) < 0) {
+	if (api_b64url_decode(&raw, seg, len, err) < 0) {
 		buf_release(&raw);
 		return berr_set(err, BERR_AUTH, "invalid token: malformed %s", what);
 	}
@@ -149,7 +149,7 @@ int jwt_verify(json_t **out, const char *token, const void *key, size_t keylen,
 		return berr_set(err, BERR_AUTH, "invalid token: algorithm must be HS256");
 
 	struct buf sig = BUF_INIT;
-	if (b64url_decode(&sig, d2 + 1, len - (size_t)(d2 + 1 - token), NULL) < 0 ||
+	if (api_b64url_decode(&sig, d2 + 1, len - (size_t)(d2 + 1 - token), NULL) < 0 ||
 	    sig.len != 32) {
 		buf_release(&sig);
 		return berr_set(err, BERR_AUTH, "invalid token: malformed signature");

@@ -17,19 +17,19 @@
 #define HASH_LEN 32
 #define PREFIX "$pbkdf2-sha256$"
 
-void random_bytes(void *out, size_t len)
+void api_random_bytes(void *out, size_t len)
 {
 	if (RAND_bytes(out, (int)len) != 1)
 		abort();
 }
 
-void random_hex(char *out, size_t nbytes)
+void api_random_hex(char *out, size_t nbytes)
 {
 	unsigned char b[64];
 	static const char hex[] = "0123456789abcdef";
 	if (nbytes > sizeof(b))
 		nbytes = sizeof(b);
-	random_bytes(b, nbytes);
+	api_random_bytes(b, nbytes);
 	for (size_t i = 0; i < nbytes; i++) {
 		out[2 * i] = hex[b[i] >> 4];
 		out[2 * i + 1] = hex[b[i] & 15];
@@ -51,14 +51,14 @@ int password_hash(char **out, const char *password, unsigned iterations, struct 
 	if (strlen(password) > PASSWORD_MAX_LEN)
 		return berr_set(err, BERR_INVALID, "password is too long");
 	unsigned char salt[SALT_LEN], hash[HASH_LEN];
-	random_bytes(salt, sizeof(salt));
+	api_random_bytes(salt, sizeof(salt));
 	if (derive(hash, password, salt, sizeof(salt), iterations) < 0)
 		return berr_set(err, BERR_FAIL, "password hashing failed");
 	struct buf b = BUF_INIT;
 	buf_addf(&b, PREFIX "%u$", iterations);
-	b64url_encode(&b, salt, sizeof(salt));
+	api_b64url_encode(&b, salt, sizeof(salt));
 	buf_addch(&b, '$');
-	b64url_encode(&b, hash, sizeof(hash));
+	api_b64url_encode(&b, hash, sizeof(hash));
 	OPENSSL_cleanse(hash, sizeof(hash));
 	*out = buf_detach(&b, NULL);
 	return 0;
@@ -80,8 +80,8 @@ int password_verify(const char *password, const char *encoded, struct berr *err)
 		return berr_set(err, BERR_INVALID, "malformed password hash");
 	struct buf salt = BUF_INIT, want = BUF_INIT;
 	int rc = BERR_INVALID;
-	if (b64url_decode(&salt, salt_text, (size_t)(dollar - salt_text), NULL) < 0 ||
-	    b64url_decode(&want, dollar + 1, strlen(dollar + 1), NULL) < 0 ||
+	if (api_b64url_decode(&salt, salt_text, (size_t)(dollar - salt_text), NULL) < 0 ||
+	    api_b64url_decode(&want, dollar + 1, strlen(dollar + 1), NULL) < 0 ||
 	    salt.len < 8 || salt.len > 64 || want.len != HASH_LEN) {
 		berr_set(err, BERR_INVALID, "malformed password hash");
 		goto out;

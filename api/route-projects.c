@@ -213,7 +213,7 @@ static int check_project_spec(const json_t *spec, struct berr *err)
 		const char *kind = api_str(w, "kind");
 		if (!json_is_object(w) || !kind || (strcmp(kind, "allow") && strcmp(kind, "deny")))
 			rc = berr_set(err, BERR_INVALID, "'spec.syncWindows[%zu].kind' must be allow or deny", i);
-		else if (!api_str(w, "schedule") || cron_matches(api_str(w, "schedule"), 0, err) < 0 ||
+		else if (!api_str(w, "schedule") || syncwindow_cron_matches(api_str(w, "schedule"), 0, err) < 0 ||
 			 syncwindow_duration(api_str(w, "duration"), err) < 0)
 			rc = berr_prefix(err, "'spec.syncWindows[%zu]'", i);
 	}

@@ -30,8 +30,8 @@
 #define TOMBSTONES_MAX 10000
 #define ALERTS_MAX 1000
 
-static const char *const alert_reasons[] = { "Drift", "SyncFailed", "HealthDegraded",
-					     "Deployed", NULL };
+static const char *const alert_reasons[] = { "Drift", "SyncFailed", "SyncSucceeded",
+					     "HealthDegraded", "Deployed", NULL };
 
 struct sub {
 	struct api_hub *hub;
@@ -66,6 +66,12 @@ struct api_hub {
 	long long max_rv;               /* newest resourceVersion seen */
 	long long want_rv;              /* newest this replica wrote */
 };
+
+static int cmp_items(const void *a, const void *b)
+{
+	const struct item *x = a, *y = b;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
 
 static long long rv_of(const json_t *obj)
 {
@@ -121,10 +127,8 @@ static void app_message(struct buf *out, long long id, const char *type, const j
 	json_decref(data);
 }
 
-/* The project of an alert's app, as the apps hub knows it. */
-static void alert_object(struct api *api, const json_t *alert, char *out, size_t size)
+void api_app_rbac_object(struct api *api, const char *app, char *out, size_t size)
 {
-	const char *app = api_str(alert, "app") ? api_str(alert, "app") : "";
 	const char *project = "";
 	struct api_hub *ah = api->apps_hub;
 	pthread_mutex_lock(&ah->mu);
@@ -134,6 +138,13 @@ static void alert_object(struct api *api, const json_t *alert, char *out, size_t
 	snprintf(out, size, "%s/%s", project, app);
 	pthread_mutex_unlock(&ah->mu);
 }
+
+/* The project of an alert's app, as the apps hub knows it. */
+static void alert_object(struct api *api, const json_t *alert, char *out, size_t size)
+{
+	api_app_rbac_object(api, api_str(alert, "app") ? api_str(alert, "app") : "", out, size);
+}
+
 
 static int sub_may_see_alert(const struct sub *s, const json_t *alert)
 {
@@ -211,6 +222,47 @@ static json_t *alert_of(const json_t *ev)
 			 (json_int_t)doc_get_int(ev, "count", 1));
 }
 
+/* What makes an Event a new occurrence: the controller bumps count and
+ * lastTimestamp when it repeats an event, while an annotation (the
+ * notifier's claim) changes neither. */
+static void occurrence_key(struct buf *out, const json_t *ev)
+{
+	const char *t = api_str(ev, "lastTimestamp");
+	if (!t)
+		t = api_str(ev, "eventTime");
+	buf_addf(out, "%s/%s#%lld#%s", doc_get_str(ev, "metadata.namespace") ?
+		 doc_get_str(ev, "metadata.namespace") : "", doc_get_str(ev, "metadata.name"),
+		 (long long)doc_get_int(ev, "count", 1), t ? t : "");
+}
+
+/* Records an alert Event seen for the first time; the hub lock is held. */
+static void add_alert(struct api_hub *h, json_t *ev, long long id)
+{
+	if (!doc_get_str(ev, "metadata.name"))
+		return;
+	struct buf key = BUF_INIT;
+	occurrence_key(&key, ev);
+	for (size_t i = 0; i < h->nring; i++)
+		if (!strcmp(h->ring[i].name, key.data)) {
+			buf_release(&key);
+			return;
+		}
+	json_t *alert = alert_of(ev);
+	if (alert) {
+		ring_push(h, id, key.data, alert, 0);
+		if (h->synced) {
+			broadcast(h, id, "", "ADDED", alert);
+			json_t *ref = json_pack("{s:s?, s:s?, s:s}", "name",
+						doc_get_str(ev, "metadata.name"), "namespace",
+						doc_get_str(ev, "metadata.namespace"), "key", key.data);
+			api_notify_alert(h->api, alert, ref);
+			json_decref(ref);
+		}
+		json_decref(alert);
+	}
+	buf_release(&key);
+}
+
 /* Applies one change; the hub lock is held. */
 static void apply_change(struct api_hub *h, const char *type, json_t *obj, long long id)
 {
@@ -218,18 +270,8 @@ static void apply_change(struct api_hub *h, const char *type, json_t *obj, long 
 	if (!name)
 		return;
 	if (h->alerts) {
-		if (!strcmp(type, "DELETED"))
-			return;
-		for (size_t i = 0; i < h->nring; i++)
-			if (h->ring[i].id >= id && h->synced)
-				return;         /* already seen */
-		json_t *alert = alert_of(obj);
-		if (!alert)
-			return;
-		ring_push(h, id, name, alert, 0);
-		if (h->synced)
-			broadcast(h, id, name, type, alert);
-		json_decref(alert);
+		if (strcmp(type, "DELETED"))
+			add_alert(h, obj, id);
 		return;
 	}
 	json_t *cur = json_object_get(h->apps, name);
@@ -296,30 +338,13 @@ static char *relist(struct api_hub *h, struct berr *err)
 	/* events oldest first, so the ring keeps the newest */
 	if (h->alerts) {
 		size_t n = json_array_size(items);
-		long long *ids = xcalloc(n ? n : 1, sizeof(*ids));
+		struct item *v = xcalloc(n ? n : 1, sizeof(*v));
 		json_array_foreach(items, i, obj)
-			ids[i] = rv_of(obj);
-		for (size_t done = 0; done < n; done++) {
-			size_t best = n;
-			for (size_t j = 0; j < n; j++)
-				if (ids[j] >= 0 && (best == n || ids[j] < ids[best]))
-					best = j;
-			long long id = ids[best];
-			ids[best] = -1;
-			int known = 0;
-			for (size_t k = 0; k < h->nring && !known; k++)
-				known = h->ring[k].id == id;
-			if (!known) {
-				json_t *alert = alert_of(json_array_get(items, best));
-				if (alert) {
-					ring_push(h, id, "", alert, 0);
-					if (h->synced)
-						broadcast(h, id, "", "ADDED", alert);
-					json_decref(alert);
-				}
-			}
-		}
-		free(ids);
+			v[i] = (struct item){ rv_of(obj), NULL, obj, 0 };
+		qsort(v, n, sizeof(*v), cmp_items);
+		for (size_t k = 0; k < n; k++)
+			add_alert(h, v[k].doc, v[k].id);
+		free(v);
 	} else {
 		json_array_foreach(items, i, obj) {
 			const char *name = doc_get_str(obj, "metadata.name");
@@ -449,9 +474,14 @@ void api_apps_wrote(struct api *api, const json_t *obj, int deleted)
 
 #define SNAPSHOT_WAIT_MS 1000
 
-static int cmp_names(const void *a, const void *b)
+struct named {
+	const char *name;
+	json_t *entry;
+};
+
+static int cmp_named(const void *a, const void *b)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	return strcmp(((const struct named *)a)->name, ((const struct named *)b)->name);
 }
 
 json_t *api_apps_snapshot(struct api *api)
@@ -461,23 +491,27 @@ json_t *api_apps_snapshot(struct api *api)
 		return NULL;
 	for (int waited = 0;; waited++) {
 		pthread_mutex_lock(&h->mu);
-		if (h->synced && h->max_rv >= h->want_rv) {
+		if (!h->synced) {       /* never listed (no CRD yet?): ask the cluster */
+			pthread_mutex_unlock(&h->mu);
+			return NULL;
+		}
+		if (h->max_rv >= h->want_rv) {
+			/* take references under the lock, sort outside it; an entry
+			 * keeps its app (and so the name) alive */
 			size_t n = json_object_size(h->apps), k = 0;
-			const char **names = xcalloc(n ? n : 1, sizeof(*names));
-			json_t *copy = json_object();
+			struct named *v = xcalloc(n ? n : 1, sizeof(*v));
 			const char *name;
 			json_t *e;
 			json_object_foreach(h->apps, name, e) {
-				json_object_set(copy, name, e);
-				names[k++] = json_object_iter_key(json_object_iter_at(copy, name));
+				v[k].entry = json_incref(e);
+				v[k++].name = doc_get_str(json_object_get(e, "app"), "metadata.name");
 			}
 			pthread_mutex_unlock(&h->mu);
-			qsort(names, k, sizeof(*names), cmp_names);
+			qsort(v, k, sizeof(*v), cmp_named);
 			json_t *items = json_array();
 			for (size_t i = 0; i < k; i++)
-				json_array_append(items, json_object_get(copy, names[i]));
-			free(names);
-			json_decref(copy);
+				json_array_append_new(items, v[i].entry);
+			free(v);
 			return items;
 		}
 		pthread_mutex_unlock(&h->mu);
@@ -534,11 +568,6 @@ static long long last_event_id(struct http_request *req)
 	return *end || id < 0 ? -1 : id;
 }
 
-static int cmp_items(const void *a, const void *b)
-{
-	const struct item *x = a, *y = b;
-	return x->id < y->id ? -1 : x->id > y->id;
-}
 
 /* What a (re)connecting client missed; the hub lock is held. */
 static void replay(struct api_hub *h, struct sub *s, long long last)

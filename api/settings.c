@@ -64,7 +64,7 @@ json_t *api_decode_data(const json_t *obj, int secret)
 			continue;
 		}
 		struct buf b = BUF_INIT;
-		if (b64_decode(&b, json_string_value(v), json_string_length(v), NULL) == 0 &&
+		if (api_b64_decode(&b, json_string_value(v), json_string_length(v), NULL) == 0 &&
 		    strlen(b.data) == b.len)
 			json_object_set_new(out, k, json_string(b.data));
 		buf_release(&b);
@@ -188,7 +188,7 @@ int api_edit_data(struct api *api, const char *kind, const char *name, api_edit_
 				continue;
 			}
 			struct buf b = BUF_INIT;
-			b64_encode(&b, json_string_value(v), json_string_length(v));
+			api_b64_encode(&b, json_string_value(v), json_string_length(v));
 			json_object_set_new(enc, k, json_string(b.data));
 			buf_release(&b);
 		}

@@ -78,7 +78,7 @@ static int field_matches(const char *text, size_t len, int f, int value)
 	return match;
 }
 
-int cron_matches(const char *schedule, time_t t, struct berr *err)
+int syncwindow_cron_matches(const char *schedule, time_t t, struct berr *err)
 {
 	struct tm tm;
 	gmtime_r(&t, &tm);
@@ -138,7 +138,7 @@ int syncwindow_active(const json_t *window, time_t now, struct berr *err)
 		return (int)d;
 	time_t minute = now - now % 60;
 	for (time_t t = minute; t > now - d; t -= 60) {
-		int m = cron_matches(schedule, t, err);
+		int m = syncwindow_cron_matches(schedule, t, err);
 		if (m != 0)
 			return m;
 	}

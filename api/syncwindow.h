@@ -18,7 +18,7 @@
 
 /* 1 when the schedule fires at the minute of t (UTC), 0 when not,
  * BERR_INVALID for a malformed schedule. */
-int cron_matches(const char *schedule, time_t t, struct berr *err);
+int syncwindow_cron_matches(const char *schedule, time_t t, struct berr *err);
 /* Parses "1h", "30m", "1h30m", "45s": seconds, or BERR_INVALID. */
 long syncwindow_duration(const char *text, struct berr *err);
 /* 1 when the window is active at now, 0 when not, BERR_INVALID. */

@@ -66,7 +66,7 @@ static long delay_of(const struct throttle *t, const struct entry *e, time_t now
 	if (e->failures < t->max_failures || expired(t, e, now))
 		return 0;
 	unsigned extra = e->failures - t->max_failures;
-	long d = extra >= 6 ? 60 : 1L << extra;
+	long d = extra >= 4 ? 60 : 4L << extra;
 	long left = (long)(e->last + d - now);
 	return left > 0 ? left : 0;
 }

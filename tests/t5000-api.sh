@@ -406,6 +406,64 @@ test_expect_success 'the applications stream sends changes, and resumes from Las
 	! grep -q "\"ADDED\"" "$TEST_TMP/sse2"
 '
 
+# a webhook receiver that records each request as one JSON line
+cat >"$TEST_TMP/receiver.py" <<'PY'
+import http.server, json, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+        with open(sys.argv[2], "a") as f:
+            f.write(json.dumps({"path": self.path, "sig": self.headers.get("X-Bosun-Signature"),
+                                "team": self.headers.get("X-Team"), "body": body}) + "\n")
+        self.send_response(200 if self.path != "/fail" else 500)
+        self.end_headers()
+    def log_message(self, *a): pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+open(sys.argv[1], "w").write(str(s.server_port))
+s.serve_forever()
+PY
+python3 "$TEST_TMP/receiver.py" "$TEST_TMP/receiver.port" "$TEST_TMP/received" &
+test_pids="$test_pids $!"
+wait_for 10 test -s "$TEST_TMP/receiver.port"
+RECV=http://127.0.0.1:$(cat "$TEST_TMP/receiver.port")
+
+test_expect_success 'notifications: a degraded app is posted to a webhook and Slack, signed, once' '
+	cat >"$TEST_TMP/notif.yaml" <<-EOF &&
+	apiVersion: v1
+	kind: ConfigMap
+	metadata: {name: bosun-notifications-cm, namespace: bosun}
+	data:
+	  service.webhook.ops: "{url: $RECV/ops, headers: {X-Team: web}}"
+	  service.slack.team: "{url: $RECV/slack}"
+	  service.webhook.broken: "{url: $RECV/fail}"
+	  template.short: "{\"who\": \"{{app}}\", \"what\": \"{{trigger}}\", \"msg\": \"{{message}}\"}"
+	  subscriptions: |
+	    - triggers: [on-health-degraded]
+	      destinations: [webhook.ops, slack.team]
+	      template: short
+	    - triggers: [on-health-degraded]
+	      destinations: [webhook.broken]
+	      applications: [guestbook]
+	    - triggers: [on-deployed]
+	      destinations: [webhook.ops]
+	EOF
+	kcc apply -f "$TEST_TMP/notif.yaml" &&
+	kcc -n bosun patch secret bosun-secret --type merge \
+		-p "{\"stringData\":{\"notifications.webhook.ops.secret\":\"n-secret\"}}" &&
+	printf "apiVersion: v1\nkind: Event\nmetadata:\n  name: guestbook.degraded1\n  namespace: bosun\ninvolvedObject:\n  kind: Application\n  name: guestbook\nreason: HealthDegraded\nmessage: \"Deployment \\\"web\\\" has 0/3 ready\"\ntype: Warning\n" | kcc create -f - &&
+	wait_for 15 sh -c "grep -q /slack \"$TEST_TMP/received\" && grep -q /ops \"$TEST_TMP/received\" && test \$(grep -c /fail \"$TEST_TMP/received\") = 3" &&
+	grep /ops "$TEST_TMP/received" | jq -e ".team == \"web\" and (.body | fromjson | .who == \"guestbook\" and .what == \"on-health-degraded\" and (.msg | test(\"0/3 ready\")))" &&
+	B1=$(grep /ops "$TEST_TMP/received" | jq -r .body) &&
+	S1=$(grep /ops "$TEST_TMP/received" | jq -r .sig) &&
+	test "$S1" = "sha256=$(printf "%s" "$B1" | openssl dgst -sha256 -hmac n-secret | sed "s/.*= //")" &&
+	grep /slack "$TEST_TMP/received" | jq -e ".sig == null" &&
+	expect 200 GET /api/v1/notifications/deliveries &&
+	jq -e "[.items[] | select(.destination == \"webhook.broken\")][0] | .delivered == false and .attempts == 3 and .status == 500" "$OUT" &&
+	jq -e "[.items[] | select(.delivered)] | length == 2" "$OUT" &&
+	test "$(grep -c /ops "$TEST_TMP/received")" = 1 &&
+	kcc -n bosun get event guestbook.degraded1 -o json | jq -e ".metadata.annotations[\"bosun.io/notified\"]"
+'
+
 test_expect_success 'alerts come from the controller Events, listed and streamed' '
 	curl -sSN -H "Authorization: Bearer $TOKEN" "$B/api/v1/stream/alerts" >"$TEST_TMP/alerts" 2>/dev/null &
 	AS=$! &&
@@ -416,7 +474,9 @@ test_expect_success 'alerts come from the controller Events, listed and streamed
 	kill $AS &&
 	! grep -q Scheduled "$TEST_TMP/alerts" &&
 	expect 200 "GET" "/api/v1/alerts?app=guestbook" &&
-	jq -e "(.items | length) == 1 and .items[0].type == \"Drift\" and .items[0].severity == \"Warning\"" "$OUT" &&
+	jq -e "[.items[].type] | sort == [\"Drift\", \"HealthDegraded\"]" "$OUT" &&
+	expect 200 "GET" "/api/v1/alerts?app=guestbook&type=Drift" &&
+	jq -e "(.items | length) == 1 and .items[0].severity == \"Warning\"" "$OUT" &&
 	expect 200 GET "/api/v1/alerts?type=Deployed" && jq -e ".items == []" "$OUT" &&
 	expect_error 400 "since" GET "/api/v1/alerts?since=yesterday" &&
 	timeout 2 curl -sSN -H "Authorization: Bearer $TOKEN" -H "Last-Event-ID: 0" \

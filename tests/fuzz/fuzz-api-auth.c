@@ -73,9 +73,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_rbac(s);
 		break;
 	default:
-		b64url_decode(&b, s, strlen(s), NULL);
+		api_b64url_decode(&b, s, strlen(s), NULL);
 		buf_reset(&b);
-		b64_decode(&b, s, strlen(s), NULL);
+		api_b64_decode(&b, s, strlen(s), NULL);
 		break;
 	}
 	buf_release(&b);

@@ -16,21 +16,21 @@ static void test_cron(void **state)
 {
 	(void)state;
 	struct berr err = BERR_INIT;
-	assert_int_equal(cron_matches("* * * * *", T0, &err), 1);
-	assert_int_equal(cron_matches("45 13 * * *", T0, &err), 1);
-	assert_int_equal(cron_matches("44 13 * * *", T0, &err), 0);
-	assert_int_equal(cron_matches("*/15 * * * *", T0, &err), 1);
-	assert_int_equal(cron_matches("*/20 * * * *", T0, &err), 0);
-	assert_int_equal(cron_matches("40-50 12-14 26 11 4", T0, &err), 1);
-	assert_int_equal(cron_matches("0,45 * * * 1-5", T0, &err), 1);
-	assert_int_equal(cron_matches("* * * * 0,6", T0, &err), 0);
-	assert_int_equal(cron_matches("5/20 * * * *", T0, &err), 1);       /* 5, 25, 45 */
-	assert_int_equal(cron_matches("* * * * 7", T0 + 3 * 86400, &err), 1); /* Sunday */
+	assert_int_equal(syncwindow_cron_matches("* * * * *", T0, &err), 1);
+	assert_int_equal(syncwindow_cron_matches("45 13 * * *", T0, &err), 1);
+	assert_int_equal(syncwindow_cron_matches("44 13 * * *", T0, &err), 0);
+	assert_int_equal(syncwindow_cron_matches("*/15 * * * *", T0, &err), 1);
+	assert_int_equal(syncwindow_cron_matches("*/20 * * * *", T0, &err), 0);
+	assert_int_equal(syncwindow_cron_matches("40-50 12-14 26 11 4", T0, &err), 1);
+	assert_int_equal(syncwindow_cron_matches("0,45 * * * 1-5", T0, &err), 1);
+	assert_int_equal(syncwindow_cron_matches("* * * * 0,6", T0, &err), 0);
+	assert_int_equal(syncwindow_cron_matches("5/20 * * * *", T0, &err), 1);       /* 5, 25, 45 */
+	assert_int_equal(syncwindow_cron_matches("* * * * 7", T0 + 3 * 86400, &err), 1); /* Sunday */
 	const char *bad[] = { "", "* * * *", "* * * * * *", "60 * * * *", "* 24 * * *",
 			      "* * 0 * *", "* * * 13 *", "*/0 * * * *", "5-1 * * * *", "a * * * *",
 			      "1,,2 * * * *" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
-		assert_int_equal(cron_matches(bad[i], T0, &err), BERR_INVALID);
+		assert_int_equal(syncwindow_cron_matches(bad[i], T0, &err), BERR_INVALID);
 }
 
 static void test_duration(void **state)
