@@ -231,6 +231,79 @@ void app_path(struct buf *out, const char *name, const char *suffix)
 	buf_adds(out, nz(suffix));
 }
 
+/* Edit distance of a and b, capped: more than max gives max + 1. */
+static size_t distance(const char *a, const char *b, size_t max)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 128 || lb > 128 || (la > lb ? la - lb : lb - la) > max)
+		return max + 1;
+	size_t row[129];
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+void app_suggest(struct buf *out, const char *name, const json_t *names)
+{
+	size_t i, found = 0;
+	json_t *n;
+	json_array_foreach(names, i, n) {
+		const char *s = json_string_value(n);
+		if (!s || !strcmp(s, name))
+			continue;
+		size_t len = strlen(name);
+		int close = distance(name, s, len > 6 ? 2 : 1) <= (len > 6 ? 2u : 1u) ||
+			    (len >= 3 && (strstr(s, name) || strstr(name, s)));
+		if (!close || found >= 3)
+			continue;
+		buf_addf(out, "%s'%s'", found ? ", " : " (did you mean ", s);
+		found++;
+	}
+	if (found)
+		buf_adds(out, "?)");
+}
+
+int app_request(struct cli_client *c, const char *method, const char *path, const json_t *body,
+		json_t **out, const char *name)
+{
+	char msg[BERR_MSG_MAX];
+	long status;
+	int rc = cli_request_quiet(c, method, path, body, out, &status, msg);
+	if (!rc)
+		return 0;
+	struct buf line = BUF_INIT;
+	buf_adds(&line, msg);
+	json_t *list = NULL;
+	if (status == 404 && name &&
+	    cli_request_quiet(c, "GET", "/api/v1/applications", NULL, &list, NULL, msg) == 0) {
+		json_t *names = json_array();
+		size_t i;
+		json_t *app;
+		json_array_foreach(json_object_get(list, "items"), i, app)
+			json_array_append(names, doc_get(app, "metadata.name"));
+		app_suggest(&line, name, names);
+		json_decref(names);
+	}
+	json_decref(list);
+	cli_error("%s", line.data);
+	buf_release(&line);
+	return rc;
+}
+
 int app_fetch(struct cli_client *c, const char *name, const char *refresh, json_t **out)
 {
 	struct buf path = BUF_INIT;
@@ -238,7 +311,7 @@ int app_fetch(struct cli_client *c, const char *name, const char *refresh, json_
 	cli_escape(&path, name);
 	if (refresh)
 		buf_addf(&path, "?refresh=%s", refresh);
-	int rc = cli_request(c, "GET", path.data, NULL, out, NULL);
+	int rc = app_request(c, "GET", path.data, NULL, out, name);
 	buf_release(&path);
 	return rc;
 }

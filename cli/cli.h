@@ -203,6 +203,12 @@ int app_flags_table(struct cli_flag *flags, struct app_flags *af);
 /* Applies the flags that were given to spec (created when missing). */
 int app_flags_apply(json_t *spec, const struct app_flags *af, struct berr *err);
 
+/* cli_request for an application's routes: a 404 names the applications
+ * whose names are close to name ("did you mean 'guestbook'?"). */
+int app_request(struct cli_client *c, const char *method, const char *path, const json_t *body,
+		json_t **out, const char *name);
+/* Appends " (did you mean 'a', 'b'?)" for the names close to name. */
+void app_suggest(struct buf *out, const char *name, const json_t *names);
 /* GET the application; CLI_FAIL with the message printed. */
 int app_fetch(struct cli_client *c, const char *name, const char *refresh, json_t **out);
 /* The argocd `app get` summary block and resource table. */

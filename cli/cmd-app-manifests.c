@@ -48,7 +48,7 @@ static int app_manifests_exec(int argc, char **argv)
 		cli_escape(&path, revision);
 	}
 	json_t *res;
-	int rc = cli_request(c, "GET", path.data, NULL, &res, NULL);
+	int rc = app_request(c, "GET", path.data, NULL, &res, args[0]);
 	buf_release(&path);
 	cli_client_free(c);
 	if (rc)

@@ -105,7 +105,7 @@ static int app_sync_exec(int argc, char **argv)
 	struct buf path = BUF_INIT;
 	app_path(&path, args[0], "/sync");
 	json_t *before = NULL;
-	int rc = cli_request(c, "POST", path.data, body, &before, NULL);
+	int rc = app_request(c, "POST", path.data, body, &before, args[0]);
 	buf_release(&path);
 	json_decref(body);
 	if (!rc && async)

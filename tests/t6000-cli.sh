@@ -232,6 +232,7 @@ test_expect_success 'app get: summary and resource table; unknown app is exit 1'
 	grep -q "^GROUP  KIND  *NAMESPACE  NAME  *STATUS  *HEALTH  *HOOK  MESSAGE$" "$OUT" &&
 	grep -q "^apps   Deployment  default    guestbook  *OutOfSync  Missing$" "$OUT" &&
 	expect_rc 1 "application .nope. not found" app get nope &&
+	expect_rc 1 "application .gestbook. not found \(did you mean .guestbook.\?\)" app get gestbook &&
 	expect_rc 1 "not found" app sync nope
 '
 
@@ -317,9 +318,13 @@ test_expect_success 'app set and unset change the spec; rollback refused under a
 	expect_rc 1 "--self-heal needs --sync-policy automated" app set guestbook --self-heal
 '
 
-test_expect_success 'a live edit raises a drift alert that alerts lists' '
+test_expect_success 'a live edit raises a drift alert: alerts lists it, --follow streams it' '
 	wait_for 60 sh -c "\"$BOSUN\" app get guestbook -o json | jq -e \".status.sync.status == \\\"Synced\\\"\"" &&
+	"$BOSUN" alerts --follow --app guestbook >"$TEST_TMP/follow" 2>&1 &
+	FOLLOW=$! &&
 	kc -n default patch configmap guestbook-config --type merge -p "{\"data\":{\"color\":\"red\"}}" &&
+	wait_for 30 grep -q "Drift  *guestbook .*color" "$TEST_TMP/follow";
+	ok=$?; kill "$FOLLOW"; wait "$FOLLOW" 2>/dev/null; cat "$TEST_TMP/follow"; [ $ok = 0 ] &&
 	wait_for 30 sh -c "\"$BOSUN\" alerts --app guestbook --type drift | grep -q Drift" &&
 	run alerts --app guestbook &&
 	head -1 "$OUT" | grep -q "^TIME  *TYPE  *APP  *COUNT  *MESSAGE" &&

@@ -501,6 +501,28 @@ static void test_textdiff_large(void **state)
 	buf_release(&out);
 }
 
+static void test_suggest(void **state)
+{
+	(void)state;
+	json_t *names = parse("[\"guestbook\",\"guestbook-prod\",\"web\",\"api\",\"bad\"]");
+	struct buf b = BUF_INIT;
+	app_suggest(&b, "gustbook", names);
+	assert_string_equal(b.data, " (did you mean 'guestbook'?)");
+	buf_reset(&b);
+	app_suggest(&b, "guestbook-pro", names);
+	assert_string_equal(b.data, " (did you mean 'guestbook', 'guestbook-prod'?)");
+	buf_reset(&b);
+	app_suggest(&b, "wbe", names);          /* short names: one edit only */
+	assert_string_equal(b.data, "");
+	app_suggest(&b, "bd", names);
+	assert_string_equal(b.data, " (did you mean 'bad'?)");
+	buf_reset(&b);
+	app_suggest(&b, "zzzzzzzzzz", names);
+	assert_string_equal(b.data, "");
+	buf_release(&b);
+	json_decref(names);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -515,6 +537,7 @@ int main(void)
 		cmocka_unit_test(test_app_flags),
 		cmocka_unit_test(test_textdiff),
 		cmocka_unit_test(test_textdiff_large),
+		cmocka_unit_test(test_suggest),
 	};
 	return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
 }
