@@ -61,6 +61,33 @@ int app_manifest_convert(json_t *app, struct berr *err)
 	return 0;
 }
 
+/* ------------------------------------------------------------ secrets */
+
+void app_mask_secret(json_t *obj)
+{
+	if (!json_is_object(obj) || strcmp(nz(doc_get_str(obj, "kind")), "Secret"))
+		return;
+	json_t *data = json_object_get(obj, "data");
+	json_t *sd = json_object_get(obj, "stringData");
+	if (json_is_object(sd)) {
+		if (!json_is_object(data)) {
+			data = json_object();
+			json_object_set_new(obj, "data", data);
+		}
+		json_object_update(data, sd);
+	}
+	json_object_del(obj, "stringData");
+	const char *k;
+	json_t *v;
+	json_object_foreach(data, k, v)
+		json_object_set_new(data, k, json_string("++++++++"));
+	/* kubectl's last applied state holds the values too */
+	json_t *ann = doc_get(obj, "metadata.annotations");
+	if (json_object_get(ann, "kubectl.kubernetes.io/last-applied-configuration"))
+		json_object_set_new(ann, "kubectl.kubernetes.io/last-applied-configuration",
+				    json_string("++++++++"));
+}
+
 /* ------------------------------------------------------------ spec flags */
 
 int app_flags_table(struct cli_flag *f, struct app_flags *af)

@@ -190,6 +190,12 @@ static inline const char *nz(const char *s)
  * naming what is wrong (kind, missing name). */
 int app_manifest_convert(json_t *app, struct berr *err);
 
+/* Masks a Secret in place (other objects are left alone): stringData folds
+ * into data, every value becomes "++++++++" (the API's mask, so masked and
+ * unmasked copies compare equal), and kubectl's last-applied annotation,
+ * which holds the values too, is masked. */
+void app_mask_secret(json_t *obj);
+
 /* Application flags shared by `app create` and `app set`. */
 struct app_flags {
 	const char *repo, *path, *revision, *dest_server, *dest_name, *dest_namespace;

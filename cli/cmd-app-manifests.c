@@ -13,6 +13,7 @@ static void print_text(const char *text, int *first)
 	json_t *doc = text ? json_loads(text, 0, NULL) : NULL;
 	if (!doc)
 		return;
+	app_mask_secret(doc);
 	struct buf b = BUF_INIT;
 	yaml_write_flags(&b, doc, YAML_WRITE_JSON_NUMBERS);
 	printf("%s%s", *first ? "" : "---\n", b.data);

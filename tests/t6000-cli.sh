@@ -72,6 +72,14 @@ spec:
       - name: web
         image: nginx:1.25
 YAML
+cat >"$REPO/guestbook/secret.yaml" <<'YAML'
+apiVersion: v1
+kind: Secret
+metadata:
+  name: guestbook-creds
+stringData:
+  password: hunter2-secret
+YAML
 mkdir -p "$REPO/broken"
 printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Not_Valid\ndata:\n  a: b\n' \
 	>"$REPO/broken/cm.yaml"
@@ -277,6 +285,14 @@ test_expect_success 'a new commit: refresh, diff exit 1, diff --local, sync' '
 	expect_rc 2 "cannot read directory" app diff guestbook --local "$TEST_TMP/none" &&
 	expect_rc 2 "not found" app diff nope &&
 	run app sync guestbook --timeout 90 && [ "$RC" = 0 ] && [ "$(cm_color)" = green ]
+'
+
+test_expect_success 'secret values are never printed' '
+	for cmd in "app diff guestbook" "app manifests guestbook" "app manifests guestbook --source live" \
+		"app get guestbook -o json" "app diff guestbook --local $REPO/guestbook"; do
+		run $cmd; ! grep -q hunter2 "$OUT" "$ERR" || { echo "leaked by $cmd"; return 1; }
+	done &&
+	kc -n default get secret guestbook-creds -o jsonpath="{.data.password}" | base64 -d | grep -qx hunter2-secret
 '
 
 test_expect_success 'app history and rollback to the previous release' '

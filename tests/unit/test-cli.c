@@ -523,6 +523,24 @@ static void test_suggest(void **state)
 	json_decref(names);
 }
 
+static void test_mask_secret(void **state)
+{
+	(void)state;
+	json_t *s = parse("{\"kind\":\"Secret\",\"metadata\":{\"name\":\"s\",\"annotations\":"
+			  "{\"kubectl.kubernetes.io/last-applied-configuration\":\"{pw: x}\",\"a\":\"b\"}},"
+			  "\"data\":{\"a\":\"eA==\"},\"stringData\":{\"b\":\"y\"}}");
+	app_mask_secret(s);
+	assert_json(s, "{\"kind\":\"Secret\",\"metadata\":{\"name\":\"s\",\"annotations\":"
+		       "{\"kubectl.kubernetes.io/last-applied-configuration\":\"++++++++\",\"a\":\"b\"}},"
+		       "\"data\":{\"a\":\"++++++++\",\"b\":\"++++++++\"}}");
+	json_decref(s);
+	json_t *cm = parse("{\"kind\":\"ConfigMap\",\"data\":{\"a\":\"b\"}}");
+	app_mask_secret(cm);
+	assert_json(cm, "{\"kind\":\"ConfigMap\",\"data\":{\"a\":\"b\"}}");
+	json_decref(cm);
+	app_mask_secret(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -538,6 +556,7 @@ int main(void)
 		cmocka_unit_test(test_textdiff),
 		cmocka_unit_test(test_textdiff_large),
 		cmocka_unit_test(test_suggest),
+		cmocka_unit_test(test_mask_secret),
 	};
 	return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
 }
