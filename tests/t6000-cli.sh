@@ -96,7 +96,8 @@ test_expect_success 'bad flags and unknown commands are usage errors (exit 2)' '
 	expect_rc 2 "ambiguous command: app.*app set.*app sync" app s x &&
 	expect_rc 2 "expects the application NAME" app get &&
 	expect_rc 2 "needs a value" app list -o &&
-	expect_rc 2 "invalid output" app list -o xml
+	expect_rc 2 "invalid output" app list -o xml &&
+	expect_rc 2 "" app && grep -q "app sync" "$OUT" && ! grep -q "repo add" "$OUT"
 '
 
 test_expect_success 'no server and no login say what to do (exit 1)' '
@@ -309,6 +310,14 @@ test_expect_success 'app history and rollback to the previous release' '
 	expect_rc 2 "invalid history ID" app rollback guestbook x
 '
 
+test_expect_success 'app sync --resource syncs only what it names' '
+	run app sync guestbook --resource apps:Deployment:guestbook --timeout 90 && [ "$RC" = 0 ] &&
+	grep -q "Deployment  *default  *guestbook  *Synced" "$OUT" &&
+	! grep -q "guestbook-config  *Synced" "$OUT" &&
+	[ "$(cm_color)" = blue ] &&
+	expect_rc 2 "invalid --resource" app sync guestbook --resource nonsense
+'
+
 test_expect_success 'a failing sync exits 1 with the reason' '
 	run app create broken --repo "$URL" --path broken --dest-namespace default &&
 	run app sync broken --timeout 60 && [ "$RC" = 1 ] &&
@@ -335,7 +344,8 @@ test_expect_success 'app set and unset change the spec; rollback refused under a
 '
 
 test_expect_success 'a live edit raises a drift alert: alerts lists it, --follow streams it' '
-	wait_for 60 sh -c "\"$BOSUN\" app get guestbook -o json | jq -e \".status.sync.status == \\\"Synced\\\"\"" &&
+	{ "$BOSUN" app wait guestbook --operation --timeout 60 >/dev/null &&
+	  "$BOSUN" app sync guestbook --timeout 90 >/dev/null || exit 1; }
 	"$BOSUN" alerts --follow --app guestbook >"$TEST_TMP/follow" 2>&1 &
 	FOLLOW=$! &&
 	kc -n default patch configmap guestbook-config --type merge -p "{\"data\":{\"color\":\"red\"}}" &&
