@@ -362,6 +362,23 @@ test_expect_success 'terminate-op with nothing running is a clear error' '
 	expect_rc 1 "no operation is in progress" app terminate-op guestbook
 '
 
+test_expect_success 'a readonly user: 403 names the missing permission; can-i says no' '
+	kc -n bosun create configmap bosun-cm --dry-run=client -o yaml \
+		--from-literal=accounts.alice=login | kc apply -f - &&
+	kc -n bosun create configmap bosun-rbac-cm --dry-run=client -o yaml \
+		--from-literal=policy.default=role:readonly | kc apply -f - &&
+	wait_for 10 sh -c "\"$BOSUN\" account list -o name | grep -qx alice" &&
+	run account update-password --account alice --current-password "$PW" --new-password alice-pass-1 &&
+	[ "$RC" = 0 ] &&
+	run login "$SERVER" --username alice --password alice-pass-1 --name alice && [ "$RC" = 0 ] &&
+	wait_for 10 sh -c "\"$BOSUN\" app get guestbook" &&
+	expect_rc 1 "permission denied: applications, sync, default/guestbook" app sync guestbook &&
+	expect_rc 1 "permission denied: projects, create" proj create p2 &&
+	run account can-i sync applications default/guestbook && [ "$(cat "$OUT")" = no ] &&
+	run account can-i get applications default/guestbook && [ "$(cat "$OUT")" = yes ] &&
+	run context "127.0.0.1:$API_PORT" && [ "$RC" = 0 ]
+'
+
 test_expect_success 'app delete asks first; -y and --cascade=false' '
 	echo n | "$BOSUN" app delete idle >"$OUT" 2>"$ERR"; RC=$? &&
 	[ "$RC" = 1 ] && grep -q "Are you sure" "$ERR" &&
@@ -388,7 +405,7 @@ test_expect_success 'account update-password, then login with the new one' '
 
 test_expect_success 'logout forgets the token; commands then say to log in' '
 	run logout && [ "$RC" = 0 ] && grep -q "Logged out" "$OUT" &&
-	{ "$BOSUN" logout prompted >/dev/null 2>&1; true; } &&
+	{ for ctx in prompted alice; do "$BOSUN" logout "$ctx" >/dev/null 2>&1; done; true; } &&
 	! grep -q auth-token "$CFG" &&
 	expect_rc 1 "not logged in.*bosun login" app list &&
 	BOSUN_AUTH_TOKEN=garbage expect_rc 1 "run .bosun login" app list
