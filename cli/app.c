@@ -561,6 +561,14 @@ int app_wait(struct cli_client *c, const char *name, unsigned what, long timeout
 				break;
 			}
 			const char *phase = doc_get_str(app, "status.operationState.phase");
+			const char *health = doc_get_str(app, "status.health.status");
+			if ((what & WAIT_HEALTH) && !op_running(app) && health &&
+			    !strcmp(health, "Degraded")) {
+				cli_error("health of '%s' is Degraded%s%s", name,
+					  doc_get_str(app, "status.health.message") ? ": " : "",
+					  nz(doc_get_str(app, "status.health.message")));
+				break;
+			}
 			if ((what & WAIT_OPERATION) && !op_running(app) && phase &&
 			    (!strcmp(phase, "Failed") || !strcmp(phase, "Error"))) {
 				cli_error("operation of '%s' ended %s: %s", name, phase,

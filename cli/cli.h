@@ -232,8 +232,9 @@ enum { WAIT_SYNC = 1, WAIT_HEALTH = 2, WAIT_OPERATION = 4, WAIT_SUSPENDED = 8 };
  * (0: no limit). With progress non-NULL it prints a line for each resource
  * of the operation as its state changes, skipping an operation state whose
  * startedAt equals progress (the one before ours; "" skips none). 0 when
- * reached; CLI_FAIL on timeout or when an operation ended Failed/Error
- * (with what it said). *final gets the last state (final may be NULL).
+ * reached; CLI_FAIL on timeout, when an operation ended Failed/Error, or
+ * when waiting for health and the idle app is Degraded (each with what it
+ * said). *final gets the last state (final may be NULL).
  */
 int app_wait(struct cli_client *c, const char *name, unsigned what, long timeout_s,
 	     const char *progress, json_t **final);

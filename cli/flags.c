@@ -159,7 +159,12 @@ int cli_parse(const struct cmd_entry *cmd, int argc, char **argv,
 			if (eq)
 				value = eq + 1;
 		} else {
-			f = a[2] ? NULL : find_short(flags, a[1]);
+			/* -o json, or kubectl's -ojson for a flag with a value */
+			f = find_short(flags, a[1]);
+			if (f && a[2] && f->type != CLI_BOOL)
+				value = a + 2;
+			else if (a[2])
+				f = NULL;
 			snprintf(shown, sizeof(shown), "%s", a);
 		}
 		if (!f) {

@@ -268,6 +268,10 @@ static void test_flags_forms(void **state)
 	assert_int_equal(cli_globals.insecure, 1);
 	assert_int_equal(p.nargs, 1);
 	assert_string_equal(p.args[0], "--not-a-flag");
+	const char *a4[] = { "test", "-oyaml", "-n7" };
+	assert_int_equal(run_parse(&p, 3, a4), 0);
+	assert_string_equal(p.output, "yaml");
+	assert_int_equal(p.n, 7);
 	const char *a3[] = { "test", "-" };
 	assert_int_equal(run_parse(&p, 2, a3), 0);
 	assert_string_equal(p.args[0], "-");
