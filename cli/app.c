@@ -398,22 +398,23 @@ static void short_rev(char *out, size_t size, const char *rev)
 		snprintf(out, size, "%s", nz(rev));
 }
 
-void app_print_operation(const json_t *app)
+void app_print_operation(const json_t *app, FILE *f)
 {
 	const json_t *st = doc_get(app, "status.operationState");
 	if (!st)
 		return;
 	char rev[64];
 	short_rev(rev, sizeof(rev), doc_get_str(st, "syncResult.revision"));
-	printf(FIELD, "Operation:", doc_get(st, "operation.rollback") ? "Rollback" : "Sync");
-	printf(FIELD, "Sync Revision:", rev);
-	printf(FIELD, "Phase:", nz(doc_get_str(st, "phase")));
-	printf(FIELD, "Start:", nz(doc_get_str(st, "startedAt")));
-	printf(FIELD, "Finished:", nz(doc_get_str(st, "finishedAt")));
-	printf(FIELD, "Message:", nz(doc_get_str(st, "message")));
+	fprintf(f, FIELD, "Operation:", doc_get(st, "operation.rollback") ? "Rollback" : "Sync");
+	fprintf(f, FIELD, "Sync Revision:", rev);
+	fprintf(f, FIELD, "Phase:", nz(doc_get_str(st, "phase")));
+	fprintf(f, FIELD, "Start:", nz(doc_get_str(st, "startedAt")));
+	fprintf(f, FIELD, "Finished:", nz(doc_get_str(st, "finishedAt")));
+	fprintf(f, FIELD, "Message:", nz(doc_get_str(st, "message")));
 }
 
-void app_print_summary(const json_t *app, const char *server_url, int show_operation)
+void app_print_summary(const json_t *app, const char *server_url, int show_operation,
+		       FILE *f)
 {
 	const char *name = nz(doc_get_str(app, "metadata.name"));
 	const json_t *src = doc_get(app, "spec.source");
@@ -424,47 +425,47 @@ void app_print_summary(const json_t *app, const char *server_url, int show_opera
 		server = doc_get_str(app, "spec.destination.name");
 	char url[1024];
 	snprintf(url, sizeof(url), "%s/applications/%s", nz(server_url), name);
-	printf(FIELD, "Name:", name);
-	printf(FIELD, "Project:", nz(doc_get_str(app, "spec.project")));
-	printf(FIELD, "Server:", nz(server));
-	printf(FIELD, "Namespace:", nz(doc_get_str(app, "spec.destination.namespace")));
-	printf(FIELD, "URL:", url);
-	printf(FIELD, "Repo:", nz(doc_get_str(src, "repoURL")));
-	printf(FIELD, "Target:", nz(doc_get_str(src, "targetRevision")));
-	printf(FIELD, "Path:", nz(doc_get_str(src, "path")));
-	printf(FIELD, "SyncWindow:", "Sync Allowed");
+	fprintf(f, FIELD, "Name:", name);
+	fprintf(f, FIELD, "Project:", nz(doc_get_str(app, "spec.project")));
+	fprintf(f, FIELD, "Server:", nz(server));
+	fprintf(f, FIELD, "Namespace:", nz(doc_get_str(app, "spec.destination.namespace")));
+	fprintf(f, FIELD, "URL:", url);
+	fprintf(f, FIELD, "Repo:", nz(doc_get_str(src, "repoURL")));
+	fprintf(f, FIELD, "Target:", nz(doc_get_str(src, "targetRevision")));
+	fprintf(f, FIELD, "Path:", nz(doc_get_str(src, "path")));
+	fprintf(f, FIELD, "SyncWindow:", "Sync Allowed");
 	const json_t *automated = doc_get(app, "spec.syncPolicy.automated");
 	char policy[64] = "<none>";
 	if (json_is_object(automated))
 		snprintf(policy, sizeof(policy), "Automated%s%s",
 			 doc_get_bool(automated, "prune", 0) ? " (Prune)" : "",
 			 doc_get_bool(automated, "selfHeal", 0) ? " (Self Heal)" : "");
-	printf(FIELD, "Sync Policy:", policy);
+	fprintf(f, FIELD, "Sync Policy:", policy);
 	char rev[64], sync[256];
 	short_rev(rev, sizeof(rev), doc_get_str(app, "status.sync.revision"));
 	const char *ss = doc_get_str(app, "status.sync.status");
 	snprintf(sync, sizeof(sync), "%s from %s%s%s%s", ss ? ss : "Unknown",
 		 doc_get_str(src, "targetRevision") ? doc_get_str(src, "targetRevision") : "HEAD",
 		 *rev ? " (" : "", rev, *rev ? ")" : "");
-	printf(FIELD, "Sync Status:", sync);
+	fprintf(f, FIELD, "Sync Status:", sync);
 	const char *hs = doc_get_str(app, "status.health.status");
-	printf(FIELD, "Health Status:", hs ? hs : "Unknown");
+	fprintf(f, FIELD, "Health Status:", hs ? hs : "Unknown");
 	size_t i;
 	json_t *cond;
 	json_array_foreach(doc_get(app, "status.conditions"), i, cond) {
 		char line[1024];
 		snprintf(line, sizeof(line), "%s: %s", nz(doc_get_str(cond, "type")),
 			 nz(doc_get_str(cond, "message")));
-		printf(FIELD, i ? "" : "Conditions:", line);
+		fprintf(f, FIELD, i ? "" : "Conditions:", line);
 	}
 	if (show_operation && doc_get(app, "status.operationState")) {
-		putchar('\n');
-		app_print_operation(app);
+		fputc('\n', f);
+		app_print_operation(app, f);
 	}
 	if (json_array_size(doc_get(app, "status.resources")) ||
 	    json_array_size(doc_get(app, "status.operationState.syncResult.resources"))) {
-		putchar('\n');
-		app_print_resources(app, stdout);
+		fputc('\n', f);
+		app_print_resources(app, f);
 	}
 }
 

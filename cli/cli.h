@@ -218,10 +218,11 @@ void app_suggest(struct buf *out, const char *name, const json_t *names);
 /* GET the application; CLI_FAIL with the message printed. */
 int app_fetch(struct cli_client *c, const char *name, const char *refresh, json_t **out);
 /* The argocd `app get` summary block and resource table. */
-void app_print_summary(const json_t *app, const char *server_url, int show_operation);
+void app_print_summary(const json_t *app, const char *server_url, int show_operation,
+		       FILE *f);
 void app_print_resources(const json_t *app, FILE *f);
 /* The Operation/Phase/Message block of `app get --show-operation`. */
-void app_print_operation(const json_t *app);
+void app_print_operation(const json_t *app, FILE *f);
 /* "/api/v1/applications/<name escaped><suffix>" into out. */
 void app_path(struct buf *out, const char *name, const char *suffix);
 

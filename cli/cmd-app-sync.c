@@ -39,7 +39,7 @@ int app_finish_operation(struct cli_client *c, const char *name, const json_t *b
 	int rc = app_wait(c, name, what, timeout, old ? old : "", &app);
 	if (app) {
 		putchar('\n');
-		app_print_operation(app);
+		app_print_operation(app, stdout);
 		putchar('\n');
 		app_print_resources(app, stdout);
 		const char *phase = doc_get_str(app, "status.operationState.phase");

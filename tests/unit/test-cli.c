@@ -545,6 +545,33 @@ static void test_mask_secret(void **state)
 	app_mask_secret(NULL);
 }
 
+/* ---- golden layouts --------------------------------------------------- */
+
+#ifndef CLI_TEST_DATA
+#define CLI_TEST_DATA "tests/data/cli"
+#endif
+
+static void test_app_get_golden(void **state)
+{
+	(void)state;
+	struct buf text = BUF_INIT, want = BUF_INIT;
+	assert_int_equal(buf_read_file(&text, CLI_TEST_DATA "/app-guestbook.json", 1 << 20), 0);
+	assert_int_equal(buf_read_file(&want, CLI_TEST_DATA "/app-guestbook.golden", 1 << 20), 0);
+	json_t *app = parse(text.data);
+	char *got = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&got, &len);
+	assert_non_null(f);
+	app_print_summary(app, "https://bosun.example.com", 1, f);
+	fclose(f);
+	if (strcmp(got, want.data))
+		fail_msg("app get layout differs; got:\n%s", got);
+	free(got);
+	json_decref(app);
+	buf_release(&text);
+	buf_release(&want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -561,6 +588,7 @@ int main(void)
 		cmocka_unit_test(test_textdiff_large),
 		cmocka_unit_test(test_suggest),
 		cmocka_unit_test(test_mask_secret),
+		cmocka_unit_test(test_app_get_golden),
 	};
 	return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
 }
