@@ -525,6 +525,13 @@ static void progress_lines(const json_t *app, json_t *seen)
 	}
 }
 
+static void spin_clear(int spin, int *tick)
+{
+	if (spin && *tick)
+		fputs("\r\033[K", stderr);
+	*tick = 0;
+}
+
 int app_wait(struct cli_client *c, const char *name, unsigned what, long timeout_s,
 	     const char *progress, json_t **final)
 {
@@ -535,6 +542,8 @@ int app_wait(struct cli_client *c, const char *name, unsigned what, long timeout
 	json_t *seen = json_object();
 	json_t *app = NULL;
 	int rc = CLI_FAIL, failures = 0;
+	/* a spinner only on a terminal, and not between progress lines */
+	int spin = !progress && isatty(STDERR_FILENO), tick = 0;
 	for (;;) {
 		json_t *next;
 		char msg[BERR_MSG_MAX];
@@ -547,6 +556,7 @@ int app_wait(struct cli_client *c, const char *name, unsigned what, long timeout
 		if (r) {
 			/* a restarting server is not a failed sync; a missing app is */
 			if (status == 404 || status == 401 || status == 403 || ++failures > 20) {
+				spin_clear(spin, &tick);
 				cli_error("%s", msg);
 				break;
 			}
@@ -565,6 +575,7 @@ int app_wait(struct cli_client *c, const char *name, unsigned what, long timeout
 			const char *health = doc_get_str(app, "status.health.status");
 			if ((what & WAIT_HEALTH) && !op_running(app) && health &&
 			    !strcmp(health, "Degraded")) {
+				spin_clear(spin, &tick);
 				cli_error("health of '%s' is Degraded%s%s", name,
 					  doc_get_str(app, "status.health.message") ? ": " : "",
 					  nz(doc_get_str(app, "status.health.message")));
@@ -572,6 +583,7 @@ int app_wait(struct cli_client *c, const char *name, unsigned what, long timeout
 			}
 			if ((what & WAIT_OPERATION) && !op_running(app) && phase &&
 			    (!strcmp(phase, "Failed") || !strcmp(phase, "Error"))) {
+				spin_clear(spin, &tick);
 				cli_error("operation of '%s' ended %s: %s", name, phase,
 					  nz(doc_get_str(app, "status.operationState.message")));
 				break;
@@ -580,14 +592,23 @@ int app_wait(struct cli_client *c, const char *name, unsigned what, long timeout
 		struct timespec now;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (timeout_s > 0 && now.tv_sec - start.tv_sec >= timeout_s) {
+			spin_clear(spin, &tick);
 			cli_error("timed out (%lds) waiting for '%s': sync %s, health %s%s", timeout_s,
 				  name, nz(doc_get_str(app, "status.sync.status")),
 				  nz(doc_get_str(app, "status.health.status")),
 				  op_running(app) ? ", operation still running" : "");
 			break;
 		}
+		if (spin && app) {
+			fprintf(stderr, "\r%c waiting for '%s': sync %s, health %s%s\033[K", "|/-\\"[tick++ % 4],
+				name, nz(doc_get_str(app, "status.sync.status")),
+				nz(doc_get_str(app, "status.health.status")),
+				op_running(app) ? ", operation running" : "");
+			fflush(stderr);
+		}
 		usleep(500 * 1000);
 	}
+	spin_clear(spin, &tick);
 	json_decref(seen);
 	if (final)
 		*final = app;
