@@ -262,8 +262,8 @@ int cli_read_secret(const char *prompt, char *out, size_t size)
 			fclose(tty);
 		return read_line(stdin, out, size);
 	}
-	fputs(prompt, tty);
-	fflush(tty);
+	/* echo goes off before the prompt shows, so nothing typed after the
+	 * prompt is ever echoed or thrown away */
 	struct termios old, quiet;
 	int restore = tcgetattr(fileno(tty), &old) == 0;
 	if (restore) {
@@ -272,9 +272,11 @@ int cli_read_secret(const char *prompt, char *out, size_t size)
 		quiet.c_lflag |= ICANON;
 		tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
 	}
+	fputs(prompt, tty);
+	fflush(tty);
 	int rc = read_line(tty, out, size);
 	if (restore)
-		tcsetattr(fileno(tty), TCSAFLUSH, &old);
+		tcsetattr(fileno(tty), TCSANOW, &old);
 	fputc('\n', tty);
 	fclose(tty);
 	return rc;

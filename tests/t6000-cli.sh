@@ -325,6 +325,17 @@ test_expect_success 'a failing sync exits 1 with the reason' '
 	run app delete broken -y && [ "$RC" = 0 ]
 '
 
+test_expect_success 'an automated app syncs by itself; app wait returns when it has' '
+	run app create auto --repo "$URL" --path guestbook --dest-namespace auto \
+		--sync-policy automated --auto-prune --sync-option CreateNamespace=true && [ "$RC" = 0 ] &&
+	run app wait auto --timeout 90 && [ "$RC" = 0 ] &&
+	grep -q "^Sync Policy:        Automated (Prune)$" "$OUT" &&
+	grep -q "^Sync Status:        Synced" "$OUT" && grep -q "^Health Status:      Healthy" "$OUT" &&
+	kc -n auto get configmap guestbook-config &&
+	run app delete auto -y && [ "$RC" = 0 ] &&
+	wait_for 60 sh -c "! kubectl --kubeconfig $CL/kubeconfig.yaml -n auto get configmap guestbook-config"
+'
+
 test_expect_success 'app wait times out with exit 1' '
 	run app create idle --repo "$URL" --path guestbook --dest-namespace idle &&
 	expect_rc 1 "timed out \(2s\) waiting for .idle." app wait idle --sync --timeout 2
