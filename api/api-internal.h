@@ -198,6 +198,16 @@ int api_repo_server_post(struct api *api, const char *path, const json_t *body,
 			 json_t **out, long *status, struct berr *err);
 
 /* ---- streams (route-stream.c) ---- */
+
+/* Records that this replica wrote an Application (obj: what the cluster
+ * answered; deleted: it is gone), so later lists from the cache see it. */
+void api_apps_wrote(struct api *api, const json_t *obj, int deleted);
+/* Every Application from the watch-fed cache, sorted by name, as entries
+ * {"app": object, "text": its compact JSON} (new reference to the array;
+ * entries are immutable), once the cache has caught up with this replica's
+ * writes (waits up to a second); NULL when it has not, and the caller lists
+ * from the cluster. */
+json_t *api_apps_snapshot(struct api *api);
 int api_streams_start(struct api *api, struct berr *err);
 void api_streams_stop(struct api *api);
 

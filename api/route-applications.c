@@ -13,7 +13,9 @@
 #include <string.h>
 
 #include "api/api-internal.h"
+#include "api/syncwindow.h"
 #include "doc.h"
+#include "kinds.h"
 #include "log.h"
 #include "selector.h"
 
@@ -224,6 +226,118 @@ static int check_spec(json_t *spec, struct berr *err)
 	return 0;
 }
 
+/* A manual sync (every sync the API writes) under the project's sync
+ * windows: 0, or BERR_AUTH naming the window, BERR_INVALID for a bad one. */
+static int check_sync_windows(struct api *api, const json_t *app, struct berr *err)
+{
+	json_t *project;
+	int rc = api_project_get(api, project_of(app), &project, err);
+	if (rc < 0)
+		return rc;
+	const char *server = doc_get_str(app, "spec.destination.server");
+	const char *cluster = doc_get_str(app, "spec.destination.name");
+	struct syncwindow_app sa = { doc_get_str(app, "metadata.name"),
+				     doc_get_str(app, "spec.destination.namespace"),
+				     server ? server : (cluster && !strcmp(cluster, "in-cluster")
+							? API_IN_CLUSTER : NULL),
+				     cluster ? cluster : (server && !strcmp(server, API_IN_CLUSTER)
+							  ? "in-cluster" : NULL) };
+	rc = syncwindow_can_sync(doc_get(project, "spec.syncWindows"), &sa, 1, time(NULL), err);
+	json_decref(project);
+	if (rc < 0)
+		return berr_prefix(err, "project '%s'", project_of(app));
+	return rc == 1 ? 0 : berr_prefix(err, "cannot sync: project '%s'", project_of(app));
+}
+
+static json_t *manifest_request(struct api *api, const json_t *app, const char *revision);
+
+static int group_kind_listed(const json_t *list, const char *group, const char *kind)
+{
+	size_t i;
+	json_t *gk;
+	json_array_foreach(list, i, gk) {
+		const char *g = api_str(gk, "group"), *k = api_str(gk, "kind");
+		if (rbac_glob(g ? g : "", group) && k && rbac_glob(k, kind))
+			return 1;
+	}
+	return 0;
+}
+
+/* 1 when kind is namespaced: the built-in table, else the cluster's
+ * discovery, else assume it is. */
+static int namespaced(struct api *api, const char *api_version, const char *group,
+		      const char *kind)
+{
+	const struct kind_info *ki = kinds_by_group_kind(group, kind);
+	if (ki)
+		return ki->namespaced;
+	struct kube_resource r;
+	if (kube_client_resource(api->kc, &r, api_version, kind, NULL) == 0)
+		return r.namespaced;
+	return 1;
+}
+
+/*
+ * The project's resource rules over the app's target manifests, as Argo CD
+ * applies them at sync: cluster-scoped kinds must be in
+ * clusterResourceWhitelist and not in clusterResourceBlacklist; namespaced
+ * kinds must be in namespaceResourceWhitelist when it is set, and not in
+ * namespaceResourceBlacklist. Manifests the repo server cannot render are
+ * left to the controller, which reports why.
+ */
+static int check_project_resources(struct api_ctx *ctx, const json_t *app, struct berr *err)
+{
+	if (!ctx->api->repo)
+		return 0;
+	json_t *project, *target = NULL;
+	int rc = api_project_get(ctx->api, project_of(app), &project, err);
+	if (rc < 0)
+		return rc;
+	json_t *rq = manifest_request(ctx->api, app, NULL);
+	long status;
+	struct berr rerr = BERR_INIT;
+	if (api_repo_server_post(ctx->api, "/v1/manifests", rq, &target, &status, &rerr) < 0) {
+		log_debug("sync check skipped: manifests unavailable", "app",
+			  doc_get_str(app, "metadata.name"), "error", rerr.msg, NULL);
+		json_decref(rq);
+		json_decref(project);
+		return 0;
+	}
+	json_decref(rq);
+	const json_t *cwl = doc_get(project, "spec.clusterResourceWhitelist");
+	const json_t *cbl = doc_get(project, "spec.clusterResourceBlacklist");
+	const json_t *nwl = doc_get(project, "spec.namespaceResourceWhitelist");
+	const json_t *nbl = doc_get(project, "spec.namespaceResourceBlacklist");
+	size_t i;
+	json_t *m;
+	json_array_foreach(json_object_get(target, "manifests"), i, m) {
+		const char *av = api_str(m, "apiVersion"), *kind = api_str(m, "kind");
+		if (!av || !kind)
+			continue;
+		char group[256];
+		const char *slash = strchr(av, '/');
+		snprintf(group, sizeof(group), "%.*s", slash ? (int)(slash - av) : 0, av);
+		const char *name = doc_get_str(m, "metadata.name");
+		if (!namespaced(ctx->api, av, group, kind)) {
+			if (!group_kind_listed(cwl, group, kind) || group_kind_listed(cbl, group, kind)) {
+				rc = berr_set(err, BERR_AUTH,
+					      "resource %s:%s '%s' is not permitted in project '%s'",
+					      group, kind, name ? name : "", project_of(app));
+				break;
+			}
+		} else if ((json_array_size(nwl) && !group_kind_listed(nwl, group, kind)) ||
+			   group_kind_listed(nbl, group, kind)) {
+			rc = berr_set(err, BERR_AUTH,
+				      "resource %s:%s '%s' is not permitted in project '%s'", group,
+				      kind, name ? name : "", project_of(app));
+			break;
+		}
+	}
+	json_decref(target);
+	json_decref(project);
+	return rc;
+}
+
 /* Project and destination checks shared by create, update and sync. */
 static int check_project(struct api *api, const json_t *spec, struct berr *err)
 {
@@ -341,17 +455,29 @@ static void list_apps(struct api_ctx *ctx, struct http_request *req, struct http
 			return http_response_error(resp, 400, "invalid selector: %s", err.msg);
 		selector_free(sel);
 	}
-	struct kube_ref ref = api_ref(ctx->api, "Application", NULL);
-	struct kube_list_options lo = { .label_selector = selector && *selector ? selector : NULL };
-	json_t *list;
-	if (kube_client_list(ctx->api->kc, &list, &ref, &lo, &err) < 0)
-		return api_error(resp, &err);
+	struct selector *sel = NULL;
+	json_t *list = NULL, *cached = api_apps_snapshot(ctx->api);
+	if (cached) {
+		if (selector && *selector)
+			selector_parse_labels(&sel, selector, NULL);
+		list = json_pack("{s:{}, s:o}", "metadata", "items", cached);
+	} else {
+		struct kube_ref ref = api_ref(ctx->api, "Application", NULL);
+		struct kube_list_options lo = {
+			.label_selector = selector && *selector ? selector : NULL };
+		if (kube_client_list(ctx->api->kc, &list, &ref, &lo, &err) < 0)
+			return api_error(resp, &err);
+	}
 	json_t *items = json_array();
-	size_t i;
-	json_t *app;
-	json_array_foreach(json_object_get(list, "items"), i, app) {
+	struct buf text = BUF_INIT;     /* the cache's items, already serialised */
+	size_t i, nitems = 0;
+	json_t *entry;
+	json_array_foreach(json_object_get(list, "items"), i, entry) {
+		json_t *app = cached ? json_object_get(entry, "app") : entry;
 		const char *app_name = doc_get_str(app, "metadata.name");
 		if (!app_name)
+			continue;
+		if (sel && !selector_match_object(sel, app))
 			continue;
 		if (np) {
 			size_t j;
@@ -376,7 +502,21 @@ static void list_apps(struct api_ctx *ctx, struct http_request *req, struct http
 		rbac_object(obj, sizeof(obj), app);
 		if (!api_can(ctx, "applications", "get", obj))
 			continue;
-		json_array_append(items, app);
+		if (cached) {
+			buf_adds(&text, nitems++ ? "," : "{\"metadata\":{},\"items\":[");
+			buf_adds(&text, api_str(entry, "text"));
+		} else {
+			json_array_append(items, app);
+		}
+	}
+	selector_free(sel);
+	if (cached) {
+		buf_adds(&text, nitems ? "]}" : "{\"metadata\":{},\"items\":[]}");
+		http_response_text(resp, 200, "application/json", text.data, text.len);
+		buf_release(&text);
+		json_decref(items);
+		json_decref(list);
+		return;
 	}
 	json_t *out = json_pack("{s:{s:O*}, s:o}", "metadata", "resourceVersion",
 				doc_get(list, "metadata.resourceVersion"), "items", items);
@@ -395,6 +535,8 @@ static int set_refresh(struct api *api, const char *name, const char *kind, json
 	int rc = kube_client_patch(api->kc, out, &ref, KUBE_PATCH_MERGE, text, strlen(text),
 				   NULL, err);
 	free(text);
+	if (rc == 0)
+		api_apps_wrote(api, *out, 0);
 	return rc;
 }
 
@@ -486,6 +628,7 @@ static void create_app(struct api_ctx *ctx, struct http_request *req,
 		api_error(resp, &err);
 		goto out;
 	}
+	api_apps_wrote(ctx->api, res, 0);
 	log_info("application created", "app", name, "by", ctx->user, NULL);
 	reply(resp, 200, res);
 	res = NULL;
@@ -537,6 +680,7 @@ static void write_spec(struct api_ctx *ctx, struct http_response *resp, const ch
 			continue;
 		if (rc < 0)
 			return api_error(resp, &err);
+		api_apps_wrote(ctx->api, res, 0);
 		return reply(resp, 200, res);
 	}
 	http_response_error(resp, 409, "application '%s' kept changing; try again", name);
@@ -613,8 +757,12 @@ static void delete_app(struct api_ctx *ctx, struct http_request *req,
 				   strlen(text), NULL, &err);
 	free(text);
 	json_decref(res);
+	res = NULL;
 	if (rc == 0)
-		rc = kube_client_delete(ctx->api->kc, NULL, &ref, NULL, &err);
+		rc = kube_client_delete(ctx->api->kc, &res, &ref, NULL, &err);
+	if (rc == 0)
+		api_apps_wrote(ctx->api, res, !do_cascade);
+	json_decref(res);
 	if (rc < 0) {
 		json_decref(app);
 		return api_error(resp, &err);
@@ -650,6 +798,7 @@ static void write_operation(struct api_ctx *ctx, struct http_response *resp, jso
 					   "application '%s' changed meanwhile; try again", name);
 	if (rc < 0)
 		return api_error(resp, &err);
+	api_apps_wrote(ctx->api, res, 0);
 	log_info(what, "app", name, "by", ctx->user, NULL);
 	reply(resp, 200, res);
 }
@@ -744,7 +893,9 @@ static void sync_app(struct api_ctx *ctx, struct http_request *req, struct http_
 		http_response_error(resp, 409, "another operation is already in progress");
 		goto out;
 	}
-	if (check_project(ctx->api, json_object_get(app, "spec"), &err) < 0) {
+	if (check_project(ctx->api, json_object_get(app, "spec"), &err) < 0 ||
+	    check_sync_windows(ctx->api, app, &err) < 0 ||
+	    check_project_resources(ctx, app, &err) < 0) {
 		http_response_error(resp, err.code == BERR_AUTH ? 403 : 400, "%s", err.msg);
 		goto out;
 	}
@@ -797,6 +948,10 @@ static void rollback_app(struct api_ctx *ctx, struct http_request *req,
 	}
 	if (operation_running(app)) {
 		http_response_error(resp, 409, "another operation is already in progress");
+		goto out;
+	}
+	if (check_sync_windows(ctx->api, app, &err) < 0) {
+		http_response_error(resp, err.code == BERR_AUTH ? 403 : 400, "%s", err.msg);
 		goto out;
 	}
 	json_t *entry = NULL;
@@ -853,6 +1008,7 @@ static void terminate_operation(struct api_ctx *ctx, struct http_request *req,
 	json_decref(app);
 	if (rc < 0)
 		return api_error(resp, &err);
+	api_apps_wrote(ctx->api, res, 0);
 	json_decref(res);
 	reply(resp, 200, json_object());
 }

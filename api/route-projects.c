@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api/api-internal.h"
+#include "api/syncwindow.h"
 #include "doc.h"
 #include "log.h"
 
@@ -202,8 +203,20 @@ static int check_project_spec(const json_t *spec, struct berr *err)
 		rc = check_globs(json_object_get(spec, gks[i]), field, gk_keys, err);
 	}
 	json_t *windows = json_object_get(spec, "syncWindows");
-	if (!rc && windows && !json_is_array(windows))
+	if (!rc && windows && (!json_is_array(windows) || json_array_size(windows) > 100))
 		rc = berr_set(err, BERR_INVALID, "'spec.syncWindows' must be a list");
+	size_t i;
+	json_t *w;
+	json_array_foreach(windows, i, w) {
+		if (rc)
+			break;
+		const char *kind = api_str(w, "kind");
+		if (!json_is_object(w) || !kind || (strcmp(kind, "allow") && strcmp(kind, "deny")))
+			rc = berr_set(err, BERR_INVALID, "'spec.syncWindows[%zu].kind' must be allow or deny", i);
+		else if (!api_str(w, "schedule") || cron_matches(api_str(w, "schedule"), 0, err) < 0 ||
+			 syncwindow_duration(api_str(w, "duration"), err) < 0)
+			rc = berr_prefix(err, "'spec.syncWindows[%zu]'", i);
+	}
 	json_t *roles = json_object_get(spec, "roles");
 	if (!rc && roles && !json_is_array(roles))
 		rc = berr_set(err, BERR_INVALID, "'spec.roles' must be a list");
@@ -283,9 +296,9 @@ static int decode_project(struct http_request *req, struct http_response *resp,
 
 static json_t *project_object(struct api *api, const char *name, const json_t *spec)
 {
-	return json_pack("{s:s, s:s, s:{s:s, s:s}, s:O}", "apiVersion", API_GROUP_VERSION,
+	return json_pack("{s:s, s:s, s:{s:s, s:s}, s:o}", "apiVersion", API_GROUP_VERSION,
 			 "kind", "AppProject", "metadata", "name", name, "namespace", api->ns,
-			 "spec", spec ? spec : json_object());
+			 "spec", spec ? json_incref((json_t *)spec) : json_object());
 }
 
 static void create_project(struct api_ctx *ctx, struct http_request *req,
@@ -307,7 +320,7 @@ static void create_project(struct api_ctx *ctx, struct http_request *req,
 		if (rc == BERR_EXISTS && json_is_true(json_object_get(body, "upsert"))) {
 			json_t *cur;
 			if ((rc = api_project_get(ctx->api, name, &cur, &err)) == 0) {
-				json_object_set(cur, "spec", spec ? spec : json_object());
+				json_object_set_new(cur, "spec", spec ? json_incref(spec) : json_object());
 				rc = kube_client_update(ctx->api->kc, &res, cur, NULL, &err);
 				json_decref(cur);
 			}
@@ -343,7 +356,7 @@ static void update_project(struct api_ctx *ctx, struct http_request *req,
 		int rc = api_project_get(ctx->api, name, &cur, &err);
 		if (rc == 0) {
 			json_t *spec = json_object_get(project, "spec");
-			json_object_set(cur, "spec", spec ? spec : json_object());
+			json_object_set_new(cur, "spec", spec ? json_incref(spec) : json_object());
 			if (rv)
 				doc_set_new(cur, "metadata.resourceVersion", json_string(rv), NULL);
 			rc = kube_client_update(ctx->api->kc, &res, cur, NULL, &err);

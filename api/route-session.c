@@ -41,11 +41,12 @@ static void login(struct api_ctx *ctx, struct http_request *req, struct http_res
 		char s[24];
 		snprintf(s, sizeof(s), "%ld", wait);
 		http_response_header(resp, "Retry-After", s);
-		json_decref(body);
 		api_metrics_login_failed(api);
-		return http_response_error(resp, 429,
-					   "too many failed login attempts for '%s': retry in %ld s",
-					   user, wait);
+		http_response_error(resp, 429,
+				    "too many failed login attempts for '%s': retry in %ld s", user,
+				    wait);
+		json_decref(body);
+		return;
 	}
 	struct berr err = BERR_INIT;
 	if (api_settings_get(api, &ctx->st, &err) < 0) {

@@ -40,7 +40,7 @@ struct sub {
 	char user[API_NAME_MAX];
 	char name[API_NAME_MAX];        /* only this app ("" = all) */
 	char app[API_NAME_MAX];         /* alerts: only this app */
-	int detached;
+	int gone;                       /* on_close has run: reap it */
 };
 
 struct item {
@@ -63,6 +63,8 @@ struct api_hub {
 	struct item *ring;              /* tombstones (apps) or alerts, oldest first */
 	size_t nring, capring;
 	int synced;
+	long long max_rv;               /* newest resourceVersion seen */
+	long long want_rv;              /* newest this replica wrote */
 };
 
 static long long rv_of(const json_t *obj)
@@ -153,11 +155,34 @@ static void broadcast(struct api_hub *h, long long id, const char *name, const c
 		app_message(&msg, id, type, doc);
 	for (size_t i = 0; i < h->nsubs; i++) {
 		struct sub *s = h->subs[i];
+		if (s->gone)
+			continue;
 		int ok = h->alerts ? sub_may_see_alert(s, doc) : sub_may_see_app(s, name, doc);
 		if (ok)
 			http_stream_write(s->s, msg.data, msg.len);
 	}
 	buf_release(&msg);
+}
+
+static void sub_free(struct sub *s)
+{
+	api_settings_put(s->st);
+	free(s);
+}
+
+/* Releases the subscribers whose clients left; the hub lock is held. */
+static void reap(struct api_hub *h)
+{
+	for (size_t i = 0; i < h->nsubs;) {
+		struct sub *s = h->subs[i];
+		if (!s->gone) {
+			i++;
+			continue;
+		}
+		http_stream_close(s->s);        /* on_close has run: only releases */
+		sub_free(s);
+		h->subs[i] = h->subs[--h->nsubs];
+	}
 }
 
 /* ------------------------------------------------------------ hub state */
@@ -220,16 +245,31 @@ static void apply_change(struct api_hub *h, const char *type, json_t *obj, long 
 	}
 	if (cur && json_integer_value(json_object_get(cur, "id")) >= id)
 		return;
-	json_object_set_new(h->apps, name, json_pack("{s:I, s:O}", "id", (json_int_t)id, "app", obj));
+	/* entries are never changed once made, so lists can hold them unlocked;
+	 * the text is serialised once here rather than in every list */
+	char *text = json_dumps(obj, JSON_COMPACT);
+	json_object_set_new(h->apps, name, json_pack("{s:I, s:O, s:s}", "id", (json_int_t)id,
+						     "app", obj, "text", text ? text : "{}"));
+	free(text);
 	broadcast(h, id, name, cur ? "MODIFIED" : "ADDED", obj);
+}
+
+static void saw_rv(struct api_hub *h, long long rv)
+{
+	if (rv > h->max_rv)
+		h->max_rv = rv;
 }
 
 static int on_watch(const char *type, json_t *obj, void *arg)
 {
 	struct api_hub *h = arg;
-	if (!strcmp(type, "BOOKMARK"))
-		return h->cancel;
 	pthread_mutex_lock(&h->mu);
+	saw_rv(h, rv_of(obj));
+	if (!strcmp(type, "BOOKMARK")) {
+		pthread_mutex_unlock(&h->mu);
+		return h->cancel;
+	}
+	reap(h);
 	apply_change(h, type, obj, rv_of(obj));
 	pthread_mutex_unlock(&h->mu);
 	return h->cancel;
@@ -248,6 +288,7 @@ static char *relist(struct api_hub *h, struct berr *err)
 		return NULL;
 	long long list_rv = rv_of(list);
 	pthread_mutex_lock(&h->mu);
+	reap(h);
 	json_t *seen = json_object();
 	size_t i;
 	json_t *obj;
@@ -298,6 +339,7 @@ static char *relist(struct api_hub *h, struct berr *err)
 		}
 	}
 	h->synced = 1;
+	saw_rv(h, list_rv);
 	pthread_mutex_unlock(&h->mu);
 	json_decref(seen);
 	const char *rv = doc_get_str(list, "metadata.resourceVersion");
@@ -334,7 +376,7 @@ static void *hub_main(void *arg)
 			: api_ref(h->api, "Application", NULL);
 		ref.name = NULL;
 		struct kube_watch_options wo = { .resource_version = rv, .cancel = &h->cancel,
-						 .timeout_seconds = 300 };
+						 .timeout_seconds = 300, .allow_bookmarks = 1 };
 		int rc = kube_client_watch(h->api->kc, &ref, &wo, on_watch, h, &err);
 		free(rv);
 		if (rc < 0)
@@ -362,13 +404,20 @@ static void hub_free(struct api_hub *h)
 		pthread_join(h->thread, NULL);
 	}
 	pthread_mutex_lock(&h->mu);
+	reap(h);
 	for (size_t i = 0; i < h->nsubs; i++) {
 		struct sub *s = h->subs[i];
-		s->detached = 1;
 		if (http_stream_close(s->s) == 0) {
-			api_settings_put(s->st);
-			free(s);
+			sub_free(s);
+			continue;
 		}
+		/* on_close is running: let it mark the sub, then free it */
+		while (!__atomic_load_n(&s->gone, __ATOMIC_ACQUIRE)) {
+			pthread_mutex_unlock(&h->mu);
+			usleep(1000);
+			pthread_mutex_lock(&h->mu);
+		}
+		sub_free(s);
 	}
 	h->nsubs = 0;
 	pthread_mutex_unlock(&h->mu);
@@ -381,6 +430,61 @@ static void hub_free(struct api_hub *h)
 	json_decref(h->apps);
 	pthread_mutex_destroy(&h->mu);
 	free(h);
+}
+
+void api_apps_wrote(struct api *api, const json_t *obj, int deleted)
+{
+	struct api_hub *h = api->apps_hub;
+	long long rv = rv_of(obj);
+	if (!h || rv <= 0)
+		return;
+	/* a delete that removed the object at once takes the next revision */
+	if (deleted)
+		rv++;
+	pthread_mutex_lock(&h->mu);
+	if (rv > h->want_rv)
+		h->want_rv = rv;
+	pthread_mutex_unlock(&h->mu);
+}
+
+#define SNAPSHOT_WAIT_MS 1000
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+json_t *api_apps_snapshot(struct api *api)
+{
+	struct api_hub *h = api->apps_hub;
+	if (!h)
+		return NULL;
+	for (int waited = 0;; waited++) {
+		pthread_mutex_lock(&h->mu);
+		if (h->synced && h->max_rv >= h->want_rv) {
+			size_t n = json_object_size(h->apps), k = 0;
+			const char **names = xcalloc(n ? n : 1, sizeof(*names));
+			json_t *copy = json_object();
+			const char *name;
+			json_t *e;
+			json_object_foreach(h->apps, name, e) {
+				json_object_set(copy, name, e);
+				names[k++] = json_object_iter_key(json_object_iter_at(copy, name));
+			}
+			pthread_mutex_unlock(&h->mu);
+			qsort(names, k, sizeof(*names), cmp_names);
+			json_t *items = json_array();
+			for (size_t i = 0; i < k; i++)
+				json_array_append(items, json_object_get(copy, names[i]));
+			free(names);
+			json_decref(copy);
+			return items;
+		}
+		pthread_mutex_unlock(&h->mu);
+		if (waited >= SNAPSHOT_WAIT_MS)
+			return NULL;
+		usleep(1000);
+	}
 }
 
 int api_streams_start(struct api *api, struct berr *err)
@@ -406,21 +510,16 @@ void api_streams_stop(struct api *api)
 
 /* ------------------------------------------------------------ routes */
 
+/* The client left: mark the subscriber for the hub to reap (the hub still
+ * has to close the stream to release it, and may be writing to it now). */
 static void on_close(struct http_stream *stream, void *arg)
 {
 	(void)stream;
 	struct sub *s = arg;
 	struct api_hub *h = s->hub;
 	pthread_mutex_lock(&h->mu);
-	if (!s->detached)
-		for (size_t i = 0; i < h->nsubs; i++)
-			if (h->subs[i] == s) {
-				h->subs[i] = h->subs[--h->nsubs];
-				break;
-			}
+	__atomic_store_n(&s->gone, 1, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&h->mu);
-	api_settings_put(s->st);
-	free(s);
 }
 
 static long long last_event_id(struct http_request *req)
@@ -498,6 +597,7 @@ static void subscribe(struct api_ctx *ctx, struct http_request *req, struct http
 	s->s = http_response_stream(resp, "text/event-stream");
 	long long last = last_event_id(req);
 	pthread_mutex_lock(&h->mu);
+	reap(h);
 	http_stream_write(s->s, "retry: 2000\n\n", 13);
 	replay(h, s, last);
 	if (h->nsubs == h->capsubs) {

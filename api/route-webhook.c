@@ -240,10 +240,10 @@ static void webhook(struct api_ctx *ctx, struct http_request *req, struct http_r
 			json_decref(out);
 		}
 	}
-	json_decref(list);
-	json_decref(body);
 	log_info("webhook push", "provider", provider_names[pv], "branch", branch ? branch : "",
 		 NULL);
+	json_decref(list);
+	json_decref(body);
 	reply(resp, 200, json_pack("{s:s, s:o}", "status", "ok", "refreshed", refreshed));
 }
 

@@ -46,6 +46,7 @@ extern const struct cmd_entry cmd_repo_add_entry;
 extern const struct cmd_entry cmd_repo_get_entry;
 extern const struct cmd_entry cmd_repo_list_entry;
 extern const struct cmd_entry cmd_repo_rm_entry;
+extern const struct cmd_entry cmd_template_entry;
 extern const struct cmd_entry cmd_version_entry;
 
 const struct cmd_entry *const cmd_table[] = {
@@ -85,6 +86,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_repo_get_entry,
 	&cmd_repo_list_entry,
 	&cmd_repo_rm_entry,
+	&cmd_template_entry,
 	&cmd_version_entry,
 	NULL,
 };

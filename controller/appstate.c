@@ -142,7 +142,6 @@ static int list_apps(struct controller *c, char **rv, struct berr *err)
 			json_object_del(c->apps, name);
 		}
 	}
-	c->apps_synced = 1;
 	pthread_mutex_unlock(&c->mu);
 	json_decref(seen);
 	free(*rv);
@@ -261,8 +260,9 @@ void appstate_stop(struct controller *c)
 
 json_t *appstate_get(struct controller *c, const char *name)
 {
+	/* stored apps are replaced, never changed in place: share them */
 	pthread_mutex_lock(&c->mu);
-	json_t *app = doc_copy(json_object_get(c->apps, name));
+	json_t *app = json_incref(json_object_get(c->apps, name));
 	pthread_mutex_unlock(&c->mu);
 	return app;
 }
@@ -279,7 +279,8 @@ void appstate_put(struct controller *c, const json_t *app)
 json_t *appmem_get(struct controller *c, const char *name)
 {
 	pthread_mutex_lock(&c->mu);
-	json_t *m = doc_copy(json_object_get(c->mem, name));
+	/* a shallow copy: values are replaced by appmem_set, never changed in place */
+	json_t *m = json_copy(json_object_get(c->mem, name));
 	pthread_mutex_unlock(&c->mu);
 	return m ? m : json_object();
 }

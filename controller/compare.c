@@ -28,6 +28,7 @@
 #include "ignore.h"
 #include "log.h"
 #include "syncplan.h"
+#include "yaml.h"
 
 #define MAX_DRIFT_PATHS 20
 
@@ -41,29 +42,12 @@ static long mono_s(void)
 void compare_result_release(struct compare_result *r)
 {
 	json_decref(r->targets);
-	json_decref(r->hooks);
 	json_decref(r->resources);
 	json_decref(r->drifted);
 	buf_release(&r->health_message);
 	buf_release(&r->error);
 	buf_release(&r->shared);
 	memset(r, 0, sizeof(*r));
-}
-
-int compare_destination_ok(const json_t *app, struct berr *err)
-{
-	const char *server = doc_get_str(app, "spec.destination.server");
-	const char *name = doc_get_str(app, "spec.destination.name");
-	if (server && *server) {
-		if (!strcmp(server, IN_CLUSTER_SERVER))
-			return 0;
-		return berr_set(err, BERR_NOTFOUND,
-				"destination cluster '%s' is not registered", server);
-	}
-	if (!name || !*name || !strcmp(name, "in-cluster"))
-		return 0;
-	return berr_set(err, BERR_NOTFOUND, "destination cluster named '%s' is not registered",
-			name);
 }
 
 static const char *dest_namespace(const json_t *app)
@@ -130,7 +114,7 @@ out:
 	return rc;
 }
 
-int compare_target(struct controller *c, json_t **out, struct res_id *id,
+int compare_target(struct dest *dest, json_t **out, struct res_id *id,
 		   struct kube_resource *res, const json_t *manifest, const char *app,
 		   const char *dest_ns, struct berr *err)
 {
@@ -142,7 +126,7 @@ int compare_target(struct controller *c, json_t **out, struct res_id *id,
 		return berr_set(err, BERR_INVALID,
 				"manifest without apiVersion, kind or metadata.name");
 	json_t *obj = doc_copy(manifest);
-	rc = livecache_ensure(c->live, res, av, kind, err);
+	rc = livecache_ensure(dest->live, res, av, kind, err);
 	if (rc == 0) {
 		json_t *meta = json_object_get(obj, "metadata");
 		if (res->namespaced) {
@@ -159,7 +143,10 @@ int compare_target(struct controller *c, json_t **out, struct res_id *id,
 		return BERR_INVALID;
 	}
 	tracking_id_format(&tid, app, id);
-	doc_setv_new(obj, json_string(app), NULL, "metadata", "labels", TRACKING_LABEL, NULL);
+	/* a label value holds 63 characters at most; the annotation always names the app */
+	if (strlen(app) <= 63)
+		doc_setv_new(obj, json_string(app), NULL, "metadata", "labels", TRACKING_LABEL,
+			     NULL);
 	doc_setv_new(obj, json_string(tid.data), NULL, "metadata", "annotations",
 		     TRACKING_ANNOTATION, NULL);
 	buf_release(&tid);
@@ -228,6 +215,73 @@ static const json_t *last_writer(const json_t *live)
 			best = e;
 	}
 	return best ? best : any;
+}
+
+/* How deep fieldsV1 `f` goes along the keys of `path` (a changed_paths
+ * path; it stops at the first list index). */
+static int owned_depth(const json_t *f, const char *path)
+{
+	int depth = 0;
+	char key[260];
+	const char *p = path;
+	while (*p && json_is_object(f)) {
+		size_t n;
+		if (*p == '[' && p[1] == '"') {         /* ["a.b"] */
+			const char *end = strstr(p + 2, "\"]");
+			if (!end)
+				break;
+			n = (size_t)(end - p - 2);
+			if (n + 2 >= sizeof(key))
+				break;
+			key[0] = 'f';
+			key[1] = ':';
+			memcpy(key + 2, p + 2, n);
+			key[n + 2] = '\0';
+			p = end + 2;
+		} else if (*p == '[') {                 /* a list index: stop */
+			break;
+		} else {
+			n = strcspn(p, ".[");
+			if (n + 2 >= sizeof(key))
+				break;
+			key[0] = 'f';
+			key[1] = ':';
+			memcpy(key + 2, p, n);
+			key[n + 2] = '\0';
+			p += n;
+		}
+		f = json_object_get(f, key);
+		if (!f)
+			break;
+		depth++;
+		if (*p == '.')
+			p++;
+	}
+	return depth;
+}
+
+/* Who last wrote the field at `path`: the managedFields entry owning the
+ * deepest part of it (not the controller's own), newest first; else the
+ * newest writer of the object. */
+static const json_t *writer_of(const json_t *live, const char *path)
+{
+	const json_t *best = NULL;
+	int best_depth = 0;
+	json_t *mf = doc_get(live, "metadata.managedFields"), *e;
+	size_t i;
+	json_array_foreach(mf, i, e) {
+		const char *m = doc_get_str(e, "manager"), *t = doc_get_str(e, "time");
+		if (!m || !strcmp(m, CTRL_FIELD_MANAGER))
+			continue;
+		int d = owned_depth(json_object_get(e, "fieldsV1"), path);
+		if (d > best_depth
+		    || (d == best_depth && d > 0 && t && doc_get_str(best, "time")
+			&& strcmp(t, doc_get_str(best, "time")) > 0)) {
+			best = e;
+			best_depth = d;
+		}
+	}
+	return best ? best : last_writer(live);
 }
 
 static json_t *resource_entry(const struct res_id *id, const char *version)
@@ -354,29 +408,25 @@ int compare_app(struct controller *c, const json_t *app, int refresh,
 
 	memset(out, 0, sizeof(*out));
 	out->targets = json_array();
-	out->hooks = json_array();
 	out->resources = json_array();
 	out->drifted = json_array();
 	out->sync_status = "Unknown";
 	out->health = HEALTH_UNKNOWN;
-	if ((rc = compare_destination_ok(app, err)) < 0
+	struct dest *dest = NULL;
+	if ((rc = dest_for_app(c, app, &dest, err)) < 0
 	    || (rc = desired(c, app, refresh, &manifests, out->revision, err)) < 0) {
 		buf_adds(&out->error, err ? err->msg : "comparison failed");
 		return rc;
 	}
 	json_t *seen = json_object();
 	json_array_foreach(manifests, i, m) {
-		unsigned phases = syncplan_hook_phases(m);
-		if (phases) {
-			if (!(phases & PHASE_SKIP_BIT))
-				json_array_append(out->hooks, m);
-			continue;
-		}
+		if (syncplan_hook_phases(m))
+			continue;       /* hooks run during a sync; they are not compared */
 		json_t *target = NULL;
 		struct res_id id;
 		struct kube_resource res;
 		struct berr terr = BERR_INIT;
-		int trc = compare_target(c, &target, &id, &res, m, name, dest_ns, &terr);
+		int trc = compare_target(dest, &target, &id, &res, m, name, dest_ns, &terr);
 		if (!target) {
 			log_warn("manifest skipped", "app", name, "error", terr.msg, NULL);
 			continue;
@@ -390,7 +440,7 @@ int compare_app(struct controller *c, const json_t *app, int refresh,
 		int wave = syncplan_wave(target);
 		if (wave)
 			json_object_set_new(entry, "syncWave", json_integer(wave));
-		json_t *live = trc == 0 ? livecache_get(c->live, &id) : NULL;
+		json_t *live = trc == 0 ? livecache_get(dest->live, &id) : NULL;
 		if (!live) {
 			json_object_set_new(entry, "status", json_string("OutOfSync"));
 			set_health(entry, HEALTH_MISSING, trc < 0 ? terr.msg : NULL);
@@ -426,7 +476,8 @@ int compare_app(struct controller *c, const json_t *app, int refresh,
 				buf_release(&p);
 				json_t *dr = resource_entry(&id, version_of(target));
 				json_object_set_new(dr, "diffs", paths);
-				const json_t *w = last_writer(live);
+				const char *first = doc_get_str(json_array_get(paths, 0), "path");
+				const json_t *w = first ? writer_of(live, first) : last_writer(live);
 				if (w) {
 					json_object_set(dr, "manager", doc_get(w, "manager"));
 					json_object_set(dr, "time", doc_get(w, "time"));
@@ -450,7 +501,7 @@ int compare_app(struct controller *c, const json_t *app, int refresh,
 		json_decref(target);
 	}
 	/* tracked live objects git no longer has */
-	json_t *tracked = livecache_app_objects(c->live, name), *live;
+	json_t *tracked = livecache_app_objects(dest->live, name), *live;
 	json_array_foreach(tracked, i, live) {
 		struct res_id id;
 		struct buf key = BUF_INIT;
@@ -474,5 +525,96 @@ int compare_app(struct controller *c, const json_t *app, int refresh,
 	out->resources = sorted(out->resources);
 	out->sync_status = out_of_sync ? "OutOfSync" : "Synced";
 	out->health = worst;
+	return 0;
+}
+
+static void add_state(json_t *item, const char *key, const json_t *obj, struct buf *yaml)
+{
+	buf_reset(yaml);
+	if (obj) {
+		json_object_set(item, key, (json_t *)obj);
+		yaml_write(yaml, obj);
+	}
+}
+
+/* One managed-resources item: identity, status, both states (normalised,
+ * secrets masked by the diff) and a unified YAML diff. */
+static json_t *detail(const struct res_id *id, const char *status, const json_t *config,
+		      const json_t *live, const json_t *rules)
+{
+	struct diff_result d = DIFF_RESULT_INIT;
+	struct buf a = BUF_INIT, b = BUF_INIT, text = BUF_INIT;
+	json_t *item = json_pack("{s:s, s:s, s:s, s:s, s:s}", "group", id->group, "kind",
+				 id->kind, "namespace", id->namespace, "name", id->name,
+				 "status", status);
+	json_t *dc = json_incref((json_t *)config), *dl = json_incref((json_t *)live);
+	if (dc && dl)
+		ignore_apply(&dc, &dl, rules, id);
+	if (diff_compute(&d, dc, dl, NULL, NULL) == 0) {
+		add_state(item, "liveState", d.normalized_live, &a);
+		add_state(item, "predictedLiveState", d.predicted_live, &b);
+		if (diff_unified(&text, a.data, b.data, "live", "desired", 3, NULL) == 0)
+			json_object_set_new(item, "diff", json_string(text.data));
+		json_object_set_new(item, "modified", json_boolean(d.modified || !dc || !dl));
+	}
+	diff_result_release(&d);
+	json_decref(dc);
+	json_decref(dl);
+	buf_release(&a);
+	buf_release(&b);
+	buf_release(&text);
+	return item;
+}
+
+int compare_managed_resources(struct controller *c, const json_t *app, json_t **out,
+			      struct berr *err)
+{
+	const char *name = doc_get_str(app, "metadata.name");
+	struct dest *dest = NULL;
+	json_t *manifests = NULL, *m, *live;
+	char rev[64];
+	size_t i;
+	int rc;
+	*out = NULL;
+	if ((rc = dest_for_app(c, app, &dest, err)) < 0
+	    || (rc = desired(c, app, 0, &manifests, rev, err)) < 0)
+		return rc;
+	json_t *items = json_array(), *seen = json_object();
+	json_t *rules = doc_get(app, "spec.ignoreDifferences");
+	json_array_foreach(manifests, i, m) {
+		json_t *target = NULL;
+		struct res_id id;
+		struct kube_resource res;
+		if (syncplan_hook_phases(m))
+			continue;
+		int trc = compare_target(dest, &target, &id, &res, m, name, dest_namespace(app), NULL);
+		if (!target)
+			continue;
+		struct buf key = BUF_INIT;
+		res_key(&key, &id);
+		json_object_set_new(seen, key.data, json_true());
+		buf_release(&key);
+		live = trc == 0 ? livecache_get(dest->live, &id) : NULL;
+		json_t *item = detail(&id, live ? "Present" : "Missing", target, live, rules);
+		json_array_append_new(items, item);
+		json_decref(live);
+		json_decref(target);
+	}
+	json_t *tracked = livecache_app_objects(dest->live, name);
+	json_array_foreach(tracked, i, live) {
+		struct res_id id;
+		struct buf key = BUF_INIT;
+		if (res_id_from_object(&id, live, NULL) < 0)
+			continue;
+		res_key(&key, &id);
+		if (!json_object_get(seen, key.data) && !syncplan_hook_phases(live)
+		    && !json_array_size(doc_get(live, "metadata.ownerReferences")))
+			json_array_append_new(items, detail(&id, "Extra", NULL, live, rules));
+		buf_release(&key);
+	}
+	json_decref(tracked);
+	json_decref(seen);
+	json_decref(manifests);
+	*out = json_pack("{s:s, s:o}", "revision", rev, "items", items);
 	return 0;
 }

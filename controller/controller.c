@@ -199,6 +199,8 @@ int controller_start(struct controller **out, const struct controller_config *cf
 	if (c->cfg.sync_wait_timeout_s <= 0)
 		c->cfg.sync_wait_timeout_s = 300;
 	pthread_mutex_init(&c->mu, NULL);
+	pthread_mutex_init(&c->dest_mu, NULL);
+	c->live_notify = on_live_change;
 	c->apps = json_object();
 	c->mem = json_object();
 	c->refresh_q = queue_new();
@@ -218,6 +220,14 @@ int controller_start(struct controller **out, const struct controller_config *cf
 		return rc;
 	}
 	kube_config_free(kcfg);
+	struct dest *in_cluster = xcalloc(1, sizeof(*in_cluster));
+	in_cluster->server = xstrdup(IN_CLUSTER_SERVER);
+	in_cluster->name = xstrdup("in-cluster");
+	in_cluster->kc = c->kc;
+	in_cluster->live = c->live;
+	c->dests = xcalloc(1, sizeof(*c->dests));
+	c->dests[0] = in_cluster;
+	c->ndests = 1;
 	if (c->cfg.port >= 0) {
 		struct http_server_options so = { .name = "controller", .address = c->cfg.address,
 						  .port = (uint16_t)c->cfg.port, .threads = 2,
@@ -225,6 +235,7 @@ int controller_start(struct controller **out, const struct controller_config *cf
 		if ((rc = http_server_new(&c->http, &so, err)) < 0
 		    || (rc = http_server_route(c->http, "GET", "/healthz", handle_healthz, c, err)) < 0
 		    || (rc = http_server_route(c->http, "GET", "/metrics", handle_metrics, c, err)) < 0
+		    || (rc = serve_routes(c, c->http, err)) < 0
 		    || (rc = http_server_start(c->http, err)) < 0) {
 			controller_stop(c);
 			return rc;
@@ -264,6 +275,7 @@ void controller_stop(struct controller *c)
 		pthread_join(c->workers[i], NULL);
 	if (c->started)
 		appstate_stop(c);
+	dest_free_all(c);
 	livecache_free(c->live);
 	if (c->http)
 		http_server_free(c->http);
@@ -276,6 +288,7 @@ void controller_stop(struct controller *c)
 	free(c->apps_rv);
 	free(c->workers);
 	pthread_mutex_destroy(&c->mu);
+	pthread_mutex_destroy(&c->dest_mu);
 	free_config(&c->cfg);
 	free(c);
 }

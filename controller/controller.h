@@ -10,7 +10,11 @@
  * objects (from a watch-fed cache), writes status, and carries out the
  * sync and rollback operations written on them.
  *
- * HTTP (the --port): GET /healthz, GET /metrics (Prometheus text).
+ * HTTP (the --port): GET /healthz, GET /metrics (Prometheus text),
+ * GET /v1/applications/{name}/managed-resources (per resource: normalised
+ * live and predicted state, unified YAML diff, Secret values masked) and
+ * GET /v1/applications/{name}/resource-tree (objects and what they own,
+ * with health) — for the API server.
  */
 #ifndef BOSUN_CONTROLLER_H
 #define BOSUN_CONTROLLER_H

@@ -25,6 +25,13 @@
 struct livecache;
 struct queue;
 
+/* A destination cluster: its client and live cache (dest.c). */
+struct dest {
+	char *server, *name;
+	struct kube_client *kc;
+	struct livecache *live;
+};
+
 struct ctrl_metrics {
 	atomic_ulong reconciles, reconcile_errors, status_writes;
 	atomic_ulong syncs_succeeded, syncs_failed, syncs_error;
@@ -40,15 +47,19 @@ struct controller {
 	struct controller_config cfg;   /* strings owned (copied) */
 	struct kube_client *kc;         /* control plane = in-cluster destination */
 	struct http_client *repo;
-	struct livecache *live;
+	struct livecache *live;         /* the control plane's (dests[0]) */
 	struct queue *refresh_q, *op_q;
+	pthread_mutex_t dest_mu;        /* guards dests */
+	struct dest **dests;            /* [0] in-cluster, then registered clusters */
+	size_t ndests;
+	long dests_loaded_at;
+	void (*live_notify)(const char *app, void *arg);
 	atomic_int stopping;
 	int cancel;                     /* watch cancel flag (set on stop) */
 
 	pthread_mutex_t mu;             /* guards apps and mem */
 	json_t *apps;                   /* name → Application (latest seen) */
 	json_t *mem;                    /* name → what the reconciler remembers */
-	int apps_synced;                /* the first list of apps is in */
 	char *apps_rv;                  /* resume point from the first list */
 	int started;                    /* every thread is running */
 
@@ -65,11 +76,12 @@ int crds_install(struct kube_client *kc, const char *namespace, struct berr *err
 /* appstate.c: the Application watch, the resync timer and the app memory */
 int appstate_start(struct controller *c, struct berr *err);
 void appstate_stop(struct controller *c);
-/* A copy of the app as last seen (new reference), NULL when gone. */
+/* The app as last seen (new reference; shared: never modify it), NULL when gone. */
 json_t *appstate_get(struct controller *c, const char *name);
 /* Records an app the controller just wrote (the watch will confirm it). */
 void appstate_put(struct controller *c, const json_t *app);
-/* A copy of the app's memory (new reference; an empty object at first). */
+/* A shallow copy of the app's memory (new reference; an empty object at
+ * first); its values are shared: never modify them. */
 json_t *appmem_get(struct controller *c, const char *name);
 /* Sets one key of the app's memory (value stolen; NULL deletes). */
 void appmem_set(struct controller *c, const char *name, const char *key, json_t *value);
@@ -82,6 +94,11 @@ int app_patch(struct controller *c, const char *name, const json_t *patch,
 /* A merge patch {"status": ...} setting each field of `fields` against the
  * app's current status, with nulls for keys that went away. New reference. */
 json_t *status_patch(struct controller *c, const char *name, const json_t *fields);
+
+/* dest.c */
+/* The app's destination cluster; BERR_NOTFOUND when it is not registered. */
+int dest_for_app(struct controller *c, const json_t *app, struct dest **out, struct berr *err);
+void dest_free_all(struct controller *c);
 
 /* livecache.c */
 typedef void (*livecache_notify_fn)(const char *app, void *arg);
@@ -104,7 +121,6 @@ size_t livecache_kinds(struct livecache *lc);
 struct compare_result {
 	char revision[64];
 	json_t *targets;        /* desired objects as they will be applied (tracking set) */
-	json_t *hooks;          /* hook manifests (not compared) */
 	json_t *resources;      /* status.resources */
 	json_t *drifted;        /* [{resource fields, diffs[{path, git, live}], manager, time}] */
 	const char *sync_status;        /* "Synced", "OutOfSync", "Unknown" */
@@ -125,20 +141,27 @@ int compare_app(struct controller *c, const json_t *app, int refresh,
 int repo_manifests(struct controller *c, const json_t *app, const json_t *source,
 		   const char *revision, int no_cache, json_t **manifests, char rev[64],
 		   struct berr *err);
+/* The managed-resources view of an app, as Argo CD's API gives it:
+ * {revision, items[{group, kind, namespace, name, status (Present,
+ * Missing, Extra), liveState, predictedLiveState, diff, modified}]}, the
+ * states normalised and Secret values masked. *out is new. */
+int compare_managed_resources(struct controller *c, const json_t *app, json_t **out,
+			      struct berr *err);
 /* Tells the repo server to fetch the app's repository at the next request. */
 void repo_invalidate(struct controller *c, const json_t *app);
 /* Turns a rendered manifest into the object Bosun applies: namespace
  * defaulted for namespaced kinds, tracking label and annotation set.
  * *out is new. Also fills *id and *res. */
-int compare_target(struct controller *c, json_t **out, struct res_id *id,
+int compare_target(struct dest *dest, json_t **out, struct res_id *id,
 		   struct kube_resource *res, const json_t *manifest, const char *app,
 		   const char *dest_ns, struct berr *err);
-/* Whether the app's destination is this cluster; else a message in err. */
-int compare_destination_ok(const json_t *app, struct berr *err);
 
 /* sync.c */
 /* Runs the operation requested on the app, if any. */
 void sync_run(struct controller *c, const char *name);
+
+/* serve.c: the app views served on the controller's port */
+int serve_routes(struct controller *c, struct http_server *srv, struct berr *err);
 
 /* reconcile.c */
 void reconcile_app(struct controller *c, const char *name);

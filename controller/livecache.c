@@ -336,8 +336,40 @@ static struct kind_watch *find_locked(struct livecache *lc, const char *group, c
 	return NULL;
 }
 
+/* Kinds whose objects a kind owns: cached along with it for the tree. */
+static const struct {
+	const char *owner, *api_version, *kind;
+} child_kinds[] = {
+	{ "Deployment", "apps/v1", "ReplicaSet" },
+	{ "ReplicaSet", "v1", "Pod" },
+	{ "StatefulSet", "v1", "Pod" },
+	{ "DaemonSet", "v1", "Pod" },
+	{ "Job", "v1", "Pod" },
+	{ "CronJob", "batch/v1", "Job" },
+};
+
+static int ensure_one(struct livecache *lc, struct kube_resource *out, const char *api_version,
+		      const char *kind, struct berr *err);
+
 int livecache_ensure(struct livecache *lc, struct kube_resource *out, const char *api_version,
 		     const char *kind, struct berr *err)
+{
+	int rc = ensure_one(lc, out, api_version, kind, err);
+	if (rc < 0)
+		return rc;
+	/* built-in owners only (group apps or batch): a CRD named Job is not one */
+	if (strncmp(api_version, "apps/", 5) && strncmp(api_version, "batch/", 6)
+	    && strcmp(api_version, "v1"))
+		return 0;
+	for (size_t i = 0; i < sizeof(child_kinds) / sizeof(child_kinds[0]); i++)
+		if (!strcmp(child_kinds[i].owner, kind))
+			livecache_ensure(lc, NULL, child_kinds[i].api_version, child_kinds[i].kind,
+					 NULL);
+	return 0;
+}
+
+static int ensure_one(struct livecache *lc, struct kube_resource *out, const char *api_version,
+		      const char *kind, struct berr *err)
 {
 	char group[256], version[64];
 	struct kube_resource res;

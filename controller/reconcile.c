@@ -204,11 +204,18 @@ static void finalize(struct controller *c, const json_t *app)
 			json_array_append(rest, f);
 		}
 	}
-	if (!ours) {
+	struct dest *dest = NULL;
+	if (!ours || dest_for_app(c, app, &dest, NULL) < 0) {
+		/* nothing of ours, or a cluster gone: nothing can be deleted */
+		if (ours) {
+			json_t *patch = json_pack("{s:{s:O}}", "metadata", "finalizers", rest);
+			app_patch(c, name, patch, NULL, NULL);
+			json_decref(patch);
+		}
 		json_decref(rest);
 		return;
 	}
-	json_t *objs = livecache_app_objects(c->live, name), *o;
+	json_t *objs = livecache_app_objects(dest->live, name), *o;
 	size_t left = 0;
 	json_array_foreach(objs, i, o) {
 		if (json_array_size(doc_get(o, "metadata.ownerReferences")))
@@ -220,7 +227,7 @@ static void finalize(struct controller *c, const json_t *app)
 					doc_get_str(o, "metadata.namespace"),
 					doc_get_str(o, "metadata.name"), NULL };
 		struct berr err = BERR_INIT;
-		if (kube_client_delete(c->kc, NULL, &ref, propagation, &err) < 0
+		if (kube_client_delete(dest->kc, NULL, &ref, propagation, &err) < 0
 		    && err.code != BERR_NOTFOUND)
 			log_warn("cascade delete failed", "app", name, "object", ref.name,
 				 "error", err.msg, NULL);
@@ -263,8 +270,19 @@ void reconcile_app(struct controller *c, const char *name)
 	int level = refresh ? (!strcmp(refresh, "hard") ? 2 : 1) : 0;
 	int rc = compare_app(c, app, level, &r, &err);
 	if (rc < 0) {
+		/* try again soon, backing off: 5 s, 10 s, ... up to the resync period */
+		json_t *m = appmem_get(c, name);
+		long backoff = (long)doc_get_int(m, "errorBackoff", 0);
+		json_decref(m);
+		backoff = backoff ? backoff * 2 : 5000;
+		if (backoff > c->cfg.app_resync_s * 1000)
+			backoff = c->cfg.app_resync_s * 1000;
+		appmem_set(c, name, "errorBackoff", json_integer(backoff));
+		queue_add_after(c->refresh_q, name, backoff);
 		c->m.reconcile_errors++;
 		log_warn("comparison failed", "app", name, "error", err.msg, NULL);
+	} else {
+		appmem_set(c, name, "errorBackoff", NULL);
 	}
 
 	json_t *old = json_object_get(app, "status");

@@ -32,7 +32,7 @@ static void base64_encode(struct buf *out, const unsigned char *data, size_t len
 	out->data[out->len] = '\0';
 }
 
-static int base64_decode(struct buf *out, const char *text, size_t len, struct berr *err)
+int release_base64_decode(struct buf *out, const char *text, size_t len, struct berr *err)
 {
 	while (len && (text[len - 1] == '\n' || text[len - 1] == '\r' || text[len - 1] == ' '))
 		len--;
@@ -117,7 +117,7 @@ int release_decode(json_t **out, const char *text, size_t len, struct berr *err)
 	*out = NULL;
 	if (len > RELEASE_MAX_BYTES)
 		return berr_set(err, BERR_LIMIT, "release is larger than %u bytes", RELEASE_MAX_BYTES);
-	if ((rc = base64_decode(&raw, text, len, err)) == 0
+	if ((rc = release_base64_decode(&raw, text, len, err)) == 0
 	    && (rc = gunzip(&json, &raw, err)) == 0)
 		rc = doc_parse_json(out, json.data, json.len, NULL, "release", err);
 	buf_release(&raw);
@@ -190,7 +190,7 @@ int release_load(struct kube_client *kc, json_t **out, const char *namespace, co
 		rc = berr_set(err, BERR_INVALID, "secret '%s' holds no release", name.data);
 		goto out;
 	}
-	if ((rc = base64_decode(&enc, data, strlen(data), err)) < 0
+	if ((rc = release_base64_decode(&enc, data, strlen(data), err)) < 0
 	    || (rc = release_decode(out, enc.data, enc.len, err)) < 0)
 		berr_prefix(err, "secret '%s'", name.data);
 out:

@@ -63,6 +63,7 @@ struct task_data {
 
 struct run {
 	struct controller *c;
+	struct dest *dest;
 	json_t *app;
 	const char *name;
 	json_t *op;
@@ -252,13 +253,13 @@ static int plan(struct run *r, struct berr *err)
 		struct berr terr = BERR_INIT;
 		if (phases & PHASE_SKIP_BIT)
 			continue;
-		compare_target(r->c, &obj, &id, &res, m, r->name, dest_ns, &terr);
+		compare_target(r->dest, &obj, &id, &res, m, r->name, dest_ns, &terr);
 		if (!obj) {
 			json_decref(seen);
 			return berr_set(err, BERR_INVALID, "manifest %zu: %s", i, terr.msg);
 		}
 		if (!phases && r->fail_on_shared) {
-			json_t *live = livecache_get(r->c->live, &id);
+			json_t *live = livecache_get(r->dest->live, &id);
 			char scratch[256];
 			const char *owner = live ? tracking_app_of(live, scratch, sizeof(scratch)) : NULL;
 			int shared = owner && strcmp(owner, r->name);
@@ -288,7 +289,7 @@ static int plan(struct run *r, struct berr *err)
 		json_decref(obj);
 	}
 	/* tracked objects no longer in git */
-	json_t *tracked = livecache_app_objects(r->c->live, r->name), *live;
+	json_t *tracked = livecache_app_objects(r->dest->live, r->name), *live;
 	json_array_foreach(tracked, i, live) {
 		struct res_id id;
 		struct buf key = BUF_INIT;
@@ -313,7 +314,7 @@ static void ensure_namespace(struct run *r, const char *ns)
 	json_t *obj = json_pack("{s:s, s:s, s:{s:s}}", "apiVersion", "v1", "kind", "Namespace",
 				"metadata", "name", ns), *res = NULL;
 	struct kube_write_options wo = { .field_manager = CTRL_FIELD_MANAGER };
-	kube_client_create(r->c->kc, &res, obj, &wo, NULL);
+	kube_client_create(r->dest->kc, &res, obj, &wo, NULL);
 	json_decref(res);
 	json_decref(obj);
 }
@@ -323,7 +324,7 @@ static void delete_obj(struct run *r, const struct res_id *id, const json_t *obj
 {
 	struct kube_ref ref = { doc_get_str(obj, "apiVersion"), id->kind, id->namespace[0]
 				? id->namespace : NULL, id->name, NULL };
-	kube_client_delete(r->c->kc, NULL, &ref, propagation, NULL);
+	kube_client_delete(r->dest->kc, NULL, &ref, propagation, NULL);
 }
 
 static int run_task(struct run *r, struct sync_task *t)
@@ -350,7 +351,7 @@ static int run_task(struct run *r, struct sync_task *t)
 		struct kube_ref ref = { doc_get_str(d->obj, "apiVersion"), d->id.kind,
 					d->id.namespace[0] ? d->id.namespace : NULL, d->id.name,
 					NULL };
-		int rc = kube_client_delete(r->c->kc, NULL, &ref, r->prune_propagation, &err);
+		int rc = kube_client_delete(r->dest->kc, NULL, &ref, r->prune_propagation, &err);
 		if (rc < 0 && rc != BERR_NOTFOUND) {
 			d->status = "SyncFailed";
 			snprintf(d->message, sizeof(d->message), "%s", err.msg);
@@ -370,14 +371,14 @@ static int run_task(struct run *r, struct sync_task *t)
 		delete_obj(r, &d->id, d->obj, "Background");
 		for (int i = 0; i < 200 && !r->c->stopping; i++) {
 			json_t *cur = NULL;
-			if (kube_client_get(r->c->kc, &cur, &ref, NULL) == BERR_NOTFOUND)
+			if (kube_client_get(r->dest->kc, &cur, &ref, NULL) == BERR_NOTFOUND)
 				break;
 			json_decref(cur);
 			usleep(50 * 1000);
 		}
 	}
 	if (r->apply_out_of_sync_only && !d->hook) {
-		json_t *live = livecache_get(r->c->live, &d->id);
+		json_t *live = livecache_get(r->dest->live, &d->id);
 		int same = 0;
 		if (live) {
 			const char *la = json_string_value(doc_getv(live, "metadata", "annotations",
@@ -399,11 +400,11 @@ static int run_task(struct run *r, struct sync_task *t)
 	struct apply_options ao = { .dry_run = r->dry_run,
 				    .replace = r->replace || resource_option(d->obj, "Replace=true"),
 				    .message = msg, .message_size = sizeof(msg) };
-	int rc = apply_object(r->c->kc, &res, d->obj, &ao, &err);
+	int rc = apply_object(r->dest->kc, &res, d->obj, &ao, &err);
 	if (rc == BERR_NOTFOUND) {
 		/* a kind whose CRD this sync just created: learn it and retry */
-		kube_client_discover(r->c->kc, NULL);
-		rc = apply_object(r->c->kc, &res, d->obj, &ao, &err);
+		kube_client_discover(r->dest->kc, NULL);
+		rc = apply_object(r->dest->kc, &res, d->obj, &ao, &err);
 	}
 	if (rc < 0) {
 		d->status = "SyncFailed";
@@ -422,7 +423,7 @@ static int run_task(struct run *r, struct sync_task *t)
 	json_decref(res);
 	/* make sure the cache watches this kind (a CRD's new kind, a hook's) */
 	struct kube_resource kr;
-	livecache_ensure(r->c->live, &kr, doc_get_str(d->obj, "apiVersion"), d->id.kind, NULL);
+	livecache_ensure(r->dest->live, &kr, doc_get_str(d->obj, "apiVersion"), d->id.kind, NULL);
 	return 0;
 }
 
@@ -452,6 +453,7 @@ static int wait_group(struct run *r, size_t from, size_t to, int health)
 		hooks |= ((struct task_data *)r->tasks[i].data)->hook;
 	long long deadline = mono_ms() + (health || hooks ? r->c->cfg.sync_wait_timeout_s * 1000
 						 : CACHE_CATCH_UP_S * 1000);
+	long poll_us = 2000;    /* the watch usually delivers within milliseconds */
 	for (;;) {
 		int pending = 0;
 		const char *waiting_for = NULL;
@@ -461,7 +463,7 @@ static int wait_group(struct run *r, size_t from, size_t to, int health)
 			if (t->prune || r->dry_run || !d->status || strcmp(d->status, "Synced")
 			    || !d->applied_rv[0])
 				continue;
-			json_t *live = livecache_get(r->c->live, &d->id);
+			json_t *live = livecache_get(r->dest->live, &d->id);
 			if (!live || !rv_reached(live, d->applied_rv)) {
 				/* a hook deleted right away by its own controller counts as done */
 				pending = 1;
@@ -510,7 +512,9 @@ static int wait_group(struct run *r, size_t from, size_t to, int health)
 				 r->c->cfg.sync_wait_timeout_s, waiting_for ? waiting_for : "?");
 			return -1;
 		}
-		usleep(100 * 1000);
+		usleep(poll_us);
+		if (poll_us < 100 * 1000)
+			poll_us *= 2;
 	}
 }
 
@@ -565,7 +569,8 @@ static int execute(struct run *r, int syncfail)
 		hook_cleanup(r, i, j);
 		if (rc < 0)
 			return -1;
-		write_state(r, "Running", "waiting for the next wave", 0, NULL);
+		if (more)
+			write_state(r, "Running", "running the next wave", 0, NULL);
 		i = j;
 	}
 	return 0;
@@ -802,7 +807,7 @@ void sync_run(struct controller *c, const char *name)
 	write_state(&r, "Running", "running", 0, NULL);
 	log_info("operation started", "app", name, NULL);
 
-	if (compare_destination_ok(r.app, &err) < 0 || load_manifests(&r, &err) < 0) {
+	if (dest_for_app(c, r.app, &r.dest, &err) < 0 || load_manifests(&r, &err) < 0) {
 		finish(&r, "Error", err.msg, NULL);
 		free_run(&r);
 		return;

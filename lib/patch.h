@@ -114,7 +114,9 @@ int smp_schema_for_object(const struct smp_schema **out, const json_t *obj,
  * Builds a schema from an OpenAPI document (swagger 2.0 "definitions" or
  * OpenAPI 3 "components.schemas") with `x-kubernetes-patch-strategy` and
  * `x-kubernetes-patch-merge-key` extensions, rooted at the definition named
- * `root`. The caller frees the result with smp_schema_free().
+ * `root`. Fields defined inline rather than by reference carry no metadata
+ * below them. The result keeps no reference to `doc`; the caller frees it
+ * with smp_schema_free().
  */
 int smp_schema_load_openapi(struct smp_schema **out, const json_t *doc,
 			    const char *root, struct berr *err);
@@ -129,8 +131,11 @@ const struct smp_field *smp_type_field(const struct smp_type *type,
  * lists with the merge strategy merge by their merge key (lists of maps) or
  * as sets (lists of scalars), other lists are replaced, null deletes, and
  * the directives $patch (replace, delete), $setElementOrder/<list>,
- * $retainKeys and $deleteFromPrimitiveList/<list> are honoured. A NULL
- * schema gives BERR_UNSUPPORTED.
+ * $retainKeys and $deleteFromPrimitiveList/<list> are honoured. As
+ * upstream, `$patch: merge` is refused, and items new to a merging list go
+ * before the live ones unless $setElementOrder orders them. A merging list
+ * item without its merge key is BERR_INVALID ("map '...' does not contain
+ * declared merge key 'name'"). A NULL schema gives BERR_UNSUPPORTED.
  */
 int smp_apply(json_t **out, const json_t *original, const json_t *patch,
 	      const struct smp_schema *schema, struct berr *err);

@@ -79,6 +79,7 @@ static const struct smp_field pod_status_fields[] = {
 	{ "conditions", SMP_MERGE, "type", NULL },
 	{ "podIPs", SMP_MERGE, "ip", NULL },
 	{ "hostIPs", SMP_MERGE, "ip", NULL },
+	{ "resourceClaimStatuses", SMP_MERGE | SMP_RETAIN_KEYS, "name", NULL },
 };
 TYPE(t_pod_status, "PodStatus", pod_status_fields);
 
@@ -133,7 +134,7 @@ TYPE(t_pod, "Pod", pod_fields);
 static const struct smp_field workload_fields[] = { OBJECT_FIELDS(&t_workload_spec, &t_status) };
 TYPE(t_workload, "Workload", workload_fields);
 
-static const struct smp_field cron_job_fields[] = { OBJECT_FIELDS(&t_cron_job_spec, &t_status) };
+static const struct smp_field cron_job_fields[] = { OBJECT_FIELDS(&t_cron_job_spec, NULL) };
 TYPE(t_cron_job, "CronJob", cron_job_fields);
 
 static const struct smp_field service_fields[] = { OBJECT_FIELDS(&t_service_spec, &t_status) };
@@ -142,7 +143,13 @@ TYPE(t_service, "Service", service_fields);
 static const struct smp_field node_fields[] = { OBJECT_FIELDS(&t_node_spec, &t_node_status) };
 TYPE(t_node, "Node", node_fields);
 
-static const struct smp_field plain_object_fields[] = { OBJECT_FIELDS(NULL, &t_status) };
+/* kinds whose status.conditions merge by type (Namespace, PVC, HPA, PDB) */
+static const struct smp_field conditions_object_fields[] = { OBJECT_FIELDS(NULL, &t_status) };
+TYPE(t_conditions_object, "ObjectWithConditions", conditions_object_fields);
+
+/* kinds with no tagged field but object metadata's (a CRD's conditions
+ * have no patch strategy, for one) */
+static const struct smp_field plain_object_fields[] = { OBJECT_FIELDS(NULL, NULL) };
 TYPE(t_plain_object, "Object", plain_object_fields);
 
 static const struct smp_field pod_template_object_fields[] = {
@@ -180,9 +187,9 @@ static const struct builtin builtins[] = {
 	B("", "ServiceAccount", t_service_account),
 	B("", "ConfigMap", t_plain_object),
 	B("", "Secret", t_plain_object),
-	B("", "Namespace", t_plain_object),
+	B("", "Namespace", t_conditions_object),
 	B("", "Endpoints", t_plain_object),
-	B("", "PersistentVolumeClaim", t_plain_object),
+	B("", "PersistentVolumeClaim", t_conditions_object),
 	B("", "PersistentVolume", t_plain_object),
 	B("", "LimitRange", t_plain_object),
 	B("", "ResourceQuota", t_plain_object),
@@ -194,8 +201,8 @@ static const struct builtin builtins[] = {
 	B("apps", "ControllerRevision", t_plain_object),
 	B("batch", "Job", t_workload),
 	B("batch", "CronJob", t_cron_job),
-	B("autoscaling", "HorizontalPodAutoscaler", t_plain_object),
-	B("policy", "PodDisruptionBudget", t_plain_object),
+	B("autoscaling", "HorizontalPodAutoscaler", t_conditions_object),
+	B("policy", "PodDisruptionBudget", t_conditions_object),
 	B("networking.k8s.io", "Ingress", t_plain_object),
 	B("networking.k8s.io", "IngressClass", t_plain_object),
 	B("networking.k8s.io", "NetworkPolicy", t_plain_object),
@@ -333,10 +340,11 @@ static int load_type(struct loaded *l, size_t idx, const char *name, const json_
 			continue;
 		struct smp_field *f = &fields[t->nfields++];
 		f->name = keep(l, k);
-		if (parse_strategy(&f->strategy,
-				   json_string_value(json_object_get(p, "x-kubernetes-patch-strategy")),
-				   k, err))
-			return err ? err->code : BERR_INVALID;
+		int rc = parse_strategy(&f->strategy,
+					json_string_value(json_object_get(p, "x-kubernetes-patch-strategy")),
+					k, err);
+		if (rc)
+			return rc;
 		f->merge_key = keep(l, json_string_value(json_object_get(p, "x-kubernetes-patch-merge-key")));
 		const json_t *items = json_object_get(p, "items");
 		f->type = resolve_ref(l, json_is_object(items) ? items : p);
@@ -369,9 +377,11 @@ int smp_schema_load_openapi(struct smp_schema **out, const json_t *doc,
 	const char *k;
 	json_t *def;
 	json_object_foreach((json_t *)l->defs, k, def) {
-		if (load_type(l, i++, k, def, err)) {
+		int rc = load_type(l, i++, k, def, err);
+		if (rc) {
 			smp_schema_free(s);
-			return berr_prefix(err, "definition '%s'", k);
+			berr_prefix(err, "definition '%s'", k);
+			return rc;
 		}
 	}
 	long r = type_index(l, root);

@@ -1091,10 +1091,10 @@ static json_t *go_server_view(const json_t *olist, const json_t *plist,
 			hi--;
 	}
 	/* the stale slots were appended last-first; put them in slot order */
-	for (size_t x = n, y = len - 1; x < y; x++, y--) {
+	for (size_t x = n, y = len; x + 1 < y; x++, y--) {
 		json_t *t = json_incref(json_array_get(b, x));
-		json_array_set(b, x, json_array_get(b, y));
-		json_array_set_new(b, y, t);
+		json_array_set(b, x, json_array_get(b, y - 1));
+		json_array_set_new(b, y - 1, t);
 	}
 	if (!replace) {
 		struct posidx pos;
@@ -1890,7 +1890,7 @@ static int check_args(struct smp_ctx *c, const struct smp_schema *schema,
 	const json_t *docs[3] = { a, b, d };
 	const char *names[3] = { an, bn, dn };
 	for (int i = 0; i < 3; i++) {
-		if (names[i] && docs[i] && !json_is_object(docs[i]))
+		if (names[i] && docs[i] && !json_is_object(docs[i]) && !json_is_null(docs[i]))
 			return fail(c, BERR_INVALID, "%s is not a JSON object", names[i]);
 	}
 	return 0;

@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "doc.h"
 #include "log.h"
+#include "yaml.h"
 
 int api_truthy(const char *s)
 {
@@ -85,12 +86,18 @@ int api_read_body(struct http_request *req, json_t **out, struct kstatus *st)
 	if (req->body_len == 0)
 		return kstatus_bad_request(st, "the body of the request is empty");
 	struct berr e = BERR_INIT;
-	if (doc_parse_json(out, req->body, req->body_len, NULL, "request body", &e) < 0) {
-		if (ct && strstr(ct, "yaml") && req->body[0] != '{')
-			return kstatus_set(st, 415, "UnsupportedMediaType",
-					   "YAML request bodies are not read yet: send JSON");
-		return kstatus_bad_request(st, "%s", e.msg);
+	if (ct && strstr(ct, "yaml")) {
+		if (yaml_read(out, req->body, req->body_len, "request body", &e) < 0)
+			return kstatus_bad_request(st, "%s", e.msg);
+		if (!json_is_object(*out)) {
+			json_decref(*out);
+			*out = NULL;
+			return kstatus_bad_request(st, "the body of the request was not a YAML mapping");
+		}
+		return 0;
 	}
+	if (doc_parse_json(out, req->body, req->body_len, NULL, "request body", &e) < 0)
+		return kstatus_bad_request(st, "%s", e.msg);
 	return 0;
 }
 

@@ -9,7 +9,7 @@
  * the patch read again and re-apply rather than overwrite; a patch that
  * changes nothing writes nothing.
  *
- * apply-patch+yaml (server-side apply) creates the object when it is
+ * apply-patch+yaml (server-side apply, YAML or JSON) creates the object when it is
  * missing and otherwise merges the applied configuration into it the way a
  * strategic merge patch would (a merge patch for custom resources),
  * recording the field manager with operation Apply. Field ownership and
@@ -24,6 +24,7 @@
 #include "fields.h"
 #include "kinds.h"
 #include "patch.h"
+#include "yaml.h"
 
 #define RETRIES 8
 
@@ -160,6 +161,11 @@ static void server_side_apply_create(struct api *api, struct api_path *p, json_t
 		return api_send_status(resp, &st);
 	}
 	const char *bname = doc_get_str(body, "metadata.name");
+	if (bname && strcmp(bname, p->name)) {
+		kstatus_bad_request(&st, "the name of the object (%s) does not match the name on the "
+				    "URL (%s)", bname, p->name);
+		return api_send_status(resp, &st);
+	}
 	if (!bname)
 		doc_set_new(body, "metadata.name", json_string(p->name), NULL);
 	struct obj_write_opts o = { .field_manager = manager, .apply = 1, .applied = body };
@@ -231,15 +237,18 @@ void api_patch(struct api *api, struct api_path *p, struct http_request *req,
 			    "application/apply-patch+yaml, application/strategic-merge-patch+json");
 		return api_send_status(resp, &st);
 	}
-	json_t *patch;
+	json_t *patch = NULL;
 	struct berr e = BERR_INIT;
-	if (req->body_len == 0 ||
-	    doc_parse_json(&patch, req->body, req->body_len, NULL, "patch", &e) < 0) {
-		if (t == PATCH_APPLY && req->body_len)
-			kstatus_set(&st, 415, "UnsupportedMediaType",
-				    "apply patches must be sent as JSON for now: %s", e.msg);
-		else
-			kstatus_bad_request(&st, "%s", req->body_len ? e.msg : "empty patch");
+	int bad = req->body_len == 0;
+	if (!bad && t == PATCH_APPLY)
+		bad = yaml_read(&patch, req->body, req->body_len, "apply patch", &e) < 0 ||
+		      !json_is_object(patch);
+	else if (!bad)
+		bad = doc_parse_json(&patch, req->body, req->body_len, NULL, "patch", &e) < 0;
+	if (bad) {
+		json_decref(patch);
+		kstatus_bad_request(&st, "%s", req->body_len ? (e.msg[0] ? e.msg
+				    : "the apply patch is not a YAML mapping") : "empty patch");
 		return api_send_status(resp, &st);
 	}
 	struct obj_write_opts o = { .sub = !strcmp(p->sub, "status") ? OBJ_STATUS : OBJ_MAIN,

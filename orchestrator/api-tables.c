@@ -257,6 +257,28 @@ static void job_cells(json_t *cells, const json_t *j)
 	add(cells, age(j));
 }
 
+static const struct column cj_cols[] = {
+	{ "Name", "string", 0, "name" }, { "Schedule", "string", 0, NULL },
+	{ "Timezone", "string", 0, NULL }, { "Suspend", "boolean", 0, NULL },
+	{ "Active", "integer", 0, NULL }, { "Last Schedule", "string", 0, NULL },
+	{ "Age", "string", 0, NULL }, { NULL, NULL, 0, NULL },
+};
+
+static void cj_cells(json_t *cells, const json_t *cj)
+{
+	add(cells, str_or(cj, "spec.schedule", ""));
+	add(cells, str_or(cj, "spec.timeZone", "<none>"));
+	add(cells, json_string(json_is_true(doc_get(cj, "spec.suspend")) ? "True" : "False"));
+	add(cells, json_integer((json_int_t)json_array_size(doc_get(cj, "status.active"))));
+	const char *ls = doc_get_str(cj, "status.lastScheduleTime");
+	time_t t;
+	char ago[32] = "<none>";
+	if (ls && timefmt_parse(&t, NULL, ls, NULL) == 0)
+		human_duration(ago, sizeof(ago), (long long)(time(NULL) - t));
+	add(cells, json_string(ago));
+	add(cells, age(cj));
+}
+
 /* --- core kinds -------------------------------------------------------------------- */
 
 static const struct column svc_cols[] = {
@@ -448,6 +470,7 @@ static const struct {
 	{ "apps", "replicasets", rs_cols, rs_cells },
 	{ "apps", "statefulsets", sts_cols, sts_cells },
 	{ "batch", "jobs", job_cols, job_cells },
+	{ "batch", "cronjobs", cj_cols, cj_cells },
 };
 
 static json_t *column_defs(const struct column *cols)

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "cron.h"
 #include "doc.h"
 #include "timefmt.h"
 
@@ -341,6 +342,16 @@ int defaults_validate(const struct resource *r, const json_t *obj, struct kstatu
 				      "spec.template.spec.restartPolicy",
 				      "Unsupported value: \"%s\": supported values: \"OnFailure\", "
 				      "\"Never\"", rp);
+	} else if (is(r, "batch", "cronjobs")) {
+		struct berr e = BERR_INIT;
+		const char *sched = doc_get_str(obj, "spec.schedule");
+		if (!sched || !sched[0])
+			kstatus_cause(st, "FieldValueRequired", "spec.schedule", "Required value");
+		else if (cron_parse(&(struct cron){ 0 }, sched, &e) < 0)
+			kstatus_cause(st, "FieldValueInvalid", "spec.schedule",
+				      "Invalid value: \"%s\": %s", sched, e.msg);
+		check_containers(st, doc_get(obj, "spec.jobTemplate.spec.template.spec"),
+				 "spec.jobTemplate.spec.template.spec");
 	} else if (is(r, "", "services")) {
 		const char *type = doc_get_str(obj, "spec.type");
 		size_t i;

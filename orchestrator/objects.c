@@ -119,23 +119,81 @@ json_t *objects_decode(const char *value, size_t len, int64_t rev)
 }
 
 /* The stored form: compact JSON without resourceVersion. Caller frees. */
+static int dump_to_buf(const char *data, size_t size, void *b)
+{
+	buf_add(b, data, size);
+	return 0;
+}
+
+static void dump(struct buf *b, const json_t *v)
+{
+	json_dump_callback(v, dump_to_buf, b, JSON_COMPACT | JSON_ENCODE_ANY);
+}
+
+/*
+ * The stored layout is fixed: {"apiVersion":..,"kind":..,"metadata":{..},...}
+ * so that lists can put resourceVersion back by splicing text
+ * (objects_splice) instead of parsing every object.
+ */
 static char *encode(const json_t *obj, size_t *len)
 {
+	struct buf b = BUF_INIT;
 	json_t *m = json_object_get(obj, "metadata");
-	json_t *rv = json_object_get(m, "resourceVersion");
-	if (rv) {
-		json_incref(rv);
-		json_object_del(m, "resourceVersion");
+	json_t *meta = json_is_object(m) ? json_copy(m) : json_object();
+	json_object_del(meta, "resourceVersion");
+	json_t *av = json_object_get(obj, "apiVersion"), *kind = json_object_get(obj, "kind");
+	buf_adds(&b, "{\"apiVersion\":");
+	if (json_is_string(av))
+		dump(&b, av);
+	else
+		buf_adds(&b, "\"\"");
+	buf_adds(&b, ",\"kind\":");
+	if (json_is_string(kind))
+		dump(&b, kind);
+	else
+		buf_adds(&b, "\"\"");
+	buf_adds(&b, ",\"metadata\":");
+	dump(&b, meta);
+	json_decref(meta);
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)obj, k, v) {
+		if (!strcmp(k, "apiVersion") || !strcmp(k, "kind") || !strcmp(k, "metadata"))
+			continue;
+		buf_addch(&b, ',');
+		json_t *key = json_string(k);
+		dump(&b, key);
+		json_decref(key);
+		buf_addch(&b, ':');
+		dump(&b, v);
 	}
-	char *s = json_dumps(obj, JSON_COMPACT);
-	if (rv) {
-		json_object_set(m, "resourceVersion", rv);
-		json_decref(rv);
-	}
-	if (!s)
-		abort();
-	*len = strlen(s);
-	return s;
+	buf_addch(&b, '}');
+	return buf_detach(&b, len);
+}
+
+int objects_splice(struct buf *out, const char *v, size_t len, int64_t rev)
+{
+	static const char a[] = "{\"apiVersion\":\"", k[] = ",\"kind\":\"", m[] = ",\"metadata\":{";
+	size_t i = sizeof(a) - 1;
+	if (len < i || memcmp(v, a, i))
+		return -1;
+	while (i < len && v[i] != '"' && v[i] != '\\')
+		i++;
+	i++;
+	if (i + sizeof(k) - 1 > len || memcmp(v + i, k, sizeof(k) - 1))
+		return -1;
+	i += sizeof(k) - 1;
+	while (i < len && v[i] != '"' && v[i] != '\\')
+		i++;
+	i++;
+	if (i + sizeof(m) - 1 > len || memcmp(v + i, m, sizeof(m) - 1))
+		return -1;
+	i += sizeof(m) - 1;
+	buf_add(out, v, i);
+	buf_addf(out, "\"resourceVersion\":\"%lld\"%s", (long long)rev,
+		 i < len && v[i] == '}' ? "" : ",");
+	buf_add(out, v + i, len - i);
+	return 0;
 }
 
 static void set_rv(json_t *obj, int64_t rev)
@@ -840,11 +898,6 @@ int objects_mutate(struct objects *o, struct resource *r, const char *ns,
 }
 
 /* --- delete ------------------------------------------------------------------ */
-
-struct orphan_ctx {
-	struct objects *o;
-	const char *uid;
-};
 
 static int drop_owner(json_t *obj, void *p)
 {

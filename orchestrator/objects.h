@@ -23,6 +23,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "kstatus.h"
 #include "registry.h"
 #include "store.h"
@@ -92,6 +93,11 @@ int objects_list(struct objects *o, struct resource *r, const char *ns,
 int objects_list_after(struct objects *o, struct resource *r, const char *ns,
 		       const char *after_key, objects_each_fn fn, void *ctx, int64_t *rev_out,
 		       struct kstatus *st);
+
+/* Appends a stored value with metadata.resourceVersion put back, without
+ * parsing it; -1 (nothing appended) when the value is not in the layout
+ * this layer writes. */
+int objects_splice(struct buf *out, const char *value, size_t len, int64_t rev);
 
 /* Decodes a stored value into an object with metadata.resourceVersion set;
  * NULL when the value is not a JSON object. */

@@ -173,7 +173,8 @@ int orchestrator_start(struct orchestrator **out, const struct orchestrator_opts
 		goto fail;
 	struct buf db = BUF_INIT;
 	buf_addf(&db, "%s/cluster.db", opts->data_dir);
-	rc = store_open(&o->store, db.data, NULL, err);
+	struct store_opts sto = { .history = opts->history };
+	rc = store_open(&o->store, db.data, &sto, err);
 	buf_release(&db);
 	if (rc < 0) {
 		free(enc_hex);
@@ -291,7 +292,8 @@ static long parse_duration_ms(const char *s)
 static int usage(void)
 {
 	fprintf(stderr, "usage: bosund cluster [--port N] [--data-dir D] [--nodes N] "
-		"[--pod-start-delay 1s] [--address A] [--tls-cert F --tls-key F]\n");
+		"[--pod-start-delay 1s] [--address A] [--tls-cert F --tls-key F]\n"
+		"       [--history N]   revisions kept for watches to resume from (10000)\n");
 	return 2;
 }
 
@@ -320,6 +322,10 @@ int orchestrator_main(int argc, char **argv)
 				return usage();
 		} else if (!strcmp(a, "--pod-start-delay")) {
 			if ((opts.pod_start_delay_ms = parse_duration_ms(v)) < 0)
+				return usage();
+		} else if (!strcmp(a, "--history")) {
+			opts.history = atol(v);
+			if (opts.history < 10)
 				return usage();
 		} else if (!strcmp(a, "--address")) {
 			opts.address = v;

@@ -26,6 +26,7 @@ struct orchestrator_opts {
 	int port;                       /* 0 picks a free port */
 	int nodes;                      /* simulated nodes; default 1 */
 	long pod_start_delay_ms;        /* Pending to Running; default 1000 */
+	long history;                   /* revisions kept for watches; default 10000 */
 	const char *tls_cert_file;      /* both set: HTTPS */
 	const char *tls_key_file;
 };
@@ -39,7 +40,8 @@ int orchestrator_port(const struct orchestrator *o);
 void orchestrator_stop(struct orchestrator *o);
 
 /* `bosund cluster --port N --data-dir D [--nodes N] [--pod-start-delay 1s]
- * [--address A] [--tls-cert F --tls-key F]`: serves until SIGINT/SIGTERM. */
+ * [--address A] [--tls-cert F --tls-key F] [--history N]`: serves until
+ * SIGINT/SIGTERM. */
 int orchestrator_main(int argc, char **argv);
 
 #endif

@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "cron.h"
 #include "doc.h"
 #include "log.h"
 #include "timefmt.h"
@@ -39,6 +40,17 @@ struct timer {
 	long long due_ms;
 };
 
+/* The garbage collector's index: for each owner uid, the store keys of the
+ * objects whose ownerReferences name it, kept up to date from events. */
+#define OWNER_BUCKETS 4096
+
+struct owner {
+	char *uid;
+	char **keys;
+	size_t n, cap;
+	struct owner *next;
+};
+
 struct sim {
 	struct objects *o;
 	struct registry *reg;
@@ -48,8 +60,9 @@ struct sim {
 	int running;
 	char **dirty;
 	size_t ndirty, capdirty;
-	char **gone;                    /* "ns\tuid" of deleted objects */
+	char **gone;                    /* uids of deleted objects */
 	size_t ngone, capgone;
+	struct owner *owners[OWNER_BUCKETS];    /* owner uid -> dependents' keys */
 	struct timer *timers;
 	size_t ntimers, captimers;
 	unsigned next_node;
@@ -99,6 +112,107 @@ static void after(struct sim *s, const char *key, long long ms)
 	s->timers[s->ntimers].key = xstrdup(key);
 	s->timers[s->ntimers].due_ms = now_ms() + ms;
 	s->ntimers++;
+}
+
+static unsigned owner_bucket(const char *uid)
+{
+	uint32_t h = 2166136261u;
+	for (; *uid; uid++)
+		h = (h ^ (unsigned char)*uid) * 16777619u;
+	return h % OWNER_BUCKETS;
+}
+
+static struct owner *owner_find(struct sim *s, const char *uid, int create)
+{
+	struct owner **pp = &s->owners[owner_bucket(uid)];
+	for (struct owner *o = *pp; o; o = o->next)
+		if (!strcmp(o->uid, uid))
+			return o;
+	if (!create)
+		return NULL;
+	struct owner *o = xcalloc(1, sizeof(*o));
+	o->uid = xstrdup(uid);
+	o->next = *pp;
+	*pp = o;
+	return o;
+}
+
+static void owner_add(struct sim *s, const char *uid, const char *key)
+{
+	struct owner *o = owner_find(s, uid, 1);
+	for (size_t i = 0; i < o->n; i++)
+		if (!strcmp(o->keys[i], key))
+			return;
+	push_str(&o->keys, &o->n, &o->cap, key);
+}
+
+static void owner_free(struct owner *o)
+{
+	for (size_t i = 0; i < o->n; i++)
+		free(o->keys[i]);
+	free(o->keys);
+	free(o->uid);
+	free(o);
+}
+
+static void owner_remove(struct sim *s, const char *uid, const char *key)
+{
+	struct owner **pp = &s->owners[owner_bucket(uid)];
+	for (struct owner *o = *pp; o; pp = &o->next, o = o->next) {
+		if (strcmp(o->uid, uid))
+			continue;
+		for (size_t i = 0; i < o->n; i++)
+			if (!strcmp(o->keys[i], key)) {
+				free(o->keys[i]);
+				o->keys[i] = o->keys[--o->n];
+				break;
+			}
+		if (o->n == 0) {
+			*pp = o->next;
+			owner_free(o);
+		}
+		return;
+	}
+}
+
+/* Moves key from the owners `before` names to those `after` names. */
+static void owners_track(struct sim *s, const char *key, const json_t *before, const json_t *after)
+{
+	size_t i;
+	json_t *ref;
+	json_array_foreach(doc_get(before, "metadata.ownerReferences"), i, ref) {
+		const char *uid = doc_get_str(ref, "uid");
+		if (uid)
+			owner_remove(s, uid, key);
+	}
+	json_array_foreach(doc_get(after, "metadata.ownerReferences"), i, ref) {
+		const char *uid = doc_get_str(ref, "uid");
+		if (uid)
+			owner_add(s, uid, key);
+	}
+}
+
+/* A copy of the keys of uid's dependents (NULL-terminated; caller frees). */
+static char **owner_dependents(struct sim *s, const char *uid, size_t *n)
+{
+	struct owner *o = owner_find(s, uid, 0);
+	*n = o ? o->n : 0;
+	char **out = xcalloc(*n + 1, sizeof(*out));
+	for (size_t i = 0; i < *n; i++)
+		out[i] = xstrdup(o->keys[i]);
+	return out;
+}
+
+/* A new reference to v, or to a new empty object when v is NULL. */
+static json_t *or_empty(json_t *v)
+{
+	return v ? json_incref(v) : json_object();
+}
+
+/* A deep copy of v, or a new empty object when v is NULL. */
+static json_t *copy_or_empty(const json_t *v)
+{
+	return v ? json_deep_copy(v) : json_object();
 }
 
 static struct resource *res(struct sim *s, const char *group, const char *resource)
@@ -407,6 +521,13 @@ static int pod_status_step(json_t *pod, void *p)
 			state = json_pack("{s:{s:s}}", "running", "startedAt", since ? since : now);
 			started_c = 1;
 			ready = !(mode && !strcmp(mode, "unready"));
+			/* a readiness probe holds Ready back by its initial delay */
+			long long probe_ms = doc_get(c, "readinessProbe")
+				? doc_get_int(c, "readinessProbe.initialDelaySeconds", 0) * 1000 : 0;
+			if (ready && elapsed < s->opts.pod_start_delay_ms + probe_ms) {
+				ready = 0;
+				ps->wait_ms = s->opts.pod_start_delay_ms + probe_ms - elapsed + 10;
+			}
 		}
 		const char *was = prev ? doc_get_str(prev, "state.waiting.reason") : NULL;
 		const char *is = doc_get_str(state, "waiting.reason");
@@ -654,9 +775,9 @@ static void reconcile_rs(struct sim *s, const char *ns, const char *name)
 	json_int_t have = (json_int_t)json_array_size(live);
 	for (; have < want; have++) {
 		json_t *tmpl = doc_get(rs, "spec.template");
-		json_t *np = json_pack("{s:s, s:s, s:{s:s, s:s, s:O, s:o}, s:O}", "apiVersion", "v1",
+		json_t *np = json_pack("{s:s, s:s, s:{s:s, s:s, s:o, s:o}, s:O}", "apiVersion", "v1",
 				       "kind", "Pod", "metadata", "generateName", "", "namespace", ns,
-				       "labels", doc_get(tmpl, "metadata.labels") ?: json_object(),
+				       "labels", or_empty(doc_get(tmpl, "metadata.labels")),
 				       "ownerReferences", owner_ref(rs, "apps/v1", "ReplicaSet"),
 				       "spec", doc_get(tmpl, "spec"));
 		struct buf gn = BUF_INIT;
@@ -863,7 +984,7 @@ static void reconcile_deployment(struct sim *s, const char *ns, const char *name
 	if (!newrs) {
 		char rsname[512];
 		snprintf(rsname, sizeof(rsname), "%s-%s", name, hash);
-		json_t *labels = json_deep_copy(doc_get(tmpl, "metadata.labels") ?: json_object());
+		json_t *labels = copy_or_empty(doc_get(tmpl, "metadata.labels"));
 		json_object_set_new(labels, "pod-template-hash", json_string(hash));
 		json_t *t = json_deep_copy(tmpl);
 		doc_set(t, "metadata.labels", labels, NULL);
@@ -1104,9 +1225,9 @@ static void reconcile_job(struct sim *s, const char *ns, const char *name)
 									: completions - succeeded;
 		for (json_int_t n = active; n < want; n++) {
 			json_t *tmpl = doc_get(job, "spec.template");
-			json_t *np = json_pack("{s:s, s:s, s:{s:s, s:O, s:o}, s:O}", "apiVersion", "v1",
+			json_t *np = json_pack("{s:s, s:s, s:{s:s, s:o, s:o}, s:O}", "apiVersion", "v1",
 					       "kind", "Pod", "metadata", "namespace", ns, "labels",
-					       doc_get(tmpl, "metadata.labels") ?: json_object(),
+					       or_empty(doc_get(tmpl, "metadata.labels")),
 					       "ownerReferences", owner_ref(job, "batch/v1", "Job"),
 					       "spec", doc_get(tmpl, "spec"));
 			struct buf gn = BUF_INIT;
@@ -1176,6 +1297,161 @@ out:
 	resource_unref(pr);
 }
 
+/* --- CronJob controller ------------------------------------------------------------------ */
+
+struct cj_status {
+	json_t *status;
+};
+
+static int cj_status_step(json_t *cj, void *p)
+{
+	struct cj_status *cs = p;
+	if (json_equal(doc_get(cj, "status"), cs->status))
+		return 0;
+	json_object_set(cj, "status", cs->status);
+	return 1;
+}
+
+static int str_cmp_created(const void *a, const void *b)
+{
+	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	return strcmp(doc_get_str(x, "metadata.creationTimestamp") ?: "",
+		      doc_get_str(y, "metadata.creationTimestamp") ?: "");
+}
+
+/* Deletes the oldest of `jobs` beyond `keep`. */
+static void prune_jobs(struct sim *s, const char *ns, json_t *jobs, json_int_t keep)
+{
+	size_t n = json_array_size(jobs);
+	if ((json_int_t)n <= keep)
+		return;
+	json_t **v = xcalloc(n, sizeof(*v));
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_array_get(jobs, i);
+	qsort(v, n, sizeof(*v), str_cmp_created);
+	struct resource *jr = res(s, "batch", "jobs");
+	struct obj_delete_opts bg = { .propagation = "Background" };
+	for (size_t i = 0; i + (size_t)keep < n; i++) {
+		json_t *out = NULL;
+		int del;
+		objects_delete(s->o, jr, ns, doc_get_str(v[i], "metadata.name"), &bg, &out, &del, NULL);
+		json_decref(out);
+	}
+	resource_unref(jr);
+	free(v);
+}
+
+static void reconcile_cronjob(struct sim *s, const char *ns, const char *name, const char *key)
+{
+	struct resource *cr = res(s, "batch", "cronjobs"), *jr = res(s, "batch", "jobs");
+	json_t *cj = NULL, *jobs = NULL;
+	if (objects_get(s->o, cr, ns, name, &cj, NULL) < 0 || doc_get(cj, "metadata.deletionTimestamp"))
+		goto out;
+	struct cron sched;
+	if (cron_parse(&sched, doc_get_str(cj, "spec.schedule"), NULL) < 0)
+		goto out;
+	jobs = list_owned(s, "batch", "jobs", ns, doc_get_str(cj, "metadata.uid"));
+	json_t *active = json_array(), *done_ok = json_array(), *done_failed = json_array();
+	const char *last_success = doc_get_str(cj, "status.lastSuccessfulTime");
+	size_t i;
+	json_t *job;
+	json_array_foreach(jobs, i, job) {
+		if (has_condition(job, "Complete")) {
+			json_array_append(done_ok, job);
+			const char *ct = doc_get_str(job, "status.completionTime");
+			if (ct && (!last_success || strcmp(ct, last_success) > 0))
+				last_success = ct;
+		} else if (has_condition(job, "Failed")) {
+			json_array_append(done_failed, job);
+		} else {
+			json_array_append(active, job);
+		}
+	}
+	time_t now = time(NULL), last;
+	const char *lst = doc_get_str(cj, "status.lastScheduleTime");
+	if (!lst || timefmt_parse(&last, NULL, lst, NULL) < 0)
+		timefmt_parse(&last, NULL, doc_get_str(cj, "metadata.creationTimestamp") ?: "", NULL);
+	/* the most recent scheduled time that is due, missed ones collapsed */
+	time_t due = -1, t = last;
+	for (int k = 0; k < 1000; k++) {
+		t = cron_next(&sched, t);
+		if (t < 0 || t > now)
+			break;
+		due = t;
+	}
+	char sched_ts[TIMEFMT_SIZE] = "";
+	int suspended = json_is_true(doc_get(cj, "spec.suspend"));
+	const char *policy = doc_get_str(cj, "spec.concurrencyPolicy") ?: "Allow";
+	if (due >= 0 && !suspended &&
+	    !(!strcmp(policy, "Forbid") && json_array_size(active) > 0)) {
+		if (!strcmp(policy, "Replace")) {
+			json_array_foreach(active, i, job) {
+				json_t *o = NULL;
+				int del;
+				struct obj_delete_opts bg = { .propagation = "Background" };
+				objects_delete(s->o, jr, ns, doc_get_str(job, "metadata.name"), &bg, &o,
+					       &del, NULL);
+				json_decref(o);
+			}
+			json_array_clear(active);
+		}
+		timefmt_rfc3339(sched_ts, due);
+		char jname[600];
+		snprintf(jname, sizeof(jname), "%s-%lld", name, (long long)(due / 60));
+		json_t *tmpl = doc_get(cj, "spec.jobTemplate");
+		json_t *nj = json_pack("{s:s, s:s, s:{s:s, s:s, s:o, s:{s:s}, s:o}, s:o}",
+				       "apiVersion", "batch/v1", "kind", "Job", "metadata", "name", jname,
+				       "namespace", ns, "labels",
+				       or_empty(doc_get(tmpl, "metadata.labels")), "annotations",
+				       "batch.kubernetes.io/cronjob-scheduled-timestamp", sched_ts,
+				       "ownerReferences", owner_ref(cj, "batch/v1", "CronJob"),
+				       "spec", or_empty(doc_get(tmpl, "spec")));
+		json_t *out = NULL;
+		struct kstatus st = KSTATUS_INIT;
+		if (objects_create(s->o, jr, ns, nj, NULL, &out, &st) == 0) {
+			emit(s, cj, "Normal", "SuccessfulCreate", "cronjob-controller", "Created job %s",
+			     jname);
+			json_array_append(active, out);
+		}
+		kstatus_release(&st);
+		json_decref(out);
+		json_decref(nj);
+	}
+	prune_jobs(s, ns, done_ok, doc_get_int(cj, "spec.successfulJobsHistoryLimit", 3));
+	prune_jobs(s, ns, done_failed, doc_get_int(cj, "spec.failedJobsHistoryLimit", 1));
+	json_t *status = json_object();
+	if (json_array_size(active)) {
+		json_t *refs = json_array();
+		json_array_foreach(active, i, job)
+			json_array_append_new(refs, json_pack(
+				"{s:s, s:s, s:s, s:s, s:s, s:s}", "apiVersion", "batch/v1", "kind", "Job",
+				"name", doc_get_str(job, "metadata.name") ?: "", "namespace", ns,
+				"uid", doc_get_str(job, "metadata.uid") ?: "", "resourceVersion",
+				doc_get_str(job, "metadata.resourceVersion") ?: ""));
+		json_object_set_new(status, "active", refs);
+	}
+	if (sched_ts[0])
+		json_object_set_new(status, "lastScheduleTime", json_string(sched_ts));
+	else if (lst)
+		json_object_set_new(status, "lastScheduleTime", json_string(lst));
+	if (last_success)
+		json_object_set_new(status, "lastSuccessfulTime", json_string(last_success));
+	struct cj_status cs = { status };
+	objects_mutate(s->o, cr, ns, name, OBJ_STATUS, MANAGER, cj_status_step, &cs, NULL);
+	json_decref(status);
+	json_decref(active);
+	json_decref(done_ok);
+	json_decref(done_failed);
+	time_t next = cron_next(&sched, now);
+	long long wait = next > now ? (long long)(next - now) * 1000 : 1000;
+	after(s, key, wait < 60000 ? wait + 50 : 60000);
+out:
+	json_decref(jobs);
+	json_decref(cj);
+	resource_unref(cr);
+	resource_unref(jr);
+}
+
 /* --- StatefulSet and DaemonSet controllers ------------------------------------------------ */
 
 /* Creates a pod from a workload's template with extra labels; name is fixed
@@ -1184,12 +1460,12 @@ static int create_pod(struct sim *s, const json_t *owner, const char *kind, cons
 		      const char *name, const char *prefix, json_t *labels, const char *node)
 {
 	json_t *tmpl = doc_get(owner, "spec.template");
-	json_t *all = json_deep_copy(doc_get(tmpl, "metadata.labels") ?: json_object());
+	json_t *all = copy_or_empty(doc_get(tmpl, "metadata.labels"));
 	json_object_update(all, labels);
 	json_t *np = json_pack("{s:s, s:s, s:{s:s, s:o, s:o}, s:o}", "apiVersion", "v1", "kind",
 			       "Pod", "metadata", "namespace", ns, "labels", all,
 			       "ownerReferences", owner_ref(owner, "apps/v1", kind),
-			       "spec", json_deep_copy(doc_get(tmpl, "spec") ?: json_object()));
+			       "spec", copy_or_empty(doc_get(tmpl, "spec")));
 	if (name)
 		doc_set_new(np, "metadata.name", json_string(name), NULL);
 	else
@@ -1250,13 +1526,13 @@ static void ensure_claims(struct sim *s, const json_t *sts, const char *ns, cons
 	json_array_foreach(doc_get(sts, "spec.volumeClaimTemplates"), i, t) {
 		char name[600];
 		snprintf(name, sizeof(name), "%s-%s", doc_get_str(t, "metadata.name") ?: "data", pod);
-		json_t *pvc = json_pack("{s:s, s:s, s:{s:s, s:s, s:O}, s:O, s:{s:s, s:O}}",
+		json_t *pvc = json_pack("{s:s, s:s, s:{s:s, s:s, s:o}, s:o, s:{s:s, s:o}}",
 					"apiVersion", "v1", "kind", "PersistentVolumeClaim", "metadata",
 					"name", name, "namespace", ns, "labels",
-					doc_get(sts, "spec.selector.matchLabels") ?: json_object(),
-					"spec", doc_get(t, "spec") ?: json_object(), "status", "phase",
+					or_empty(doc_get(sts, "spec.selector.matchLabels")),
+					"spec", or_empty(doc_get(t, "spec")), "status", "phase",
 					"Bound", "capacity",
-					doc_get(t, "spec.resources.requests") ?: json_object());
+					or_empty(doc_get(t, "spec.resources.requests")));
 		json_t *out = NULL;
 		objects_create(s->o, r, ns, pvc, NULL, &out, NULL);
 		json_decref(out);
@@ -1536,10 +1812,10 @@ static void reconcile_endpoints(struct sim *s, const char *ns)
 		} else {
 			char now[TIMEFMT_SIZE];
 			timefmt_now(now);
-			json_t *obj = json_pack("{s:s, s:s, s:{s:s, s:s, s:O, s:{s:s}}}", "apiVersion",
+			json_t *obj = json_pack("{s:s, s:s, s:{s:s, s:s, s:o, s:{s:s}}}", "apiVersion",
 						"v1", "kind", "Endpoints", "metadata", "name", name,
 						"namespace", ns, "labels",
-						doc_get(svc, "metadata.labels") ?: json_object(),
+						or_empty(doc_get(svc, "metadata.labels")),
 						"annotations", EP_MARK, now);
 			if (json_array_size(subsets))
 				json_object_set(obj, "subsets", subsets);
@@ -1590,14 +1866,40 @@ static int drop_foreground(json_t *obj, void *p)
 	return 0;
 }
 
+static int parse_key(const char *key, char *group, char *resource, char *ns, char *name);
+
+/* Deletes the objects owned by uid with the given propagation; returns how
+ * many there were. */
+static int delete_dependents(struct sim *s, const char *uid, const char *propagation)
+{
+	size_t n;
+	char **keys = owner_dependents(s, uid, &n);
+	struct obj_delete_opts opts = { .propagation = propagation };
+	for (size_t i = 0; i < n; i++) {
+		char group[256], resource[256], ns[256], name[256];
+		if (parse_key(keys[i], group, resource, ns, name) == 0) {
+			struct resource *r = registry_find(s->reg, group, NULL, resource);
+			json_t *out = NULL;
+			int deleted;
+			if (r && objects_delete(s->o, r, ns[0] ? ns : NULL, name, &opts, &out, &deleted,
+						NULL) == BERR_NOTFOUND)
+				owner_remove(s, uid, keys[i]);
+			json_decref(out);
+			resource_unref(r);
+		}
+		free(keys[i]);
+	}
+	free(keys);
+	return (int)n;
+}
+
 /* An object waiting in foreground deletion: delete its dependents, then
  * let it go. */
 static void reconcile_foreground(struct sim *s, const char *key, const json_t *obj,
 				 struct resource *r)
 {
 	const char *ns = doc_get_str(obj, "metadata.namespace");
-	int left = objects_collect_dependents(s->o, doc_get_str(obj, "metadata.uid"), ns,
-					      "Foreground");
+	int left = delete_dependents(s, doc_get_str(obj, "metadata.uid") ?: "", "Foreground");
 	if (left == 0)
 		objects_mutate(s->o, r, ns, doc_get_str(obj, "metadata.name"), OBJ_MAIN,
 			       "garbage-collector", drop_foreground, NULL, NULL);
@@ -1660,6 +1962,8 @@ static void reconcile(struct sim *s, const char *key)
 		reconcile_job(s, ns, name);
 	else if (!strcmp(group, "apps") && !strcmp(resource, "statefulsets"))
 		reconcile_sts(s, ns, name, key);
+	else if (!strcmp(group, "batch") && !strcmp(resource, "cronjobs"))
+		reconcile_cronjob(s, ns, name, key);
 	else if (!strcmp(group, "apps") && !strcmp(resource, "daemonsets"))
 		reconcile_ds(s, ns, name, key);
 }
@@ -1672,12 +1976,14 @@ static void on_event(struct sim *s, const struct store_event *ev)
 	json_t *obj = objects_decode(ev->value, ev->len, ev->rev);
 	if (!obj)
 		return;
+	json_t *prev = ev->prev ? objects_decode(ev->prev, ev->prev_len, ev->rev) : NULL;
+	owners_track(s, ev->key, prev, ev->type == STORE_DELETED ? NULL : obj);
+	json_decref(prev);
 	const char *ns = doc_get_str(obj, "metadata.namespace");
 	if (ev->type == STORE_DELETED) {
-		struct buf g = BUF_INIT;
-		buf_addf(&g, "%s\t%s", ns ? ns : "", doc_get_str(obj, "metadata.uid") ?: "");
-		push_str(&s->gone, &s->ngone, &s->capgone, g.data);
-		buf_release(&g);
+		const char *uid = doc_get_str(obj, "metadata.uid");
+		if (uid && owner_find(s, uid, 0))
+			push_str(&s->gone, &s->ngone, &s->capgone, uid);
 	} else {
 		mark(s, ev->key);
 	}
@@ -1698,6 +2004,8 @@ static void on_event(struct sim *s, const struct store_event *ev)
 			mark_obj(s, "/batch/jobs/", ns, doc_get_str(ref, "name") ?: "");
 		else if (!strcmp(kind, "StatefulSet"))
 			mark_obj(s, "/apps/statefulsets/", ns, doc_get_str(ref, "name") ?: "");
+		else if (!strcmp(kind, "CronJob"))
+			mark_obj(s, "/batch/cronjobs/", ns, doc_get_str(ref, "name") ?: "");
 		else if (!strcmp(kind, "DaemonSet"))
 			mark_obj(s, "/apps/daemonsets/", ns, doc_get_str(ref, "name") ?: "");
 	}
@@ -1726,11 +2034,7 @@ static void drain(struct sim *s)
 	s->gone = NULL;
 	s->ngone = s->capgone = 0;
 	for (size_t i = 0; i < ngone; i++) {
-		char *tab = strchr(gone[i], '\t');
-		*tab = '\0';
-		if (tab[1])
-			objects_collect_dependents(s->o, tab + 1, gone[i][0] ? gone[i] : NULL,
-						   "Background");
+		delete_dependents(s, gone[i], "Background");
 		free(gone[i]);
 	}
 	free(gone);
@@ -1762,6 +2066,16 @@ static int mark_all(json_t *obj, void *p)
 	return 0;
 }
 
+static int index_owners(const struct store_kv *kv, void *p)
+{
+	if (!memmem(kv->value, kv->len, "ownerReferences", 15))
+		return 0;
+	json_t *obj = objects_decode(kv->value, kv->len, kv->rev);
+	owners_track(p, kv->key, NULL, obj);
+	json_decref(obj);
+	return 0;
+}
+
 static void *sim_main(void *arg)
 {
 	struct sim *s = arg;
@@ -1769,10 +2083,12 @@ static void *sim_main(void *arg)
 	struct store_watch *w = NULL;
 	store_watch_open(&w, store, "", store_revision(store), NULL);
 	ensure_nodes(s);
+	store_list(store, "/", NULL, 0, index_owners, s, NULL, NULL);
 	/* resume whatever was in flight before a restart */
 	static const char *const kinds[][2] = { { "", "pods" }, { "apps", "replicasets" },
 						{ "apps", "deployments" }, { "batch", "jobs" },
-						{ "apps", "statefulsets" }, { "apps", "daemonsets" } };
+						{ "apps", "statefulsets" }, { "apps", "daemonsets" },
+						{ "batch", "cronjobs" } };
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		struct resource *r = res(s, kinds[i][0], kinds[i][1]);
 		char *prefix = objects_prefix(r, NULL);
@@ -1845,5 +2161,11 @@ void sim_stop(struct sim *s)
 	for (size_t i = 0; i < s->ntimers; i++)
 		free(s->timers[i].key);
 	free(s->timers);
+	for (size_t i = 0; i < OWNER_BUCKETS; i++)
+		while (s->owners[i]) {
+			struct owner *o = s->owners[i];
+			s->owners[i] = o->next;
+			owner_free(o);
+		}
 	free(s);
 }

@@ -296,6 +296,41 @@ test_expect_success 'an image that does not exist ends in ImagePullBackOff' '
 	expect_fail_with "timed out|exceeded" kc -n shop rollout status deploy/broken --timeout=2s
 '
 
+cat >"$TEST_TMP/simulate.yaml" <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: crasher, namespace: shop}
+spec:
+  containers:
+  - {name: c, image: "app:1", env: [{name: BOSUN_SIMULATE, value: crash}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: unready, namespace: shop}
+spec:
+  containers:
+  - {name: c, image: "app:1", env: [{name: BOSUN_SIMULATE, value: unready}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: probed, namespace: shop}
+spec:
+  containers:
+  - name: c
+    image: "app:1"
+    readinessProbe: {initialDelaySeconds: 2, httpGet: {path: /, port: 80}}
+YAML
+
+test_expect_success 'simulated failures: CrashLoopBackOff, never Ready, a probe that delays Ready' '
+	kc apply -f "$TEST_TMP/simulate.yaml" &&
+	wait_for 20 sh -c "kubectl --kubeconfig $DATA/kubeconfig.yaml -n shop get pod crasher | grep -q CrashLoopBackOff" &&
+	wait_for 20 sh -c "kubectl --kubeconfig $DATA/kubeconfig.yaml -n shop get pod unready | grep -qE \"0/1 +Running\"" &&
+	kc -n shop get pod probed | grep -qE "0/1 +(Running|Pending)" &&
+	kc -n shop wait --for=condition=Ready pod/probed --timeout=20s &&
+	expect_fail_with "no logs: pod \"crasher\" runs a simulated container" kc -n shop logs crasher &&
+	kc -n shop delete pod crasher unready probed
+'
+
 test_expect_success 'delete with --cascade=orphan leaves the ReplicaSet without its owner' '
 	kc -n shop delete deploy broken --cascade=orphan &&
 	sleep 0.5 &&

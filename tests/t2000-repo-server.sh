@@ -198,4 +198,8 @@ test_expect_success 'with --fetch-reuse 0 every request sees the latest push' '
 	test "$(jq_ "len(d[\"manifests\"])")" = 4
 '
 
+if [ "$test_failed" != 0 ]; then
+	echo "# bosund repo-server log:"
+	tail -20 "$TEST_TMP/bosund-repo-server.log" | sed 's/^/#   /'
+fi
 test_done

@@ -164,4 +164,8 @@ test_expect_success 'no password reached the log' '
 	! grep -E "pw-(right|wrong|url)" "$TEST_TMP/bosund-repo-server.log"
 '
 
+if [ "$test_failed" != 0 ]; then
+	echo "# bosund repo-server log:"
+	tail -20 "$TEST_TMP/bosund-repo-server.log" | sed 's/^/#   /'
+fi
 test_done

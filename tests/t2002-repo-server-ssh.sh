@@ -108,4 +108,8 @@ test_expect_success 'no private key material in the log' '
 	! grep -q "PRIVATE KEY" "$TEST_TMP/bosund-repo-server.log"
 '
 
+if [ "$test_failed" != 0 ]; then
+	echo "# bosund repo-server log:"
+	tail -20 "$TEST_TMP/bosund-repo-server.log" | sed 's/^/#   /'
+fi
 test_done

@@ -141,6 +141,11 @@ test_expect_success 'a live edit raises one drift alert naming the field, both v
 	grep -q "changed by kubectl" "$TEST_TMP/drift" &&
 	sync_is OutOfSync &&
 	[ "$(app "{.status.conditions[0].type}")" = DriftDetected ] &&
+	curl -sf "http://127.0.0.1:$CONTROLLER_PORT/v1/applications/guestbook/managed-resources" >"$TEST_TMP/managed" &&
+	python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(d[\"items\"][0][\"diff\"])" "$TEST_TMP/managed" >"$TEST_TMP/udiff" &&
+	cat "$TEST_TMP/udiff" &&
+	grep -qx -- "-  color: red" "$TEST_TMP/udiff" &&
+	grep -qx -- "+  color: green" "$TEST_TMP/udiff" &&
 	refresh && wait_for 10 no_refresh &&
 	[ "$(count_events Drift)" = 1 ]
 '
@@ -209,6 +214,23 @@ test_expect_success 'rollback to history 0 re-applies the stored release and pru
 	app "{.status.operationState.syncResult.resources[*].status}" | grep -q Pruned &&
 	wait_for 30 sync_is OutOfSync &&
 	[ "$(count_events Drift)" = 1 ]
+'
+
+test_expect_success 'the resource tree follows ownerReferences down to the pods' '
+	curl -sf "http://127.0.0.1:$CONTROLLER_PORT/v1/applications/guestbook/resource-tree" >"$TEST_TMP/tree" &&
+	python3 - "$TEST_TMP/tree" >"$TEST_TMP/tree.txt" <<-"PY" &&
+	import json, sys
+	def walk(n, depth):
+	    print("  " * depth + n["kind"] + " " + n.get("health", {}).get("status", "-"))
+	    for c in n.get("children", []):
+	        walk(c, depth + 1)
+	for n in json.load(open(sys.argv[1]))["nodes"]:
+	    walk(n, 0)
+	PY
+	cat "$TEST_TMP/tree.txt" &&
+	grep -q "^Deployment Healthy" "$TEST_TMP/tree.txt" &&
+	grep -q "^  ReplicaSet Healthy" "$TEST_TMP/tree.txt" &&
+	[ "$(grep -c "^    Pod" "$TEST_TMP/tree.txt")" = 2 ]
 '
 
 test_expect_success 'metrics count reconciles, syncs and drift alerts' '

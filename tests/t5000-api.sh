@@ -209,6 +209,15 @@ test_expect_success 'applications: update spec and the whole object' '
 		"$(app_json guestbook team | jq -c .spec)"
 '
 
+test_expect_success 'sync: the project resource lists apply to the target manifests' '
+	kcc -n bosun patch appproject default --type merge \
+		-p "{\"spec\":{\"namespaceResourceBlacklist\":[{\"group\":\"\",\"kind\":\"Secret\"}]}}" &&
+	expect_error 403 "resource :Secret .creds. is not permitted in project .default." \
+		POST /api/v1/applications/guestbook/sync "{}" &&
+	kcc -n bosun patch appproject default --type json \
+		-p "[{\"op\":\"remove\",\"path\":\"/spec/namespaceResourceBlacklist\"}]"
+'
+
 test_expect_success 'sync writes the operation; a second sync is 409; terminate withdraws it' '
 	expect 200 POST /api/v1/applications/guestbook/sync \
 		"{\"revision\":\"main\",\"prune\":true,\"syncOptions\":{\"items\":[\"CreateNamespace=true\"]},\"resources\":[{\"kind\":\"ConfigMap\",\"name\":\"guestbook\"}]}" &&
@@ -218,6 +227,19 @@ test_expect_success 'sync writes the operation; a second sync is 409; terminate 
 	expect 200 DELETE /api/v1/applications/guestbook/operation &&
 	kcc -n bosun get application guestbook -o json | jq -e ".operation == null" &&
 	expect_error 400 "no operation is in progress" DELETE /api/v1/applications/guestbook/operation
+'
+
+test_expect_success 'sync windows: an active deny window blocks a sync unless manualSync' '
+	expect_error 400 "invalid minute" PUT /api/v1/projects/team \
+		"{\"project\":{\"metadata\":{\"name\":\"team\"},\"spec\":{\"syncWindows\":[{\"kind\":\"deny\",\"schedule\":\"99 * * * *\",\"duration\":\"1h\"}]}}}" &&
+	kcc -n bosun patch appproject team --type merge \
+		-p "{\"spec\":{\"syncWindows\":[{\"kind\":\"deny\",\"schedule\":\"* * * * *\",\"duration\":\"1h\",\"applications\":[\"t*\"]}]}}" &&
+	expect_error 403 "deny sync window .* is active" POST /api/v1/applications/t1/sync "{}" &&
+	kcc -n bosun patch appproject team --type merge \
+		-p "{\"spec\":{\"syncWindows\":[{\"kind\":\"deny\",\"schedule\":\"* * * * *\",\"duration\":\"1h\",\"applications\":[\"t*\"],\"manualSync\":true}]}}" &&
+	expect 200 POST /api/v1/applications/t1/sync "{}" &&
+	expect 200 DELETE /api/v1/applications/t1/operation &&
+	kcc -n bosun patch appproject team --type json -p "[{\"op\":\"remove\",\"path\":\"/spec/syncWindows\"}]"
 '
 
 test_expect_success 'rollback picks a history entry; refresh sets the annotation' '
@@ -433,6 +455,22 @@ test_expect_success 'delete with cascade sets the finalizer; without it removes 
 	expect 200 DELETE "/api/v1/applications/other?cascade=false" &&
 	! kcc -n bosun get application other 2>/dev/null &&
 	expect_error 400 "cascade must be" DELETE "/api/v1/applications/t1?cascade=maybe"
+'
+
+openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 1 \
+	-keyout "$TEST_TMP/tls.key" -out "$TEST_TMP/tls.crt" 2>/dev/null
+DATA=$TEST_TMP/api2 start_bosund api --kubeconfig "$CDATA/kubeconfig.yaml" \
+	--tls-cert "$TEST_TMP/tls.crt" --tls-key "$TEST_TMP/tls.key"
+P2=$API_PORT
+
+test_expect_success 'a second replica over TLS shares accounts and sessions' '
+	test ! -e "$TEST_TMP/api2/admin-password" &&
+	curl -sSf --cacert "$TEST_TMP/tls.crt" -H "Authorization: Bearer $TOKEN" \
+		"https://localhost:$P2/api/v1/applications" | jq -e ".items | length > 0" &&
+	curl -sS -D "$TEST_TMP/h2" -o /dev/null --cacert "$TEST_TMP/tls.crt" -X POST \
+		-d "{\"username\":\"admin\",\"password\":\"brand-new-pass\"}" "https://localhost:$P2/api/v1/session" &&
+	grep -qi "^set-cookie: bosun.token=.*; Secure" "$TEST_TMP/h2" &&
+	! curl -sS "http://127.0.0.1:$P2/healthz" >/dev/null 2>&1
 '
 
 test_expect_success 'the UI is served at /, never a file outside it' '

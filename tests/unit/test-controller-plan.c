@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "controller/apply.h"
+#include "controller/ignore.h"
 #include "controller/queue.h"
 #include "controller/release.h"
 #include "controller/resource.h"
@@ -316,6 +317,49 @@ static void test_three_way_merge(void **state)
 	json_decref(want2);
 }
 
+/* ---- ignoreDifferences ------------------------------------------------ */
+
+static void test_ignore_differences(void **state)
+{
+	(void)state;
+	json_t *rules = parse("[{\"group\":\"apps\",\"kind\":\"Deployment\","
+			      "\"jsonPointers\":[\"/spec/replicas\",\"/metadata/labels/a~1b\"]},"
+			      "{\"kind\":\"Deployment\",\"managedFieldsManagers\":[\"hpa\"]},"
+			      "{\"group\":\"\",\"kind\":\"ConfigMap\",\"name\":\"other\","
+			      "\"jsonPointers\":[\"/data\"]}]");
+	json_t *target = parse("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\","
+			       "\"metadata\":{\"name\":\"w\",\"labels\":{\"a/b\":\"1\",\"c\":\"2\"}},"
+			       "\"spec\":{\"replicas\":1,\"paused\":false,\"minReadySeconds\":5}}");
+	json_t *live = parse("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\","
+			     "\"metadata\":{\"name\":\"w\",\"labels\":{\"a/b\":\"9\",\"c\":\"2\"},"
+			     "\"managedFields\":[{\"manager\":\"hpa\",\"fieldsV1\":"
+			     "{\"f:spec\":{\"f:minReadySeconds\":{}}}}]},"
+			     "\"spec\":{\"replicas\":3,\"paused\":false,\"minReadySeconds\":7}}");
+	json_t *orig_target = json_incref(target);
+	struct res_id id = { "apps", "Deployment", "", "w" };
+	assert_int_equal(ignore_apply(&target, &live, rules, &id), 1);
+	assert_ptr_not_equal(target, orig_target);     /* a copy: the input is untouched */
+	assert_int_equal(doc_get_int(orig_target, "spec.replicas", 0), 1);
+	assert_null(doc_get(target, "spec.replicas"));
+	assert_null(doc_get(live, "spec.replicas"));
+	assert_null(doc_getv(target, "metadata", "labels", "a/b", NULL));
+	assert_string_equal(doc_get_str(target, "metadata.labels.c"), "2");
+	assert_null(doc_get(target, "spec.minReadySeconds"));
+	assert_null(doc_get(live, "spec.minReadySeconds"));
+	assert_non_null(doc_get(live, "spec.paused"));
+	/* a rule for another name does not apply */
+	struct res_id cm = { "", "ConfigMap", "", "mine" };
+	json_t *t2 = parse("{\"data\":{\"k\":\"v\"}}"), *l2 = json_incref(t2), *keep = t2;
+	assert_int_equal(ignore_apply(&t2, &l2, rules, &cm), 0);
+	assert_ptr_equal(t2, keep);
+	json_decref(t2);
+	json_decref(l2);
+	json_decref(orig_target);
+	json_decref(target);
+	json_decref(live);
+	json_decref(rules);
+}
+
 /* ---- release ---------------------------------------------------------- */
 
 static void test_release_round_trip(void **state)
@@ -395,6 +439,7 @@ int main(void)
 		cmocka_unit_test(test_waves),
 		cmocka_unit_test(test_order),
 		cmocka_unit_test(test_three_way_merge),
+		cmocka_unit_test(test_ignore_differences),
 		cmocka_unit_test(test_release_round_trip),
 		cmocka_unit_test(test_release_hostile),
 	};

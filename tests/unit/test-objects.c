@@ -463,6 +463,38 @@ static void test_managed_fields(void **state)
 	resource_unref(r);
 }
 
+static void test_splice_matches_decode(void **state)
+{
+	struct fx *f = *state;
+	struct kstatus st = KSTATUS_INIT;
+	json_t *cm = create(f, "", "configmaps", "default",
+			    "{\"data\":{\"z\":\"1\"},\"metadata\":{\"name\":\"sp\"},\"kind\":\"ConfigMap\"}", &st);
+	assert_non_null(cm);
+	struct store_kv kv;
+	assert_int_equal(store_get(f->store, "/core/configmaps/default/sp", &kv, NULL), 0);
+	struct buf out = BUF_INIT;
+	assert_int_equal(objects_splice(&out, kv.value, kv.len, kv.rev), 0);
+	json_t *spliced = json_loads(out.data, 0, NULL);
+	json_t *decoded = objects_decode(kv.value, kv.len, kv.rev);
+	assert_non_null(spliced);
+	assert_true(json_equal(spliced, decoded));
+	assert_true(json_equal(spliced, cm));
+	/* an empty metadata object and foreign layouts */
+	buf_reset(&out);
+	const char *empty = "{\"apiVersion\":\"v1\",\"kind\":\"X\",\"metadata\":{}}";
+	assert_int_equal(objects_splice(&out, empty, strlen(empty), 7), 0);
+	assert_string_equal(out.data, "{\"apiVersion\":\"v1\",\"kind\":\"X\",\"metadata\":{\"resourceVersion\":\"7\"}}");
+	buf_reset(&out);
+	assert_int_equal(objects_splice(&out, "{\"kind\":\"X\"}", 12, 1), -1);
+	assert_int_equal(out.len, 0);
+	assert_int_equal(objects_splice(&out, "{\"apiVersion\":\"v1", 16, 1), -1);
+	buf_release(&out);
+	json_decref(spliced);
+	json_decref(decoded);
+	json_decref(cm);
+	store_kv_free(&kv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -474,6 +506,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_namespace_lifecycle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crd_serves_and_removes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_managed_fields, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_splice_matches_decode, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

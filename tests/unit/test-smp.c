@@ -253,7 +253,7 @@ static json_t *expected(const struct tcase *t, const char *name)
 		struct berr err = BERR_INIT;
 		if (yaml_read(&doc, d->upstream, strlen(d->upstream), "divergence", &err) < 0)
 			fail_msg("divergence: %s", err.msg);
-		print_message("note: peer data's '%s' differs from upstream apimachinery; checking upstream's value\n",
+		print_message("# note: peer data's '%s' differs from upstream apimachinery; checking upstream's value\n",
 			      name);
 		return doc;
 	}
@@ -360,6 +360,25 @@ static void test_builtin_cronjob_and_meta(void **state)
 		    "{\"spec\":{\"ports\":[{\"port\":443,\"name\":\"https\"},{\"port\":80,\"name\":\"http\"}]}}");
 }
 
+static void test_set_order_on_empty_list(void **state)
+{
+	(void)state;
+	/* an empty live list with $setElementOrder once looped forever */
+	check_apply("v1", "Pod",
+		    "{\"spec\":{\"containers\":[]}}",
+		    "{\"spec\":{\"$setElementOrder/containers\":[{\"name\":\"b\"},{\"name\":\"a\"}],"
+		    "\"containers\":[{\"name\":\"b\"},{\"name\":\"a\"},{\"name\":\"c\",\"$patch\":\"delete\"}]}}",
+		    "{\"spec\":{\"containers\":[{\"name\":\"b\"},{\"name\":\"a\"}]}}");
+	/* deletions and additions in one patch keep Go's order */
+	check_apply("v1", "Pod",
+		    "{\"spec\":{\"containers\":[{\"name\":\"x\"},{\"name\":\"y\",\"image\":\"b\"},"
+		    "{\"name\":\"z\",\"image\":\"c\"}]}}",
+		    "{\"spec\":{\"$setElementOrder/containers\":[{\"name\":\"y\"},{\"name\":\"w\"}],"
+		    "\"containers\":[{\"name\":\"w\"},{\"name\":\"x\",\"$patch\":\"delete\"}]}}",
+		    "{\"spec\":{\"containers\":[{\"name\":\"y\",\"image\":\"b\"},{\"name\":\"z\",\"image\":\"c\"},"
+		    "{\"name\":\"w\"}]}}");
+}
+
 static void test_custom_resource_unsupported(void **state)
 {
 	(void)state;
@@ -374,6 +393,43 @@ static void test_custom_resource_unsupported(void **state)
 	json_t *out = NULL, *doc = J("{}");
 	assert_int_equal(smp_apply(&out, doc, doc, NULL, &err), BERR_UNSUPPORTED);
 	assert_null(out);
+	json_decref(doc);
+}
+
+static void test_openapi_loader(void **state)
+{
+	(void)state;
+	struct smp_schema *s = NULL;
+	struct berr err = BERR_INIT;
+	json_t *doc = J("{\"definitions\":{"
+			"\"top\":{\"properties\":{\"items\":{\"type\":\"array\","
+			"\"items\":{\"$ref\":\"#/definitions/item\"},"
+			"\"x-kubernetes-patch-strategy\":\"merge\",\"x-kubernetes-patch-merge-key\":\"id\"},"
+			"\"opts\":{\"$ref\":\"#/definitions/item\",\"x-kubernetes-patch-strategy\":\"retainKeys\"}}},"
+			"\"item\":{\"properties\":{\"tags\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},"
+			"\"x-kubernetes-patch-strategy\":\"merge\"}}}}}");
+	assert_int_equal(smp_schema_load_openapi(&s, doc, "top", &err), 0);
+	const struct smp_field *f = smp_type_field(s->root, "items");
+	assert_non_null(f);
+	assert_int_equal(f->strategy, SMP_MERGE);
+	assert_string_equal(f->merge_key, "id");
+	assert_non_null(f->type);
+	f = smp_type_field(f->type, "tags");
+	assert_non_null(f);
+	assert_null(f->merge_key);
+	assert_int_equal(smp_type_field(s->root, "opts")->strategy, SMP_RETAIN_KEYS);
+	assert_null(smp_type_field(s->root, "missing"));
+	smp_schema_free(s);
+
+	assert_int_equal(smp_schema_load_openapi(&s, doc, "nope", &err), BERR_NOTFOUND);
+	assert_null(s);
+	json_decref(doc);
+	doc = J("{\"swagger\":\"2.0\"}");
+	assert_int_equal(smp_schema_load_openapi(&s, doc, "top", &err), BERR_INVALID);
+	json_decref(doc);
+	doc = J("{\"definitions\":{\"top\":{\"properties\":{\"a\":{\"x-kubernetes-patch-strategy\":\"shuffle\"}}}}}");
+	assert_int_equal(smp_schema_load_openapi(&s, doc, "top", &err), BERR_INVALID);
+	assert_non_null(strstr(err.msg, "unknown patch strategy 'shuffle'"));
 	json_decref(doc);
 }
 
@@ -507,7 +563,9 @@ int main(void)
 	static const struct CMUnitTest fixed[] = {
 		cmocka_unit_test(test_builtin_deployment),
 		cmocka_unit_test(test_builtin_cronjob_and_meta),
+		cmocka_unit_test(test_set_order_on_empty_list),
 		cmocka_unit_test(test_custom_resource_unsupported),
+		cmocka_unit_test(test_openapi_loader),
 		cmocka_unit_test(test_three_way_kubectl_apply),
 		cmocka_unit_test(test_hostile_input),
 	};
