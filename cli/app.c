@@ -509,14 +509,21 @@ static void progress_lines(const json_t *app, json_t *seen)
 		if (old && !strcmp(old, val))
 			continue;
 		if (!json_object_size(seen))
-			printf("%-19s  %-8s %-12s %-10s %-24s %-10s %-8s %s\n", "TIMESTAMP", "GROUP",
-			       "KIND", "NAMESPACE", "NAME", "STATUS", "HOOK", "MESSAGE");
+			printf("%-19s  %-4s %-8s %-12s %-10s %-24s %-10s %-8s %s\n", "TIMESTAMP",
+			       "WAVE", "GROUP", "KIND", "NAMESPACE", "NAME", "STATUS", "HOOK",
+			       "MESSAGE");
 		char now[32];
 		time_t t = time(NULL);
 		strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%S", localtime(&t));
 		const char *status = doc_get_str(r, "hookType") ? doc_get_str(r, "hookPhase")
 								: doc_get_str(r, "status");
-		printf("%s  %-8s %-12s %-10s %-24s %-10s %-8s %s\n", now, group_of(r),
+		long long wave = 0;
+		size_t j;
+		json_t *m;
+		json_array_foreach(doc_get(app, "status.resources"), j, m)
+			if (same_res(m, r))
+				wave = doc_get_int(m, "syncWave", 0);
+		printf("%s  %-4lld %-8s %-12s %-10s %-24s %-10s %-8s %s\n", now, wave, group_of(r),
 		       nz(doc_get_str(r, "kind")), nz(doc_get_str(r, "namespace")),
 		       nz(doc_get_str(r, "name")), nz(status), nz(doc_get_str(r, "hookType")),
 		       nz(doc_get_str(r, "message")));

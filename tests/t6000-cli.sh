@@ -72,6 +72,16 @@ spec:
       - name: web
         image: nginx:1.25
 YAML
+cat >"$REPO/guestbook/late.yaml" <<'YAML'
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: late
+  annotations:
+    argocd.argoproj.io/sync-wave: "5"
+data:
+  wave: "5"
+YAML
 cat >"$REPO/guestbook/secret.yaml" <<'YAML'
 apiVersion: v1
 kind: Secret
@@ -115,7 +125,7 @@ test_expect_success 'login saves a context in a 0600 config' '
 	[ "$RC" = 0 ] && grep -q "logged in successfully" "$OUT" &&
 	test "$(stat -c %a "$CFG")" = 600 &&
 	test "$(stat -c %a "$(dirname "$CFG")")" = 700 &&
-	! grep -qF "$PW" "$CFG" &&
+	! grep -qF -e "$PW" "$CFG" &&
 	run context && grep -q "^\*  *127.0.0.1:$API_PORT  *$SERVER" "$OUT"
 '
 
@@ -132,12 +142,12 @@ test_expect_success 'an interactive login prompts for the password without echo'
 	tmux -L "$S" new-session -d -s t -x 200 -y 20 \
 		"HOME=$HOME $BOSUN login $SERVER --username admin --name prompted; echo EXIT=\$?; sleep 30" &&
 	wait_for 10 sh -c "tmux -L $S capture-pane -p -t t | grep -q Password:" &&
-	tmux -L "$S" send-keys -t t "$PW" Enter &&
+	tmux -L "$S" send-keys -t t -l -- "$PW" && tmux -L "$S" send-keys -t t Enter &&
 	wait_for 10 sh -c "tmux -L $S capture-pane -p -t t | grep -q EXIT=" &&
 	tmux -L "$S" capture-pane -p -t t >"$TEST_TMP/pane" &&
 	tmux -L "$S" kill-server &&
 	cat "$TEST_TMP/pane" &&
-	grep -q "EXIT=0" "$TEST_TMP/pane" && ! grep -qF "$PW" "$TEST_TMP/pane" &&
+	grep -q "EXIT=0" "$TEST_TMP/pane" && ! grep -qF -e "$PW" "$TEST_TMP/pane" &&
 	run context && grep -q "^\* *prompted" "$OUT" &&
 	run context "127.0.0.1:$API_PORT" && grep -q "Switched" "$OUT"
 '
@@ -254,8 +264,11 @@ test_expect_success 'app diff before a sync: differences, exit 1' '
 
 test_expect_success 'app sync follows progress to success, exit 0' '
 	run app sync guestbook --timeout 90 && [ "$RC" = 0 ] &&
-	grep -q "^TIMESTAMP  *GROUP  *KIND" "$OUT" &&
-	grep -q "ConfigMap  *default  *guestbook-config  *Synced" "$OUT" &&
+	grep -q "^TIMESTAMP  *WAVE  *GROUP  *KIND" "$OUT" &&
+	grep -q " 0  *ConfigMap  *default  *guestbook-config  *Synced" "$OUT" &&
+	grep -q " 5  *ConfigMap  *default  *late  *Synced" "$OUT" &&
+	[ "$(grep -n " guestbook-config  *Synced" "$OUT" | head -1 | cut -d: -f1)" -lt \
+	  "$(grep -n " late  *Synced" "$OUT" | head -1 | cut -d: -f1)" ] &&
 	grep -q "^Phase:              Succeeded" "$OUT" &&
 	[ "$(cm_color)" = blue ] &&
 	run app get guestbook && grep -q "^Health Status:      Healthy" "$OUT" &&
