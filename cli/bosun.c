@@ -38,6 +38,9 @@ int main(int argc, char **argv)
 	if (lead >= argc || !strcmp(argv[lead], "-h") || !strcmp(argv[lead], "--help") ||
 	    !strcmp(argv[lead], "help")) {
 		cmd_print_usage(NULL);
+		printf("\nglobal flags (before or after the command):\n"
+		       "  --server URL  --auth-token TOKEN  --insecure  --plaintext  --config FILE\n"
+		       "environment: BOSUN_SERVER, BOSUN_AUTH_TOKEN, BOSUN_CONFIG, NO_COLOR\n");
 		return lead >= argc ? 2 : 0;
 	}
 	/* a group word alone ("bosun app") lists the group's commands */
