@@ -61,6 +61,33 @@ int app_manifest_convert(json_t *app, struct berr *err)
 	return 0;
 }
 
+/* ------------------------------------------------------------ secrets */
+
+void app_mask_secret(json_t *obj)
+{
+	if (!json_is_object(obj) || strcmp(nz(doc_get_str(obj, "kind")), "Secret"))
+		return;
+	json_t *data = json_object_get(obj, "data");
+	json_t *sd = json_object_get(obj, "stringData");
+	if (json_is_object(sd)) {
+		if (!json_is_object(data)) {
+			data = json_object();
+			json_object_set_new(obj, "data", data);
+		}
+		json_object_update(data, sd);
+	}
+	json_object_del(obj, "stringData");
+	const char *k;
+	json_t *v;
+	json_object_foreach(data, k, v)
+		json_object_set_new(data, k, json_string("++++++++"));
+	/* kubectl's last applied state holds the values too */
+	json_t *ann = doc_get(obj, "metadata.annotations");
+	if (json_object_get(ann, "kubectl.kubernetes.io/last-applied-configuration"))
+		json_object_set_new(ann, "kubectl.kubernetes.io/last-applied-configuration",
+				    json_string("++++++++"));
+}
+
 /* ------------------------------------------------------------ spec flags */
 
 int app_flags_table(struct cli_flag *f, struct app_flags *af)
@@ -231,6 +258,79 @@ void app_path(struct buf *out, const char *name, const char *suffix)
 	buf_adds(out, nz(suffix));
 }
 
+/* Edit distance of a and b, capped: more than max gives max + 1. */
+static size_t distance(const char *a, const char *b, size_t max)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 128 || lb > 128 || (la > lb ? la - lb : lb - la) > max)
+		return max + 1;
+	size_t row[129];
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+void app_suggest(struct buf *out, const char *name, const json_t *names)
+{
+	size_t i, found = 0;
+	json_t *n;
+	json_array_foreach(names, i, n) {
+		const char *s = json_string_value(n);
+		if (!s || !strcmp(s, name))
+			continue;
+		size_t len = strlen(name);
+		int close = distance(name, s, len > 6 ? 2 : 1) <= (len > 6 ? 2u : 1u) ||
+			    (len >= 3 && (strstr(s, name) || strstr(name, s)));
+		if (!close || found >= 3)
+			continue;
+		buf_addf(out, "%s'%s'", found ? ", " : " (did you mean ", s);
+		found++;
+	}
+	if (found)
+		buf_adds(out, "?)");
+}
+
+int app_request(struct cli_client *c, const char *method, const char *path, const json_t *body,
+		json_t **out, const char *name)
+{
+	char msg[BERR_MSG_MAX];
+	long status;
+	int rc = cli_request_quiet(c, method, path, body, out, &status, msg);
+	if (!rc)
+		return 0;
+	struct buf line = BUF_INIT;
+	buf_adds(&line, msg);
+	json_t *list = NULL;
+	if (status == 404 && name &&
+	    cli_request_quiet(c, "GET", "/api/v1/applications", NULL, &list, NULL, msg) == 0) {
+		json_t *names = json_array();
+		size_t i;
+		json_t *app;
+		json_array_foreach(json_object_get(list, "items"), i, app)
+			json_array_append(names, doc_get(app, "metadata.name"));
+		app_suggest(&line, name, names);
+		json_decref(names);
+	}
+	json_decref(list);
+	cli_error("%s", line.data);
+	buf_release(&line);
+	return rc;
+}
+
 int app_fetch(struct cli_client *c, const char *name, const char *refresh, json_t **out)
 {
 	struct buf path = BUF_INIT;
@@ -238,7 +338,7 @@ int app_fetch(struct cli_client *c, const char *name, const char *refresh, json_
 	cli_escape(&path, name);
 	if (refresh)
 		buf_addf(&path, "?refresh=%s", refresh);
-	int rc = cli_request(c, "GET", path.data, NULL, out, NULL);
+	int rc = app_request(c, "GET", path.data, NULL, out, name);
 	buf_release(&path);
 	return rc;
 }
@@ -298,22 +398,23 @@ static void short_rev(char *out, size_t size, const char *rev)
 		snprintf(out, size, "%s", nz(rev));
 }
 
-void app_print_operation(const json_t *app)
+void app_print_operation(const json_t *app, FILE *f)
 {
 	const json_t *st = doc_get(app, "status.operationState");
 	if (!st)
 		return;
 	char rev[64];
 	short_rev(rev, sizeof(rev), doc_get_str(st, "syncResult.revision"));
-	printf(FIELD, "Operation:", doc_get(st, "operation.rollback") ? "Rollback" : "Sync");
-	printf(FIELD, "Sync Revision:", rev);
-	printf(FIELD, "Phase:", nz(doc_get_str(st, "phase")));
-	printf(FIELD, "Start:", nz(doc_get_str(st, "startedAt")));
-	printf(FIELD, "Finished:", nz(doc_get_str(st, "finishedAt")));
-	printf(FIELD, "Message:", nz(doc_get_str(st, "message")));
+	fprintf(f, FIELD, "Operation:", doc_get(st, "operation.rollback") ? "Rollback" : "Sync");
+	fprintf(f, FIELD, "Sync Revision:", rev);
+	fprintf(f, FIELD, "Phase:", nz(doc_get_str(st, "phase")));
+	fprintf(f, FIELD, "Start:", nz(doc_get_str(st, "startedAt")));
+	fprintf(f, FIELD, "Finished:", nz(doc_get_str(st, "finishedAt")));
+	fprintf(f, FIELD, "Message:", nz(doc_get_str(st, "message")));
 }
 
-void app_print_summary(const json_t *app, const char *server_url, int show_operation)
+void app_print_summary(const json_t *app, const char *server_url, int show_operation,
+		       FILE *f)
 {
 	const char *name = nz(doc_get_str(app, "metadata.name"));
 	const json_t *src = doc_get(app, "spec.source");
@@ -324,47 +425,47 @@ void app_print_summary(const json_t *app, const char *server_url, int show_opera
 		server = doc_get_str(app, "spec.destination.name");
 	char url[1024];
 	snprintf(url, sizeof(url), "%s/applications/%s", nz(server_url), name);
-	printf(FIELD, "Name:", name);
-	printf(FIELD, "Project:", nz(doc_get_str(app, "spec.project")));
-	printf(FIELD, "Server:", nz(server));
-	printf(FIELD, "Namespace:", nz(doc_get_str(app, "spec.destination.namespace")));
-	printf(FIELD, "URL:", url);
-	printf(FIELD, "Repo:", nz(doc_get_str(src, "repoURL")));
-	printf(FIELD, "Target:", nz(doc_get_str(src, "targetRevision")));
-	printf(FIELD, "Path:", nz(doc_get_str(src, "path")));
-	printf(FIELD, "SyncWindow:", "Sync Allowed");
+	fprintf(f, FIELD, "Name:", name);
+	fprintf(f, FIELD, "Project:", nz(doc_get_str(app, "spec.project")));
+	fprintf(f, FIELD, "Server:", nz(server));
+	fprintf(f, FIELD, "Namespace:", nz(doc_get_str(app, "spec.destination.namespace")));
+	fprintf(f, FIELD, "URL:", url);
+	fprintf(f, FIELD, "Repo:", nz(doc_get_str(src, "repoURL")));
+	fprintf(f, FIELD, "Target:", nz(doc_get_str(src, "targetRevision")));
+	fprintf(f, FIELD, "Path:", nz(doc_get_str(src, "path")));
+	fprintf(f, FIELD, "SyncWindow:", "Sync Allowed");
 	const json_t *automated = doc_get(app, "spec.syncPolicy.automated");
 	char policy[64] = "<none>";
 	if (json_is_object(automated))
 		snprintf(policy, sizeof(policy), "Automated%s%s",
 			 doc_get_bool(automated, "prune", 0) ? " (Prune)" : "",
 			 doc_get_bool(automated, "selfHeal", 0) ? " (Self Heal)" : "");
-	printf(FIELD, "Sync Policy:", policy);
+	fprintf(f, FIELD, "Sync Policy:", policy);
 	char rev[64], sync[256];
 	short_rev(rev, sizeof(rev), doc_get_str(app, "status.sync.revision"));
 	const char *ss = doc_get_str(app, "status.sync.status");
 	snprintf(sync, sizeof(sync), "%s from %s%s%s%s", ss ? ss : "Unknown",
 		 doc_get_str(src, "targetRevision") ? doc_get_str(src, "targetRevision") : "HEAD",
 		 *rev ? " (" : "", rev, *rev ? ")" : "");
-	printf(FIELD, "Sync Status:", sync);
+	fprintf(f, FIELD, "Sync Status:", sync);
 	const char *hs = doc_get_str(app, "status.health.status");
-	printf(FIELD, "Health Status:", hs ? hs : "Unknown");
+	fprintf(f, FIELD, "Health Status:", hs ? hs : "Unknown");
 	size_t i;
 	json_t *cond;
 	json_array_foreach(doc_get(app, "status.conditions"), i, cond) {
 		char line[1024];
 		snprintf(line, sizeof(line), "%s: %s", nz(doc_get_str(cond, "type")),
 			 nz(doc_get_str(cond, "message")));
-		printf(FIELD, i ? "" : "Conditions:", line);
+		fprintf(f, FIELD, i ? "" : "Conditions:", line);
 	}
 	if (show_operation && doc_get(app, "status.operationState")) {
-		putchar('\n');
-		app_print_operation(app);
+		fputc('\n', f);
+		app_print_operation(app, f);
 	}
 	if (json_array_size(doc_get(app, "status.resources")) ||
 	    json_array_size(doc_get(app, "status.operationState.syncResult.resources"))) {
-		putchar('\n');
-		app_print_resources(app, stdout);
+		fputc('\n', f);
+		app_print_resources(app, f);
 	}
 }
 
@@ -408,20 +509,34 @@ static void progress_lines(const json_t *app, json_t *seen)
 		if (old && !strcmp(old, val))
 			continue;
 		if (!json_object_size(seen))
-			printf("%-19s  %-8s %-12s %-10s %-24s %-10s %-8s %s\n", "TIMESTAMP", "GROUP",
-			       "KIND", "NAMESPACE", "NAME", "STATUS", "HOOK", "MESSAGE");
+			printf("%-19s  %-4s %-8s %-12s %-10s %-24s %-10s %-8s %s\n", "TIMESTAMP",
+			       "WAVE", "GROUP", "KIND", "NAMESPACE", "NAME", "STATUS", "HOOK",
+			       "MESSAGE");
 		char now[32];
 		time_t t = time(NULL);
 		strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%S", localtime(&t));
 		const char *status = doc_get_str(r, "hookType") ? doc_get_str(r, "hookPhase")
 								: doc_get_str(r, "status");
-		printf("%s  %-8s %-12s %-10s %-24s %-10s %-8s %s\n", now, group_of(r),
+		long long wave = 0;
+		size_t j;
+		json_t *m;
+		json_array_foreach(doc_get(app, "status.resources"), j, m)
+			if (same_res(m, r))
+				wave = doc_get_int(m, "syncWave", 0);
+		printf("%s  %-4lld %-8s %-12s %-10s %-24s %-10s %-8s %s\n", now, wave, group_of(r),
 		       nz(doc_get_str(r, "kind")), nz(doc_get_str(r, "namespace")),
 		       nz(doc_get_str(r, "name")), nz(status), nz(doc_get_str(r, "hookType")),
 		       nz(doc_get_str(r, "message")));
 		fflush(stdout);
 		json_object_set_new(seen, key, json_string(val));
 	}
+}
+
+static void spin_clear(int spin, int *tick)
+{
+	if (spin && *tick)
+		fputs("\r\033[K", stderr);
+	*tick = 0;
 }
 
 int app_wait(struct cli_client *c, const char *name, unsigned what, long timeout_s,
@@ -434,6 +549,8 @@ int app_wait(struct cli_client *c, const char *name, unsigned what, long timeout
 	json_t *seen = json_object();
 	json_t *app = NULL;
 	int rc = CLI_FAIL, failures = 0;
+	/* a spinner only on a terminal, and not between progress lines */
+	int spin = !progress && isatty(STDERR_FILENO), tick = 0;
 	for (;;) {
 		json_t *next;
 		char msg[BERR_MSG_MAX];
@@ -446,6 +563,7 @@ int app_wait(struct cli_client *c, const char *name, unsigned what, long timeout
 		if (r) {
 			/* a restarting server is not a failed sync; a missing app is */
 			if (status == 404 || status == 401 || status == 403 || ++failures > 20) {
+				spin_clear(spin, &tick);
 				cli_error("%s", msg);
 				break;
 			}
@@ -461,8 +579,18 @@ int app_wait(struct cli_client *c, const char *name, unsigned what, long timeout
 				break;
 			}
 			const char *phase = doc_get_str(app, "status.operationState.phase");
+			const char *health = doc_get_str(app, "status.health.status");
+			if ((what & WAIT_HEALTH) && !op_running(app) && health &&
+			    !strcmp(health, "Degraded")) {
+				spin_clear(spin, &tick);
+				cli_error("health of '%s' is Degraded%s%s", name,
+					  doc_get_str(app, "status.health.message") ? ": " : "",
+					  nz(doc_get_str(app, "status.health.message")));
+				break;
+			}
 			if ((what & WAIT_OPERATION) && !op_running(app) && phase &&
 			    (!strcmp(phase, "Failed") || !strcmp(phase, "Error"))) {
+				spin_clear(spin, &tick);
 				cli_error("operation of '%s' ended %s: %s", name, phase,
 					  nz(doc_get_str(app, "status.operationState.message")));
 				break;
@@ -471,14 +599,23 @@ int app_wait(struct cli_client *c, const char *name, unsigned what, long timeout
 		struct timespec now;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (timeout_s > 0 && now.tv_sec - start.tv_sec >= timeout_s) {
+			spin_clear(spin, &tick);
 			cli_error("timed out (%lds) waiting for '%s': sync %s, health %s%s", timeout_s,
 				  name, nz(doc_get_str(app, "status.sync.status")),
 				  nz(doc_get_str(app, "status.health.status")),
 				  op_running(app) ? ", operation still running" : "");
 			break;
 		}
+		if (spin && app) {
+			fprintf(stderr, "\r%c waiting for '%s': sync %s, health %s%s\033[K", "|/-\\"[tick++ % 4],
+				name, nz(doc_get_str(app, "status.sync.status")),
+				nz(doc_get_str(app, "status.health.status")),
+				op_running(app) ? ", operation running" : "");
+			fflush(stderr);
+		}
 		usleep(500 * 1000);
 	}
+	spin_clear(spin, &tick);
 	json_decref(seen);
 	if (final)
 		*final = app;

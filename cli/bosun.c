@@ -38,7 +38,22 @@ int main(int argc, char **argv)
 	if (lead >= argc || !strcmp(argv[lead], "-h") || !strcmp(argv[lead], "--help") ||
 	    !strcmp(argv[lead], "help")) {
 		cmd_print_usage(NULL);
+		printf("\nglobal flags (before or after the command):\n"
+		       "  --server URL  --auth-token TOKEN  --insecure  --plaintext  --config FILE\n"
+		       "environment: BOSUN_SERVER, BOSUN_AUTH_TOKEN, BOSUN_CONFIG, NO_COLOR\n");
 		return lead >= argc ? 2 : 0;
+	}
+	/* a group word alone ("bosun app") lists the group's commands */
+	if (lead + 1 == argc) {
+		size_t len = strlen(argv[lead]);
+		for (int i = 0; cmd_table[i]; i++)
+			if (!strncmp(cmd_table[i]->name, argv[lead], len) &&
+			    cmd_table[i]->name[len] == ' ') {
+				char prefix[64];
+				snprintf(prefix, sizeof(prefix), "%s ", argv[lead]);
+				cmd_print_usage(prefix);
+				return 2;
+			}
 	}
 	int used = 0;
 	const struct cmd_entry *c = cmd_find(argc - lead, argv + lead, &used);

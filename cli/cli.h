@@ -190,6 +190,12 @@ static inline const char *nz(const char *s)
  * naming what is wrong (kind, missing name). */
 int app_manifest_convert(json_t *app, struct berr *err);
 
+/* Masks a Secret in place (other objects are left alone): stringData folds
+ * into data, every value becomes "++++++++" (the API's mask, so masked and
+ * unmasked copies compare equal), and kubectl's last-applied annotation,
+ * which holds the values too, is masked. */
+void app_mask_secret(json_t *obj);
+
 /* Application flags shared by `app create` and `app set`. */
 struct app_flags {
 	const char *repo, *path, *revision, *dest_server, *dest_name, *dest_namespace;
@@ -203,13 +209,20 @@ int app_flags_table(struct cli_flag *flags, struct app_flags *af);
 /* Applies the flags that were given to spec (created when missing). */
 int app_flags_apply(json_t *spec, const struct app_flags *af, struct berr *err);
 
+/* cli_request for an application's routes: a 404 names the applications
+ * whose names are close to name ("did you mean 'guestbook'?"). */
+int app_request(struct cli_client *c, const char *method, const char *path, const json_t *body,
+		json_t **out, const char *name);
+/* Appends " (did you mean 'a', 'b'?)" for the names close to name. */
+void app_suggest(struct buf *out, const char *name, const json_t *names);
 /* GET the application; CLI_FAIL with the message printed. */
 int app_fetch(struct cli_client *c, const char *name, const char *refresh, json_t **out);
 /* The argocd `app get` summary block and resource table. */
-void app_print_summary(const json_t *app, const char *server_url, int show_operation);
+void app_print_summary(const json_t *app, const char *server_url, int show_operation,
+		       FILE *f);
 void app_print_resources(const json_t *app, FILE *f);
 /* The Operation/Phase/Message block of `app get --show-operation`. */
-void app_print_operation(const json_t *app);
+void app_print_operation(const json_t *app, FILE *f);
 /* "/api/v1/applications/<name escaped><suffix>" into out. */
 void app_path(struct buf *out, const char *name, const char *suffix);
 
@@ -220,8 +233,9 @@ enum { WAIT_SYNC = 1, WAIT_HEALTH = 2, WAIT_OPERATION = 4, WAIT_SUSPENDED = 8 };
  * (0: no limit). With progress non-NULL it prints a line for each resource
  * of the operation as its state changes, skipping an operation state whose
  * startedAt equals progress (the one before ours; "" skips none). 0 when
- * reached; CLI_FAIL on timeout or when an operation ended Failed/Error
- * (with what it said). *final gets the last state (final may be NULL).
+ * reached; CLI_FAIL on timeout, when an operation ended Failed/Error, or
+ * when waiting for health and the idle app is Degraded (each with what it
+ * said). *final gets the last state (final may be NULL).
  */
 int app_wait(struct cli_client *c, const char *name, unsigned what, long timeout_s,
 	     const char *progress, json_t **final);

@@ -132,10 +132,9 @@ static void describe(struct cli_client *c, long status, const json_t *doc,
 		text[strcspn(text, "\r\n")] = 0;
 		m = *text ? text : "no message";
 	}
+	/* 403 messages already name the missing permission */
 	if (status == 401)
 		snprintf(msg, BERR_MSG_MAX, "%s (run 'bosun login %s')", m, c->server);
-	else if (status == 403)
-		snprintf(msg, BERR_MSG_MAX, "%s", m);
 	else
 		snprintf(msg, BERR_MSG_MAX, "%s", m);
 }

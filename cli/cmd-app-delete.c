@@ -45,7 +45,7 @@ static int app_delete_exec(int argc, char **argv)
 		buf_addf(&path, "?cascade=%s", cascade ? "true" : "false");
 		if (policy)
 			buf_addf(&path, "&propagationPolicy=%s", policy);
-		if (cli_request(c, "DELETE", path.data, NULL, NULL, NULL))
+		if (app_request(c, "DELETE", path.data, NULL, NULL, args[i]))
 			rc = CLI_FAIL;
 		else
 			printf("application '%s' deleted\n", args[i]);

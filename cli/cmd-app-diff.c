@@ -64,8 +64,10 @@ static const char *group_of(const json_t *obj)
 
 /* Prints the diff of one resource; 1 when different. */
 static int diff_one(const char *group, const char *kind, const char *ns, const char *name,
-		    const json_t *live, const json_t *desired, int color)
+		    json_t *live, json_t *desired, int color)
 {
+	app_mask_secret(live);
+	app_mask_secret(desired);
 	json_t *shown = live && desired ? project(live, desired) : json_incref((json_t *)live);
 	struct buf a = BUF_INIT, b = BUF_INIT, out = BUF_INIT;
 	to_yaml(&a, shown);

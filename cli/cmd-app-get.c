@@ -56,7 +56,7 @@ static int app_get_exec(int argc, char **argv)
 		else if (fmt == OUT_NAME)
 			printf("%s\n", nz(doc_get_str(app, "metadata.name")));
 		else
-			app_print_summary(app, cli_client_server(c), show_op);
+			app_print_summary(app, cli_client_server(c), show_op, stdout);
 		json_decref(app);
 	}
 	cli_client_free(c);

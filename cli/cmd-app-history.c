@@ -25,7 +25,7 @@ static int app_history_exec(int argc, char **argv)
 	json_t *res;
 	struct buf path = BUF_INIT;
 	app_path(&path, args[0], "/history");
-	int rc = cli_request(c, "GET", path.data, NULL, &res, NULL);
+	int rc = app_request(c, "GET", path.data, NULL, &res, args[0]);
 	buf_release(&path);
 	cli_client_free(c);
 	if (rc)

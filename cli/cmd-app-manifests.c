@@ -13,6 +13,7 @@ static void print_text(const char *text, int *first)
 	json_t *doc = text ? json_loads(text, 0, NULL) : NULL;
 	if (!doc)
 		return;
+	app_mask_secret(doc);
 	struct buf b = BUF_INIT;
 	yaml_write_flags(&b, doc, YAML_WRITE_JSON_NUMBERS);
 	printf("%s%s", *first ? "" : "---\n", b.data);
@@ -48,7 +49,7 @@ static int app_manifests_exec(int argc, char **argv)
 		cli_escape(&path, revision);
 	}
 	json_t *res;
-	int rc = cli_request(c, "GET", path.data, NULL, &res, NULL);
+	int rc = app_request(c, "GET", path.data, NULL, &res, args[0]);
 	buf_release(&path);
 	cli_client_free(c);
 	if (rc)

@@ -39,7 +39,7 @@ int app_finish_operation(struct cli_client *c, const char *name, const json_t *b
 	int rc = app_wait(c, name, what, timeout, old ? old : "", &app);
 	if (app) {
 		putchar('\n');
-		app_print_operation(app);
+		app_print_operation(app, stdout);
 		putchar('\n');
 		app_print_resources(app, stdout);
 		const char *phase = doc_get_str(app, "status.operationState.phase");
@@ -105,7 +105,7 @@ static int app_sync_exec(int argc, char **argv)
 	struct buf path = BUF_INIT;
 	app_path(&path, args[0], "/sync");
 	json_t *before = NULL;
-	int rc = cli_request(c, "POST", path.data, body, &before, NULL);
+	int rc = app_request(c, "POST", path.data, body, &before, args[0]);
 	buf_release(&path);
 	json_decref(body);
 	if (!rc && async)

@@ -17,7 +17,7 @@ static int app_terminate_op_exec(int argc, char **argv)
 		return CLI_FAIL;
 	struct buf path = BUF_INIT;
 	app_path(&path, args[0], "/operation");
-	int rc = cli_request(c, "DELETE", path.data, NULL, NULL, NULL);
+	int rc = app_request(c, "DELETE", path.data, NULL, NULL, args[0]);
 	buf_release(&path);
 	cli_client_free(c);
 	if (!rc)

@@ -33,7 +33,7 @@ static int app_wait_exec(int argc, char **argv)
 	json_t *app;
 	int rc = app_wait(c, args[0], what, timeout, NULL, &app);
 	if (!rc)
-		app_print_summary(app, cli_client_server(c), 0);
+		app_print_summary(app, cli_client_server(c), 0, stdout);
 	json_decref(app);
 	cli_client_free(c);
 	return rc;

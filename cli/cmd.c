@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
+extern const struct cmd_entry cmd_account_can_i_entry;
 extern const struct cmd_entry cmd_account_generate_token_entry;
+extern const struct cmd_entry cmd_account_list_entry;
 extern const struct cmd_entry cmd_account_update_password_entry;
 extern const struct cmd_entry cmd_alerts_entry;
 extern const struct cmd_entry cmd_app_create_entry;
@@ -30,6 +32,7 @@ extern const struct cmd_entry cmd_app_wait_entry;
 extern const struct cmd_entry cmd_cluster_add_entry;
 extern const struct cmd_entry cmd_cluster_list_entry;
 extern const struct cmd_entry cmd_cluster_rm_entry;
+extern const struct cmd_entry cmd_completion_entry;
 extern const struct cmd_entry cmd_context_entry;
 extern const struct cmd_entry cmd_login_entry;
 extern const struct cmd_entry cmd_logout_entry;
@@ -47,7 +50,9 @@ extern const struct cmd_entry cmd_template_entry;
 extern const struct cmd_entry cmd_version_entry;
 
 const struct cmd_entry *const cmd_table[] = {
+	&cmd_account_can_i_entry,
 	&cmd_account_generate_token_entry,
+	&cmd_account_list_entry,
 	&cmd_account_update_password_entry,
 	&cmd_alerts_entry,
 	&cmd_app_create_entry,
@@ -67,6 +72,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_cluster_add_entry,
 	&cmd_cluster_list_entry,
 	&cmd_cluster_rm_entry,
+	&cmd_completion_entry,
 	&cmd_context_entry,
 	&cmd_login_entry,
 	&cmd_logout_entry,

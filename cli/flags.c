@@ -159,7 +159,12 @@ int cli_parse(const struct cmd_entry *cmd, int argc, char **argv,
 			if (eq)
 				value = eq + 1;
 		} else {
-			f = a[2] ? NULL : find_short(flags, a[1]);
+			/* -o json, or kubectl's -ojson for a flag with a value */
+			f = find_short(flags, a[1]);
+			if (f && a[2] && f->type != CLI_BOOL)
+				value = a + 2;
+			else if (a[2])
+				f = NULL;
 			snprintf(shown, sizeof(shown), "%s", a);
 		}
 		if (!f) {
@@ -257,8 +262,8 @@ int cli_read_secret(const char *prompt, char *out, size_t size)
 			fclose(tty);
 		return read_line(stdin, out, size);
 	}
-	fputs(prompt, tty);
-	fflush(tty);
+	/* echo goes off before the prompt shows, so nothing typed after the
+	 * prompt is ever echoed or thrown away */
 	struct termios old, quiet;
 	int restore = tcgetattr(fileno(tty), &old) == 0;
 	if (restore) {
@@ -267,9 +272,11 @@ int cli_read_secret(const char *prompt, char *out, size_t size)
 		quiet.c_lflag |= ICANON;
 		tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
 	}
+	fputs(prompt, tty);
+	fflush(tty);
 	int rc = read_line(tty, out, size);
 	if (restore)
-		tcsetattr(fileno(tty), TCSAFLUSH, &old);
+		tcsetattr(fileno(tty), TCSANOW, &old);
 	fputc('\n', tty);
 	fclose(tty);
 	return rc;

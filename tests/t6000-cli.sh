@@ -72,6 +72,24 @@ spec:
       - name: web
         image: nginx:1.25
 YAML
+cat >"$REPO/guestbook/late.yaml" <<'YAML'
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: late
+  annotations:
+    argocd.argoproj.io/sync-wave: "5"
+data:
+  wave: "5"
+YAML
+cat >"$REPO/guestbook/secret.yaml" <<'YAML'
+apiVersion: v1
+kind: Secret
+metadata:
+  name: guestbook-creds
+stringData:
+  password: hunter2-secret
+YAML
 mkdir -p "$REPO/broken"
 printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Not_Valid\ndata:\n  a: b\n' \
 	>"$REPO/broken/cm.yaml"
@@ -88,7 +106,8 @@ test_expect_success 'bad flags and unknown commands are usage errors (exit 2)' '
 	expect_rc 2 "ambiguous command: app.*app set.*app sync" app s x &&
 	expect_rc 2 "expects the application NAME" app get &&
 	expect_rc 2 "needs a value" app list -o &&
-	expect_rc 2 "invalid output" app list -o xml
+	expect_rc 2 "invalid output" app list -o xml &&
+	expect_rc 2 "" app && grep -q "app sync" "$OUT" && ! grep -q "repo add" "$OUT"
 '
 
 test_expect_success 'no server and no login say what to do (exit 1)' '
@@ -106,7 +125,7 @@ test_expect_success 'login saves a context in a 0600 config' '
 	[ "$RC" = 0 ] && grep -q "logged in successfully" "$OUT" &&
 	test "$(stat -c %a "$CFG")" = 600 &&
 	test "$(stat -c %a "$(dirname "$CFG")")" = 700 &&
-	! grep -qF "$PW" "$CFG" &&
+	! grep -qF -e "$PW" "$CFG" &&
 	run context && grep -q "^\*  *127.0.0.1:$API_PORT  *$SERVER" "$OUT"
 '
 
@@ -123,12 +142,12 @@ test_expect_success 'an interactive login prompts for the password without echo'
 	tmux -L "$S" new-session -d -s t -x 200 -y 20 \
 		"HOME=$HOME $BOSUN login $SERVER --username admin --name prompted; echo EXIT=\$?; sleep 30" &&
 	wait_for 10 sh -c "tmux -L $S capture-pane -p -t t | grep -q Password:" &&
-	tmux -L "$S" send-keys -t t "$PW" Enter &&
+	tmux -L "$S" send-keys -t t -l -- "$PW" && tmux -L "$S" send-keys -t t Enter &&
 	wait_for 10 sh -c "tmux -L $S capture-pane -p -t t | grep -q EXIT=" &&
 	tmux -L "$S" capture-pane -p -t t >"$TEST_TMP/pane" &&
 	tmux -L "$S" kill-server &&
 	cat "$TEST_TMP/pane" &&
-	grep -q "EXIT=0" "$TEST_TMP/pane" && ! grep -qF "$PW" "$TEST_TMP/pane" &&
+	grep -q "EXIT=0" "$TEST_TMP/pane" && ! grep -qF -e "$PW" "$TEST_TMP/pane" &&
 	run context && grep -q "^\* *prompted" "$OUT" &&
 	run context "127.0.0.1:$API_PORT" && grep -q "Switched" "$OUT"
 '
@@ -232,6 +251,7 @@ test_expect_success 'app get: summary and resource table; unknown app is exit 1'
 	grep -q "^GROUP  KIND  *NAMESPACE  NAME  *STATUS  *HEALTH  *HOOK  MESSAGE$" "$OUT" &&
 	grep -q "^apps   Deployment  default    guestbook  *OutOfSync  Missing$" "$OUT" &&
 	expect_rc 1 "application .nope. not found" app get nope &&
+	expect_rc 1 "application .gestbook. not found \(did you mean .guestbook.\?\)" app get gestbook &&
 	expect_rc 1 "not found" app sync nope
 '
 
@@ -244,8 +264,11 @@ test_expect_success 'app diff before a sync: differences, exit 1' '
 
 test_expect_success 'app sync follows progress to success, exit 0' '
 	run app sync guestbook --timeout 90 && [ "$RC" = 0 ] &&
-	grep -q "^TIMESTAMP  *GROUP  *KIND" "$OUT" &&
-	grep -q "ConfigMap  *default  *guestbook-config  *Synced" "$OUT" &&
+	grep -q "^TIMESTAMP  *WAVE  *GROUP  *KIND" "$OUT" &&
+	grep -q " 0  *ConfigMap  *default  *guestbook-config  *Synced" "$OUT" &&
+	grep -q " 5  *ConfigMap  *default  *late  *Synced" "$OUT" &&
+	[ "$(grep -n " guestbook-config  *Synced" "$OUT" | head -1 | cut -d: -f1)" -lt \
+	  "$(grep -n " late  *Synced" "$OUT" | head -1 | cut -d: -f1)" ] &&
 	grep -q "^Phase:              Succeeded" "$OUT" &&
 	[ "$(cm_color)" = blue ] &&
 	run app get guestbook && grep -q "^Health Status:      Healthy" "$OUT" &&
@@ -278,6 +301,14 @@ test_expect_success 'a new commit: refresh, diff exit 1, diff --local, sync' '
 	run app sync guestbook --timeout 90 && [ "$RC" = 0 ] && [ "$(cm_color)" = green ]
 '
 
+test_expect_success 'secret values are never printed' '
+	for cmd in "app diff guestbook" "app manifests guestbook" "app manifests guestbook --source live" \
+		"app get guestbook -o json" "app diff guestbook --local $REPO/guestbook"; do
+		run $cmd; ! grep -q hunter2 "$OUT" "$ERR" || { echo "leaked by $cmd"; return 1; }
+	done &&
+	kc -n default get secret guestbook-creds -o jsonpath="{.data.password}" | base64 -d | grep -qx hunter2-secret
+'
+
 test_expect_success 'app history and rollback to the previous release' '
 	run app history guestbook &&
 	head -1 "$OUT" | grep -q "^ID  DATE  *REVISION" &&
@@ -292,11 +323,30 @@ test_expect_success 'app history and rollback to the previous release' '
 	expect_rc 2 "invalid history ID" app rollback guestbook x
 '
 
+test_expect_success 'app sync --resource syncs only what it names' '
+	run app sync guestbook --resource apps:Deployment:guestbook --timeout 90 && [ "$RC" = 0 ] &&
+	grep -q "Deployment  *default  *guestbook  *Synced" "$OUT" &&
+	! grep -q "guestbook-config  *Synced" "$OUT" &&
+	[ "$(cm_color)" = blue ] &&
+	expect_rc 2 "invalid --resource" app sync guestbook --resource nonsense
+'
+
 test_expect_success 'a failing sync exits 1 with the reason' '
 	run app create broken --repo "$URL" --path broken --dest-namespace default &&
 	run app sync broken --timeout 60 && [ "$RC" = 1 ] &&
 	grep -q "ended Failed.*Not_Valid" "$ERR" && grep -q "^Phase:  *Failed" "$OUT" &&
 	run app delete broken -y && [ "$RC" = 0 ]
+'
+
+test_expect_success 'an automated app syncs by itself; app wait returns when it has' '
+	run app create auto --repo "$URL" --path guestbook --dest-namespace auto \
+		--sync-policy automated --auto-prune --sync-option CreateNamespace=true && [ "$RC" = 0 ] &&
+	run app wait auto --timeout 90 && [ "$RC" = 0 ] &&
+	grep -q "^Sync Policy:        Automated (Prune)$" "$OUT" &&
+	grep -q "^Sync Status:        Synced" "$OUT" && grep -q "^Health Status:      Healthy" "$OUT" &&
+	kc -n auto get configmap guestbook-config &&
+	run app delete auto -y && [ "$RC" = 0 ] &&
+	wait_for 60 sh -c "! kubectl --kubeconfig $CL/kubeconfig.yaml -n auto get configmap guestbook-config"
 '
 
 test_expect_success 'app wait times out with exit 1' '
@@ -317,9 +367,14 @@ test_expect_success 'app set and unset change the spec; rollback refused under a
 	expect_rc 1 "--self-heal needs --sync-policy automated" app set guestbook --self-heal
 '
 
-test_expect_success 'a live edit raises a drift alert that alerts lists' '
-	wait_for 60 sh -c "\"$BOSUN\" app get guestbook -o json | jq -e \".status.sync.status == \\\"Synced\\\"\"" &&
+test_expect_success 'a live edit raises a drift alert: alerts lists it, --follow streams it' '
+	{ "$BOSUN" app wait guestbook --operation --timeout 60 >/dev/null &&
+	  "$BOSUN" app sync guestbook --timeout 90 >/dev/null || exit 1; }
+	"$BOSUN" alerts --follow --app guestbook >"$TEST_TMP/follow" 2>&1 &
+	FOLLOW=$! &&
 	kc -n default patch configmap guestbook-config --type merge -p "{\"data\":{\"color\":\"red\"}}" &&
+	wait_for 30 grep -q "Drift  *guestbook .*color" "$TEST_TMP/follow";
+	ok=$?; kill "$FOLLOW"; wait "$FOLLOW" 2>/dev/null; cat "$TEST_TMP/follow"; [ $ok = 0 ] &&
 	wait_for 30 sh -c "\"$BOSUN\" alerts --app guestbook --type drift | grep -q Drift" &&
 	run alerts --app guestbook &&
 	head -1 "$OUT" | grep -q "^TIME  *TYPE  *APP  *COUNT  *MESSAGE" &&
@@ -329,6 +384,23 @@ test_expect_success 'a live edit raises a drift alert that alerts lists' '
 
 test_expect_success 'terminate-op with nothing running is a clear error' '
 	expect_rc 1 "no operation is in progress" app terminate-op guestbook
+'
+
+test_expect_success 'a readonly user: 403 names the missing permission; can-i says no' '
+	kc -n bosun create configmap bosun-cm --dry-run=client -o yaml \
+		--from-literal=accounts.alice=login | kc apply -f - &&
+	kc -n bosun create configmap bosun-rbac-cm --dry-run=client -o yaml \
+		--from-literal=policy.default=role:readonly | kc apply -f - &&
+	wait_for 10 sh -c "\"$BOSUN\" account list -o name | grep -qx alice" &&
+	run account update-password --account alice --current-password "$PW" --new-password alice-pass-1 &&
+	[ "$RC" = 0 ] &&
+	run login "$SERVER" --username alice --password alice-pass-1 --name alice && [ "$RC" = 0 ] &&
+	wait_for 10 sh -c "\"$BOSUN\" app get guestbook" &&
+	expect_rc 1 "permission denied: applications, sync, default/guestbook" app sync guestbook &&
+	expect_rc 1 "permission denied: projects, create" proj create p2 &&
+	run account can-i sync applications default/guestbook && [ "$(cat "$OUT")" = no ] &&
+	run account can-i get applications default/guestbook && [ "$(cat "$OUT")" = yes ] &&
+	run context "127.0.0.1:$API_PORT" && [ "$RC" = 0 ]
 '
 
 test_expect_success 'app delete asks first; -y and --cascade=false' '
@@ -357,7 +429,7 @@ test_expect_success 'account update-password, then login with the new one' '
 
 test_expect_success 'logout forgets the token; commands then say to log in' '
 	run logout && [ "$RC" = 0 ] && grep -q "Logged out" "$OUT" &&
-	{ "$BOSUN" logout prompted >/dev/null 2>&1; true; } &&
+	{ for ctx in prompted alice; do "$BOSUN" logout "$ctx" >/dev/null 2>&1; done; true; } &&
 	! grep -q auth-token "$CFG" &&
 	expect_rc 1 "not logged in.*bosun login" app list &&
 	BOSUN_AUTH_TOKEN=garbage expect_rc 1 "run .bosun login" app list

@@ -268,6 +268,10 @@ static void test_flags_forms(void **state)
 	assert_int_equal(cli_globals.insecure, 1);
 	assert_int_equal(p.nargs, 1);
 	assert_string_equal(p.args[0], "--not-a-flag");
+	const char *a4[] = { "test", "-oyaml", "-n7" };
+	assert_int_equal(run_parse(&p, 3, a4), 0);
+	assert_string_equal(p.output, "yaml");
+	assert_int_equal(p.n, 7);
 	const char *a3[] = { "test", "-" };
 	assert_int_equal(run_parse(&p, 2, a3), 0);
 	assert_string_equal(p.args[0], "-");
@@ -501,6 +505,73 @@ static void test_textdiff_large(void **state)
 	buf_release(&out);
 }
 
+static void test_suggest(void **state)
+{
+	(void)state;
+	json_t *names = parse("[\"guestbook\",\"guestbook-prod\",\"web\",\"api\",\"bad\"]");
+	struct buf b = BUF_INIT;
+	app_suggest(&b, "gustbook", names);
+	assert_string_equal(b.data, " (did you mean 'guestbook'?)");
+	buf_reset(&b);
+	app_suggest(&b, "guestbook-pro", names);
+	assert_string_equal(b.data, " (did you mean 'guestbook', 'guestbook-prod'?)");
+	buf_reset(&b);
+	app_suggest(&b, "wbe", names);          /* short names: one edit only */
+	assert_string_equal(b.data, "");
+	app_suggest(&b, "bd", names);
+	assert_string_equal(b.data, " (did you mean 'bad'?)");
+	buf_reset(&b);
+	app_suggest(&b, "zzzzzzzzzz", names);
+	assert_string_equal(b.data, "");
+	buf_release(&b);
+	json_decref(names);
+}
+
+static void test_mask_secret(void **state)
+{
+	(void)state;
+	json_t *s = parse("{\"kind\":\"Secret\",\"metadata\":{\"name\":\"s\",\"annotations\":"
+			  "{\"kubectl.kubernetes.io/last-applied-configuration\":\"{pw: x}\",\"a\":\"b\"}},"
+			  "\"data\":{\"a\":\"eA==\"},\"stringData\":{\"b\":\"y\"}}");
+	app_mask_secret(s);
+	assert_json(s, "{\"kind\":\"Secret\",\"metadata\":{\"name\":\"s\",\"annotations\":"
+		       "{\"kubectl.kubernetes.io/last-applied-configuration\":\"++++++++\",\"a\":\"b\"}},"
+		       "\"data\":{\"a\":\"++++++++\",\"b\":\"++++++++\"}}");
+	json_decref(s);
+	json_t *cm = parse("{\"kind\":\"ConfigMap\",\"data\":{\"a\":\"b\"}}");
+	app_mask_secret(cm);
+	assert_json(cm, "{\"kind\":\"ConfigMap\",\"data\":{\"a\":\"b\"}}");
+	json_decref(cm);
+	app_mask_secret(NULL);
+}
+
+/* ---- golden layouts --------------------------------------------------- */
+
+#ifndef CLI_TEST_DATA
+#define CLI_TEST_DATA "tests/data/cli"
+#endif
+
+static void test_app_get_golden(void **state)
+{
+	(void)state;
+	struct buf text = BUF_INIT, want = BUF_INIT;
+	assert_int_equal(buf_read_file(&text, CLI_TEST_DATA "/app-guestbook.json", 1 << 20), 0);
+	assert_int_equal(buf_read_file(&want, CLI_TEST_DATA "/app-guestbook.golden", 1 << 20), 0);
+	json_t *app = parse(text.data);
+	char *got = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&got, &len);
+	assert_non_null(f);
+	app_print_summary(app, "https://bosun.example.com", 1, f);
+	fclose(f);
+	if (strcmp(got, want.data))
+		fail_msg("app get layout differs; got:\n%s", got);
+	free(got);
+	json_decref(app);
+	buf_release(&text);
+	buf_release(&want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -515,6 +586,9 @@ int main(void)
 		cmocka_unit_test(test_app_flags),
 		cmocka_unit_test(test_textdiff),
 		cmocka_unit_test(test_textdiff_large),
+		cmocka_unit_test(test_suggest),
+		cmocka_unit_test(test_mask_secret),
+		cmocka_unit_test(test_app_get_golden),
 	};
 	return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
 }
