@@ -274,21 +274,6 @@ void orchestrator_stop(struct orchestrator *o)
 }
 
 /* "1s", "500ms", "2m", "0" into milliseconds; -1 when malformed. */
-static long parse_duration_ms(const char *s)
-{
-	char *end;
-	double v = strtod(s, &end);
-	if (end == s || v < 0)
-		return -1;
-	if (!*end || !strcmp(end, "s"))
-		return (long)(v * 1000);
-	if (!strcmp(end, "ms"))
-		return (long)v;
-	if (!strcmp(end, "m"))
-		return (long)(v * 60000);
-	return -1;
-}
-
 static int usage(void)
 {
 	fprintf(stderr, "usage: bosund cluster [--port N] [--data-dir D] [--nodes N] "
@@ -321,7 +306,7 @@ int orchestrator_main(int argc, char **argv)
 			if (opts.nodes < 1 || opts.nodes > 1000)
 				return usage();
 		} else if (!strcmp(a, "--pod-start-delay")) {
-			if ((opts.pod_start_delay_ms = parse_duration_ms(v)) < 0)
+			if ((opts.pod_start_delay_ms = daemon_parse_duration_ms(v)) < 0)
 				return usage();
 		} else if (!strcmp(a, "--history")) {
 			opts.history = atol(v);
