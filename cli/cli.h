@@ -142,6 +142,15 @@ int cli_stream(struct cli_client *c, const char *path,
 /* Appends s percent-encoded (for a path segment or query value). */
 void cli_escape(struct buf *out, const char *s);
 
+/*
+ * The body of every "rm/delete NAME..." command: parses argv as cmd's
+ * arguments, then DELETEs <collection>/<escaped name> for each and prints
+ * "<Label> 'name' <done>". `what` completes the usage error ("a project
+ * NAME"). Returns the command's exit status.
+ */
+int cli_delete_each(const struct cmd_entry *cmd, int argc, char **argv, const char *what,
+		    const char *collection, const char *label, const char *done);
+
 /* ------------------------------------------------------------ output */
 
 /* Rows of cells printed aligned, two spaces between columns (argocd's

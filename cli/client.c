@@ -255,3 +255,30 @@ int cli_stream(struct cli_client *c, const char *path,
 	http_client_response_release(&rs);
 	return 0;
 }
+
+int cli_delete_each(const struct cmd_entry *cmd, int argc, char **argv, const char *what,
+		    const char *collection, const char *label, const char *done)
+{
+	const char *args[32];
+	int n;
+	if (cli_parse(cmd, argc, argv, NULL, args, 32, &n) < 0)
+		return CLI_USAGE;
+	if (n < 1)
+		return cli_usage_error(cmd, "expects %s", what);
+	struct cli_client *c;
+	if (cli_connect(&c, 1))
+		return CLI_FAIL;
+	int rc = 0;
+	for (int i = 0; i < n; i++) {
+		struct buf path = BUF_INIT;
+		buf_addf(&path, "%s/", collection);
+		cli_escape(&path, args[i]);
+		if (cli_request(c, "DELETE", path.data, NULL, NULL, NULL))
+			rc = CLI_FAIL;
+		else
+			printf("%s '%s' %s\n", label, args[i], done);
+		buf_release(&path);
+	}
+	cli_client_free(c);
+	return rc;
+}
