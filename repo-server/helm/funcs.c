@@ -72,6 +72,8 @@ FN(fn_include)
 	int rc = tmpl_call_execute(call, name, args[1], &b, err);
 	cnt = hrender_include_count(r, name);
 	(*cnt)--;
+	if (rc < 0)
+		hrender_note_failure(r, err->msg);
 	if (rc < 0) {
 		buf_release(&b);
 		return rc;

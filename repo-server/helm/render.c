@@ -29,7 +29,44 @@ struct incl {
 struct hrender {
 	struct incl *incl;
 	size_t nincl;
+	char cause[BERR_MSG_MAX];       /* innermost message of a failed include */
 };
+
+/* The message under Go's "template: LOC: executing "X" at <...>: error
+ * calling F: " wrappers, as Helm's errors.Unwrap chain finds it. */
+static const char *unwrap_exec(const char *m)
+{
+	for (;;) {
+		if (!strncmp(m, "template: ", 10)) {
+			const char *c = strstr(m + 10, ": ");
+			if (!c)
+				return m;
+			m = c + 2;
+			continue;
+		}
+		if (!strncmp(m, "executing \"", 11)) {
+			const char *at = strstr(m, ">: ");
+			if (!at)
+				return m;
+			m = at + 3;
+			continue;
+		}
+		if (!strncmp(m, "error calling ", 14)) {
+			const char *c = strstr(m + 14, ": ");
+			if (!c)
+				return m;
+			m = c + 2;
+			continue;
+		}
+		return m;
+	}
+}
+
+void hrender_note_failure(struct hrender *r, const char *msg)
+{
+	if (!r->cause[0])
+		snprintf(r->cause, sizeof r->cause, "%s", unwrap_exec(msg));
+}
 
 size_t *hrender_include_count(struct hrender *r, const char *name)
 {
@@ -195,35 +232,19 @@ static int cmp_tpl(const void *x, const void *y)
 
 /* "template: NAME:L:C: executing ... at <...>: MSG" → "execution error at
  * (NAME:L:C): MSG", the innermost message as Helm unwraps it. */
-static void exec_error(struct berr *err, const char *file)
+static void exec_error(struct berr *err, const char *file, const char *cause)
 {
 	char msg[BERR_MSG_MAX];
 	snprintf(msg, sizeof msg, "%s", err->msg);
-	if (strncmp(msg, "template: ", 10)) {
-		berr_set(err, err->code, "execution error in (%s): %s", file, msg);
-		return;
-	}
-	char *loc = msg + 10;
-	char *sep = strstr(loc, ": ");
+	char *sep = strncmp(msg, "template: ", 10) ? NULL : strstr(msg + 10, ": ");
 	if (!sep) {
 		berr_set(err, err->code, "execution error in (%s): %s", file, msg);
 		return;
 	}
 	*sep = 0;
-	char *rest = sep + 2;
-	if (!strncmp(rest, "executing \"", 11)) {
-		char *at = strstr(rest, ">: ");
-		if (at)
-			rest = at + 3;
-	}
-	if (!strncmp(rest, "error calling ", 14)) {
-		char *c = strstr(rest + 14, ": ");
-		if (c)
-			rest = c + 2;
-	}
-	char out[BERR_MSG_MAX];
-	snprintf(out, sizeof out, "%s", rest);
-	berr_set(err, err->code, "execution error at (%s): %s", loc, out);
+	char inner[BERR_MSG_MAX];
+	snprintf(inner, sizeof inner, "%s", cause && *cause ? cause : unwrap_exec(sep + 2));
+	berr_set(err, err->code, "execution error at (%s): %s", msg + 10, inner);
 }
 
 static void parse_error(struct berr *err, const char *file)
@@ -637,6 +658,10 @@ static int render_files(struct hchart *c, const json_t *user_vals, const struct 
 	size_t n = 0;
 	struct tmpl_options lim = o->limits;
 	lim.missingkey = TMPL_MISSING_ZERO;
+	/* deep enough for Helm's own limit of 1000 nested includes of a name
+	 * to fire first, with its message */
+	if (!lim.max_depth)
+		lim.max_depth = 2100;
 	for (size_t i = 0; i < ts.n && rc == 0; i++) {
 		struct tpl *t = &ts.v[i];
 		const char *base = strrchr(t->name, '/') + 1;
@@ -646,10 +671,11 @@ static int render_files(struct hchart *c, const json_t *user_vals, const struct 
 		tv_map_set(a, tm, "Name", tv_str(a, t->name));
 		tv_map_set(a, tm, "BasePath", tv_str(a, t->base_path));
 		tv_map_set(a, t->scope, "Template", tm);
+		r.cause[0] = 0;
 		struct buf b = BUF_INIT;
 		rc = tmpl_execute_value(set, t->name, t->scope, a, &b, &lim, err);
 		if (rc < 0) {
-			exec_error(err, t->name);
+			exec_error(err, t->name, r.cause);
 			buf_release(&b);
 			break;
 		}

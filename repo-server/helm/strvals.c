@@ -224,12 +224,10 @@ static int value(struct sp *p, json_t **out)
 	if (rc < 0)
 		return rc;
 	struct buf v = BUF_INIT;
-	int last = until(p, &v, ",");
+	until(p, &v, ",");
 	rc = read_val(p, out, &v);
 	buf_release(&v);
-	if (rc < 0)
-		return rc;
-	return last < 0 ? R_EOF : R_OK;
+	return rc < 0 ? rc : R_OK;
 }
 
 static int key(struct sp *p, json_t *data, int level);
