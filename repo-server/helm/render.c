@@ -83,7 +83,8 @@ void helm_result_release(struct helm_result *r)
 {
 	buf_release(&r->text);
 	json_decref(r->docs);
-	r->docs = NULL;
+	json_decref(r->sources);
+	r->docs = r->sources = NULL;
 }
 
 /* --- the scope objects ------------------------------------------------------ */
@@ -592,6 +593,44 @@ static int show_only(struct buf *text, const struct helm_options *o, struct berr
 	return rc;
 }
 
+/* The printed stream back into documents, each with the path of its
+ * `# Source:` header (a CRD file of several documents gives them all its
+ * path). */
+static int parse_docs(struct helm_result *res, struct berr *err)
+{
+	struct pieces p = { 0 };
+	split_manifests(res->text.data, res->text.len, add_any, &p);
+	res->sources = json_array();
+	struct yaml_limits lim = yaml_default_limits;
+	lim.duplicate_keys_last_wins = 1;
+	int rc = 0;
+	char *source = xstrdup("");
+	for (size_t i = 0; i < p.n; i++) {
+		if (!strncmp(p.v[i], "# Source: ", 10)) {
+			free(source);
+			source = xstrndup(p.v[i] + 10, strcspn(p.v[i] + 10, "\n"));
+		}
+		json_t *docs;
+		if (rc == 0 && yaml_read_stream(&docs, p.v[i], strlen(p.v[i]), source, &lim, err) < 0)
+			rc = BERR_INVALID;
+		if (rc == 0) {
+			size_t k;
+			json_t *d;
+			json_array_foreach(docs, k, d) {
+				if (!json_is_object(d))
+					continue;
+				json_array_append(res->docs, d);
+				json_array_append_new(res->sources, json_string(source));
+			}
+			json_decref(docs);
+		}
+		free(p.v[i]);
+	}
+	free(source);
+	free(p.v);
+	return rc;
+}
+
 /* --- helm_render ------------------------------------------------------------------------ */
 
 static int check_dependencies(const struct hchart *c, struct berr *err)
@@ -830,24 +869,12 @@ int helm_render(struct helm_result *res, const struct helm_source *src,
 			rc = show_only(&text, o, err);
 		if (rc == 0) {
 			buf_add(&res->text, text.data, text.len);
-			/* the documents, parsed */
-			struct yaml_limits lim = yaml_default_limits;
-			lim.duplicate_keys_last_wins = 1;
-			json_t *docs;
-			if (yaml_read_stream(&docs, text.data, text.len, "manifests", &lim, err) < 0) {
-				rc = BERR_INVALID;
-			} else {
-				size_t i;
-				json_t *d;
-				json_array_foreach(docs, i, d)
-					if (json_is_object(d))
-						json_array_append(res->docs, d);
-				json_decref(docs);
-			}
+			rc = parse_docs(res, err);
 		}
 		if (rc < 0) {
 			json_decref(res->docs);
-			res->docs = NULL;
+			json_decref(res->sources);
+			res->docs = res->sources = NULL;
 		}
 	}
 	buf_release(&text);
