@@ -683,7 +683,8 @@ static int render_files(struct hchart *c, const json_t *user_vals, const struct 
 	json_decref(vals);
 	struct tpls ts = { 0 };
 	collect(a, c, top, &ts);
-	qsort(ts.v, ts.n, sizeof *ts.v, cmp_tpl);
+	if (ts.n)
+		qsort(ts.v, ts.n, sizeof *ts.v, cmp_tpl);
 	struct hrender r = { 0 };
 	struct tmpl_set *set = tmpl_set_new();
 	sprig_register(set);
@@ -849,8 +850,10 @@ int helm_render(struct helm_result *res, const struct helm_source *src,
 		free(trim);
 	}
 	if (rc == 0) {
-		qsort(gen.v, gen.n, sizeof *gen.v, cmp_manifest);
-		qsort(hooks.v, hooks.n, sizeof *hooks.v, cmp_manifest);
+		if (gen.n)
+			qsort(gen.v, gen.n, sizeof *gen.v, cmp_manifest);
+		if (hooks.n)
+			qsort(hooks.v, hooks.n, sizeof *hooks.v, cmp_manifest);
 		if (o->include_crds)
 			add_crds(&text, c);
 		for (size_t i = 0; i < gen.n; i++)
