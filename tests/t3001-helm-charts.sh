@@ -4,7 +4,8 @@
 # Kubernetes 1.33 is given because some need a newer cluster than the
 # v1.20.0 `helm template` assumes by default. bosun template parses every
 # manifest it prints (a bad one is an error), so success plus the
-# `# Source:` headers is the check here.
+# `# Source:` headers is the check here (a chart whose defaults render
+# nothing prints an empty line, as helm does).
 . "$(dirname "$0")/lib.sh"
 
 C=$PEER/charts
@@ -21,7 +22,8 @@ for chart in "$C"/*/; do
 			set -- "$chart" --kube-version 1.33.0 &&
 			if [ -n "$values" ]; then set -- "$@" -f "$values"; fi &&
 			"$BOSUN" template "$@" >"$TEST_TMP/out" &&
-			grep -q "^# Source: $(basename "$chart")/" "$TEST_TMP/out"
+			{ grep -q "^# Source: $(basename "$chart")/" "$TEST_TMP/out" ||
+			  test "$(cat "$TEST_TMP/out")" = ""; }
 		'
 	done
 done
