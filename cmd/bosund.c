@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "repo-server/repo-server.h"
 #include "version.h"
 
 struct role {
@@ -23,6 +24,7 @@ static int run_version(int argc, char **argv)
 }
 
 static const struct role roles[] = {
+	{ "repo-server", repo_server_main, "git mirrors and manifest rendering" },
 	{ "version", run_version, "print the version" },
 	{ NULL, NULL, NULL },
 };

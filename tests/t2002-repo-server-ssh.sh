@@ -1,0 +1,115 @@
+#!/bin/sh
+# The repo-server fetching over SSH from a throwaway sshd (openssh-server)
+# on a loopback port with generated keys: known_hosts checked (plain and
+# hashed entries), a wrong host key and a wrong user key refused, `insecure`
+# skipping the host check. Skipped when sshd is not installed.
+. "$(dirname "$0")/lib.sh"
+
+SSHD=$(command -v sshd || echo /usr/sbin/sshd)
+[ -x "$SSHD" ] || test_skip_all "sshd (openssh-server) is not installed"
+command -v ssh-keygen >/dev/null || test_skip_all "ssh-keygen is not installed"
+
+S=$TEST_TMP/ssh
+mkdir -p "$S"
+chmod 700 "$S"
+ssh-keygen -q -t ed25519 -N '' -f "$S/host_key"
+ssh-keygen -q -t ed25519 -N '' -f "$S/other_host_key"
+ssh-keygen -q -t ed25519 -N "" -f "$S/user_key"
+ssh-keygen -q -t ed25519 -N "" -f "$S/stranger_key"
+cp "$S/user_key.pub" "$S/authorized_keys"
+chmod 600 "$S/authorized_keys"
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+[ "$(id -u)" = 0 ] && mkdir -p /run/sshd
+cat >"$S/sshd_config" <<CONF
+Port $PORT
+ListenAddress 127.0.0.1
+HostKey $S/host_key
+AuthorizedKeysFile $S/authorized_keys
+PidFile $S/sshd.pid
+StrictModes no
+UsePAM no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PubkeyAuthentication yes
+PermitRootLogin prohibit-password
+LogLevel VERBOSE
+CONF
+"$SSHD" -D -e -f "$S/sshd_config" >"$TEST_TMP/sshd.log" 2>&1 &
+test_pids="$test_pids $!"
+wait_for 10 python3 -c "import socket; socket.create_connection(('127.0.0.1', $PORT)).close()" \
+	|| { echo "Bail out! sshd did not start"; sed 's/^/# /' "$TEST_TMP/sshd.log"; exit 1; }
+
+WORK=$TEST_TMP/work
+make_git_repo "$WORK"
+mkdir -p "$WORK/app"
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: over-ssh\n' >"$WORK/app/cm.yaml"
+commit_all "$WORK" app
+git init -q --bare "$TEST_TMP/app.git"
+git -C "$WORK" push -q "$TEST_TMP/app.git" main
+git -C "$TEST_TMP/app.git" symbolic-ref HEAD refs/heads/main
+GIT_URL="ssh://$(id -un)@127.0.0.1:$PORT$TEST_TMP/app.git"
+
+KNOWN="[127.0.0.1]:$PORT $(cat "$S/host_key.pub")"
+WRONG="[127.0.0.1]:$PORT $(cat "$S/other_host_key.pub")"
+printf '%s\n' "$KNOWN" >"$S/hashed"
+ssh-keygen -q -H -f "$S/hashed" >/dev/null 2>&1
+HASHED=$(grep -v '^#' "$S/hashed")
+
+start_bosund repo-server
+OUT=$TEST_TMP/out.json
+# render KEYFILE KNOWN_HOSTS INSECURE: prints the status of /v1/manifests.
+render() {
+	python3 - "$1" "$2" "$3" "$GIT_URL" >"$TEST_TMP/body.json" <<'PY'
+import json, sys
+key, known, insecure, url = sys.argv[1:5]
+repo = {"sshPrivateKey": open(key).read(), "insecure": insecure == "1"}
+if known:
+    repo["sshKnownHosts"] = known + "\n"
+print(json.dumps({"repoURL": url, "path": "app", "repo": repo}))
+PY
+	curl -sS -o "$OUT" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+		--data @"$TEST_TMP/body.json" "http://127.0.0.1:$REPO_PORT/v1/manifests"
+}
+
+test_expect_success 'the git CLI reaches the server with the key' '
+	GIT_SSH_COMMAND="ssh -i $S/user_key -o IdentitiesOnly=yes -o UserKnownHostsFile=$S/hashed" \
+		git ls-remote "$GIT_URL" | grep -q refs/heads/main
+'
+
+test_expect_success 'the right key and known_hosts render the app' '
+	code=$(render "$S/user_key" "$KNOWN" 0) && cat "$OUT" && test "$code" = 200 &&
+	grep -q "\"name\":\"over-ssh\"" "$OUT"
+'
+
+test_expect_success 'a hashed known_hosts entry is accepted' '
+	code=$(render "$S/user_key" "$HASHED" 0) && cat "$OUT" && test "$code" = 200
+'
+
+test_expect_success 'a wrong host key is refused' '
+	code=$(render "$S/user_key" "$WRONG" 0); cat "$OUT"; test "$code" = 403 &&
+	grep -q "host key of .127.0.0.1. is not in known_hosts" "$OUT"
+'
+
+test_expect_success 'a key the server does not know is refused' '
+	code=$(render "$S/stranger_key" "$KNOWN" 0); cat "$OUT"; test "$code" = 403 &&
+	grep -q "authentication failed" "$OUT"
+'
+
+test_expect_success 'without known_hosts or insecure the host is not trusted' '
+	code=$(render "$S/user_key" "" 0); cat "$OUT"; test "$code" = 403 &&
+	grep -q "give its known_hosts entry, or set insecure" "$OUT"
+'
+
+test_expect_success 'insecure skips the host key check' '
+	code=$(render "$S/user_key" "" 1) && cat "$OUT" && test "$code" = 200
+'
+
+test_expect_success 'no private key material in the log' '
+	! grep -q "PRIVATE KEY" "$TEST_TMP/bosund-repo-server.log"
+'
+
+if [ "$test_failed" != 0 ]; then
+	echo "# bosund repo-server log:"
+	tail -20 "$TEST_TMP/bosund-repo-server.log" | sed 's/^/#   /'
+fi
+test_done
