@@ -251,10 +251,12 @@ int hvals_read(json_t **out, const char *data, size_t len, const char *name, str
 		v = json_object();
 	}
 	if (!json_is_object(v)) {
+		const char *what = json_is_array(v) ? "array" : json_is_string(v) ? "string" :
+				   json_is_boolean(v) ? "bool" : "number";
 		json_decref(v);
 		return berr_set(err, BERR_INVALID,
 				"error unmarshaling JSON: json: cannot unmarshal %s into Go value of type map[string]interface {}",
-				json_is_array(v) ? "array" : json_is_string(v) ? "string" : "number");
+				what);
 	}
 	hvals_floatify(v);
 	*out = v;
@@ -271,7 +273,8 @@ int hchart_load_files(struct hchart **out, struct hfiles *fs, int depth, struct 
 	*out = NULL;
 	if (depth > HELM_MAX_CHART_DEPTH)
 		return berr_set(err, BERR_LIMIT, "subcharts nested deeper than %d", HELM_MAX_CHART_DEPTH);
-	qsort(fs->v, fs->n, sizeof *fs->v, cmp_file);
+	if (fs->n)
+		qsort(fs->v, fs->n, sizeof *fs->v, cmp_file);
 	struct hchart *c = xcalloc(1, sizeof *c);
 	json_t *reqs = NULL;
 	int rc = 0;
@@ -431,7 +434,8 @@ static int walk_dir(struct walk *w, const char *rel, int depth, struct berr *err
 		names[n++] = xstrdup(de->d_name);
 	}
 	closedir(d);
-	qsort(names, n, sizeof *names, cmp_str);
+	if (n)
+		qsort(names, n, sizeof *names, cmp_str);
 	int rc = 0;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct buf r = BUF_INIT, full = BUF_INIT;

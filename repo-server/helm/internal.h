@@ -98,6 +98,8 @@ int hkube_version_parse(const char *in, char *version, size_t vlen, char *major,
 
 /* The render in progress (render.c). */
 size_t *hrender_include_count(struct hrender *r, const char *name);
+/* Keeps the innermost message of the first failed include. */
+void hrender_note_failure(struct hrender *r, const char *msg);
 /* Removes every "<no value>", as Helm does after executing a template. */
 void hrender_strip_no_value(struct buf *b);
 /* toYaml's text of a value, without the final newline; -1 when the value
