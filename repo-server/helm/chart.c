@@ -486,8 +486,27 @@ int hchart_load(struct hchart **out, const struct helm_source *src, const char *
 	struct hfiles fs = { 0 };
 	int rc = 0;
 	if (!src->path) {
+		/* files from a repository: .helmignore applies as it does to a
+		 * directory (a file is ignored with any of its directories) */
+		struct hignore *rules = NULL;
 		for (size_t i = 0; i < src->nfiles; i++)
-			hfiles_add(&fs, src->files[i].name, src->files[i].data, src->files[i].len);
+			if (!strcmp(src->files[i].name, ".helmignore") &&
+			    hignore_parse(&rules, src->files[i].data, src->files[i].len, err) < 0)
+				return BERR_INVALID;
+		if (!rules)
+			hignore_parse(&rules, "", 0, err);
+		for (size_t i = 0; i < src->nfiles; i++) {
+			const char *name = src->files[i].name;
+			bool skip = rules && hignore_match(rules, name, false);
+			for (const char *sl = strchr(name, '/'); rules && sl && !skip; sl = strchr(sl + 1, '/')) {
+				char *dir = xstrndup(name, (size_t)(sl - name));
+				skip = hignore_match(rules, dir, true);
+				free(dir);
+			}
+			if (!skip)
+				hfiles_add(&fs, name, src->files[i].data, src->files[i].len);
+		}
+		hignore_free(rules);
 		rc = hchart_load_files(out, &fs, 0, err);
 		hfiles_free(&fs);
 		return rc;
