@@ -5,13 +5,15 @@
 #   scripts/install-deps.sh --if-missing  the same, silent when nothing is
 #
 # Build: the libraries of DESIGN.md with their headers. Tests: git, prove
-# (perl), cmocka, clang with libFuzzer, curl and jq for shell tests.
+# (perl), cmocka, clang with libFuzzer, curl and jq for shell tests, Go with
+# Sprig and sigs.k8s.io/yaml for the Helm reference renderer (bench/helm-ref).
 # Needs root (or sudo) only when something is missing.
 set -eu
 
 BUILD_PKGS="build-essential pkg-config libgit2-dev libyaml-dev libssl-dev libmicrohttpd-dev
 libsqlite3-dev libcurl4-openssl-dev libjansson-dev libpcre2-dev zlib1g-dev"
-TEST_PKGS="libcmocka-dev git perl curl jq clang libclang-rt-14-dev python3 procps"
+TEST_PKGS="libcmocka-dev git perl curl jq clang libclang-rt-14-dev python3 procps
+golang-go golang-github-masterminds-sprig-dev golang-k8s-sigs-yaml-dev"
 
 missing=""
 for p in $BUILD_PKGS $TEST_PKGS; do
