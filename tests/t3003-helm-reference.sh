@@ -10,7 +10,7 @@ command -v go >/dev/null 2>&1 || test_skip_all "no go (scripts/install-deps.sh i
 [ -d /usr/share/gocode/src/github.com/Masterminds/sprig ] || test_skip_all "no sprig Go package"
 C=$PEER/charts
 [ -d "$C" ] || test_skip_all "no $C"
-REF=$TEST_TMP/helm-ref
+REF=$BUILD/helm-ref/helm-ref   # its Go build cache stays beside it
 "$ROOT/bench/helm-ref/build.sh" "$REF" >"$TEST_TMP/go-build.log" 2>&1 || {
 	echo "Bail out! cannot build bench/helm-ref:"
 	sed 's/^/# /' "$TEST_TMP/go-build.log"
