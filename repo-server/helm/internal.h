@@ -84,6 +84,10 @@ void hvals_floatify(json_t *v);
 /* Processes dependencies: conditions, tags, aliases, import-values. */
 int hdeps_process(struct hchart *c, const json_t *vals, struct berr *err);
 
+/* values.schema.json of the chart and its subcharts against the
+ * coalesced values. */
+int hschema_validate(const struct hchart *c, const json_t *vals, struct berr *err);
+
 /* semver constraint check (Masterminds); false on a bad constraint. */
 bool hsemver_satisfies(const char *constraint, const char *version);
 

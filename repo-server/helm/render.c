@@ -659,7 +659,7 @@ static int check_dependencies(const struct hchart *c, struct berr *err)
 
 static int render_files(struct hchart *c, const json_t *user_vals, const struct helm_options *o,
 			const char *relname, struct tv_arena *a, char ***names_out, char ***texts_out,
-			size_t *n_out, struct berr *err)
+			size_t *n_out, bool *rendering, struct berr *err)
 {
 	int rc = hdeps_process(c, user_vals, err);
 	if (rc < 0)
@@ -667,6 +667,10 @@ static int render_files(struct hchart *c, const json_t *user_vals, const struct 
 	json_t *vals = hvals_coalesce(c, user_vals, false);
 	if (!vals)
 		return berr_set(err, BERR_INVALID, "cannot coalesce values of chart '%s'", hchart_name(c));
+	if (!o->skip_schema_validation && (rc = hschema_validate(c, vals, err)) < 0) {
+		json_decref(vals);
+		return rc;
+	}
 	tv *top = tv_map(a);
 	tv *rel = tv_map(a);
 	tv_map_set(a, rel, "Name", tv_str(a, relname));
@@ -682,6 +686,7 @@ static int render_files(struct hchart *c, const json_t *user_vals, const struct 
 	tv_map_set(a, top, "Values", tv_from_json(a, vals));
 	json_decref(vals);
 	struct tpls ts = { 0 };
+	*rendering = true;      /* from here on Helm has a release to show */
 	collect(a, c, top, &ts);
 	if (ts.n)
 		qsort(ts.v, ts.n, sizeof *ts.v, cmp_tpl);
@@ -781,11 +786,12 @@ int helm_render(struct helm_result *res, const struct helm_source *src,
 	char **names = NULL, **texts = NULL;
 	size_t n = 0;
 	json_t *user = o->values ? json_deep_copy(o->values) : json_object();
-	rc = render_files(c, user, o, relname, a, &names, &texts, &n, err);
+	bool rendering = false;
+	rc = render_files(c, user, o, relname, a, &names, &texts, &n, &rendering, err);
 	json_decref(user);
 	tv_arena_free(a);
 	free(relname);
-	res->render_failed = rc < 0;
+	res->render_failed = rc < 0 && rendering;
 
 	/* sort files by path, drop NOTES.txt, partials and empty files */
 	struct mlist gen = { 0 }, hooks = { 0 };
@@ -830,9 +836,9 @@ int helm_render(struct helm_result *res, const struct helm_source *src,
 		}
 		free(file.v);
 	}
-	if (rc < 0)
+	if (rc < 0 && rendering)
 		res->render_failed = true;
-	if (rc < 0 && o->debug) {
+	if (rc < 0 && rendering && o->debug) {
 		for (size_t i = 0; i < n; i++) {
 			const char *path = names[idx[i]], *t = texts[idx[i]];
 			size_t pl = strlen(path);

@@ -112,7 +112,8 @@ static int read_val(struct sp *p, json_t **out, struct buf *v)
 		if (p->read) {
 			rc = p->read(&data, v->data, p->ctx, p->err);
 		} else if (buf_read_file(&data, v->data, HELM_MAX_CHART_BYTES) < 0) {
-			rc = berr_set(p->err, BERR_IO, "open %s: %s", v->data, strerror(errno));
+			rc = berr_set(p->err, BERR_IO, "open %s: %s", v->data,
+				      errno == ENOENT ? "no such file or directory" : strerror(errno));
 		} else {
 			rc = 0;
 		}

@@ -328,6 +328,32 @@ static void test_chart_errors(void **state)
 	expect_render_error(&p, NULL, "parse error at (x/templates/a.yaml:1): function \"nosuchfunc\" not defined");
 }
 
+static void test_schema(void **state)
+{
+	(void)state;
+	struct chart c = { 0 };
+	add(&c, "Chart.yaml", "apiVersion: v2\nname: sch\nversion: 1.0.0\n");
+	add(&c, "values.yaml", "port: 80\nname: web\n");
+	add(&c, "values.schema.json",
+	    "{\"type\": \"object\", \"required\": [\"port\", \"name\"],"
+	    " \"additionalProperties\": false,"
+	    " \"definitions\": {\"port\": {\"type\": \"integer\", \"minimum\": 1, \"maximum\": 65535}},"
+	    " \"properties\": {\"port\": {\"$ref\": \"#/definitions/port\"},"
+	    " \"name\": {\"type\": \"string\", \"pattern\": \"^[a-z]+$\"},"
+	    " \"mode\": {\"enum\": [\"a\", \"b\"]}}}");
+	add(&c, "templates/a.yaml", "port: {{ .Values.port }}\n");
+	expect_render(&c, NULL, NULL, "---\n# Source: sch/templates/a.yaml\nport: 80\n");
+	expect_render_error(&c, "port: 70000\nname: Web\nmode: c\nother: 1\n",
+			    "values don't meet the specifications of the schema(s) in the following chart(s):\n"
+			    "sch:\n"
+			    "- at '': additional properties 'other' not allowed\n"
+			    "- at '/mode': value must be one of 'a', 'b'\n"
+			    "- at '/name': 'Web' does not match pattern '^[a-z]+$'\n"
+			    "- at '/port': maximum: got 70000, want 65535");
+	expect_render_error(&c, "port: x\nname: null\n",
+			    "- at '': missing property 'name'\n- at '/port': got string, want integer");
+}
+
 /* --- hostile charts ----------------------------------------------------- */
 
 static double now(void)
@@ -469,6 +495,7 @@ int main(void)
 		cmocka_unit_test(test_functions),
 		cmocka_unit_test(test_order_and_hooks),
 		cmocka_unit_test(test_chart_errors),
+		cmocka_unit_test(test_schema),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_symlink_out_of_root),
 		cmocka_unit_test(test_helmignore),
