@@ -21,7 +21,7 @@ APP=guestbook
 for a in "$@"; do
 	case $a in
 	--no-pause) PAUSE=0 ;;
-	-h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "drift-demo: unknown option '$a'" >&2; exit 2 ;;
 	*) APP=$a ;;
 	esac
