@@ -67,6 +67,8 @@ until "$BOSUN" alerts --app "$APP" --type drift --since "$since" | grep -q "$APP
 	sleep 1
 done
 "$BOSUN" alerts --app "$APP" --type drift --since "$since"
+api=$(sed -n 's/.*"api": *\([0-9]*\).*/\1/p' "$DATA/ports.json" 2>/dev/null || true)
+[ -z "$api" ] || echo "The UI shows it on the app's page: http://127.0.0.1:$api/applications/$APP"
 echo
 "$BOSUN" app diff "$APP" || true
 
