@@ -8,7 +8,9 @@
 
 command -v kubectl >/dev/null 2>&1 || test_skip_all "kubectl is not installed"
 
-start_bosund all --pod-start-delay 100ms
+# Pods start after 1 s, so each wave with pods (and each hook Job) takes a
+# second or more, and creation times (whole seconds) show the wave order.
+start_bosund all --pod-start-delay 1s
 SERVER=http://127.0.0.1:$API_PORT
 DEST=https://kubernetes.default.svc
 
@@ -52,20 +54,22 @@ test_expect_success 'sync-waves: waves and hooks, Synced and Healthy' '
 	kc -n waves rollout status deployment/waves-frontend --timeout 60s
 '
 
-# Each wave's objects are created after the previous wave's, and the hooks
-# bracket them: PreSync first, PostSync last (and deleted on success).
+# Each wave's objects are created after the previous wave's is Healthy, and
+# the hooks bracket them: PreSync first, PostSync last (deleted on success).
 created() { kc -n waves get "$1" -o jsonpath="{.metadata.creationTimestamp}"; }
+before() { echo "$1 < $2"; test "$(printf "%s\n%s\n" "$1" "$2" | sort | head -1)" = "$1" && test "$1" != "$2"; }
 test_expect_success 'sync-waves: PreSync, then waves 0..3 in order, then PostSync' '
 	pre=$(created job/waves-db-migrate) &&
 	w0=$(created configmap/waves-config) &&
 	w1=$(created statefulset/waves-db) &&
 	w2=$(created deployment/waves-api) &&
 	w3=$(created deployment/waves-frontend) &&
-	echo "$pre $w0 $w1 $w2 $w3" &&
-	test "$(printf "%s\n" "$pre" "$w0" "$w1" "$w2" "$w3" | sort | tr "\n" " ")" = "$pre $w0 $w1 $w2 $w3 " &&
+	before "$pre" "$w0" && ! before "$w1" "$w0" && before "$w1" "$w2" && before "$w2" "$w3" &&
 	kc -n waves get job waves-db-migrate -o jsonpath="{.status.succeeded}" | grep -qx 1 &&
 	wait_for 30 sh -c "! kubectl --kubeconfig \"$DATA/kubeconfig.yaml\" -n waves get job waves-smoke-test" &&
-	"$BOSUN" app get sync-waves -o json | grep -q waves-smoke-test
+	kc -n bosun get application sync-waves \
+		-o jsonpath="{.status.operationState.syncResult.resources[?(@.hookType==\"PostSync\")].hookPhase}" |
+		grep -qx Succeeded
 '
 
 test_expect_success 'data-pipeline: CRD, then Postgres and Redis, then Airflow' '
