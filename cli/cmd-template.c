@@ -149,7 +149,8 @@ static int cmd_template_exec(int argc, char **argv)
 	for (size_t i = 0; i < files.n && r == 0; i++) {
 		struct buf b = BUF_INIT;
 		if (buf_read_file(&b, files.v[i], 64u << 20) < 0)
-			r = berr_set(&err, BERR_IO, "open %s: %s", files.v[i], strerror(errno));
+			r = berr_set(&err, BERR_IO, "open %s: %s", files.v[i],
+				     errno == ENOENT ? "no such file or directory" : strerror(errno));
 		else
 			r = helm_values_add_yaml(vals, b.data, b.len, files.v[i], &err);
 		buf_release(&b);

@@ -22,6 +22,7 @@
 
 #include "log.h"
 #include "repo-server/cache.h"
+#include "repo-server/helm/source.h"
 #include "repo-server/revision.h"
 
 struct render_engine {
@@ -231,10 +232,8 @@ static int render_tree(json_t **out, struct render_engine *e, const char *url,
 	if (rc == 0)
 		rc = source_detect(&type, reader, path, req->helm, err);
 	if (rc == 0 && type == SOURCE_HELM)
-		rc = berr_set(err, BERR_UNSUPPORTED,
-			      "helm charts are not supported yet: '%s' is a Helm source (%s)",
-			      *path ? path : ".", req->helm ? "helm options given" : "Chart.yaml present");
-	if (rc == 0)
+		rc = helm_source_render(&manifests, &sources, reader, path, req->options, err);
+	else if (rc == 0)
 		rc = source_directory_render(&manifests, &sources, reader, path, &req->directory, err);
 	if (rc == 0)
 		*out = json_pack("{s:s, s:o, s:o}", "sourceType", source_type_name(type),

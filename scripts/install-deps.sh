@@ -5,14 +5,16 @@
 #   scripts/install-deps.sh --if-missing  the same, silent when nothing is
 #
 # Build: the libraries of DESIGN.md with their headers. Tests: git, prove
-# (perl), cmocka, clang with libFuzzer, curl and jq for shell tests.
+# (perl), cmocka, clang with libFuzzer, curl and jq for shell tests, Go with
+# Sprig and sigs.k8s.io/yaml for the Helm reference renderer (bench/helm-ref).
 # Needs root (or sudo) only when something is missing.
 set -eu
 
 BUILD_PKGS="build-essential pkg-config libgit2-dev libyaml-dev libssl-dev libmicrohttpd-dev
 libsqlite3-dev libcurl4-openssl-dev libjansson-dev libpcre2-dev zlib1g-dev"
 TEST_PKGS="libcmocka-dev git perl curl jq clang libclang-rt-14-dev python3 procps openssh-server tmux
-chromium"
+chromium
+golang-go golang-github-masterminds-sprig-dev golang-k8s-sigs-yaml-dev"
 # Node.js and npm run the browser tests; a machine may have them from elsewhere
 # than Debian (e.g. a nodesource build that bundles npm), so look for commands.
 command -v node >/dev/null 2>&1 || TEST_PKGS="$TEST_PKGS nodejs"

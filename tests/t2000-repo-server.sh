@@ -1,7 +1,7 @@
 #!/bin/sh
 # The repo-server alone: render a directory app from a real git repository
-# over HTTP, the cache, revisions, refs, hostile paths and symlinks, Helm's
-# clear refusal, metrics.
+# over HTTP, the cache, revisions, refs, hostile paths and symlinks, a Helm
+# chart through the Helm engine, metrics.
 . "$(dirname "$0")/lib.sh"
 
 REPO=$TEST_TMP/app-repo
@@ -139,9 +139,9 @@ test_expect_success 'a 100k-deep nesting is refused with the file named' '
 	grep -q "deep/deep.yaml:" "$OUT"
 '
 
-test_expect_success 'a Helm chart gets a clear not-supported error' '
-	want=501 expect_status POST /v1/manifests "{\"repoURL\": \"$REPO\", \"path\": \"chart\"}" &&
-	grep -q "helm charts are not supported yet" "$OUT"
+test_expect_success 'a Helm chart is rendered by the Helm engine' '
+	want=200 expect_status POST /v1/manifests "{\"repoURL\": \"$REPO\", \"path\": \"chart\"}" &&
+	grep -q "\"sourceType\": *\"Helm\"" "$OUT"
 '
 
 test_expect_success 'bad requests say what is wrong' '

@@ -251,10 +251,12 @@ int hvals_read(json_t **out, const char *data, size_t len, const char *name, str
 		v = json_object();
 	}
 	if (!json_is_object(v)) {
+		const char *what = json_is_array(v) ? "array" : json_is_string(v) ? "string" :
+				   json_is_boolean(v) ? "bool" : "number";
 		json_decref(v);
 		return berr_set(err, BERR_INVALID,
 				"error unmarshaling JSON: json: cannot unmarshal %s into Go value of type map[string]interface {}",
-				json_is_array(v) ? "array" : json_is_string(v) ? "string" : "number");
+				what);
 	}
 	hvals_floatify(v);
 	*out = v;
@@ -271,7 +273,8 @@ int hchart_load_files(struct hchart **out, struct hfiles *fs, int depth, struct 
 	*out = NULL;
 	if (depth > HELM_MAX_CHART_DEPTH)
 		return berr_set(err, BERR_LIMIT, "subcharts nested deeper than %d", HELM_MAX_CHART_DEPTH);
-	qsort(fs->v, fs->n, sizeof *fs->v, cmp_file);
+	if (fs->n)
+		qsort(fs->v, fs->n, sizeof *fs->v, cmp_file);
 	struct hchart *c = xcalloc(1, sizeof *c);
 	json_t *reqs = NULL;
 	int rc = 0;
@@ -431,7 +434,8 @@ static int walk_dir(struct walk *w, const char *rel, int depth, struct berr *err
 		names[n++] = xstrdup(de->d_name);
 	}
 	closedir(d);
-	qsort(names, n, sizeof *names, cmp_str);
+	if (n)
+		qsort(names, n, sizeof *names, cmp_str);
 	int rc = 0;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct buf r = BUF_INIT, full = BUF_INIT;
@@ -439,9 +443,12 @@ static int walk_dir(struct walk *w, const char *rel, int depth, struct berr *err
 		buf_addf(&full, "%s/%s", w->top, r.data);
 		struct stat st;
 		char real[PATH_MAX];
-		if (stat(full.data, &st) < 0 || !realpath(full.data, real)) {
+		/* the walk starts at the real top: only a symlink can lead out */
+		int lrc = lstat(full.data, &st);
+		bool link = lrc == 0 && S_ISLNK(st.st_mode);
+		if (lrc < 0 || (link && (stat(full.data, &st) < 0 || !realpath(full.data, real)))) {
 			rc = berr_set(err, BERR_IO, "cannot read '%s': %s", r.data, strerror(errno));
-		} else if (!under(real, w->root)) {
+		} else if (link && !under(real, w->root)) {
 			rc = berr_set(err, BERR_INVALID, "symlink '%s' points outside the repository", r.data);
 		} else if (S_ISDIR(st.st_mode)) {
 			if (!hignore_match(w->rules, r.data, true))
@@ -482,8 +489,27 @@ int hchart_load(struct hchart **out, const struct helm_source *src, const char *
 	struct hfiles fs = { 0 };
 	int rc = 0;
 	if (!src->path) {
+		/* files from a repository: .helmignore applies as it does to a
+		 * directory (a file is ignored with any of its directories) */
+		struct hignore *rules = NULL;
 		for (size_t i = 0; i < src->nfiles; i++)
-			hfiles_add(&fs, src->files[i].name, src->files[i].data, src->files[i].len);
+			if (!strcmp(src->files[i].name, ".helmignore") &&
+			    hignore_parse(&rules, src->files[i].data, src->files[i].len, err) < 0)
+				return BERR_INVALID;
+		if (!rules)
+			hignore_parse(&rules, "", 0, err);
+		for (size_t i = 0; i < src->nfiles; i++) {
+			const char *name = src->files[i].name;
+			bool skip = rules && hignore_match(rules, name, false);
+			for (const char *sl = strchr(name, '/'); rules && sl && !skip; sl = strchr(sl + 1, '/')) {
+				char *dir = xstrndup(name, (size_t)(sl - name));
+				skip = hignore_match(rules, dir, true);
+				free(dir);
+			}
+			if (!skip)
+				hfiles_add(&fs, name, src->files[i].data, src->files[i].len);
+		}
+		hignore_free(rules);
 		rc = hchart_load_files(out, &fs, 0, err);
 		hfiles_free(&fs);
 		return rc;

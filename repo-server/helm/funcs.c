@@ -72,6 +72,8 @@ FN(fn_include)
 	int rc = tmpl_call_execute(call, name, args[1], &b, err);
 	cnt = hrender_include_count(r, name);
 	(*cnt)--;
+	if (rc < 0)
+		hrender_note_failure(r, err->msg);
 	if (rc < 0) {
 		buf_release(&b);
 		return rc;
@@ -84,9 +86,22 @@ FN(fn_tpl)
 {
 	if (arity("tpl", n, 2, err) < 0 || want_str(args[0], err) < 0)
 		return err->code;
+	if (!memmem(args[0]->u.str.s, args[0]->u.str.len, "{{", 2)) {
+		*out = args[0];         /* no action: the text itself */
+		return 0;
+	}
 	struct tmpl_set *set = tmpl_call_set(call);
 	struct berr perr = BERR_INIT;
-	if (tmpl_parse(set, "gotpl", args[0]->u.str.s, args[0]->u.str.len, &perr) < 0)
+	/* Helm parses each tpl text into a fresh "gotpl" template, so even
+	 * an empty one replaces the last; an empty action at the end keeps
+	 * the body non-empty (an empty body would not replace it here) and
+	 * prints nothing. */
+	struct buf text = BUF_INIT;
+	buf_add(&text, args[0]->u.str.s, args[0]->u.str.len);
+	buf_adds(&text, "{{\"\"}}");
+	int prc = tmpl_parse(set, "gotpl", text.data, text.len, &perr);
+	buf_release(&text);
+	if (prc < 0)
 		return berr_set(err, perr.code, "cannot parse template \"%s\": %s", args[0]->u.str.s, perr.msg);
 	struct buf b = BUF_INIT;
 	struct berr eerr = BERR_INIT;
@@ -588,12 +603,24 @@ static int files_field(struct tmpl_call *call, tv **out, void *p, const char *na
 	return BERR_NOTFOUND;
 }
 
+/* range over .Files: each name with its content (a string rather than
+ * Go's []byte, which is what templates turn it into anyway). */
+static tv *files_range(struct tv_arena *a, const void *p)
+{
+	const struct files_obj *f = p;
+	tv *m = tv_map(a);
+	for (size_t i = 0; i < f->n; i++)
+		tv_map_set(a, m, f->v[i]->name, tv_strn(a, f->v[i]->data, f->v[i]->len));
+	return m;
+}
+
 static const struct tv_type files_type = {
 	.go_type = "engine.files",
 	.kind = "map",
 	.format = files_format,
 	.field = files_field,
 	.free = files_free,
+	.range_value = files_range,
 };
 
 tv *hfiles_object(struct tv_arena *a, const struct hchart *c)

@@ -77,10 +77,11 @@ struct helm_result {
 	struct buf text;        /* what `helm template` prints on stdout */
 	json_t *docs;           /* array of the manifests parsed, in the same
 				 * order (hooks last, as printed); NULL on error */
+	json_t *sources;        /* the `# Source:` path of each of docs */
 	bool render_failed;     /* the error came while rendering templates
 				 * (helm then suggests --debug) */
 };
-#define HELM_RESULT_INIT { BUF_INIT, NULL, false }
+#define HELM_RESULT_INIT { BUF_INIT, NULL, NULL, false }
 void helm_result_release(struct helm_result *r);
 
 /*

@@ -84,6 +84,10 @@ void hvals_floatify(json_t *v);
 /* Processes dependencies: conditions, tags, aliases, import-values. */
 int hdeps_process(struct hchart *c, const json_t *vals, struct berr *err);
 
+/* values.schema.json of the chart and its subcharts against the
+ * coalesced values. */
+int hschema_validate(const struct hchart *c, const json_t *vals, struct berr *err);
+
 /* semver constraint check (Masterminds); false on a bad constraint. */
 bool hsemver_satisfies(const char *constraint, const char *version);
 
@@ -98,6 +102,8 @@ int hkube_version_parse(const char *in, char *version, size_t vlen, char *major,
 
 /* The render in progress (render.c). */
 size_t *hrender_include_count(struct hrender *r, const char *name);
+/* Keeps the innermost message of the first failed include. */
+void hrender_note_failure(struct hrender *r, const char *msg);
 /* Removes every "<no value>", as Helm does after executing a template. */
 void hrender_strip_no_value(struct buf *b);
 /* toYaml's text of a value, without the final newline; -1 when the value

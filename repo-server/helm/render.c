@@ -29,7 +29,44 @@ struct incl {
 struct hrender {
 	struct incl *incl;
 	size_t nincl;
+	char cause[BERR_MSG_MAX];       /* innermost message of a failed include */
 };
+
+/* The message under Go's "template: LOC: executing "X" at <...>: error
+ * calling F: " wrappers, as Helm's errors.Unwrap chain finds it. */
+static const char *unwrap_exec(const char *m)
+{
+	for (;;) {
+		if (!strncmp(m, "template: ", 10)) {
+			const char *c = strstr(m + 10, ": ");
+			if (!c)
+				return m;
+			m = c + 2;
+			continue;
+		}
+		if (!strncmp(m, "executing \"", 11)) {
+			const char *at = strstr(m, ">: ");
+			if (!at)
+				return m;
+			m = at + 3;
+			continue;
+		}
+		if (!strncmp(m, "error calling ", 14)) {
+			const char *c = strstr(m + 14, ": ");
+			if (!c)
+				return m;
+			m = c + 2;
+			continue;
+		}
+		return m;
+	}
+}
+
+void hrender_note_failure(struct hrender *r, const char *msg)
+{
+	if (!r->cause[0])
+		snprintf(r->cause, sizeof r->cause, "%s", unwrap_exec(msg));
+}
 
 size_t *hrender_include_count(struct hrender *r, const char *name)
 {
@@ -46,7 +83,8 @@ void helm_result_release(struct helm_result *r)
 {
 	buf_release(&r->text);
 	json_decref(r->docs);
-	r->docs = NULL;
+	json_decref(r->sources);
+	r->docs = r->sources = NULL;
 }
 
 /* --- the scope objects ------------------------------------------------------ */
@@ -195,35 +233,19 @@ static int cmp_tpl(const void *x, const void *y)
 
 /* "template: NAME:L:C: executing ... at <...>: MSG" → "execution error at
  * (NAME:L:C): MSG", the innermost message as Helm unwraps it. */
-static void exec_error(struct berr *err, const char *file)
+static void exec_error(struct berr *err, const char *file, const char *cause)
 {
 	char msg[BERR_MSG_MAX];
 	snprintf(msg, sizeof msg, "%s", err->msg);
-	if (strncmp(msg, "template: ", 10)) {
-		berr_set(err, err->code, "execution error in (%s): %s", file, msg);
-		return;
-	}
-	char *loc = msg + 10;
-	char *sep = strstr(loc, ": ");
+	char *sep = strncmp(msg, "template: ", 10) ? NULL : strstr(msg + 10, ": ");
 	if (!sep) {
 		berr_set(err, err->code, "execution error in (%s): %s", file, msg);
 		return;
 	}
 	*sep = 0;
-	char *rest = sep + 2;
-	if (!strncmp(rest, "executing \"", 11)) {
-		char *at = strstr(rest, ">: ");
-		if (at)
-			rest = at + 3;
-	}
-	if (!strncmp(rest, "error calling ", 14)) {
-		char *c = strstr(rest + 14, ": ");
-		if (c)
-			rest = c + 2;
-	}
-	char out[BERR_MSG_MAX];
-	snprintf(out, sizeof out, "%s", rest);
-	berr_set(err, err->code, "execution error at (%s): %s", loc, out);
+	char inner[BERR_MSG_MAX];
+	snprintf(inner, sizeof inner, "%s", cause && *cause ? cause : unwrap_exec(sep + 2));
+	berr_set(err, err->code, "execution error at (%s): %s", msg + 10, inner);
 }
 
 static void parse_error(struct berr *err, const char *file)
@@ -571,6 +593,44 @@ static int show_only(struct buf *text, const struct helm_options *o, struct berr
 	return rc;
 }
 
+/* The printed stream back into documents, each with the path of its
+ * `# Source:` header (a CRD file of several documents gives them all its
+ * path). */
+static int parse_docs(struct helm_result *res, struct berr *err)
+{
+	struct pieces p = { 0 };
+	split_manifests(res->text.data, res->text.len, add_any, &p);
+	res->sources = json_array();
+	struct yaml_limits lim = yaml_default_limits;
+	lim.duplicate_keys_last_wins = 1;
+	int rc = 0;
+	char *source = xstrdup("");
+	for (size_t i = 0; i < p.n; i++) {
+		if (!strncmp(p.v[i], "# Source: ", 10)) {
+			free(source);
+			source = xstrndup(p.v[i] + 10, strcspn(p.v[i] + 10, "\n"));
+		}
+		json_t *docs;
+		if (rc == 0 && yaml_read_stream(&docs, p.v[i], strlen(p.v[i]), source, &lim, err) < 0)
+			rc = BERR_INVALID;
+		if (rc == 0) {
+			size_t k;
+			json_t *d;
+			json_array_foreach(docs, k, d) {
+				if (!json_is_object(d))
+					continue;
+				json_array_append(res->docs, d);
+				json_array_append_new(res->sources, json_string(source));
+			}
+			json_decref(docs);
+		}
+		free(p.v[i]);
+	}
+	free(source);
+	free(p.v);
+	return rc;
+}
+
 /* --- helm_render ------------------------------------------------------------------------ */
 
 static int check_dependencies(const struct hchart *c, struct berr *err)
@@ -599,7 +659,7 @@ static int check_dependencies(const struct hchart *c, struct berr *err)
 
 static int render_files(struct hchart *c, const json_t *user_vals, const struct helm_options *o,
 			const char *relname, struct tv_arena *a, char ***names_out, char ***texts_out,
-			size_t *n_out, struct berr *err)
+			size_t *n_out, bool *rendering, struct berr *err)
 {
 	int rc = hdeps_process(c, user_vals, err);
 	if (rc < 0)
@@ -607,6 +667,10 @@ static int render_files(struct hchart *c, const json_t *user_vals, const struct 
 	json_t *vals = hvals_coalesce(c, user_vals, false);
 	if (!vals)
 		return berr_set(err, BERR_INVALID, "cannot coalesce values of chart '%s'", hchart_name(c));
+	if (!o->skip_schema_validation && (rc = hschema_validate(c, vals, err)) < 0) {
+		json_decref(vals);
+		return rc;
+	}
 	tv *top = tv_map(a);
 	tv *rel = tv_map(a);
 	tv_map_set(a, rel, "Name", tv_str(a, relname));
@@ -622,8 +686,10 @@ static int render_files(struct hchart *c, const json_t *user_vals, const struct 
 	tv_map_set(a, top, "Values", tv_from_json(a, vals));
 	json_decref(vals);
 	struct tpls ts = { 0 };
+	*rendering = true;      /* from here on Helm has a release to show */
 	collect(a, c, top, &ts);
-	qsort(ts.v, ts.n, sizeof *ts.v, cmp_tpl);
+	if (ts.n)
+		qsort(ts.v, ts.n, sizeof *ts.v, cmp_tpl);
 	struct hrender r = { 0 };
 	struct tmpl_set *set = tmpl_set_new();
 	sprig_register(set);
@@ -637,6 +703,10 @@ static int render_files(struct hchart *c, const json_t *user_vals, const struct 
 	size_t n = 0;
 	struct tmpl_options lim = o->limits;
 	lim.missingkey = TMPL_MISSING_ZERO;
+	/* deep enough for Helm's own limit of 1000 nested includes of a name
+	 * to fire first, with its message */
+	if (!lim.max_depth)
+		lim.max_depth = 2100;
 	for (size_t i = 0; i < ts.n && rc == 0; i++) {
 		struct tpl *t = &ts.v[i];
 		const char *base = strrchr(t->name, '/') + 1;
@@ -646,10 +716,11 @@ static int render_files(struct hchart *c, const json_t *user_vals, const struct 
 		tv_map_set(a, tm, "Name", tv_str(a, t->name));
 		tv_map_set(a, tm, "BasePath", tv_str(a, t->base_path));
 		tv_map_set(a, t->scope, "Template", tm);
+		r.cause[0] = 0;
 		struct buf b = BUF_INIT;
 		rc = tmpl_execute_value(set, t->name, t->scope, a, &b, &lim, err);
 		if (rc < 0) {
-			exec_error(err, t->name);
+			exec_error(err, t->name, r.cause);
 			buf_release(&b);
 			break;
 		}
@@ -715,11 +786,12 @@ int helm_render(struct helm_result *res, const struct helm_source *src,
 	char **names = NULL, **texts = NULL;
 	size_t n = 0;
 	json_t *user = o->values ? json_deep_copy(o->values) : json_object();
-	rc = render_files(c, user, o, relname, a, &names, &texts, &n, err);
+	bool rendering = false;
+	rc = render_files(c, user, o, relname, a, &names, &texts, &n, &rendering, err);
 	json_decref(user);
 	tv_arena_free(a);
 	free(relname);
-	res->render_failed = rc < 0;
+	res->render_failed = rc < 0 && rendering;
 
 	/* sort files by path, drop NOTES.txt, partials and empty files */
 	struct mlist gen = { 0 }, hooks = { 0 };
@@ -764,9 +836,9 @@ int helm_render(struct helm_result *res, const struct helm_source *src,
 		}
 		free(file.v);
 	}
-	if (rc < 0)
+	if (rc < 0 && rendering)
 		res->render_failed = true;
-	if (rc < 0 && o->debug) {
+	if (rc < 0 && rendering && o->debug) {
 		for (size_t i = 0; i < n; i++) {
 			const char *path = names[idx[i]], *t = texts[idx[i]];
 			size_t pl = strlen(path);
@@ -784,8 +856,10 @@ int helm_render(struct helm_result *res, const struct helm_source *src,
 		free(trim);
 	}
 	if (rc == 0) {
-		qsort(gen.v, gen.n, sizeof *gen.v, cmp_manifest);
-		qsort(hooks.v, hooks.n, sizeof *hooks.v, cmp_manifest);
+		if (gen.n)
+			qsort(gen.v, gen.n, sizeof *gen.v, cmp_manifest);
+		if (hooks.n)
+			qsort(hooks.v, hooks.n, sizeof *hooks.v, cmp_manifest);
 		if (o->include_crds)
 			add_crds(&text, c);
 		for (size_t i = 0; i < gen.n; i++)
@@ -804,24 +878,12 @@ int helm_render(struct helm_result *res, const struct helm_source *src,
 			rc = show_only(&text, o, err);
 		if (rc == 0) {
 			buf_add(&res->text, text.data, text.len);
-			/* the documents, parsed */
-			struct yaml_limits lim = yaml_default_limits;
-			lim.duplicate_keys_last_wins = 1;
-			json_t *docs;
-			if (yaml_read_stream(&docs, text.data, text.len, "manifests", &lim, err) < 0) {
-				rc = BERR_INVALID;
-			} else {
-				size_t i;
-				json_t *d;
-				json_array_foreach(docs, i, d)
-					if (json_is_object(d))
-						json_array_append(res->docs, d);
-				json_decref(docs);
-			}
+			rc = parse_docs(res, err);
 		}
 		if (rc < 0) {
 			json_decref(res->docs);
-			res->docs = NULL;
+			json_decref(res->sources);
+			res->docs = res->sources = NULL;
 		}
 	}
 	buf_release(&text);

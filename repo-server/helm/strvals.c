@@ -16,6 +16,29 @@
 
 #include "repo-server/helm/internal.h"
 
+void hvals_floatify(json_t *v)
+{
+	const char *k;
+	json_t *x;
+	size_t i;
+	void *tmp;
+	if (json_is_object(v)) {
+		json_object_foreach_safe(v, tmp, k, x) {
+			if (json_is_integer(x))
+				json_object_set_new(v, k, json_real((double)json_integer_value(x)));
+			else
+				hvals_floatify(x);
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, x) {
+			if (json_is_integer(x))
+				json_array_set_new(v, i, json_real((double)json_integer_value(x)));
+			else
+				hvals_floatify(x);
+		}
+	}
+}
+
 #define MAX_INDEX 65536
 #define MAX_NESTED 30
 
@@ -89,7 +112,8 @@ static int read_val(struct sp *p, json_t **out, struct buf *v)
 		if (p->read) {
 			rc = p->read(&data, v->data, p->ctx, p->err);
 		} else if (buf_read_file(&data, v->data, HELM_MAX_CHART_BYTES) < 0) {
-			rc = berr_set(p->err, BERR_IO, "open %s: %s", v->data, strerror(errno));
+			rc = berr_set(p->err, BERR_IO, "open %s: %s", v->data,
+				      errno == ENOENT ? "no such file or directory" : strerror(errno));
 		} else {
 			rc = 0;
 		}
@@ -224,12 +248,10 @@ static int value(struct sp *p, json_t **out)
 	if (rc < 0)
 		return rc;
 	struct buf v = BUF_INIT;
-	int last = until(p, &v, ",");
+	until(p, &v, ",");
 	rc = read_val(p, out, &v);
 	buf_release(&v);
-	if (rc < 0)
-		return rc;
-	return last < 0 ? R_EOF : R_OK;
+	return rc < 0 ? rc : R_OK;
 }
 
 static int key(struct sp *p, json_t *data, int level);

@@ -16,29 +16,6 @@
 #include "repo-server/helm/internal.h"
 #include "repo-server/sprig/sprig.h"
 
-void hvals_floatify(json_t *v)
-{
-	const char *k;
-	json_t *x;
-	size_t i;
-	void *tmp;
-	if (json_is_object(v)) {
-		json_object_foreach_safe(v, tmp, k, x) {
-			if (json_is_integer(x))
-				json_object_set_new(v, k, json_real((double)json_integer_value(x)));
-			else
-				hvals_floatify(x);
-		}
-	} else if (json_is_array(v)) {
-		json_array_foreach(v, i, x) {
-			if (json_is_integer(x))
-				json_array_set_new(v, i, json_real((double)json_integer_value(x)));
-			else
-				hvals_floatify(x);
-		}
-	}
-}
-
 /* coalesceTablesFullKey: dst is authoritative. */
 static void coalesce_tables(json_t *dst, json_t *src, bool merge, int depth)
 {

@@ -973,6 +973,11 @@ static int walk_range(struct state *st, tv *dot, struct tnode *n)
 	size_t mark = st->nvars;
 	int rc = 0;
 	bool ran = false;
+	if (v->kind == TV_OPAQUE && v->u.op.type->range_value) {
+		tv *rv = v->u.op.type->range_value(st->arena, v->u.op.p);
+		if (rv)
+			v = rv;
+	}
 	switch (v->kind) {
 	case TV_LIST:
 		for (size_t i = 0; i < v->u.list.len; i++) {

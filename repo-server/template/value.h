@@ -61,6 +61,10 @@ struct tv_type {
 	int (*field)(struct tmpl_call *call, tv **out, void *p, const char *name,
 		     tv **args, size_t nargs, struct berr *err);
 	void (*free)(void *p);
+	/* Opaque values of a Go map or slice type with methods (Helm's
+	 * .Files is a map[string][]byte): the plain map or list that `range`
+	 * iterates, made in arena a; NULL when range cannot iterate it. */
+	tv *(*range_value)(struct tv_arena *a, const void *p);
 };
 
 struct tv_entry {

@@ -106,8 +106,10 @@ static void test_errors(void **state)
 	struct berr err = BERR_INIT;
 	render("", "../up", 0, BERR_INVALID, &err);
 	assert_non_null(strstr(err.msg, "leaves the repository"));
-	render("", "chart", 0, BERR_UNSUPPORTED, &err);
-	assert_non_null(strstr(err.msg, "helm charts are not supported yet: 'chart'"));
+	json_t *helm = render("", "chart", 0, 0, &err);      /* a chart with no templates */
+	assert_string_equal(json_string_value(json_object_get(helm, "sourceType")), "Helm");
+	assert_int_equal(json_array_size(json_object_get(helm, "manifests")), 0);
+	json_decref(helm);
 	render("", "nowhere", 0, BERR_NOTFOUND, &err);
 	render("v9.9.9", "app", 0, BERR_NOTFOUND, &err);
 	assert_non_null(strstr(err.msg, "'v9.9.9'"));
@@ -129,7 +131,7 @@ static void test_metrics(void **state)
 	assert_non_null(strstr(m.data, "# TYPE bosun_repo_cache_hits_total counter\n"));
 	assert_non_null(strstr(m.data, "\nbosun_repo_cache_hits_total 2\n"));
 	assert_non_null(strstr(m.data, "\nbosun_repo_renders_in_flight 0\n"));
-	assert_non_null(strstr(m.data, "\nbosun_repo_render_errors_total 2\n"));
+	assert_non_null(strstr(m.data, "\nbosun_repo_render_errors_total 1\n"));  /* "nowhere" */
 	buf_release(&m);
 }
 
