@@ -10,10 +10,82 @@
 #include <stdio.h>
 #include <string.h>
 
+extern const struct cmd_entry cmd_account_can_i_entry;
+extern const struct cmd_entry cmd_account_generate_token_entry;
+extern const struct cmd_entry cmd_account_list_entry;
+extern const struct cmd_entry cmd_account_update_password_entry;
+extern const struct cmd_entry cmd_alerts_entry;
+extern const struct cmd_entry cmd_app_create_entry;
+extern const struct cmd_entry cmd_app_delete_entry;
+extern const struct cmd_entry cmd_app_diff_entry;
+extern const struct cmd_entry cmd_app_get_entry;
+extern const struct cmd_entry cmd_app_history_entry;
+extern const struct cmd_entry cmd_app_list_entry;
+extern const struct cmd_entry cmd_app_manifests_entry;
+extern const struct cmd_entry cmd_app_resources_entry;
+extern const struct cmd_entry cmd_app_rollback_entry;
+extern const struct cmd_entry cmd_app_set_entry;
+extern const struct cmd_entry cmd_app_sync_entry;
+extern const struct cmd_entry cmd_app_terminate_op_entry;
+extern const struct cmd_entry cmd_app_unset_entry;
+extern const struct cmd_entry cmd_app_wait_entry;
+extern const struct cmd_entry cmd_cluster_add_entry;
+extern const struct cmd_entry cmd_cluster_list_entry;
+extern const struct cmd_entry cmd_cluster_rm_entry;
+extern const struct cmd_entry cmd_completion_entry;
+extern const struct cmd_entry cmd_context_entry;
+extern const struct cmd_entry cmd_login_entry;
+extern const struct cmd_entry cmd_logout_entry;
+extern const struct cmd_entry cmd_proj_add_destination_entry;
+extern const struct cmd_entry cmd_proj_add_source_entry;
+extern const struct cmd_entry cmd_proj_create_entry;
+extern const struct cmd_entry cmd_proj_delete_entry;
+extern const struct cmd_entry cmd_proj_get_entry;
+extern const struct cmd_entry cmd_proj_list_entry;
+extern const struct cmd_entry cmd_repo_add_entry;
+extern const struct cmd_entry cmd_repo_get_entry;
+extern const struct cmd_entry cmd_repo_list_entry;
+extern const struct cmd_entry cmd_repo_rm_entry;
 extern const struct cmd_entry cmd_template_entry;
 extern const struct cmd_entry cmd_version_entry;
 
 const struct cmd_entry *const cmd_table[] = {
+	&cmd_account_can_i_entry,
+	&cmd_account_generate_token_entry,
+	&cmd_account_list_entry,
+	&cmd_account_update_password_entry,
+	&cmd_alerts_entry,
+	&cmd_app_create_entry,
+	&cmd_app_delete_entry,
+	&cmd_app_diff_entry,
+	&cmd_app_get_entry,
+	&cmd_app_history_entry,
+	&cmd_app_list_entry,
+	&cmd_app_manifests_entry,
+	&cmd_app_resources_entry,
+	&cmd_app_rollback_entry,
+	&cmd_app_set_entry,
+	&cmd_app_sync_entry,
+	&cmd_app_terminate_op_entry,
+	&cmd_app_unset_entry,
+	&cmd_app_wait_entry,
+	&cmd_cluster_add_entry,
+	&cmd_cluster_list_entry,
+	&cmd_cluster_rm_entry,
+	&cmd_completion_entry,
+	&cmd_context_entry,
+	&cmd_login_entry,
+	&cmd_logout_entry,
+	&cmd_proj_add_destination_entry,
+	&cmd_proj_add_source_entry,
+	&cmd_proj_create_entry,
+	&cmd_proj_delete_entry,
+	&cmd_proj_get_entry,
+	&cmd_proj_list_entry,
+	&cmd_repo_add_entry,
+	&cmd_repo_get_entry,
+	&cmd_repo_list_entry,
+	&cmd_repo_rm_entry,
 	&cmd_template_entry,
 	&cmd_version_entry,
 	NULL,

@@ -6,6 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/api.h"
+#include "cmd/all.h"
+#include "controller/controller.h"
+#include "orchestrator/orchestrator.h"
 #include "repo-server/repo-server.h"
 #include "version.h"
 
@@ -24,6 +28,10 @@ static int run_version(int argc, char **argv)
 }
 
 static const struct role roles[] = {
+	{ "all", all_main, "every part in one process (the default)" },
+	{ "api", api_main, "the REST API, live events and the web UI" },
+	{ "cluster", orchestrator_main, "run the bundled Kubernetes-compatible cluster" },
+	{ "controller", controller_main, "reconcile applications: compare, sync, drift alerts" },
 	{ "repo-server", repo_server_main, "git mirrors and manifest rendering" },
 	{ "version", run_version, "print the version" },
 	{ NULL, NULL, NULL },

@@ -134,6 +134,21 @@ int daemon_parse_port(const char *s)
 	return (int)v;
 }
 
+long daemon_parse_duration_ms(const char *s)
+{
+	char *end;
+	double v = strtod(s, &end);
+	if (end == s || !(v >= 0) || v > 1e9)
+		return -1;
+	if (!*end || !strcmp(end, "s"))
+		return (long)(v * 1000);
+	if (!strcmp(end, "ms"))
+		return (long)v;
+	if (!strcmp(end, "m"))
+		return (long)(v * 60000);
+	return -1;
+}
+
 /* Value of "--name=value" or "--name value"; advances *i past it. */
 static const char *option_value(int argc, char **argv, int *i, const char *name)
 {

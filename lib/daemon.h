@@ -48,4 +48,8 @@ int daemon_common_options(int argc, char **argv, const char **data_dir);
 /* Parses a port number (0..65535) from s; -1 when it is not one. */
 int daemon_parse_port(const char *s);
 
+/* Parses a duration: "1.5s", "250ms", "2m", or a bare number of seconds.
+ * Returns milliseconds, or -1 when s is not a duration. */
+long daemon_parse_duration_ms(const char *s);
+
 #endif

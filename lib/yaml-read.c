@@ -1022,6 +1022,7 @@ static int pop(struct reader *r, yaml_mark_t m)
 		apply_merges(f);
 	if (f->anchor >= 0) {
 		struct anchor *a = &r->anchors[f->anchor];
+		anchor_clear(a);        /* the name may have been reused inside */
 		a->done = 1;
 		a->is_scalar = 0;
 		a->value = json_incref(f->node);

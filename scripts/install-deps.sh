@@ -12,8 +12,23 @@ set -eu
 
 BUILD_PKGS="build-essential pkg-config libgit2-dev libyaml-dev libssl-dev libmicrohttpd-dev
 libsqlite3-dev libcurl4-openssl-dev libjansson-dev libpcre2-dev zlib1g-dev"
-TEST_PKGS="libcmocka-dev git perl curl jq clang libclang-rt-14-dev python3 procps
-golang-go golang-github-masterminds-sprig-dev golang-k8s-sigs-yaml-dev"
+TEST_PKGS="libcmocka-dev git perl curl jq clang libclang-rt-14-dev python3 procps openssh-server tmux
+chromium golang-go golang-github-masterminds-sprig-dev golang-k8s-sigs-yaml-dev"
+# Node.js and npm run the browser tests; a machine may have them from elsewhere
+# than Debian (e.g. a nodesource build that bundles npm), so look for commands.
+command -v node >/dev/null 2>&1 || TEST_PKGS="$TEST_PKGS nodejs"
+command -v npm >/dev/null 2>&1 || TEST_PKGS="$TEST_PKGS npm"
+# The cluster tests drive the real kubectl and the Python client. Debian 12's
+# own kubectl (kubernetes-client) is old; prefer a `kubectl` package when an
+# apt source offers one.
+TEST_PKGS="$TEST_PKGS python3-kubernetes"
+if ! command -v kubectl >/dev/null 2>&1; then
+	if apt-cache show kubectl >/dev/null 2>&1; then
+		TEST_PKGS="$TEST_PKGS kubectl"
+	else
+		TEST_PKGS="$TEST_PKGS kubernetes-client"
+	fi
+fi
 
 missing=""
 for p in $BUILD_PKGS $TEST_PKGS; do

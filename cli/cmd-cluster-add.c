@@ -1,0 +1,88 @@
+/* cmd-cluster-add.c — `bosun cluster add CONTEXT`: registers the cluster of
+ * a kubeconfig context as a destination, sending its server, bearer token
+ * and TLS material (the API stores them write-only). */
+#include <string.h>
+
+#include "cli/cli.h"
+#include "kube.h"
+
+extern const struct cmd_entry cmd_cluster_add_entry;
+
+static void b64(struct buf *out, const char *s)
+{
+	static const char tab[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t len = strlen(s);
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t i = 0; i < len; i += 3) {
+		unsigned v = p[i] << 16 | (i + 1 < len ? p[i + 1] << 8 : 0) |
+			     (i + 2 < len ? p[i + 2] : 0);
+		buf_addch(out, tab[v >> 18 & 63]);
+		buf_addch(out, tab[v >> 12 & 63]);
+		buf_addch(out, i + 1 < len ? tab[v >> 6 & 63] : '=');
+		buf_addch(out, i + 2 < len ? tab[v & 63] : '=');
+	}
+}
+
+static void set_b64(json_t *obj, const char *key, const char *pem)
+{
+	if (!pem)
+		return;
+	struct buf b = BUF_INIT;
+	b64(&b, pem);
+	json_object_set_new(obj, key, json_string(b.data));
+	buf_release(&b);
+}
+
+static int cluster_add_exec(int argc, char **argv)
+{
+	const char *kubeconfig = NULL, *name = NULL, *project = NULL, *args[1];
+	int n, upsert = 0, skip_verify = 0;
+	struct cli_flag flags[] = {
+		{ "kubeconfig", 0, CLI_STR, &kubeconfig },
+		{ "name", 0, CLI_STR, &name },
+		{ "project", 0, CLI_STR, &project },
+		{ "upsert", 0, CLI_BOOL, &upsert },
+		{ "insecure-skip-tls-verify", 0, CLI_BOOL, &skip_verify },
+		{ NULL, 0, 0, NULL },
+	};
+	if (cli_parse(&cmd_cluster_add_entry, argc, argv, flags, args, 1, &n) < 0)
+		return CLI_USAGE;
+	if (n != 1)
+		return cli_usage_error(&cmd_cluster_add_entry, "expects the kubeconfig CONTEXT");
+	struct kube_config *kc;
+	struct berr err = BERR_INIT;
+	if (kube_config_load(&kc, kubeconfig, args[0], &err) < 0)
+		return cli_error("%s", err.msg);
+	json_t *tls = json_pack("{s:b}", "insecure", kc->insecure_skip_verify || skip_verify);
+	set_b64(tls, "caData", kc->ca_pem);
+	set_b64(tls, "certData", kc->client_cert_pem);
+	set_b64(tls, "keyData", kc->client_key_pem);
+	json_t *config = json_pack("{s:o}", "tlsClientConfig", tls);
+	if (kc->token)
+		json_object_set_new(config, "bearerToken", json_string(kc->token));
+	json_t *body = json_pack("{s:s, s:s, s:o}", "server", kc->server, "name",
+				 name ? name : args[0], "config", config);
+	if (project)
+		json_object_set_new(body, "project", json_string(project));
+	if (upsert)
+		json_object_set_new(body, "upsert", json_true());
+	struct cli_client *c;
+	int rc = cli_connect(&c, 1);
+	if (!rc) {
+		rc = cli_request(c, "POST", "/api/v1/clusters", body, NULL, NULL);
+		cli_client_free(c);
+	}
+	if (!rc)
+		printf("Cluster '%s' added\n", kc->server);
+	json_decref(body);
+	kube_config_free(kc);
+	return rc;
+}
+
+const struct cmd_entry cmd_cluster_add_entry = {
+	.name = "cluster add",
+	.usage = "CONTEXT [--kubeconfig F] [--name N] [--project P] [--upsert]",
+	.summary = "register the cluster of a kubeconfig context",
+	.exec = cluster_add_exec,
+};

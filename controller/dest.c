@@ -1,0 +1,211 @@
+/*
+ * dest — destination clusters.
+ *
+ * `https://kubernetes.default.svc` (or the name `in-cluster`, or no
+ * destination server at all) is the control-plane cluster itself, as in
+ * Argo CD. Any other cluster is registered as a Secret in the controller's
+ * namespace labelled `bosun.io/secret-type: cluster` (Argo CD's
+ * `argocd.argoproj.io/secret-type: cluster` works too) holding `name`,
+ * `server` and `config`, a JSON document {bearerToken, tlsClientConfig
+ * {insecure, caData, certData, keyData}} with base64 PEM data, exactly as
+ * Argo CD stores it. Each destination gets its own kube client and live
+ * cache, created the first time an app points at it and kept for the
+ * controller's life; the secrets are read again, at most every few seconds,
+ * when an app names a cluster not yet known.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ctrl.h"
+#include "doc.h"
+#include "log.h"
+#include "release.h"
+
+#define RELOAD_MIN_S 5
+
+static const char *dest_server(const json_t *app, const char **name)
+{
+	const char *server = doc_get_str(app, "spec.destination.server");
+	*name = doc_get_str(app, "spec.destination.name");
+	return server && *server ? server : NULL;
+}
+
+static int is_in_cluster(const char *server, const char *name)
+{
+	if (server)
+		return !strcmp(server, IN_CLUSTER_SERVER);
+	return !name || !*name || !strcmp(name, "in-cluster");
+}
+
+static char *secret_field(const json_t *secret, const char *key)
+{
+	const char *v = json_string_value(doc_getv(secret, "data", key, NULL));
+	struct buf out = BUF_INIT;
+	if (!v)
+		return NULL;
+	if (release_base64_decode(&out, v, strlen(v), NULL) < 0) {
+		buf_release(&out);
+		return NULL;
+	}
+	return buf_detach(&out, NULL);
+}
+
+static char *pem_of(const json_t *cfg, const char *key)
+{
+	const char *v = doc_get_str(cfg, key);
+	struct buf out = BUF_INIT;
+	if (!v || release_base64_decode(&out, v, strlen(v), NULL) < 0) {
+		buf_release(&out);
+		return NULL;
+	}
+	return buf_detach(&out, NULL);
+}
+
+/* Builds a destination from a cluster secret; NULL (err set) on failure. */
+static struct dest *dest_from_secret(struct controller *c, const json_t *secret,
+				     struct berr *err)
+{
+	char *server = secret_field(secret, "server"), *name = secret_field(secret, "name");
+	char *config = secret_field(secret, "config");
+	json_t *cfg = NULL;
+	struct dest *d = NULL;
+	struct kube_config kc = { 0 };
+	if (!server) {
+		berr_set(err, BERR_INVALID, "cluster secret '%s' has no 'server'",
+			 doc_get_str(secret, "metadata.name"));
+		goto out;
+	}
+	if (config && doc_parse_json(&cfg, config, strlen(config), NULL, "cluster config", err) < 0)
+		goto out;
+	kc.server = server;
+	kc.namespace = "default";
+	kc.token = (char *)doc_get_str(cfg, "bearerToken");
+	kc.insecure_skip_verify = doc_get_bool(cfg, "tlsClientConfig.insecure", 0);
+	kc.ca_pem = pem_of(cfg, "tlsClientConfig.caData");
+	kc.client_cert_pem = pem_of(cfg, "tlsClientConfig.certData");
+	kc.client_key_pem = pem_of(cfg, "tlsClientConfig.keyData");
+	d = xcalloc(1, sizeof(*d));
+	d->server = xstrdup(server);
+	d->name = xstrdup(name ? name : server);
+	struct kube_client_options ko = { .user_agent = "bosun-controller" };
+	if (kube_client_new(&d->kc, &kc, &ko, err) < 0
+	    || livecache_new(&d->live, d->kc, &c->cancel, c->live_notify, c) < 0) {
+		kube_client_free(d->kc);
+		free(d->server);
+		free(d->name);
+		free(d);
+		d = NULL;
+	}
+	free(kc.ca_pem);
+	free(kc.client_cert_pem);
+	free(kc.client_key_pem);
+out:
+	json_decref(cfg);
+	free(server);
+	free(name);
+	free(config);
+	return d;
+}
+
+static struct dest *find_locked(struct controller *c, const char *server, const char *name)
+{
+	for (size_t i = 0; i < c->ndests; i++) {
+		struct dest *d = c->dests[i];
+		if (server ? !strcmp(d->server, server) : !strcmp(d->name, name))
+			return d;
+	}
+	return NULL;
+}
+
+static long mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec;
+}
+
+static void load_secrets(struct controller *c, const char *selector)
+{
+	struct kube_ref ref = { "v1", "Secret", c->cfg.namespace, NULL, NULL };
+	struct kube_list_options lo = { .label_selector = selector };
+	json_t *list = NULL, *s;
+	struct berr err = BERR_INIT;
+	size_t i;
+	if (kube_client_list(c->kc, &list, &ref, &lo, &err) < 0) {
+		log_warn("cannot list cluster secrets", "error", err.msg, NULL);
+		return;
+	}
+	json_array_foreach(json_object_get(list, "items"), i, s) {
+		char *server = secret_field(s, "server");
+		pthread_mutex_lock(&c->dest_mu);
+		int known = server && find_locked(c, server, NULL) != NULL;
+		pthread_mutex_unlock(&c->dest_mu);
+		free(server);
+		if (known)
+			continue;
+		struct dest *d = dest_from_secret(c, s, &err);
+		if (!d) {
+			log_warn("cluster secret skipped", "secret", doc_get_str(s, "metadata.name"),
+				 "error", err.msg, NULL);
+			continue;
+		}
+		pthread_mutex_lock(&c->dest_mu);
+		c->dests = xrealloc(c->dests, (c->ndests + 1) * sizeof(*c->dests));
+		c->dests[c->ndests++] = d;
+		pthread_mutex_unlock(&c->dest_mu);
+		log_info("cluster registered", "name", d->name, "server", d->server, NULL);
+	}
+	json_decref(list);
+}
+
+int dest_for_app(struct controller *c, const json_t *app, struct dest **out, struct berr *err)
+{
+	const char *name, *server = dest_server(app, &name);
+	*out = NULL;
+	if (is_in_cluster(server, name)) {
+		*out = c->dests[0];
+		return 0;
+	}
+	pthread_mutex_lock(&c->dest_mu);
+	struct dest *d = find_locked(c, server, name);
+	int reload = !d && mono_s() - c->dests_loaded_at >= RELOAD_MIN_S;
+	if (reload)
+		c->dests_loaded_at = mono_s();
+	pthread_mutex_unlock(&c->dest_mu);
+	if (reload) {
+		load_secrets(c, "bosun.io/secret-type=cluster");
+		load_secrets(c, "argocd.argoproj.io/secret-type=cluster");
+		pthread_mutex_lock(&c->dest_mu);
+		d = find_locked(c, server, name);
+		pthread_mutex_unlock(&c->dest_mu);
+	}
+	if (!d)
+		return server ? berr_set(err, BERR_NOTFOUND,
+					 "destination cluster '%s' is not registered", server)
+			      : berr_set(err, BERR_NOTFOUND,
+					 "destination cluster named '%s' is not registered", name);
+	*out = d;
+	return 0;
+}
+
+void dest_free_all(struct controller *c)
+{
+	/* dests[0] is the control plane: its client and cache are c->kc and c->live */
+	for (size_t i = 1; i < c->ndests; i++) {
+		livecache_free(c->dests[i]->live);
+		kube_client_free(c->dests[i]->kc);
+		free(c->dests[i]->server);
+		free(c->dests[i]->name);
+		free(c->dests[i]);
+	}
+	if (c->ndests) {
+		free(c->dests[0]->server);
+		free(c->dests[0]->name);
+		free(c->dests[0]);
+	}
+	free(c->dests);
+	c->dests = NULL;
+	c->ndests = 0;
+}

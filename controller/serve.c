@@ -1,0 +1,133 @@
+/*
+ * serve — what the controller answers over HTTP besides health and
+ * metrics: the views of an app that only the holder of the live cache can
+ * give cheaply, for the API server to pass on.
+ *
+ *   GET /v1/applications/{name}/managed-resources
+ *       each resource's normalised live and predicted state and a unified
+ *       YAML diff (Secret values masked), as Argo CD's managed-resources
+ *   GET /v1/applications/{name}/resource-tree
+ *       the app's objects and what they own, down the ownerReference tree
+ *       (Deployment → ReplicaSet → Pod), each with its health
+ *
+ * Both read the cache; neither lists the cluster.
+ */
+#include <string.h>
+
+#include "ctrl.h"
+#include "doc.h"
+#include "health.h"
+
+#define TREE_MAX_DEPTH 6
+#define TREE_MAX_NODES 10000
+
+static json_t *app_or_404(struct controller *c, struct http_request *req,
+			  struct http_response *resp)
+{
+	const char *name = http_request_param(req, "name");
+	json_t *app = name ? appstate_get(c, name) : NULL;
+	if (!app)
+		http_response_error(resp, 404, "application '%s' not found", name ? name : "");
+	return app;
+}
+
+static void handle_managed(struct http_request *req, struct http_response *resp, void *arg)
+{
+	struct controller *c = arg;
+	struct berr err = BERR_INIT;
+	json_t *app = app_or_404(c, req, resp), *out = NULL;
+	if (!app)
+		return;
+	if (compare_managed_resources(c, app, &out, &err) < 0)
+		http_response_berr(resp, &err);
+	else
+		http_response_json(resp, 200, out);
+	json_decref(out);
+	json_decref(app);
+}
+
+static json_t *node_of(const json_t *obj)
+{
+	const char *av = doc_get_str(obj, "apiVersion");
+	const char *slash = av ? strchr(av, '/') : NULL;
+	json_t *n = json_pack("{s:s, s:s, s:s, s:s, s:s}",
+			      "group", "", "version", slash ? slash + 1 : (av ? av : ""),
+			      "kind", doc_get_str(obj, "kind") ?: "",
+			      "name", doc_get_str(obj, "metadata.name") ?: "",
+			      "uid", doc_get_str(obj, "metadata.uid") ?: "");
+	if (slash)
+		json_object_set_new(n, "group", json_stringn(av, slash - av));
+	if (doc_get_str(obj, "metadata.namespace"))
+		json_object_set_new(n, "namespace", json_string(doc_get_str(obj, "metadata.namespace")));
+	struct health h = HEALTH_INIT;
+	if (health_assess(&h, obj, NULL) == 0 && h.status != HEALTH_NONE) {
+		json_t *hj = json_pack("{s:s}", "status", health_status_name(h.status));
+		if (h.message.len)
+			json_object_set_new(hj, "message", json_string(h.message.data));
+		json_object_set_new(n, "health", hj);
+	}
+	health_release(&h);
+	return n;
+}
+
+static void add_children(struct livecache *lc, json_t *node, const char *uid, int depth,
+			 size_t *count)
+{
+	if (!uid || !*uid || depth >= TREE_MAX_DEPTH)
+		return;
+	json_t *kids = livecache_children(lc, uid), *k, *arr = json_array();
+	size_t i;
+	json_array_foreach(kids, i, k) {
+		if (++*count > TREE_MAX_NODES)
+			break;
+		json_t *n = node_of(k);
+		add_children(lc, n, doc_get_str(k, "metadata.uid"), depth + 1, count);
+		json_array_append_new(arr, n);
+	}
+	if (json_array_size(arr))
+		json_object_set_new(node, "children", arr);
+	else
+		json_decref(arr);
+	json_decref(kids);
+}
+
+static void handle_tree(struct http_request *req, struct http_response *resp, void *arg)
+{
+	struct controller *c = arg;
+	struct berr err = BERR_INIT;
+	struct dest *dest = NULL;
+	json_t *app = app_or_404(c, req, resp);
+	if (!app)
+		return;
+	if (dest_for_app(c, app, &dest, &err) < 0) {
+		http_response_berr(resp, &err);
+		json_decref(app);
+		return;
+	}
+	json_t *objs = livecache_app_objects(dest->live, doc_get_str(app, "metadata.name")), *o;
+	json_t *nodes = json_array();
+	size_t i, count = 0;
+	json_array_foreach(objs, i, o) {
+		if (json_array_size(doc_get(o, "metadata.ownerReferences")))
+			continue;
+		json_t *n = node_of(o);
+		add_children(dest->live, n, doc_get_str(o, "metadata.uid"), 0, &count);
+		json_array_append_new(nodes, n);
+	}
+	json_t *out = json_pack("{s:o}", "nodes", nodes);
+	http_response_json(resp, 200, out);
+	json_decref(out);
+	json_decref(objs);
+	json_decref(app);
+}
+
+int serve_routes(struct controller *c, struct http_server *srv, struct berr *err)
+{
+	int rc;
+	if ((rc = http_server_route(srv, "GET", "/v1/applications/{name}/managed-resources",
+				    handle_managed, c, err)) < 0
+	    || (rc = http_server_route(srv, "GET", "/v1/applications/{name}/resource-tree",
+				       handle_tree, c, err)) < 0)
+		return rc;
+	return 0;
+}

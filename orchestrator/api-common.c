@@ -1,0 +1,220 @@
+/*
+ * api-common.c — what every handler of the cluster API does alike: check
+ * the bearer token, parse /api and /apis paths into group, version,
+ * namespace, resource, name and subresource, read bodies, answer JSON and
+ * Status errors.
+ *
+ * Path grammar (as kube-apiserver's):
+ *   /api/v1[/namespaces/{ns}]/{resource}[/{name}[/{sub}]]
+ *   /apis/{group}/{version}[/namespaces/{ns}]/{resource}[/{name}[/{sub}]]
+ * where /api/v1/namespaces/{name}[/{sub}] is the Namespace itself: a path
+ * whose third segment is not a served resource is read that way.
+ */
+#include "api.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "doc.h"
+#include "log.h"
+#include "yaml.h"
+
+int api_truthy(const char *s)
+{
+	return s && (!strcmp(s, "1") || !strcmp(s, "t") || !strcmp(s, "T") ||
+		     !strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "TRUE"));
+}
+
+int api_wants_table(struct http_request *req)
+{
+	const char *accept = http_request_header(req, "Accept");
+	return accept && strstr(accept, "as=Table") != NULL;
+}
+
+void api_send_json(struct http_response *resp, int code, const json_t *doc)
+{
+	http_response_json(resp, code, doc);
+}
+
+void api_send_status(struct http_response *resp, struct kstatus *st)
+{
+	if (!st->code)
+		kstatus_set(st, 500, "InternalError", "%s",
+			    st->message[0] ? st->message : "internal error");
+	json_t *s = kstatus_json(st);
+	http_response_json(resp, st->code, s);
+	json_decref(s);
+	kstatus_release(st);
+}
+
+int api_authorized(struct api *api, struct http_request *req, struct http_response *resp)
+{
+	const char *h = http_request_header(req, "Authorization");
+	if (h && !strncasecmp(h, "Bearer ", 7)) {
+		const char *t = h + 7;
+		while (*t == ' ')
+			t++;
+		size_t a = strlen(t), b = strlen(api->token);
+		unsigned diff = (unsigned)(a ^ b);
+		for (size_t i = 0; i < a && i < b; i++)
+			diff |= (unsigned)(t[i] ^ api->token[i]);
+		if (!diff)
+			return 1;
+	}
+	struct kstatus st = KSTATUS_INIT;
+	kstatus_set(&st, 401, "Unauthorized", "Unauthorized");
+	api_send_status(resp, &st);
+	return 0;
+}
+
+int api_read_body(struct http_request *req, json_t **out, struct kstatus *st)
+{
+	*out = NULL;
+	const char *ct = http_request_header(req, "Content-Type");
+	if (ct && strstr(ct, "protobuf"))
+		return kstatus_set(st, 415, "UnsupportedMediaType",
+				   "the body of the request was in an unknown format - accepted "
+				   "media types include: application/json, application/yaml (the "
+				   "bundled cluster does not read protobuf: use `kubectl apply -f` "
+				   "or `kubectl create -f` with a manifest)");
+	if (ct && !strstr(ct, "json") && !strstr(ct, "yaml"))
+		return kstatus_set(st, 415, "UnsupportedMediaType",
+				   "the body of the request was in an unknown format - accepted "
+				   "media types include: application/json, application/yaml");
+	if (req->body_len == 0)
+		return kstatus_bad_request(st, "the body of the request is empty");
+	struct berr e = BERR_INIT;
+	if (ct && strstr(ct, "yaml")) {
+		if (yaml_read(out, req->body, req->body_len, "request body", &e) < 0)
+			return kstatus_bad_request(st, "%s", e.msg);
+		if (!json_is_object(*out)) {
+			json_decref(*out);
+			*out = NULL;
+			return kstatus_bad_request(st, "the body of the request was not a YAML mapping");
+		}
+		return 0;
+	}
+	if (doc_parse_json(out, req->body, req->body_len, NULL, "request body", &e) < 0)
+		return kstatus_bad_request(st, "%s", e.msg);
+	return 0;
+}
+
+/* Splits path into segments (at most max); returns the count, or -1. */
+static int split(const char *path, char segs[][256], int max)
+{
+	int n = 0;
+	const char *p = path;
+	while (*p) {
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		const char *e = strchr(p, '/');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (n == max || len >= 256)
+			return -1;
+		memcpy(segs[n], p, len);
+		segs[n][len] = '\0';
+		n++;
+		p += len;
+	}
+	return n;
+}
+
+/* Fills p from the path; answers 404 itself when it cannot, returning 0. */
+static int parse_path(struct api *api, const char *path, struct api_path *p,
+		      struct http_response *resp)
+{
+	char segs[9][256];
+	memset(p, 0, sizeof(*p));
+	int n = split(path, segs, 9);
+	int i = 0;
+	if (n >= 2 && !strcmp(segs[0], "api")) {
+		p->is_core = 1;
+		snprintf(p->version, sizeof(p->version), "%s", segs[1]);
+		i = 2;
+	} else if (n >= 3 && !strcmp(segs[0], "apis")) {
+		snprintf(p->group, sizeof(p->group), "%s", segs[1]);
+		snprintf(p->version, sizeof(p->version), "%s", segs[2]);
+		i = 3;
+	} else {
+		goto notfound;
+	}
+	int rest = n - i;
+	if (rest >= 3 && !strcmp(segs[i], "namespaces")) {
+		struct resource *r = registry_find(api->reg, p->group, p->version, segs[i + 2]);
+		if (r) {
+			snprintf(p->ns, sizeof(p->ns), "%s", segs[i + 1]);
+			i += 2;
+			rest -= 2;
+			resource_unref(r);
+		}
+	}
+	if (rest > 3)
+		goto notfound;
+	if (rest >= 1)
+		snprintf(p->resource, sizeof(p->resource), "%s", segs[i]);
+	if (rest >= 2)
+		snprintf(p->name, sizeof(p->name), "%s", segs[i + 1]);
+	if (rest >= 3)
+		snprintf(p->sub, sizeof(p->sub), "%s", segs[i + 2]);
+	if (!p->resource[0])
+		return 1;
+	p->res = registry_find(api->reg, p->group, p->version, p->resource);
+	if (!p->res)
+		goto notfound;
+	if (p->ns[0] && !p->res->namespaced)
+		goto notfound;
+	return 1;
+notfound:;
+	struct kstatus st = KSTATUS_INIT;
+	kstatus_set(&st, 404, "NotFound", "the server could not find the requested resource");
+	api_send_status(resp, &st);
+	return 0;
+}
+
+static void handle(struct http_request *req, struct http_response *resp, void *arg)
+{
+	struct api *api = arg;
+	if (!api_authorized(api, req, resp))
+		return;
+	struct api_path p;
+	if (!parse_path(api, req->path, &p, resp))
+		return;
+	if (!p.resource[0]) {
+		/* group-version roots are discovery: answered by api-discovery.c */
+		struct kstatus st = KSTATUS_INIT;
+		kstatus_set(&st, 404, "NotFound", "the server could not find the requested resource");
+		api_send_status(resp, &st);
+		return;
+	}
+	if (!strcmp(req->method, "PATCH"))
+		api_patch(api, &p, req, resp);
+	else
+		api_crud(api, &p, req, resp);
+	resource_unref(p.res);
+}
+
+static void healthz(struct http_request *req, struct http_response *resp, void *arg)
+{
+	(void)req;
+	(void)arg;
+	http_response_text(resp, 200, "text/plain", "ok", 2);
+}
+
+int api_routes(struct http_server *srv, struct api *api, struct berr *err)
+{
+	int rc;
+	if ((rc = http_server_route(srv, "GET", "/healthz", healthz, api, err)) ||
+	    (rc = http_server_route(srv, "GET", "/livez", healthz, api, err)) ||
+	    (rc = http_server_route(srv, "GET", "/readyz", healthz, api, err)))
+		return rc;
+	api_discovery_routes(srv, api);
+	api_openapi_routes(srv, api);
+	if ((rc = http_server_route(srv, "*", "/api/*", handle, api, err)) ||
+	    (rc = http_server_route(srv, "*", "/apis/*", handle, api, err)))
+		return rc;
+	return 0;
+}

@@ -1,0 +1,632 @@
+/*
+ * api-crud.c — get, list, create, update and delete on resource paths, and
+ * the status and scale subresources.
+ *
+ * Handlers translate the HTTP request (query options, DeleteOptions bodies,
+ * Accept for Tables) into calls of the object layer and its answers back
+ * into JSON or Status errors. Lists are filtered by label and field
+ * selectors here, after the store walk, and carry the store revision they
+ * were read at as metadata.resourceVersion.
+ */
+#include "api.h"
+
+#include <openssl/evp.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "doc.h"
+#include "kinds.h"
+#include "log.h"
+
+static void send(struct http_response *resp, int code, json_t *doc)
+{
+	http_response_json(resp, code, doc);
+	json_decref(doc);
+}
+
+static void fail(struct http_response *resp, struct kstatus *st)
+{
+	api_send_status(resp, st);
+}
+
+static int is_dry_run(struct http_request *req)
+{
+	const char *v = http_request_query(req, "dryRun");
+	return v && !strcmp(v, "All");
+}
+
+static void write_opts(struct http_request *req, struct obj_write_opts *o, enum obj_sub sub)
+{
+	memset(o, 0, sizeof(*o));
+	o->dry_run = is_dry_run(req);
+	o->field_manager = http_request_query(req, "fieldManager");
+	if (!o->field_manager) {
+		/* the user agent's program name, as the real server does */
+		static __thread char agent[64];
+		const char *ua = http_request_header(req, "User-Agent");
+		size_t n = ua ? strcspn(ua, "/ ") : 0;
+		snprintf(agent, sizeof(agent), "%.*s", (int)n, ua ? ua : "");
+		o->field_manager = n ? agent : "unknown";
+	}
+	o->sub = sub;
+}
+
+/* Parses selectors from the query; answers 400 itself and returns -1. */
+static int selectors(struct http_request *req, struct http_response *resp,
+		     struct selector **labels, struct selector **fields)
+{
+	*labels = *fields = NULL;
+	struct berr e = BERR_INIT;
+	const char *ls = http_request_query(req, "labelSelector");
+	const char *fs = http_request_query(req, "fieldSelector");
+	if (ls && ls[0] && selector_parse_labels(labels, ls, &e) < 0) {
+		struct kstatus st = KSTATUS_INIT;
+		kstatus_bad_request(&st, "unable to parse requirement: %s", e.msg);
+		fail(resp, &st);
+		return -1;
+	}
+	if (fs && fs[0] && selector_parse_fields(fields, fs, &e) < 0) {
+		selector_free(*labels);
+		*labels = NULL;
+		struct kstatus st = KSTATUS_INIT;
+		kstatus_bad_request(&st, "invalid field selector: %s", e.msg);
+		fail(resp, &st);
+		return -1;
+	}
+	return 0;
+}
+
+struct collect {
+	json_t *items;
+	struct selector *labels, *fields;
+	size_t limit;                   /* 0: all */
+	int more;                       /* stopped at the limit with objects left */
+	const struct resource *res;
+	char *last_key;                 /* key of the last object looked at */
+};
+
+static int collect(json_t *obj, void *p)
+{
+	struct collect *c = p;
+	if (c->limit && json_array_size(c->items) == c->limit) {
+		c->more = 1;
+		return 1;
+	}
+	free(c->last_key);
+	c->last_key = objects_key(c->res, doc_get_str(obj, "metadata.namespace"),
+				  doc_get_str(obj, "metadata.name") ?: "");
+	if (c->labels && !selector_match_object(c->labels, obj))
+		return 0;
+	if (c->fields && !selector_match_object(c->fields, obj))
+		return 0;
+	json_array_append(c->items, obj);
+	return 0;
+}
+
+/* Continue tokens: base64 of {"v":"meta.k8s.io/v1","rv":N,"start":"<key>"}, as
+ * kube-apiserver's (the page after `start` is read at the latest revision). */
+static char *encode_continue(int64_t rev, const char *key)
+{
+	json_t *t = json_pack("{s:s, s:I, s:s}", "v", "meta.k8s.io/v1", "rv", (json_int_t)rev,
+			      "start", key);
+	char *raw = json_dumps(t, JSON_COMPACT);
+	json_decref(t);
+	size_t n = strlen(raw);
+	char *out = xmalloc(4 * ((n + 2) / 3) + 1);
+	EVP_EncodeBlock((unsigned char *)out, (unsigned char *)raw, (int)n);
+	free(raw);
+	return out;
+}
+
+static char *decode_continue(const char *token, const char *prefix)
+{
+	size_t n = strlen(token);
+	if (n == 0 || n > 8192 || n % 4)
+		return NULL;
+	unsigned char *raw = xmalloc(n);
+	int len = EVP_DecodeBlock(raw, (const unsigned char *)token, (int)n);
+	if (len < 0) {
+		free(raw);
+		return NULL;
+	}
+	while (len > 0 && raw[len - 1] == '\0')
+		len--;
+	json_t *t = json_loadb((char *)raw, (size_t)len, 0, NULL);
+	free(raw);
+	const char *start = doc_get_str(t, "start");
+	char *key = start && !strncmp(start, prefix, strlen(prefix)) ? xstrdup(start) : NULL;
+	json_decref(t);
+	return key;
+}
+
+struct raw_list {
+	struct buf items;
+	size_t n, limit;
+	int more;
+	char *last_key;
+};
+
+static int raw_item(const struct store_kv *kv, void *p)
+{
+	struct raw_list *l = p;
+	if (l->limit && l->n == l->limit) {
+		l->more = 1;
+		return 1;
+	}
+	size_t mark = l->items.len;
+	if (l->n)
+		buf_addch(&l->items, ',');
+	if (objects_splice(&l->items, kv->value, kv->len, kv->rev) < 0) {
+		json_t *obj = objects_decode(kv->value, kv->len, kv->rev);
+		if (!obj) {
+			buf_truncate(&l->items, mark);
+			return 0;
+		}
+		char *s = json_dumps(obj, JSON_COMPACT);
+		buf_adds(&l->items, s);
+		free(s);
+		json_decref(obj);
+	}
+	l->n++;
+	free(l->last_key);
+	l->last_key = xstrdup(kv->key);
+	return 0;
+}
+
+/*
+ * The common list (no selector, no Table, a built-in kind served in one
+ * version) is answered from the stored text: each object gets its
+ * resourceVersion spliced in instead of being parsed and printed again.
+ */
+static int fast_list(struct api *api, struct api_path *p, struct http_request *req,
+		     struct http_response *resp, size_t limit, const char *after)
+{
+	if (p->res->crd || api_wants_table(req) || http_request_query(req, "labelSelector") ||
+	    http_request_query(req, "fieldSelector"))
+		return 0;
+	struct raw_list l = { BUF_INIT, 0, limit, 0, NULL };
+	char *prefix = objects_prefix(p->res, p->ns[0] ? p->ns : NULL);
+	int64_t rev = 0;
+	struct berr e = BERR_INIT;
+	int rc = store_list(api->store, prefix, after, 0, raw_item, &l, &rev, &e);
+	free(prefix);
+	if (rc < 0 && e.code) {
+		buf_release(&l.items);
+		free(l.last_key);
+		struct kstatus st = KSTATUS_INIT;
+		kstatus_set(&st, 500, "InternalError", "%s", e.msg);
+		fail(resp, &st);
+		return 1;
+	}
+	char av[512];
+	resource_api_version(p->res, av, sizeof(av));
+	struct buf out = BUF_INIT;
+	buf_grow(&out, l.items.len + 256);
+	buf_addf(&out, "{\"kind\":\"%s\",\"apiVersion\":\"%s\",\"metadata\":{\"resourceVersion\":\"%lld\"",
+		 p->res->list_kind, av, (long long)rev);
+	if (l.more && l.last_key) {
+		char *next = encode_continue(rev, l.last_key);
+		buf_addf(&out, ",\"continue\":\"%s\"", next);
+		free(next);
+	}
+	buf_adds(&out, "},\"items\":[");
+	buf_add(&out, l.items.data, l.items.len);
+	buf_adds(&out, "]}\n");
+	http_response_text(resp, 200, "application/json", out.data, out.len);
+	buf_release(&out);
+	buf_release(&l.items);
+	free(l.last_key);
+	return 1;
+}
+
+static void do_list(struct api *api, struct api_path *p, struct http_request *req,
+		    struct http_response *resp)
+{
+	struct collect c = { json_array(), NULL, NULL, 0, 0, p->res, NULL };
+	struct kstatus st = KSTATUS_INIT;
+	const char *limit = http_request_query(req, "limit");
+	const char *cont = http_request_query(req, "continue");
+	char *after = NULL;
+	if (limit && limit[0])
+		c.limit = (size_t)(strtoll(limit, NULL, 10) > 0 ? strtoll(limit, NULL, 10) : 0);
+	if (cont && cont[0]) {
+		char *prefix = objects_prefix(p->res, p->ns[0] ? p->ns : NULL);
+		after = decode_continue(cont, prefix);
+		free(prefix);
+		if (!after) {
+			json_decref(c.items);
+			kstatus_bad_request(&st, "continue key is not valid: illegal base64 data or "
+					    "a token for another list");
+			return fail(resp, &st);
+		}
+	}
+	if (fast_list(api, p, req, resp, c.limit, after)) {
+		json_decref(c.items);
+		free(after);
+		return;
+	}
+	if (selectors(req, resp, &c.labels, &c.fields) < 0) {
+		json_decref(c.items);
+		free(after);
+		return;
+	}
+	int64_t rev = 0;
+	int rc = objects_list_after(api->objects, p->res, p->ns[0] ? p->ns : NULL, after, collect,
+				    &c, &rev, &st);
+	free(after);
+	selector_free(c.labels);
+	selector_free(c.fields);
+	if (rc < 0) {
+		json_decref(c.items);
+		free(c.last_key);
+		return fail(resp, &st);
+	}
+	char rv[32];
+	snprintf(rv, sizeof(rv), "%lld", (long long)rev);
+	char *next = c.more && c.last_key ? encode_continue(rev, c.last_key) : NULL;
+	free(c.last_key);
+	if (api_wants_table(req)) {
+		const char *io = http_request_query(req, "includeObject");
+		size_t n = json_array_size(c.items);
+		json_t **objs = xcalloc(n + 1, sizeof(*objs));
+		for (size_t i = 0; i < n; i++)
+			objs[i] = json_array_get(c.items, i);
+		json_t *t = api_table(p->res, objs, n, rv, !io || strcmp(io, "None"));
+		free(objs);
+		json_decref(c.items);
+		if (next)
+			json_object_set_new(json_object_get(t, "metadata"), "continue", json_string(next));
+		free(next);
+		return send(resp, 200, t);
+	}
+	char av[512];
+	resource_api_version(p->res, av, sizeof(av));
+	json_t *list = json_pack("{s:s, s:s, s:{s:s}, s:o}", "kind", p->res->list_kind,
+				 "apiVersion", av, "metadata", "resourceVersion", rv,
+				 "items", c.items);
+	if (next)
+		json_object_set_new(json_object_get(list, "metadata"), "continue", json_string(next));
+	free(next);
+	send(resp, 200, list);
+}
+
+/* --- scale ------------------------------------------------------------------------- */
+
+static const char *scale_path(const struct resource *r, const char *key, const char *dflt)
+{
+	const char *v = r->scale ? doc_get_str(r->scale, key) : NULL;
+	if (v && v[0] == '.')
+		v++;
+	return v ? v : dflt;
+}
+
+json_t *api_scale_of(const struct resource *r, const json_t *obj)
+{
+	json_t *m = json_object_get(obj, "metadata");
+	json_t *meta = json_object();
+	static const char *const keep[] = { "name", "namespace", "uid", "resourceVersion",
+					    "creationTimestamp", NULL };
+	for (size_t i = 0; keep[i]; i++)
+		if (json_object_get(m, keep[i]))
+			json_object_set(meta, keep[i], json_object_get(m, keep[i]));
+	json_int_t spec = doc_get_int(obj, scale_path(r, "specReplicasPath", "spec.replicas"), 0);
+	json_int_t status = doc_get_int(obj, scale_path(r, "statusReplicasPath", "status.replicas"), 0);
+	json_t *scale = json_pack("{s:s, s:s, s:o, s:{s:I}, s:{s:I}}", "kind", "Scale",
+				  "apiVersion", "autoscaling/v1", "metadata", meta, "spec",
+				  "replicas", spec, "status", "replicas", status);
+	struct selector *sel = NULL;
+	const char *lsp = r->scale ? scale_path(r, "labelSelectorPath", NULL) : NULL;
+	if (lsp) {
+		const char *s = doc_get_str(obj, lsp);
+		if (s)
+			json_object_set_new(json_object_get(scale, "status"), "selector", json_string(s));
+	} else if (selector_from_label_selector(&sel, doc_get(obj, "spec.selector"), NULL) == 0) {
+		struct buf b = BUF_INIT;
+		selector_format(&b, sel);
+		json_object_set_new(json_object_get(scale, "status"), "selector", json_string(b.data));
+		buf_release(&b);
+		selector_free(sel);
+	}
+	return scale;
+}
+
+struct set_replicas {
+	const char *path;
+	json_int_t n;
+};
+
+static int set_replicas(json_t *obj, void *p)
+{
+	struct set_replicas *s = p;
+	if (doc_get_int(obj, s->path, -1) == s->n && doc_get(obj, s->path))
+		return 0;
+	return doc_set_new(obj, s->path, json_integer(s->n), NULL) == 0 ? 1 : -1;
+}
+
+void api_scale_write(struct api *api, struct api_path *p, const json_t *scale,
+		     const char *manager, struct http_response *resp)
+{
+	struct kstatus st = KSTATUS_INIT;
+	json_t *rep = doc_get(scale, "spec.replicas");
+	if (!json_is_integer(rep) || json_integer_value(rep) < 0) {
+		kstatus_cause(&st, "FieldValueInvalid", "spec.replicas",
+			      "Invalid value: must be greater than or equal to 0");
+		kstatus_details(&st, p->name, "autoscaling", "Scale");
+		kstatus_set(&st, 422, "Invalid", "Scale.autoscaling \"%s\" is invalid: spec.replicas: "
+			    "Invalid value: must be greater than or equal to 0", p->name);
+		return fail(resp, &st);
+	}
+	struct set_replicas sr = { scale_path(p->res, "specReplicasPath", "spec.replicas"),
+				   json_integer_value(rep) };
+	if (objects_mutate(api->objects, p->res, p->ns, p->name, OBJ_MAIN, manager,
+			   set_replicas, &sr, &st) < 0)
+		return fail(resp, &st);
+	json_t *obj;
+	if (objects_get(api->objects, p->res, p->ns, p->name, &obj, &st) < 0)
+		return fail(resp, &st);
+	send(resp, 200, api_scale_of(p->res, obj));
+	json_decref(obj);
+}
+
+static void put_scale(struct api *api, struct api_path *p, struct http_request *req,
+		      struct http_response *resp)
+{
+	struct kstatus st = KSTATUS_INIT;
+	json_t *body;
+	if (api_read_body(req, &body, &st) < 0)
+		return fail(resp, &st);
+	struct obj_write_opts o;
+	write_opts(req, &o, OBJ_MAIN);
+	api_scale_write(api, p, body, o.field_manager, resp);
+	json_decref(body);
+}
+
+/* --- verbs ------------------------------------------------------------------------- */
+
+static int sub_ok(struct api_path *p, struct http_response *resp)
+{
+	if (!p->sub[0])
+		return 1;
+	if ((!strcmp(p->sub, "status") && (p->res->subresources & KIND_SUB_STATUS)) ||
+	    (!strcmp(p->sub, "scale") && (p->res->subresources & KIND_SUB_SCALE)))
+		return 1;
+	if (!strcmp(p->sub, "log") && !strcmp(p->res->resource, "pods") && !p->res->group[0]) {
+		struct kstatus st = KSTATUS_INIT;
+		kstatus_bad_request(&st, "no logs: pod \"%s\" runs a simulated container", p->name);
+		fail(resp, &st);
+		return 0;
+	}
+	struct kstatus st = KSTATUS_INIT;
+	kstatus_set(&st, 404, "NotFound", "the server could not find the requested resource");
+	fail(resp, &st);
+	return 0;
+}
+
+static void do_get(struct api *api, struct api_path *p, struct http_request *req,
+		   struct http_response *resp)
+{
+	struct kstatus st = KSTATUS_INIT;
+	json_t *obj;
+	if (objects_get(api->objects, p->res, p->ns, p->name, &obj, &st) < 0)
+		return fail(resp, &st);
+	if (!strcmp(p->sub, "scale")) {
+		send(resp, 200, api_scale_of(p->res, obj));
+		json_decref(obj);
+		return;
+	}
+	if (api_wants_table(req)) {
+		const char *io = http_request_query(req, "includeObject");
+		json_t *t = api_table(p->res, &obj, 1, doc_get_str(obj, "metadata.resourceVersion"),
+				      !io || strcmp(io, "None"));
+		json_decref(obj);
+		return send(resp, 200, t);
+	}
+	send(resp, 200, obj);
+}
+
+static void do_create(struct api *api, struct api_path *p, struct http_request *req,
+		      struct http_response *resp)
+{
+	struct kstatus st = KSTATUS_INIT;
+	json_t *body, *out;
+	if (api_read_body(req, &body, &st) < 0)
+		return fail(resp, &st);
+	struct obj_write_opts o;
+	write_opts(req, &o, OBJ_MAIN);
+	int rc = objects_create(api->objects, p->res, p->ns[0] ? p->ns : NULL, body, &o, &out, &st);
+	json_decref(body);
+	if (rc < 0)
+		return fail(resp, &st);
+	send(resp, 201, out);
+}
+
+static void do_update(struct api *api, struct api_path *p, struct http_request *req,
+		      struct http_response *resp)
+{
+	if (!strcmp(p->sub, "scale"))
+		return put_scale(api, p, req, resp);
+	struct kstatus st = KSTATUS_INIT;
+	json_t *body, *out;
+	if (api_read_body(req, &body, &st) < 0)
+		return fail(resp, &st);
+	struct obj_write_opts o;
+	write_opts(req, &o, !strcmp(p->sub, "status") ? OBJ_STATUS : OBJ_MAIN);
+	int rc = objects_update(api->objects, p->res, p->ns, p->name, body, &o, &out, &st);
+	json_decref(body);
+	if (rc < 0)
+		return fail(resp, &st);
+	send(resp, 200, out);
+}
+
+/* DeleteOptions from the body (if any) and the query. */
+static int delete_opts(struct http_request *req, struct obj_delete_opts *o, json_t **body,
+		       struct kstatus *st)
+{
+	memset(o, 0, sizeof(*o));
+	*body = NULL;
+	if (req->body_len > 0 && api_read_body(req, body, st) < 0)
+		return -1;
+	o->propagation = http_request_query(req, "propagationPolicy");
+	o->dry_run = is_dry_run(req);
+	if (*body) {
+		const char *pp = doc_get_str(*body, "propagationPolicy");
+		if (pp)
+			o->propagation = pp;
+		json_t *od = doc_get(*body, "orphanDependents");
+		if (!pp && json_is_boolean(od))
+			o->propagation = json_is_true(od) ? "Orphan" : "Background";
+		o->precondition_uid = doc_get_str(*body, "preconditions.uid");
+		o->precondition_rv = doc_get_str(*body, "preconditions.resourceVersion");
+		json_t *dr = doc_get(*body, "dryRun");
+		if (json_is_array(dr) && json_array_size(dr) &&
+		    !strcmp(json_string_value(json_array_get(dr, 0)) ?: "", "All"))
+			o->dry_run = 1;
+	}
+	const char *od = http_request_query(req, "orphanDependents");
+	if (!o->propagation && od)
+		o->propagation = api_truthy(od) ? "Orphan" : "Background";
+	return 0;
+}
+
+static void do_delete(struct api *api, struct api_path *p, struct http_request *req,
+		      struct http_response *resp)
+{
+	struct kstatus st = KSTATUS_INIT;
+	struct obj_delete_opts o;
+	json_t *body, *out;
+	if (delete_opts(req, &o, &body, &st) < 0)
+		return fail(resp, &st);
+	int deleted;
+	int rc = objects_delete(api->objects, p->res, p->ns, p->name, &o, &out, &deleted, &st);
+	if (rc < 0) {
+		json_decref(body);
+		return fail(resp, &st);
+	}
+	if (deleted) {
+		send(resp, 200, kstatus_success(p->name, p->res, doc_get_str(out, "metadata.uid")));
+		json_decref(out);
+	} else {
+		send(resp, 200, out);
+	}
+	json_decref(body);
+}
+
+struct names {
+	char **v;
+	size_t n, cap;
+	struct selector *labels, *fields;
+};
+
+static int collect_name(json_t *obj, void *p)
+{
+	struct names *c = p;
+	if ((c->labels && !selector_match_object(c->labels, obj)) ||
+	    (c->fields && !selector_match_object(c->fields, obj)))
+		return 0;
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 32;
+		c->v = xrealloc(c->v, c->cap * sizeof(*c->v));
+	}
+	const char *ns = doc_get_str(obj, "metadata.namespace");
+	struct buf b = BUF_INIT;
+	buf_addf(&b, "%s/%s", ns ? ns : "", doc_get_str(obj, "metadata.name"));
+	c->v[c->n++] = buf_detach(&b, NULL);
+	return 0;
+}
+
+static void do_delete_collection(struct api *api, struct api_path *p, struct http_request *req,
+				 struct http_response *resp)
+{
+	struct names c = { 0 };
+	if (selectors(req, resp, &c.labels, &c.fields) < 0)
+		return;
+	struct kstatus st = KSTATUS_INIT;
+	struct obj_delete_opts o;
+	json_t *body;
+	if (delete_opts(req, &o, &body, &st) < 0) {
+		selector_free(c.labels);
+		selector_free(c.fields);
+		return fail(resp, &st);
+	}
+	int64_t rev;
+	objects_list(api->objects, p->res, p->ns[0] ? p->ns : NULL, collect_name, &c, &rev, NULL);
+	json_t *items = json_array();
+	for (size_t i = 0; i < c.n; i++) {
+		char *slash = strchr(c.v[i], '/');
+		*slash = '\0';
+		json_t *out;
+		int deleted;
+		if (objects_delete(api->objects, p->res, c.v[i], slash + 1, &o, &out, &deleted,
+				   NULL) == 0) {
+			json_array_append(items, out);
+			json_decref(out);
+		}
+		free(c.v[i]);
+	}
+	free(c.v);
+	selector_free(c.labels);
+	selector_free(c.fields);
+	json_decref(body);
+	char av[512], rv[32];
+	resource_api_version(p->res, av, sizeof(av));
+	snprintf(rv, sizeof(rv), "%lld", (long long)store_revision(api->store));
+	send(resp, 200, json_pack("{s:s, s:s, s:{s:s}, s:o}", "kind", p->res->list_kind,
+				  "apiVersion", av, "metadata", "resourceVersion", rv,
+				  "items", items));
+}
+
+static void method_not_allowed(struct http_response *resp, const char *method)
+{
+	struct kstatus st = KSTATUS_INIT;
+	kstatus_set(&st, 405, "MethodNotAllowed", "the server does not allow this method on the "
+		    "requested resource (%s)", method);
+	fail(resp, &st);
+}
+
+void api_crud(struct api *api, struct api_path *p, struct http_request *req,
+	      struct http_response *resp)
+{
+	const char *m = req->method;
+	if (!sub_ok(p, resp))
+		return;
+	if (!p->name[0]) {
+		if (!strcmp(m, "GET")) {
+			if (api_truthy(http_request_query(req, "watch"))) {
+				struct selector *labels, *fields;
+				if (selectors(req, resp, &labels, &fields) < 0)
+					return;
+				return api_watch(api, p, req, resp, labels, fields);
+			}
+			return do_list(api, p, req, resp);
+		}
+		if (!strcmp(m, "POST"))
+			return do_create(api, p, req, resp);
+		if (!strcmp(m, "DELETE"))
+			return do_delete_collection(api, p, req, resp);
+		return method_not_allowed(resp, m);
+	}
+	if (!strcmp(m, "GET")) {
+		if (api_truthy(http_request_query(req, "watch"))) {
+			/* watch of one object: a field selector on its name */
+			struct selector *labels, *fields = NULL;
+			if (selectors(req, resp, &labels, &fields) < 0)
+				return;
+			selector_free(fields);
+			struct buf fs = BUF_INIT;
+			buf_addf(&fs, "metadata.name=%s", p->name);
+			selector_parse_fields(&fields, fs.data, NULL);
+			buf_release(&fs);
+			p->name[0] = '\0';
+			return api_watch(api, p, req, resp, labels, fields);
+		}
+		return do_get(api, p, req, resp);
+	}
+	if (!strcmp(m, "PUT"))
+		return do_update(api, p, req, resp);
+	if (!strcmp(m, "DELETE") && !p->sub[0])
+		return do_delete(api, p, req, resp);
+	method_not_allowed(resp, m);
+}

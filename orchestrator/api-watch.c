@@ -1,0 +1,303 @@
+/*
+ * api-watch.c — Kubernetes watches over HTTP streams.
+ *
+ * One hub thread follows the whole store (one store watch on every key) and
+ * fans each event out to the registered HTTP watches whose resource prefix
+ * and selectors match, writing one JSON line per event. Watches hold no
+ * thread: the http layer queues bytes and drops clients that stop reading.
+ *
+ * A new watch first catches up on its own: from resourceVersion 0 (or none)
+ * it sends the current list as ADDED; from a given revision it replays the
+ * store's events after it (410 Gone as an ERROR event when compaction
+ * removed them). The last part of that catch-up runs under the hub's lock,
+ * so no event falls between the replay and the hub; events both saw are
+ * sent once because every watch remembers the revision it reached.
+ *
+ * Selectors are applied to old and new object, as the real server does: an
+ * object that stops matching is sent as DELETED, one that starts matching as
+ * ADDED. The hub sweeps once a second for closed clients, timeoutSeconds
+ * deadlines and bookmarks.
+ */
+#include "api.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+#include "doc.h"
+#include "log.h"
+
+#define DEFAULT_TIMEOUT_S 1800
+#define BOOKMARK_EVERY_S 60
+
+struct watcher {
+	struct http_stream *stream;
+	struct resource *res;
+	char *prefix;
+	size_t prefix_len;
+	char api_version[512];
+	struct selector *labels, *fields;
+	int64_t rev;
+	time_t deadline;
+	time_t last_bookmark;
+	int table;
+	int bookmarks;
+	int dead;
+	struct watcher *next;
+};
+
+struct watch_hub {
+	struct store *store;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	struct watcher *list;
+	int stop;
+	int running;
+};
+
+static void watcher_free(struct watcher *w)
+{
+	if (w->stream)
+		http_stream_close(w->stream);
+	resource_unref(w->res);
+	selector_free(w->labels);
+	selector_free(w->fields);
+	free(w->prefix);
+	free(w);
+}
+
+static int matches(const struct watcher *w, const json_t *obj)
+{
+	if (!obj)
+		return 0;
+	if (w->labels && !selector_match_object(w->labels, obj))
+		return 0;
+	if (w->fields && !selector_match_object(w->fields, obj))
+		return 0;
+	return 1;
+}
+
+static void send_event(struct watcher *w, const char *type, json_t *obj)
+{
+	json_object_set_new(obj, "apiVersion", json_string(w->api_version));
+	json_t *body = obj;
+	if (w->table)
+		body = api_table_for_object(w->res, obj);
+	json_t *ev = json_pack("{s:s, s:O}", "type", type, "object", body);
+	if (w->table)
+		json_decref(body);
+	if (http_stream_write_json(w->stream, ev) < 0)
+		w->dead = 1;
+	json_decref(ev);
+}
+
+static void send_error(struct watcher *w, int code, const char *reason, const char *msg)
+{
+	struct kstatus st = KSTATUS_INIT;
+	kstatus_set(&st, code, reason, "%s", msg);
+	json_t *ev = json_pack("{s:s, s:o}", "type", "ERROR", "object", kstatus_json(&st));
+	http_stream_write_json(w->stream, ev);
+	json_decref(ev);
+}
+
+/* Sends what one store event means to this watcher. */
+static void deliver(struct watcher *w, const struct store_event *ev)
+{
+	if (w->dead || ev->rev <= w->rev)
+		return;
+	w->rev = ev->rev;
+	if (strncmp(ev->key, w->prefix, w->prefix_len))
+		return;
+	json_t *now = objects_decode(ev->value, ev->len, ev->rev);
+	json_t *before = ev->prev ? objects_decode(ev->prev, ev->prev_len, ev->rev) : NULL;
+	int mn = matches(w, now), mb = matches(w, before);
+	const char *type = NULL;
+	switch (ev->type) {
+	case STORE_ADDED:
+		type = mn ? "ADDED" : NULL;
+		break;
+	case STORE_MODIFIED:
+		type = mn && mb ? "MODIFIED" : mn ? "ADDED" : mb ? "DELETED" : NULL;
+		break;
+	case STORE_DELETED:
+		type = mn || mb ? "DELETED" : NULL;
+		break;
+	}
+	if (type && now)
+		send_event(w, type, now);
+	json_decref(now);
+	json_decref(before);
+}
+
+static void sweep(struct watch_hub *hub, time_t now)
+{
+	struct watcher **pp = &hub->list;
+	while (*pp) {
+		struct watcher *w = *pp;
+		if (!w->dead && w->bookmarks && now - w->last_bookmark >= BOOKMARK_EVERY_S) {
+			char rv[32];
+			snprintf(rv, sizeof(rv), "%lld", (long long)w->rev);
+			json_t *ev = json_pack("{s:s, s:{s:s, s:s, s:{s:s}}}", "type", "BOOKMARK",
+					       "object", "kind", w->res->kind, "apiVersion",
+					       w->api_version, "metadata", "resourceVersion", rv);
+			if (http_stream_write_json(w->stream, ev) < 0)
+				w->dead = 1;
+			json_decref(ev);
+			w->last_bookmark = now;
+		}
+		if (w->dead || now >= w->deadline || !http_stream_is_open(w->stream)) {
+			*pp = w->next;
+			watcher_free(w);
+			continue;
+		}
+		pp = &w->next;
+	}
+}
+
+static void *hub_main(void *arg)
+{
+	struct watch_hub *hub = arg;
+	struct store_watch *sw = NULL;
+	time_t last_sweep = 0;
+	while (!__atomic_load_n(&hub->stop, __ATOMIC_ACQUIRE)) {
+		if (!sw && store_watch_open(&sw, hub->store, "", store_revision(hub->store), NULL) < 0) {
+			sw = NULL;
+			struct timespec ts = { 0, 100 * 1000 * 1000 };
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		struct store_event *ev = NULL;
+		int rc = store_watch_next(sw, &ev, 1000);
+		if (rc == BERR_LIMIT) {
+			/* fell behind compaction: every watcher must start over */
+			pthread_mutex_lock(&hub->mu);
+			for (struct watcher *w = hub->list; w; w = w->next) {
+				send_error(w, 410, "Expired", "watch fell behind: too old resource version");
+				w->dead = 1;
+			}
+			pthread_mutex_unlock(&hub->mu);
+			store_watch_close(sw);
+			sw = NULL;
+		}
+		if (rc == 1) {
+			pthread_mutex_lock(&hub->mu);
+			for (struct watcher *w = hub->list; w; w = w->next)
+				deliver(w, ev);
+			pthread_mutex_unlock(&hub->mu);
+			store_event_unref(ev);
+		}
+		time_t now = time(NULL);
+		if (now != last_sweep || rc != 1) {
+			pthread_mutex_lock(&hub->mu);
+			sweep(hub, now);
+			pthread_mutex_unlock(&hub->mu);
+			last_sweep = now;
+		}
+	}
+	store_watch_close(sw);
+	return NULL;
+}
+
+struct watch_hub *watch_hub_start(struct store *store, struct registry *reg)
+{
+	(void)reg;
+	struct watch_hub *hub = xcalloc(1, sizeof(*hub));
+	hub->store = store;
+	pthread_mutex_init(&hub->mu, NULL);
+	if (pthread_create(&hub->thread, NULL, hub_main, hub) == 0)
+		hub->running = 1;
+	return hub;
+}
+
+void watch_hub_stop(struct watch_hub *hub)
+{
+	if (!hub)
+		return;
+	__atomic_store_n(&hub->stop, 1, __ATOMIC_RELEASE);
+	store_wake_all(hub->store);
+	if (hub->running)
+		pthread_join(hub->thread, NULL);
+	while (hub->list) {
+		struct watcher *w = hub->list;
+		hub->list = w->next;
+		watcher_free(w);
+	}
+	pthread_mutex_destroy(&hub->mu);
+	free(hub);
+}
+
+static int send_initial(json_t *obj, void *p)
+{
+	struct watcher *w = p;
+	if (matches(w, obj))
+		send_event(w, "ADDED", obj);
+	return w->dead;
+}
+
+void api_watch(struct api *api, struct api_path *p, struct http_request *req,
+	       struct http_response *resp, struct selector *labels,
+	       struct selector *fields)
+{
+	struct watcher *w = xcalloc(1, sizeof(*w));
+	w->res = p->res;
+	__atomic_add_fetch(&p->res->refs, 1, __ATOMIC_ACQ_REL);
+	w->prefix = objects_prefix(p->res, p->ns[0] ? p->ns : NULL);
+	w->prefix_len = strlen(w->prefix);
+	resource_api_version(p->res, w->api_version, sizeof(w->api_version));
+	w->labels = labels;
+	w->fields = fields;
+	w->table = api_wants_table(req);
+	w->bookmarks = api_truthy(http_request_query(req, "allowWatchBookmarks"));
+	const char *ts = http_request_query(req, "timeoutSeconds");
+	long timeout = ts ? strtol(ts, NULL, 10) : DEFAULT_TIMEOUT_S;
+	if (timeout <= 0)
+		timeout = DEFAULT_TIMEOUT_S;
+	w->deadline = time(NULL) + timeout;
+	w->last_bookmark = time(NULL);
+
+	const char *rv = http_request_query(req, "resourceVersion");
+	int64_t from = rv && rv[0] ? strtoll(rv, NULL, 10) : 0;
+	if (rv && rv[0] && (from < 0 || (from == 0 && strcmp(rv, "0")))) {
+		struct kstatus st = KSTATUS_INIT;
+		kstatus_bad_request(&st, "invalid resource version: \"%s\"", rv);
+		api_send_status(resp, &st);
+		w->stream = NULL;
+		watcher_free(w);
+		return;
+	}
+	resp->status = 200;
+	w->stream = http_response_stream(resp, "application/json");
+	if (from == 0) {
+		objects_list(api->objects, p->res, p->ns[0] ? p->ns : NULL, send_initial, w, &from,
+			     NULL);
+		w->rev = from;
+	} else {
+		w->rev = from;
+	}
+	struct store_watch *sw;
+	struct berr e = BERR_INIT;
+	if (store_watch_open(&sw, api->store, w->prefix, from, &e) < 0) {
+		send_error(w, 410, "Expired", e.msg);
+		watcher_free(w);
+		return;
+	}
+	struct store_event *ev;
+	while (!w->dead && store_watch_next(sw, &ev, 0) == 1) {
+		deliver(w, ev);
+		store_event_unref(ev);
+	}
+	pthread_mutex_lock(&api->hub->mu);
+	while (!w->dead && store_watch_next(sw, &ev, 0) == 1) {
+		deliver(w, ev);
+		store_event_unref(ev);
+	}
+	if (store_watch_rev(sw) > w->rev)
+		w->rev = store_watch_rev(sw);
+	w->next = api->hub->list;
+	api->hub->list = w;
+	pthread_mutex_unlock(&api->hub->mu);
+	store_watch_close(sw);
+}

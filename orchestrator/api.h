@@ -1,0 +1,93 @@
+/*
+ * api — the Kubernetes HTTP API of the bundled cluster, internal contract
+ * between its files: api-common.c (auth, paths, bodies, answers),
+ * api-discovery.c, api-openapi.c, api-crud.c, api-watch.c, api-patch.c,
+ * api-tables.c and api-errors.c (kstatus.h).
+ *
+ * A request under /api or /apis is parsed into a `struct api_path` (group,
+ * version, namespace, resource, name, subresource) and dispatched by verb.
+ */
+#ifndef BOSUN_ORCH_API_H
+#define BOSUN_ORCH_API_H
+
+#include <jansson.h>
+
+#include "http.h"
+#include "kstatus.h"
+#include "objects.h"
+#include "registry.h"
+#include "selector.h"
+#include "store.h"
+
+struct watch_hub;
+
+struct api {
+	struct objects *objects;
+	struct registry *reg;
+	struct store *store;
+	struct watch_hub *hub;
+	char *token;                    /* bearer token every request must carry */
+	size_t max_body;
+};
+
+struct api_path {
+	int is_core;                    /* /api/v1 rather than /apis/g/v */
+	char group[256];
+	char version[256];
+	char ns[256];                   /* "" when not in a namespace */
+	char resource[256];             /* "" for the group-version root */
+	char name[256];
+	char sub[256];                  /* "status", "scale", ... */
+	struct resource *res;           /* served resource, or NULL */
+};
+
+/* Routes every path of the API on srv. */
+int api_routes(struct http_server *srv, struct api *api, struct berr *err);
+
+/* --- api-common.c ---------------------------------------------------------- */
+
+/* 1 when the request carries the token; otherwise answers 401 and gives 0. */
+int api_authorized(struct api *api, struct http_request *req, struct http_response *resp);
+/* Answers a Status error (st's code, or 500). Releases st. */
+void api_send_status(struct http_response *resp, struct kstatus *st);
+/* Answers with a JSON document (borrowed). */
+void api_send_json(struct http_response *resp, int code, const json_t *doc);
+/* Parses the request body (JSON, or YAML by Content-Type) into *out.
+ * Protobuf and other types give 415; malformed bodies 400. */
+int api_read_body(struct http_request *req, json_t **out, struct kstatus *st);
+/* Go's strconv.ParseBool truths: 1, t, T, TRUE, true, True. */
+int api_truthy(const char *s);
+/* The Accept header asks for a meta.k8s.io Table. */
+int api_wants_table(struct http_request *req);
+
+/* --- the handlers ------------------------------------------------------------ */
+
+void api_discovery_routes(struct http_server *srv, struct api *api);
+void api_openapi_routes(struct http_server *srv, struct api *api);
+/* GET/POST/PUT/PATCH/DELETE on a parsed resource path. */
+void api_crud(struct api *api, struct api_path *p, struct http_request *req,
+	      struct http_response *resp);
+void api_patch(struct api *api, struct api_path *p, struct http_request *req,
+	       struct http_response *resp);
+/* The autoscaling/v1 Scale of an object (new reference). */
+json_t *api_scale_of(const struct resource *r, const json_t *obj);
+/* Sets the replicas a Scale names and answers with the new Scale. */
+void api_scale_write(struct api *api, struct api_path *p, const json_t *scale,
+		     const char *manager, struct http_response *resp);
+
+/* Table conversion: a new meta.k8s.io/v1 Table of the given objects. */
+json_t *api_table(const struct resource *r, json_t *const *objs, size_t n,
+		  const char *list_rv, int include_object);
+/* One Table row for a watch event's object. */
+json_t *api_table_for_object(const struct resource *r, const json_t *obj);
+
+/* --- api-watch.c ------------------------------------------------------------- */
+
+struct watch_hub *watch_hub_start(struct store *store, struct registry *reg);
+void watch_hub_stop(struct watch_hub *hub);
+/* Serves a watch request (turns resp into a stream). */
+void api_watch(struct api *api, struct api_path *p, struct http_request *req,
+	       struct http_response *resp, struct selector *labels,
+	       struct selector *fields);
+
+#endif

@@ -1,0 +1,128 @@
+/*
+ * objects — the object layer of the bundled cluster: what the API server
+ * does to an object between the HTTP request and the store.
+ *
+ * It owns the metadata rules (uid, creationTimestamp, generation bumped on
+ * spec changes only, generateName, name rules per kind, labels and
+ * annotations, namespaces that must exist and not be terminating), the
+ * defaults of built-in kinds, status-subresource semantics, finalizers and
+ * deletionTimestamp, and the propagation policy of deletes. The HTTP
+ * handlers (api-*.c) and the simulated controllers (sim-*.c) both go
+ * through it, so a controller's write is checked exactly like a user's.
+ *
+ * Objects are stored as compact JSON without metadata.resourceVersion; the
+ * store's revision is put back on every read.
+ *
+ * Ownership: `obj` arguments are borrowed; *out objects are new references
+ * the caller decrefs. Every function returns 0 or a negative BERR code with
+ * `st` filled (st may be NULL).
+ */
+#ifndef BOSUN_ORCH_OBJECTS_H
+#define BOSUN_ORCH_OBJECTS_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "kstatus.h"
+#include "registry.h"
+#include "store.h"
+
+struct objects;
+
+/* Creates the object layer over a store and registry (both borrowed, must
+ * outlive it). Free with objects_free(). */
+struct objects *objects_new(struct store *store, struct registry *reg);
+void objects_free(struct objects *o);
+struct store *objects_store(struct objects *o);
+struct registry *objects_registry(struct objects *o);
+
+enum obj_sub { OBJ_MAIN = 0, OBJ_STATUS, OBJ_SCALE };
+
+struct obj_write_opts {
+	int dry_run;
+	const char *field_manager;      /* default "unknown" */
+	int apply;                      /* server-side apply: operation Apply */
+	const json_t *applied;          /* the applied configuration (or create body) */
+	enum obj_sub sub;
+};
+
+struct obj_delete_opts {
+	int dry_run;
+	const char *propagation;        /* Foreground, Background, Orphan; NULL = default */
+	const char *precondition_uid;
+	const char *precondition_rv;
+};
+
+/* The store key of an object ("/apps/deployments/ns/name"), malloc'd. */
+char *objects_key(const struct resource *r, const char *ns, const char *name);
+/* The key prefix of a list: one namespace, or all when ns is NULL or "". */
+char *objects_prefix(const struct resource *r, const char *ns);
+
+int objects_create(struct objects *o, struct resource *r, const char *ns,
+		   const json_t *obj, const struct obj_write_opts *opts, json_t **out,
+		   struct kstatus *st);
+int objects_get(struct objects *o, struct resource *r, const char *ns,
+		const char *name, json_t **out, struct kstatus *st);
+/*
+ * PUT semantics: the object replaces the stored one (status ignored on the
+ * main resource of kinds with a status subresource; only status taken on
+ * OBJ_STATUS). metadata.resourceVersion, when set, must match (Conflict).
+ * An update that changes nothing writes nothing and keeps the revision.
+ */
+int objects_update(struct objects *o, struct resource *r, const char *ns,
+		   const char *name, const json_t *obj, const struct obj_write_opts *opts,
+		   json_t **out, struct kstatus *st);
+/*
+ * Deletes, or marks for deletion (deletionTimestamp) when finalizers are
+ * pending or the policy is Foreground. *out is the object as it is after
+ * the call; *deleted says whether it left the store.
+ */
+int objects_delete(struct objects *o, struct resource *r, const char *ns,
+		   const char *name, const struct obj_delete_opts *opts, json_t **out,
+		   int *deleted, struct kstatus *st);
+
+/* Calls fn with every object under the prefix at one revision (*rev_out).
+ * The object is borrowed for the call. A non-zero return from fn stops. */
+typedef int (*objects_each_fn)(json_t *obj, void *ctx);
+int objects_list(struct objects *o, struct resource *r, const char *ns,
+		 objects_each_fn fn, void *ctx, int64_t *rev_out, struct kstatus *st);
+
+/* The same, starting strictly after the store key `after_key` (for paging
+ * with continue tokens); NULL starts at the beginning. */
+int objects_list_after(struct objects *o, struct resource *r, const char *ns,
+		       const char *after_key, objects_each_fn fn, void *ctx, int64_t *rev_out,
+		       struct kstatus *st);
+
+/* Appends a stored value with metadata.resourceVersion put back, without
+ * parsing it; -1 (nothing appended) when the value is not in the layout
+ * this layer writes. */
+int objects_splice(struct buf *out, const char *value, size_t len, int64_t rev);
+
+/* Decodes a stored value into an object with metadata.resourceVersion set;
+ * NULL when the value is not a JSON object. */
+json_t *objects_decode(const char *value, size_t len, int64_t rev);
+
+/*
+ * Read-modify-write for controllers: fn changes the object in place and
+ * returns 1 when it changed something, 0 for no write, or <0 to abort.
+ * Retries on Conflict. `sub` selects main or status.
+ */
+typedef int (*objects_mutate_fn)(json_t *obj, void *ctx);
+int objects_mutate(struct objects *o, struct resource *r, const char *ns,
+		   const char *name, enum obj_sub sub, const char *manager,
+		   objects_mutate_fn fn, void *ctx, struct kstatus *st);
+
+/* Garbage collection through ownerReferences: removes the owner reference
+ * to uid from every dependent (Orphan), or deletes the dependents with the
+ * given propagation and returns how many there were. `ns` limits the
+ * search of namespaced dependents (NULL: everywhere). */
+void objects_orphan(struct objects *o, const char *uid, const char *ns);
+int objects_collect_dependents(struct objects *o, const char *uid, const char *ns,
+			       const char *propagation);
+
+/* Whether the kind keeps metadata.generation (spec-bearing workload kinds
+ * and custom resources). */
+int objects_has_generation(const struct resource *r);
+
+#endif

@@ -1,0 +1,859 @@
+/*
+ * store.c — kine-style revisions in sqlite, with an in-memory event ring.
+ *
+ * One table, `revisions`, holds every write: (rev, key, created, deleted,
+ * create_rev, prev_rev, value). rev is the primary key and rises by one per
+ * write, so the revisions of the store are contiguous; that lets the ring of
+ * recent events be indexed by revision directly. A key's current state is
+ * its row with the highest rev; it is live unless that row is a tombstone.
+ * The index on (key, rev) serves both the latest-row lookup of a write and
+ * the prefix scans of a list (GROUP BY key picks each key's newest row in
+ * one pass; sqlite returns the bare columns of the MAX() row).
+ *
+ * A small `meta` table remembers the compacted revision, so the revision
+ * counter never goes back even when compaction removed the newest
+ * tombstones, and a restarted process refuses watches it cannot replay.
+ *
+ * Watchers keep the last revision they delivered. When it is inside the ring
+ * they scan the ring; when it is older they read batches from the table
+ * (rows after the compacted revision are never removed, so the table has
+ * every event the ring lost); when it is older than the compacted revision
+ * they fail with BERR_LIMIT. Writers broadcast one condition variable.
+ */
+#include "store.h"
+
+#include <errno.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <sys/random.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+
+#define WATCH_BATCH 256
+
+struct store {
+	sqlite3 *db;
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	int64_t rev;
+	int64_t compacted;
+	int64_t history;
+	int64_t writes_since_compact;
+	unsigned wake_gen;
+	int watches;
+
+	/* ring of the latest events: ring[(ring_head + i) % ring_cap] has
+	 * revision ring_lo + i, for i < ring_len */
+	struct store_event **ring;
+	size_t ring_cap, ring_head, ring_len;
+	int64_t ring_lo;
+
+	int enc;
+	unsigned char enc_key[32];
+	char **enc_prefixes;
+
+	sqlite3_stmt *st_latest, *st_insert, *st_list, *st_list_after,
+		     *st_count, *st_since, *st_byrev;
+};
+
+struct store_watch {
+	struct store *s;
+	char *prefix;
+	size_t prefix_len;
+	int64_t rev;
+	int64_t covered;        /* the table had nothing more up to here */
+	struct store_event *pending[WATCH_BATCH];
+	size_t npending, ipending;
+};
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS revisions ("
+	" rev INTEGER PRIMARY KEY,"
+	" key TEXT NOT NULL,"
+	" created INTEGER NOT NULL,"
+	" deleted INTEGER NOT NULL,"
+	" create_rev INTEGER NOT NULL,"
+	" prev_rev INTEGER NOT NULL,"
+	" value BLOB);"
+	"CREATE INDEX IF NOT EXISTS revisions_key ON revisions(key, rev);"
+	"CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER);";
+
+static int db_fail(struct store *s, struct berr *err, const char *what)
+{
+	return berr_set(err, BERR_IO, "store: %s: %s", what, sqlite3_errmsg(s->db));
+}
+
+static int prepare(struct store *s, sqlite3_stmt **st, const char *sql,
+		   struct berr *err)
+{
+	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL))
+		return db_fail(s, err, "prepare");
+	return 0;
+}
+
+/* The smallest string greater than every string starting with prefix; "" when
+ * there is none (an empty prefix or all 0xff), meaning no upper bound. */
+static char *prefix_end(const char *prefix)
+{
+	char *end = xstrdup(prefix);
+	for (size_t n = strlen(end); n > 0; n--) {
+		if ((unsigned char)end[n - 1] != 0xff) {
+			end[n - 1]++;
+			end[n] = '\0';
+			return end;
+		}
+	}
+	end[0] = '\0';
+	return end;
+}
+
+static void bind_range(sqlite3_stmt *st, int i, const char *lo, const char *hi)
+{
+	sqlite3_bind_text(st, i, lo, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, i + 1, hi[0] ? hi : "\xff\xff\xff\xff", -1, SQLITE_TRANSIENT);
+}
+
+static int64_t meta_get(struct store *s, const char *name)
+{
+	sqlite3_stmt *st;
+	int64_t v = 0;
+	if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE name = ?", -1, &st, NULL))
+		return 0;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int meta_set(struct store *s, const char *name, int64_t v)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO meta(name, value) VALUES(?, ?)",
+			       -1, &st, NULL))
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, v);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_open(struct store **out, const char *path,
+	       const struct store_opts *opts, struct berr *err)
+{
+	*out = NULL;
+	struct store *s = xcalloc(1, sizeof(*s));
+	s->history = opts && opts->history > 0 ? opts->history : 10000;
+	s->ring_cap = opts && opts->ring > 0 ? opts->ring : 4096;
+	s->ring = xcalloc(s->ring_cap, sizeof(*s->ring));
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->cond, &ca);
+	pthread_condattr_destroy(&ca);
+
+	int rc;
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			    SQLITE_OPEN_NOMUTEX, NULL)) {
+		rc = berr_set(err, BERR_IO, "cannot open database '%s': %s", path,
+			      s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(s->db, 5000);
+	char sql[128];
+	snprintf(sql, sizeof(sql), "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s;",
+		 opts && opts->full_sync ? "FULL" : "NORMAL");
+	char *msg = NULL;
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) ||
+	    sqlite3_exec(s->db, schema, NULL, NULL, &msg)) {
+		rc = berr_set(err, BERR_IO, "cannot set up database '%s': %s", path,
+			      msg ? msg : "unknown error");
+		sqlite3_free(msg);
+		goto fail;
+	}
+	if ((rc = prepare(s, &s->st_latest,
+			  "SELECT rev, deleted, create_rev, value FROM revisions"
+			  " WHERE key = ? ORDER BY rev DESC LIMIT 1", err)) ||
+	    (rc = prepare(s, &s->st_insert,
+			  "INSERT INTO revisions(rev, key, created, deleted, create_rev,"
+			  " prev_rev, value) VALUES(?, ?, ?, ?, ?, ?, ?)", err)) ||
+	    (rc = prepare(s, &s->st_list,
+			  "SELECT key, rev, create_rev, value FROM (SELECT key, MAX(rev) AS rev,"
+			  " deleted, create_rev, value FROM revisions WHERE key >= ? AND key < ?"
+			  " GROUP BY key) WHERE deleted = 0 ORDER BY key", err)) ||
+	    (rc = prepare(s, &s->st_list_after,
+			  "SELECT key, rev, create_rev, value FROM (SELECT key, MAX(rev) AS rev,"
+			  " deleted, create_rev, value FROM revisions WHERE key >= ? AND key < ?"
+			  " AND key > ? GROUP BY key) WHERE deleted = 0 ORDER BY key", err)) ||
+	    (rc = prepare(s, &s->st_count,
+			  "SELECT COUNT(*) FROM (SELECT MAX(rev), deleted FROM revisions"
+			  " WHERE key >= ? AND key < ? GROUP BY key) WHERE deleted = 0", err)) ||
+	    (rc = prepare(s, &s->st_since,
+			  "SELECT rev, key, created, deleted, prev_rev, value FROM revisions"
+			  " WHERE rev > ? AND key >= ? AND key < ? ORDER BY rev LIMIT ?", err)) ||
+	    (rc = prepare(s, &s->st_byrev, "SELECT value FROM revisions WHERE rev = ?", err)))
+		goto fail;
+
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "SELECT IFNULL(MAX(rev), 0) FROM revisions", -1, &st, NULL)) {
+		rc = db_fail(s, err, "read revision");
+		goto fail;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW)
+		s->rev = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	s->compacted = meta_get(s, "compacted");
+	if (s->compacted > s->rev)
+		s->rev = s->compacted;
+	s->ring_lo = s->rev + 1;
+	*out = s;
+	return 0;
+fail:
+	store_close(s);
+	return rc;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	sqlite3_stmt *sts[] = { s->st_latest, s->st_insert, s->st_list, s->st_list_after,
+				s->st_count, s->st_since, s->st_byrev };
+	for (size_t i = 0; i < sizeof(sts) / sizeof(sts[0]); i++)
+		sqlite3_finalize(sts[i]);
+	if (s->db)
+		sqlite3_close(s->db);
+	for (size_t i = 0; i < s->ring_len; i++)
+		store_event_unref(s->ring[(s->ring_head + i) % s->ring_cap]);
+	free(s->ring);
+	for (size_t i = 0; s->enc_prefixes && s->enc_prefixes[i]; i++)
+		free(s->enc_prefixes[i]);
+	free(s->enc_prefixes);
+	OPENSSL_cleanse(s->enc_key, sizeof(s->enc_key));
+	pthread_cond_destroy(&s->cond);
+	pthread_mutex_destroy(&s->mu);
+	free(s);
+}
+
+int64_t store_revision(struct store *s)
+{
+	pthread_mutex_lock(&s->mu);
+	int64_t r = s->rev;
+	pthread_mutex_unlock(&s->mu);
+	return r;
+}
+
+int64_t store_compacted(struct store *s)
+{
+	pthread_mutex_lock(&s->mu);
+	int64_t r = s->compacted;
+	pthread_mutex_unlock(&s->mu);
+	return r;
+}
+
+void store_kv_free(struct store_kv *kv)
+{
+	if (!kv)
+		return;
+	free(kv->key);
+	free(kv->value);
+	memset(kv, 0, sizeof(*kv));
+}
+
+void store_event_unref(struct store_event *ev)
+{
+	if (!ev || __atomic_sub_fetch(&ev->refs, 1, __ATOMIC_ACQ_REL) > 0)
+		return;
+	free(ev->key);
+	free(ev->value);
+	free(ev->prev);
+	free(ev);
+}
+
+static struct store_event *event_ref(struct store_event *ev)
+{
+	__atomic_add_fetch(&ev->refs, 1, __ATOMIC_ACQ_REL);
+	return ev;
+}
+
+/* --- encryption at rest -------------------------------------------------------- */
+
+#define ENC_MAGIC "\0bosun-enc-v1:"
+#define ENC_MAGIC_LEN 14
+#define ENC_NONCE 12
+#define ENC_TAG 16
+
+void store_set_encryption(struct store *s, const unsigned char key[32],
+			  const char *const *prefixes)
+{
+	pthread_mutex_lock(&s->mu);
+	memcpy(s->enc_key, key, 32);
+	size_t n = 0;
+	while (prefixes && prefixes[n])
+		n++;
+	s->enc_prefixes = xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		s->enc_prefixes[i] = xstrdup(prefixes[i]);
+	s->enc = 1;
+	pthread_mutex_unlock(&s->mu);
+}
+
+static int wants_encryption(const struct store *s, const char *key)
+{
+	if (!s->enc)
+		return 0;
+	for (size_t i = 0; s->enc_prefixes[i]; i++)
+		if (!strncmp(key, s->enc_prefixes[i], strlen(s->enc_prefixes[i])))
+			return 1;
+	return 0;
+}
+
+/* magic | nonce | ciphertext | tag, malloc'd; NULL on failure. */
+static unsigned char *encrypt(const struct store *s, const char *in, size_t len, size_t *out_len)
+{
+	size_t total = ENC_MAGIC_LEN + ENC_NONCE + len + ENC_TAG;
+	unsigned char *out = xmalloc(total);
+	memcpy(out, ENC_MAGIC, ENC_MAGIC_LEN);
+	unsigned char *nonce = out + ENC_MAGIC_LEN, *ct = nonce + ENC_NONCE;
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	int n = 0, ok = getrandom(nonce, ENC_NONCE, 0) == ENC_NONCE && ctx &&
+		EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, s->enc_key, nonce) &&
+		EVP_EncryptUpdate(ctx, ct, &n, (const unsigned char *)in, (int)len) &&
+		EVP_EncryptFinal_ex(ctx, ct + n, &n) &&
+		EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, ENC_TAG, ct + len);
+	EVP_CIPHER_CTX_free(ctx);
+	if (!ok) {
+		free(out);
+		return NULL;
+	}
+	*out_len = total;
+	return out;
+}
+
+/* Decrypts an encrypted blob into a NUL-terminated copy; NULL when it
+ * cannot (no key, or the data was tampered with). */
+static char *decrypt(const struct store *s, const unsigned char *in, size_t len, size_t *out_len)
+{
+	if (!s->enc || len < ENC_MAGIC_LEN + ENC_NONCE + ENC_TAG)
+		return NULL;
+	const unsigned char *nonce = in + ENC_MAGIC_LEN, *ct = nonce + ENC_NONCE;
+	size_t ctlen = len - ENC_MAGIC_LEN - ENC_NONCE - ENC_TAG;
+	char *out = xmalloc(ctlen + 1);
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	int n = 0, ok = ctx && EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, s->enc_key, nonce) &&
+		EVP_DecryptUpdate(ctx, (unsigned char *)out, &n, ct, (int)ctlen) &&
+		EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, ENC_TAG, (void *)(ct + ctlen)) &&
+		EVP_DecryptFinal_ex(ctx, (unsigned char *)out + n, &n) > 0;
+	EVP_CIPHER_CTX_free(ctx);
+	if (!ok) {
+		free(out);
+		return NULL;
+	}
+	out[ctlen] = '\0';
+	*out_len = ctlen;
+	return out;
+}
+
+/* A stored value as plaintext: a NUL-terminated copy (caller frees). An
+ * encrypted value that cannot be decrypted reads as empty. */
+static char *plain_copy(const struct store *s, const void *p, size_t n, size_t *len)
+{
+	if (n >= ENC_MAGIC_LEN && !memcmp(p, ENC_MAGIC, ENC_MAGIC_LEN)) {
+		size_t out_len = 0;
+		char *v = decrypt(s, p, n, &out_len);
+		if (!v) {
+			v = xstrdup("");
+			out_len = 0;
+		}
+		if (len)
+			*len = out_len;
+		return v;
+	}
+	char *v = xmalloc(n + 1);
+	if (n)
+		memcpy(v, p, n);
+	v[n] = '\0';
+	if (len)
+		*len = n;
+	return v;
+}
+
+static char *blob_dup_s(const struct store *s, sqlite3_stmt *st, int col, size_t *len)
+{
+	return plain_copy(s, sqlite3_column_blob(st, col), (size_t)sqlite3_column_bytes(st, col), len);
+}
+
+
+static char *memdup0(const char *p, size_t n)
+{
+	char *v = xmalloc(n + 1);
+	if (n)
+		memcpy(v, p, n);
+	v[n] = '\0';
+	return v;
+}
+
+static void ring_push(struct store *s, struct store_event *ev)
+{
+	if (s->ring_len == s->ring_cap) {
+		store_event_unref(s->ring[s->ring_head]);
+		s->ring_head = (s->ring_head + 1) % s->ring_cap;
+		s->ring_len--;
+		s->ring_lo++;
+	}
+	if (s->ring_len == 0)
+		s->ring_lo = ev->rev;
+	s->ring[(s->ring_head + s->ring_len) % s->ring_cap] = ev;
+	s->ring_len++;
+}
+
+/* The latest row of key: 1 found (fills the outputs), 0 none, <0 error. */
+struct latest {
+	int64_t rev, create_rev;
+	int deleted;
+	char *value;
+	size_t len;
+};
+
+static int read_latest(struct store *s, const char *key, struct latest *out,
+		       int want_value, struct berr *err)
+{
+	memset(out, 0, sizeof(*out));
+	sqlite3_stmt *st = s->st_latest;
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(st);
+		return 0;
+	}
+	if (rc != SQLITE_ROW) {
+		rc = db_fail(s, err, "read");
+		sqlite3_reset(st);
+		return rc;
+	}
+	out->rev = sqlite3_column_int64(st, 0);
+	out->deleted = sqlite3_column_int(st, 1);
+	out->create_rev = sqlite3_column_int64(st, 2);
+	if (want_value)
+		out->value = blob_dup_s(s, st, 3, &out->len);
+	sqlite3_reset(st);
+	return 1;
+}
+
+enum write_op { OP_CREATE, OP_UPDATE, OP_DELETE };
+
+static int write_row(struct store *s, enum write_op op, const char *key,
+		     int64_t expect_rev, const char *value, size_t len,
+		     int64_t *rev_out, struct berr *err)
+{
+	if (!key || !key[0])
+		return berr_set(err, BERR_INVALID, "store: empty key");
+	pthread_mutex_lock(&s->mu);
+	struct latest cur;
+	int rc = read_latest(s, key, &cur, 1, err);
+	if (rc < 0)
+		goto out;
+	int live = rc == 1 && !cur.deleted;
+	if (op == OP_CREATE && live) {
+		rc = berr_set(err, BERR_EXISTS, "key '%s' already exists", key);
+		goto out;
+	}
+	if (op != OP_CREATE && !live) {
+		rc = berr_set(err, BERR_NOTFOUND, "key '%s' not found", key);
+		goto out;
+	}
+	if (op != OP_CREATE && expect_rev > 0 && expect_rev != cur.rev) {
+		rc = berr_set(err, BERR_CONFLICT,
+			      "key '%s' is at revision %lld, not %lld", key,
+			      (long long)cur.rev, (long long)expect_rev);
+		goto out;
+	}
+	if (op == OP_DELETE && !value) {
+		value = cur.value;
+		len = cur.len;
+	}
+
+	int64_t rev = s->rev + 1;
+	int64_t create_rev = op == OP_CREATE ? rev : cur.create_rev;
+	sqlite3_stmt *st = s->st_insert;
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, rev);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, op == OP_CREATE);
+	sqlite3_bind_int(st, 4, op == OP_DELETE);
+	sqlite3_bind_int64(st, 5, create_rev);
+	sqlite3_bind_int64(st, 6, rc == 1 ? cur.rev : 0);
+	unsigned char *sealed = NULL;
+	size_t sealed_len = 0;
+	if (wants_encryption(s, key) &&
+	    !(sealed = encrypt(s, value ? value : "", len, &sealed_len))) {
+		rc = berr_set(err, BERR_FAIL, "store: cannot encrypt '%s'", key);
+		goto out;
+	}
+	if (sealed)
+		sqlite3_bind_blob(st, 7, sealed, (int)sealed_len, free);
+	else
+		sqlite3_bind_blob(st, 7, value ? value : "", (int)len, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		rc = db_fail(s, err, "write");
+		sqlite3_reset(st);
+		goto out;
+	}
+	sqlite3_reset(st);
+	s->rev = rev;
+
+	struct store_event *ev = xcalloc(1, sizeof(*ev));
+	ev->refs = 1;
+	ev->type = op == OP_CREATE ? STORE_ADDED : op == OP_UPDATE ? STORE_MODIFIED : STORE_DELETED;
+	ev->rev = rev;
+	ev->key = xstrdup(key);
+	ev->value = memdup0(value ? value : "", len);
+	ev->len = len;
+	if (op != OP_CREATE) {
+		ev->prev = cur.value;
+		ev->prev_len = cur.len;
+		cur.value = NULL;
+	}
+	ring_push(s, ev);
+	pthread_cond_broadcast(&s->cond);
+	if (rev_out)
+		*rev_out = rev;
+	rc = 0;
+	if (++s->writes_since_compact >= s->history / 4 + 1) {
+		s->writes_since_compact = 0;
+		pthread_mutex_unlock(&s->mu);
+		free(cur.value);
+		store_compact(s, NULL);
+		return 0;
+	}
+out:
+	pthread_mutex_unlock(&s->mu);
+	free(cur.value);
+	return rc;
+}
+
+int store_create(struct store *s, const char *key, const char *value,
+		 size_t len, int64_t *rev_out, struct berr *err)
+{
+	return write_row(s, OP_CREATE, key, 0, value, len, rev_out, err);
+}
+
+int store_update(struct store *s, const char *key, int64_t expect_rev,
+		 const char *value, size_t len, int64_t *rev_out,
+		 struct berr *err)
+{
+	return write_row(s, OP_UPDATE, key, expect_rev, value, len, rev_out, err);
+}
+
+int store_delete(struct store *s, const char *key, int64_t expect_rev,
+		 const char *value, size_t len, int64_t *rev_out,
+		 struct berr *err)
+{
+	return write_row(s, OP_DELETE, key, expect_rev, value, len, rev_out, err);
+}
+
+int store_get(struct store *s, const char *key, struct store_kv *out,
+	      struct berr *err)
+{
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&s->mu);
+	struct latest cur;
+	int rc = read_latest(s, key, &cur, 1, err);
+	pthread_mutex_unlock(&s->mu);
+	if (rc < 0)
+		return rc;
+	if (rc == 0 || cur.deleted) {
+		free(cur.value);
+		return berr_set(err, BERR_NOTFOUND, "key '%s' not found", key);
+	}
+	out->key = xstrdup(key);
+	out->value = cur.value;
+	out->len = cur.len;
+	out->rev = cur.rev;
+	out->create_rev = cur.create_rev;
+	return 0;
+}
+
+int store_list(struct store *s, const char *prefix, const char *after_key,
+	       size_t limit, store_list_fn fn, void *ctx, int64_t *rev_out,
+	       struct berr *err)
+{
+	char *hi = prefix_end(prefix);
+	pthread_mutex_lock(&s->mu);
+	sqlite3_stmt *st = after_key ? s->st_list_after : s->st_list;
+	sqlite3_reset(st);
+	bind_range(st, 1, prefix, hi);
+	if (after_key)
+		sqlite3_bind_text(st, 3, after_key, -1, SQLITE_STATIC);
+	if (rev_out)
+		*rev_out = s->rev;
+	int rc = 0;
+	size_t n = 0;
+	for (;;) {
+		int step = sqlite3_step(st);
+		if (step == SQLITE_DONE)
+			break;
+		if (step != SQLITE_ROW) {
+			rc = db_fail(s, err, "list");
+			break;
+		}
+		struct store_kv kv = {
+			.key = (char *)sqlite3_column_text(st, 0),
+			.rev = sqlite3_column_int64(st, 1),
+			.create_rev = sqlite3_column_int64(st, 2),
+			.value = (char *)sqlite3_column_blob(st, 3),
+			.len = (size_t)sqlite3_column_bytes(st, 3),
+		};
+		/* blobs are not NUL-terminated; copy only when the callback
+		 * would otherwise read past the end */
+		char *copy = plain_copy(s, kv.value ? kv.value : "", kv.len, &kv.len);
+		kv.value = copy;
+		rc = fn(&kv, ctx);
+		free(copy);
+		if (rc)
+			break;
+		if (limit && ++n >= limit)
+			break;
+	}
+	sqlite3_reset(st);
+	pthread_mutex_unlock(&s->mu);
+	free(hi);
+	return rc;
+}
+
+int64_t store_count(struct store *s, const char *prefix)
+{
+	char *hi = prefix_end(prefix);
+	pthread_mutex_lock(&s->mu);
+	sqlite3_stmt *st = s->st_count;
+	sqlite3_reset(st);
+	bind_range(st, 1, prefix, hi);
+	int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	sqlite3_reset(st);
+	pthread_mutex_unlock(&s->mu);
+	free(hi);
+	return n;
+}
+
+int store_compact(struct store *s, struct berr *err)
+{
+	pthread_mutex_lock(&s->mu);
+	int64_t target = s->rev - s->history;
+	int rc = 0;
+	if (target <= s->compacted)
+		goto out;
+	sqlite3_stmt *del1 = NULL, *del2 = NULL;
+	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) ||
+	    sqlite3_prepare_v2(s->db,
+			       "DELETE FROM revisions WHERE rev <= ?1 AND EXISTS (SELECT 1"
+			       " FROM revisions n WHERE n.key = revisions.key AND n.rev > revisions.rev)",
+			       -1, &del1, NULL) ||
+	    sqlite3_prepare_v2(s->db, "DELETE FROM revisions WHERE rev <= ?1 AND deleted = 1",
+			       -1, &del2, NULL)) {
+		rc = db_fail(s, err, "compact");
+		goto rollback;
+	}
+	sqlite3_bind_int64(del1, 1, target);
+	sqlite3_bind_int64(del2, 1, target);
+	if (sqlite3_step(del1) != SQLITE_DONE || sqlite3_step(del2) != SQLITE_DONE ||
+	    meta_set(s, "compacted", target)) {
+		rc = db_fail(s, err, "compact");
+		goto rollback;
+	}
+	sqlite3_finalize(del1);
+	sqlite3_finalize(del2);
+	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL)) {
+		rc = db_fail(s, err, "compact commit");
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		goto out;
+	}
+	s->compacted = target;
+	goto out;
+rollback:
+	sqlite3_finalize(del1);
+	sqlite3_finalize(del2);
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+out:
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+/* --- watch ---------------------------------------------------------------- */
+
+int store_watch_open(struct store_watch **out, struct store *s,
+		     const char *prefix, int64_t after_rev, struct berr *err)
+{
+	*out = NULL;
+	pthread_mutex_lock(&s->mu);
+	if (after_rev < s->compacted) {
+		int64_t c = s->compacted;
+		pthread_mutex_unlock(&s->mu);
+		return berr_set(err, BERR_LIMIT,
+				"too old resource version: %lld (%lld)",
+				(long long)after_rev, (long long)c);
+	}
+	if (after_rev > s->rev)
+		after_rev = s->rev;
+	s->watches++;
+	pthread_mutex_unlock(&s->mu);
+	struct store_watch *w = xcalloc(1, sizeof(*w));
+	w->s = s;
+	w->prefix = xstrdup(prefix);
+	w->prefix_len = strlen(prefix);
+	w->rev = after_rev;
+	*out = w;
+	return 0;
+}
+
+int64_t store_watch_rev(struct store_watch *w)
+{
+	return w->rev;
+}
+
+void store_watch_close(struct store_watch *w)
+{
+	if (!w)
+		return;
+	for (size_t i = w->ipending; i < w->npending; i++)
+		store_event_unref(w->pending[i]);
+	pthread_mutex_lock(&w->s->mu);
+	w->s->watches--;
+	pthread_mutex_unlock(&w->s->mu);
+	free(w->prefix);
+	free(w);
+}
+
+void store_wake_all(struct store *s)
+{
+	pthread_mutex_lock(&s->mu);
+	s->wake_gen++;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->mu);
+}
+
+static int matches(const struct store_watch *w, const char *key)
+{
+	return strncmp(key, w->prefix, w->prefix_len) == 0;
+}
+
+/* Loads the next batch of events after w->rev from the table (mutex held). */
+static int load_from_table(struct store_watch *w)
+{
+	struct store *s = w->s;
+	char *hi = prefix_end(w->prefix);
+	sqlite3_stmt *st = s->st_since;
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, w->rev);
+	bind_range(st, 2, w->prefix, hi);
+	sqlite3_bind_int(st, 4, WATCH_BATCH);
+	w->npending = w->ipending = 0;
+	int64_t last = w->rev;
+	struct { int64_t prev_rev; } prevs[WATCH_BATCH];
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct store_event *ev = xcalloc(1, sizeof(*ev));
+		ev->refs = 1;
+		ev->rev = sqlite3_column_int64(st, 0);
+		ev->key = xstrdup((const char *)sqlite3_column_text(st, 1));
+		int created = sqlite3_column_int(st, 2), deleted = sqlite3_column_int(st, 3);
+		ev->type = deleted ? STORE_DELETED : created ? STORE_ADDED : STORE_MODIFIED;
+		prevs[w->npending].prev_rev = created ? 0 : sqlite3_column_int64(st, 4);
+		ev->value = blob_dup_s(s, st, 5, &ev->len);
+		w->pending[w->npending++] = ev;
+		last = ev->rev;
+	}
+	int full = w->npending == WATCH_BATCH;
+	sqlite3_reset(st);
+	free(hi);
+	for (size_t i = 0; i < w->npending; i++) {
+		if (!prevs[i].prev_rev)
+			continue;
+		sqlite3_stmt *pv = s->st_byrev;
+		sqlite3_reset(pv);
+		sqlite3_bind_int64(pv, 1, prevs[i].prev_rev);
+		if (sqlite3_step(pv) == SQLITE_ROW)
+			w->pending[i]->prev = blob_dup_s(s, pv, 0, &w->pending[i]->prev_len);
+		sqlite3_reset(pv);
+	}
+	/* a short batch holds everything for this prefix up to the current
+	 * revision */
+	w->covered = full ? last : s->rev;
+	return full;
+}
+
+/* The next event for w when one is available now (mutex held). */
+static int take_event(struct store_watch *w, struct store_event **out)
+{
+	struct store *s = w->s;
+	for (;;) {
+		if (w->ipending < w->npending) {
+			struct store_event *ev = w->pending[w->ipending++];
+			w->rev = ev->rev;
+			*out = ev;
+			return 1;
+		}
+		if (w->covered > w->rev)
+			w->rev = w->covered;
+		if (w->rev < s->compacted)
+			return BERR_LIMIT;
+		if (w->rev >= s->rev)
+			return 0;
+		if (s->ring_len == 0 || w->rev + 1 < s->ring_lo) {
+			load_from_table(w);
+			continue;
+		}
+		for (int64_t r = w->rev + 1; r <= s->rev; r++) {
+			struct store_event *ev =
+				s->ring[(s->ring_head + (size_t)(r - s->ring_lo)) % s->ring_cap];
+			w->rev = r;
+			if (matches(w, ev->key)) {
+				*out = event_ref(ev);
+				return 1;
+			}
+		}
+		return 0;
+	}
+}
+
+int store_watch_next(struct store_watch *w, struct store_event **out,
+		     int timeout_ms)
+{
+	struct store *s = w->s;
+	*out = NULL;
+	struct timespec deadline;
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	if (timeout_ms > 0) {
+		deadline.tv_sec += timeout_ms / 1000;
+		deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+		if (deadline.tv_nsec >= 1000000000L) {
+			deadline.tv_sec++;
+			deadline.tv_nsec -= 1000000000L;
+		}
+	}
+	pthread_mutex_lock(&s->mu);
+	unsigned gen = s->wake_gen;
+	int rc;
+	for (;;) {
+		rc = take_event(w, out);
+		if (rc != 0 || timeout_ms == 0 || gen != s->wake_gen)
+			break;
+		if (timeout_ms < 0)
+			pthread_cond_wait(&s->cond, &s->mu);
+		else if (pthread_cond_timedwait(&s->cond, &s->mu, &deadline) == ETIMEDOUT) {
+			rc = take_event(w, out);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&s->mu);
+	if (rc == BERR_LIMIT)
+		return BERR_LIMIT;
+	return rc;
+}
