@@ -208,7 +208,8 @@ const struct cmd_entry cmd_template_entry = {
 	.name = "template",
 	.usage = "[NAME] CHART [-f FILE]... [--set K=V]... [--set-string K=V] [--set-file K=PATH] "
 		 "[--set-json K=JSON] [-n NS] [--kube-version V] [--api-versions G/V]... "
-		 "[--include-crds] [--skip-tests] [--show-only PATH]... [--name-template T] [--debug]",
+		 "[--include-crds] [--skip-tests] [--skip-schema-validation] [--show-only PATH]... "
+		 "[--name-template T] [--debug]",
 	.summary = "render a Helm chart locally, as helm template does",
 	.exec = cmd_template_exec,
 };

@@ -19,8 +19,7 @@
  * insecure. They are used for the git transfer only, never logged, stored
  * or echoed. Errors are {"error", "message", "code"} with 400 (bad request
  * or source), 403 (credentials), 404 (repository, revision, path), 413
- * (a limit or the timeout), 501 (Helm, until its engine is plugged in),
- * 502 (the git remote failed).
+ * (a limit or the timeout), 502 (the git remote failed).
  */
 #ifndef BOSUN_REPO_SERVER_H
 #define BOSUN_REPO_SERVER_H

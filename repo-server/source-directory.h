@@ -5,9 +5,8 @@
  * a stream of documents, `kind: List` objects flattened into their items.
  *
  * Also the source type detection: a directory holding Chart.yaml, or a
- * request with helm options, is a Helm source. Helm rendering is another
- * part's engine; until it is plugged in, a Helm source is refused with
- * BERR_UNSUPPORTED and a message saying so.
+ * request with helm options, is a Helm source, rendered by the Helm engine
+ * (repo-server/helm/source.h).
  */
 #ifndef BOSUN_REPO_SOURCE_DIRECTORY_H
 #define BOSUN_REPO_SOURCE_DIRECTORY_H
