@@ -793,6 +793,23 @@ static void write_operation(struct api_ctx *ctx, struct http_response *resp, jso
 	json_object_set(app, "operation", op);
 	json_t *res = NULL;
 	int rc = kube_client_update(ctx->api->kc, &res, app, NULL, &err);
+	/* The controller writes status all the time: on a conflict, read the
+	 * app again and retry while no other operation has started, as Argo
+	 * CD does, instead of making the user try again. */
+	for (int attempt = 0; rc == BERR_CONFLICT && attempt < 5; attempt++) {
+		json_t *fresh = NULL;
+		if (get_app(ctx->api, name, &fresh, &err) < 0)
+			return api_error(resp, &err);
+		if (operation_running(fresh)) {
+			json_decref(fresh);
+			return http_response_error(resp, 409,
+						   "another operation is already in progress on '%s'",
+						   name);
+		}
+		json_object_set(fresh, "operation", op);
+		rc = kube_client_update(ctx->api->kc, &res, fresh, NULL, &err);
+		json_decref(fresh);
+	}
 	if (rc == BERR_CONFLICT)
 		return http_response_error(resp, 409,
 					   "application '%s' changed meanwhile; try again", name);

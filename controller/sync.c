@@ -327,6 +327,28 @@ static void delete_obj(struct run *r, const struct res_id *id, const json_t *obj
 	kube_client_delete(r->dest->kc, NULL, &ref, propagation, NULL);
 }
 
+/* A custom resource whose CRD comes in this same sync was planned before its
+ * kind was served, so it got no namespace: place it now that the CRD exists
+ * (compare_target learns the kind through discovery). */
+static void place_late(struct run *r, struct task_data *d)
+{
+	if (d->id.namespace[0])
+		return;
+	const char *ns = doc_get_str(r->app, "spec.destination.namespace");
+	json_t *placed = NULL;
+	struct res_id id;
+	struct kube_resource kr;
+	struct berr err = BERR_INIT;
+	if (compare_target(r->dest, &placed, &id, &kr, d->obj, r->name,
+			   ns && *ns ? ns : "default", &err) == 0 && id.namespace[0]) {
+		json_decref(d->obj);
+		d->obj = placed;
+		d->id = id;
+		return;
+	}
+	json_decref(placed);
+}
+
 static int run_task(struct run *r, struct sync_task *t)
 {
 	struct task_data *d = t->data;
@@ -361,6 +383,7 @@ static int run_task(struct run *r, struct sync_task *t)
 		snprintf(d->message, sizeof(d->message), "pruned");
 		return 0;
 	}
+	place_late(r, d);
 	if (r->create_ns && d->id.namespace[0] && !r->dry_run)
 		ensure_namespace(r, d->id.namespace);
 	if (d->hook && (d->delete_policy & HOOK_DELETE_BEFORE_CREATION) && !r->dry_run) {

@@ -44,6 +44,14 @@ test_expect_success 'sync brings the example up, Synced and Healthy' '
 	kc get configmap guestbook-config -o jsonpath="{.data.MAX_ENTRIES}" | grep -qx 100
 '
 
+test_expect_success 'a sync right after create is accepted (the API retries conflicts)' '
+	"$BOSUN" app create second --repo "file://$REPO" --path guestbook \
+		--dest-server https://kubernetes.default.svc --dest-namespace second \
+		--sync-option CreateNamespace=true &&
+	"$BOSUN" app sync second --timeout 60 &&
+	kc -n second get deployment guestbook-ui
+'
+
 kill -TERM "$BOSUND_PID"
 wait "$BOSUND_PID"
 STOP_RC=$?
