@@ -7,6 +7,11 @@
  * Every write is validated first (name rules, known fields, the project
  * exists and permits the sources and destination, the destination cluster
  * is known) and checked against RBAC on `<project>/<name>`.
+ *
+ * A rollback is `operation.rollback {id, prune}`: the controller applies the
+ * manifests it stored with that history entry, whatever git holds now.
+ * Manifests and live objects leave here with Secret values masked
+ * (lib/secret.h), the last-applied annotation included.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +22,7 @@
 #include "doc.h"
 #include "kinds.h"
 #include "log.h"
+#include "secret.h"
 #include "selector.h"
 
 #define APP_NAME_MAX 63
@@ -783,33 +789,40 @@ static int operation_running(const json_t *app)
 	return phase && (!strcmp(phase, "Running") || !strcmp(phase, "Terminating"));
 }
 
-/* Writes op as the app's operation with optimistic locking; answers. */
+/* Writes op as the app's operation with optimistic locking; answers. The
+ * controller writes status all the time (right after a create, say): a
+ * conflict is retried on a fresh copy as long as its spec, which the
+ * request was checked against, is the same and no operation started. */
 static void write_operation(struct api_ctx *ctx, struct http_response *resp, json_t *app,
 			    json_t *op, const char *what)
 {
 	struct berr err = BERR_INIT;
-	const char *name = doc_get_str(app, "metadata.name");
+	char name[APP_NAME_MAX + 1];
+	snprintf(name, sizeof(name), "%s", doc_get_str(app, "metadata.name") ?: "");
 	json_object_set_new(op, "initiatedBy", json_pack("{s:s}", "username", ctx->user));
-	json_object_set(app, "operation", op);
+	json_t *spec = json_incref(json_object_get(app, "spec")), *cur = json_incref(app);
 	json_t *res = NULL;
-	int rc = kube_client_update(ctx->api->kc, &res, app, NULL, &err);
-	/* The controller writes status all the time: on a conflict, read the
-	 * app again and retry while no other operation has started, as Argo
-	 * CD does, instead of making the user try again. */
-	for (int attempt = 0; rc == BERR_CONFLICT && attempt < 5; attempt++) {
-		json_t *fresh = NULL;
-		if (get_app(ctx->api, name, &fresh, &err) < 0)
-			return api_error(resp, &err);
-		if (operation_running(fresh)) {
-			json_decref(fresh);
-			return http_response_error(resp, 409,
-						   "another operation is already in progress on '%s'",
-						   name);
+	int rc = BERR_CONFLICT, busy = 0;
+	for (int attempt = 0; attempt < WRITE_RETRIES && rc == BERR_CONFLICT; attempt++) {
+		if (attempt) {
+			json_decref(cur);
+			cur = NULL;
+			if ((rc = get_app(ctx->api, name, &cur, &err)) < 0)
+				break;
+			if ((busy = operation_running(cur)))
+				break;
+			if (!doc_equal(json_object_get(cur, "spec"), spec)) {
+				rc = BERR_CONFLICT;
+				break;
+			}
 		}
-		json_object_set(fresh, "operation", op);
-		rc = kube_client_update(ctx->api->kc, &res, fresh, NULL, &err);
-		json_decref(fresh);
+		json_object_set(cur, "operation", op);
+		rc = kube_client_update(ctx->api->kc, &res, cur, NULL, &err);
 	}
+	json_decref(cur);
+	json_decref(spec);
+	if (busy)
+		return http_response_error(resp, 409, "another operation is already in progress");
 	if (rc == BERR_CONFLICT)
 		return http_response_error(resp, 409,
 					   "application '%s' changed meanwhile; try again", name);
@@ -983,16 +996,11 @@ static void rollback_app(struct api_ctx *ctx, struct http_request *req,
 				    (long long)json_integer_value(id));
 		goto out;
 	}
-	char idtext[32];
-	snprintf(idtext, sizeof(idtext), "%lld", (long long)json_integer_value(id));
-	json_t *sync = json_pack("{s:O*, s:b, s:b}", "revision", json_object_get(entry, "revision"),
-				 "prune", prune, "dryRun", dry);
-	if (json_object_get(entry, "source"))
-		json_object_set(sync, "source", json_object_get(entry, "source"));
-	if (json_object_get(entry, "sources"))
-		json_object_set(sync, "sources", json_object_get(entry, "sources"));
-	json_t *op = json_pack("{s:o, s:[{s:s, s:s}]}", "sync", sync, "info", "name", "rollback",
-			       "value", idtext);
+	/* the controller re-applies the release stored with the entry */
+	json_t *rollback = json_pack("{s:I, s:b}", "id", json_integer_value(id), "prune", prune);
+	if (dry)
+		json_object_set_new(rollback, "dryRun", json_true());
+	json_t *op = json_pack("{s:o}", "rollback", rollback);
 	write_operation(ctx, resp, app, op, "rollback requested");
 	json_decref(op);
 out:
@@ -1119,20 +1127,6 @@ static json_t *manifest_request(struct api *api, const json_t *app, const char *
 	return req;
 }
 
-static void mask_secret(json_t *obj)
-{
-	if (!obj || !api_str(obj, "kind") || strcmp(api_str(obj, "kind"), "Secret"))
-		return;
-	const char *fields[] = { "data", "stringData" };
-	for (size_t f = 0; f < 2; f++) {
-		const char *k;
-		json_t *v;
-		json_object_foreach(json_object_get(obj, fields[f]), k, v)
-			json_object_set_new(json_object_get(obj, fields[f]), k,
-					    json_string("++++++++"));
-	}
-}
-
 static int target_manifests(struct api_ctx *ctx, const json_t *app, const char *revision,
 			    json_t **out, struct http_response *resp)
 {
@@ -1167,7 +1161,7 @@ static void manifests(struct api_ctx *ctx, struct http_request *req, struct http
 	size_t i;
 	json_t *m;
 	json_array_foreach(json_object_get(res, "manifests"), i, m) {
-		mask_secret(m);
+		secret_mask(m);
 		char *t = json_dumps(m, JSON_COMPACT);
 		json_array_append_new(texts, json_string(t));
 		free(t);
@@ -1225,7 +1219,7 @@ static void managed_resources(struct api_ctx *ctx, struct http_request *req,
 		json_array_foreach(json_object_get(target, "manifests"), j, m)
 			if (same_resource(m, group, kind, ns, name)) {
 				json_t *c = json_deep_copy(m);
-				mask_secret(c);
+				secret_mask(c);
 				char *t = json_dumps(c, JSON_COMPACT);
 				json_object_set_new(item, "targetState", json_string(t));
 				free(t);
@@ -1238,7 +1232,7 @@ static void managed_resources(struct api_ctx *ctx, struct http_request *req,
 						.namespace = *ns ? ns : NULL, .name = name };
 			json_t *live = NULL;
 			if (kube_client_get(ctx->api->kc, &live, &ref, NULL) == 0) {
-				mask_secret(live);
+				secret_mask(live);
 				char *t = json_dumps(live, JSON_COMPACT);
 				json_object_set_new(item, "liveState", json_string(t));
 				free(t);

@@ -15,6 +15,7 @@
 
 #include "cli/cli.h"
 #include "doc.h"
+#include "secret.h"
 
 /* ------------------------------------------------------------ conversion */
 
@@ -77,15 +78,7 @@ void app_mask_secret(json_t *obj)
 		json_object_update(data, sd);
 	}
 	json_object_del(obj, "stringData");
-	const char *k;
-	json_t *v;
-	json_object_foreach(data, k, v)
-		json_object_set_new(data, k, json_string("++++++++"));
-	/* kubectl's last applied state holds the values too */
-	json_t *ann = doc_get(obj, "metadata.annotations");
-	if (json_object_get(ann, "kubectl.kubernetes.io/last-applied-configuration"))
-		json_object_set_new(ann, "kubectl.kubernetes.io/last-applied-configuration",
-				    json_string("++++++++"));
+	secret_mask(obj);
 }
 
 /* ------------------------------------------------------------ spec flags */
@@ -471,6 +464,16 @@ void app_print_summary(const json_t *app, const char *server_url, int show_opera
 
 /* ------------------------------------------------------------ waiting */
 
+void app_operation_id(char *out, size_t size, const json_t *app)
+{
+	const json_t *st = doc_get(app, "status.operationState");
+	json_t *gen = json_object_get(st, "operationGeneration");
+	if (json_is_integer(gen))
+		snprintf(out, size, "generation %lld", (long long)json_integer_value(gen));
+	else    /* a controller that does not say: the start time will do */
+		snprintf(out, size, "%s", nz(doc_get_str(st, "startedAt")));
+}
+
 static int op_running(const json_t *app)
 {
 	json_t *op = json_object_get(app, "operation");
@@ -571,8 +574,9 @@ int app_wait(struct cli_client *c, const char *name, unsigned what, long timeout
 			failures = 0;
 			json_decref(app);
 			app = next;
-			const char *started = doc_get_str(app, "status.operationState.startedAt");
-			if (progress && (!*progress || !started || strcmp(started, progress)))
+			char run[64];
+			app_operation_id(run, sizeof(run), app);
+			if (progress && (!*progress || !*run || strcmp(run, progress)))
 				progress_lines(app, seen);
 			if (reached(app, what)) {
 				rc = 0;

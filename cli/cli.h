@@ -200,9 +200,10 @@ static inline const char *nz(const char *s)
 int app_manifest_convert(json_t *app, struct berr *err);
 
 /* Masks a Secret in place (other objects are left alone): stringData folds
- * into data, every value becomes "++++++++" (the API's mask, so masked and
- * unmasked copies compare equal), and kubectl's last-applied annotation,
- * which holds the values too, is masked. */
+ * into data, then secret_mask() (lib/secret.h, as the API masks): every
+ * value becomes "++++++++", so masked and unmasked copies compare equal,
+ * and kubectl's last-applied annotation, which holds the values too, is
+ * masked inside. */
 void app_mask_secret(json_t *obj);
 
 /* Application flags shared by `app create` and `app set`. */
@@ -235,13 +236,18 @@ void app_print_operation(const json_t *app, FILE *f);
 /* "/api/v1/applications/<name escaped><suffix>" into out. */
 void app_path(struct buf *out, const char *name, const char *suffix);
 
+/* Which run of an operation the app's status.operationState is, into out
+ * ("" when there is none): the generation the controller read the operation
+ * at, which no two runs share (startedAt has only seconds). */
+void app_operation_id(char *out, size_t size, const json_t *app);
+
 /* What app_wait waits for. */
 enum { WAIT_SYNC = 1, WAIT_HEALTH = 2, WAIT_OPERATION = 4, WAIT_SUSPENDED = 8 };
 /*
  * Polls the application until every condition holds or timeout_s passes
  * (0: no limit). With progress non-NULL it prints a line for each resource
  * of the operation as its state changes, skipping an operation state whose
- * startedAt equals progress (the one before ours; "" skips none). 0 when
+ * app_operation_id equals progress (the one before ours; "" skips none). 0 when
  * reached; CLI_FAIL on timeout, when an operation ended Failed/Error, or
  * when waiting for health and the idle app is Degraded (each with what it
  * said). *final gets the last state (final may be NULL).

@@ -35,8 +35,9 @@ int app_finish_operation(struct cli_client *c, const char *name, const json_t *b
 {
 	json_t *app;
 	unsigned what = WAIT_OPERATION | (health ? WAIT_HEALTH | WAIT_SUSPENDED : 0);
-	const char *old = doc_get_str(before, "status.operationState.startedAt");
-	int rc = app_wait(c, name, what, timeout, old ? old : "", &app);
+	char old[64];
+	app_operation_id(old, sizeof(old), before);
+	int rc = app_wait(c, name, what, timeout, old, &app);
 	if (app) {
 		putchar('\n');
 		app_print_operation(app, stdout);

@@ -17,7 +17,7 @@
  *     JSON merge patch against the live object cut down to the fields the
  *     last apply set — and apply it to the live object: the predicted live;
  *  4. strip what is never drift (status, managed metadata) from both sides,
- *     compare, then mask Secret data in what is returned.
+ *     compare, then mask Secret values in what is returned (lib/secret).
  * Without a usable last-applied annotation the config stands in for it
  * (Argo CD's two-way diff). Scheme defaulting of typed objects, which Argo
  * CD runs on both sides after patching, is not reproduced: a field removed
@@ -29,6 +29,7 @@
 #include "diff.h"
 #include "diff-defaults.h"
 #include "patch.h"
+#include "secret.h"
 
 #define DIFF_MAX_DEPTH 200
 
@@ -491,54 +492,6 @@ static void strip_managed(json_t *obj, const char *last_applied_key)
 	}
 }
 
-/* Masks every value of one map field of two Secrets with a run of '+':
- * the first distinct value of a key gets 8, the next 12, and so on, across
- * both objects, so equal values look equal and different ones different. */
-static void mask_field(json_t *a, json_t *b, const char *field)
-{
-	json_t *objs[2] = { a, b }, *keys = json_object();
-	const char *k;
-	json_t *v;
-
-	for (int i = 0; i < 2; i++)
-		json_object_foreach(obj_get(objs[i], field), k, v)
-			json_object_set_new(keys, k, json_true());
-	json_object_foreach(keys, k, v) {
-		json_t *seen = json_array();
-		for (int i = 0; i < 2; i++) {
-			json_t *map = obj_get(objs[i], field), *val;
-			size_t n, idx;
-			char mask[1024];
-			if (!json_is_object(map) || !(val = json_object_get(map, k)))
-				continue;
-			for (idx = 0; idx < json_array_size(seen); idx++)
-				if (json_equal(json_array_get(seen, idx), val))
-					break;
-			if (idx == json_array_size(seen))
-				json_array_append(seen, val);
-			n = 8 + 4 * idx;
-			if (n >= sizeof(mask))
-				n = sizeof(mask) - 1;
-			memset(mask, '+', n);
-			mask[n] = '\0';
-			json_object_set_new(map, k, json_string(mask));
-		}
-		json_decref(seen);
-	}
-	json_decref(keys);
-}
-
-/* Secrets only; stringData is normally folded into data by now, but a
- * Secret too malformed to normalise keeps it, and it is masked too. */
-static void mask_secrets(json_t *a, json_t *b)
-{
-	json_t *sa = a && is_kind(a, "", "Secret") ? a : NULL;
-	json_t *sb = b && is_kind(b, "", "Secret") ? b : NULL;
-
-	mask_field(sa, sb, "data");
-	mask_field(sa, sb, "stringData");
-}
-
 /* --- diff_compute -------------------------------------------------------- */
 
 static int check_input(const json_t *obj, const char *what, struct berr *err)
@@ -630,7 +583,7 @@ int diff_compute(struct diff_result *out, const json_t *config, const json_t *li
 	} else {
 		strip_managed(l, key);
 	}
-	mask_secrets(pred, l);
+	secret_mask_pair(pred, l);
 	out->predicted_live = pred;
 	out->normalized_live = l;
 	l = pred = NULL;

@@ -17,15 +17,17 @@
  * status.operationState tracks the run: Running with the tasks done so far,
  * then Succeeded, Failed or Error with finishedAt and syncResult. A
  * successful full sync (not dry run, not a selection of resources) first
- * stores its release, then appends to status.history, keyed by the
- * operation's start time so a run resumed after a crash never adds a second
- * entry; history and releases are trimmed to revisionHistoryLimit
- * (default 10). Last, `operation` is removed. A controller that dies mid-run
- * finds the operation still there with phase Running and runs it again
- * from the top: applying is idempotent. The state records the app's
- * generation when the operation was read (operationGeneration), which
- * tells a run to resume or an outcome already recorded apart from a new,
- * identical request.
+ * stores its release, then appends to status.history. A controller that
+ * dies mid-run finds the operation still there with phase Running and runs
+ * it again from the top: applying is idempotent. The state records the
+ * app's generation when the operation was read (operationGeneration):
+ * writing `operation` bumps the generation, so no two runs share one, and
+ * it tells a run to resume or an outcome already recorded apart from a new,
+ * identical request. History entries carry it too, so a resumed run never
+ * adds a second entry, while two runs started within the same second (the
+ * resolution of startedAt) each add theirs. History and releases are
+ * trimmed to revisionHistoryLimit (default 10). Last, `operation` is
+ * removed.
  *
  * Removing `operation` while it runs, or setting operationState.phase to
  * Terminating, stops it at the next wait.
@@ -606,7 +608,7 @@ static json_t *new_history(struct run *r, long *id_out)
 	size_t i;
 	json_array_foreach(old, i, h) {
 		max_id = doc_get_int(h, "id", -1) > max_id ? doc_get_int(h, "id", -1) : max_id;
-		if (!strcmp(doc_get_str(h, "deployStartedAt") ?: "", r->started_at)) {
+		if (r->generation > 0 && doc_get_int(h, "operationGeneration", -1) == r->generation) {
 			*id_out = -1;   /* this run was recorded before a restart */
 			json_decref(out);
 			return json_incref(old);
@@ -615,9 +617,9 @@ static json_t *new_history(struct run *r, long *id_out)
 	char now[32];
 	ctrl_now(now);
 	*id_out = max_id + 1;
-	json_t *entry = json_pack("{s:i, s:s, s:s, s:s}", "id", (json_int_t)*id_out,
+	json_t *entry = json_pack("{s:I, s:s, s:s, s:s, s:I}", "id", (json_int_t)*id_out,
 				  "revision", r->revision, "deployedAt", now,
-				  "deployStartedAt", r->started_at);
+				  "deployStartedAt", r->started_at, "operationGeneration", r->generation);
 	if (r->source)
 		json_object_set(entry, "source", r->source);
 	json_t *by = doc_get(r->op, "initiatedBy");
@@ -641,7 +643,7 @@ static void record(struct run *r, json_t **history_out)
 		json_decref(history);
 		return;
 	}
-	json_t *rel = json_pack("{s:s, s:i, s:s, s:O}", "app", r->name, "id", (json_int_t)id,
+	json_t *rel = json_pack("{s:s, s:I, s:s, s:O}", "app", r->name, "id", (json_int_t)id,
 				"revision", r->revision, "manifests", r->manifests);
 	if (r->source)
 		json_object_set(rel, "source", r->source);

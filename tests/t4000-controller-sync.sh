@@ -243,6 +243,43 @@ test_expect_success 'metrics count reconciles, syncs and drift alerts' '
 	grep -q "^workqueue_depth" "$TEST_TMP/metrics"
 '
 
+vault() { kc -n bosun get application vault -o "jsonpath=$1"; }
+vault_done() { [ "$(vault '{.status.operationState.phase}')" = Succeeded ] && [ -z "$(vault '{.operation}')" ]; }
+sync_vault() {
+	kc -n bosun patch application vault --type merge \
+		-p "{\"operation\":{\"initiatedBy\":{\"username\":\"tester\"},\"sync\":{}}}"
+}
+
+test_expect_success 'the controller never shows a Secret value, not even the last-applied annotation' '
+	mkdir -p "$REPO/vault" &&
+	printf "apiVersion: v1\nkind: Secret\nmetadata:\n  name: vault-creds\nstringData:\n  password: hunter2-plain\n" \
+		>"$REPO/vault/secret.yaml" &&
+	commit_all "$REPO" "vault" &&
+	sed "s/guestbook/vault/g" "$TEST_TMP/app.yaml" | kc apply -f - &&
+	wait_for 30 sh -c "[ \"\$(kubectl --kubeconfig $CL/kubeconfig.yaml -n bosun get application vault -o jsonpath={.status.sync.status})\" = OutOfSync ]" &&
+	sync_vault && wait_for 60 vault_done &&
+	kc -n default get secret vault-creds -o "jsonpath={.metadata.annotations.kubectl\.kubernetes\.io/last-applied-configuration}" |
+		grep -q hunter2-plain &&
+	kc -n default patch secret vault-creds --type merge -p "{\"stringData\":{\"password\":\"hunter2-live\"}}" &&
+	wait_for 30 sh -c "[ \"\$(kubectl --kubeconfig $CL/kubeconfig.yaml -n bosun get application vault -o jsonpath={.status.sync.status})\" = OutOfSync ]" &&
+	curl -sf "http://127.0.0.1:$CONTROLLER_PORT/v1/applications/vault/managed-resources" >"$TEST_TMP/vault" &&
+	curl -sf "http://127.0.0.1:$CONTROLLER_PORT/v1/applications/vault/resource-tree" >>"$TEST_TMP/vault" &&
+	kc -n bosun get application vault -o json >>"$TEST_TMP/vault" &&
+	kc -n bosun get events -o json >>"$TEST_TMP/vault" &&
+	grep -q "vault-creds" "$TEST_TMP/vault" && grep -q "++++++++" "$TEST_TMP/vault" &&
+	! grep -e hunter2 -e aHVudGVyMi "$TEST_TMP/vault"
+'
+
+test_expect_success 'syncs in quick succession each get their history entry' '
+	before=$(vault "{.status.history[-1:].id}") &&
+	for i in 1 2 3 4; do
+		sync_vault && wait_for 60 vault_done || exit 1
+	done &&
+	vault "{.status.history[*].id}" &&
+	[ "$(vault "{.status.history[-1:].id}")" = $((before + 4)) ] &&
+	[ "$(vault "{.status.history[*].id}" | wc -w)" = $((before + 5)) ]
+'
+
 test_expect_success 'deleting the application with the resources finalizer deletes what it deployed' '
 	kc -n bosun patch application guestbook --type merge \
 		-p "{\"metadata\":{\"finalizers\":[\"resources-finalizer.argocd.argoproj.io\"]}}" &&

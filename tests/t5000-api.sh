@@ -247,8 +247,8 @@ test_expect_success 'rollback picks a history entry; refresh sets the annotation
 		-p "{\"status\":{\"history\":[{\"id\":3,\"revision\":\"abc123\",\"source\":{\"repoURL\":\"$REPO_URL\",\"path\":\"guestbook\"}}]}}" &&
 	expect_error 404 "no history id 9" POST /api/v1/applications/guestbook/rollback "{\"id\":9}" &&
 	expect_error 400 "history id" POST /api/v1/applications/guestbook/rollback "{\"id\":\"x\"}" &&
-	expect 200 POST /api/v1/applications/guestbook/rollback "{\"id\":3}" &&
-	jq -e ".operation.sync.revision == \"abc123\" and .operation.info[0].value == \"3\"" "$OUT" &&
+	expect 200 POST /api/v1/applications/guestbook/rollback "{\"id\":3,\"prune\":true}" &&
+	jq -e ".operation == {\"rollback\":{\"id\":3,\"prune\":true},\"initiatedBy\":{\"username\":\"admin\"}}" "$OUT" &&
 	expect 200 DELETE /api/v1/applications/guestbook/operation &&
 	expect 200 GET /api/v1/applications/guestbook/history && jq -e ".items[0].id == 3" "$OUT" &&
 	expect 200 GET "/api/v1/applications/guestbook?refresh=hard" &&
@@ -267,6 +267,29 @@ test_expect_success 'manifests come from the repo server, Secrets masked' '
 	expect 200 GET /api/v1/applications/guestbook/resource-tree &&
 	jq -e ".nodes[0].name == \"guestbook\"" "$OUT" &&
 	expect 200 GET /api/v1/applications/guestbook/events
+'
+
+test_expect_success 'no endpoint shows a Secret value, not even the last-applied annotation' '
+	# what a sync leaves in the cluster: the controller applies as kubectl
+	# does, whose last-applied annotation holds the plain values
+	printf "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: guestbook\n" | kcc apply -f - &&
+	kcc -n guestbook apply -f "$GITREPO/guestbook/all.yaml" &&
+	kcc -n guestbook get secret creds -o json |
+		jq -e ".metadata.annotations[\"kubectl.kubernetes.io/last-applied-configuration\"] | test(\"hunter2\")" &&
+	kcc -n bosun patch application guestbook --type merge -p "{\"status\":{\"resources\":[
+		{\"version\":\"v1\",\"kind\":\"ConfigMap\",\"namespace\":\"guestbook\",\"name\":\"guestbook\",\"status\":\"Synced\"},
+		{\"version\":\"v1\",\"kind\":\"Secret\",\"namespace\":\"guestbook\",\"name\":\"creds\",\"status\":\"Synced\"}]}}" &&
+	expect 200 GET /api/v1/applications/guestbook/managed-resources &&
+	jq -e "[.items[] | select(.kind == \"Secret\")][0] | (.liveState | fromjson) as \$l |
+		\$l.data.password == \"++++++++\" and
+		(\$l.metadata.annotations[\"kubectl.kubernetes.io/last-applied-configuration\"] | fromjson |
+		 .stringData.password == \"++++++++\" and .metadata.name == \"creds\") and
+		(.targetState | fromjson | .stringData.password == \"++++++++\")" "$OUT" ||
+		{ cat "$OUT"; exit 1; } &&
+	for p in managed-resources manifests resource-tree events history ""; do
+		expect 200 GET "/api/v1/applications/guestbook${p:+/$p}" &&
+		! grep -q -e hunter2 -e aHVudGVyMg "$OUT" || { echo "$p leaks:"; cat "$OUT"; exit 1; }
+	done
 '
 
 test_expect_success 'repositories: connection test, write-only credentials' '

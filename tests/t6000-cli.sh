@@ -313,14 +313,41 @@ test_expect_success 'app history and rollback to the previous release' '
 	run app history guestbook &&
 	head -1 "$OUT" | grep -q "^ID  DATE  *REVISION" &&
 	[ "$(grep -c "^[0-9]" "$OUT")" = 2 ] && grep -q "^0 .*$REV1  *admin" "$OUT" &&
-	# the controller tells runs apart by their start time in seconds: a
-	# rollback started in the second the last sync started is not recorded
-	NOW=$(date +%s) && wait_for 5 sh -c "[ \$(date +%s) -gt $NOW ]" &&
 	run app rollback guestbook --timeout 90 && [ "$RC" = 0 ] &&
 	[ "$(cm_color)" = blue ] &&
 	run app history guestbook && [ "$(grep -c "^[0-9]" "$OUT")" = 3 ] &&
 	expect_rc 1 "no history id 42" app rollback guestbook 42 &&
 	expect_rc 2 "invalid history ID" app rollback guestbook x
+'
+
+RW=$TEST_TMP/rewritten
+make_git_repo "$RW"
+mkdir -p "$RW/app"
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: keep-me\ndata:\n  v: one\n' >"$RW/app/cm.yaml"
+commit_all "$RW" "keep-me"
+
+test_expect_success 'rollback restores the stored release after git history was rewritten' '
+	run app create rewritten --repo "file://$RW" --path app --dest-namespace rewritten \
+		--sync-option CreateNamespace=true && [ "$RC" = 0 ] &&
+	run app sync rewritten --timeout 90 && [ "$RC" = 0 ] &&
+	kc -n rewritten get configmap keep-me &&
+	# a force-push replaces the history with a commit without the manifests
+	OLD=$(git -C "$RW" rev-parse HEAD) &&
+	git -C "$RW" checkout -q --orphan rewrite &&
+	git -C "$RW" rm -rq --cached . && rm -rf "$RW/app" && mkdir "$RW/app" &&
+	echo "moved elsewhere" >"$RW/app/README.md" && commit_all "$RW" "rewritten" &&
+	git -C "$RW" branch -M rewrite main &&
+	git -C "$RW" reflog expire --expire=now --all && git -C "$RW" gc -q --prune=now &&
+	! git -C "$RW" cat-file -e "$OLD" &&
+	run app get rewritten --hard-refresh && [ "$RC" = 0 ] &&
+	run app sync rewritten --prune --timeout 90 && [ "$RC" = 0 ] &&
+	! kc -n rewritten get configmap keep-me &&
+	run app rollback rewritten 0 --timeout 90 && [ "$RC" = 0 ] &&
+	grep -q "^Operation:  *Rollback" "$OUT" &&
+	kc -n rewritten get configmap keep-me -o jsonpath="{.data.v}" | grep -qx one &&
+	kc -n bosun get application rewritten -o jsonpath="{.status.history[*].id}" | grep -qx "0 1 2" &&
+	kc -n bosun get application rewritten -o jsonpath="{.status.history[2].rollbackOf}" | grep -qx 0 &&
+	run app delete rewritten -y && [ "$RC" = 0 ]
 '
 
 test_expect_success 'app sync --resource syncs only what it names' '

@@ -538,6 +538,15 @@ static void test_mask_secret(void **state)
 		       "{\"kubectl.kubernetes.io/last-applied-configuration\":\"++++++++\",\"a\":\"b\"}},"
 		       "\"data\":{\"a\":\"++++++++\",\"b\":\"++++++++\"}}");
 	json_decref(s);
+	/* a readable annotation keeps its keys, not its values */
+	s = parse("{\"kind\":\"Secret\",\"metadata\":{\"annotations\":"
+		  "{\"kubectl.kubernetes.io/last-applied-configuration\":"
+		  "\"{\\\"stringData\\\":{\\\"pw\\\":\\\"hunter2\\\"}}\"}}}");
+	app_mask_secret(s);
+	assert_json(s, "{\"kind\":\"Secret\",\"metadata\":{\"annotations\":"
+		       "{\"kubectl.kubernetes.io/last-applied-configuration\":"
+		       "\"{\\\"stringData\\\":{\\\"pw\\\":\\\"++++++++\\\"}}\"}}}");
+	json_decref(s);
 	json_t *cm = parse("{\"kind\":\"ConfigMap\",\"data\":{\"a\":\"b\"}}");
 	app_mask_secret(cm);
 	assert_json(cm, "{\"kind\":\"ConfigMap\",\"data\":{\"a\":\"b\"}}");

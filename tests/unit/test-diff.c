@@ -253,6 +253,20 @@ static void test_secret_masking(void **state)
 	assert_non_null(strstr(dump, "\"stringData\": {\"a\": \"++++++++\""));
 	free(dump);
 	diff_result_release(&res);
+	/* diffing over another annotation leaves kubectl's on the live Secret:
+	 * its values are masked too */
+	struct diff_options other = { .last_applied_key = "bosun.io/last-applied" };
+	json_t *live = live_with(SECRET("\"data\":{\"a\":\"aHVudGVy\"}"), DIFF_LAST_APPLIED,
+				 "{\"kind\":\"Secret\",\"stringData\":{\"a\":\"hunter\"}}");
+	json_t *config = json_loads(SECRET("\"stringData\":{\"a\":\"hunter\"}"), 0, NULL);
+	assert_int_equal(diff_compute(&res, config, live, &other, NULL), 0);
+	dump = json_dumps(res.normalized_live, 0);
+	assert_null(strstr(dump, "hunter"));
+	assert_non_null(strstr(dump, "{\\\"a\\\":\\\"++++++++\\\"}"));
+	free(dump);
+	diff_result_release(&res);
+	json_decref(live);
+	json_decref(config);
 }
 
 static void test_missing_and_extra(void **state)

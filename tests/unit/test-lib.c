@@ -1,4 +1,5 @@
-/* test-lib.c — the shared vocabulary: buf, berr, log masking, daemon files. */
+/* test-lib.c — the shared vocabulary: buf, berr, log masking, daemon files,
+ * Secret masking. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 #include "daemon.h"
 #include "err.h"
 #include "log.h"
+#include "secret.h"
 
 static void test_buf_starts_empty_and_terminated(void **state)
 {
@@ -188,6 +190,116 @@ static void test_daemon_common_options(void **state)
 	log_setup(LOG_INFO, LOG_TEXT);
 }
 
+static json_t *parse(const char *text)
+{
+	json_error_t jerr;
+	json_t *doc = json_loads(text, 0, &jerr);
+	if (!doc)
+		fail_msg("bad test JSON: %s", jerr.text);
+	return doc;
+}
+
+static void assert_json(const json_t *got, const char *want)
+{
+	json_t *w = parse(want);
+	if (!json_equal(got, w)) {
+		char *g = json_dumps(got, JSON_COMPACT);
+		fail_msg("got %s\nwant %s", g, want);
+	}
+	json_decref(w);
+}
+
+#define LAST_APPLIED "\"kubectl.kubernetes.io/last-applied-configuration\""
+
+static void test_secret_mask_values_and_last_applied(void **state)
+{
+	(void)state;
+	/* the annotation kubectl apply leaves on a Secret holds the plain values */
+	json_t *s = parse("{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"s\","
+			  "\"annotations\":{" LAST_APPLIED ":\"{\\\"apiVersion\\\":\\\"v1\\\","
+			  "\\\"kind\\\":\\\"Secret\\\",\\\"metadata\\\":{\\\"name\\\":\\\"s\\\"},"
+			  "\\\"stringData\\\":{\\\"pw\\\":\\\"hunter2\\\"},\\\"data\\\":{\\\"k\\\":\\\"eA==\\\"}}\\n\","
+			  "\"a\":\"b\"}},\"data\":{\"pw\":\"aHVudGVyMg==\",\"k\":\"eA==\"},"
+			  "\"stringData\":{\"n\":null}}");
+	secret_mask(s);
+	assert_json(s, "{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"s\","
+		       "\"annotations\":{" LAST_APPLIED ":\"{\\\"apiVersion\\\":\\\"v1\\\","
+		       "\\\"kind\\\":\\\"Secret\\\",\\\"metadata\\\":{\\\"name\\\":\\\"s\\\"},"
+		       "\\\"stringData\\\":{\\\"pw\\\":\\\"++++++++\\\"},\\\"data\\\":{\\\"k\\\":\\\"++++++++\\\"}}\","
+		       "\"a\":\"b\"}},\"data\":{\"pw\":\"++++++++\",\"k\":\"++++++++\"},"
+		       "\"stringData\":{\"n\":\"++++++++\"}}");
+	/* masking twice changes nothing more */
+	json_t *again = json_deep_copy(s);
+	secret_mask(again);
+	assert_true(json_equal(s, again));
+	json_decref(again);
+	json_decref(s);
+
+	/* whatever kind the annotation claims, and whatever shape the fields */
+	s = parse("{\"kind\":\"Secret\",\"data\":\"plain\",\"metadata\":{\"annotations\":{" LAST_APPLIED
+		  ":\"{\\\"kind\\\":\\\"ConfigMap\\\",\\\"data\\\":{\\\"pw\\\":\\\"hunter2\\\"},"
+		  "\\\"metadata\\\":{\\\"annotations\\\":{" "\\\"kubectl.kubernetes.io/last-applied-configuration\\\""
+		  ":\\\"hunter2\\\"}}}\"}}}");
+	secret_mask(s);
+	char *dump = json_dumps(s, 0);
+	assert_null(strstr(dump, "hunter2"));
+	assert_null(strstr(dump, "plain"));
+	free(dump);
+	json_decref(s);
+
+	/* an annotation that is not a JSON object goes whole */
+	s = parse("{\"kind\":\"Secret\",\"metadata\":{\"annotations\":{" LAST_APPLIED ":\"{pw: hunter2\"}}}");
+	secret_mask(s);
+	assert_json(s, "{\"kind\":\"Secret\",\"metadata\":{\"annotations\":{" LAST_APPLIED ":\"++++++++\"}}}");
+	json_decref(s);
+	s = parse("{\"kind\":\"Secret\",\"metadata\":{\"annotations\":{" LAST_APPLIED ":[\"hunter2\"]}}}");
+	secret_mask(s);
+	assert_json(s, "{\"kind\":\"Secret\",\"metadata\":{\"annotations\":{" LAST_APPLIED ":\"++++++++\"}}}");
+	json_decref(s);
+
+	/* other kinds and non-objects are left alone */
+	json_t *cm = parse("{\"kind\":\"ConfigMap\",\"data\":{\"a\":\"b\"},\"metadata\":{\"annotations\":{"
+			   LAST_APPLIED ":\"{\\\"data\\\":{\\\"a\\\":\\\"b\\\"}}\"}}}");
+	json_t *copy = json_deep_copy(cm);
+	secret_mask(cm);
+	assert_true(json_equal(cm, copy));
+	json_decref(cm);
+	json_decref(copy);
+	json_t *str = json_string("Secret");
+	secret_mask(str);
+	secret_mask(NULL);
+	json_decref(str);
+}
+
+static void test_secret_mask_pair_keeps_changes_visible(void **state)
+{
+	(void)state;
+	json_t *a = parse("{\"kind\":\"Secret\",\"data\":{\"same\":\"eA==\",\"changed\":\"b2xk\"},"
+			  "\"metadata\":{\"annotations\":{" LAST_APPLIED
+			  ":\"{\\\"data\\\":{\\\"changed\\\":\\\"b2xk\\\"}}\"}}}");
+	json_t *b = parse("{\"kind\":\"Secret\",\"data\":{\"same\":\"eA==\",\"changed\":\"bmV3\","
+			  "\"added\":\"eQ==\"},\"metadata\":{\"annotations\":{" LAST_APPLIED
+			  ":\"{\\\"data\\\":{\\\"changed\\\":\\\"bmV3\\\"}}\"}}}");
+	secret_mask_pair(a, b);
+	assert_json(a, "{\"kind\":\"Secret\",\"data\":{\"same\":\"++++++++\",\"changed\":\"++++++++\"},"
+		       "\"metadata\":{\"annotations\":{" LAST_APPLIED
+		       ":\"{\\\"data\\\":{\\\"changed\\\":\\\"++++++++\\\"}}\"}}}");
+	assert_json(b, "{\"kind\":\"Secret\",\"data\":{\"same\":\"++++++++\",\"changed\":\"++++++++++++\","
+		       "\"added\":\"++++++++\"},\"metadata\":{\"annotations\":{" LAST_APPLIED
+		       ":\"{\\\"data\\\":{\\\"changed\\\":\\\"++++++++++++\\\"}}\"}}}");
+	json_decref(a);
+	json_decref(b);
+	/* only the Secret of the two is masked */
+	a = parse("{\"kind\":\"ConfigMap\",\"data\":{\"k\":\"v\"}}");
+	b = parse("{\"kind\":\"Secret\",\"data\":{\"k\":\"dg==\"}}");
+	secret_mask_pair(a, b);
+	assert_json(a, "{\"kind\":\"ConfigMap\",\"data\":{\"k\":\"v\"}}");
+	assert_json(b, "{\"kind\":\"Secret\",\"data\":{\"k\":\"++++++++\"}}");
+	json_decref(a);
+	json_decref(b);
+	secret_mask_pair(NULL, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -201,6 +313,8 @@ int main(void)
 		cmocka_unit_test(test_log_writes_json_lines_without_secrets),
 		cmocka_unit_test(test_daemon_files),
 		cmocka_unit_test(test_daemon_common_options),
+		cmocka_unit_test(test_secret_mask_values_and_last_applied),
+		cmocka_unit_test(test_secret_mask_pair_keeps_changes_visible),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

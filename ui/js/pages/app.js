@@ -147,7 +147,8 @@ export function render(main, [name], query, ctx) {
     const results = (op && op.syncResult && op.syncResult.resources) || [];
     const title = h('div', { class: 'op-head' },
       h('strong', { text: `Last operation: ${phase}` }),
-      op && op.operation && op.operation.sync && op.operation.sync.dryRun ? h('span', { class: 'badge', text: 'dry run' }) : null,
+      op && op.operation && op.operation.rollback ? h('span', { class: 'badge', text: `rollback to ${op.operation.rollback.id}` }) : null,
+      op && op.operation && ((op.operation.sync && op.operation.sync.dryRun) || (op.operation.rollback && op.operation.rollback.dryRun)) ? h('span', { class: 'badge', text: 'dry run' }) : null,
       h('span', { class: 'muted', text: op && op.message ? ` — ${op.message}` : '' }),
       op && op.finishedAt ? h('span', { class: 'muted' }, ' · finished ', timeEl(op.finishedAt)) : null,
       running ? h('button', { class: 'btn small', onclick: async () => {
@@ -373,7 +374,7 @@ export function render(main, [name], query, ctx) {
 
   async function rollback(e) {
     const ok = await confirmDialog(`Roll back ${name}?`,
-      `Deploy revision ${shortRev(e.revision)} (history ${e.id}, deployed ${ago(e.deployedAt)}) again. Git is not changed; the app stays out of sync until you sync it again.`, 'Roll back');
+      `Deploy revision ${shortRev(e.revision)} (history ${e.id}, deployed ${ago(e.deployedAt)}) again, exactly as it was applied then, even if git no longer has it. Git is not changed; the app stays out of sync until you sync it again.`, 'Roll back');
     if (!ok) return;
     try {
       await post(`/api/v1/applications/${enc(name)}/rollback`, { id: e.id });
