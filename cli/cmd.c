@@ -92,7 +92,9 @@ const struct cmd_entry *const cmd_table[] = {
 };
 
 /* Number of words in name that argv matches as exact words or prefixes
- * (all of name's words must match), 0 when it does not match. */
+ * (all of name's words must match), 0 when it does not match, -1 when argv
+ * ran out while matching the leading words of a longer name ("a" or "app"
+ * against "app sync"). */
 static int match_words(const char *name, int argc, char **argv, int *exact)
 {
 	int i = 0;
@@ -100,7 +102,7 @@ static int match_words(const char *name, int argc, char **argv, int *exact)
 	const char *p = name;
 	while (*p) {
 		if (i >= argc)
-			return 0;
+			return i ? -1 : 0;
 		size_t wl = strcspn(p, " ");
 		size_t al = strlen(argv[i]);
 		if (al == 0 || al > wl || strncmp(p, argv[i], al))
@@ -118,13 +120,15 @@ static int match_words(const char *name, int argc, char **argv, int *exact)
 const struct cmd_entry *cmd_find(int argc, char **argv, int *consumed)
 {
 	const struct cmd_entry *found = NULL;
-	int nfound = 0, words = 0, exact;
+	int nfound = 0, npartial = 0, words = 0, exact;
 	for (int i = 0; cmd_table[i]; i++) {
 		const struct cmd_entry *c = cmd_table[i];
 		int n = match_words(c->name, argc, argv, &exact);
 		if (!n && c->alias && argc > 0 && !strcmp(c->alias, argv[0]))
 			n = 1, exact = 1;
-		if (!n)
+		if (n < 0)
+			npartial++;
+		if (n <= 0)
 			continue;
 		if (exact) {
 			*consumed = n;
@@ -134,18 +138,21 @@ const struct cmd_entry *cmd_find(int argc, char **argv, int *consumed)
 		words = n;
 		nfound++;
 	}
-	if (nfound == 1) {
+	if (nfound == 1 && !npartial) {
 		*consumed = words;
 		return found;
 	}
-	if (nfound == 0) {
+	if (nfound + npartial == 0) {
 		fprintf(stderr, "bosun: unknown command: %s\n", argc ? argv[0] : "");
 		return NULL;
 	}
 	fprintf(stderr, "bosun: ambiguous command: %s, could be:", argv[0]);
+	const char *sep = " ";
 	for (int i = 0; cmd_table[i]; i++)
-		if (match_words(cmd_table[i]->name, argc, argv, &exact))
-			fprintf(stderr, " %s", cmd_table[i]->name);
+		if (match_words(cmd_table[i]->name, argc, argv, &exact)) {
+			fprintf(stderr, "%s%s", sep, cmd_table[i]->name);
+			sep = ", ";
+		}
 	fputc('\n', stderr);
 	return NULL;
 }

@@ -14,6 +14,11 @@ test_expect_success 'bosun finds a command by unique prefix' '
 	"$BOSUN" vers | grep -E "^bosun: v[0-9]"
 '
 
+test_expect_success 'a prefix shared by one-word and two-word commands is ambiguous' '
+	expect_fail_with "ambiguous command: a, could be: account .*alerts, app create" "$BOSUN" a &&
+	expect_fail_with "ambiguous command: ap, could be: app create, app delete" "$BOSUN" ap
+'
+
 test_expect_success 'bosun refuses an unknown command' '
 	expect_fail_with "unknown command: frobnicate" "$BOSUN" frobnicate
 '
