@@ -4,8 +4,8 @@
  * memory, depth and time limits. Any crash, hang, leak or sanitizer report
  * is a bug.
  *
- * The fuzz build links only lib/*.c, so the template and Sprig sources are
- * compiled in here.
+ * The fuzz build links only the lib/ sources, so the template and Sprig
+ * sources are compiled in here.
  */
 #include "repo-server/template/exec.c"
 #include "repo-server/template/gofmt.c"
