@@ -499,7 +499,7 @@ int main(int argc, char **argv)
 	printf("| what | measured | target |\n|---|---|---|\n");
 	printf("| start-up to ports.json | %.1f ms | |\n", t_ports * 1e3);
 	printf("| start-up to first answered request | %.1f ms | <= 100 ms |\n", t_serve * 1e3);
-	printf("| RSS empty, right after start | %.1f MB | <= 15 MB |\n", rss_empty / 1024.0);
+	printf("| RSS empty, right after start | %.1f MB (%ld kB) | <= 15 MB |\n", rss_empty / 1024.0, rss_empty);
 	printf("| creates over HTTPS | %.0f /s (%.2f s, %d failed) | >= 3,000 /s |\n",
 	       n / t_create, t_create, create_fail);
 	printf("| peer: sqlite inserts, 1 per txn, %d threads | %.0f /s (%.2f s, %d failed) | |\n",
