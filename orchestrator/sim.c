@@ -947,6 +947,16 @@ static long long condition_age_s(const json_t *d, const char *type)
 	return 0;
 }
 
+static const char *condition_reason(const json_t *d, const char *type)
+{
+	size_t i;
+	json_t *c;
+	json_array_foreach(doc_get(d, "status.conditions"), i, c)
+		if (!strcmp(doc_get_str(c, "type") ?: "", type))
+			return doc_get_str(c, "reason");
+	return NULL;
+}
+
 static void reconcile_deployment(struct sim *s, const char *ns, const char *name, const char *key)
 {
 	struct resource *dr = res(s, "apps", "deployments"), *rr = res(s, "apps", "replicasets");
@@ -1102,8 +1112,16 @@ static void reconcile_deployment(struct sim *s, const char *ns, const char *name
 		reason = "ReplicaSetUpdated";
 		snprintf(msg, sizeof(msg), "ReplicaSet \"%s\" is progressing.", newname);
 	}
+	/* Once the deadline has passed the rollout stays failed, as in
+	 * Kubernetes, until it completes or a new ReplicaSet starts over
+	 * (otherwise the condition would flip back and forth every pass). */
 	json_int_t deadline = doc_get_int(d, "spec.progressDeadlineSeconds", 600);
-	if (!complete && condition_age_s(d, "Progressing") > deadline) {
+	const char *was = condition_reason(d, "Progressing");
+	int timed_out = was && !strcmp(was, "ProgressDeadlineExceeded") &&
+			doc_get_int(d, "status.observedGeneration", 0) ==
+			doc_get_int(d, "metadata.generation", 1);
+	if (!complete && !created_new &&
+	    (timed_out || condition_age_s(d, "Progressing") > deadline)) {
 		reason = "ProgressDeadlineExceeded";
 		pstatus = "False";
 		snprintf(msg, sizeof(msg), "ReplicaSet \"%s\" has timed out progressing.", newname);

@@ -296,6 +296,16 @@ test_expect_success 'an image that does not exist ends in ImagePullBackOff' '
 	expect_fail_with "timed out|exceeded" kc -n shop rollout status deploy/broken --timeout=2s
 '
 
+test_expect_success 'a stuck rollout exceeds its progress deadline and stays failed' '
+	kc -n shop patch deploy broken --type=merge -p "{\"spec\":{\"progressDeadlineSeconds\":2}}" &&
+	wait_for 20 sh -c "kubectl --kubeconfig $DATA/kubeconfig.yaml -n shop get deploy broken -o jsonpath={.status.conditions} | grep -q ProgressDeadlineExceeded" &&
+	expect_fail_with "exceeded its progress deadline" kc -n shop rollout status deploy/broken --timeout=10s &&
+	for i in 1 2 3 4 5 6; do
+		kc -n shop get deploy broken -o jsonpath="{.status.conditions}" | grep -q ProgressDeadlineExceeded || exit 1
+		sleep 0.5   # the controller passes every second: it must not flip back
+	done
+'
+
 cat >"$TEST_TMP/simulate.yaml" <<'YAML'
 apiVersion: v1
 kind: Pod
