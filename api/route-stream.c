@@ -358,9 +358,10 @@ static char *relist(struct api_hub *h, struct berr *err)
 		json_object_foreach_safe(h->apps, tmp, name, v) {
 			if (json_object_get(seen, name))
 				continue;
-			json_t *fake = json_pack("{s:{s:s}}", "metadata", "name", name);
-			apply_change(h, "DELETED", fake, list_rv);
-			json_decref(fake);
+			/* gone while the watch was down: announce it by name */
+			json_t *gone = json_pack("{s:{s:s}}", "metadata", "name", name);
+			apply_change(h, "DELETED", gone, list_rv);
+			json_decref(gone);
 		}
 	}
 	h->synced = 1;
