@@ -319,6 +319,47 @@ spec:
   if (first > 10000 || search > 2000) throw new Error(`too slow: first render ${first} ms, search ${search} ms`);
 });
 
+await step('add and remove a cluster and a project; delete an application', async () => {
+  await page.getByRole('link', { name: 'Clusters' }).click();
+  await page.getByRole('button', { name: '+ Add cluster' }).click();
+  await page.getByLabel('Name', { exact: true }).fill('edge');
+  await page.getByLabel('API server URL').fill('https://10.1.2.3:6443');
+  await page.getByLabel('Bearer token').fill('tok-secret');
+  await page.getByRole('button', { name: 'Add', exact: true }).click();
+  const row = page.locator('tr', { hasText: 'https://10.1.2.3:6443' });
+  await row.waitFor();
+  if ((await page.evaluate(() => document.body.innerText)).includes('tok-secret')) throw new Error('the token is shown');
+  await row.getByRole('button', { name: 'Remove edge' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+  await row.waitFor({ state: 'detached' });
+
+  await page.getByRole('link', { name: 'Projects' }).click();
+  await page.getByRole('button', { name: '+ New project' }).click();
+  await page.getByLabel('Name', { exact: true }).fill('team');
+  await page.getByLabel('Description').fill('team apps');
+  await page.getByRole('button', { name: 'Create', exact: true }).click();
+  const prow = page.locator('tr', { hasText: 'team apps' });
+  await prow.waitFor();
+  await prow.getByRole('button', { name: 'Remove team' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+  await prow.waitFor({ state: 'detached' });
+
+  await page.getByRole('link', { name: 'Applications' }).click();
+  await page.getByLabel('Search applications').fill('guestbook');
+  await page.getByText('1 of 1001').waitFor();
+  await page.getByRole('button', { name: 'Delete guestbook' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Type guestbook to confirm').fill('guestbook');
+  await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
+  await page.getByText('0 of 1000').waitFor({ timeout: LONG });
+  const deadline = Date.now() + LONG;
+  while (kubectl('-n', 'default', 'get', 'configmap', '--ignore-not-found', '-o', 'name').includes('guestbook-config')) {
+    if (Date.now() > deadline) throw new Error('the cascade left the ConfigMap');
+    await page.waitForTimeout(200);
+  }
+  await checkPage();
+});
+
 await step('no console errors and no CSP violations', async () => {
   if (problems.length) throw new Error(problems.join('; '));
 });
