@@ -35,6 +35,8 @@ apiVersion: v1
 kind: ConfigMap
 metadata:
   name: guestbook-config
+  annotations:
+    bosun.io/sync-wave: "-1"
 data:
   color: blue
 YAML

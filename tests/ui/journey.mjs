@@ -139,6 +139,8 @@ await step('sync to Healthy and Synced', async () => {
   await headBadge('health-healthy').waitFor({ timeout: LONG });
   await headBadge('sync-synced').waitFor({ timeout: LONG });
   await page.locator('.operation').getByText('Last operation: Succeeded').waitFor({ timeout: LONG });
+  await page.locator('.operation .wave', { hasText: 'Sync · wave -1' }).getByText('ConfigMap/guestbook-config').waitFor();
+  await page.locator('.operation .wave', { hasText: 'Sync · wave 0' }).getByText('Deployment/guestbook').waitFor();
   await page.locator('.graph .node[data-key="/ConfigMap/default/guestbook-config"]').waitFor();
   await shot('06-app-synced');
   await checkPage();
