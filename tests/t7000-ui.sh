@@ -35,6 +35,8 @@ apiVersion: v1
 kind: ConfigMap
 metadata:
   name: guestbook-config
+  annotations:
+    bosun.io/sync-wave: "-1"
 data:
   color: blue
 YAML
@@ -112,6 +114,8 @@ test_expect_success 'roll back from History with confirmation' 'step "rollback f
 test_expect_success 'clusters, projects, table, dark theme, phone width, user menu, logout' \
 	'step "other pages, menus, themes and widths"'
 test_expect_success 'a thousand applications: paged, searched, live' 'step "1,000 applications stay fast"'
+test_expect_success 'add and remove a cluster and a project; delete an application with cascade' \
+	'step "add and remove a cluster and a project; delete an application"'
 test_expect_success 'no console errors and no CSP violations' 'step "no console errors and no CSP violations"'
 test_expect_success 'screenshots of each page are saved' '
 	for s in 01-login 03-repositories 06-app-synced 09-alerts 10-app-diff 08-history 13-clusters 14-projects; do

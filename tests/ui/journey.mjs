@@ -139,6 +139,8 @@ await step('sync to Healthy and Synced', async () => {
   await headBadge('health-healthy').waitFor({ timeout: LONG });
   await headBadge('sync-synced').waitFor({ timeout: LONG });
   await page.locator('.operation').getByText('Last operation: Succeeded').waitFor({ timeout: LONG });
+  await page.locator('.operation .wave', { hasText: 'Sync · wave -1' }).getByText('ConfigMap/guestbook-config').waitFor();
+  await page.locator('.operation .wave', { hasText: 'Sync · wave 0' }).getByText('Deployment/guestbook').waitFor();
   await page.locator('.graph .node[data-key="/ConfigMap/default/guestbook-config"]').waitFor();
   await shot('06-app-synced');
   await checkPage();
@@ -304,8 +306,10 @@ spec:
   await page.getByText('100 of 1001').waitFor();
   const search = Date.now() - t1;
   await page.getByLabel('Search applications').fill('');
+  const t2 = Date.now();
   await page.getByRole('button', { name: 'Table' }).click();
   await page.getByText('Page 1 of 11').waitFor();
+  const table = Date.now() - t2;
   await page.getByRole('button', { name: 'Next ›' }).click();
   await page.getByText('Page 2 of 11').waitFor();
   await shot('22-applications-1000');
@@ -315,8 +319,51 @@ spec:
     const tick = (t) => { worst = Math.max(worst, t - last); last = t; if (++n < 120) requestAnimationFrame(tick); else resolve(worst); };
     requestAnimationFrame(tick);
   }));
-  console.log(`# 1,000 apps: first render ${first} ms, search ${search} ms, longest frame ${Math.round(longest)} ms`);
-  if (first > 10000 || search > 2000) throw new Error(`too slow: first render ${first} ms, search ${search} ms`);
+  // the first render waits for the API's list of 1,001 apps; the UI's own
+  // work (filter, sort, page, draw) is what the limits are for
+  console.log(`# 1,000 apps: first list and render ${first} ms, search ${search} ms, table view ${table} ms, longest frame ${Math.round(longest)} ms`);
+  if (search > 2000 || table > 2000) throw new Error(`too slow: search ${search} ms, table view ${table} ms`);
+});
+
+await step('add and remove a cluster and a project; delete an application', async () => {
+  await page.getByRole('link', { name: 'Clusters' }).click();
+  await page.getByRole('button', { name: '+ Add cluster' }).click();
+  await page.getByLabel('Name', { exact: true }).fill('edge');
+  await page.getByLabel('API server URL').fill('https://10.1.2.3:6443');
+  await page.getByLabel('Bearer token').fill('tok-secret');
+  await page.getByRole('button', { name: 'Add', exact: true }).click();
+  const row = page.locator('tr', { hasText: 'https://10.1.2.3:6443' });
+  await row.waitFor();
+  if ((await page.evaluate(() => document.body.innerText)).includes('tok-secret')) throw new Error('the token is shown');
+  await row.getByRole('button', { name: 'Remove edge' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+  await row.waitFor({ state: 'detached' });
+
+  await page.getByRole('link', { name: 'Projects' }).click();
+  await page.getByRole('button', { name: '+ New project' }).click();
+  await page.getByLabel('Name', { exact: true }).fill('team');
+  await page.getByLabel('Description').fill('team apps');
+  await page.getByRole('button', { name: 'Create', exact: true }).click();
+  const prow = page.locator('tr', { hasText: 'team apps' });
+  await prow.waitFor();
+  await prow.getByRole('button', { name: 'Remove team' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+  await prow.waitFor({ state: 'detached' });
+
+  await page.getByRole('link', { name: 'Applications' }).click();
+  await page.getByLabel('Search applications').fill('guestbook');
+  await page.getByText('1 of 1001').waitFor();
+  await page.getByRole('button', { name: 'Delete guestbook' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Type guestbook to confirm').fill('guestbook');
+  await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
+  await page.getByText('0 of 1000').waitFor({ timeout: LONG });
+  const deadline = Date.now() + LONG;
+  while (kubectl('-n', 'default', 'get', 'configmap', '--ignore-not-found', '-o', 'name').includes('guestbook-config')) {
+    if (Date.now() > deadline) throw new Error('the cascade left the ConfigMap');
+    await page.waitForTimeout(200);
+  }
+  await checkPage();
 });
 
 await step('no console errors and no CSP violations', async () => {

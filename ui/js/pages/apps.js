@@ -96,6 +96,7 @@ export function render(main, _params, query, ctx) {
       } }, 'Clear filters'));
   }
   let filterKey = '';
+  let lastSig = '';
 
   function update(force) {
     const all = [...apps.apps.values()];
@@ -115,6 +116,10 @@ export function render(main, _params, query, ctx) {
     count.textContent = apps.loaded ? `${shown.length} of ${all.length}` : 'loading…';
     const active = ['project', 'sync', 'health', 'repo', 'label'].filter((k) => f[k]).length;
     filtersToggle.textContent = active ? `Filters (${active})` : 'Filters';
+    // live updates to apps off this page change nothing here: skip the DOM work
+    const sig = `${apps.loaded}|${view}|${page}|${pages}|${all.length}|${shown.length}|${slice.map((a) => `${a.metadata.name}@${a.metadata.resourceVersion}`).join(',')}`;
+    if (!force && sig === lastSig) return;
+    lastSig = sig;
     const focusName = document.activeElement && list.contains(document.activeElement)
       ? [document.activeElement.closest('[data-app]')?.dataset.app, document.activeElement.dataset.action] : null;
     clear(list);

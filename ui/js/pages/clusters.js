@@ -6,9 +6,12 @@ export function render(main) {
   const list = h('div', {});
   put(main, h('div', { class: 'page-head' }, h('div', { class: 'title-row' }, h('h1', { text: 'Clusters' })),
     h('div', { class: 'head-actions' }, h('button', { class: 'btn primary', onclick: () => add().then((ok) => ok && load()) }, '+ Add cluster'))), list);
+  let seq = 0;   // a slower, older answer must not overwrite a newer one
   async function load() {
+    const mine = ++seq;
     try {
       const items = (await get('/api/v1/clusters')).items || [];
+      if (mine !== seq) return;
       put(clear(list), h('div', { class: 'table-wrap' }, h('table', { class: 'grid' },
         h('thead', {}, h('tr', {}, ['Name', 'Server', 'Project', 'TLS', ''].map((c) => h('th', { scope: 'col', text: c })))),
         h('tbody', {}, items.map((c) => h('tr', {},
@@ -20,7 +23,7 @@ export function render(main) {
               if (!await confirmDialog('Remove cluster?', `Remove ${c.name} (${c.server})? Its applications stop syncing.`, 'Remove')) return;
               try { await del(`/api/v1/clusters/${encUrl(c.server)}`); toast('Cluster removed'); load(); } catch (e) { toast(e.message, 'error'); }
             } }, 'Remove'))))))));
-    } catch (e) { put(clear(list), h('p', { class: 'error', text: e.message })); }
+    } catch (e) { if (mine === seq) put(clear(list), h('p', { class: 'error', text: e.message })); }
   }
   load();
 }

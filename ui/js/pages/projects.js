@@ -7,9 +7,12 @@ export function render(main) {
   const list = h('div', {});
   put(main, h('div', { class: 'page-head' }, h('div', { class: 'title-row' }, h('h1', { text: 'Projects' })),
     h('div', { class: 'head-actions' }, h('button', { class: 'btn primary', onclick: () => add().then((ok) => ok && load()) }, '+ New project'))), list);
+  let seq = 0;   // a slower, older answer must not overwrite a newer one
   async function load() {
+    const mine = ++seq;
     try {
       const items = (await get('/api/v1/projects')).items || [];
+      if (mine !== seq) return;
       put(clear(list), items.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'grid' },
         h('thead', {}, h('tr', {}, ['Name', 'Description', 'Source repositories', 'Destinations', ''].map((c) => h('th', { scope: 'col', text: c })))),
         h('tbody', {}, items.map((p) => {
@@ -23,7 +26,7 @@ export function render(main) {
               try { await del(`/api/v1/projects/${enc(p.metadata.name)}`); toast('Project removed'); load(); } catch (e) { toast(e.message, 'error'); }
             } }, 'Remove')));
         })))) : h('p', { class: 'muted', text: 'No projects.' }));
-    } catch (e) { put(clear(list), h('p', { class: 'error', text: e.message })); }
+    } catch (e) { if (mine === seq) put(clear(list), h('p', { class: 'error', text: e.message })); }
   }
   load();
 }

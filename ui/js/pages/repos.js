@@ -7,9 +7,12 @@ export function render(main) {
   const list = h('div', {});
   const reg = h('button', { class: 'btn primary', onclick: () => register().then((ok) => ok && load()) }, '+ Register repository');
   put(main, h('div', { class: 'page-head' }, h('div', { class: 'title-row' }, h('h1', { text: 'Repositories' })), h('div', { class: 'head-actions' }, reg)), list);
+  let seq = 0;   // a slower, older answer must not overwrite a newer one
   async function load() {
+    const mine = ++seq;
     try {
       const items = (await get('/api/v1/repositories')).items || [];
+      if (mine !== seq) return;
       put(clear(list), items.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'grid' },
         h('thead', {}, h('tr', {}, ['Repository', 'Type', 'Name', 'Credentials', 'Connection', ''].map((c) => h('th', { scope: 'col', text: c })))),
         h('tbody', {}, items.map((r) => {
@@ -26,7 +29,7 @@ export function render(main) {
               try { await del(`/api/v1/repositories/${encUrl(r.repo)}`); toast('Repository deleted'); load(); } catch (e) { toast(e.message, 'error'); }
             } }, 'Delete')));
         })))) : h('p', { class: 'muted', text: 'No repositories registered. Public repositories work without registering.' }));
-    } catch (e) { put(clear(list), h('p', { class: 'error', text: e.message })); }
+    } catch (e) { if (mine === seq) put(clear(list), h('p', { class: 'error', text: e.message })); }
   }
   load();
 }
