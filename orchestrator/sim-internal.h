@@ -1,0 +1,129 @@
+/*
+ * sim-internal.h — what the files of the simulation share (sim.c and the
+ * sim-<kind>.c controllers); not part of the orchestrator's contract, which
+ * is sim.h.
+ *
+ * Everything runs on the simulation's one thread, so none of this locks.
+ * Objects passed in are borrowed; functions that return json_t give a new
+ * reference the caller decrefs.
+ */
+#ifndef BOSUN_ORCH_SIM_INTERNAL_H
+#define BOSUN_ORCH_SIM_INTERNAL_H
+
+#include <pthread.h>
+
+#include "sim.h"
+
+#define MANAGER "bosun-sim"
+
+struct timer {
+	char *key;
+	long long due_ms;
+};
+
+/* The garbage collector's index: for each owner uid, the store keys of the
+ * objects whose ownerReferences name it, kept up to date from events. */
+#define OWNER_BUCKETS 4096
+
+struct owner {
+	char *uid;
+	char **keys;
+	size_t n, cap;
+	struct owner *next;
+};
+
+struct sim {
+	struct objects *o;
+	struct registry *reg;
+	struct sim_opts opts;
+	pthread_t thread;
+	int stop;
+	int running;
+	char **dirty;
+	size_t ndirty, capdirty;
+	char **gone;                    /* uids of deleted objects */
+	size_t ngone, capgone;
+	struct owner *owners[OWNER_BUCKETS];    /* owner uid -> dependents' keys */
+	struct timer *timers;
+	size_t ntimers, captimers;
+	unsigned next_node;
+};
+
+/* --- sim.c: queue, timers, owners index, Events, helpers ------------------------- */
+
+long long sim_now_ms(void);
+/* Queues key for reconciling on the next pass. */
+void sim_mark(struct sim *s, const char *key);
+void sim_mark_obj(struct sim *s, const char *prefix, const char *ns, const char *name);
+/* Queues key again in ms (the earliest of several requests wins). */
+void sim_after(struct sim *s, const char *key, long long ms);
+void sim_owner_remove(struct sim *s, const char *uid, const char *key);
+/* A copy of the keys of uid's dependents (NULL-terminated; caller frees
+ * each and the array). */
+char **sim_owner_dependents(struct sim *s, const char *uid, size_t *n);
+
+/* A new reference to v, or to a new empty object when v is NULL. */
+json_t *sim_or_empty(json_t *v);
+/* A deep copy of v, or a new empty object when v is NULL. */
+json_t *sim_copy_or_empty(const json_t *v);
+/* The registry's resource (caller unrefs), or NULL. */
+struct resource *sim_res(struct sim *s, const char *group, const char *resource);
+/* The controller owner reference of obj, or NULL (borrowed). */
+const json_t *sim_controller_of(const json_t *obj);
+/* A one-element ownerReferences array naming owner as controller. */
+json_t *sim_owner_ref(const json_t *owner, const char *api_version, const char *kind);
+/* Records a core/v1 Event about obj, as `kubectl describe` shows them. */
+void sim_emit(struct sim *s, const json_t *obj, const char *type, const char *reason,
+	      const char *component, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+/* The objects of a kind in ns controlled by uid (every one when uid is
+ * NULL), as a new array. */
+json_t *sim_list_owned(struct sim *s, const char *group, const char *resource,
+		       const char *ns, const char *uid);
+/* Splits "/group/resource/ns/name" (or "/group/resource/name"); each output
+ * has 256 bytes. */
+int sim_parse_key(const char *key, char *group, char *resource, char *ns, char *name);
+
+/* objects_mutate step that sets status to ss->status when it differs. */
+struct sim_set_status {
+	json_t *status;
+};
+int sim_set_status_step(json_t *obj, void *p);
+
+/* --- sim-pods.c ---------------------------------------------------------------------- */
+
+void sim_ensure_nodes(struct sim *s);
+void sim_reconcile_pod(struct sim *s, const char *ns, const char *name, const char *key);
+int sim_pod_ready(const json_t *pod);
+/* Keeps lastTransitionTime of conditions whose status did not change. */
+void sim_keep_transitions(json_t *status, const json_t *old);
+/* Creates a pod from a workload's template with extra labels; name is fixed
+ * (StatefulSet) or generated from prefix (DaemonSet). */
+int sim_create_pod(struct sim *s, const json_t *owner, const char *kind, const char *ns,
+		   const char *name, const char *prefix, json_t *labels, const char *node);
+void sim_delete_pod(struct sim *s, const char *ns, const char *name);
+
+/* --- the controllers ------------------------------------------------------------------ */
+
+void sim_reconcile_rs(struct sim *s, const char *ns, const char *name);
+void sim_reconcile_deployment(struct sim *s, const char *ns, const char *name, const char *key);
+void sim_reconcile_job(struct sim *s, const char *ns, const char *name);
+/* Whether obj has a condition of that type with status True. */
+int sim_has_condition(const json_t *obj, const char *type);
+void sim_reconcile_cronjob(struct sim *s, const char *ns, const char *name, const char *key);
+void sim_reconcile_sts(struct sim *s, const char *ns, const char *name, const char *key);
+void sim_reconcile_ds(struct sim *s, const char *ns, const char *name, const char *key);
+/* One pass over a namespace's Services. */
+void sim_reconcile_endpoints(struct sim *s, const char *ns);
+
+/* --- sim-gc.c ---------------------------------------------------------------------------- */
+
+/* Deletes the objects owned by uid with the given propagation; returns how
+ * many there were. */
+int sim_delete_dependents(struct sim *s, const char *uid, const char *propagation);
+/* An object waiting in foreground deletion: delete its dependents, then
+ * let it go. */
+void sim_reconcile_foreground(struct sim *s, const char *key, const json_t *obj,
+			      struct resource *r);
+
+#endif
