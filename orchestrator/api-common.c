@@ -69,7 +69,71 @@ int api_authorized(struct api *api, struct http_request *req, struct http_respon
 	return 0;
 }
 
-int api_read_body(struct http_request *req, json_t **out, struct kstatus *st)
+/* The key a duplicate-key error names: jansson's "... duplicate object key
+ * near '"replicas"'" or the YAML reader's "... duplicate key 'replicas'". */
+static int duplicate_key(const char *msg, char *out, size_t size)
+{
+	const char *p = strstr(msg, "duplicate object key near '\"");
+	const char *end = NULL;
+	if (p) {
+		p += strlen("duplicate object key near '\"");
+		end = strstr(p, "\"'");
+	} else if ((p = strstr(msg, "duplicate key '"))) {
+		p += strlen("duplicate key '");
+		end = strrchr(p, '\'');
+	}
+	if (!p || !end || end < p)
+		return 0;
+	snprintf(out, size, "%.*s", (int)(end - p), p);
+	return 1;
+}
+
+int api_parse_object(const char *text, size_t len, int yaml, json_t *problems, json_t **out,
+		     struct kstatus *st)
+{
+	*out = NULL;
+	struct berr e = BERR_INIT;
+	int rc = yaml ? yaml_read(out, text, len, "request body", &e)
+		      : doc_parse_json(out, text, len, NULL, "request body", &e);
+	char key[256];
+	if (rc < 0 && rc != BERR_LIMIT && problems && duplicate_key(e.msg, key, sizeof(key))) {
+		/* as the real server's non-strict decoding: the last one wins */
+		struct berr e2 = BERR_INIT;
+		if (yaml) {
+			struct yaml_limits lim = { .duplicate_keys_last_wins = 1 };
+			json_t *docs = NULL;
+			rc = yaml_read_stream(&docs, text, len, "request body", &lim, &e2);
+			if (rc == 0 && json_array_size(docs) == 1)
+				*out = json_incref(json_array_get(docs, 0));
+			else if (rc == 0)
+				rc = BERR_INVALID;
+			json_decref(docs);
+		} else {
+			json_error_t je;
+			*out = json_loadb(text, len, JSON_DECODE_ANY, &je);
+			rc = *out ? 0 : BERR_INVALID;
+		}
+		if (rc == 0) {
+			char msg[300];
+			snprintf(msg, sizeof(msg), "duplicate field \"%s\"", key);
+			json_array_append_new(problems, json_string(msg));
+		}
+	}
+	if (rc < 0) {
+		json_decref(*out);
+		*out = NULL;
+		return kstatus_bad_request(st, "%s", e.msg);
+	}
+	if (!json_is_object(*out)) {
+		json_decref(*out);
+		*out = NULL;
+		return kstatus_bad_request(st, "the body of the request was not a %s",
+					   yaml ? "YAML mapping" : "JSON object");
+	}
+	return 0;
+}
+
+int api_read_object(struct http_request *req, json_t *problems, json_t **out, struct kstatus *st)
 {
 	*out = NULL;
 	const char *ct = http_request_header(req, "Content-Type");
@@ -85,20 +149,88 @@ int api_read_body(struct http_request *req, json_t **out, struct kstatus *st)
 				   "media types include: application/json, application/yaml");
 	if (req->body_len == 0)
 		return kstatus_bad_request(st, "the body of the request is empty");
-	struct berr e = BERR_INIT;
-	if (ct && strstr(ct, "yaml")) {
-		if (yaml_read(out, req->body, req->body_len, "request body", &e) < 0)
-			return kstatus_bad_request(st, "%s", e.msg);
-		if (!json_is_object(*out)) {
-			json_decref(*out);
-			*out = NULL;
-			return kstatus_bad_request(st, "the body of the request was not a YAML mapping");
-		}
-		return 0;
-	}
-	if (doc_parse_json(out, req->body, req->body_len, NULL, "request body", &e) < 0)
-		return kstatus_bad_request(st, "%s", e.msg);
+	return api_parse_object(req->body, req->body_len, ct && strstr(ct, "yaml"), problems, out,
+				st);
+}
+
+int api_read_body(struct http_request *req, json_t **out, struct kstatus *st)
+{
+	return api_read_object(req, NULL, out, st);
+}
+
+int api_field_validation(struct http_request *req, enum schema_validation *out,
+			 struct kstatus *st)
+{
+	const char *v = http_request_query(req, "fieldValidation");
+	if (!v || !v[0] || !strcmp(v, "Warn"))
+		*out = SCHEMA_WARN;
+	else if (!strcmp(v, "Strict"))
+		*out = SCHEMA_STRICT;
+	else if (!strcmp(v, "Ignore"))
+		*out = SCHEMA_IGNORE;
+	else
+		return kstatus_bad_request(st, "fieldValidation parameter unsupported media type: %s: "
+					   "must be one of Ignore, Warn or Strict", v);
 	return 0;
+}
+
+/* Appends a Warning header the way Go's net/http writes warnings:
+ * 299 - "<message with quotes and backslashes escaped>". */
+static void add_warning(struct http_response *resp, const char *msg)
+{
+	struct buf h = BUF_INIT;
+	buf_adds(&h, "299 - \"");
+	for (const char *c = msg; *c; c++) {
+		if (*c == '"' || *c == '\\')
+			buf_addch(&h, '\\');
+		buf_addch(&h, *c);
+	}
+	buf_addch(&h, '"');
+	http_response_header(resp, "Warning", h.data);
+	buf_release(&h);
+}
+
+int api_check_fields(const struct resource *r, json_t *obj, enum schema_validation mode,
+		     json_t *problems, int apply, struct http_response *resp, struct kstatus *st)
+{
+	json_t *unknown = json_array();
+	schema_prune(r, obj, unknown);
+	int rc = 0;
+	if (mode == SCHEMA_IGNORE || (!json_array_size(problems) && !json_array_size(unknown)))
+		goto out;
+	struct buf msg = BUF_INIT;
+	size_t i;
+	json_t *v;
+	json_array_foreach(problems, i, v) {
+		if (mode == SCHEMA_WARN)
+			add_warning(resp, json_string_value(v));
+		buf_addf(&msg, "%s%s", msg.len ? ", " : "", json_string_value(v));
+	}
+	json_array_foreach(unknown, i, v) {
+		struct buf one = BUF_INIT;
+		if (apply)
+			buf_addf(&one, ".%s: field not declared in schema", json_string_value(v));
+		else
+			buf_addf(&one, "unknown field \"%s\"", json_string_value(v));
+		if (mode == SCHEMA_WARN)
+			add_warning(resp, one.data);
+		buf_addf(&msg, "%s%s", msg.len ? ", " : "", one.data);
+		buf_release(&one);
+	}
+	if (mode == SCHEMA_STRICT) {
+		char av[300];
+		resource_api_version(r, av, sizeof(av));
+		if (apply && !json_array_size(problems))
+			rc = kstatus_bad_request(st, "failed to create typed patch object (%s%s, "
+						 "Kind=%s): %s", r->group[0] ? "" : "/", av,
+						 r->kind, msg.data);
+		else
+			rc = kstatus_bad_request(st, "strict decoding error: %s", msg.data);
+	}
+	buf_release(&msg);
+out:
+	json_decref(unknown);
+	return rc;
 }
 
 /* Splits path into segments (at most max); returns the count, or -1. */

@@ -427,12 +427,32 @@ static void do_get(struct api *api, struct api_path *p, struct http_request *req
 	send(resp, 200, obj);
 }
 
+/* Reads the object of a create or update and applies its fieldValidation. */
+static int read_checked(struct api_path *p, struct http_request *req, struct http_response *resp,
+			json_t **body, struct kstatus *st)
+{
+	enum schema_validation mode;
+	*body = NULL;
+	if (api_field_validation(req, &mode, st) < 0)
+		return -1;
+	json_t *problems = json_array();
+	int rc = api_read_object(req, problems, body, st);
+	if (rc == 0)
+		rc = api_check_fields(p->res, *body, mode, problems, 0, resp, st);
+	json_decref(problems);
+	if (rc < 0) {
+		json_decref(*body);
+		*body = NULL;
+	}
+	return rc;
+}
+
 static void do_create(struct api *api, struct api_path *p, struct http_request *req,
 		      struct http_response *resp)
 {
 	struct kstatus st = KSTATUS_INIT;
 	json_t *body, *out;
-	if (api_read_body(req, &body, &st) < 0)
+	if (read_checked(p, req, resp, &body, &st) < 0)
 		return fail(resp, &st);
 	struct obj_write_opts o;
 	write_opts(req, &o, OBJ_MAIN);
@@ -450,7 +470,7 @@ static void do_update(struct api *api, struct api_path *p, struct http_request *
 		return put_scale(api, p, req, resp);
 	struct kstatus st = KSTATUS_INIT;
 	json_t *body, *out;
-	if (api_read_body(req, &body, &st) < 0)
+	if (read_checked(p, req, resp, &body, &st) < 0)
 		return fail(resp, &st);
 	struct obj_write_opts o;
 	write_opts(req, &o, !strcmp(p->sub, "status") ? OBJ_STATUS : OBJ_MAIN);

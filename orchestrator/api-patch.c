@@ -214,6 +214,10 @@ static void patch_scale(struct api *api, struct api_path *p, struct http_request
 	json_decref(next);
 }
 
+static void patch_object(struct api *api, struct api_path *p, struct http_request *req,
+			 struct http_response *resp, enum patch_type t, json_t *patch,
+			 enum schema_validation mode, json_t *problems);
+
 void api_patch(struct api *api, struct api_path *p, struct http_request *req,
 	       struct http_response *resp)
 {
@@ -239,18 +243,37 @@ void api_patch(struct api *api, struct api_path *p, struct http_request *req,
 	}
 	json_t *patch = NULL;
 	struct berr e = BERR_INIT;
+	enum schema_validation mode;
+	if (api_field_validation(req, &mode, &st) < 0)
+		return api_send_status(resp, &st);
 	int bad = req->body_len == 0;
-	if (!bad && t == PATCH_APPLY)
-		bad = yaml_read(&patch, req->body, req->body_len, "apply patch", &e) < 0 ||
-		      !json_is_object(patch);
-	else if (!bad)
-		bad = doc_parse_json(&patch, req->body, req->body_len, NULL, "patch", &e) < 0;
+	json_t *problems = json_array();
+	if (!bad && t == PATCH_APPLY) {
+		bad = api_parse_object(req->body, req->body_len, 1, problems, &patch, &st) < 0;
+	} else if (!bad) {
+		/* a JSON patch is an array: only merge patches are objects to check */
+		bad = t == PATCH_JSON
+			? doc_parse_json(&patch, req->body, req->body_len, NULL, "patch", &e) < 0
+			: api_parse_object(req->body, req->body_len, 0, problems, &patch, &st) < 0;
+		if (bad && t == PATCH_JSON)
+			kstatus_bad_request(&st, "%s", e.msg);
+	} else {
+		kstatus_bad_request(&st, "empty patch");
+	}
 	if (bad) {
-		json_decref(patch);
-		kstatus_bad_request(&st, "%s", req->body_len ? (e.msg[0] ? e.msg
-				    : "the apply patch is not a YAML mapping") : "empty patch");
+		json_decref(problems);
 		return api_send_status(resp, &st);
 	}
+	patch_object(api, p, req, resp, t, patch, mode, problems);
+	json_decref(problems);
+}
+
+/* Applies a parsed patch (stolen) to the object, retrying on conflicts. */
+static void patch_object(struct api *api, struct api_path *p, struct http_request *req,
+			 struct http_response *resp, enum patch_type t, json_t *patch,
+			 enum schema_validation mode, json_t *problems)
+{
+	struct kstatus st = KSTATUS_INIT;
 	struct obj_write_opts o = { .sub = !strcmp(p->sub, "status") ? OBJ_STATUS : OBJ_MAIN,
 				    .apply = t == PATCH_APPLY, .applied = t == PATCH_APPLY ? patch : NULL };
 	o.field_manager = http_request_query(req, "fieldManager");
@@ -264,7 +287,10 @@ void api_patch(struct api *api, struct api_path *p, struct http_request *req,
 		if (objects_get(api->objects, p->res, p->ns, p->name, &cur, &st) < 0) {
 			if (t == PATCH_APPLY && st.code == 404 && !p->sub[0]) {
 				kstatus_release(&st);
-				server_side_apply_create(api, p, patch, req, resp);
+				if (api_check_fields(p->res, patch, mode, problems, 1, resp, &st) < 0)
+					api_send_status(resp, &st);
+				else
+					server_side_apply_create(api, p, patch, req, resp);
 				json_decref(patch);
 				return;
 			}
@@ -290,6 +316,16 @@ void api_patch(struct api *api, struct api_path *p, struct http_request *req,
 			json_decref(patch);
 			return api_send_status(resp, &st);
 		}
+		/* warnings once, however many times a conflict makes this retry */
+		if (api_check_fields(p->res, next, i && mode == SCHEMA_WARN ? SCHEMA_IGNORE : mode,
+				     problems, t == PATCH_APPLY, resp, &st) < 0) {
+			json_decref(cur);
+			json_decref(next);
+			json_decref(patch);
+			return api_send_status(resp, &st);
+		}
+		if (t == PATCH_APPLY)
+			schema_prune(p->res, patch, NULL);
 		/* the patched object must keep its revision precondition */
 		json_t *m = json_object_get(next, "metadata");
 		if (!json_is_object(m)) {

@@ -16,6 +16,7 @@
 #include "kstatus.h"
 #include "objects.h"
 #include "registry.h"
+#include "schema.h"
 #include "selector.h"
 #include "store.h"
 
@@ -55,6 +56,26 @@ void api_send_json(struct http_response *resp, int code, const json_t *doc);
 /* Parses the request body (JSON, or YAML by Content-Type) into *out.
  * Protobuf and other types give 415; malformed bodies 400. */
 int api_read_body(struct http_request *req, json_t **out, struct kstatus *st);
+/* The same for an object a write will store: duplicate fields are not an
+ * error here but a message ("duplicate field \"replicas\"", the last value
+ * wins) appended to `problems` for api_check_fields. */
+int api_read_object(struct http_request *req, json_t *problems, json_t **out,
+		    struct kstatus *st);
+/* Parses JSON (or YAML) text into an object the same way. */
+int api_parse_object(const char *text, size_t len, int yaml, json_t *problems, json_t **out,
+		     struct kstatus *st);
+/* The request's fieldValidation (Warn when absent); 400 for other values. */
+int api_field_validation(struct http_request *req, enum schema_validation *out,
+			 struct kstatus *st);
+/*
+ * Removes the fields obj's kind does not declare and reports them with the
+ * duplicate-field `problems`: Strict fails with 400 BadRequest ("strict
+ * decoding error: unknown field \"spec.foo\"", or for server-side apply
+ * ".spec.foo: field not declared in schema"), Warn adds one `Warning: 299`
+ * header each, Ignore says nothing. Returns 0 or <0 with st filled.
+ */
+int api_check_fields(const struct resource *r, json_t *obj, enum schema_validation mode,
+		     json_t *problems, int apply, struct http_response *resp, struct kstatus *st);
 /* Go's strconv.ParseBool truths: 1, t, T, TRUE, true, True. */
 int api_truthy(const char *s);
 /* The Accept header asks for a meta.k8s.io Table. */

@@ -57,6 +57,7 @@ void resource_unref(struct resource *r)
 	free(r->crd);
 	json_decref(r->printer_columns);
 	json_decref(r->scale);
+	json_decref(r->schema);
 	free(r);
 }
 
@@ -292,6 +293,9 @@ int registry_add_crd(struct registry *reg, const json_t *crd, int apply,
 		const json_t *cols = json_object_get(v, "additionalPrinterColumns");
 		if (json_is_array(cols))
 			r->printer_columns = json_deep_copy(cols);
+		const json_t *schema = doc_get(v, "schema.openAPIV3Schema");
+		if (json_is_object(schema))
+			r->schema = json_deep_copy(schema);
 		r->storage = json_is_true(json_object_get(v, "storage"));
 		r->crd = xstrdup(name);
 		fresh[nfresh++] = r;

@@ -34,6 +34,7 @@ struct resource {
 	char *crd;                      /* owning CRD's name; NULL when built in */
 	json_t *printer_columns;        /* CRD additionalPrinterColumns, or NULL */
 	json_t *scale;                  /* CRD subresources.scale, or NULL */
+	json_t *schema;                 /* CRD version's openAPIV3Schema, or NULL */
 };
 
 void resource_unref(struct resource *r);
