@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cmd.h"
+#include "cli/cli.h"
 #include "repo-server/helm/helm.h"
+
+extern const struct cmd_entry cmd_template_entry;
 
 struct strs {
 	const char **v;
@@ -50,6 +52,12 @@ static int cmd_template_exec(int argc, char **argv)
 		if (a[0] != '-' || !a[1]) {
 			push(&pos, a);
 			continue;
+		}
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			cli_usage(&cmd_template_entry, stdout);
+			printf("\n%s\n", cmd_template_entry.summary);
+			rc = 0;
+			goto out;
 		}
 		if (!strcmp(a, "--")) {
 			while (++i < argc)

@@ -30,15 +30,15 @@ struct all_options {
 	const char *tls_cert, *tls_key;
 };
 
-static int usage(void)
+static int usage(FILE *f)
 {
-	fprintf(stderr,
+	fprintf(f,
 		"usage: bosund all [--data-dir DIR] [--api-port N] [--cluster-port N]\n"
 		"                  [--repo-server-port N] [--controller-port N] [--nodes N]\n"
 		"                  [--pod-start-delay 1s] [--ui-dir DIR] [--tls-cert F --tls-key F]\n"
 		"                  [--log-level L] [--log-format text|json]\n"
 		"Ports default to 8080, 6443, 8081, 8082; 0 picks a free one.\n");
-	return 2;
+	return f == stderr ? 2 : 0;
 }
 
 static int parse_options(int argc, char **argv, struct all_options *o)
@@ -103,9 +103,12 @@ int all_main(int argc, char **argv)
 				 .cluster_port = 6443, .repo_port = 8081,
 				 .controller_port = 8082,
 				 .pod_start_delay_ms = -1 /* the cluster's default */ };
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return usage(stdout);
 	argc = daemon_common_options(argc, argv, &o.data_dir);
 	if (argc < 0 || parse_options(argc, argv, &o) < 0)
-		return usage();
+		return usage(stderr);
 
 	struct berr err = BERR_INIT;
 	if (daemon_ensure_dir(o.data_dir, 0700, &err) < 0) {

@@ -42,6 +42,8 @@ static int usage(FILE *f)
 	fprintf(f, "usage: bosund <role> [options]\n\nroles:\n");
 	for (const struct role *r = roles; r->name; r++)
 		fprintf(f, "  %-12s %s\n", r->name, r->summary);
+	fprintf(f, "\nEvery role takes --data-dir DIR, --log-level debug|info|warn|error and\n"
+		   "--log-format text|json; `bosund ROLE --help` lists its own options.\n");
 	return f == stderr ? 2 : 0;
 }
 

@@ -4,7 +4,9 @@
  * The desired side comes from the repo server (POST /v1/manifests); it is
  * fetched again on a periodic resync, a refresh, or a change of the
  * app's source or destination, and otherwise reused from the app's memory,
- * so the refreshes that live-state events cause cost no git work. Each
+ * so the refreshes that live-state events cause cost no git work. The
+ * credentials of the app's repository come from its repository Secret and
+ * go to the repo server with each fetch, as the API's own requests do. Each
  * manifest becomes the object Bosun would apply (namespace defaulted,
  * tracking label and annotation set) and is diffed with the live object from
  * the cache by diff_compute(), the legacy three-way diff over the
@@ -27,6 +29,7 @@
 #include "health.h"
 #include "ignore.h"
 #include "log.h"
+#include "release.h"
 #include "syncplan.h"
 #include "yaml.h"
 
@@ -56,6 +59,56 @@ static const char *dest_namespace(const json_t *app)
 	return ns && *ns ? ns : "default";
 }
 
+/* The credentials of the repository Secret (label bosun.io/secret-type:
+ * repository, or Argo CD's) whose url is url, as the repo server's `repo`
+ * object; NULL when none is registered. Read at each fetch: fetches are
+ * rare (resync, refresh, source change) and a changed password must work. */
+static json_t *repo_credentials(struct controller *c, const char *url)
+{
+	static const char *const selectors[] = { "bosun.io/secret-type=repository",
+						 "argocd.argoproj.io/secret-type=repository" };
+	static const char *const keys[] = { "username", "password", "sshPrivateKey",
+					    "sshPassphrase", "sshKnownHosts", "tlsCA", "insecure" };
+	struct kube_ref ref = { "v1", "Secret", c->cfg.namespace, NULL, NULL };
+	json_t *creds = NULL;
+	for (size_t k = 0; !creds && k < sizeof(selectors) / sizeof(*selectors); k++) {
+		struct kube_list_options lo = { .label_selector = selectors[k] };
+		json_t *list = NULL, *s;
+		struct berr err = BERR_INIT;
+		size_t i;
+		if (kube_client_list(c->kc, &list, &ref, &lo, &err) < 0) {
+			log_warn("cannot list repository secrets", "error", err.msg, NULL);
+			continue;
+		}
+		json_array_foreach(json_object_get(list, "items"), i, s) {
+			struct buf v = BUF_INIT;
+			const char *u = json_string_value(doc_getv(s, "data", "url", NULL));
+			int match = u && release_base64_decode(&v, u, strlen(u), NULL) == 0 &&
+				    !strcmp(v.data, url);
+			buf_release(&v);
+			if (!match)
+				continue;
+			creds = json_object();
+			for (size_t j = 0; j < sizeof(keys) / sizeof(*keys); j++) {
+				const char *e = json_string_value(doc_getv(s, "data", keys[j], NULL));
+				if (!e || release_base64_decode(&v, e, strlen(e), NULL) < 0) {
+					buf_release(&v);
+					continue;
+				}
+				if (!strcmp(keys[j], "insecure"))
+					json_object_set_new(creds, keys[j],
+							    json_boolean(!strcmp(v.data, "true")));
+				else
+					json_object_set_new(creds, keys[j], json_string(v.data));
+				buf_release(&v);
+			}
+			break;
+		}
+		json_decref(list);
+	}
+	return creds;
+}
+
 int repo_manifests(struct controller *c, const json_t *app, const json_t *source,
 		   const char *revision, int no_cache, json_t **manifests, char rev[64],
 		   struct berr *err)
@@ -79,6 +132,9 @@ int repo_manifests(struct controller *c, const json_t *app, const json_t *source
 	json_object_set_new(body, "namespace", json_string(dest_namespace(app)));
 	if (no_cache)
 		json_object_set_new(body, "noCache", json_true());
+	json_t *creds = repo_credentials(c, doc_get_str(source, "repoURL"));
+	if (creds)
+		json_object_set_new(body, "repo", creds);
 	char *text = json_dumps(body, JSON_COMPACT);
 	static const char *const headers[] = { "Content-Type: application/json", NULL };
 	struct http_client_request req = { .method = "POST", .path = "/v1/manifests",

@@ -5,6 +5,7 @@ API_BENCH_SECONDS ?= 30
 
 .PHONY: bench-api
 bench-api:
-	api/bench-api.sh $(BUILD) $(API_BENCH_APPS) $(API_BENCH_SECONDS)
+	@mkdir -p $(BENCH_RESULTS)
+	BENCH_FRAGMENT=$(BENCH_RESULTS)/api.md api/bench-api.sh $(BUILD) $(API_BENCH_APPS) $(API_BENCH_SECONDS)
 
 BENCH_RUNS += bench-api

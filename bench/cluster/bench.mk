@@ -12,8 +12,9 @@ $(CLUSTER_BENCH)/bench-cluster: cluster/bench-cluster.c $(BUILD)/liblib.a
 
 .PHONY: bench-cluster
 bench-cluster: $(CLUSTER_BENCH)/bench-cluster $(BUILD)/bosund
+	@mkdir -p $(BENCH_RESULTS)
 	@T=$$(mktemp -d "$${TMPDIR:-/tmp}/bosun-bench-cluster.XXXXXX") && \
-	  TMPDIR=$$T $(CLUSTER_BENCH)/bench-cluster $(BUILD)/bosund $$T $(CLUSTER_BENCH_N) $(CLUSTER_BENCH_CLIENTS); \
+	  TMPDIR=$$T BENCH_FRAGMENT=$(BENCH_RESULTS)/cluster.md $(CLUSTER_BENCH)/bench-cluster $(BUILD)/bosund $$T $(CLUSTER_BENCH_N) $(CLUSTER_BENCH_CLIENTS); \
 	  rc=$$?; rm -rf "$$T"; exit $$rc
 
 BENCH_RUNS += bench-cluster

@@ -8,6 +8,9 @@
  * its process, from wait4).
  *
  *     bench-helm REF_BIN N CHART[:VALUES.yaml]...
+ *
+ * With BENCH_FRAGMENT set, the results also go there as the markdown
+ * fragment bench/Makefile describes.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,6 +106,57 @@ static int run_ref(const char *ref, const char *chart, const char *values, int n
 	return 0;
 }
 
+struct result {
+	char label[128];
+	double ms, rms, mib, rmib;      /* per render: ours, the reference's; peak MiB */
+	int same;                       /* outputs identical */
+};
+
+/* The fragment for bench/RESULTS.md, when BENCH_FRAGMENT names a file. */
+static int write_fragment(const struct result *r, int nres, int n)
+{
+	const char *path = getenv("BENCH_FRAGMENT");
+	if (!path || nres == 0)
+		return 0;
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		perror(path);
+		return 1;
+	}
+	double lo = r[0].ms, hi = r[0].ms, rlo = r[0].rms, rhi = r[0].rms;
+	double slo = r[0].rms / r[0].ms, shi = slo;
+	int same = 0;
+	const char *slowest = r[0].label;
+	for (int i = 0; i < nres; i++) {
+		double sp = r[i].rms / r[i].ms;
+		lo = r[i].ms < lo ? r[i].ms : lo;
+		hi = r[i].ms > hi ? r[i].ms : hi;
+		rlo = r[i].rms < rlo ? r[i].rms : rlo;
+		rhi = r[i].rms > rhi ? r[i].rms : rhi;
+		if (sp < slo)
+			slo = sp, slowest = r[i].label;
+		shi = sp > shi ? sp : shi;
+		same += r[i].same;
+	}
+	fprintf(f, "## helm\n\n| benchmark | Bosun | peer (same run) | ratio / target |\n"
+		   "|---|---|---|---|\n");
+	fprintf(f, "| render %d real charts, %d renders each (CPU per render) | %.2f–%.1f ms | "
+		   "Go text/template + Sprig reference %.2f–%.1f ms | %.1f×–%.1f× faster (least: %s), "
+		   "%s; target ≥ 3× |\n",
+		nres, n, lo, hi, rlo, rhi, slo, shi, slowest,
+		same == nres ? "output identical" : "OUTPUT DIFFERS for some charts");
+	fprintf(f, "\nPer chart (ms per render; peak MiB of each process):\n\n"
+		   "| chart | Bosun ms | Go ms | speed-up | Bosun MiB | Go MiB | output |\n"
+		   "|---|---|---|---|---|---|---|\n");
+	for (int i = 0; i < nres; i++)
+		fprintf(f, "| %s | %.2f | %.2f | %.1f× | %.1f | %.1f | %s |\n", r[i].label,
+			r[i].ms, r[i].rms, r[i].rms / r[i].ms, r[i].mib, r[i].rmib,
+			r[i].same ? "identical" : "different");
+	fprintf(f, "\nThe charts are read from ../shared/peer/charts; Bosun's MiB is this "
+		   "process's peak so far (it grows with the charts rendered before).\n");
+	return fclose(f) ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 4) {
@@ -111,6 +165,10 @@ int main(int argc, char **argv)
 	}
 	const char *ref = argv[1];
 	int n = atoi(argv[2]);
+	struct result *res = calloc((size_t)argc, sizeof(*res));
+	int nres = 0;
+	if (!res)
+		return 1;
 	printf("%-40s %12s %12s %8s %10s %10s  %s\n", "chart", "bosun ms", "go ms", "speedup",
 	       "bosun MiB", "go MiB", "output");
 	for (int i = 3; i < argc; i++) {
@@ -146,9 +204,14 @@ int main(int argc, char **argv)
 		printf("%-40s %12.3f %12.3f %7.1fx %10.1f %10.1f  %s\n", label, ms, rms, rms / ms,
 		       ru.ru_maxrss / 1024.0, rrss / 1024.0, same);
 		fflush(stdout);
+		res[nres] = (struct result){ .ms = ms, .rms = rms, .mib = ru.ru_maxrss / 1024.0,
+					     .rmib = rrss / 1024.0, .same = same[0] == 'i' };
+		snprintf(res[nres++].label, sizeof(res->label), "%s", label);
 		buf_release(&ours);
 		buf_release(&theirs);
 		free(chart);
 	}
-	return 0;
+	int rc = write_fragment(res, nres, n);
+	free(res);
+	return rc;
 }

@@ -13,7 +13,8 @@ $(HELM_BENCH)/helm-ref: helm-ref/main.go helm-ref/build.sh
 
 .PHONY: bench-helm
 bench-helm: $(HELM_BENCH)/bench-helm $(HELM_BENCH)/helm-ref
-	$(HELM_BENCH)/bench-helm $(HELM_BENCH)/helm-ref $(HELM_BENCH_N) \
+	@mkdir -p $(BENCH_RESULTS)
+	BENCH_FRAGMENT=$(BENCH_RESULTS)/helm.md $(HELM_BENCH)/bench-helm $(HELM_BENCH)/helm-ref $(HELM_BENCH_N) \
 	  $(HELM_CHARTS)/prometheus-node-exporter $(HELM_CHARTS)/kube-state-metrics \
 	  $(HELM_CHARTS)/alertmanager $(HELM_CHARTS)/prometheus-pushgateway \
 	  $(HELM_CHARTS)/argo-rollouts $(HELM_CHARTS)/argocd-apps:$(HELM_CHARTS)/argocd-apps/ci/applications-values.yaml \

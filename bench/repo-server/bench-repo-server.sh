@@ -192,3 +192,17 @@ echo "| cold ratio, repo-server / git CLI without extraction | $(echo "$COLD $GI
 echo "| warm render, cache hit (median of $WARM, curl time_total) | $WARMMS ms (best $WARMMIN ms) | <= 2 ms |"
 echo "| warm render, one kept-alive connection (median of $WARM, python http.client) | $KEEP | <= 2 ms |"
 echo "| repo-server RSS after the runs | $RSS MB | |"
+
+# --- the fragment for bench/RESULTS.md (bench/Makefile), when asked for
+[ -n "${BENCH_FRAGMENT:-}" ] || exit 0
+ratio() { echo "$1 $2" | awk '{ printf "%.2f", $1 / $2 }'; }
+cat >"$BENCH_FRAGMENT" <<MD
+## repo-server
+
+| benchmark | Bosun | peer (same run) | ratio / target |
+|---|---|---|---|
+| cold render of a $FILES-file directory app from git (fresh data dir, median of 5) | $COLD ms | git clone --mirror + archive + tar -x $GIT ms; without extraction $GITNOX ms | $(ratio "$COLD" "$GIT")× ($(ratio "$COLD" "$GITNOX")× without extraction); target ≤ 1.2× |
+| warm render, cache hit (median of $WARM) | $WARMMS ms by curl (new process each); $KEEP on a kept-alive connection | — | target ≤ 2 ms |
+
+Runs, cold: repo-server $(tr '\n' ' ' <"$T/cold")ms; git with extraction $(tr '\n' ' ' <"$T/git")ms; without $(tr '\n' ' ' <"$T/gitnox")ms. The app is $BYTES bytes of YAML in $FILES files, the answer $OUTB bytes of JSON; the repo-server held $RSS MB RSS after the runs. Writing $FILES small files (\`tar -x\`) swings with the disk's state, hence the stricter peer without it.
+MD

@@ -7,6 +7,7 @@ REPO_BENCH_WARM ?= 20
 
 .PHONY: bench-repo-server
 bench-repo-server: $(BUILD)/bosund
-	repo-server/bench-repo-server.sh $(BUILD) $(REPO_BENCH_FILES) $(REPO_BENCH_WARM)
+	@mkdir -p $(BENCH_RESULTS)
+	BENCH_FRAGMENT=$(BENCH_RESULTS)/repo-server.md repo-server/bench-repo-server.sh $(BUILD) $(REPO_BENCH_FILES) $(REPO_BENCH_WARM)
 
 BENCH_RUNS += bench-repo-server

@@ -16,6 +16,7 @@ $(YAML_BENCH)/k8s-$(YAML_BENCH_MB)mb.yaml: $(YAML_BENCH)/gen-k8s
 
 .PHONY: bench-yaml
 bench-yaml: $(YAML_BENCH)/bench-yaml $(YAML_BENCH)/k8s-$(YAML_BENCH_MB)mb.yaml
-	$(YAML_BENCH)/bench-yaml $(YAML_BENCH)/k8s-$(YAML_BENCH_MB)mb.yaml
+	@mkdir -p $(BENCH_RESULTS)
+	BENCH_FRAGMENT=$(BENCH_RESULTS)/yaml.md $(YAML_BENCH)/bench-yaml $(YAML_BENCH)/k8s-$(YAML_BENCH_MB)mb.yaml
 
 BENCH_RUNS += bench-yaml
