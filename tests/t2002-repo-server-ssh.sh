@@ -87,7 +87,7 @@ test_expect_success 'a hashed known_hosts entry is accepted' '
 
 test_expect_success 'a wrong host key is refused' '
 	code=$(render "$S/user_key" "$WRONG" 0); cat "$OUT"; test "$code" = 403 &&
-	grep -q "host key of .127.0.0.1. is not in known_hosts" "$OUT"
+	grep -q "host key of .127.0.0.1. does not match its known_hosts entry" "$OUT"
 '
 
 test_expect_success 'a key the server does not know is refused' '
