@@ -208,7 +208,9 @@ static int url_origin(char **origin, char **host, int *has_password, const char 
 static int follow_redirect(struct http_sub *sub)
 {
 	char *eff = NULL;
-	if (curl_easy_getinfo(sub->easy, CURLINFO_EFFECTIVE_URL, &eff) || !eff)
+	long redirects = 0;
+	if (curl_easy_getinfo(sub->easy, CURLINFO_REDIRECT_COUNT, &redirects) || redirects == 0
+	    || curl_easy_getinfo(sub->easy, CURLINFO_EFFECTIVE_URL, &eff) || !eff)
 		return 0;
 	size_t n = strlen(eff), sl = strlen(LS_SUFFIX);
 	struct buf want = BUF_INIT;

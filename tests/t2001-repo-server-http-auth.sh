@@ -203,6 +203,12 @@ test_expect_success 'the right password renders the app' '
 		\"repo\": {\"username\": \"alice\", \"password\": \"pw-right-1\"}}")" = 200
 '
 
+test_expect_success 'a password in the URL works as well' '
+	test "$(post /v1/resolve "{\"repoURL\": \"http://alice:pw-right-1@${GIT_URL#http://}\",
+		\"targetRevision\": \"main\"}")" = 200 &&
+	grep -q "$(git -C "$WORK" rev-parse main)" "$OUT" && ! grep -q pw-right-1 "$OUT"
+'
+
 test_expect_success 'a password in the URL is redacted from errors' '
 	test "$(post /v1/manifests "{\"repoURL\": \"http://alice:pw-url-3@${GIT_URL#http://}x\"}")" != 200 &&
 	! grep -q pw-url-3 "$OUT"
