@@ -32,11 +32,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
@@ -45,6 +47,7 @@
 #include <openssl/x509v3.h>
 
 #include "log.h"
+#include "repo-server/transport.h"
 
 #define FINGERPRINT_LEN 32
 
@@ -75,10 +78,11 @@ static int git_features;
 static void global_init(void)
 {
 	git_libgit2_init();
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 	git_features = git_libgit2_features();
-	if (!(git_features & GIT_FEATURE_HTTPS) || !(git_features & GIT_FEATURE_SSH))
-		log_warn("libgit2 lacks a transport", "https",
-			 git_features & GIT_FEATURE_HTTPS ? "yes" : "no", "ssh",
+	if (!transport_ssh_available())
+		log_warn("OpenSSH's ssh client not found: ssh repositories use libssh2, "
+			 "which cannot sign with rsa-sha2", "libssh2",
 			 git_features & GIT_FEATURE_SSH ? "yes" : "no", NULL);
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 1);
 	git_libgit2_opts(GIT_OPT_SET_USER_AGENT, "bosun-repo-server");
@@ -119,6 +123,7 @@ static void creds_fingerprint(unsigned char out[FINGERPRINT_LEN],
 		c ? c->username : NULL, c ? c->password : NULL,
 		c ? c->ssh_private_key : NULL, c ? c->ssh_passphrase : NULL,
 		c ? c->ssh_known_hosts : NULL, c ? c->ca_pem : NULL,
+		c ? c->tls_client_cert : NULL, c ? c->tls_client_key : NULL,
 		c && c->insecure ? "insecure" : NULL,
 	};
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
@@ -214,12 +219,9 @@ static int fail(struct berr *err, int code, const char *what, const char *url,
 /* --- callbacks ------------------------------------------------------------ */
 
 struct fetch_ctx {
-	const char *url;
-	const struct repo_creds *creds;
+	struct transport_session s;     /* url, creds, deadline, a transport's diagnosis */
 	unsigned allowed_done;          /* credential types already handed out */
-	double deadline;                /* 0 = none */
 	size_t max_bytes;               /* received pack size limit; 0 = none */
-	int timed_out;
 	int too_big;
 	int auth_exhausted;
 	char cert_msg[256];
@@ -230,7 +232,7 @@ static int cb_credentials(git_credential **out, const char *url,
 			  void *payload)
 {
 	struct fetch_ctx *c = payload;
-	const struct repo_creds *cr = c->creds;
+	const struct repo_creds *cr = c->s.creds;
 	(void)url;
 	if (cr && (allowed & GIT_CREDENTIAL_SSH_MEMORY) && cr->ssh_private_key
 	    && !(c->allowed_done & GIT_CREDENTIAL_SSH_MEMORY)) {
@@ -457,7 +459,7 @@ static int ca_bundle_accepts(const char *ca_pem, const unsigned char *der,
 static int cb_certificate(git_cert *cert, int valid, const char *host, void *payload)
 {
 	struct fetch_ctx *c = payload;
-	const struct repo_creds *cr = c->creds;
+	const struct repo_creds *cr = c->s.creds;
 	if (cr && cr->insecure)
 		return 0;
 	if (cert->cert_type == GIT_CERT_HOSTKEY_LIBSSH2) {
@@ -469,7 +471,7 @@ static int cb_certificate(git_cert *cert, int valid, const char *host, void *pay
 				 "host key of '%s' not available for checking", host);
 			return GIT_ECERTIFICATE;
 		}
-		int r = known_hosts_check(cr->ssh_known_hosts, host, url_port(c->url),
+		int r = known_hosts_check(cr->ssh_known_hosts, host, url_port(c->s.url),
 					  (const unsigned char *)hk->hostkey, hk->hostkey_len);
 		if (r > 0)
 			return 0;
@@ -494,8 +496,8 @@ static int cb_certificate(git_cert *cert, int valid, const char *host, void *pay
 
 static int check_deadline(struct fetch_ctx *c)
 {
-	if (c->deadline > 0 && now_seconds() > c->deadline) {
-		c->timed_out = 1;
+	if (c->s.deadline > 0 && now_seconds() > c->s.deadline) {
+		c->s.timed_out = 1;
 		return -1;
 	}
 	return 0;
@@ -518,8 +520,32 @@ static int cb_sideband(const char *str, int len, void *payload)
 	return check_deadline(payload);
 }
 
+/*
+ * Picks the carrier of a remote: libcurl for http(s), OpenSSH for ssh when
+ * its client is installed; anything else (local paths, file://, git://, or
+ * ssh without OpenSSH, through libssh2) stays with libgit2's own.
+ */
+static int cb_transport(git_transport **out, git_remote *owner, void *payload)
+{
+	struct fetch_ctx *c = payload;
+	const char *url = git_remote_url(owner);
+	git_smart_subtransport_definition def = { .param = &c->s };
+	*out = NULL;
+	if (!strncasecmp(url, "http://", 7) || !strncasecmp(url, "https://", 8)) {
+		def.callback = transport_http_new;
+		def.rpc = 1;
+	} else if (transport_ssh_url(url) && transport_ssh_available()) {
+		def.callback = transport_ssh_new;
+		def.rpc = 0;
+	} else {
+		return 0;
+	}
+	return git_transport_smart(out, owner, &def);
+}
+
 static void setup_callbacks(git_remote_callbacks *cb, struct fetch_ctx *c)
 {
+	cb->transport = cb_transport;
 	cb->credentials = cb_credentials;
 	cb->certificate_check = cb_certificate;
 	cb->transfer_progress = cb_transfer;
@@ -533,12 +559,15 @@ static int git_fail(struct berr *err, const char *what, struct fetch_ctx *c, int
 	const git_error *ge = git_error_last();
 	int code = BERR_IO;
 	char detail[BERR_MSG_MAX];
-	if (c->timed_out) {
+	if (c->s.timed_out) {
 		code = BERR_LIMIT;
 		snprintf(detail, sizeof(detail), "timed out");
 	} else if (c->too_big) {
 		code = BERR_LIMIT;
 		snprintf(detail, sizeof(detail), "the transfer passed the limit of %zu bytes", c->max_bytes);
+	} else if (c->s.code) {
+		code = c->s.code;
+		snprintf(detail, sizeof(detail), "%s", c->s.msg);
 	} else if (c->cert_msg[0]) {
 		code = BERR_AUTH;
 		snprintf(detail, sizeof(detail), "%s", c->cert_msg);
@@ -546,7 +575,7 @@ static int git_fail(struct berr *err, const char *what, struct fetch_ctx *c, int
 		code = BERR_AUTH;
 		snprintf(detail, sizeof(detail), "the server is not trusted (%s): give its %s, or set insecure",
 			 ge ? ge->message : "certificate check failed",
-			 strstr(c->url, "http") == c->url ? "CA certificate" : "known_hosts entry");
+			 strstr(c->s.url, "http") == c->s.url ? "CA certificate" : "known_hosts entry");
 	} else if (c->auth_exhausted) {
 		code = BERR_AUTH;
 		snprintf(detail, sizeof(detail), "authentication failed: %s",
@@ -562,7 +591,7 @@ static int git_fail(struct berr *err, const char *what, struct fetch_ctx *c, int
 			code = BERR_NOTFOUND;
 		snprintf(detail, sizeof(detail), "%s", ge ? ge->message : "unknown error");
 	}
-	return fail(err, code, what, c->url, c->creds, detail);
+	return fail(err, code, what, c->s.url, c->s.creds, detail);
 }
 
 /* --- the store -------------------------------------------------------------- */
@@ -702,7 +731,7 @@ static int fetch_into(git_repository *repo, struct fetch_ctx *c, struct berr *er
 	git_remote_create_options_init(&ro, GIT_REMOTE_CREATE_OPTIONS_VERSION);
 	ro.repository = repo;
 	ro.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
-	if ((rc = git_remote_create_with_opts(&remote, c->url, &ro)) < 0)
+	if ((rc = git_remote_create_with_opts(&remote, c->s.url, &ro)) < 0)
 		return git_fail(err, "invalid repository URL", c, rc);
 	if ((rc = git_remote_connect(remote, GIT_DIRECTION_FETCH, &cb, &po, NULL)) < 0) {
 		ret = git_fail(err, "cannot connect to repository", c, rc);
@@ -740,17 +769,15 @@ static void remove_tree(const char *path)
 static int do_fetch(struct mirror_store *s, const char *url,
 		    const struct repo_creds *creds, long timeout_ms, struct berr *err)
 {
-	struct fetch_ctx c = { .url = url, .creds = creds, .max_bytes = s->max_fetch_bytes };
+	struct fetch_ctx c = { .s = { .url = url, .creds = creds, .tmp_dir = s->root },
+			       .max_bytes = s->max_fetch_bytes };
 	if (timeout_ms > 0)
-		c.deadline = now_seconds() + timeout_ms / 1000.0;
+		c.s.deadline = now_seconds() + timeout_ms / 1000.0;
 	int is_ssh = !strncmp(url, "ssh://", 6) || !strncmp(url, "git+ssh://", 10)
 		|| (!strstr(url, "://") && strchr(url, ':') && url[0] != '/');
-	if (is_ssh && !(git_features & GIT_FEATURE_SSH))
+	if (is_ssh && !transport_ssh_available() && !(git_features & GIT_FEATURE_SSH))
 		return fail(err, BERR_UNSUPPORTED, "cannot fetch", url, creds,
-			    "this build of libgit2 has no SSH support");
-	if (!strncmp(url, "https://", 8) && !(git_features & GIT_FEATURE_HTTPS))
-		return fail(err, BERR_UNSUPPORTED, "cannot fetch", url, creds,
-			    "this build of libgit2 has no HTTPS support");
+			    "neither OpenSSH's ssh nor libgit2's SSH support is installed");
 	const char *local = !strncmp(url, "file://", 7) ? url + 7 : url[0] == '/' ? url : NULL;
 	struct stat lst;
 	if (local && stat(local, &lst) < 0)
@@ -892,9 +919,9 @@ int mirror_test_connection(const char *url, const struct repo_creds *creds,
 	mirror_global_init();
 	if (!url || !*url)
 		return berr_set(err, BERR_INVALID, "repository URL is empty");
-	struct fetch_ctx c = { .url = url, .creds = creds };
+	struct fetch_ctx c = { .s = { .url = url, .creds = creds } };
 	if (timeout_ms > 0)
-		c.deadline = now_seconds() + timeout_ms / 1000.0;
+		c.s.deadline = now_seconds() + timeout_ms / 1000.0;
 	git_remote *remote = NULL;
 	git_remote_callbacks cb;
 	git_remote_init_callbacks(&cb, GIT_REMOTE_CALLBACKS_VERSION);

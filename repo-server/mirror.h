@@ -34,6 +34,8 @@ struct repo_creds {
 	const char *ssh_passphrase;
 	const char *ssh_known_hosts;    /* known_hosts text the server key must match */
 	const char *ca_pem;             /* extra trusted CAs for https (PEM text) */
+	const char *tls_client_cert;    /* https client certificate (PEM, chain may follow) */
+	const char *tls_client_key;     /* its private key (PEM, unencrypted) */
 	int insecure;                   /* skip the host key and TLS checks */
 };
 

@@ -16,7 +16,7 @@
  *   GET  /healthz, GET /metrics (Prometheus text)
  * `repo` carries credentials from the repository Secret: username,
  * password, sshPrivateKey, sshPassphrase, sshKnownHosts, tlsCA (PEM),
- * insecure. They are used for the git transfer only, never logged, stored
+ * tlsClientCertData and tlsClientCertKey (PEM, the key unencrypted), insecure. They are used for the git transfer only, never logged, stored
  * or echoed. Errors are {"error", "message", "code"} with 400 (bad request
  * or source), 403 (credentials), 404 (repository, revision, path), 413
  * (a limit or the timeout), 502 (the git remote failed).

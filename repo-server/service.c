@@ -66,7 +66,9 @@ static int parse_creds(struct repo_creds *c, json_t *body, struct berr *err)
 	    || (rc = get_string(&c->ssh_private_key, repo, "sshPrivateKey", "repo.", err)) < 0
 	    || (rc = get_string(&c->ssh_passphrase, repo, "sshPassphrase", "repo.", err)) < 0
 	    || (rc = get_string(&c->ssh_known_hosts, repo, "sshKnownHosts", "repo.", err)) < 0
-	    || (rc = get_string(&c->ca_pem, repo, "tlsCA", "repo.", err)) < 0)
+	    || (rc = get_string(&c->ca_pem, repo, "tlsCA", "repo.", err)) < 0
+	    || (rc = get_string(&c->tls_client_cert, repo, "tlsClientCertData", "repo.", err)) < 0
+	    || (rc = get_string(&c->tls_client_key, repo, "tlsClientCertKey", "repo.", err)) < 0)
 		return rc;
 	json_t *insecure = json_object_get(repo, "insecure");
 	if (insecure && !json_is_boolean(insecure) && !json_is_null(insecure))

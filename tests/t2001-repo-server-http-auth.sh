@@ -4,7 +4,10 @@
 # tests/lib.sh) on loopback. No credentials, a wrong password and the right
 # one; the password never reaches a response or the log. The same server
 # over HTTPS with a certificate from a throwaway CA: untrusted, trusted
-# through tlsCA, or skipped with insecure.
+# through tlsCA, or skipped with insecure. A third server requires a TLS
+# client certificate from its own CA: the right one works, none, one from
+# another CA and a key that is not the certificate's are refused, each with
+# an error that names the repository; no key material reaches the log.
 . "$(dirname "$0")/lib.sh"
 export GIT_TERMINAL_PROMPT=0
 
@@ -22,7 +25,7 @@ git -C "$SRV/app.git" symbolic-ref HEAD refs/heads/main
 cat >"$TEST_TMP/cgi.py" <<'PY'
 import base64, http.server, os, subprocess, sys
 root, portfile = sys.argv[1], sys.argv[2]
-tls = sys.argv[3:5]
+tls = sys.argv[3:6]
 WANT = "Basic " + base64.b64encode(b"alice:pw-right-1").decode()
 
 class H(http.server.BaseHTTPRequestHandler):
@@ -76,12 +79,38 @@ class H(http.server.BaseHTTPRequestHandler):
         self.wfile.write(rest)
     do_GET = do_POST = serve
 
-s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+class TLSServer(http.server.ThreadingHTTPServer):
+    # The handshake runs in the request's thread; a refused client gets the
+    # TLS alert and the connection is drained before it closes, so the alert
+    # is not lost to a TCP reset (nginx and lighttpd close the same way).
+    def finish_request(self, request, addr):
+        raw = request.dup()
+        conn = ctx.wrap_socket(request, server_side=True, do_handshake_on_connect=False)
+        try:
+            conn.do_handshake()
+        except (ssl.SSLError, OSError):
+            raw.settimeout(2)
+            try:
+                while raw.recv(65536):
+                    pass
+            except OSError:
+                pass
+            raw.close()
+            conn.close()
+            return
+        raw.close()
+        self.RequestHandlerClass(conn, addr, self)
+
 if tls:
     import ssl
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(tls[0], tls[1])
-    s.socket = ctx.wrap_socket(s.socket, server_side=True)
+    if len(tls) > 2:    # client certificates from this CA only
+        ctx.verify_mode = ssl.CERT_REQUIRED
+        ctx.load_verify_locations(tls[2])
+    s = TLSServer(("127.0.0.1", 0), H)
+else:
+    s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
 open(portfile + ".tmp", "w").write(str(s.server_address[1]))
 os.rename(portfile + ".tmp", portfile)
 s.serve_forever()
@@ -104,7 +133,43 @@ python3 "$TEST_TMP/cgi.py" "$SRV" "$TEST_TMP/tls-port" "$P/srv.pem" "$P/srv.key"
 test_pids="$test_pids $!"
 wait_for 10 test -s "$TEST_TMP/tls-port" || { echo "Bail out! https git server did not start"; exit 1; }
 TLS_URL=https://127.0.0.1:$(cat "$TEST_TMP/tls-port")/app.git
-CA_JSON=$(python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read()))' "$P/ca.pem")
+jstr() { python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read()))' "$1"; }
+CA_JSON=$(jstr "$P/ca.pem")
+
+# client certificates: one from the CA the server trusts for clients, one
+# from a stranger CA, and a key that belongs to neither
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=bosun-client-ca \
+	-keyout "$P/cca.key" -out "$P/cca.pem" 2>/dev/null
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=stranger-ca \
+	-keyout "$P/sca.key" -out "$P/sca.pem" 2>/dev/null
+for who in good:cca bad:sca; do
+	name=${who%%:*} ca=${who#*:}
+	openssl req -newkey rsa:2048 -nodes -subj "/CN=bosun-$name" -keyout "$P/$name.key" \
+		-out "$P/$name.csr" 2>/dev/null
+	openssl x509 -req -in "$P/$name.csr" -CA "$P/$ca.pem" -CAkey "$P/$ca.key" -CAcreateserial \
+		-days 2 -out "$P/$name.pem" 2>/dev/null
+done
+python3 "$TEST_TMP/cgi.py" "$SRV" "$TEST_TMP/mtls-port" "$P/srv.pem" "$P/srv.key" "$P/cca.pem" \
+	>"$TEST_TMP/mtls.log" 2>&1 &
+test_pids="$test_pids $!"
+wait_for 10 test -s "$TEST_TMP/mtls-port" || { echo "Bail out! mTLS git server did not start"; exit 1; }
+MTLS_URL=https://127.0.0.1:$(cat "$TEST_TMP/mtls-port")/app.git
+# mtls CERT KEY [PATH]: POSTs to PATH (default /v1/manifests) for MTLS_URL
+# with the password, tlsCA and the given client certificate files ("" = none).
+mtls() {
+	python3 - "$MTLS_URL" "$P/ca.pem" "$1" "$2" >"$TEST_TMP/body.json" <<'PY'
+import json, sys
+url, ca, cert, key = sys.argv[1:5]
+repo = {"username": "alice", "password": "pw-right-1", "tlsCA": open(ca).read()}
+if cert:
+    repo["tlsClientCertData"] = open(cert).read()
+if key:
+    repo["tlsClientCertKey"] = open(key).read()
+print(json.dumps({"repoURL": url, "path": "app", "repo": repo}))
+PY
+	curl -sS -o "$OUT" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+		--data @"$TEST_TMP/body.json" "http://127.0.0.1:$REPO_PORT${3:-/v1/manifests}"
+}
 
 start_bosund repo-server
 OUT=$TEST_TMP/out.json
@@ -138,6 +203,12 @@ test_expect_success 'the right password renders the app' '
 		\"repo\": {\"username\": \"alice\", \"password\": \"pw-right-1\"}}")" = 200
 '
 
+test_expect_success 'a password in the URL works as well' '
+	test "$(post /v1/resolve "{\"repoURL\": \"http://alice:pw-right-1@${GIT_URL#http://}\",
+		\"targetRevision\": \"main\"}")" = 200 &&
+	grep -q "$(git -C "$WORK" rev-parse main)" "$OUT" && ! grep -q pw-right-1 "$OUT"
+'
+
 test_expect_success 'a password in the URL is redacted from errors' '
 	test "$(post /v1/manifests "{\"repoURL\": \"http://alice:pw-url-3@${GIT_URL#http://}x\"}")" != 200 &&
 	! grep -q pw-url-3 "$OUT"
@@ -160,8 +231,46 @@ test_expect_success 'https: insecure skips the certificate check' '
 		\"repo\": {\"username\": \"alice\", \"password\": \"pw-right-1\", \"insecure\": true}}")" = 200
 '
 
-test_expect_success 'no password reached the log' '
-	! grep -E "pw-(right|wrong|url)" "$TEST_TMP/bosund-repo-server.log"
+test_expect_success 'a missing repository: not found, named' '
+	test "$(post /v1/manifests "{\"repoURL\": \"${GIT_URL}x\", \"path\": \"app\",
+		\"repo\": {\"username\": \"alice\", \"password\": \"pw-right-1\"}}")" = 404 &&
+	grep -q "repository not found (HTTP 404)" "$OUT" && grep -q "app.gitx" "$OUT"
+'
+
+test_expect_success 'the git CLI needs the client certificate too' '
+	! GIT_SSL_CAINFO="$P/ca.pem" git ls-remote "https://alice:pw-right-1@${MTLS_URL#https://}" \
+		</dev/null 2>/dev/null &&
+	GIT_SSL_CAINFO="$P/ca.pem" GIT_SSL_CERT="$P/good.pem" GIT_SSL_KEY="$P/good.key" \
+		git ls-remote "https://alice:pw-right-1@${MTLS_URL#https://}" | grep -q refs/heads/main
+'
+
+test_expect_success 'client certificate: the right one renders the app' '
+	code=$(mtls "$P/good.pem" "$P/good.key") && test "$code" = 200 &&
+	grep -q "\"name\":\"over-http\"" "$OUT" &&
+	test "$(mtls "$P/good.pem" "$P/good.key" /v1/test-connection)" = 200
+'
+
+test_expect_success 'client certificate: none given, refused with a clear error' '
+	code=$(mtls "" "" /v1/test-connection); cat "$OUT"; test "$code" = 403 &&
+	grep -q "$MTLS_URL" "$OUT" &&
+	grep -q "the server requires a TLS client certificate: give tlsClientCertData and tlsClientCertKey" "$OUT"
+'
+
+test_expect_success 'client certificate: one from another CA is refused' '
+	code=$(mtls "$P/bad.pem" "$P/bad.key"); cat "$OUT"; test "$code" = 403 &&
+	grep -q "$MTLS_URL" "$OUT" && grep -q "the server refused the TLS client certificate" "$OUT"
+'
+
+test_expect_success 'client certificate: a key that is not its own, or half of the pair' '
+	code=$(mtls "$P/good.pem" "$P/bad.key"); cat "$OUT"; test "$code" = 400 &&
+	grep -q "tlsClientCertKey. is not the key of the certificate in .tlsClientCertData" "$OUT" &&
+	code=$(mtls "$P/good.pem" ""); test "$code" = 400 &&
+	grep -q "needs both .tlsClientCertData. and .tlsClientCertKey.; only .tlsClientCertData. is given" "$OUT"
+'
+
+test_expect_success 'no password or key reached the log' '
+	! grep -E "pw-(right|wrong|url)|PRIVATE KEY|$(sed -n 2p "$P/good.key" | cut -c1-24)" \
+		"$TEST_TMP/bosund-repo-server.log"
 '
 
 if [ "$test_failed" != 0 ]; then

@@ -1,23 +1,40 @@
 #!/bin/sh
-# bench-repo-server.sh BUILD [FILES] [WARM]: the repo-server rendering a
-# directory app of FILES small manifests (default 1000) from a local git
-# repository, next to the git CLI doing the same work. Cold: a fresh data dir
-# (no mirror, no cache), POST /v1/manifests timed by curl, 5 runs, median.
-# Peer, same runs: `git clone --mirror` + `git archive HEAD app | tar -x`
-# into a fresh temp dir, and the same without extraction (archive to
-# /dev/null), since writing 1,000 small files can dominate on a busy disk.
-# Warm: WARM (default 20) renders of the same request on a server whose
-# cache holds it, median, once with curl (a new connection each) and once
-# on one kept-alive connection. Everything lives in a private temp dir that
-# is removed at the end.
+# bench-repo-server.sh BUILD [FILES] [WARM] [COMMITS]: the repo-server next
+# to the git CLI doing the same work, in the same run, on this machine.
+#
+# Cold render: a directory app of FILES small manifests (default 1000) from
+# a local repository, on a fresh data dir (no mirror, no cache), POST
+# /v1/manifests timed by curl, 5 runs, median. Peer: `git clone --mirror` +
+# `git archive HEAD app | tar -x`, and the same without extraction (archive
+# to /dev/null), since writing 1,000 small files can dominate on a busy disk.
+#
+# Warm render (cache hit): WARM (default 200) requests on a server whose
+# cache holds the answer, median and p90, from one python process that does
+# not fork per request (warm-client.py): on one kept-alive connection, then
+# with a new TCP connection per request; and 20 by curl (a process each).
+#
+# Fetch: a repository of COMMITS (default 10,000) commits made with
+# `git fast-import`, mirrored by POST /v1/resolve on a fresh data dir (the
+# mirror fetch plus resolving HEAD) next to `git clone --mirror`, 3 runs
+# each, median; over file:// and over smart HTTP (git-http.py: `git
+# http-backend` behind a small python server on loopback, the same for
+# both). Then one more commit upstream and the refetch: POST /v1/invalidate
+# + /v1/resolve next to `git fetch --prune` in git's mirror.
+#
+# Prints a markdown fragment and writes it to
+# BUILD/bench/results/repo-server.md for bench/RESULTS.md. Everything else
+# lives in a private temp dir removed at the end.
 set -eu
-BUILD=$(cd "${1:?usage: bench-repo-server.sh BUILD [FILES] [WARM]}" && pwd)
+HERE=$(cd "$(dirname "$0")" && pwd)
+BUILD=$(cd "${1:?usage: bench-repo-server.sh BUILD [FILES] [WARM] [COMMITS]}" && pwd)
 FILES=${2:-1000}
-WARM=${3:-20}
+WARM=${3:-200}
+COMMITS=${4:-10000}
 T=$(mktemp -d "${TMPDIR:-/tmp}/bosun-bench-repo.XXXXXX")
 export TMPDIR="$T"
 PID=""
-trap '[ -z "$PID" ] || kill $PID 2>/dev/null; wait 2>/dev/null; rm -rf "$T"' EXIT
+HTTPD=""
+trap '[ -z "$PID" ] || kill $PID 2>/dev/null; [ -z "$HTTPD" ] || kill $HTTPD 2>/dev/null; wait 2>/dev/null; rm -rf "$T"' EXIT
 ms() { echo "$1 $2" | awk '{ printf "%.1f\n", ($2 - $1) / 1e6 }'; }
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
@@ -151,58 +168,109 @@ GITNOX=$(median <"$T/gitnox")
 # --- warm: the same request on the last server, whose cache now holds it
 : >"$T/warm"
 k=0
-while [ $k -lt "$WARM" ]; do
+while [ $k -lt 20 ]; do
 	render | awk '{ printf "%.3f\n", $1 * 1000 }' >>"$T/warm"
 	k=$((k + 1))
 done
-WARMMS=$(median <"$T/warm")
-WARMMIN=$(sort -n "$T/warm" | head -1)
-# the same on one kept-alive connection, without curl's connection set-up
-KEEP=$(python3 - "$B" "$REQ" "$WARM" <<'PY'
-import http.client, sys, time, urllib.parse
-u = urllib.parse.urlsplit(sys.argv[1])
-c = http.client.HTTPConnection(u.hostname, u.port)
-body = sys.argv[2].encode()
-ts = []
-for _ in range(int(sys.argv[3])):
-    t0 = time.perf_counter()
-    c.request("POST", "/v1/manifests", body, {"Content-Type": "application/json"})
-    r = c.getresponse()
-    data = r.read()
-    ts.append((time.perf_counter() - t0) * 1e3)
-    if r.status != 200:
-        sys.exit("render answered %d" % r.status)
-ts.sort()
-print("%.3f ms (best %.3f ms)" % (ts[(len(ts) - 1) // 2], ts[0]))
-PY
-)
+CURLMS=$(median <"$T/warm")
+python3 "$HERE/warm-client.py" "$B" "$REQ" "$WARM" >"$T/py"
+read -r KEEP KEEP90 KEEPMIN <"$T/py"
+sed -n 2p "$T/py" >"$T/py2"
+read -r NEWC NEWC90 NEWCMIN <"$T/py2"
 RSS=$(awk '/^VmRSS/ { printf "%.1f", $2 / 1024 }' /proc/$PID/status)
 OUTB=$(wc -c <"$T/out.json")
 stop_server
 
-echo "bench/repo-server: directory app of $FILES manifests ($BYTES bytes of YAML, $OUTB bytes of JSON out)"
-echo
-echo "| what | measured | target |"
-echo "|---|---|---|"
-echo "| cold render, fresh data dir (median of 5: $(tr '\n' ' ' <"$T/cold")ms) | $COLD ms | |"
-echo "| peer: git clone --mirror + git archive app, tar -x (median of 5: $(tr '\n' ' ' <"$T/git")ms) | $GIT ms | |"
-echo "| peer without extraction: clone --mirror + archive app >/dev/null (median of 5: $(tr '\n' ' ' <"$T/gitnox")ms) | $GITNOX ms | |"
-echo "| cold ratio, repo-server / git CLI (clone + archive + tar -x) | $(echo "$COLD $GIT" | awk '{ printf "%.2f", $1 / $2 }')x | <= 1.2x |"
-echo "| cold ratio, repo-server / git CLI without extraction | $(echo "$COLD $GITNOX" | awk '{ printf "%.2f", $1 / $2 }')x | |"
-echo "| warm render, cache hit (median of $WARM, curl time_total) | $WARMMS ms (best $WARMMIN ms) | <= 2 ms |"
-echo "| warm render, one kept-alive connection (median of $WARM, python http.client) | $KEEP | <= 2 ms |"
-echo "| repo-server RSS after the runs | $RSS MB | |"
+# --- fetch: a repository of COMMITS commits, over file:// and smart HTTP
+H="$T/hist.git"
+git init -q --bare "$H"
+python3 "$HERE/make-history.py" "$COMMITS" | git --git-dir="$H" fast-import --quiet
+git --git-dir="$H" symbolic-ref HEAD refs/heads/main
+git --git-dir="$H" gc -q
+HSIZE=$(du -sk "$H" | awk '{ printf "%.1f", $1 / 1024 }')
+python3 "$HERE/git-http.py" "$T" "$T/http-port" >"$T/git-http.log" 2>&1 &
+HTTPD=$!
+k=0
+while [ ! -s "$T/http-port" ] && [ $k -lt 300 ]; do sleep 0.02; k=$((k + 1)); done
+[ -s "$T/http-port" ] || { echo "bench-repo-server: git http server did not start" >&2; exit 1; }
+URL_HTTP="http://127.0.0.1:$(cat "$T/http-port")/hist.git"
+URL_FILE="file://$H"
+HEADSHA=$(git --git-dir="$H" rev-parse HEAD)
 
-# --- the fragment for bench/RESULTS.md (bench/Makefile), when asked for
-[ -n "${BENCH_FRAGMENT:-}" ] || exit 0
+post() { # PATH BODY: prints milliseconds; checks the answer
+	curl -sS -o "$T/post.json" -w '%{http_code} %{time_total}\n' -X POST \
+		-H 'Content-Type: application/json' -d "$2" "$B$1" >"$T/code"
+	read -r code secs <"$T/code"
+	[ "$code" = 200 ] || { echo "bench-repo-server: $1 answered $code: $(head -c 300 "$T/post.json")" >&2; exit 1; }
+	echo "$secs" | awk '{ printf "%.1f\n", $1 * 1000 }'
+}
+fetch_runs() { # URL TAG: 3 cold mirror fetches by each side; the last server stays up
+	: >"$T/f-$2"
+	: >"$T/g-$2"
+	for run in 1 2 3; do
+		D="$T/fetch-$2-$run"
+		mkdir -p "$D"
+		[ -z "$PID" ] || stop_server
+		start_server "$D"
+		post /v1/resolve "{\"repoURL\":\"$1\",\"targetRevision\":\"HEAD\"}" >>"$T/f-$2"
+		grep -q "$HEADSHA" "$T/post.json" || { echo "bench-repo-server: resolved the wrong commit" >&2; exit 1; }
+		G="$T/gfetch-$2-$run.git"
+		t0=$(date +%s%N)
+		git clone -q --mirror "$1" "$G"
+		t1=$(date +%s%N)
+		ms "$t0" "$t1" >>"$T/g-$2"
+		[ "$run" = 3 ] || rm -rf "$G" "$D"
+	done
+}
+fetch_runs "$URL_FILE" file
+stop_server
+fetch_runs "$URL_HTTP" http
+# one more commit upstream, then the refetch on both sides
+W="$T/hist-work"
+git clone -q "$H" "$W"
+echo "extra" >"$W/app/extra.txt"
+git -C "$W" add -A
+git -C "$W" -c user.name=bench -c user.email=bench@example.com commit -qm "one more"
+git -C "$W" push -q origin main
+HEADSHA=$(git -C "$W" rev-parse HEAD)
+post /v1/invalidate "{\"repoURL\":\"$URL_HTTP\"}" >/dev/null
+REF_B=$(post /v1/resolve "{\"repoURL\":\"$URL_HTTP\",\"targetRevision\":\"HEAD\"}")
+grep -q "$HEADSHA" "$T/post.json" || { echo "bench-repo-server: the refetch missed the new commit" >&2; exit 1; }
+t0=$(date +%s%N)
+git --git-dir="$T/gfetch-http-3.git" fetch -q --prune origin
+t1=$(date +%s%N)
+REF_G=$(ms "$t0" "$t1")
+stop_server
+
+FB=$(median <"$T/f-file")
+FG=$(median <"$T/g-file")
+HB=$(median <"$T/f-http")
+HG=$(median <"$T/g-http")
 ratio() { echo "$1 $2" | awk '{ printf "%.2f", $1 / $2 }'; }
-cat >"$BENCH_FRAGMENT" <<MD
-## repo-server
+list() { tr '\n' ' ' <"$1" | sed 's/ $//'; }
 
-| benchmark | Bosun | peer (same run) | ratio / target |
-|---|---|---|---|
-| cold render of a $FILES-file directory app from git (fresh data dir, median of 5) | $COLD ms | git clone --mirror + archive + tar -x $GIT ms; without extraction $GITNOX ms | $(ratio "$COLD" "$GIT")× ($(ratio "$COLD" "$GITNOX")× without extraction); target ≤ 1.2× |
-| warm render, cache hit (median of $WARM) | $WARMMS ms by curl (new process each); $KEEP on a kept-alive connection | — | target ≤ 2 ms |
-
-Runs, cold: repo-server $(tr '\n' ' ' <"$T/cold")ms; git with extraction $(tr '\n' ' ' <"$T/git")ms; without $(tr '\n' ' ' <"$T/gitnox")ms. The app is $BYTES bytes of YAML in $FILES files, the answer $OUTB bytes of JSON; the repo-server held $RSS MB RSS after the runs. Writing $FILES small files (\`tar -x\`) swings with the disk's state, hence the stricter peer without it.
-MD
+mkdir -p "$BUILD/bench/results"
+{
+	echo "## repo-server"
+	echo
+	echo "| benchmark | Bosun | peer (same run) | ratio / target |"
+	echo "|---|---|---|---|"
+	echo "| cold render of a $FILES-file directory app, fresh data dir (median of 5) | $COLD ms | git clone --mirror + archive + tar -x $GIT ms (without extraction $GITNOX ms) | $(ratio "$COLD" "$GIT")× ($(ratio "$COLD" "$GITNOX")×); target ≤ 1.2× |"
+	echo "| warm render (cache hit), one kept-alive connection (median of $WARM) | $KEEP ms (p90 $KEEP90, best $KEEPMIN) | — | target ≤ 2 ms |"
+	echo "| warm render (cache hit), a new connection per request from one process (median of $WARM) | $NEWC ms (p90 $NEWC90, best $NEWCMIN) | — | target ≤ 2 ms |"
+	echo "| mirror fetch of $COMMITS commits over file:// (median of 3) | $FB ms | git clone --mirror $FG ms | $(ratio "$FB" "$FG")× |"
+	echo "| mirror fetch of $COMMITS commits over smart HTTP (median of 3) | $HB ms | git clone --mirror $HG ms | $(ratio "$HB" "$HG")× |"
+	echo "| refetch after one new commit, smart HTTP | $REF_B ms | git fetch --prune $REF_G ms | $(ratio "$REF_B" "$REF_G")× |"
+	echo
+	echo "Cold renders $(list "$T/cold") ms; git $(list "$T/git") ms, without extraction"
+	echo "$(list "$T/gitnox") ms. The app is $BYTES bytes of YAML, $OUTB bytes of JSON out;"
+	echo "repo-server RSS after the warm runs $RSS MB. Warm requests come from one python"
+	echo "process (bench/repo-server/warm-client.py); by curl, a process and a connection"
+	echo "per request, the median of 20 is $CURLMS ms. Fetches: a fast-import repository of"
+	echo "$COMMITS commits ($HSIZE MB packed); Bosun is POST /v1/resolve on a fresh data dir"
+	echo "(mirror fetch + resolving HEAD, curl time_total): file:// $(list "$T/f-file") ms, HTTP"
+	echo "$(list "$T/f-http") ms; git clone --mirror: file:// $(list "$T/g-file") ms, HTTP"
+	echo "$(list "$T/g-http") ms. Both HTTP sides fetch from one python server running"
+	echo "git http-backend (bench/repo-server/git-http.py) on loopback."
+} >"$BUILD/bench/results/repo-server.md"
+cat "$BUILD/bench/results/repo-server.md"
