@@ -1084,23 +1084,9 @@ static void resource_tree(struct api_ctx *ctx, struct http_request *req,
 	json_t *app = load_allowed(ctx, req, resp, "get");
 	if (!app)
 		return;
-	json_t *nodes = json_array();
-	size_t i;
-	json_t *r;
-	json_array_foreach(doc_get(app, "status.resources"), i, r) {
-		json_t *n = json_object();
-		const char *keys[] = { "group", "version", "kind", "namespace", "name" };
-		for (size_t k = 0; k < 5; k++)
-			json_object_set_new(n, keys[k], json_string(api_str(r, keys[k])
-								     ? api_str(r, keys[k]) : ""));
-		if (json_object_get(r, "health"))
-			json_object_set(n, "health", json_object_get(r, "health"));
-		if (json_object_get(r, "status"))
-			json_object_set(n, "syncStatus", json_object_get(r, "status"));
-		json_array_append_new(nodes, n);
-	}
+	json_t *tree = api_resource_tree(ctx->api, app);
 	json_decref(app);
-	reply(resp, 200, json_pack("{s:o}", "nodes", nodes));
+	reply(resp, 200, tree);
 }
 
 /* The request the repo server takes for the app's (first) source. */
