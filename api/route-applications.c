@@ -1160,6 +1160,50 @@ static void manifests(struct api_ctx *ctx, struct http_request *req, struct http
 	reply(resp, 200, out);
 }
 
+/* Argo CD's RevisionMetadata of one commit of the app's repository:
+ * author, date, message and tags, read by the repo server (which caches
+ * them by SHA). */
+static void revision_metadata(struct api_ctx *ctx, struct http_request *req,
+			      struct http_response *resp)
+{
+	const char *rev = http_request_param(req, "revision");
+	size_t n = rev ? strlen(rev) : 0;
+	int ok = n > 0 && n <= 255;
+	for (size_t i = 0; ok && i < n; i++)
+		ok = (unsigned char)rev[i] > 0x20 && rev[i] != 0x7f && rev[i] != '\\';
+	if (!ok) {
+		http_response_error(resp, 400, "invalid revision '%.80s'", rev ? rev : "");
+		return;
+	}
+	json_t *app = load_allowed(ctx, req, resp, "get");
+	if (!app)
+		return;
+	const json_t *src = doc_get(app, "spec.source");
+	if (!src)
+		src = doc_get(app, "spec.sources[0]");
+	const char *url = api_str(src, "repoURL") ? api_str(src, "repoURL") : "";
+	json_t *rq = json_pack("{s:s, s:s, s:o}", "repoURL", url, "revision", rev,
+			       "repo", api_repo_credentials(ctx->api, url));
+	json_decref(app);
+	json_t *res = NULL;
+	long status = 0;
+	struct berr err = BERR_INIT;
+	int rc = api_repo_server_post(ctx->api, "/v1/revision-metadata", rq, &res, &status, &err);
+	json_decref(rq);
+	if (rc < 0) {
+		http_response_error(resp, status >= 400 && status < 600 ? (int)status
+				    : rc == BERR_UNSUPPORTED ? 503 : 502, "%s", err.msg);
+		return;
+	}
+	json_t *out = json_object();
+	static const char *const keys[] = { "author", "date", "message", "tags" };
+	for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++)
+		if (json_object_get(res, keys[i]))
+			json_object_set(out, keys[i], json_object_get(res, keys[i]));
+	json_decref(res);
+	reply(resp, 200, out);
+}
+
 static int same_resource(const json_t *a, const char *group, const char *kind,
 			 const char *ns, const char *name)
 {
@@ -1249,5 +1293,6 @@ const struct api_route api_routes_applications[] = {
 	{ "GET", "/api/v1/applications/{name}/resource-tree", resource_tree, 0 },
 	{ "GET", "/api/v1/applications/{name}/events", events, 0 },
 	{ "GET", "/api/v1/applications/{name}/history", history, 0 },
+	{ "GET", "/api/v1/applications/{name}/revisions/{revision}/metadata", revision_metadata, 0 },
 	{ NULL, NULL, NULL, 0 },
 };

@@ -130,4 +130,51 @@ test_expect_success 'a readonly view of the tree still needs applications get' '
 	[ "$code" = 404 ]
 '
 
+test_expect_success 'revision metadata: author, date, message and tags of a commit' '
+	get "/api/v1/applications/shop/revisions/$SHA/metadata" &&
+	jq -e ".author == \"Ada Lovelace <ada@example.com>\"
+		and .message == \"shop: web, migrate and settings\\n\\nThe second paragraph.\\n\"
+		and .tags == [\"v1.0.0\"] and (.date | test(\"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$\"))" "$OUT" &&
+	get /api/v1/applications/shop/revisions/v1.0.0/metadata &&
+	jq -e ".tags == [\"v1.0.0\"] and (.message | startswith(\"shop:\"))" "$OUT" &&
+	code=$(curl -sS -o "$OUT" -w "%{http_code}" -H "Authorization: Bearer $TOKEN" \
+		"$SERVER/api/v1/applications/shop/revisions/0123456789012345678901234567890123456789/metadata") &&
+	[ "$code" = 404 ] && jq -e ".error | test(\"not found\")" "$OUT" &&
+	code=$(curl -sS -o /dev/null -w "%{http_code}" \
+		"$SERVER/api/v1/applications/shop/revisions/$SHA/metadata") &&
+	[ "$code" = 401 ]
+'
+
+test_expect_success 'the repo server caches metadata by SHA: served with the mirror gone' '
+	curl -sS -X POST "http://127.0.0.1:$REPO_PORT/v1/revision-metadata" \
+		-d "{\"repoURL\":\"file://$GITREPO\",\"revision\":\"$SHA\"}" >"$OUT" &&
+	jq -e ".revision == \"$SHA\"" "$OUT" &&
+	mv "$DATA/repos" "$DATA/repos.away" &&
+	curl -sS -X POST "http://127.0.0.1:$REPO_PORT/v1/revision-metadata" \
+		-d "{\"repoURL\":\"file://$GITREPO\",\"revision\":\"$SHA\"}" >"$OUT" &&
+	mv "$DATA/repos.away" "$DATA/repos" &&
+	jq -e ".author == \"Ada Lovelace <ada@example.com>\"" "$OUT"
+'
+
+test_expect_success 'hostile commit text: bytes that are not UTF-8 still give valid JSON' '
+	git -C "$GITREPO" -c i18n.commitEncoding=latin1 commit -q --allow-empty \
+		-m "$(printf "caf\351 \377\376 broken")" &&
+	bad=$(git -C "$GITREPO" rev-parse HEAD) &&
+	curl -sS -X POST "http://127.0.0.1:$REPO_PORT/v1/revision-metadata" \
+		-d "{\"repoURL\":\"file://$GITREPO\",\"revision\":\"$bad\"}" >"$OUT" &&
+	jq -e ".message | startswith(\"caf\\ufffd \\ufffd\\ufffd broken\")" "$OUT" &&
+	for body in "{}" "{\"repoURL\":1}" "[1]" "{\"repoURL\":\"file://$GITREPO\"}"; do
+		code=$(curl -sS -o "$OUT" -w "%{http_code}" -X POST \
+			"http://127.0.0.1:$REPO_PORT/v1/revision-metadata" -d "$body") &&
+		[ "$code" = 400 ] || { echo "$body -> $code"; cat "$OUT"; exit 1; }
+	done
+'
+
+test_expect_success 'bosun app history shows each revision with its commit message' '
+	"$BOSUN" app history shop >"$TEST_TMP/history.txt" &&
+	cat "$TEST_TMP/history.txt" &&
+	grep -q "^ID *DATE *REVISION *INITIATED-BY *ROLLBACK-OF *MESSAGE" "$TEST_TMP/history.txt" &&
+	grep -q "$SHA .*shop: web, migrate and settings$" "$TEST_TMP/history.txt"
+'
+
 test_done
