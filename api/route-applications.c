@@ -1160,6 +1160,79 @@ static void manifests(struct api_ctx *ctx, struct http_request *req, struct http
 	reply(resp, 200, out);
 }
 
+/* 1 when the tree node is the resource group/kind/namespace/name. */
+static int node_is(const json_t *n, const char *group, const char *kind, const char *ns,
+		   const char *name)
+{
+	const char *g = api_str(n, "group"), *k = api_str(n, "kind");
+	const char *s = api_str(n, "namespace"), *m = api_str(n, "name");
+	return !strcmp(g ? g : "", group) && k && !strcmp(k, kind) &&
+	       !strcmp(s ? s : "", ns) && m && !strcmp(m, name);
+}
+
+/* The live manifest of one resource of the app's tree (its own resources
+ * and what they own, such as Pods), as Argo CD's GET .../resource:
+ * {"manifest": JSON text}, Secret values masked. Anything outside the tree
+ * is refused, so seeing an app does not mean seeing the whole cluster. */
+static void resource(struct api_ctx *ctx, struct http_request *req, struct http_response *resp)
+{
+	const char *group = http_request_query(req, "group");
+	const char *kind = http_request_query(req, "kind");
+	const char *ns = http_request_query(req, "namespace");
+	const char *name = http_request_query(req, "resourceName");
+	group = group ? group : "";
+	ns = ns ? ns : "";
+	if (!kind || !*kind || !name || !*name || strlen(group) > 253 || strlen(kind) > 63
+	    || strlen(ns) > 63 || strlen(name) > 253) {
+		http_response_error(resp, 400, "query 'kind' and 'resourceName' are required "
+				    "(with 'group', 'version' and 'namespace' as needed)");
+		return;
+	}
+	json_t *app = load_allowed(ctx, req, resp, "get");
+	if (!app)
+		return;
+	const char *server = doc_get_str(app, "spec.destination.server");
+	const char *dname = doc_get_str(app, "spec.destination.name");
+	int in_cluster = (server && !strcmp(server, API_IN_CLUSTER)) ||
+			 (dname && !strcmp(dname, "in-cluster"));
+	json_t *tree = api_resource_tree(ctx->api, app), *n, *found = NULL;
+	size_t i;
+	json_array_foreach(json_object_get(tree, "nodes"), i, n)
+		if (node_is(n, group, kind, ns, name)) {
+			found = n;
+			break;
+		}
+	if (!found) {
+		http_response_error(resp, 404, "%s%s%s '%s' is not a resource of application '%s'",
+				    kind, *group ? "." : "", group, name,
+				    doc_get_str(app, "metadata.name"));
+	} else if (!in_cluster) {
+		http_response_error(resp, 501, "live manifests are shown for the in-cluster "
+				    "destination only");
+	} else {
+		const char *version = api_str(found, "version");
+		const char *qv = http_request_query(req, "version");
+		char av[320];
+		snprintf(av, sizeof(av), "%s%s%s", group, *group ? "/" : "",
+			 version && *version ? version : qv && *qv ? qv : "v1");
+		struct kube_ref ref = { .api_version = av, .kind = kind,
+					.namespace = *ns ? ns : NULL, .name = name };
+		json_t *live = NULL;
+		struct berr err = BERR_INIT;
+		if (kube_client_get(ctx->api->kc, &live, &ref, &err) < 0) {
+			api_error(resp, &err);
+		} else {
+			secret_mask(live);
+			char *t = json_dumps(live, JSON_COMPACT);
+			reply(resp, 200, json_pack("{s:s}", "manifest", t));
+			free(t);
+			json_decref(live);
+		}
+	}
+	json_decref(tree);
+	json_decref(app);
+}
+
 /* Argo CD's RevisionMetadata of one commit of the app's repository:
  * author, date, message and tags, read by the repo server (which caches
  * them by SHA). */
@@ -1291,6 +1364,7 @@ const struct api_route api_routes_applications[] = {
 	{ "GET", "/api/v1/applications/{name}/manifests", manifests, 0 },
 	{ "GET", "/api/v1/applications/{name}/managed-resources", managed_resources, 0 },
 	{ "GET", "/api/v1/applications/{name}/resource-tree", resource_tree, 0 },
+	{ "GET", "/api/v1/applications/{name}/resource", resource, 0 },
 	{ "GET", "/api/v1/applications/{name}/events", events, 0 },
 	{ "GET", "/api/v1/applications/{name}/history", history, 0 },
 	{ "GET", "/api/v1/applications/{name}/revisions/{revision}/metadata", revision_metadata, 0 },

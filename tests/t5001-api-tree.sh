@@ -122,6 +122,19 @@ test_expect_success 'bosun app resources -o tree draws the Pods under their owne
 	! grep -q Pod "$TEST_TMP/flat.txt"
 '
 
+test_expect_success 'the live manifest of a Pod of the tree; nothing outside the tree' '
+	get /api/v1/applications/shop/resource-tree &&
+	pod=$(jq -r "[.nodes[] | select(.kind == \"Pod\" and .parentRefs[0].kind == \"ReplicaSet\")][0].name" "$OUT") &&
+	get "/api/v1/applications/shop/resource?version=v1&kind=Pod&namespace=default&resourceName=$pod" &&
+	jq -e ".manifest | fromjson | .kind == \"Pod\" and .metadata.name == \"$pod\"" "$OUT" &&
+	code=$(curl -sS -o "$OUT" -w "%{http_code}" -H "Authorization: Bearer $TOKEN" \
+		"$SERVER/api/v1/applications/shop/resource?version=v1&kind=Secret&namespace=bosun&resourceName=bosun-secret") &&
+	[ "$code" = 404 ] && jq -e ".error | test(\"not a resource of application\")" "$OUT" &&
+	code=$(curl -sS -o "$OUT" -w "%{http_code}" -H "Authorization: Bearer $TOKEN" \
+		"$SERVER/api/v1/applications/shop/resource?kind=Pod") &&
+	[ "$code" = 400 ]
+'
+
 test_expect_success 'a readonly view of the tree still needs applications get' '
 	code=$(curl -sS -o /dev/null -w "%{http_code}" "$SERVER/api/v1/applications/shop/resource-tree") &&
 	[ "$code" = 401 ] &&
