@@ -457,11 +457,17 @@ int api_accounts_bootstrap(struct api *api, struct berr *err)
 		rc = daemon_write_file(path, b.data, b.len, 0600, err);
 		memset(b.data, 0, b.len);
 		buf_release(&b);
+		/* printed this once, when this replica created the account (issue
+		 * 7); never again, and no other field of any line is unmasked */
+		if (rc == 0)
+			log_msg_reveal(LOG_INFO, "password",
+				       "created the admin account; log in as admin with this first "
+				       "password (shown once; also in the file; change it with "
+				       "'bosun account update-password')",
+				       "user", "admin", "password", password, "file", path, NULL);
 		memset(password, 0, sizeof(password));
 		if (rc < 0)
 			return rc;
-		log_info("created the admin account; its first password is in the file",
-			 "file", path, NULL);
 	}
 	return 0;
 }

@@ -46,6 +46,8 @@ struct api {
 	char *data_dir, *ns, *ui_dir;
 	struct kube_client *kc;
 	struct http_client *repo;
+	struct http_client **controllers;       /* one per controller shard */
+	size_t ncontrollers;
 	struct http_server *srv;
 	struct api_binding *bindings;   /* one per route (api.c) */
 	size_t nbindings;
@@ -202,6 +204,16 @@ int api_repo_url_valid(const char *url);
  * keep the repo server's message and status. */
 int api_repo_server_post(struct api *api, const char *path, const json_t *body,
 			 json_t **out, long *status, struct berr *err);
+
+/* ---- resource tree (tree.c) ---- */
+
+/* Connects to the controllers named in cfg->controller_urls. */
+int api_tree_init(struct api *api, struct berr *err);
+void api_tree_free(struct api *api);
+/* The resource tree of app in Argo CD's shape {"nodes": [...]} (new
+ * reference): from the controller that owns the app, or the app's own
+ * resources from its status when no controller answers. */
+json_t *api_resource_tree(struct api *api, const json_t *app);
 
 /* ---- streams (route-stream.c) ---- */
 

@@ -230,6 +230,7 @@ void api_stop(struct api *a)
 	api_notifier_stop(a);
 	http_server_free(a->srv);
 	http_client_free(a->repo);
+	api_tree_free(a);
 	kube_client_free(a->kc);
 	throttle_free(a->throttle);
 	api_revoked_free(a->revoked);
@@ -308,6 +309,8 @@ int api_start(struct api **out, const struct api_config *cfg, struct berr *err)
 		rc = http_client_new(&a->repo, &ho, err);
 	}
 	if (!rc)
+		rc = api_tree_init(a, err);
+	if (!rc)
 		rc = api_accounts_bootstrap(a, err);
 	if (!rc) {
 		struct http_server_options so = {
@@ -341,7 +344,8 @@ static int usage(void)
 {
 	fprintf(stderr,
 		"usage: bosund api [--port P] [--data-dir D] [--kubeconfig FILE]\n"
-		"                  [--repo-server URL] [--address A] [--ui-dir DIR]\n"
+		"                  [--repo-server URL] [--controller URL[,URL...]]\n"
+		"                  [--address A] [--ui-dir DIR]\n"
 		"                  [--tls-cert FILE --tls-key FILE]\n");
 	return 2;
 }
@@ -368,6 +372,8 @@ int api_main(int argc, char **argv)
 			cfg.kubeconfig = v;
 		} else if (!strcmp(a, "--repo-server")) {
 			cfg.repo_server_url = v;
+		} else if (!strcmp(a, "--controller")) {
+			cfg.controller_urls = v;
 		} else if (!strcmp(a, "--address")) {
 			cfg.address = v;
 		} else if (!strcmp(a, "--ui-dir")) {

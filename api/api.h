@@ -19,6 +19,10 @@
 struct api_config {
 	const char *kubeconfig;         /* control-plane cluster; NULL: <data-dir>/kubeconfig.yaml */
 	const char *repo_server_url;    /* "http://127.0.0.1:8081"; NULL: manifests unavailable */
+	const char *controller_urls;    /* "http://127.0.0.1:8082", comma-separated, one per
+	                                   controller shard: the resource tree comes from their
+	                                   live caches; NULL: it lists only the app's own
+	                                   resources (from status.resources) */
 	const char *data_dir;           /* required (admin-password) */
 	const char *address;            /* default "127.0.0.1" */
 	int port;                       /* 0 picks a free port */
@@ -40,7 +44,8 @@ int api_port(const struct api *a);
 void api_stop(struct api *a);
 
 /* `bosund api [--port P] [--data-dir D] [--kubeconfig F] [--repo-server URL]
- * [--address A] [--tls-cert F --tls-key F] [--ui-dir DIR]`: serves until
+ * [--controller URL[,URL...]] [--address A] [--tls-cert F --tls-key F]
+ * [--ui-dir DIR]`: serves until
  * SIGINT/SIGTERM, writes <data-dir>/ports.json once listening. */
 int api_main(int argc, char **argv);
 

@@ -1084,23 +1084,9 @@ static void resource_tree(struct api_ctx *ctx, struct http_request *req,
 	json_t *app = load_allowed(ctx, req, resp, "get");
 	if (!app)
 		return;
-	json_t *nodes = json_array();
-	size_t i;
-	json_t *r;
-	json_array_foreach(doc_get(app, "status.resources"), i, r) {
-		json_t *n = json_object();
-		const char *keys[] = { "group", "version", "kind", "namespace", "name" };
-		for (size_t k = 0; k < 5; k++)
-			json_object_set_new(n, keys[k], json_string(api_str(r, keys[k])
-								     ? api_str(r, keys[k]) : ""));
-		if (json_object_get(r, "health"))
-			json_object_set(n, "health", json_object_get(r, "health"));
-		if (json_object_get(r, "status"))
-			json_object_set(n, "syncStatus", json_object_get(r, "status"));
-		json_array_append_new(nodes, n);
-	}
+	json_t *tree = api_resource_tree(ctx->api, app);
 	json_decref(app);
-	reply(resp, 200, json_pack("{s:o}", "nodes", nodes));
+	reply(resp, 200, tree);
 }
 
 /* The request the repo server takes for the app's (first) source. */
@@ -1171,6 +1157,123 @@ static void manifests(struct api_ctx *ctx, struct http_request *req, struct http
 				json_object_get(res, "sourceType"));
 	json_decref(res);
 	json_decref(app);
+	reply(resp, 200, out);
+}
+
+/* 1 when the tree node is the resource group/kind/namespace/name. */
+static int node_is(const json_t *n, const char *group, const char *kind, const char *ns,
+		   const char *name)
+{
+	const char *g = api_str(n, "group"), *k = api_str(n, "kind");
+	const char *s = api_str(n, "namespace"), *m = api_str(n, "name");
+	return !strcmp(g ? g : "", group) && k && !strcmp(k, kind) &&
+	       !strcmp(s ? s : "", ns) && m && !strcmp(m, name);
+}
+
+/* The live manifest of one resource of the app's tree (its own resources
+ * and what they own, such as Pods), as Argo CD's GET .../resource:
+ * {"manifest": JSON text}, Secret values masked. Anything outside the tree
+ * is refused, so seeing an app does not mean seeing the whole cluster. */
+static void resource(struct api_ctx *ctx, struct http_request *req, struct http_response *resp)
+{
+	const char *group = http_request_query(req, "group");
+	const char *kind = http_request_query(req, "kind");
+	const char *ns = http_request_query(req, "namespace");
+	const char *name = http_request_query(req, "resourceName");
+	group = group ? group : "";
+	ns = ns ? ns : "";
+	if (!kind || !*kind || !name || !*name || strlen(group) > 253 || strlen(kind) > 63
+	    || strlen(ns) > 63 || strlen(name) > 253) {
+		http_response_error(resp, 400, "query 'kind' and 'resourceName' are required "
+				    "(with 'group', 'version' and 'namespace' as needed)");
+		return;
+	}
+	json_t *app = load_allowed(ctx, req, resp, "get");
+	if (!app)
+		return;
+	const char *server = doc_get_str(app, "spec.destination.server");
+	const char *dname = doc_get_str(app, "spec.destination.name");
+	int in_cluster = (server && !strcmp(server, API_IN_CLUSTER)) ||
+			 (dname && !strcmp(dname, "in-cluster"));
+	json_t *tree = api_resource_tree(ctx->api, app), *n, *found = NULL;
+	size_t i;
+	json_array_foreach(json_object_get(tree, "nodes"), i, n)
+		if (node_is(n, group, kind, ns, name)) {
+			found = n;
+			break;
+		}
+	if (!found) {
+		http_response_error(resp, 404, "%s%s%s '%s' is not a resource of application '%s'",
+				    kind, *group ? "." : "", group, name,
+				    doc_get_str(app, "metadata.name"));
+	} else if (!in_cluster) {
+		http_response_error(resp, 501, "live manifests are shown for the in-cluster "
+				    "destination only");
+	} else {
+		const char *version = api_str(found, "version");
+		const char *qv = http_request_query(req, "version");
+		char av[320];
+		snprintf(av, sizeof(av), "%s%s%s", group, *group ? "/" : "",
+			 version && *version ? version : qv && *qv ? qv : "v1");
+		struct kube_ref ref = { .api_version = av, .kind = kind,
+					.namespace = *ns ? ns : NULL, .name = name };
+		json_t *live = NULL;
+		struct berr err = BERR_INIT;
+		if (kube_client_get(ctx->api->kc, &live, &ref, &err) < 0) {
+			api_error(resp, &err);
+		} else {
+			secret_mask(live);
+			char *t = json_dumps(live, JSON_COMPACT);
+			reply(resp, 200, json_pack("{s:s}", "manifest", t));
+			free(t);
+			json_decref(live);
+		}
+	}
+	json_decref(tree);
+	json_decref(app);
+}
+
+/* Argo CD's RevisionMetadata of one commit of the app's repository:
+ * author, date, message and tags, read by the repo server (which caches
+ * them by SHA). */
+static void revision_metadata(struct api_ctx *ctx, struct http_request *req,
+			      struct http_response *resp)
+{
+	const char *rev = http_request_param(req, "revision");
+	size_t n = rev ? strlen(rev) : 0;
+	int ok = n > 0 && n <= 255;
+	for (size_t i = 0; ok && i < n; i++)
+		ok = (unsigned char)rev[i] > 0x20 && rev[i] != 0x7f && rev[i] != '\\';
+	if (!ok) {
+		http_response_error(resp, 400, "invalid revision '%.80s'", rev ? rev : "");
+		return;
+	}
+	json_t *app = load_allowed(ctx, req, resp, "get");
+	if (!app)
+		return;
+	const json_t *src = doc_get(app, "spec.source");
+	if (!src)
+		src = doc_get(app, "spec.sources[0]");
+	const char *url = api_str(src, "repoURL") ? api_str(src, "repoURL") : "";
+	json_t *rq = json_pack("{s:s, s:s, s:o}", "repoURL", url, "revision", rev,
+			       "repo", api_repo_credentials(ctx->api, url));
+	json_decref(app);
+	json_t *res = NULL;
+	long status = 0;
+	struct berr err = BERR_INIT;
+	int rc = api_repo_server_post(ctx->api, "/v1/revision-metadata", rq, &res, &status, &err);
+	json_decref(rq);
+	if (rc < 0) {
+		http_response_error(resp, status >= 400 && status < 600 ? (int)status
+				    : rc == BERR_UNSUPPORTED ? 503 : 502, "%s", err.msg);
+		return;
+	}
+	json_t *out = json_object();
+	static const char *const keys[] = { "author", "date", "message", "tags" };
+	for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++)
+		if (json_object_get(res, keys[i]))
+			json_object_set(out, keys[i], json_object_get(res, keys[i]));
+	json_decref(res);
 	reply(resp, 200, out);
 }
 
@@ -1261,7 +1364,9 @@ const struct api_route api_routes_applications[] = {
 	{ "GET", "/api/v1/applications/{name}/manifests", manifests, 0 },
 	{ "GET", "/api/v1/applications/{name}/managed-resources", managed_resources, 0 },
 	{ "GET", "/api/v1/applications/{name}/resource-tree", resource_tree, 0 },
+	{ "GET", "/api/v1/applications/{name}/resource", resource, 0 },
 	{ "GET", "/api/v1/applications/{name}/events", events, 0 },
 	{ "GET", "/api/v1/applications/{name}/history", history, 0 },
+	{ "GET", "/api/v1/applications/{name}/revisions/{revision}/metadata", revision_metadata, 0 },
 	{ NULL, NULL, NULL, 0 },
 };

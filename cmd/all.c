@@ -121,7 +121,7 @@ int all_main(int argc, char **argv)
 	struct repo_server *repo = NULL;
 	struct controller *ctrl = NULL;
 	struct api *api = NULL;
-	struct buf kubeconfig = BUF_INIT, repo_url = BUF_INIT;
+	struct buf kubeconfig = BUF_INIT, repo_url = BUF_INIT, ctrl_url = BUF_INIT;
 	int rc = 1;
 
 	struct orchestrator_opts copts = { .data_dir = o.data_dir, .port = o.cluster_port,
@@ -146,8 +146,10 @@ int all_main(int argc, char **argv)
 		berr_prefix(&err, "cannot start the controller");
 		goto out;
 	}
+	buf_addf(&ctrl_url, "http://127.0.0.1:%d", controller_port(ctrl));
 	struct api_config acfg = { .kubeconfig = kubeconfig.data,
 				   .repo_server_url = repo_url.data,
+				   .controller_urls = ctrl_url.data,
 				   .data_dir = o.data_dir, .port = o.api_port,
 				   .ui_dir = o.ui_dir, .tls_cert_file = o.tls_cert,
 				   .tls_key_file = o.tls_key };
@@ -183,5 +185,6 @@ out:
 		orchestrator_stop(cluster);
 	buf_release(&kubeconfig);
 	buf_release(&repo_url);
+	buf_release(&ctrl_url);
 	return rc;
 }

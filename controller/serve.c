@@ -8,7 +8,10 @@
  *       YAML diff (Secret values masked), as Argo CD's managed-resources
  *   GET /v1/applications/{name}/resource-tree
  *       the app's objects and what they own, down the ownerReference tree
- *       (Deployment → ReplicaSet → Pod), each with its health
+ *       (Deployment → ReplicaSet → Pod, CronJob → Job → Pod), each node in
+ *       Argo CD's ResourceNode shape (parentRefs, health, info, images,
+ *       resourceVersion, createdAt) with its `children` nested under it; the
+ *       API server flattens it into Argo CD's list of nodes
  *
  * Both read the cache; neither lists the cluster.
  */
@@ -46,19 +49,103 @@ static void handle_managed(struct http_request *req, struct http_response *resp,
 	json_decref(app);
 }
 
+/* {group, kind} of an apiVersion and kind, as Argo CD's refs carry them. */
+static void set_group_version(json_t *n, const char *av, int with_version)
+{
+	const char *slash = av ? strchr(av, '/') : NULL;
+	json_object_set_new(n, "group", slash ? json_stringn(av, slash - av) : json_string(""));
+	if (with_version)
+		json_object_set_new(n, "version", json_string(slash ? slash + 1 : (av ? av : "")));
+}
+
+static void add_info(json_t *info, const char *name, const char *value)
+{
+	json_array_append_new(info, json_pack("{s:s, s:s}", "name", name, "value", value));
+}
+
+/* What Argo CD shows under a Pod: why it is in its state, where it runs,
+ * ready containers and restarts, and the images it runs. */
+static void pod_details(json_t *n, const json_t *pod)
+{
+	json_t *info = json_array(), *images = json_array(), *c;
+	size_t i, total = 0, ready = 0;
+	json_int_t restarts = 0;
+	const char *reason = doc_get_str(pod, "status.reason");
+	if (!reason)
+		reason = doc_get_str(pod, "status.phase");
+	json_array_foreach(doc_get(pod, "status.containerStatuses"), i, c) {
+		total++;
+		ready += doc_get_bool(c, "ready", 0) != 0;
+		restarts += doc_get_int(c, "restartCount", 0);
+		const char *waiting = doc_get_str(c, "state.waiting.reason");
+		const char *term = doc_get_str(c, "state.terminated.reason");
+		if (waiting || term)
+			reason = waiting ? waiting : term;
+	}
+	if (!total)
+		total = json_array_size(doc_get(pod, "spec.containers"));
+	if (reason)
+		add_info(info, "Status Reason", reason);
+	if (doc_get_str(pod, "spec.nodeName"))
+		add_info(info, "Node", doc_get_str(pod, "spec.nodeName"));
+	char text[64];
+	snprintf(text, sizeof(text), "%zu/%zu", ready, total);
+	add_info(info, "Containers", text);
+	if (restarts) {
+		snprintf(text, sizeof(text), "%lld", (long long)restarts);
+		add_info(info, "Restart Count", text);
+	}
+	json_array_foreach(doc_get(pod, "spec.containers"), i, c)
+		if (doc_get_str(c, "image"))
+			json_array_append_new(images, json_string(doc_get_str(c, "image")));
+	json_object_set_new(n, "info", info);
+	json_object_set_new(n, "images", images);
+}
+
+/* One node of the tree in Argo CD's ResourceNode shape: identity, the
+ * owners it names, health, and the details the UI shows under it. */
 static json_t *node_of(const json_t *obj)
 {
-	const char *av = doc_get_str(obj, "apiVersion");
-	const char *slash = av ? strchr(av, '/') : NULL;
-	json_t *n = json_pack("{s:s, s:s, s:s, s:s, s:s}",
-			      "group", "", "version", slash ? slash + 1 : (av ? av : ""),
-			      "kind", doc_get_str(obj, "kind") ?: "",
+	const char *kind = doc_get_str(obj, "kind") ?: "";
+	const char *ns = doc_get_str(obj, "metadata.namespace");
+	json_t *n = json_pack("{s:s, s:s, s:s}", "kind", kind,
 			      "name", doc_get_str(obj, "metadata.name") ?: "",
 			      "uid", doc_get_str(obj, "metadata.uid") ?: "");
-	if (slash)
-		json_object_set_new(n, "group", json_stringn(av, slash - av));
-	if (doc_get_str(obj, "metadata.namespace"))
-		json_object_set_new(n, "namespace", json_string(doc_get_str(obj, "metadata.namespace")));
+	set_group_version(n, doc_get_str(obj, "apiVersion"), 1);
+	if (ns)
+		json_object_set_new(n, "namespace", json_string(ns));
+	if (doc_get_str(obj, "metadata.resourceVersion"))
+		json_object_set_new(n, "resourceVersion",
+				    json_string(doc_get_str(obj, "metadata.resourceVersion")));
+	if (doc_get_str(obj, "metadata.creationTimestamp"))
+		json_object_set_new(n, "createdAt",
+				    json_string(doc_get_str(obj, "metadata.creationTimestamp")));
+	json_t *refs = json_array(), *o;
+	size_t i;
+	json_array_foreach(doc_get(obj, "metadata.ownerReferences"), i, o) {
+		json_t *r = json_pack("{s:s, s:s, s:s}", "kind", doc_get_str(o, "kind") ?: "",
+				      "name", doc_get_str(o, "name") ?: "",
+				      "uid", doc_get_str(o, "uid") ?: "");
+		set_group_version(r, doc_get_str(o, "apiVersion"), 0);
+		if (ns)
+			json_object_set_new(r, "namespace", json_string(ns));
+		json_array_append_new(refs, r);
+	}
+	if (json_array_size(refs))
+		json_object_set_new(n, "parentRefs", refs);
+	else
+		json_decref(refs);
+	if (!strcmp(kind, "Pod"))
+		pod_details(n, obj);
+	const char *rev = json_string_value(doc_getv(obj, "metadata", "annotations",
+						     "deployment.kubernetes.io/revision", NULL));
+	if (rev) {
+		char text[64];
+		snprintf(text, sizeof(text), "Rev:%s", rev);
+		json_t *info = json_array();
+		add_info(info, "Revision", text);
+		json_object_set_new(n, "info", info);
+	}
 	struct health h = HEALTH_INIT;
 	if (health_assess(&h, obj, NULL) == 0 && h.status != HEALTH_NONE) {
 		json_t *hj = json_pack("{s:s}", "status", health_status_name(h.status));

@@ -91,10 +91,8 @@ static void add_text_value(struct buf *b, const char *s)
 		add_json_string(b, s);
 }
 
-void log_msg(enum log_level level, const char *msg, ...)
+static void log_vmsg(enum log_level level, const char *reveal, const char *msg, va_list ap)
 {
-	if (level < min_level)
-		return;
 	char ts[40];
 	struct timespec now;
 	struct tm tm;
@@ -111,14 +109,12 @@ void log_msg(enum log_level level, const char *msg, ...)
 		buf_addf(&line, "time=%s level=%s msg=", ts, level_names[level]);
 		add_text_value(&line, msg);
 	}
-	va_list ap;
-	va_start(ap, msg);
 	const char *key;
 	while ((key = va_arg(ap, const char *))) {
 		const char *val = va_arg(ap, const char *);
 		if (!val)
 			val = "";
-		if (log_key_is_secret(key))
+		if (log_key_is_secret(key) && !(reveal && !strcmp(key, reveal)))
 			val = "***";
 		if (out_format == LOG_JSON) {
 			buf_addch(&line, ',');
@@ -130,9 +126,30 @@ void log_msg(enum log_level level, const char *msg, ...)
 			add_text_value(&line, val);
 		}
 	}
-	va_end(ap);
 	buf_adds(&line, out_format == LOG_JSON ? "}\n" : "\n");
 	ssize_t w = write(STDERR_FILENO, line.data, line.len);
 	(void)w;
+	if (reveal)
+		memset(line.data, 0, line.len);        /* it held the revealed secret */
 	buf_release(&line);
+}
+
+void log_msg(enum log_level level, const char *msg, ...)
+{
+	if (level < min_level)
+		return;
+	va_list ap;
+	va_start(ap, msg);
+	log_vmsg(level, NULL, msg, ap);
+	va_end(ap);
+}
+
+void log_msg_reveal(enum log_level level, const char *reveal, const char *msg, ...)
+{
+	if (level < min_level)
+		return;
+	va_list ap;
+	va_start(ap, msg);
+	log_vmsg(level, reveal, msg, ap);
+	va_end(ap);
 }

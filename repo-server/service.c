@@ -20,10 +20,12 @@
 #include "http.h"
 #include "log.h"
 #include "repo-server/render.h"
+#include "repo-server/route-metadata.h"
 
 struct repo_server {
 	struct render_engine *engine;
 	struct http_server *http;
+	struct revision_metadata *metadata;     /* POST /v1/revision-metadata */
 };
 
 /* --- request parsing -------------------------------------------------------- */
@@ -327,6 +329,8 @@ int repo_server_start(struct repo_server **out, const struct repo_server_options
 	for (size_t i = 0; rc == 0 && i < sizeof(routes) / sizeof(routes[0]); i++)
 		rc = http_server_route(s->http, routes[i].method, routes[i].pattern, routes[i].fn, s, err);
 	if (rc == 0)
+		rc = revision_metadata_routes(&s->metadata, s->http, s->engine, o->data_dir, err);
+	if (rc == 0)
 		rc = http_server_start(s->http, err);
 	if (rc < 0) {
 		repo_server_stop(s);
@@ -347,6 +351,7 @@ void repo_server_stop(struct repo_server *s)
 		return;
 	if (s->http)
 		http_server_free(s->http);      /* stops first */
+	revision_metadata_free(s->metadata);
 	render_engine_free(s->engine);
 	free(s);
 }

@@ -72,11 +72,13 @@ app_json() {
 		"$1" "${2:-default}" "${3:-$REPO_URL}" "${4:-https://kubernetes.default.svc}" "${5:-guestbook}"
 }
 
-test_expect_success 'first start writes the admin password once, mode 0600' '
+FIRST_PW=$(cat "$ADATA/admin-password")
+test_expect_success 'first start writes the admin password to a 0600 file and prints it once' '
 	test -s "$ADATA/admin-password" &&
 	test "$(stat -c %a "$ADATA/admin-password")" = 600 &&
-	! grep -F "$(cat "$ADATA/admin-password")" "$TEST_TMP/bosund-api.log" &&
-	grep -q "admin-password" "$TEST_TMP/bosund-api.log" &&
+	[ "$(grep -cF "$FIRST_PW" "$TEST_TMP/bosund-api.log")" = 1 ] &&
+	grep -F "password=$FIRST_PW" "$TEST_TMP/bosund-api.log" |
+		grep "created the admin account" | grep -q "file=$ADATA/admin-password" &&
 	kcc -n bosun get secret bosun-secret -o json | jq -e ".data[\"accounts.admin.password\"]" >/dev/null
 '
 
@@ -554,6 +556,13 @@ test_expect_success 'a second replica over TLS shares accounts and sessions' '
 		-d "{\"username\":\"admin\",\"password\":\"brand-new-pass\"}" "https://localhost:$P2/api/v1/session" &&
 	grep -qi "^set-cookie: bosun.token=.*; Secure" "$TEST_TMP/h2" &&
 	! curl -sS "http://127.0.0.1:$P2/healthz" >/dev/null 2>&1
+'
+
+test_expect_success 'the admin password was printed once only; no other secret reaches the log' '
+	[ "$(grep -c "created the admin account" "$TEST_TMP/bosund-api.log")" = 1 ] &&
+	[ "$(grep -cF "$FIRST_PW" "$TEST_TMP/bosund-api.log")" = 1 ] &&
+	! grep -q -e brand-new-pass -e hunter2 "$TEST_TMP/bosund-api.log" &&
+	! grep -qF "$TOKEN" "$TEST_TMP/bosund-api.log"
 '
 
 test_expect_success 'the UI is served at /, never a file outside it' '

@@ -23,8 +23,11 @@ DATA=$TEST_TMP/repo start_bosund repo-server
 RPORT=$REPO_PORT
 DATA=$TEST_TMP/ctrl start_bosund controller --kubeconfig "$CL/kubeconfig.yaml" \
 	--repo-server "http://127.0.0.1:$RPORT"
+CPORT=$CONTROLLER_PORT
+# the API asks the controller for the resource tree (ReplicaSets, Pods)
 DATA=$TEST_TMP/api start_bosund api --kubeconfig "$CL/kubeconfig.yaml" \
-	--repo-server "http://127.0.0.1:$RPORT" --ui-dir "$ROOT/ui"
+	--repo-server "http://127.0.0.1:$RPORT" --controller "http://127.0.0.1:$CPORT" \
+	--ui-dir "$ROOT/ui"
 B=http://127.0.0.1:$API_PORT
 
 GITREPO=$TEST_TMP/git/guestbook
@@ -104,10 +107,12 @@ step() {
 test_expect_success 'log in (a wrong password is refused first)' 'step "login"'
 test_expect_success 'register a git repository; connection Successful' 'step "register repository"'
 test_expect_success 'create an application with the New app form' 'step "create application"'
-test_expect_success 'sync it; it turns Healthy and Synced' 'step "sync to Healthy and Synced"'
-test_expect_success 'a resource shows its live and desired manifests, diff; Secrets masked' \
+test_expect_success 'sync it; Healthy and Synced; the graph shows the ReplicaSet and Pods' \
+	'step "sync to Healthy and Synced"'
+test_expect_success 'a resource shows its live and desired manifests, diff; Secrets masked; a Pod its live manifest' \
 	'step "resource panel: live, desired, diff"'
-test_expect_success 'a new commit goes OutOfSync after Refresh and syncs' 'step "sync a new commit"'
+test_expect_success 'a new commit goes OutOfSync after Refresh and syncs; History shows commit messages' \
+	'step "sync a new commit"'
 test_expect_success 'a kubectl edit raises a drift alert without a reload; its diff' \
 	'step "kubectl edit raises a drift alert without a reload"'
 test_expect_success 'roll back from History with confirmation' 'step "rollback from History"'
@@ -118,7 +123,7 @@ test_expect_success 'add and remove a cluster and a project; delete an applicati
 	'step "add and remove a cluster and a project; delete an application"'
 test_expect_success 'no console errors and no CSP violations' 'step "no console errors and no CSP violations"'
 test_expect_success 'screenshots of each page are saved' '
-	for s in 01-login 03-repositories 06-app-synced 09-alerts 10-app-diff 08-history 13-clusters 14-projects; do
+	for s in 01-login 03-repositories 06-app-synced 07-pod-panel 09-alerts 10-app-diff 08-history 13-clusters 14-projects; do
 		test -s "$SHOTS/$s.png" || { echo "missing $s.png"; return 1; }
 	done
 '

@@ -142,6 +142,15 @@ await step('sync to Healthy and Synced', async () => {
   await page.locator('.operation .wave', { hasText: 'Sync · wave -1' }).getByText('ConfigMap/guestbook-config').waitFor();
   await page.locator('.operation .wave', { hasText: 'Sync · wave 0' }).getByText('Deployment/guestbook').waitFor();
   await page.locator('.graph .node[data-key="/ConfigMap/default/guestbook-config"]').waitFor();
+  // the tree goes down the ownerReferences: Deployment → ReplicaSet → 2 Pods
+  await page.locator('.graph .node.owned[data-kind="ReplicaSet"]').waitFor({ timeout: LONG });
+  const pods = page.locator('.graph .node.owned[data-kind="Pod"]');
+  const deadline = Date.now() + LONG;
+  while ((await pods.count()) !== 2) {
+    if (Date.now() > deadline) throw new Error(`${await pods.count()} Pod nodes in the graph, want 2`);
+    await page.waitForTimeout(200);
+  }
+  await page.locator('.graph .node[data-kind="Pod"][aria-label*="health Healthy"]').first().waitFor({ timeout: LONG });
   await shot('06-app-synced');
   await checkPage();
 });
@@ -162,6 +171,15 @@ await step('resource panel: live, desired, diff', async () => {
   await panel.getByRole('tab', { name: 'Live manifest' }).click();
   await panel.getByText('++++++++').first().waitFor();
   await checkPage();
+  const pod = page.locator('.graph .node[data-kind="Pod"]').first();
+  await pod.focus();
+  await page.keyboard.press('Enter');
+  await panel.locator('h2', { hasText: 'Pod/guestbook-' }).waitFor();
+  await panel.getByText('Owned by').waitFor();
+  await panel.locator('dd', { hasText: /^ReplicaSet\/guestbook-/ }).waitFor();
+  await panel.getByText('image: "nginx:1.25"').waitFor({ timeout: LONG });
+  await shot('07-pod-panel');
+  await checkPage();
   await panel.getByRole('button', { name: 'Close resource details' }).click();
 });
 
@@ -177,6 +195,11 @@ await step('sync a new commit', async () => {
   await page.getByRole('tab', { name: 'History' }).click();
   await page.locator('tr[data-key="hist-1"]').waitFor({ timeout: LONG });
   await page.locator('.operation').getByText('Last operation: Succeeded').waitFor({ timeout: LONG });
+  // each deployment shows its commit: message and author
+  await page.locator('tr[data-key="hist-1"] .commit-subject', { hasText: 'guestbook: green' }).waitFor();
+  await page.locator('tr[data-key="hist-0"] .commit-subject', { hasText: 'guestbook: blue' }).waitFor();
+  await page.locator('tr[data-key="hist-1"] td.commit', { hasText: 'Bosun Test' }).waitFor();
+  await page.locator('.summary .deployed-revision', { hasText: 'guestbook: green' }).waitFor();
   const v = kubectl('-n', 'default', 'get', 'configmap', 'guestbook-config', '-o', 'jsonpath={.data.color}');
   if (v !== 'green') throw new Error(`live color is '${v}', want green`);
   await shot('08-history');

@@ -1,8 +1,10 @@
-// app — one Application: summary, the resource graph (by ownerReferences)
-// with a panel per resource (live and desired manifests, diff, events), the
-// whole-app diff, the Sync dialog with live progress per wave, refresh,
-// history with rollback, and the app's alerts. Everything follows the live
-// applications stream; managed resources are fetched again when it changes.
+// app — one Application: summary, the resource graph (the app's resources
+// and what they own — ReplicaSets, Pods, Jobs — from the API's resource
+// tree) with a panel per resource (live and desired manifests, diff, events;
+// the live manifest of an owned object), the whole-app diff, the Sync dialog
+// with live progress per wave, refresh, history with commit messages and
+// rollback, and the app's alerts. Everything follows the live applications
+// stream; managed resources and the tree are fetched again when it changes.
 import { h, put, svg, clear, link, field, syncBadge, healthBadge, modal, confirmDialog, toast, timeEl, shortRev, ago } from '../dom.js';
 import { apps, alerts, get, post, del, enc } from '../api.js';
 import { toYaml, maskSecret, normalizeLive, projectLive, diffView, codeBlock } from '../text.js';
@@ -21,6 +23,24 @@ const KIND_ICON = {
 const kindIcon = (k) => KIND_ICON[k] || (k || '?').replace(/[a-z]/g, '').toLowerCase().slice(0, 4) || k.slice(0, 3).toLowerCase();
 
 const keyOf = (r) => `${r.group || ''}/${r.kind}/${r.namespace || ''}/${r.name}`;
+const MAX_OWNED = 300;   // owned objects drawn at most (a Deployment of 1,000 replicas)
+
+// Commit metadata by repository revision, shared by every app page: a
+// commit never changes. Values: {author, date, message} or {error}.
+const commits = new Map();
+function commitOf(app, rev, redraw) {
+  if (!rev) return null;
+  const key = `${app}@${rev}`;
+  if (!commits.has(key)) {
+    commits.set(key, null);
+    get(`/api/v1/applications/${enc(app)}/revisions/${enc(rev)}/metadata`)
+      .then((m) => commits.set(key, m), (e) => commits.set(key, { error: e.message }))
+      .then(redraw);
+  }
+  return commits.get(key);
+}
+const subject = (m) => (m && m.message ? m.message.split('\n')[0] : '');
+const infoValue = (n, name) => ((n.info || []).find((i) => i.name === name) || {}).value || '';
 const parse = (s) => { try { return s ? JSON.parse(s) : null; } catch (e) { return null; } };
 const waveOf = (obj) => {
   const a = (obj && obj.metadata && obj.metadata.annotations) || {};
@@ -33,6 +53,8 @@ export function render(main, [name], query, ctx) {
   let selected = query.get('node') || '';
   let managed = null;          // [{group, kind, namespace, name, live, target, syncStatus}]
   let managedErr = '';
+  let tree = [];               // resource tree nodes: {group, kind, namespace, name, uid, parentRefs, health, info}
+  const ownedLive = new Map(); // key → {manifest} or {error} of owned objects opened in the panel
   let fetchedFor = '';
   let fetching = false;
   let events = null;
@@ -74,8 +96,13 @@ export function render(main, [name], query, ctx) {
     fetchedFor = stamp;
     fetching = true;
     try {
-      const r = await get(`/api/v1/applications/${enc(name)}/managed-resources`);
+      const [r, t] = await Promise.all([
+        get(`/api/v1/applications/${enc(name)}/managed-resources`),
+        get(`/api/v1/applications/${enc(name)}/resource-tree`).catch(() => ({ nodes: tree })),
+      ]);
       managed = (r.items || []).map((i) => ({ ...i, live: parse(i.liveState), target: parse(i.targetState) }));
+      tree = t.nodes || [];
+      ownedLive.clear();
       managedErr = '';
     } catch (e) {
       managedErr = e.message;
@@ -111,7 +138,8 @@ export function render(main, [name], query, ctx) {
   function drawSummary(a) {
     const src = repoOf(a), dest = a.spec.destination || {}, st = a.status || {};
     const sync = st.sync || {};
-    const meta = sync.revisionMetadata || (st.operationState && st.operationState.syncResult && st.operationState.syncResult.revisionMetadata) || {};
+    const redraw = () => { if (!gone) draw(); };
+    const meta = commitOf(name, sync.revision, redraw) || {};
     const pol = a.spec.syncPolicy || {};
     const policy = pol.automated ? `Automated${pol.automated.prune ? ', prune' : ''}${pol.automated.selfHeal ? ', self heal' : ''}` : 'Manual';
     const conds = st.conditions || [];
@@ -122,10 +150,12 @@ export function render(main, [name], query, ctx) {
       h('dt', { text: 'Path' }), h('dd', { text: src.path || src.chart || '.' }),
       h('dt', { text: 'Target revision' }), h('dd', {}, src.targetRevision || 'HEAD',
         sync.revision ? h('code', { title: sync.revision, text: ` (${shortRev(sync.revision)})` }) : null,
-        meta.message ? h('span', { class: 'muted', text: ` ${meta.message.split('\n')[0]}` }) : null,
+        meta.message ? h('span', { class: 'muted', text: ` ${subject(meta)}` }) : null,
         meta.author ? h('span', { class: 'muted', text: ` — ${meta.author}` }) : null),
-      h('dt', { text: 'Deployed revision' }), h('dd', {}, last
-        ? [h('code', { title: last.revision || '', text: shortRev(last.revision) }), h('span', { class: 'muted' }, ` history ${last.id}, `, timeEl(last.deployedAt))]
+      h('dt', { text: 'Deployed revision' }), h('dd', { class: 'deployed-revision' }, last
+        ? [h('code', { title: last.revision || '', text: shortRev(last.revision) }),
+          subject(commitOf(name, last.revision, redraw)) ? h('span', { class: 'commit-subject', text: ` ${subject(commitOf(name, last.revision, redraw))}` }) : null,
+          h('span', { class: 'muted' }, ` history ${last.id}, `, timeEl(last.deployedAt))]
         : h('span', { class: 'muted', text: 'never deployed' })),
       h('dt', { text: 'Destination' }), h('dd', { text: `${dest.name || dest.server || ''} / ${dest.namespace || ''}` }),
       h('dt', { text: 'Sync policy' }), h('dd', { text: policy }),
@@ -226,23 +256,44 @@ export function render(main, [name], query, ctx) {
   }
 
   // ---------------------------------------------------------------- graph
-  function graph(a) {
+  // The app's resources (status.resources, with their sync state) joined
+  // with the resource tree: a tree node that is not one of them is an owned
+  // object (ReplicaSet, Pod, Job, ...) hung under its parentRefs.
+  function treeNodes(a) {
     const res = (a.status && a.status.resources) || [];
-    if (!res.length) return h('p', { class: 'muted', text: 'No resources yet: the controller has not compared this application, or its source renders nothing.' });
-    const nodes = res.map((r) => {
-      const m = (managed || []).find((x) => keyOf(x) === keyOf(r));
-      return { ...r, key: keyOf(r), live: m && m.live, parents: [] };
-    });
-    // children the API reports with the live objects' ownerReferences
+    const nodes = res.map((r) => ({ ...r, key: keyOf(r), own: true, parents: [] }));
+    const byKey = new Map(nodes.map((n) => [n.key, n]));
     const byUid = new Map();
-    for (const n of nodes) if (n.live && n.live.metadata && n.live.metadata.uid) byUid.set(n.live.metadata.uid, n);
+    let owned = 0;
+    for (const t of tree) {
+      const k = keyOf(t);
+      let n = byKey.get(k);
+      if (n) {
+        n.uid = t.uid;
+        n.info = t.info;
+        n.parentRefs = t.parentRefs;
+        if (!n.health && t.health) n.health = t.health;
+      } else {
+        if (!(t.parentRefs || []).length || owned >= MAX_OWNED) continue;
+        owned++;
+        n = { ...t, key: k, own: false, parents: [] };
+        nodes.push(n);
+        byKey.set(k, n);
+      }
+      if (t.uid) byUid.set(t.uid, n);
+    }
     for (const n of nodes) {
-      const refs = (n.live && n.live.metadata && n.live.metadata.ownerReferences) || n.parentRefs || [];
-      for (const o of refs) {
-        const p = byUid.get(o.uid) || nodes.find((x) => x.kind === o.kind && x.name === o.name && x !== n);
-        if (p) n.parents.push(p);
+      for (const o of n.parentRefs || []) {
+        const p = byUid.get(o.uid);
+        if (p && p !== n && !n.parents.includes(p)) n.parents.push(p);
       }
     }
+    return { nodes: nodes.filter((n) => n.own || n.parents.length), byKey, hidden: tree.filter((t) => (t.parentRefs || []).length).length - owned };
+  }
+
+  function graph(a) {
+    const { nodes, hidden } = treeNodes(a);
+    if (!nodes.length) return h('p', { class: 'muted', text: 'No resources yet: the controller has not compared this application, or its source renders nothing.' });
     const depth = (n, seen = new Set()) => {
       if (!n.parents.length || seen.has(n)) return 1;
       seen.add(n);
@@ -253,10 +304,12 @@ export function render(main, [name], query, ctx) {
     const W = 230, H = 52, GX = 60, GY = 14;
     const kindOrder = (k) => Object.keys(KIND_ICON).indexOf(k) < 0 ? 99 : Object.keys(KIND_ICON).indexOf(k);
     const rows = Math.max(1, ...cols.filter(Boolean).map((c) => c.length));
+    // each column in its parents' order, so edges cross as little as may be
     cols.forEach((c, ci) => {
       if (!c) return;
-      c.sort((x, y) => kindOrder(x.kind) - kindOrder(y.kind) || x.name.localeCompare(y.name));
-      c.forEach((n, i) => { n.x = ci * (W + GX); n.y = i * (H + GY); });
+      const firstParent = (n) => (n.parents.length ? Math.min(...n.parents.map((p) => p.row)) : 0);
+      c.sort((x, y) => firstParent(x) - firstParent(y) || kindOrder(x.kind) - kindOrder(y.kind) || x.name.localeCompare(y.name));
+      c.forEach((n, i) => { n.row = i; n.x = ci * (W + GX); n.y = i * (H + GY); });
     });
     const root = { x: 0, y: ((rows - 1) * (H + GY)) / 2, kind: 'Application', name: a.metadata.name };
     const width = (cols.length) * (W + GX), height = rows * (H + GY);
@@ -269,19 +322,20 @@ export function render(main, [name], query, ctx) {
     }
     const box = (n, isRoot) => {
       const health = isRoot ? healthOf(a) : (n.health && n.health.status) || '';
-      const sync = isRoot ? syncOf(a) : n.status || '';
-      const label = `${n.kind} ${n.name}${health ? `, health ${health}` : ''}${sync ? `, sync ${sync}` : ''}`;
+      const sync = isRoot ? syncOf(a) : n.own ? n.status || '' : '';
+      const reason = isRoot ? '' : infoValue(n, 'Status Reason') || infoValue(n, 'Revision');
+      const label = `${n.kind} ${n.name}${health ? `, health ${health}` : ''}${sync ? `, sync ${sync}` : ''}${reason ? `, ${reason}` : ''}`;
       const node = svg('g', {
-        class: `node ${isRoot ? 'root' : ''} health-${(health || 'none').toLowerCase()} ${selected === n.key ? 'selected' : ''}`,
+        class: `node ${isRoot ? 'root' : ''} ${!isRoot && !n.own ? 'owned' : ''} health-${(health || 'none').toLowerCase()} ${selected === n.key ? 'selected' : ''}`,
         transform: `translate(${n.x},${n.y})`, tabindex: isRoot ? null : 0, role: isRoot ? 'img' : 'button',
-        'aria-label': label, 'data-key': n.key || '',
+        'aria-label': label, 'data-key': n.key || '', 'data-kind': n.kind,
       },
       svg('title', { text: label }),
       svg('rect', { width: W, height: H, rx: 6 }),
       svg('circle', { class: 'icon', cx: 24, cy: H / 2, r: 16 }),
       svg('text', { class: kindIcon(n.kind).length > 4 ? 'icon-text long' : 'icon-text', x: 24, y: H / 2 + 4, 'text-anchor': 'middle', text: kindIcon(n.kind) }),
       svg('text', { class: 'name', x: 48, y: 21, text: n.name.length > 24 ? `${n.name.slice(0, 23)}…` : n.name }),
-      svg('text', { class: 'kind', x: 48, y: 38, text: n.kind }),
+      svg('text', { class: 'kind', x: 48, y: 38, text: reason ? `${n.kind} · ${reason}` : n.kind }),
       svg('circle', { class: `hdot h-${(health || 'none').toLowerCase()}`, cx: W - 16, cy: 16, r: 6 }),
       sync ? svg('text', { class: `sync s-${sync.toLowerCase()}`, x: W - 10, y: 40, 'text-anchor': 'end', text: sync === 'Synced' ? '✓' : sync === 'OutOfSync' ? '≠' : '?' }) : null);
       if (!isRoot) {
@@ -292,9 +346,10 @@ export function render(main, [name], query, ctx) {
       return node;
     };
     put(g, box(root, true), ...nodes.map((n) => box(n, false)));
-    const legend = h('p', { class: 'legend muted' }, '✓ synced · ≠ out of sync · dot colour is health. Select a resource for its manifests, diff and events.');
+    const legend = h('p', { class: 'legend muted' }, '✓ synced · ≠ out of sync · dot colour is health · owned objects (ReplicaSets, Pods, …) have a dashed border. Select a resource for its manifests, diff and events.');
     return h('div', {}, legend, h('div', { class: 'graph-wrap' },
       svg('svg', { class: 'graph', width, height, viewBox: `0 0 ${width} ${height}`, role: 'group', 'aria-label': 'Resource tree' }, edges, g)),
+    hidden > 0 ? h('p', { class: 'muted', text: `${hidden} more owned objects are not drawn.` }) : null,
     managedErr ? h('p', { class: 'error', text: `live state: ${managedErr}` }) : null);
   }
 
@@ -304,6 +359,8 @@ export function render(main, [name], query, ctx) {
     clear(side);
     const a = app();
     const r = selected && a && ((a.status && a.status.resources) || []).find((x) => keyOf(x) === selected);
+    const o = !r && selected && a && tab === 'resources' ? treeNodes(a).byKey.get(selected) : null;
+    if (o) { drawOwned(o); return; }
     if (!r || tab !== 'resources') { side.hidden = true; return; }
     side.hidden = false;
     const m = (managed || []).find((x) => keyOf(x) === selected) || {};
@@ -329,6 +386,39 @@ export function render(main, [name], query, ctx) {
       r.namespace ? h('span', { class: 'muted', text: ` namespace ${r.namespace}` }) : null),
     r.health && r.health.message ? h('p', { class: 'muted', text: r.health.message }) : null,
     h('div', { class: 'tabs small', role: 'tablist' }, btns), body);
+  }
+
+  // An object the app's resources own (a ReplicaSet, a Pod): not in git, so
+  // only its live manifest, health and what the tree says about it.
+  function drawOwned(n) {
+    side.hidden = false;
+    let live = ownedLive.get(n.key);
+    if (!live) {
+      ownedLive.set(n.key, live = { loading: true });
+      const q = new URLSearchParams({ group: n.group || '', version: n.version || '', kind: n.kind, namespace: n.namespace || '', resourceName: n.name });
+      get(`/api/v1/applications/${enc(name)}/resource?${q}`)
+        .then((res) => {
+          const m = parse(res.manifest);
+          if (m && m.metadata) delete m.metadata.managedFields;   // noise here; status stays
+          ownedLive.set(n.key, { manifest: m });
+        }, (e) => ownedLive.set(n.key, { error: e.message }))
+        .then(() => { if (!gone && selected === n.key) drawSide(); });
+    }
+    const owners = n.parents.map((p) => `${p.kind}/${p.name}`).join(', ');
+    const body = live.loading ? h('p', { class: 'muted', text: 'Loading…' })
+      : live.error ? h('p', { class: 'error', text: live.error })
+        : codeBlock(toYaml(maskSecret(live.manifest)));
+    put(side, h('header', {}, h('h2', {}, h('span', { class: 'kind-chip', text: kindIcon(n.kind) }), ` ${n.kind}/${n.name}`),
+      h('button', { class: 'icon-btn', 'aria-label': 'Close resource details', text: '×', onclick: () => { selected = ''; ctx.setQuery({ node: '' }); draw(); } })),
+    h('p', {}, n.health && n.health.status ? [healthBadge(n.health.status), ' '] : null,
+      n.namespace ? h('span', { class: 'muted', text: `namespace ${n.namespace}` }) : null),
+    n.health && n.health.message ? h('p', { class: 'muted', text: n.health.message }) : null,
+    h('dl', { class: 'kv owned-info' },
+      owners ? [h('dt', { text: 'Owned by' }), h('dd', { text: owners })] : null,
+      (n.info || []).map((i) => [h('dt', { text: i.name }), h('dd', { text: i.value })]),
+      (n.images || []).length ? [h('dt', { text: 'Images' }), h('dd', { text: n.images.join(', ') })] : null,
+      n.createdAt ? [h('dt', { text: 'Created' }), h('dd', {}, timeEl(n.createdAt))] : null),
+    h('h3', { class: 'small-head', text: 'Live manifest' }), body);
   }
 
   // ------------------------------------------------------------ whole diff
@@ -358,18 +448,25 @@ export function render(main, [name], query, ctx) {
     const auto = !!(a.spec.syncPolicy && a.spec.syncPolicy.automated);
     return h('div', {}, auto ? h('p', { class: 'muted', text: 'Rollback is disabled while automated sync is on.' }) : null,
       h('div', { class: 'table-wrap' }, h('table', { class: 'grid' },
-        h('thead', {}, h('tr', {}, ['ID', 'Revision', 'Source', 'Deployed', 'Initiator', ''].map((c) => h('th', { scope: 'col', text: c })))),
-        h('tbody', {}, hist.map((e, i) => h('tr', { 'data-key': `hist-${e.id}` },
-          h('td', { text: String(e.id) }),
-          h('td', {}, h('code', { title: e.revision || '', text: shortRev(e.revision) }), i === 0 ? h('span', { class: 'badge', text: 'current' }) : null),
-          h('td', {}, (e.revisionMetadata && e.revisionMetadata.message) ? h('div', { text: e.revisionMetadata.message.split('\n')[0] }) : null,
-            h('span', { class: 'muted', text: e.source ? `${e.source.path || e.source.chart || '.'}${e.rollbackOf !== undefined ? ` (rollback to ${e.rollbackOf})` : ''}` : '' })),
-          h('td', {}, timeEl(e.deployedAt)),
-          h('td', { text: (e.initiatedBy && (e.initiatedBy.username || (e.initiatedBy.automated ? 'automated' : ''))) || '' }),
-          h('td', {}, h('button', {
-            class: 'btn small', disabled: auto || i === 0, 'data-key': `rollback-${e.id}`, 'aria-label': `Roll back to history ${e.id}`,
-            onclick: () => rollback(e),
-          }, 'Rollback'))))))));
+        h('thead', {}, h('tr', {}, ['ID', 'Revision', 'Commit', 'Source', 'Deployed', 'Initiator', ''].map((c) => h('th', { scope: 'col', text: c })))),
+        h('tbody', {}, hist.map((e, i) => {
+          const c = commitOf(name, e.revision, () => { if (!gone && tab === 'history') draw(); });
+          return h('tr', { 'data-key': `hist-${e.id}` },
+            h('td', { text: String(e.id) }),
+            h('td', {}, h('code', { title: e.revision || '', text: shortRev(e.revision) }), i === 0 ? h('span', { class: 'badge', text: 'current' }) : null),
+            h('td', { class: 'commit' }, c === null ? h('span', { class: 'muted', text: '…' })
+              : c.error ? h('span', { class: 'muted', title: c.error, text: 'unknown' })
+                : [h('div', { class: 'commit-subject', title: c.message || '', text: subject(c) }),
+                  h('span', { class: 'muted' }, c.author ? `${c.author.replace(/\s*<[^>]*>$/, '')}, ` : '', timeEl(c.date),
+                    (c.tags || []).length ? ` · ${c.tags.join(', ')}` : '')]),
+            h('td', {}, h('span', { class: 'muted', text: e.source ? `${e.source.path || e.source.chart || '.'}${e.rollbackOf !== undefined ? ` (rollback to ${e.rollbackOf})` : ''}` : '' })),
+            h('td', {}, timeEl(e.deployedAt)),
+            h('td', { text: (e.initiatedBy && (e.initiatedBy.username || (e.initiatedBy.automated ? 'automated' : ''))) || '' }),
+            h('td', {}, h('button', {
+              class: 'btn small', disabled: auto || i === 0, 'data-key': `rollback-${e.id}`, 'aria-label': `Roll back to history ${e.id}`,
+              onclick: () => rollback(e),
+            }, 'Rollback')));
+        })))));
   }
 
   async function rollback(e) {
