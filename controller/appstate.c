@@ -240,6 +240,28 @@ static void *resyncer(void *arg)
 	return NULL;
 }
 
+size_t appstate_refresh_all(struct controller *c)
+{
+	json_t *due = json_array();
+	pthread_mutex_lock(&c->mu);
+	const char *name;
+	json_t *m;
+	json_object_foreach(c->mem, name, m) {
+		if (!json_is_object(m) || !json_object_get(c->apps, name))
+			continue;
+		json_object_set_new(m, "nextResync", json_integer(next_resync(c)));
+		json_object_set_new(m, "periodic", json_true());
+		json_array_append_new(due, json_string(name));
+	}
+	pthread_mutex_unlock(&c->mu);
+	size_t i, n = json_array_size(due);
+	json_t *v;
+	json_array_foreach(due, i, v)
+		queue_add(c->refresh_q, json_string_value(v));
+	json_decref(due);
+	return n;
+}
+
 int appstate_start(struct controller *c, struct berr *err)
 {
 	char *rv = NULL;

@@ -85,6 +85,9 @@ void appstate_put(struct controller *c, const json_t *app);
 json_t *appmem_get(struct controller *c, const char *name);
 /* Sets one key of the app's memory (value stolen; NULL deletes). */
 void appmem_set(struct controller *c, const char *name, const char *key, json_t *value);
+/* Queues every app for a refresh as the periodic resync does; returns
+ * how many. */
+size_t appstate_refresh_all(struct controller *c);
 /* Whether this controller's shard owns the app. */
 int appstate_owns(const struct controller *c, const char *name);
 /* Patches the app (merge patch, text of `patch`); subresource "status" or
