@@ -47,7 +47,8 @@ def start(role, *args):
     d = os.path.join(T, role)
     os.makedirs(d, exist_ok=True)
     f = open(os.path.join(T, role + ".log"), "w")
-    p = subprocess.Popen([BOSUND, role, "--data-dir", d, "--port", "0", "--log-level", "warn"]
+    p = subprocess.Popen([BOSUND, role, "--data-dir", d, "--port", "0", "--log-level",
+                          os.environ.get("BENCH_LOG_LEVEL", "warn")]
                          + list(args), stdout=f, stderr=subprocess.STDOUT)
     procs.append(p)
     ports = os.path.join(d, "ports.json")
