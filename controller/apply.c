@@ -97,6 +97,18 @@ int apply_object(struct kube_client *kc, json_t **out, const json_t *config,
 	int rc;
 	*out = NULL;
 	set_last_applied(modified);
+	if (opts && opts->probably_missing && !opts->replace) {
+		/* the cache has not seen it: create first, one request instead of two */
+		rc = kube_client_create(kc, &res, modified, &wo, err);
+		if (rc != BERR_EXISTS) {
+			if (rc == 0 && opts->message)
+				snprintf(opts->message, opts->message_size, "created");
+			goto out;
+		}
+		json_decref(res);
+		res = NULL;
+		berr_clear(err);
+	}
 	rc = kube_client_get(kc, &live, &ref, err);
 	if (rc == BERR_NOTFOUND) {
 		rc = kube_client_create(kc, &res, modified, &wo, err);

@@ -15,6 +15,8 @@ struct kube_client;
 struct apply_options {
 	int dry_run;
 	int replace;            /* Replace=true: PUT the whole object */
+	int probably_missing;   /* the live cache lacks it: try a create first,
+	                           falling back to get + patch when it exists */
 	char *message;          /* filled with "created", "configured", ... */
 	size_t message_size;
 };

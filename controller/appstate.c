@@ -66,8 +66,10 @@ static long next_resync(const struct controller *c)
 	return mono_s() + base + jitter;
 }
 
-/* Stores app; returns what the app asks for changed (0/1). Lock held. */
-static int store_locked(struct controller *c, const json_t *app, int *newer)
+/* Stores app (a reference is taken: nobody changes it afterwards, and its
+ * managedFields, which the controller never reads, are dropped first);
+ * returns what the app asks for changed (0/1). Lock held. */
+static int store_locked(struct controller *c, json_t *app, int *newer)
 {
 	const char *name = doc_get_str(app, "metadata.name");
 	json_t *old = json_object_get(c->apps, name);
@@ -86,7 +88,8 @@ static int store_locked(struct controller *c, const json_t *app, int *newer)
 				    doc_get(app, "metadata.annotations"))
 		      || !doc_equal(doc_get(old, "metadata.deletionTimestamp"),
 				    doc_get(app, "metadata.deletionTimestamp"));
-	json_object_set_new(c->apps, name, doc_copy(app));
+	json_object_del(json_object_get(app, "metadata"), "managedFields");
+	json_object_set(c->apps, name, app);
 	if (!json_object_get(c->mem, name)) {
 		json_t *m = json_object();
 		json_object_set_new(m, "nextResync", json_integer(next_resync(c)));
@@ -240,6 +243,28 @@ static void *resyncer(void *arg)
 	return NULL;
 }
 
+size_t appstate_refresh_all(struct controller *c)
+{
+	json_t *due = json_array();
+	pthread_mutex_lock(&c->mu);
+	const char *name;
+	json_t *m;
+	json_object_foreach(c->mem, name, m) {
+		if (!json_is_object(m) || !json_object_get(c->apps, name))
+			continue;
+		json_object_set_new(m, "nextResync", json_integer(next_resync(c)));
+		json_object_set_new(m, "periodic", json_true());
+		json_array_append_new(due, json_string(name));
+	}
+	pthread_mutex_unlock(&c->mu);
+	size_t i, n = json_array_size(due);
+	json_t *v;
+	json_array_foreach(due, i, v)
+		queue_add(c->refresh_q, json_string_value(v));
+	json_decref(due);
+	return n;
+}
+
 int appstate_start(struct controller *c, struct berr *err)
 {
 	char *rv = NULL;
@@ -267,7 +292,7 @@ json_t *appstate_get(struct controller *c, const char *name)
 	return app;
 }
 
-void appstate_put(struct controller *c, const json_t *app)
+void appstate_put(struct controller *c, json_t *app)
 {
 	int newer;
 	pthread_mutex_lock(&c->mu);

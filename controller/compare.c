@@ -2,11 +2,14 @@
  * compare — what the app wants against what runs.
  *
  * The desired side comes from the repo server (POST /v1/manifests); it is
- * fetched again on a periodic resync, a refresh, or a change of the
- * app's source or destination, and otherwise reused from the app's memory,
- * so the refreshes that live-state events cause cost no git work. The
- * credentials of the app's repository come from its repository Secret and
- * go to the repo server with each fetch, as the API's own requests do. Each
+ * fetched again on a refresh or a change of the app's source or
+ * destination, and otherwise reused from the app's memory, so the
+ * refreshes that live-state events cause cost no git work. A periodic
+ * resync asks the repo server what the source's revision resolves to now
+ * (one question per repository and revision, shared by every app) and
+ * fetches again only when git moved. The credentials of the app's
+ * repository come from its repository Secret and go to the repo server
+ * with each request, as the API's own requests do. Each
  * manifest becomes the object Bosun would apply (namespace defaulted,
  * tracking label and annotation set) and is diffed with the live object from
  * the cache by diff_compute(), the legacy three-way diff over the
@@ -34,6 +37,8 @@
 #include "yaml.h"
 
 #define MAX_DRIFT_PATHS 20
+#define RESOLVE_REUSE_MS 5000
+#define RESOLVE_CACHE_MAX 4096
 
 static long mono_s(void)
 {
@@ -68,7 +73,8 @@ static json_t *repo_credentials(struct controller *c, const char *url)
 	static const char *const selectors[] = { "bosun.io/secret-type=repository",
 						 "argocd.argoproj.io/secret-type=repository" };
 	static const char *const keys[] = { "username", "password", "sshPrivateKey",
-					    "sshPassphrase", "sshKnownHosts", "tlsCA", "insecure" };
+					    "sshPassphrase", "sshKnownHosts", "tlsCA",
+					    "tlsClientCertData", "tlsClientCertKey", "insecure" };
 	struct kube_ref ref = { "v1", "Secret", c->cfg.namespace, NULL, NULL };
 	json_t *creds = NULL;
 	for (size_t k = 0; !creds && k < sizeof(selectors) / sizeof(*selectors); k++) {
@@ -394,7 +400,8 @@ static json_t *sorted(json_t *arr)
 	return out;
 }
 
-/* The app's manifests: from memory when still fresh, else from the repo. */
+static void resolve_forget(struct controller *c, const char *url);
+
 /* Asks the repo server to fetch the app's repository at the next request
  * (an explicit refresh must see a commit pushed a moment ago). */
 void repo_invalidate(struct controller *c, const json_t *app)
@@ -402,6 +409,7 @@ void repo_invalidate(struct controller *c, const json_t *app)
 	const char *url = doc_get_str(app, "spec.source.repoURL");
 	if (!url)
 		return;
+	resolve_forget(c, url);
 	json_t *body = json_pack("{s:s}", "repoURL", url);
 	char *text = json_dumps(body, JSON_COMPACT);
 	static const char *const headers[] = { "Content-Type: application/json", NULL };
@@ -415,24 +423,135 @@ void repo_invalidate(struct controller *c, const json_t *app)
 	json_decref(body);
 }
 
+static long long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * The commit `source` points at now, asked of the repo server once per
+ * (repoURL, targetRevision) every RESOLVE_REUSE_MS however many apps share
+ * it: a periodic pass over 10,000 apps of one repository costs one resolve,
+ * not 10,000 manifest requests. repo_invalidate() forgets the URL's
+ * answers, so a refresh or a webhook sees a new commit at once.
+ */
+static int resolve_shared(struct controller *c, const json_t *source, char sha[64])
+{
+	const char *url = doc_get_str(source, "repoURL");
+	const char *rev = doc_get_str(source, "targetRevision");
+	struct buf key = BUF_INIT;
+	int rc = -1;
+	if (!url)
+		return -1;
+	if (!rev || !*rev)
+		rev = "HEAD";
+	buf_addf(&key, "%s\n%s", url, rev);
+	pthread_mutex_lock(&c->resolve_mu);
+	json_t *hit = json_object_get(c->resolved, key.data);
+	if (hit && mono_ms() - json_integer_value(json_array_get(hit, 1)) < RESOLVE_REUSE_MS) {
+		snprintf(sha, 64, "%s", json_string_value(json_array_get(hit, 0)));
+		rc = 0;
+	}
+	pthread_mutex_unlock(&c->resolve_mu);
+	if (rc == 0) {
+		buf_release(&key);
+		return 0;
+	}
+	json_t *body = json_pack("{s:s, s:s}", "repoURL", url, "targetRevision", rev), *doc = NULL;
+	json_t *creds = repo_credentials(c, url);
+	if (creds)
+		json_object_set_new(body, "repo", creds);
+	char *text = json_dumps(body, JSON_COMPACT);
+	static const char *const headers[] = { "Content-Type: application/json", NULL };
+	struct http_client_request req = { .method = "POST", .path = "/v1/resolve",
+					   .headers = headers, .body = text,
+					   .body_len = strlen(text) };
+	struct http_client_response resp = HTTP_CLIENT_RESPONSE_INIT;
+	if (http_client_do(c->repo, &resp, &req, NULL) == 0 && resp.status == 200
+	    && doc_parse_json(&doc, resp.body.data, resp.body.len, NULL, "repo server answer",
+			      NULL) == 0
+	    && doc_get_str(doc, "revision")) {
+		snprintf(sha, 64, "%s", doc_get_str(doc, "revision"));
+		pthread_mutex_lock(&c->resolve_mu);
+		if (json_object_size(c->resolved) >= RESOLVE_CACHE_MAX)
+			json_object_clear(c->resolved);
+		json_object_set_new(c->resolved, key.data, json_pack("[s, I]", sha, mono_ms()));
+		pthread_mutex_unlock(&c->resolve_mu);
+		rc = 0;
+	}
+	json_decref(doc);
+	http_client_response_release(&resp);
+	free(text);
+	json_decref(body);
+	buf_release(&key);
+	return rc;
+}
+
+static void resolve_forget(struct controller *c, const char *url)
+{
+	size_t n = strlen(url);
+	const char *k;
+	json_t *v, *tmp;
+	pthread_mutex_lock(&c->resolve_mu);
+	json_object_foreach_safe(c->resolved, tmp, k, v)
+		if (!strncmp(k, url, n) && k[n] == '\n')
+			json_object_del(c->resolved, k);
+	pthread_mutex_unlock(&c->resolve_mu);
+}
+
+static void source_digest(char digest[DOC_DIGEST_HEX_LEN + 1], const json_t *app)
+{
+	json_t *key_doc = json_pack("{s:O?, s:O?}", "source", doc_get(app, "spec.source"),
+				    "destination", doc_get(app, "spec.destination"));
+	doc_digest(digest, key_doc);
+	json_decref(key_doc);
+}
+
+json_t *compare_manifests_at(struct controller *c, const json_t *app, const char *revision)
+{
+	const char *name = doc_get_str(app, "metadata.name");
+	char digest[DOC_DIGEST_HEX_LEN + 1];
+	json_t *mem = appmem_get(c, name), *out = NULL;
+	source_digest(digest, app);
+	const char *rev = doc_get_str(mem, "revision"), *d = doc_get_str(mem, "sourceDigest");
+	if (revision && rev && d && !strcmp(rev, revision) && !strcmp(d, digest)
+	    && json_is_array(json_object_get(mem, "manifests")))
+		out = json_incref(json_object_get(mem, "manifests"));
+	json_decref(mem);
+	return out;
+}
+
 static int desired(struct controller *c, const json_t *app, int refresh, json_t **manifests,
 		   char rev[64], struct berr *err)
 {
 	const char *name = doc_get_str(app, "metadata.name");
 	json_t *mem = appmem_get(c, name);
-	json_t *key_doc = json_pack("{s:O?, s:O?}", "source", doc_get(app, "spec.source"),
-				    "destination", doc_get(app, "spec.destination"));
 	char digest[DOC_DIGEST_HEX_LEN + 1];
 	int rc = 0;
-	doc_digest(digest, key_doc);
-	json_decref(key_doc);
+	source_digest(digest, app);
 	long fetched = (long)doc_get_int(mem, "fetchedAt", -1);
 	int fresh = !refresh && !doc_get_bool(mem, "periodic", 0) && fetched >= 0
 		    && mono_s() - fetched < c->cfg.app_resync_s
 		    && doc_get_str(mem, "sourceDigest") && !strcmp(doc_get_str(mem, "sourceDigest"),
 								    digest)
 		    && json_is_array(json_object_get(mem, "manifests"));
-	if (fresh) {
+	/* a periodic pass: when git still points where it did, the manifests
+	 * fetched then are the manifests now (a commit is immutable) */
+	char now_sha[64];
+	int unmoved = !fresh && !refresh && doc_get_bool(mem, "periodic", 0)
+		      && !doc_get(app, "spec.source.chart")
+		      && doc_get_str(mem, "sourceDigest")
+		      && !strcmp(doc_get_str(mem, "sourceDigest"), digest)
+		      && json_is_array(json_object_get(mem, "manifests"))
+		      && resolve_shared(c, doc_get(app, "spec.source"), now_sha) == 0
+		      && !strcmp(now_sha, doc_get_str(mem, "revision") ?: "");
+	if (unmoved) {
+		appmem_set(c, name, "fetchedAt", json_integer(mono_s()));
+		appmem_set(c, name, "periodic", NULL);
+	}
+	if (fresh || unmoved) {
 		*manifests = json_incref(json_object_get(mem, "manifests"));
 		snprintf(rev, 64, "%s", doc_get_str(mem, "revision") ?: "");
 	} else {

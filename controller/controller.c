@@ -200,6 +200,8 @@ int controller_start(struct controller **out, const struct controller_config *cf
 		c->cfg.sync_wait_timeout_s = 300;
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_mutex_init(&c->dest_mu, NULL);
+	pthread_mutex_init(&c->resolve_mu, NULL);
+	c->resolved = json_object();
 	c->live_notify = on_live_change;
 	c->apps = json_object();
 	c->mem = json_object();
@@ -289,6 +291,8 @@ void controller_stop(struct controller *c)
 	free(c->workers);
 	pthread_mutex_destroy(&c->mu);
 	pthread_mutex_destroy(&c->dest_mu);
+	pthread_mutex_destroy(&c->resolve_mu);
+	json_decref(c->resolved);
 	free_config(&c->cfg);
 	free(c);
 }

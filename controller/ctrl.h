@@ -63,6 +63,9 @@ struct controller {
 	char *apps_rv;                  /* resume point from the first list */
 	int started;                    /* every thread is running */
 
+	pthread_mutex_t resolve_mu;     /* guards resolved */
+	json_t *resolved;               /* "repoURL\nrevision" → [commit, when (ms)] */
+
 	pthread_t app_watcher, resyncer;
 	pthread_t *workers;
 	size_t nworkers;
@@ -78,13 +81,18 @@ int appstate_start(struct controller *c, struct berr *err);
 void appstate_stop(struct controller *c);
 /* The app as last seen (new reference; shared: never modify it), NULL when gone. */
 json_t *appstate_get(struct controller *c, const char *name);
-/* Records an app the controller just wrote (the watch will confirm it). */
-void appstate_put(struct controller *c, const json_t *app);
+/* Records an app the controller just wrote (the watch will confirm it).
+ * Takes a reference: app must not be changed afterwards (its managedFields
+ * are dropped). */
+void appstate_put(struct controller *c, json_t *app);
 /* A shallow copy of the app's memory (new reference; an empty object at
  * first); its values are shared: never modify them. */
 json_t *appmem_get(struct controller *c, const char *name);
 /* Sets one key of the app's memory (value stolen; NULL deletes). */
 void appmem_set(struct controller *c, const char *name, const char *key, json_t *value);
+/* Queues every app for a refresh as the periodic resync does; returns
+ * how many. */
+size_t appstate_refresh_all(struct controller *c);
 /* Whether this controller's shard owns the app. */
 int appstate_owns(const struct controller *c, const char *name);
 /* Patches the app (merge patch, text of `patch`); subresource "status" or
@@ -147,6 +155,11 @@ int repo_manifests(struct controller *c, const json_t *app, const json_t *source
  * states normalised and Secret values masked. *out is new. */
 int compare_managed_resources(struct controller *c, const json_t *app, json_t **out,
 			      struct berr *err);
+/* The manifests the last compare fetched when they were for `revision`
+ * (a commit) and the app's current source and destination (new
+ * reference), else NULL: a sync of the revision just compared needs no
+ * second trip to the repo server. */
+json_t *compare_manifests_at(struct controller *c, const json_t *app, const char *revision);
 /* Tells the repo server to fetch the app's repository at the next request. */
 void repo_invalidate(struct controller *c, const json_t *app);
 /* Turns a rendered manifest into the object Bosun applies: namespace

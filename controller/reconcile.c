@@ -2,9 +2,11 @@
  * reconcile — one refresh of one application, run by a status worker.
  *
  * compare, then write status only when what it says changed (sync, health,
- * resources, conditions), or when a refresh was asked for or the periodic
- * resync came round, which also moves status.reconciledAt; at 10,000 apps
- * a pass with no change costs no write. The `bosun.io/refresh` annotation
+ * resources, conditions) or a refresh was asked for; status.reconciledAt
+ * moves with those writes. The periodic resync alone writes nothing when
+ * nothing changed: at 10,000 apps a pass with no change costs no write
+ * (so reconciledAt tells when the status last changed or a refresh was
+ * asked for, not when the last periodic pass ran). The `bosun.io/refresh` annotation
  * (normal|hard) asks for a refresh; hard bypasses the manifest caches. It
  * is removed once served.
  *
@@ -264,9 +266,6 @@ void reconcile_app(struct controller *c, const char *name)
 	c->m.reconciles++;
 	const char *refresh = json_string_value(doc_getv(app, "metadata", "annotations",
 							 REFRESH_ANNOTATION, NULL));
-	json_t *mem = appmem_get(c, name);
-	int periodic = doc_get_bool(mem, "periodic", 0);
-	json_decref(mem);
 	int level = refresh ? (!strcmp(refresh, "hard") ? 2 : 1) : 0;
 	int rc = compare_app(c, app, level, &r, &err);
 	if (rc < 0) {
@@ -360,7 +359,7 @@ void reconcile_app(struct controller *c, const char *name)
 		if (json_is_null(v) ? (was && !json_is_null(was)) : !doc_equal(was, v))
 			changed = 1;
 	}
-	if (changed || refresh || periodic || !doc_get(old, "reconciledAt")) {
+	if (changed || refresh || !doc_get(old, "reconciledAt")) {
 		char now[32];
 		ctrl_now(now);
 		json_object_set_new(status, "reconciledAt", json_string(now));

@@ -12,17 +12,25 @@
  *       Argo CD's ResourceNode shape (parentRefs, health, info, images,
  *       resourceVersion, createdAt) with its `children` nested under it; the
  *       API server flattens it into Argo CD's list of nodes
+ *   POST /v1/refresh[?wait=true]
+ *       queues every app of this controller for a refresh as the periodic
+ *       resync would; with wait, answers once the queue has drained:
+ *       {apps, seconds, statusWrites} (what bench/reconcile times)
  *
- * Both read the cache; neither lists the cluster.
+ * The views read the cache; none lists the cluster.
  */
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "ctrl.h"
 #include "doc.h"
 #include "health.h"
+#include "queue.h"
 
 #define TREE_MAX_DEPTH 6
 #define TREE_MAX_NODES 10000
+#define REFRESH_WAIT_MAX_S 600
 
 static json_t *app_or_404(struct controller *c, struct http_request *req,
 			  struct http_response *resp)
@@ -208,13 +216,41 @@ static void handle_tree(struct http_request *req, struct http_response *resp, vo
 	json_decref(app);
 }
 
+static double mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void handle_refresh(struct http_request *req, struct http_response *resp, void *arg)
+{
+	struct controller *c = arg;
+	const char *wait = http_request_query(req, "wait");
+	int waiting = wait && (!*wait || !strcmp(wait, "true") || !strcmp(wait, "1"));
+	unsigned long done0 = c->m.hist_count, writes0 = c->m.status_writes;
+	double t0 = mono();
+	size_t n = appstate_refresh_all(c);
+	/* every app queued has been reconciled once the count went up by n
+	 * and nothing waits; other work only makes the count reach it sooner */
+	while (waiting && !c->stopping && mono() - t0 < REFRESH_WAIT_MAX_S
+	       && (c->m.hist_count - done0 < n || queue_len(c->refresh_q)))
+		usleep(2000);
+	json_t *out = json_pack("{s:I, s:f, s:I}", "apps", (json_int_t)n,
+				"seconds", waiting ? mono() - t0 : 0.0, "statusWrites",
+				(json_int_t)(c->m.status_writes - writes0));
+	http_response_json(resp, 200, out);
+	json_decref(out);
+}
+
 int serve_routes(struct controller *c, struct http_server *srv, struct berr *err)
 {
 	int rc;
 	if ((rc = http_server_route(srv, "GET", "/v1/applications/{name}/managed-resources",
 				    handle_managed, c, err)) < 0
 	    || (rc = http_server_route(srv, "GET", "/v1/applications/{name}/resource-tree",
-				       handle_tree, c, err)) < 0)
+				       handle_tree, c, err)) < 0
+	    || (rc = http_server_route(srv, "POST", "/v1/refresh", handle_refresh, c, err)) < 0)
 		return rc;
 	return 0;
 }

@@ -422,9 +422,11 @@ static int run_task(struct run *r, struct sync_task *t)
 	}
 	json_t *res = NULL;
 	char msg[64] = "";
-	struct apply_options ao = { .dry_run = r->dry_run,
+	json_t *cached = d->hook ? NULL : livecache_get(r->dest->live, &d->id);
+	struct apply_options ao = { .dry_run = r->dry_run, .probably_missing = !d->hook && !cached,
 				    .replace = r->replace || resource_option(d->obj, "Replace=true"),
 				    .message = msg, .message_size = sizeof(msg) };
+	json_decref(cached);
 	int rc = apply_object(r->dest->kc, &res, d->obj, &ao, &err);
 	if (rc == BERR_NOTFOUND) {
 		/* a kind whose CRD this sync just created: learn it and retry */
@@ -698,6 +700,10 @@ static int load_manifests(struct run *r, struct berr *err)
 	}
 	r->source = json_incref(doc_get(r->app, "spec.source"));
 	const char *rev = doc_get_str(r->op, "sync.revision");
+	if (is_commit_sha(rev) && (r->manifests = compare_manifests_at(r->c, r->app, rev))) {
+		snprintf(r->revision, sizeof(r->revision), "%s", rev);
+		return 0;
+	}
 	if (!is_commit_sha(rev))
 		repo_invalidate(r->c, r->app);  /* a branch: see what it points at now */
 	return repo_manifests(r->c, r->app, r->source, doc_get_str(r->op, "sync.revision"), 0,
