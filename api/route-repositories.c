@@ -15,6 +15,7 @@
 #include "api/api-internal.h"
 #include "doc.h"
 #include "log.h"
+#include "secret.h"
 #include "timefmt.h"
 
 #define REPO_LABEL "bosun.io/secret-type"
@@ -88,16 +89,7 @@ json_t *api_repo_credentials(struct api *api, const char *url)
 {
 	json_t *data = NULL;
 	json_t *sec = find_repo(api, url, &data, NULL);
-	json_t *out = json_object();
-	if (sec) {
-		const char *keys[] = { "username", "password", "sshPrivateKey", "sshPassphrase",
-				       "sshKnownHosts", "tlsCA" };
-		for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++)
-			if (api_str(data, keys[i]))
-				json_object_set(out, keys[i], json_object_get(data, keys[i]));
-		const char *insecure = api_str(data, "insecure");
-		json_object_set_new(out, "insecure", json_boolean(insecure && !strcmp(insecure, "true")));
-	}
+	json_t *out = sec ? secret_repo_credentials(data) : json_object();
 	json_decref(sec);
 	json_decref(data);
 	return out;
@@ -299,14 +291,7 @@ static int test_connection(struct api *api, const json_t *data, struct berr *err
 {
 	if (!api->repo)
 		return 0;
-	json_t *creds = json_object();
-	const char *keys[] = { "username", "password", "sshPrivateKey", "sshPassphrase",
-			       "sshKnownHosts", "tlsCA" };
-	for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++)
-		if (api_str(data, keys[i]))
-			json_object_set(creds, keys[i], json_object_get(data, keys[i]));
-	const char *insecure = api_str(data, "insecure");
-	json_object_set_new(creds, "insecure", json_boolean(insecure && !strcmp(insecure, "true")));
+	json_t *creds = secret_repo_credentials(data);
 	json_t *body = json_pack("{s:s, s:o}", "repoURL", api_str(data, "url"), "repo", creds);
 	json_t *out = NULL;
 	long status;

@@ -8,15 +8,32 @@
 
 extern const struct cmd_entry cmd_repo_add_entry;
 
+/* Puts the text of file path into body[field]; the buffer is wiped. */
+static int add_file(json_t *body, const char *field, const char *path, const char *what)
+{
+	struct buf text = BUF_INIT;
+	int rc = 0;
+	if (buf_read_file(&text, path, 1 << 16) < 0)
+		rc = cli_error("cannot read %s '%s'", what, path);
+	else
+		json_object_set_new(body, field, json_string(text.data));
+	memset(text.data, 0, text.len);
+	buf_release(&text);
+	return rc;
+}
+
 static int repo_add_exec(int argc, char **argv)
 {
 	const char *user = NULL, *password = NULL, *key_path = NULL, *name = NULL;
-	const char *project = NULL, *type = NULL, *args[1];
+	const char *project = NULL, *type = NULL, *cert_path = NULL, *cert_key_path = NULL;
+	const char *args[1];
 	int n, insecure = 0, upsert = 0, lfs = 0;
 	struct cli_flag flags[] = {
 		{ "username", 0, CLI_STR, &user },
 		{ "password", 0, CLI_STR, &password },
 		{ "ssh-private-key-path", 0, CLI_STR, &key_path },
+		{ "tls-client-cert-path", 0, CLI_STR, &cert_path },
+		{ "tls-client-cert-key-path", 0, CLI_STR, &cert_key_path },
 		{ "insecure-skip-server-verification", 0, CLI_BOOL, &insecure },
 		{ "name", 0, CLI_STR, &name },
 		{ "project", 0, CLI_STR, &project },
@@ -32,6 +49,9 @@ static int repo_add_exec(int argc, char **argv)
 	if (key_path && (user || password))
 		return cli_usage_error(&cmd_repo_add_entry,
 				       "--ssh-private-key-path excludes --username/--password");
+	if (!cert_path != !cert_key_path)
+		return cli_usage_error(&cmd_repo_add_entry, "--tls-client-cert-path and "
+				       "--tls-client-cert-key-path go together");
 	if (password && !user)
 		return cli_usage_error(&cmd_repo_add_entry, "--password needs --username");
 	json_t *body = json_pack("{s:s}", "repo", args[0]);
@@ -46,15 +66,12 @@ static int repo_add_exec(int argc, char **argv)
 		}
 		json_object_set_new(body, "password", json_string(password));
 	}
-	if (key_path && !rc) {
-		struct buf key = BUF_INIT;
-		if (buf_read_file(&key, key_path, 1 << 16) < 0)
-			rc = cli_error("cannot read SSH private key '%s'", key_path);
-		else
-			json_object_set_new(body, "sshPrivateKey", json_string(key.data));
-		memset(key.data, 0, key.len);
-		buf_release(&key);
-	}
+	if (key_path && !rc)
+		rc = add_file(body, "sshPrivateKey", key_path, "SSH private key");
+	if (cert_path && !rc)
+		rc = add_file(body, "tlsClientCertData", cert_path, "TLS client certificate");
+	if (cert_key_path && !rc)
+		rc = add_file(body, "tlsClientCertKey", cert_key_path, "TLS client key");
 	if (insecure)
 		json_object_set_new(body, "insecure", json_true());
 	if (lfs)
@@ -82,6 +99,7 @@ static int repo_add_exec(int argc, char **argv)
 const struct cmd_entry cmd_repo_add_entry = {
 	.name = "repo add",
 	.usage = "URL [--username U [--password P] | --ssh-private-key-path F] "
+		 "[--tls-client-cert-path F --tls-client-cert-key-path F] "
 		 "[--insecure-skip-server-verification] [--name N] [--project P] [--upsert]",
 	.summary = "register a git repository",
 	.exec = repo_add_exec,

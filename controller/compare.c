@@ -33,6 +33,7 @@
 #include "ignore.h"
 #include "log.h"
 #include "release.h"
+#include "secret.h"
 #include "syncplan.h"
 #include "yaml.h"
 
@@ -72,43 +73,33 @@ static json_t *repo_credentials(struct controller *c, const char *url)
 {
 	static const char *const selectors[] = { "bosun.io/secret-type=repository",
 						 "argocd.argoproj.io/secret-type=repository" };
-	static const char *const keys[] = { "username", "password", "sshPrivateKey",
-					    "sshPassphrase", "sshKnownHosts", "tlsCA",
-					    "tlsClientCertData", "tlsClientCertKey", "insecure" };
 	struct kube_ref ref = { "v1", "Secret", c->cfg.namespace, NULL, NULL };
 	json_t *creds = NULL;
 	for (size_t k = 0; !creds && k < sizeof(selectors) / sizeof(*selectors); k++) {
 		struct kube_list_options lo = { .label_selector = selectors[k] };
-		json_t *list = NULL, *s;
+		json_t *list = NULL, *s, *e;
 		struct berr err = BERR_INIT;
 		size_t i;
+		const char *key;
 		if (kube_client_list(c->kc, &list, &ref, &lo, &err) < 0) {
 			log_warn("cannot list repository secrets", "error", err.msg, NULL);
 			continue;
 		}
 		json_array_foreach(json_object_get(list, "items"), i, s) {
-			struct buf v = BUF_INIT;
-			const char *u = json_string_value(doc_getv(s, "data", "url", NULL));
-			int match = u && release_base64_decode(&v, u, strlen(u), NULL) == 0 &&
-				    !strcmp(v.data, url);
-			buf_release(&v);
-			if (!match)
-				continue;
-			creds = json_object();
-			for (size_t j = 0; j < sizeof(keys) / sizeof(*keys); j++) {
-				const char *e = json_string_value(doc_getv(s, "data", keys[j], NULL));
-				if (!e || release_base64_decode(&v, e, strlen(e), NULL) < 0) {
-					buf_release(&v);
-					continue;
-				}
-				if (!strcmp(keys[j], "insecure"))
-					json_object_set_new(creds, keys[j],
-							    json_boolean(!strcmp(v.data, "true")));
-				else
-					json_object_set_new(creds, keys[j], json_string(v.data));
+			json_t *data = json_object();
+			json_object_foreach(json_object_get(s, "data"), key, e) {
+				struct buf v = BUF_INIT;
+				const char *b64 = json_string_value(e);
+				if (b64 && release_base64_decode(&v, b64, strlen(b64), NULL) == 0)
+					json_object_set_new(data, key, json_string(v.data));
 				buf_release(&v);
 			}
-			break;
+			const char *u = json_string_value(json_object_get(data, "url"));
+			if (u && !strcmp(u, url))
+				creds = secret_repo_credentials(data);
+			json_decref(data);
+			if (creds)
+				break;
 		}
 		json_decref(list);
 	}

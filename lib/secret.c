@@ -117,3 +117,18 @@ void secret_mask(json_t *obj)
 {
 	secret_mask_pair(obj, NULL);
 }
+
+json_t *secret_repo_credentials(const json_t *data)
+{
+	static const char *const keys[] = { "username", "password", "sshPrivateKey",
+					    "sshPassphrase", "sshKnownHosts", "tlsCA",
+					    "tlsClientCertData", "tlsClientCertKey" };
+	json_t *out = json_object(), *v;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++)
+		if (json_is_string(v = json_object_get(data, keys[i])))
+			json_object_set(out, keys[i], v);
+	v = json_object_get(data, "insecure");
+	json_object_set_new(out, "insecure",
+			    json_boolean(json_is_string(v) && !strcmp(json_string_value(v), "true")));
+	return out;
+}

@@ -38,4 +38,13 @@ void secret_mask(json_t *obj);
  */
 void secret_mask_pair(json_t *a, json_t *b);
 
+/*
+ * The repo server's `repo` credentials object (repo-server.h) from a
+ * repository Secret's decoded data ({key: string}): the keys the git
+ * transports read, "insecure" as a boolean. The one list of those keys
+ * for the API (connection tests, manifests) and the controller. New
+ * reference; data may be NULL (an empty object then).
+ */
+json_t *secret_repo_credentials(const json_t *data);
+
 #endif

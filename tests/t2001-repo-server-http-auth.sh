@@ -273,6 +273,31 @@ test_expect_success 'no password or key reached the log' '
 		"$TEST_TMP/bosund-repo-server.log"
 '
 
+# The same mTLS repository through the whole product: registered with the
+# CLI's client certificate flags, an app on it synced by the controller.
+stop_bosund
+DATA=$TEST_TMP/all
+start_bosund all
+SERVER=http://127.0.0.1:$API_PORT
+
+test_expect_success 'bosun repo add with a client certificate; an app on it syncs' '
+	"$BOSUN" login "$SERVER" --username admin --password "$(cat "$DATA/admin-password")" &&
+	expect_fail_with "TLS client certificate" "$BOSUN" repo add "$MTLS_URL" --username alice \
+		--password pw-right-1 --insecure-skip-server-verification &&
+	"$BOSUN" repo add "$MTLS_URL" --username alice --password pw-right-1 \
+		--insecure-skip-server-verification \
+		--tls-client-cert-path "$P/good.pem" --tls-client-cert-key-path "$P/good.key" &&
+	"$BOSUN" app create over-mtls --repo "$MTLS_URL" --path app \
+		--dest-server https://kubernetes.default.svc --dest-namespace default &&
+	"$BOSUN" app sync over-mtls --timeout 60 &&
+	"$BOSUN" app wait over-mtls --sync --timeout 60 &&
+	kc -n default get configmap over-http
+'
+
+test_expect_success 'no key material reached the log of bosund all' '
+	! grep -E "pw-right|PRIVATE KEY|$(sed -n 2p "$P/good.key" | cut -c1-24)" "$TEST_TMP/bosund-all.log"
+'
+
 if [ "$test_failed" != 0 ]; then
 	echo "# bosund repo-server log:"
 	tail -20 "$TEST_TMP/bosund-repo-server.log" | sed 's/^/#   /'
