@@ -95,7 +95,11 @@ echo "bench: wrote $OUT from$(for f in $FRAGS; do printf ' %s' "$(basename "$f" 
 
 # --- the README's copy: each fragment's first table, its rows named by fragment
 [ -n "$README" ] || exit 0
-grep -q '^<!-- bench-results:begin -->$' "$README" || exit 0
+if ! grep -q '^<!-- bench-results:begin -->$' "$README" ||
+   ! grep -q '^<!-- bench-results:end -->$' "$README"; then
+	echo "bench: $README has no bench-results markers; its table is unchanged"
+	exit 0
+fi
 BLOCK=$OUT.readme
 {
 	echo "| benchmark | Bosun | peer (same run) | ratio / target |"
