@@ -305,10 +305,18 @@ static int test_connection(struct api *api, const json_t *data, struct berr *err
 				  : status == 404 ? "repository not found"
 				  : status == 413 ? "timed out"
 				  : status == 0 ? "repo server unreachable" : "connection failed";
-		char msg[BERR_MSG_MAX];
+		/* the repo server's message may already name the repository and
+		 * the reason: say each once */
+		char msg[BERR_MSG_MAX], named[BERR_MSG_MAX];
 		snprintf(msg, sizeof(msg), "%s", err->msg);
+		snprintf(named, sizeof(named), "cannot connect to repository '%s': ",
+			 api_str(data, "url"));
+		const char *m = strncmp(msg, named, strlen(named)) ? msg : msg + strlen(named);
+		if (!strncmp(m, why, strlen(why)))
+			return berr_set(err, BERR_INVALID, "unable to connect to repository '%s': %s",
+					api_str(data, "url"), m);
 		return berr_set(err, BERR_INVALID, "unable to connect to repository '%s': %s: %s",
-				api_str(data, "url"), why, msg);
+				api_str(data, "url"), why, m);
 	}
 	return 0;
 }

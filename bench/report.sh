@@ -62,7 +62,7 @@ flags=
 [ -n "$BUILD" ] && [ -s "$BUILD/flags" ] && grep -q fsanitize "$BUILD/flags" &&
 	flags="**The binaries were built with sanitizers (SANITIZE=1): these figures are not representative.**"
 busy=$(awk -v n="$(nproc)" '{ if ($1 > n / 2) print "yes" }' "$DIR/.load-before" 2>/dev/null || true)
-failed=$(cat "$DIR/.failed" 2>/dev/null | tr -s ' ' | sed 's/^ //; s/ $//' || true)
+failed=$(cat "$DIR/.failed" 2>/dev/null || true)
 
 TMP=$OUT.tmp
 {
@@ -79,7 +79,7 @@ TMP=$OUT.tmp
 	echo "| run | $when |"
 	echo "| load average (1 / 5 / 15 min) | before $load_before; after $load_after |"
 	echo "| commit | $commit |"
-	[ -z "$failed" ] || echo "| not measured | $failed (the runner failed; see the make output) |"
+	[ -z "$failed" ] || echo "| not measured | $failed; see the make output |"
 	echo
 	[ -z "$flags" ] || { echo "$flags"; echo; }
 	[ -z "$busy" ] || { echo "The machine was busy when the run started (load above half its cores): absolute figures are low and noisy."; echo; }
@@ -95,7 +95,11 @@ echo "bench: wrote $OUT from$(for f in $FRAGS; do printf ' %s' "$(basename "$f" 
 
 # --- the README's copy: each fragment's first table, its rows named by fragment
 [ -n "$README" ] || exit 0
-grep -q '^<!-- bench-results:begin -->$' "$README" || exit 0
+if ! grep -q '^<!-- bench-results:begin -->$' "$README" ||
+   ! grep -q '^<!-- bench-results:end -->$' "$README"; then
+	echo "bench: $README has no bench-results markers; its table is unchanged"
+	exit 0
+fi
 BLOCK=$OUT.readme
 {
 	echo "| benchmark | Bosun | peer (same run) | ratio / target |"

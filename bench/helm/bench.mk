@@ -1,7 +1,7 @@
 # helm_render vs the Go reference renderer (bench/helm-ref) on the real
 # charts of ../shared/peer/charts: HELM_BENCH_N renders of each.
 HELM_BENCH := $(BUILD)/bench/helm
-HELM_BENCH_N ?= 1000
+HELM_BENCH_N ?= 200
 HELM_CHARTS ?= $(abspath ../../shared/peer/charts)
 
 $(HELM_BENCH)/bench-helm: helm/bench-helm.c $(BUILD)/librepo-server.a $(BUILD)/liblib.a
