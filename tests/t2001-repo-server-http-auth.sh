@@ -46,6 +46,12 @@ class H(http.server.BaseHTTPRequestHandler):
         return self.rfile.read(int(self.headers.get("Content-Length") or 0))
     def serve(self):
         data = self.body() if self.command == "POST" else b""
+        if self.path.startswith("/moved.git/info/refs"):   # a renamed repository
+            self.send_response(301)
+            self.send_header("Location", "/app.git" + self.path[len("/moved.git"):])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if self.headers.get("Authorization") != WANT:
             self.send_response(401)
             self.send_header("WWW-Authenticate", 'Basic realm="git"')
@@ -236,6 +242,12 @@ test_expect_success 'the right password renders the app' '
 	grep -q "\"name\":\"over-http\"" "$OUT" &&
 	test "$(post /v1/test-connection "{\"repoURL\": \"$GIT_URL\",
 		\"repo\": {\"username\": \"alice\", \"password\": \"pw-right-1\"}}")" = 200
+'
+
+test_expect_success 'a redirected ref advertisement moves the repository URL' '
+	test "$(post /v1/manifests "{\"repoURL\": \"${GIT_URL%/app.git}/moved.git\", \"path\": \"app\",
+		\"repo\": {\"username\": \"alice\", \"password\": \"pw-right-1\"}}")" = 200 &&
+	grep -q "\"name\":\"over-http\"" "$OUT"
 '
 
 test_expect_success 'a password in the URL works as well' '
