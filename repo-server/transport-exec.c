@@ -320,6 +320,19 @@ static void argv_free(struct argv *a)
 	free(a->v);
 }
 
+/* -oOPTION="DIR/NAME", quoted for ssh's option parser and with '%' doubled
+ * so ssh expands no token inside a data dir's path. */
+static void path_option(struct argv *a, const char *option, const char *dir, const char *name)
+{
+	struct buf b = BUF_INIT;
+	buf_addf(&b, "-o%s=\"", option);
+	for (const char *p = dir; *p; p++)
+		buf_adds(&b, *p == '%' ? "%%" : *p == '"' ? "" : (char[2]){ *p, 0 });
+	buf_addf(&b, "/%s\"", name);
+	arg(a, "%s", b.data);
+	buf_release(&b);
+}
+
 static void build_args(struct argv *a, struct ssh_sub *sub, const struct ssh_target *t)
 {
 	const struct repo_creds *cr = sub->s->creds;
@@ -341,7 +354,7 @@ static void build_args(struct argv *a, struct ssh_sub *sub, const struct ssh_tar
 	arg(a, "-oIdentitiesOnly=yes");
 	arg(a, "-oIdentityAgent=none");
 	if (has_key) {
-		arg(a, "-oIdentityFile=%s/key", sub->dir);
+		path_option(a, "IdentityFile", sub->dir, "key");
 	} else {
 		arg(a, "-oPubkeyAuthentication=no");
 	}
@@ -354,7 +367,7 @@ static void build_args(struct argv *a, struct ssh_sub *sub, const struct ssh_tar
 	} else {
 		arg(a, "-oStrictHostKeyChecking=yes");
 		if (cr && cr->ssh_known_hosts)
-			arg(a, "-oUserKnownHostsFile=%s/known_hosts", sub->dir);
+			path_option(a, "UserKnownHostsFile", sub->dir, "known_hosts");
 		else
 			arg(a, "-oUserKnownHostsFile=/dev/null");
 	}
