@@ -167,7 +167,8 @@ static int parse_url(struct ssh_target *t, const char *url, struct transport_ses
 		if (*q == '@')
 			at = q;
 	if (at) {
-		t->user = xstrndup(p, at - p);
+		if (at > p)
+			t->user = xstrndup(p, at - p);
 		p = at + 1;
 	}
 	const char *host_end = end;
@@ -703,10 +704,16 @@ static int sub_action(git_smart_subtransport_stream **out, git_smart_subtranspor
 		return transport_fail(sub->s, BERR_UNSUPPORTED, "pushing is not supported");
 	struct ssh_target target = { 0 };
 	int rc = 0;
-	if (sub->local)
-		target.path = xstrdup(transport_local_path(url));
-	else
+	if (sub->local) {
+		const char *path = transport_local_path(url);
+		if (!path)
+			return transport_fail(sub->s, BERR_UNSUPPORTED, "git is not installed");
+		target.path = xstrdup(path);
+	} else if (!transport_ssh_available()) {
+		return transport_fail(sub->s, BERR_UNSUPPORTED, "OpenSSH's ssh is not installed");
+	} else {
 		rc = parse_url(&target, url, sub->s);
+	}
 	if (rc == 0 && !sub->dir)
 		rc = make_dir(sub);
 	if (rc < 0) {
@@ -763,20 +770,13 @@ static struct ssh_sub *sub_new(void *param, int local)
 int transport_ssh_new(git_smart_subtransport **out, git_transport *owner, void *param)
 {
 	(void)owner;
-	*out = NULL;
-	if (!transport_ssh_available())
-		return transport_fail(param, BERR_UNSUPPORTED, "OpenSSH's ssh is not installed");
-	*out = &sub_new(param, 0)->parent;
+	*out = &sub_new(param, 0)->parent;   /* a missing ssh shows at the first action */
 	return 0;
 }
 
 int transport_local_new(git_smart_subtransport **out, git_transport *owner, void *param)
 {
-	struct transport_session *s = param;
 	(void)owner;
-	*out = NULL;
-	if (!transport_local_path(s->url))
-		return transport_fail(s, BERR_UNSUPPORTED, "git is not installed");
-	*out = &sub_new(param, 1)->parent;
+	*out = &sub_new(param, 1)->parent;   /* a missing git shows at the first action */
 	return 0;
 }

@@ -49,7 +49,8 @@ int transport_fail(struct transport_session *s, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* git_smart_subtransport_cb for http:// and https:// (rpc = 1); `param` is
- * the struct transport_session. */
+ * the struct transport_session. These constructors never fail (libgit2 1.5
+ * leaks when one does): a set-up error is reported by the first action. */
 int transport_http_new(git_smart_subtransport **out, git_transport *owner, void *param);
 
 /* Is `url` one of git's ssh forms (ssh://, git+ssh://, ssh+git://, scp-like)? */
