@@ -521,9 +521,10 @@ static int cb_sideband(const char *str, int len, void *payload)
 }
 
 /*
- * Picks the carrier of a remote: libcurl for http(s), OpenSSH for ssh when
- * its client is installed; anything else (local paths, file://, git://, or
- * ssh without OpenSSH, through libssh2) stays with libgit2's own.
+ * Picks the carrier of a remote: libcurl for http(s), OpenSSH for ssh and
+ * `git upload-pack` for local repositories when they are installed;
+ * anything else (git://, ssh through libssh2, local without git) stays with
+ * libgit2's own.
  */
 static int cb_transport(git_transport **out, git_remote *owner, void *payload)
 {
@@ -536,6 +537,9 @@ static int cb_transport(git_transport **out, git_remote *owner, void *payload)
 		def.rpc = 1;
 	} else if (transport_ssh_url(url) && transport_ssh_available()) {
 		def.callback = transport_ssh_new;
+		def.rpc = 0;
+	} else if (transport_local_path(url)) {
+		def.callback = transport_local_new;
 		def.rpc = 0;
 	} else {
 		return 0;

@@ -66,6 +66,7 @@ struct http_sub {
 	EVP_PKEY *key;
 	STACK_OF(X509) *cas;    /* extra trusted CAs (tlsCA) */
 	struct http_stream *active;     /* whose transfer the handle runs */
+	int broken;             /* set-up failed: the session says why */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -478,6 +479,10 @@ static int sub_action(git_smart_subtransport_stream **out, git_smart_subtranspor
 	struct http_sub *sub = (struct http_sub *)t;
 	(void)url;
 	*out = NULL;
+	if (sub->broken) {      /* the session holds the diagnosis */
+		git_error_set_str(GIT_ERROR_NET, sub->s->msg);
+		return -1;
+	}
 	if (action != GIT_SERVICE_UPLOADPACK_LS && action != GIT_SERVICE_UPLOADPACK)
 		return transport_fail(sub->s, BERR_UNSUPPORTED, "pushing is not supported");
 	struct http_stream *st = xcalloc(1, sizeof(*st));
@@ -515,6 +520,7 @@ static void sub_free(git_smart_subtransport *t)
 	free(sub);
 }
 
+/* Never fails: a set-up error is kept and reported by the first action. */
 int transport_http_new(git_smart_subtransport **out, git_transport *owner, void *param)
 {
 	struct transport_session *s = param;
@@ -573,6 +579,9 @@ int transport_http_new(git_smart_subtransport **out, git_transport *owner, void 
 	*out = &sub->parent;
 	return 0;
 fail:
-	sub_free(&sub->parent);
-	return -1;
+	/* reported by the first action: libgit2 1.5 leaks its smart transport's
+	 * ref vectors when a subtransport cannot be made */
+	sub->broken = 1;
+	*out = &sub->parent;
+	return 0;
 }

@@ -11,9 +11,12 @@
  *               extra CA bundle on top of the system's, proxies from the
  *               environment, basic auth, real connect and transfer timeouts.
  *   ssh://, user@host:path
- *               transport-ssh.c, running OpenSSH's `ssh` (BOSUN_SSH, default
+ *               transport-exec.c, running OpenSSH's `ssh` (BOSUN_SSH, default
  *               `ssh` on PATH) as git does: rsa-sha2 signatures, every key
  *               type, known_hosts with OpenSSH's own matching.
+ *   /path, file:///path
+ *               transport-exec.c, running `git upload-pack`, which packs far
+ *               faster than libgit2's local transport.
  *
  * Both read credentials from the session and never log them; what goes wrong
  * is left in the session as a BERR_* code and a message free of secrets,
@@ -46,7 +49,8 @@ int transport_fail(struct transport_session *s, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* git_smart_subtransport_cb for http:// and https:// (rpc = 1); `param` is
- * the struct transport_session. */
+ * the struct transport_session. These constructors never fail (libgit2 1.5
+ * leaks when one does): a set-up error is reported by the first action. */
 int transport_http_new(git_smart_subtransport **out, git_transport *owner, void *param);
 
 /* Is `url` one of git's ssh forms (ssh://, git+ssh://, ssh+git://, scp-like)? */
@@ -55,5 +59,12 @@ int transport_ssh_url(const char *url);
 int transport_ssh_available(void);
 /* git_smart_subtransport_cb for ssh (rpc = 0); `param` is the session. */
 int transport_ssh_new(git_smart_subtransport **out, git_transport *owner, void *param);
+
+/* The directory `git upload-pack` should serve for a local `url` (an
+ * absolute path or file:// URL, pointing into `url`), or NULL when git is
+ * not installed or the URL is another kind. */
+const char *transport_local_path(const char *url);
+/* git_smart_subtransport_cb for local repositories (rpc = 0). */
+int transport_local_new(git_smart_subtransport **out, git_transport *owner, void *param);
 
 #endif

@@ -8,6 +8,8 @@
 # client certificate from its own CA: the right one works, none, one from
 # another CA and a key that is not the certificate's are refused, each with
 # an error that names the repository; no key material reaches the log.
+# Last, http_proxy from the environment carries the fetch, and no_proxy
+# lets it go direct.
 . "$(dirname "$0")/lib.sh"
 export GIT_TERMINAL_PROMPT=0
 
@@ -44,6 +46,12 @@ class H(http.server.BaseHTTPRequestHandler):
         return self.rfile.read(int(self.headers.get("Content-Length") or 0))
     def serve(self):
         data = self.body() if self.command == "POST" else b""
+        if self.path.startswith("/moved.git/info/refs"):   # a renamed repository
+            self.send_response(301)
+            self.send_header("Location", "/app.git" + self.path[len("/moved.git"):])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if self.headers.get("Authorization") != WANT:
             self.send_response(401)
             self.send_header("WWW-Authenticate", 'Basic realm="git"')
@@ -171,6 +179,39 @@ PY
 		--data @"$TEST_TMP/body.json" "http://127.0.0.1:$REPO_PORT${3:-/v1/manifests}"
 }
 
+# a forward proxy for plain http that notes each request line it carries
+cat >"$TEST_TMP/proxy.py" <<'PY'
+import http.client, http.server, os, sys, urllib.parse
+portfile, logfile = sys.argv[1:3]
+class P(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+    def forward(self):
+        u = urllib.parse.urlsplit(self.path)
+        n = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(n) if n else None
+        with open(logfile, "a") as f:
+            f.write("%s %s\n" % (self.command, self.path))
+        hop = ("proxy-connection", "connection", "host", "keep-alive")
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in hop}
+        c = http.client.HTTPConnection(u.hostname, u.port)
+        c.request(self.command, u.path + ("?" + u.query if u.query else ""), body, headers)
+        r = c.getresponse()
+        data = r.read()
+        self.send_response(r.status)
+        for k, v in r.getheaders():
+            if k.lower() not in ("transfer-encoding", "connection", "content-length"):
+                self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+    do_GET = do_POST = forward
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), P)
+open(portfile + ".tmp", "w").write(str(s.server_address[1]))
+os.rename(portfile + ".tmp", portfile)
+s.serve_forever()
+PY
+
 start_bosund repo-server
 OUT=$TEST_TMP/out.json
 post() {
@@ -201,6 +242,12 @@ test_expect_success 'the right password renders the app' '
 	grep -q "\"name\":\"over-http\"" "$OUT" &&
 	test "$(post /v1/test-connection "{\"repoURL\": \"$GIT_URL\",
 		\"repo\": {\"username\": \"alice\", \"password\": \"pw-right-1\"}}")" = 200
+'
+
+test_expect_success 'a redirected ref advertisement moves the repository URL' '
+	test "$(post /v1/manifests "{\"repoURL\": \"${GIT_URL%/app.git}/moved.git\", \"path\": \"app\",
+		\"repo\": {\"username\": \"alice\", \"password\": \"pw-right-1\"}}")" = 200 &&
+	grep -q "\"name\":\"over-http\"" "$OUT"
 '
 
 test_expect_success 'a password in the URL works as well' '
@@ -273,9 +320,28 @@ test_expect_success 'no password or key reached the log' '
 		"$TEST_TMP/bosund-repo-server.log"
 '
 
+stop_bosund
+python3 "$TEST_TMP/proxy.py" "$TEST_TMP/proxy-port" "$TEST_TMP/proxy.log" >/dev/null 2>&1 &
+test_pids="$test_pids $!"
+test_expect_success 'http_proxy from the environment carries the fetch; no_proxy skips it' '
+	wait_for 10 test -s "$TEST_TMP/proxy-port" &&
+	http_proxy=http://127.0.0.1:$(cat "$TEST_TMP/proxy-port") && export http_proxy &&
+	DATA=$TEST_TMP/data-proxy && start_bosund repo-server && unset http_proxy &&
+	test "$(post /v1/manifests "{\"repoURL\": \"$GIT_URL\", \"path\": \"app\",
+		\"repo\": {\"username\": \"alice\", \"password\": \"pw-right-1\"}}")" = 200 &&
+	grep -q "GET $GIT_URL/info/refs?service=git-upload-pack" "$TEST_TMP/proxy.log" &&
+	grep -q "POST $GIT_URL/git-upload-pack" "$TEST_TMP/proxy.log" &&
+	stop_bosund && : >"$TEST_TMP/proxy.log" &&
+	http_proxy=http://127.0.0.1:$(cat "$TEST_TMP/proxy-port") no_proxy=127.0.0.1 &&
+	export http_proxy no_proxy &&
+	DATA=$TEST_TMP/data-noproxy && start_bosund repo-server && unset http_proxy no_proxy &&
+	test "$(post /v1/manifests "{\"repoURL\": \"$GIT_URL\", \"path\": \"app\",
+		\"repo\": {\"username\": \"alice\", \"password\": \"pw-right-1\"}}")" = 200 &&
+	test ! -s "$TEST_TMP/proxy.log" && stop_bosund
+'
+
 # The same mTLS repository through the whole product: registered with the
 # CLI's client certificate flags, an app on it synced by the controller.
-stop_bosund
 DATA=$TEST_TMP/all
 start_bosund all
 SERVER=http://127.0.0.1:$API_PORT

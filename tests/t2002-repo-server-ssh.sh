@@ -4,7 +4,8 @@
 # hashed entries), a wrong host key and a wrong user key refused, `insecure`
 # skipping the host check. The server refuses ssh-rsa (SHA-1) signatures,
 # as OpenSSH does by default since 8.8: an RSA key (PEM form) still works, as
-# do ECDSA and a key with a passphrase (never in the log). Last, a server
+# do ECDSA and a key with a passphrase (never in the log); an scp-like URL
+# goes through BOSUN_SSH (a wrapper that adds the port). Last, a server
 # without OpenSSH's client (BOSUN_SSH names none) falls back to libssh2 for
 # an ed25519 key. Skipped when sshd is not installed.
 . "$(dirname "$0")/lib.sh"
@@ -141,6 +142,17 @@ test_expect_success 'no private key material, passphrase or key file left behind
 	! grep -E "PRIVATE KEY|pass-phrase-7|wrong-phrase-8" "$TEST_TMP/bosund-repo-server.log" &&
 	test -z "$(find "$DATA" -name "ssh-*")"
 '
+
+test_expect_success 'an scp-like URL (user@host:path) through BOSUN_SSH, a wrapper adding the port' '
+	printf "#!/bin/sh\nexec ssh -p %s \"\$@\"\n" "$PORT" >"$S/ssh-port" && chmod +x "$S/ssh-port" &&
+	stop_bosund &&
+	BOSUN_SSH=$S/ssh-port && export BOSUN_SSH &&
+	DATA=$TEST_TMP/data3 && start_bosund repo-server && unset BOSUN_SSH &&
+	GIT_URL="$(id -un)@127.0.0.1:$TEST_TMP/app.git" &&
+	code=$(render "$S/rsa_key" "$KNOWN" 0) && cat "$OUT" && test "$code" = 200 &&
+	grep -q "\"name\":\"over-ssh\"" "$OUT"
+'
+GIT_URL="ssh://$(id -un)@127.0.0.1:$PORT$TEST_TMP/app.git"
 
 test_expect_success 'without OpenSSH (BOSUN_SSH names none) libssh2 takes an ed25519 key' '
 	stop_bosund &&

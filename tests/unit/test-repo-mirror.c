@@ -2,20 +2,27 @@
  * Tests of repo-server/mirror.c and revision.c against real repositories
  * made with the git command: clone, fetch, force-push, deleted branches,
  * tags (light, annotated, semver), short SHAs, fetch de-duplication and
- * credential scrubbing in errors.
+ * credential scrubbing in errors; which transport carries which URL, a
+ * silent HTTP server cut off by the timeout, a directory that is no
+ * repository.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <pthread.h>
 #include <sys/file.h>
 #include <unistd.h>
 
 #include "repo-server/mirror.h"
 #include "repo-server/revision.h"
+#include "repo-server/transport.h"
 #include "repo-fixture.h"
 
 static char upstream[512], data_dir[512];
@@ -236,6 +243,60 @@ static void test_fetch_size_limit(void **state)
 	assert_int_equal(mirror_fetch(store, url, NULL, 0, 10000, &err), 0);
 }
 
+static void test_transport_choice(void **state)
+{
+	(void)state;
+	assert_true(transport_ssh_url("ssh://git@example.com/a/b.git"));
+	assert_true(transport_ssh_url("git+ssh://example.com:2222/a.git"));
+	assert_true(transport_ssh_url("git@example.com:a/b.git"));
+	assert_false(transport_ssh_url("https://example.com/a.git"));
+	assert_false(transport_ssh_url("/srv/git/a.git"));
+	assert_false(transport_ssh_url("./dir:with/colon"));
+	assert_false(transport_ssh_url("file:///srv/a.git"));
+	/* git is installed here (the fixtures use it) */
+	assert_string_equal(transport_local_path("file:///srv/a.git"), "/srv/a.git");
+	assert_string_equal(transport_local_path("/srv/a.git"), "/srv/a.git");
+	assert_null(transport_local_path("relative/a.git"));
+	assert_null(transport_local_path("file:///srv/a%20b.git"));
+	assert_null(transport_local_path("https://example.com/a.git"));
+}
+
+static void test_http_stall_times_out(void **state)
+{
+	(void)state;
+	/* a server that takes the connection (the kernel's backlog) and never answers */
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 4), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	char url[100];
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/silent.git", ntohs(sa.sin_port));
+	struct berr err = BERR_INIT;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(mirror_fetch(store, url, NULL, 0, 800, &err), BERR_LIMIT);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_non_null(strstr(err.msg, "timed out"));
+	assert_non_null(strstr(err.msg, "silent.git"));
+	assert_true(t1.tv_sec - t0.tv_sec < 5);
+	close(fd);
+}
+
+static void test_not_a_repository(void **state)
+{
+	(void)state;
+	char dir[600];
+	struct berr err = BERR_INIT;
+	snprintf(dir, sizeof(dir), "%s/plain-dir", fixture_dir);
+	assert_int_equal(sh("mkdir -p '%s' && echo hi > '%s/file'", dir, dir), 0);
+	int rc = mirror_fetch(store, dir, NULL, 0, 10000, &err);
+	assert_true(rc < 0);
+	assert_non_null(strstr(err.msg, "plain-dir"));
+}
+
 struct fetcher {
 	int rc;
 };
@@ -362,6 +423,9 @@ int main(void)
 		cmocka_unit_test(test_fetch_dedup),
 		cmocka_unit_test(test_fetch_size_limit),
 		cmocka_unit_test(test_semver_rules),
+		cmocka_unit_test(test_transport_choice),
+		cmocka_unit_test(test_http_stall_times_out),
+		cmocka_unit_test(test_not_a_repository),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
