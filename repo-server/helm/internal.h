@@ -38,7 +38,8 @@ void hfiles_free(struct hfiles *fs);
 struct hchart {
 	json_t *meta;
 	json_t *values;         /* values.yaml, numbers as float64 (json reals) */
-	json_t *schema;         /* values.schema.json or NULL */
+	char *schema;           /* values.schema.json or NULL */
+	size_t schema_len;
 	struct hfiles templates;        /* "templates/..." */
 	struct hfiles files;            /* every other file (incl. crds/) */
 	struct hchart **deps;

@@ -277,6 +277,7 @@ static void parse_error(struct berr *err, const char *file)
 struct manifest {
 	const char *path;
 	char *content;
+	json_t *docs;           /* the content parsed (read_head) */
 	char kind[128];
 	bool hook, test;
 	size_t order;
@@ -472,7 +473,7 @@ static int read_head(struct manifest *m, struct berr *err)
 			rc = 1;
 		free(h);
 	}
-	json_decref(docs);
+	m->docs = docs;
 	return rc;
 }
 
@@ -629,6 +630,32 @@ static int parse_docs(struct helm_result *res, struct berr *err)
 	free(source);
 	free(p.v);
 	return rc;
+}
+
+/* The same documents without reading the text again: each manifest was
+ * parsed when its head was read, and the text is exactly these manifests
+ * in this order (when no --show-only or CRDs change it). */
+static void docs_of(struct helm_result *res, const struct mlist *gen, const struct mlist *hooks,
+		    bool skip_tests)
+{
+	res->sources = json_array();
+	for (int h = 0; h < 2; h++) {
+		const struct mlist *l = h ? hooks : gen;
+		for (size_t i = 0; i < l->n; i++) {
+			if (h && skip_tests && l->v[i].test)
+				continue;
+			json_t *src = json_string(l->v[i].path);
+			size_t k;
+			json_t *d;
+			json_array_foreach(l->v[i].docs, k, d) {
+				if (!json_is_object(d))
+					continue;
+				json_array_append(res->docs, d);
+				json_array_append(res->sources, src);
+			}
+			json_decref(src);
+		}
+	}
 }
 
 /* --- helm_render ------------------------------------------------------------------------ */
@@ -827,6 +854,7 @@ int helm_render(struct helm_result *res, const struct helm_source *src,
 			struct mlist *dst = hr == 0 && m->hook ? &hooks : &gen;
 			if (hr == 1 || rc < 0) {
 				free(m->content);
+				json_decref(m->docs);
 				continue;
 			}
 			dst->v = xrealloc(dst->v, (dst->n + 1) * sizeof *dst->v);
@@ -878,7 +906,10 @@ int helm_render(struct helm_result *res, const struct helm_source *src,
 			rc = show_only(&text, o, err);
 		if (rc == 0) {
 			buf_add(&res->text, text.data, text.len);
-			rc = parse_docs(res, err);
+			if (o->n_show_only || o->include_crds)
+				rc = parse_docs(res, err);
+			else
+				docs_of(res, &gen, &hooks, o->skip_tests);
 		}
 		if (rc < 0) {
 			json_decref(res->docs);
@@ -887,10 +918,14 @@ int helm_render(struct helm_result *res, const struct helm_source *src,
 		}
 	}
 	buf_release(&text);
-	for (size_t i = 0; i < gen.n; i++)
+	for (size_t i = 0; i < gen.n; i++) {
 		free(gen.v[i].content);
-	for (size_t i = 0; i < hooks.n; i++)
+		json_decref(gen.v[i].docs);
+	}
+	for (size_t i = 0; i < hooks.n; i++) {
 		free(hooks.v[i].content);
+		json_decref(hooks.v[i].docs);
+	}
 	free(gen.v);
 	free(hooks.v);
 	for (size_t i = 0; i < n; i++) {

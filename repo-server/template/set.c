@@ -8,6 +8,7 @@
  */
 #include "repo-server/template/internal.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,14 +30,46 @@ struct tmpl_set *tmpl_set_new(void)
 	return xcalloc(1, sizeof(struct tmpl_set));
 }
 
+/*
+ * A unit's nodes are many and small (a chart's templates make thousands)
+ * and die together, so they are carved from chunks rather than malloc'd
+ * one by one; a request too big for a chunk gets a chunk of its own,
+ * linked behind the current one so the bump pointer stays where it was.
+ */
+#define TCHUNK_SIZE 16384
+
+struct tchunk {
+	struct tchunk *next;
+	size_t size;
+	_Alignas(max_align_t) unsigned char data[];
+};
+
 void *tunit_alloc(struct tunit *u, size_t n)
 {
-	if (u->nallocs == u->cap) {
-		u->cap = u->cap ? u->cap * 2 : 64;
-		u->allocs = xrealloc(u->allocs, u->cap * sizeof(void *));
+	const size_t align = _Alignof(max_align_t);
+	n = (n + align - 1) & ~(align - 1);
+	if (n > TCHUNK_SIZE / 4) {
+		struct tchunk *c = xcalloc(1, sizeof(*c) + n);
+		c->size = n;
+		if (u->chunks) {
+			c->next = u->chunks->next;
+			u->chunks->next = c;
+		} else {
+			u->chunks = c;
+			u->used = n;
+		}
+		return c->data;
 	}
-	void *p = xcalloc(1, n);
-	u->allocs[u->nallocs++] = p;
+	if (!u->chunks || u->chunks->size - u->used < n) {
+		struct tchunk *c = xmalloc(sizeof(*c) + TCHUNK_SIZE);
+		c->size = TCHUNK_SIZE;
+		c->next = u->chunks;
+		u->chunks = c;
+		u->used = 0;
+	}
+	void *p = u->chunks->data + u->used;
+	u->used += n;
+	memset(p, 0, n);
 	return p;
 }
 
@@ -44,9 +77,11 @@ void tunit_free(struct tunit *u)
 {
 	if (!u)
 		return;
-	for (size_t i = 0; i < u->nallocs; i++)
-		free(u->allocs[i]);
-	free(u->allocs);
+	while (u->chunks) {
+		struct tchunk *next = u->chunks->next;
+		free(u->chunks);
+		u->chunks = next;
+	}
 	free(u->text);
 	free(u->name);
 	free(u);

@@ -346,10 +346,10 @@ static void test_schema(void **state)
 	expect_render_error(&c, "port: 70000\nname: Web\nmode: c\nother: 1\n",
 			    "values don't meet the specifications of the schema(s) in the following chart(s):\n"
 			    "sch:\n"
-			    "- at '': additional properties 'other' not allowed\n"
 			    "- at '/mode': value must be one of 'a', 'b'\n"
 			    "- at '/name': 'Web' does not match pattern '^[a-z]+$'\n"
-			    "- at '/port': maximum: got 70000, want 65535");
+			    "- at '/port': maximum: got 70000, want 65535\n"
+			    "- at '': additional properties 'other' not allowed");
 	expect_render_error(&c, "port: x\nname: null\n",
 			    "- at '': missing property 'name'\n- at '/port': got string, want integer");
 }
