@@ -10,6 +10,7 @@
 #include "repo-server/sprig/sprig-internal.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,19 +22,47 @@ static const struct sprig_entry *const tables[] = {
 	sprig_cert_funcs, sprig_bcrypt_funcs,
 };
 
-void sprig_register(struct tmpl_set *set)
+/* Every family's table merged once, sorted by name (a later family's
+ * entry wins a name), so registering on a set is a copy. */
+static struct tmpl_func_def merged[512];
+static size_t nmerged;
+static pthread_once_t merged_once = PTHREAD_ONCE_INIT;
+
+struct seq_def {
+	struct tmpl_func_def d;
+	size_t seq;
+};
+
+static int cmp_seq_def(const void *a, const void *b)
 {
-	struct tmpl_func_def defs[512];
+	const struct seq_def *x = a, *y = b;
+	int c = strcmp(x->d.name, y->d.name);
+	return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+static void merge_tables(void)
+{
+	static struct seq_def all[512];
 	size_t n = 0;
 	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
 		for (const struct sprig_entry *e = tables[t]; e->name; e++) {
-			if (n == sizeof(defs) / sizeof(defs[0])) {
-				tmpl_set_funcs(set, defs, n, NULL);
-				n = 0;
-			}
-			defs[n++] = (struct tmpl_func_def){ e->name, e->fn };
+			if (n == sizeof(all) / sizeof(all[0]))
+				abort();        /* the tables outgrew the array */
+			all[n] = (struct seq_def){ { e->name, e->fn }, n };
+			n++;
 		}
-	tmpl_set_funcs(set, defs, n, NULL);
+	qsort(all, n, sizeof(*all), cmp_seq_def);
+	for (size_t i = 0; i < n; i++) {
+		if (nmerged && !strcmp(merged[nmerged - 1].name, all[i].d.name))
+			nmerged--;
+		merged[nmerged++] = all[i].d;
+	}
+}
+
+void sprig_register(struct tmpl_set *set)
+{
+	pthread_once(&merged_once, merge_tables);
+	tmpl_set_funcs(set, merged, nmerged, NULL);
 }
 
 int sprig_arity(const char *name, size_t n, size_t min, size_t max, struct berr *err)

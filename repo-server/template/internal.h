@@ -105,6 +105,7 @@ struct tfunc {
 	char *name;
 	tmpl_func fn;
 	void *data;
+	bool owned;             /* name is the set's copy (else static) */
 };
 
 struct tmpl_set {

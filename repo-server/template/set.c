@@ -106,7 +106,8 @@ void tmpl_set_free(struct tmpl_set *set)
 	for (size_t i = 0; i < set->nunits; i++)
 		tunit_free(set->units[i]);
 	for (size_t i = 0; i < set->nfuncs; i++)
-		free(set->funcs[i].name);
+		if (set->funcs[i].owned)
+			free(set->funcs[i].name);
 	free(set->units);
 	free(set->trees);
 	free(set->funcs);
@@ -224,7 +225,27 @@ void tmpl_set_func(struct tmpl_set *set, const char *name, tmpl_func fn, void *d
 		set->funcs = xrealloc(set->funcs, set->funcs_cap * sizeof(*set->funcs));
 	}
 	memmove(&set->funcs[i + 1], &set->funcs[i], (set->nfuncs - i) * sizeof(*set->funcs));
-	set->funcs[i] = (struct tfunc){ xstrdup(name), fn, data };
+	set->funcs[i] = (struct tfunc){ xstrdup(name), fn, data, true };
+	set->nfuncs++;
+}
+
+/* One static-named function in place, keeping the table sorted. */
+static void insert_static(struct tmpl_set *set, const char *name, tmpl_func fn, void *data)
+{
+	bool found;
+	size_t i = find_func(set, name, &found);
+	if (found) {
+		if (set->funcs[i].owned)
+			free(set->funcs[i].name);
+		set->funcs[i] = (struct tfunc){ (char *)name, fn, data, false };
+		return;
+	}
+	if (set->nfuncs == set->funcs_cap) {
+		set->funcs_cap = set->funcs_cap ? set->funcs_cap * 2 : 64;
+		set->funcs = xrealloc(set->funcs, set->funcs_cap * sizeof(*set->funcs));
+	}
+	memmove(&set->funcs[i + 1], &set->funcs[i], (set->nfuncs - i) * sizeof(*set->funcs));
+	set->funcs[i] = (struct tfunc){ (char *)name, fn, data, false };
 	set->nfuncs++;
 }
 
@@ -247,12 +268,32 @@ void tmpl_set_funcs(struct tmpl_set *set, const struct tmpl_func_def *defs, size
 		    void *data)
 {
 	size_t need = set->nfuncs + n;
+	/* every render registers the same few hundred functions: a sorted
+	 * table into an empty set is a copy, a handful is inserted in place */
+	bool sorted = set->nfuncs == 0;
+	for (size_t i = 1; i < n && sorted; i++)
+		sorted = strcmp(defs[i - 1].name, defs[i].name) < 0;
+	if (sorted || n <= 16) {
+		if (need > set->funcs_cap) {
+			set->funcs_cap = need;
+			set->funcs = xrealloc(set->funcs, set->funcs_cap * sizeof(*set->funcs));
+		}
+		if (sorted) {
+			for (size_t i = 0; i < n; i++)
+				set->funcs[i] = (struct tfunc){ (char *)defs[i].name, defs[i].fn, data, false };
+			set->nfuncs = n;
+		} else {
+			for (size_t i = 0; i < n; i++)
+				insert_static(set, defs[i].name, defs[i].fn, data);
+		}
+		return;
+	}
 	if (need > set->funcs_cap) {
 		set->funcs_cap = need;
 		set->funcs = xrealloc(set->funcs, set->funcs_cap * sizeof(*set->funcs));
 	}
 	for (size_t i = 0; i < n; i++)
-		set->funcs[set->nfuncs++] = (struct tfunc){ xstrdup(defs[i].name), defs[i].fn, data };
+		set->funcs[set->nfuncs++] = (struct tfunc){ (char *)defs[i].name, defs[i].fn, data, false };
 	struct order *tmp = xmalloc(set->nfuncs * sizeof(*tmp));
 	for (size_t i = 0; i < set->nfuncs; i++)
 		tmp[i] = (struct order){ set->funcs[i], i };
@@ -260,7 +301,8 @@ void tmpl_set_funcs(struct tmpl_set *set, const struct tmpl_func_def *defs, size
 	size_t k = 0;
 	for (size_t i = 0; i < set->nfuncs; i++) {
 		if (k && strcmp(set->funcs[k - 1].name, tmp[i].f.name) == 0) {
-			free(set->funcs[k - 1].name);
+			if (set->funcs[k - 1].owned)
+				free(set->funcs[k - 1].name);
 			set->funcs[k - 1] = tmp[i].f;
 			continue;
 		}
