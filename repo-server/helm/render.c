@@ -85,6 +85,22 @@ void helm_result_release(struct helm_result *r)
 	json_decref(r->docs);
 	json_decref(r->sources);
 	r->docs = r->sources = NULL;
+	for (size_t i = 0; i < r->nmanifests; i++) {
+		free(r->manifests[i].path);
+		free(r->manifests[i].content);
+	}
+	free(r->manifests);
+	r->manifests = NULL;
+	r->nmanifests = 0;
+	free(r->release_name);
+	r->release_name = NULL;
+}
+
+static void note_manifest(struct helm_result *r, enum helm_manifest_kind kind, const char *path,
+			  const char *content, size_t len)
+{
+	r->manifests = xrealloc(r->manifests, (r->nmanifests + 1) * sizeof *r->manifests);
+	r->manifests[r->nmanifests++] = (struct helm_manifest){ kind, xstrdup(path), xstrndup(content, len) };
 }
 
 /* --- the scope objects ------------------------------------------------------ */
@@ -518,7 +534,7 @@ static int release_name(char **out, const struct helm_options *o, struct berr *e
 
 /* --- CRDs -------------------------------------------------------------------------- */
 
-static void add_crds(struct buf *b, const struct hchart *c)
+static void add_crds(struct buf *b, const struct hchart *c, struct helm_result *res)
 {
 	struct buf full = BUF_INIT;
 	hchart_full_path(&full, c);
@@ -532,10 +548,14 @@ static void add_crds(struct buf *b, const struct hchart *c)
 		buf_addf(b, "---\n# Source: %s/%s\n", full.data, f->name);
 		buf_add(b, f->data, f->len);
 		buf_addch(b, '\n');
+		struct buf path = BUF_INIT;
+		buf_addf(&path, "%s/%s", full.data, f->name);
+		note_manifest(res, HELM_MANIFEST_CRD, path.data, f->data, f->len);
+		buf_release(&path);
 	}
 	buf_release(&full);
 	for (size_t i = 0; i < c->ndeps; i++)
-		add_crds(b, c->deps[i]);
+		add_crds(b, c->deps[i], res);
 }
 
 /* --- show-only ------------------------------------------------------------------------ */
@@ -817,7 +837,8 @@ int helm_render(struct helm_result *res, const struct helm_source *src,
 	rc = render_files(c, user, o, relname, a, &names, &texts, &n, &rendering, err);
 	json_decref(user);
 	tv_arena_free(a);
-	free(relname);
+	free(res->release_name);
+	res->release_name = relname;
 	res->render_failed = rc < 0 && rendering;
 
 	/* sort files by path, drop NOTES.txt, partials and empty files */
@@ -889,9 +910,12 @@ int helm_render(struct helm_result *res, const struct helm_source *src,
 		if (hooks.n)
 			qsort(hooks.v, hooks.n, sizeof *hooks.v, cmp_manifest);
 		if (o->include_crds)
-			add_crds(&text, c);
-		for (size_t i = 0; i < gen.n; i++)
+			add_crds(&text, c, res);
+		for (size_t i = 0; i < gen.n; i++) {
 			buf_addf(&text, "---\n# Source: %s\n%s\n", gen.v[i].path, gen.v[i].content);
+			note_manifest(res, HELM_MANIFEST_RESOURCE, gen.v[i].path, gen.v[i].content,
+				      strlen(gen.v[i].content));
+		}
 		char *trim = trim_dup(text.data, text.len);
 		buf_reset(&text);
 		buf_addf(&text, "%s\n", trim);
@@ -901,6 +925,8 @@ int helm_render(struct helm_result *res, const struct helm_source *src,
 			if (o->skip_tests && hooks.v[i].test)
 				continue;
 			buf_addf(&text, "---\n# Source: %s\n%s\n", hooks.v[i].path, hooks.v[i].content);
+			note_manifest(res, HELM_MANIFEST_HOOK, hooks.v[i].path, hooks.v[i].content,
+				      strlen(hooks.v[i].content));
 		}
 		if (o->n_show_only)
 			rc = show_only(&text, o, err);
@@ -915,6 +941,13 @@ int helm_render(struct helm_result *res, const struct helm_source *src,
 			json_decref(res->docs);
 			json_decref(res->sources);
 			res->docs = res->sources = NULL;
+			for (size_t i = 0; i < res->nmanifests; i++) {
+				free(res->manifests[i].path);
+				free(res->manifests[i].content);
+			}
+			free(res->manifests);
+			res->manifests = NULL;
+			res->nmanifests = 0;
 		}
 	}
 	buf_release(&text);
