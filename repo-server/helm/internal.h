@@ -92,6 +92,9 @@ int hschema_validate(const struct hchart *c, const json_t *vals, struct berr *er
 /* semver constraint check (Masterminds); false on a bad constraint. */
 bool hsemver_satisfies(const char *constraint, const char *version);
 
+/* .Chart: the chart's metadata as the Go struct Helm passes (chartobj.c). */
+tv *hchart_object(struct tv_arena *a, const struct hchart *c);
+
 /* Template functions and objects. */
 struct hrender;
 void hfuncs_register(struct tmpl_set *set, struct hrender *r);

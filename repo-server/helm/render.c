@@ -105,69 +105,6 @@ static void note_manifest(struct helm_result *r, enum helm_manifest_kind kind, c
 
 /* --- the scope objects ------------------------------------------------------ */
 
-static tv *str_or_empty(struct tv_arena *a, json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-	return tv_str(a, s ? s : "");
-}
-
-static tv *list_of(struct tv_arena *a, json_t *o, const char *k)
-{
-	json_t *v = json_object_get(o, k);
-	if (json_is_array(v))
-		return tv_from_json(a, v);
-	tv *l = tv_list(a, 0);
-	l->u.list.go_type = "[]string";
-	return l;
-}
-
-static tv *chart_object(struct tv_arena *a, const struct hchart *c)
-{
-	json_t *m = c->meta;
-	tv *o = tv_map(a);
-	static const char *const strs[][2] = {
-		{ "Name", "name" }, { "Home", "home" }, { "Version", "version" },
-		{ "Description", "description" }, { "Icon", "icon" }, { "APIVersion", "apiVersion" },
-		{ "Condition", "condition" }, { "Tags", "tags" }, { "AppVersion", "appVersion" },
-		{ "KubeVersion", "kubeVersion" }, { "Type", "type" },
-	};
-	for (size_t i = 0; i < sizeof strs / sizeof *strs; i++)
-		tv_map_set(a, o, strs[i][0], str_or_empty(a, m, strs[i][1]));
-	tv_map_set(a, o, "Sources", list_of(a, m, "sources"));
-	tv_map_set(a, o, "Keywords", list_of(a, m, "keywords"));
-	tv_map_set(a, o, "Deprecated", tv_bool(json_is_true(json_object_get(m, "deprecated"))));
-	json_t *ann = json_object_get(m, "annotations");
-	tv_map_set(a, o, "Annotations", json_is_object(ann) ? tv_from_json(a, ann) : tv_map(a));
-	tv *maint = tv_list(a, 0);
-	size_t i;
-	json_t *x;
-	json_array_foreach(json_object_get(m, "maintainers"), i, x) {
-		tv *e = tv_map(a);
-		tv_map_set(a, e, "Name", str_or_empty(a, x, "name"));
-		tv_map_set(a, e, "Email", str_or_empty(a, x, "email"));
-		tv_map_set(a, e, "URL", str_or_empty(a, x, "url"));
-		tv_list_push(a, maint, e);
-	}
-	tv_map_set(a, o, "Maintainers", maint);
-	tv *deps = tv_list(a, 0);
-	json_array_foreach(json_object_get(m, "dependencies"), i, x) {
-		tv *e = tv_map(a);
-		tv_map_set(a, e, "Name", str_or_empty(a, x, "name"));
-		tv_map_set(a, e, "Version", str_or_empty(a, x, "version"));
-		tv_map_set(a, e, "Repository", str_or_empty(a, x, "repository"));
-		tv_map_set(a, e, "Condition", str_or_empty(a, x, "condition"));
-		tv_map_set(a, e, "Tags", list_of(a, x, "tags"));
-		tv_map_set(a, e, "Enabled", tv_bool(json_is_true(json_object_get(x, "enabled"))));
-		json_t *iv = json_object_get(x, "import-values");
-		tv_map_set(a, e, "ImportValues", json_is_array(iv) ? tv_from_json(a, iv) : tv_list(a, 0));
-		tv_map_set(a, e, "Alias", str_or_empty(a, x, "alias"));
-		tv_list_push(a, deps, e);
-	}
-	tv_map_set(a, o, "Dependencies", deps);
-	tv_map_set(a, o, "IsRoot", tv_bool(c->parent == NULL));
-	return o;
-}
-
 struct tpl {
 	char *name;             /* chart/templates/x.yaml */
 	const char *text;
@@ -186,7 +123,7 @@ static tv *collect(struct tv_arena *a, const struct hchart *c, tv *parent, struc
 {
 	tv *next = tv_map(a);
 	tv *subs = tv_map(a);
-	tv_map_set(a, next, "Chart", chart_object(a, c));
+	tv_map_set(a, next, "Chart", hchart_object(a, c));
 	tv_map_set(a, next, "Files", hfiles_object(a, c));
 	tv_map_set(a, next, "Release", tv_map_get(parent, "Release"));
 	tv_map_set(a, next, "Capabilities", tv_map_get(parent, "Capabilities"));
