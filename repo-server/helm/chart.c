@@ -70,7 +70,7 @@ void hchart_free(struct hchart *c)
 		return;
 	json_decref(c->meta);
 	json_decref(c->values);
-	json_decref(c->schema);
+	free(c->schema);
 	hfiles_free(&c->templates);
 	hfiles_free(&c->files);
 	for (size_t i = 0; i < c->ndeps; i++)
@@ -84,7 +84,8 @@ struct hchart *hchart_clone(const struct hchart *c)
 	struct hchart *n = xcalloc(1, sizeof *n);
 	n->meta = json_deep_copy(c->meta);
 	n->values = json_deep_copy(c->values);
-	n->schema = c->schema ? json_deep_copy(c->schema) : NULL;
+	n->schema = c->schema ? xstrndup(c->schema, c->schema_len) : NULL;
+	n->schema_len = c->schema_len;
 	hfiles_copy(&n->templates, &c->templates);
 	hfiles_copy(&n->files, &c->files);
 	n->ndeps = c->ndeps;
@@ -298,8 +299,11 @@ int hchart_load_files(struct hchart **out, struct hfiles *fs, int depth, struct 
 			if (rc < 0)
 				berr_prefix(err, "cannot load values.yaml");
 		} else if (!strcmp(f->name, "values.schema.json")) {
-			json_error_t je;
-			c->schema = json_loadb(d, len, JSON_DECODE_ANY, &je);
+			free(c->schema);
+			c->schema = xmalloc(len + 1);
+			memcpy(c->schema, d, len);
+			c->schema[len] = 0;
+			c->schema_len = len;
 			hfiles_add(&c->files, f->name, d, len);
 		} else if (!strcmp(f->name, "requirements.yaml")) {
 			rc = read_yaml_doc(&reqs, d, len, "requirements.yaml", err);

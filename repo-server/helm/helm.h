@@ -11,8 +11,8 @@
  *
  * User values are built first with helm_values_*(), called in Helm's
  * order (values.Options.MergeValues): every -f file, then every
- * --set-json, --set, --set-string and --set-file, each kind in the order
- * given.
+ * --set-json, --set, --set-string, --set-file and --set-literal, each
+ * kind in the order given.
  *
  *     json_t *vals = json_object();
  *     helm_values_add_yaml(vals, text, len, "my.yaml", &err);
@@ -73,6 +73,14 @@ struct helm_options {
 	struct tmpl_options limits;     /* zero: the engine's defaults */
 };
 
+/* One printed manifest, for `helm template --output-dir`. */
+enum helm_manifest_kind { HELM_MANIFEST_CRD, HELM_MANIFEST_RESOURCE, HELM_MANIFEST_HOOK };
+struct helm_manifest {
+	enum helm_manifest_kind kind;
+	char *path;             /* "chart/templates/x.yaml" */
+	char *content;          /* without the `---` and `# Source:` head */
+};
+
 struct helm_result {
 	struct buf text;        /* what `helm template` prints on stdout */
 	json_t *docs;           /* array of the manifests parsed, in the same
@@ -80,8 +88,12 @@ struct helm_result {
 	json_t *sources;        /* the `# Source:` path of each of docs */
 	bool render_failed;     /* the error came while rendering templates
 				 * (helm then suggests --debug) */
+	struct helm_manifest *manifests;        /* as printed, before
+						 * --show-only; NULL on error */
+	size_t nmanifests;
+	char *release_name;     /* the name used (after --name-template) */
 };
-#define HELM_RESULT_INIT { BUF_INIT, NULL, NULL, false }
+#define HELM_RESULT_INIT { BUF_INIT, NULL, NULL, false, NULL, 0, NULL }
 void helm_result_release(struct helm_result *r);
 
 /*
@@ -102,6 +114,7 @@ enum helm_set_kind {
 	HELM_SET_STRING,        /* --set-string: every value a string */
 	HELM_SET_JSON,          /* --set-json: values are JSON */
 	HELM_SET_FILE,          /* --set-file: values are file paths, read */
+	HELM_SET_LITERAL,       /* --set-literal: the value is the rest, as is */
 };
 
 /* Merges a values document (a -f file) into `vals` as Helm merges -f

@@ -38,7 +38,8 @@ void hfiles_free(struct hfiles *fs);
 struct hchart {
 	json_t *meta;
 	json_t *values;         /* values.yaml, numbers as float64 (json reals) */
-	json_t *schema;         /* values.schema.json or NULL */
+	char *schema;           /* values.schema.json or NULL */
+	size_t schema_len;
 	struct hfiles templates;        /* "templates/..." */
 	struct hfiles files;            /* every other file (incl. crds/) */
 	struct hchart **deps;
@@ -90,6 +91,9 @@ int hschema_validate(const struct hchart *c, const json_t *vals, struct berr *er
 
 /* semver constraint check (Masterminds); false on a bad constraint. */
 bool hsemver_satisfies(const char *constraint, const char *version);
+
+/* .Chart: the chart's metadata as the Go struct Helm passes (chartobj.c). */
+tv *hchart_object(struct tv_arena *a, const struct hchart *c);
 
 /* Template functions and objects. */
 struct hrender;

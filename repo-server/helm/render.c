@@ -85,72 +85,25 @@ void helm_result_release(struct helm_result *r)
 	json_decref(r->docs);
 	json_decref(r->sources);
 	r->docs = r->sources = NULL;
+	for (size_t i = 0; i < r->nmanifests; i++) {
+		free(r->manifests[i].path);
+		free(r->manifests[i].content);
+	}
+	free(r->manifests);
+	r->manifests = NULL;
+	r->nmanifests = 0;
+	free(r->release_name);
+	r->release_name = NULL;
+}
+
+static void note_manifest(struct helm_result *r, enum helm_manifest_kind kind, const char *path,
+			  const char *content, size_t len)
+{
+	r->manifests = xrealloc(r->manifests, (r->nmanifests + 1) * sizeof *r->manifests);
+	r->manifests[r->nmanifests++] = (struct helm_manifest){ kind, xstrdup(path), xstrndup(content, len) };
 }
 
 /* --- the scope objects ------------------------------------------------------ */
-
-static tv *str_or_empty(struct tv_arena *a, json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-	return tv_str(a, s ? s : "");
-}
-
-static tv *list_of(struct tv_arena *a, json_t *o, const char *k)
-{
-	json_t *v = json_object_get(o, k);
-	if (json_is_array(v))
-		return tv_from_json(a, v);
-	tv *l = tv_list(a, 0);
-	l->u.list.go_type = "[]string";
-	return l;
-}
-
-static tv *chart_object(struct tv_arena *a, const struct hchart *c)
-{
-	json_t *m = c->meta;
-	tv *o = tv_map(a);
-	static const char *const strs[][2] = {
-		{ "Name", "name" }, { "Home", "home" }, { "Version", "version" },
-		{ "Description", "description" }, { "Icon", "icon" }, { "APIVersion", "apiVersion" },
-		{ "Condition", "condition" }, { "Tags", "tags" }, { "AppVersion", "appVersion" },
-		{ "KubeVersion", "kubeVersion" }, { "Type", "type" },
-	};
-	for (size_t i = 0; i < sizeof strs / sizeof *strs; i++)
-		tv_map_set(a, o, strs[i][0], str_or_empty(a, m, strs[i][1]));
-	tv_map_set(a, o, "Sources", list_of(a, m, "sources"));
-	tv_map_set(a, o, "Keywords", list_of(a, m, "keywords"));
-	tv_map_set(a, o, "Deprecated", tv_bool(json_is_true(json_object_get(m, "deprecated"))));
-	json_t *ann = json_object_get(m, "annotations");
-	tv_map_set(a, o, "Annotations", json_is_object(ann) ? tv_from_json(a, ann) : tv_map(a));
-	tv *maint = tv_list(a, 0);
-	size_t i;
-	json_t *x;
-	json_array_foreach(json_object_get(m, "maintainers"), i, x) {
-		tv *e = tv_map(a);
-		tv_map_set(a, e, "Name", str_or_empty(a, x, "name"));
-		tv_map_set(a, e, "Email", str_or_empty(a, x, "email"));
-		tv_map_set(a, e, "URL", str_or_empty(a, x, "url"));
-		tv_list_push(a, maint, e);
-	}
-	tv_map_set(a, o, "Maintainers", maint);
-	tv *deps = tv_list(a, 0);
-	json_array_foreach(json_object_get(m, "dependencies"), i, x) {
-		tv *e = tv_map(a);
-		tv_map_set(a, e, "Name", str_or_empty(a, x, "name"));
-		tv_map_set(a, e, "Version", str_or_empty(a, x, "version"));
-		tv_map_set(a, e, "Repository", str_or_empty(a, x, "repository"));
-		tv_map_set(a, e, "Condition", str_or_empty(a, x, "condition"));
-		tv_map_set(a, e, "Tags", list_of(a, x, "tags"));
-		tv_map_set(a, e, "Enabled", tv_bool(json_is_true(json_object_get(x, "enabled"))));
-		json_t *iv = json_object_get(x, "import-values");
-		tv_map_set(a, e, "ImportValues", json_is_array(iv) ? tv_from_json(a, iv) : tv_list(a, 0));
-		tv_map_set(a, e, "Alias", str_or_empty(a, x, "alias"));
-		tv_list_push(a, deps, e);
-	}
-	tv_map_set(a, o, "Dependencies", deps);
-	tv_map_set(a, o, "IsRoot", tv_bool(c->parent == NULL));
-	return o;
-}
 
 struct tpl {
 	char *name;             /* chart/templates/x.yaml */
@@ -170,7 +123,7 @@ static tv *collect(struct tv_arena *a, const struct hchart *c, tv *parent, struc
 {
 	tv *next = tv_map(a);
 	tv *subs = tv_map(a);
-	tv_map_set(a, next, "Chart", chart_object(a, c));
+	tv_map_set(a, next, "Chart", hchart_object(a, c));
 	tv_map_set(a, next, "Files", hfiles_object(a, c));
 	tv_map_set(a, next, "Release", tv_map_get(parent, "Release"));
 	tv_map_set(a, next, "Capabilities", tv_map_get(parent, "Capabilities"));
@@ -277,6 +230,7 @@ static void parse_error(struct berr *err, const char *file)
 struct manifest {
 	const char *path;
 	char *content;
+	json_t *docs;           /* the content parsed (read_head) */
 	char kind[128];
 	bool hook, test;
 	size_t order;
@@ -472,7 +426,7 @@ static int read_head(struct manifest *m, struct berr *err)
 			rc = 1;
 		free(h);
 	}
-	json_decref(docs);
+	m->docs = docs;
 	return rc;
 }
 
@@ -517,7 +471,7 @@ static int release_name(char **out, const struct helm_options *o, struct berr *e
 
 /* --- CRDs -------------------------------------------------------------------------- */
 
-static void add_crds(struct buf *b, const struct hchart *c)
+static void add_crds(struct buf *b, const struct hchart *c, struct helm_result *res)
 {
 	struct buf full = BUF_INIT;
 	hchart_full_path(&full, c);
@@ -531,10 +485,14 @@ static void add_crds(struct buf *b, const struct hchart *c)
 		buf_addf(b, "---\n# Source: %s/%s\n", full.data, f->name);
 		buf_add(b, f->data, f->len);
 		buf_addch(b, '\n');
+		struct buf path = BUF_INIT;
+		buf_addf(&path, "%s/%s", full.data, f->name);
+		note_manifest(res, HELM_MANIFEST_CRD, path.data, f->data, f->len);
+		buf_release(&path);
 	}
 	buf_release(&full);
 	for (size_t i = 0; i < c->ndeps; i++)
-		add_crds(b, c->deps[i]);
+		add_crds(b, c->deps[i], res);
 }
 
 /* --- show-only ------------------------------------------------------------------------ */
@@ -629,6 +587,32 @@ static int parse_docs(struct helm_result *res, struct berr *err)
 	free(source);
 	free(p.v);
 	return rc;
+}
+
+/* The same documents without reading the text again: each manifest was
+ * parsed when its head was read, and the text is exactly these manifests
+ * in this order (when no --show-only or CRDs change it). */
+static void docs_of(struct helm_result *res, const struct mlist *gen, const struct mlist *hooks,
+		    bool skip_tests)
+{
+	res->sources = json_array();
+	for (int h = 0; h < 2; h++) {
+		const struct mlist *l = h ? hooks : gen;
+		for (size_t i = 0; i < l->n; i++) {
+			if (h && skip_tests && l->v[i].test)
+				continue;
+			json_t *src = json_string(l->v[i].path);
+			size_t k;
+			json_t *d;
+			json_array_foreach(l->v[i].docs, k, d) {
+				if (!json_is_object(d))
+					continue;
+				json_array_append(res->docs, d);
+				json_array_append(res->sources, src);
+			}
+			json_decref(src);
+		}
+	}
 }
 
 /* --- helm_render ------------------------------------------------------------------------ */
@@ -790,7 +774,8 @@ int helm_render(struct helm_result *res, const struct helm_source *src,
 	rc = render_files(c, user, o, relname, a, &names, &texts, &n, &rendering, err);
 	json_decref(user);
 	tv_arena_free(a);
-	free(relname);
+	free(res->release_name);
+	res->release_name = relname;
 	res->render_failed = rc < 0 && rendering;
 
 	/* sort files by path, drop NOTES.txt, partials and empty files */
@@ -827,6 +812,7 @@ int helm_render(struct helm_result *res, const struct helm_source *src,
 			struct mlist *dst = hr == 0 && m->hook ? &hooks : &gen;
 			if (hr == 1 || rc < 0) {
 				free(m->content);
+				json_decref(m->docs);
 				continue;
 			}
 			dst->v = xrealloc(dst->v, (dst->n + 1) * sizeof *dst->v);
@@ -861,9 +847,12 @@ int helm_render(struct helm_result *res, const struct helm_source *src,
 		if (hooks.n)
 			qsort(hooks.v, hooks.n, sizeof *hooks.v, cmp_manifest);
 		if (o->include_crds)
-			add_crds(&text, c);
-		for (size_t i = 0; i < gen.n; i++)
+			add_crds(&text, c, res);
+		for (size_t i = 0; i < gen.n; i++) {
 			buf_addf(&text, "---\n# Source: %s\n%s\n", gen.v[i].path, gen.v[i].content);
+			note_manifest(res, HELM_MANIFEST_RESOURCE, gen.v[i].path, gen.v[i].content,
+				      strlen(gen.v[i].content));
+		}
 		char *trim = trim_dup(text.data, text.len);
 		buf_reset(&text);
 		buf_addf(&text, "%s\n", trim);
@@ -873,24 +862,40 @@ int helm_render(struct helm_result *res, const struct helm_source *src,
 			if (o->skip_tests && hooks.v[i].test)
 				continue;
 			buf_addf(&text, "---\n# Source: %s\n%s\n", hooks.v[i].path, hooks.v[i].content);
+			note_manifest(res, HELM_MANIFEST_HOOK, hooks.v[i].path, hooks.v[i].content,
+				      strlen(hooks.v[i].content));
 		}
 		if (o->n_show_only)
 			rc = show_only(&text, o, err);
 		if (rc == 0) {
 			buf_add(&res->text, text.data, text.len);
-			rc = parse_docs(res, err);
+			if (o->n_show_only || o->include_crds)
+				rc = parse_docs(res, err);
+			else
+				docs_of(res, &gen, &hooks, o->skip_tests);
 		}
 		if (rc < 0) {
 			json_decref(res->docs);
 			json_decref(res->sources);
 			res->docs = res->sources = NULL;
+			for (size_t i = 0; i < res->nmanifests; i++) {
+				free(res->manifests[i].path);
+				free(res->manifests[i].content);
+			}
+			free(res->manifests);
+			res->manifests = NULL;
+			res->nmanifests = 0;
 		}
 	}
 	buf_release(&text);
-	for (size_t i = 0; i < gen.n; i++)
+	for (size_t i = 0; i < gen.n; i++) {
 		free(gen.v[i].content);
-	for (size_t i = 0; i < hooks.n; i++)
+		json_decref(gen.v[i].docs);
+	}
+	for (size_t i = 0; i < hooks.n; i++) {
 		free(hooks.v[i].content);
+		json_decref(hooks.v[i].docs);
+	}
 	free(gen.v);
 	free(hooks.v);
 	for (size_t i = 0; i < n; i++) {

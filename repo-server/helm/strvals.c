@@ -6,7 +6,8 @@
  * Helm types them: true/false/null in any case, integers that do not
  * start with 0 (and 0 itself) become int64, everything else a string.
  * --set-string keeps every value a string, --set-json reads JSON values,
- * --set-file reads the named file. Indexes are bounded by 65536 and key
+ * --set-file reads the named file, --set-literal takes everything after
+ * the first `=` as one string (no escapes, no lists). Indexes are bounded by 65536 and key
  * nesting by 30, as in Helm, so a hostile expression cannot allocate much.
  */
 #include <ctype.h>
@@ -62,7 +63,7 @@ static int until(struct sp *p, struct buf *out, const char *stop)
 		char c = p->s[p->pos++];
 		if (strchr(stop, c) && c)
 			return (unsigned char)c;
-		if (c == '\\') {
+		if (c == '\\' && p->kind != HELM_SET_LITERAL) {
 			if (p->pos >= p->len)
 				return -1;
 			c = p->s[p->pos++];
@@ -231,6 +232,14 @@ static int json_val(struct sp *p, json_t **out)
  * of input) or a negative code. */
 static int value(struct sp *p, json_t **out)
 {
+	if (p->kind == HELM_SET_LITERAL) {
+		/* the rest of the expression, commas and all */
+		*out = json_stringn(p->s + p->pos, p->len - p->pos);
+		if (!*out)      /* not UTF-8 */
+			*out = json_string("");
+		p->pos = p->len;
+		return R_OK;
+	}
 	if (p->kind == HELM_SET_JSON) {
 		if (empty_val(p)) {
 			*out = json_null();
@@ -362,7 +371,7 @@ static int key(struct sp *p, json_t *data, int level)
 {
 	struct buf k = BUF_INIT;
 	int rc;
-	int last = until(p, &k, "=[,.");
+	int last = until(p, &k, p->kind == HELM_SET_LITERAL ? "=[." : "=[,.");
 	if (last < 0) {
 		if (!k.len) {
 			buf_release(&k);
@@ -434,7 +443,8 @@ int helm_values_set(json_t *vals, enum helm_set_kind kind, const char *expr,
 		if (rc == R_EOF)
 			return 0;
 		if (rc < 0) {
-			static const char *const what[] = { "--set", "--set-string", "--set-json", "--set-file" };
+			static const char *const what[] = { "--set", "--set-string", "--set-json", "--set-file",
+							    "--set-literal" };
 			if (kind == HELM_SET_JSON)
 				return berr_set(err, rc, "failed parsing --set-json data %s", expr);
 			return berr_prefix(err, "failed parsing %s data", what[kind]);

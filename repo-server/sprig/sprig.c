@@ -10,6 +10,7 @@
 #include "repo-server/sprig/sprig-internal.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,19 +22,47 @@ static const struct sprig_entry *const tables[] = {
 	sprig_cert_funcs, sprig_bcrypt_funcs,
 };
 
-void sprig_register(struct tmpl_set *set)
+/* Every family's table merged once, sorted by name (a later family's
+ * entry wins a name), so registering on a set is a copy. */
+static struct tmpl_func_def merged[512];
+static size_t nmerged;
+static pthread_once_t merged_once = PTHREAD_ONCE_INIT;
+
+struct seq_def {
+	struct tmpl_func_def d;
+	size_t seq;
+};
+
+static int cmp_seq_def(const void *a, const void *b)
 {
-	struct tmpl_func_def defs[512];
+	const struct seq_def *x = a, *y = b;
+	int c = strcmp(x->d.name, y->d.name);
+	return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+static void merge_tables(void)
+{
+	static struct seq_def all[512];
 	size_t n = 0;
 	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
 		for (const struct sprig_entry *e = tables[t]; e->name; e++) {
-			if (n == sizeof(defs) / sizeof(defs[0])) {
-				tmpl_set_funcs(set, defs, n, NULL);
-				n = 0;
-			}
-			defs[n++] = (struct tmpl_func_def){ e->name, e->fn };
+			if (n == sizeof(all) / sizeof(all[0]))
+				abort();        /* the tables outgrew the array */
+			all[n] = (struct seq_def){ { e->name, e->fn }, n };
+			n++;
 		}
-	tmpl_set_funcs(set, defs, n, NULL);
+	qsort(all, n, sizeof(*all), cmp_seq_def);
+	for (size_t i = 0; i < n; i++) {
+		if (nmerged && !strcmp(merged[nmerged - 1].name, all[i].d.name))
+			nmerged--;
+		merged[nmerged++] = all[i].d;
+	}
+}
+
+void sprig_register(struct tmpl_set *set)
+{
+	pthread_once(&merged_once, merge_tables);
+	tmpl_set_funcs(set, merged, nmerged, NULL);
 }
 
 int sprig_arity(const char *name, size_t n, size_t min, size_t max, struct berr *err)
@@ -284,6 +313,65 @@ static void json_float(struct buf *out, double f)
 	}
 }
 
+static void json_newline(struct buf *out, const char *indent, int depth)
+{
+	buf_addch(out, '\n');
+	for (int d = 0; d < depth; d++)
+		buf_adds(out, indent);
+}
+
+/* An opaque value's JSON (a Go struct's), members in their own order as
+ * encoding/json writes a struct's fields. */
+static int json_ordered(struct buf *out, const json_t *j, bool html, const char *indent, int depth,
+			struct berr *err)
+{
+	if (depth > SPRIG_MAX_DEPTH)
+		return berr_set(err, BERR_LIMIT, "json: value nested too deeply");
+	switch (json_typeof(j)) {
+	case JSON_OBJECT:
+	case JSON_ARRAY: {
+		bool map = json_is_object(j);
+		size_t n = map ? json_object_size(j) : json_array_size(j), i = 0;
+		buf_addch(out, map ? '{' : '[');
+		void *it = map ? json_object_iter((json_t *)j) : NULL;
+		for (i = 0; i < n; i++) {
+			if (i)
+				buf_addch(out, ',');
+			if (indent)
+				json_newline(out, indent, depth + 1);
+			const json_t *e;
+			if (map) {
+				const char *k = json_object_iter_key(it);
+				json_str_out(out, k, strlen(k), html);
+				buf_adds(out, indent ? ": " : ":");
+				e = json_object_iter_value(it);
+				it = json_object_iter_next((json_t *)j, it);
+			} else {
+				e = json_array_get(j, i);
+			}
+			if (json_ordered(out, e, html, indent, depth + 1, err) < 0)
+				return err->code;
+		}
+		if (indent && n)
+			json_newline(out, indent, depth);
+		buf_addch(out, map ? '}' : ']');
+		return 0;
+	}
+	case JSON_STRING:
+		json_str_out(out, json_string_value(j), json_string_length(j), html);
+		return 0;
+	case JSON_INTEGER:
+		buf_addf(out, "%lld", (long long)json_integer_value(j));
+		return 0;
+	case JSON_REAL:
+		json_float(out, json_real_value(j));
+		return 0;
+	case JSON_TRUE: buf_adds(out, "true"); return 0;
+	case JSON_FALSE: buf_adds(out, "false"); return 0;
+	default: buf_adds(out, "null"); return 0;
+	}
+}
+
 static int json_value(struct buf *out, const tv *v, bool html, const char *indent,
 		      int depth, struct berr *err)
 {
@@ -307,9 +395,7 @@ static int json_value(struct buf *out, const tv *v, bool html, const char *inden
 	case TV_OPAQUE: {
 		if (v->u.op.type->json) {
 			json_t *j = v->u.op.type->json(v->u.op.p);
-			struct tv_arena *a = tv_arena_new();
-			int rc = json_value(out, tv_from_json(a, j), html, indent, depth, err);
-			tv_arena_free(a);
+			int rc = json_ordered(out, j, html, indent, depth, err);
 			json_decref(j);
 			return rc;
 		}

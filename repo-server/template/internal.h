@@ -18,12 +18,13 @@
 
 #define TMPL_MAX_NESTING 1000
 
+struct tchunk;
 struct tunit {
 	char *name;             /* the name given to tmpl_parse (ParseName) */
 	char *text;
 	size_t len;
-	void **allocs;
-	size_t nallocs, cap;
+	struct tchunk *chunks;  /* bump-allocated, newest first */
+	size_t used;            /* bytes used of chunks->data */
 };
 
 enum tnode_type {
@@ -104,6 +105,7 @@ struct tfunc {
 	char *name;
 	tmpl_func fn;
 	void *data;
+	bool owned;             /* name is the set's copy (else static) */
 };
 
 struct tmpl_set {
@@ -122,6 +124,7 @@ const struct tfunc *tmpl_lookup_func(const struct tmpl_set *set, const char *nam
 void tmpl_add_tree(struct tmpl_set *set, struct ttree *t);
 void tmpl_add_unit(struct tmpl_set *set, struct tunit *u);
 void tunit_free(struct tunit *u);
+/* Zeroed memory that lives as long as the unit. */
 void *tunit_alloc(struct tunit *u, size_t n);
 /* Line (1-based) and column (0-based byte) of a position in the unit. */
 void tunit_position(const struct tunit *u, int pos, int *line, int *col);

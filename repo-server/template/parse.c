@@ -69,18 +69,17 @@ static void emit(struct parser *p, enum tok t, int pos, const char *s, size_t le
 		p->cap = p->cap ? p->cap * 2 : 64;
 		p->toks = xrealloc(p->toks, p->cap * sizeof(struct token));
 	}
-	int line = 1;
+	int line = 1, from = 0;
 	/* line numbers: counted incrementally from the previous token */
 	if (p->ntoks) {
 		struct token *prev = &p->toks[p->ntoks - 1];
 		line = prev->line;
-		for (int k = prev->pos; k < pos; k++)
-			if (p->u->text[k] == '\n')
-				line++;
-	} else {
-		for (int k = 0; k < pos; k++)
-			if (p->u->text[k] == '\n')
-				line++;
+		from = prev->pos;
+	}
+	const char *c = p->u->text + from, *end = p->u->text + pos;
+	while (c < end && (c = memchr(c, '\n', (size_t)(end - c)))) {
+		line++;
+		c++;
 	}
 	p->toks[p->ntoks++] = (struct token){ t, pos, line, s, len, NULL };
 }
@@ -379,11 +378,17 @@ static void lex(struct parser *p)
 			trim_next = false;
 		}
 		const char *d = NULL;
-		for (size_t k = i; k + 1 < n; k++)
-			if (s[k] == '{' && s[k + 1] == '{') {
-				d = s + k;
+		for (size_t k = i; k + 1 < n;) {
+			const char *b = memchr(s + k, '{', n - 1 - k);
+			if (!b)
+				break;
+			k = (size_t)(b - s);
+			if (s[k + 1] == '{') {
+				d = b;
 				break;
 			}
+			k++;
+		}
 		size_t x = d ? (size_t)(d - s) : n;
 		size_t tend = x;
 		bool ltrim = d && x + 3 < n && s[x + 2] == '-' && is_space(s[x + 3]);

@@ -8,6 +8,7 @@
  */
 #include "repo-server/template/internal.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,14 +30,46 @@ struct tmpl_set *tmpl_set_new(void)
 	return xcalloc(1, sizeof(struct tmpl_set));
 }
 
+/*
+ * A unit's nodes are many and small (a chart's templates make thousands)
+ * and die together, so they are carved from chunks rather than malloc'd
+ * one by one; a request too big for a chunk gets a chunk of its own,
+ * linked behind the current one so the bump pointer stays where it was.
+ */
+#define TCHUNK_SIZE 16384
+
+struct tchunk {
+	struct tchunk *next;
+	size_t size;
+	_Alignas(max_align_t) unsigned char data[];
+};
+
 void *tunit_alloc(struct tunit *u, size_t n)
 {
-	if (u->nallocs == u->cap) {
-		u->cap = u->cap ? u->cap * 2 : 64;
-		u->allocs = xrealloc(u->allocs, u->cap * sizeof(void *));
+	const size_t align = _Alignof(max_align_t);
+	n = (n + align - 1) & ~(align - 1);
+	if (n > TCHUNK_SIZE / 4) {
+		struct tchunk *c = xcalloc(1, sizeof(*c) + n);
+		c->size = n;
+		if (u->chunks) {
+			c->next = u->chunks->next;
+			u->chunks->next = c;
+		} else {
+			u->chunks = c;
+			u->used = n;
+		}
+		return c->data;
 	}
-	void *p = xcalloc(1, n);
-	u->allocs[u->nallocs++] = p;
+	if (!u->chunks || u->chunks->size - u->used < n) {
+		struct tchunk *c = xmalloc(sizeof(*c) + TCHUNK_SIZE);
+		c->size = TCHUNK_SIZE;
+		c->next = u->chunks;
+		u->chunks = c;
+		u->used = 0;
+	}
+	void *p = u->chunks->data + u->used;
+	u->used += n;
+	memset(p, 0, n);
 	return p;
 }
 
@@ -44,9 +77,11 @@ void tunit_free(struct tunit *u)
 {
 	if (!u)
 		return;
-	for (size_t i = 0; i < u->nallocs; i++)
-		free(u->allocs[i]);
-	free(u->allocs);
+	while (u->chunks) {
+		struct tchunk *next = u->chunks->next;
+		free(u->chunks);
+		u->chunks = next;
+	}
 	free(u->text);
 	free(u->name);
 	free(u);
@@ -71,7 +106,8 @@ void tmpl_set_free(struct tmpl_set *set)
 	for (size_t i = 0; i < set->nunits; i++)
 		tunit_free(set->units[i]);
 	for (size_t i = 0; i < set->nfuncs; i++)
-		free(set->funcs[i].name);
+		if (set->funcs[i].owned)
+			free(set->funcs[i].name);
 	free(set->units);
 	free(set->trees);
 	free(set->funcs);
@@ -189,7 +225,27 @@ void tmpl_set_func(struct tmpl_set *set, const char *name, tmpl_func fn, void *d
 		set->funcs = xrealloc(set->funcs, set->funcs_cap * sizeof(*set->funcs));
 	}
 	memmove(&set->funcs[i + 1], &set->funcs[i], (set->nfuncs - i) * sizeof(*set->funcs));
-	set->funcs[i] = (struct tfunc){ xstrdup(name), fn, data };
+	set->funcs[i] = (struct tfunc){ xstrdup(name), fn, data, true };
+	set->nfuncs++;
+}
+
+/* One static-named function in place, keeping the table sorted. */
+static void insert_static(struct tmpl_set *set, const char *name, tmpl_func fn, void *data)
+{
+	bool found;
+	size_t i = find_func(set, name, &found);
+	if (found) {
+		if (set->funcs[i].owned)
+			free(set->funcs[i].name);
+		set->funcs[i] = (struct tfunc){ (char *)name, fn, data, false };
+		return;
+	}
+	if (set->nfuncs == set->funcs_cap) {
+		set->funcs_cap = set->funcs_cap ? set->funcs_cap * 2 : 64;
+		set->funcs = xrealloc(set->funcs, set->funcs_cap * sizeof(*set->funcs));
+	}
+	memmove(&set->funcs[i + 1], &set->funcs[i], (set->nfuncs - i) * sizeof(*set->funcs));
+	set->funcs[i] = (struct tfunc){ (char *)name, fn, data, false };
 	set->nfuncs++;
 }
 
@@ -212,12 +268,32 @@ void tmpl_set_funcs(struct tmpl_set *set, const struct tmpl_func_def *defs, size
 		    void *data)
 {
 	size_t need = set->nfuncs + n;
+	/* every render registers the same few hundred functions: a sorted
+	 * table into an empty set is a copy, a handful is inserted in place */
+	bool sorted = set->nfuncs == 0;
+	for (size_t i = 1; i < n && sorted; i++)
+		sorted = strcmp(defs[i - 1].name, defs[i].name) < 0;
+	if (sorted || n <= 16) {
+		if (need > set->funcs_cap) {
+			set->funcs_cap = need;
+			set->funcs = xrealloc(set->funcs, set->funcs_cap * sizeof(*set->funcs));
+		}
+		if (sorted) {
+			for (size_t i = 0; i < n; i++)
+				set->funcs[i] = (struct tfunc){ (char *)defs[i].name, defs[i].fn, data, false };
+			set->nfuncs = n;
+		} else {
+			for (size_t i = 0; i < n; i++)
+				insert_static(set, defs[i].name, defs[i].fn, data);
+		}
+		return;
+	}
 	if (need > set->funcs_cap) {
 		set->funcs_cap = need;
 		set->funcs = xrealloc(set->funcs, set->funcs_cap * sizeof(*set->funcs));
 	}
 	for (size_t i = 0; i < n; i++)
-		set->funcs[set->nfuncs++] = (struct tfunc){ xstrdup(defs[i].name), defs[i].fn, data };
+		set->funcs[set->nfuncs++] = (struct tfunc){ (char *)defs[i].name, defs[i].fn, data, false };
 	struct order *tmp = xmalloc(set->nfuncs * sizeof(*tmp));
 	for (size_t i = 0; i < set->nfuncs; i++)
 		tmp[i] = (struct order){ set->funcs[i], i };
@@ -225,7 +301,8 @@ void tmpl_set_funcs(struct tmpl_set *set, const struct tmpl_func_def *defs, size
 	size_t k = 0;
 	for (size_t i = 0; i < set->nfuncs; i++) {
 		if (k && strcmp(set->funcs[k - 1].name, tmp[i].f.name) == 0) {
-			free(set->funcs[k - 1].name);
+			if (set->funcs[k - 1].owned)
+				free(set->funcs[k - 1].name);
 			set->funcs[k - 1] = tmp[i].f;
 			continue;
 		}

@@ -77,7 +77,8 @@ bool tmpl_set_has_func(const struct tmpl_set *set, const char *name);
 
 /* Registers many functions at once (sorting once, so a library of a few
  * hundred functions costs microseconds); a later entry replaces an earlier
- * one of the same name. */
+ * one of the same name. The names are not copied: they must outlive the
+ * set (string literals). */
 struct tmpl_func_def {
 	const char *name;
 	tmpl_func fn;

@@ -398,7 +398,7 @@ const char *tv_type_name(const tv *v)
 	case TV_FLOAT: return "float64";
 	case TV_STRING: return "string";
 	case TV_LIST: return v->u.list.go_type ? v->u.list.go_type : "[]interface {}";
-	case TV_MAP: return "map[string]interface {}";
+	case TV_MAP: return v->u.map.go_type ? v->u.map.go_type : "map[string]interface {}";
 	case TV_OPAQUE: return v->u.op.type->go_type;
 	}
 	return "<nil>";

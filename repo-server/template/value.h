@@ -91,6 +91,7 @@ struct tv {
 		struct {
 			struct tv_entry *e;
 			size_t len, cap;
+			const char *go_type;    /* NULL: "map[string]interface {}" */
 		} map;
 		struct {
 			const struct tv_type *type;

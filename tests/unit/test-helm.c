@@ -346,12 +346,149 @@ static void test_schema(void **state)
 	expect_render_error(&c, "port: 70000\nname: Web\nmode: c\nother: 1\n",
 			    "values don't meet the specifications of the schema(s) in the following chart(s):\n"
 			    "sch:\n"
-			    "- at '': additional properties 'other' not allowed\n"
 			    "- at '/mode': value must be one of 'a', 'b'\n"
 			    "- at '/name': 'Web' does not match pattern '^[a-z]+$'\n"
-			    "- at '/port': maximum: got 70000, want 65535");
+			    "- at '/port': maximum: got 70000, want 65535\n"
+			    "- at '': additional properties 'other' not allowed");
 	expect_render_error(&c, "port: x\nname: null\n",
 			    "- at '': missing property 'name'\n- at '/port': got string, want integer");
+}
+
+/* .Chart is Helm's struct { chart.Metadata; IsRoot bool }, not a map */
+static void test_chart_object(void **state)
+{
+	(void)state;
+	struct chart c = { 0 };
+	add(&c, "Chart.yaml", "apiVersion: v2\nname: ch\nversion: 1.2.3\nappVersion: \"4.5\"\n"
+	    "keywords: [a, b]\nmaintainers:\n- name: Jo\n  email: jo@example.com\n"
+	    "annotations:\n  x.io/y: z\n  a: b\n");
+	add(&c, "templates/a.yaml",
+	    "# {{ .Chart.Name }} {{ .Chart.IsRoot }} {{ index .Chart.Annotations \"x.io/y\" }}\n"
+	    "# {{ typeOf .Chart }} {{ kindOf .Chart }} {{ typeOf .Chart.Annotations }} {{ typeOf .Chart.Keywords }}\n"
+	    "# {{ (index .Chart.Maintainers 0).Email }} {{ typeOf (index .Chart.Maintainers 0) }} {{ .Chart.Dependencies }}\n"
+	    "# {{ toJson .Chart }}\n"
+	    "# {{ .Chart.Annotations }} {{ .Chart.Home | empty }}\n");
+	expect_render(&c, NULL, NULL,
+		      "---\n# Source: ch/templates/a.yaml\n"
+		      "# ch true z\n"
+		      "# struct { chart.Metadata; IsRoot bool } struct map[string]string []string\n"
+		      "# jo@example.com *chart.Maintainer []\n"
+		      "# {\"name\":\"ch\",\"version\":\"1.2.3\",\"keywords\":[\"a\",\"b\"],\"maintainers\":"
+		      "[{\"name\":\"Jo\",\"email\":\"jo@example.com\"}],\"apiVersion\":\"v2\",\"appVersion\":\"4.5\","
+		      "\"annotations\":{\"a\":\"b\",\"x.io/y\":\"z\"},\"IsRoot\":true}\n"
+		      "# map[a:b x.io/y:z] true\n");
+	struct chart l = { 0 };
+	add(&l, "Chart.yaml", "apiVersion: v2\nname: ch\nversion: 1.2.3\n");
+	add(&l, "templates/a.yaml", "{{ .Chart.name }}");
+	expect_render_error(&l, NULL, "can't evaluate field name in type struct { chart.Metadata; IsRoot bool }");
+}
+
+/* values.schema.json: the validator's keywords and its error tree */
+static void expect_schema(const char *schema, const char *values, const char *want)
+{
+	struct chart c = { 0 };
+	add(&c, "Chart.yaml", "apiVersion: v2\nname: s\nversion: 1.0.0\n");
+	add(&c, "values.schema.json", schema);
+	add(&c, "templates/a.yaml", "a: 1\n");
+	if (!want) {
+		expect_render(&c, values, NULL, "---\n# Source: s/templates/a.yaml\na: 1\n");
+		return;
+	}
+	struct buf out = BUF_INIT;
+	struct berr err = BERR_INIT;
+	if (render(&c, values, NULL, &out, &err) == 0)
+		fail_msg("no error for %s", values);
+	const char *head = "values don't meet the specifications of the schema(s) in the following chart(s):\ns:\n";
+	if (strncmp(err.msg, head, strlen(head)) || strcmp(err.msg + strlen(head), want))
+		fail_msg("got:\n%s\nwant:\n%s", err.msg, want);
+	buf_release(&out);
+}
+
+static void test_schema_keywords(void **state)
+{
+	(void)state;
+	const char *d7 = "\"$schema\": \"http://json-schema.org/draft-07/schema#\", ";
+	char sch[2048];
+	/* $ref into definitions: one failure shows through, two group */
+	snprintf(sch, sizeof sch, "{%s\"definitions\": {\"p\": {\"type\": \"string\", \"minLength\": 3,"
+		 " \"pattern\": \"^[a-z]+$\"}}, \"properties\": {\"a\": {\"$ref\": \"#/definitions/p\"}}}", d7);
+	expect_schema(sch, "a: ab\n", "- at '/a': minLength: got 2, want 3");
+	expect_schema(sch, "a: A\n", "- at '/a': validation failed\n"
+		      "  - at '/a': minLength: got 1, want 3\n"
+		      "  - at '/a': 'A' does not match pattern '^[a-z]+$'");
+	expect_schema(sch, "a: abc\n", NULL);
+	/* type mismatch stops the other checks; integer accepts 3.0 */
+	/* (a key `n:` would be YAML 1.1's false) */
+	expect_schema("{\"properties\": {\"num\": {\"type\": [\"integer\", \"null\"], \"minimum\": 5}}}",
+		      "num: x\n", "- at '/num': got string, want null or integer");
+	expect_schema("{\"properties\": {\"num\": {\"type\": \"integer\"}}}", "num: 3.0\n", NULL);
+	expect_schema("{\"properties\": {\"num\": {\"type\": \"integer\"}}}", "num: 3.5\n",
+		      "- at '/num': got number, want integer");
+	/* anyOf / oneOf / allOf / not with their causes */
+	expect_schema("{\"properties\": {\"v\": {\"anyOf\": [{\"type\": \"string\"}, {\"minimum\": 10}]}}}",
+		      "v: 3\n", "- at '/v': 'anyOf' failed\n"
+		      "  - at '/v': got number, want string\n"
+		      "  - at '/v': minimum: got 3, want 10");
+	expect_schema("{\"properties\": {\"v\": {\"oneOf\": [{\"type\": \"number\"}, {\"minimum\": 1}]}}}",
+		      "v: 3\n", "- at '/v': 'oneOf' failed, subschemas 0, 1 matched");
+	expect_schema("{\"properties\": {\"v\": {\"oneOf\": [{\"type\": \"string\"}, {\"type\": \"boolean\"}]}}}",
+		      "v: 3\n", "- at '/v': 'oneOf' failed, none matched\n"
+		      "  - at '/v': got number, want string\n"
+		      "  - at '/v': got number, want boolean");
+	expect_schema("{\"properties\": {\"v\": {\"allOf\": [{\"maximum\": 1}, {\"multipleOf\": 2}]}}}",
+		      "v: 3\n", "- at '/v': 'allOf' failed\n"
+		      "  - at '/v': maximum: got 3, want 1\n"
+		      "  - at '/v': multipleOf: got 3, want 2");
+	expect_schema("{\"properties\": {\"v\": {\"not\": {\"type\": \"string\"}}}}", "v: x\n",
+		      "- at '/v': 'not' failed");
+	expect_schema("{\"properties\": {\"v\": {\"multipleOf\": 0.1}}}", "v: 0.3\n", NULL);
+	/* if / then / else (draft-07 and later) */
+	snprintf(sch, sizeof sch, "{%s\"if\": {\"properties\": {\"kind\": {\"const\": \"a\"}}},"
+		 " \"then\": {\"required\": [\"x\"]}, \"else\": {\"required\": [\"y\"]}}", d7);
+	expect_schema(sch, "kind: a\n", "- at '': missing property 'x'");
+	expect_schema(sch, "kind: b\n", "- at '': missing property 'y'");
+	/* objects: dependencies, patternProperties, additionalProperties as a schema, propertyNames */
+	snprintf(sch, sizeof sch, "{%s\"dependencies\": {\"tls\": [\"cert\", \"key\"]},"
+		 " \"patternProperties\": {\"^n_\": {\"type\": \"number\"}},"
+		 " \"properties\": {\"tls\": {}, \"cert\": {}, \"key\": {}},"
+		 " \"additionalProperties\": {\"type\": \"boolean\"}, \"propertyNames\": {\"maxLength\": 5}}", d7);
+	expect_schema(sch, "tls: true\nn_a: x\nflag: 1\nlongname: true\n",
+		      "- at '': properties 'cert', 'key' required, if 'tls' exists\n"
+		      "- at '/flag': got number, want boolean\n"
+		      "- at '/n_a': got string, want number\n"
+		      "- at '': invalid propertyName 'longname'");
+	/* arrays: items tuple, additionalItems, uniqueItems, contains */
+	snprintf(sch, sizeof sch, "{%s\"properties\": {\"l\": {\"items\": [{\"type\": \"string\"}],"
+		 " \"additionalItems\": false, \"uniqueItems\": true, \"contains\": {\"const\": \"z\"}}}}", d7);
+	/* (the only failing member's group stands for the whole document) */
+	expect_schema(sch, "l: [a, a]\n", "- at '/l': items at 0 and 1 are equal\n"
+		      "- at '/l': last 1 additionalItem(s) not allowed\n"
+		      "- at '/l': no items match contains schema\n"
+		      "  - at '/l/0': value must be 'z'\n"
+		      "  - at '/l/1': value must be 'z'");
+	/* enum and const show their values; formats are checked up to draft-07 */
+	snprintf(sch, sizeof sch, "{%s\"properties\": {\"e\": {\"enum\": [\"a\", 1, true, null]},"
+		 " \"m\": {\"format\": \"email\"}, \"h\": {\"format\": \"hostname\"}, \"t\": {\"format\": \"date-time\"}}}", d7);
+	expect_schema(sch, "e: b\nm: nobody\nh: -bad.example\nt: 2024-13-01T00:00:00Z\n",
+		      "- at '/e': value must be one of 'a', 1, true, <nil>\n"
+		      "- at '/h': '-bad.example' is not valid hostname: label starts with hyphen\n"
+		      "- at '/m': 'nobody' is not valid email: missing @\n"
+		      "- at '/t': '2024-13-01T00:00:00Z' is not valid date-time: invalid date element: "
+		      "parsing time \"2024-13-01\": month out of range");
+	expect_schema("{\"properties\": {\"m\": {\"format\": \"email\"}}}", "m: nobody\n", NULL);
+	/* draft-04's boolean exclusiveMaximum */
+	expect_schema("{\"$schema\": \"http://json-schema.org/draft-04/schema#\","
+		      " \"properties\": {\"p\": {\"maximum\": 10, \"exclusiveMaximum\": true}}}", "p: 10\n",
+		      "- at '/p': exclusiveMaximum: got 10, want 10");
+	/* what Helm would fetch is refused; a bad document says why */
+	expect_schema("{\"properties\": {\"p\": {\"$ref\": \"https://example.com/s.json\"}}}", "p: 1\n",
+		      "$ref \"https://example.com/s.json\" is refused: only references inside values.schema.json "
+		      "are followed (Helm would load it from a file or the network)");
+	expect_schema("{\"properties\": }", "p: 1\n", "invalid character '}' looking for beginning of value");
+	expect_schema("{\"a\": {\"$ref\": \"#/a\"}, \"$ref\": \"#/a\"}", "p: 1\n",
+		      "values.schema.json has a reference cycle: a schema applies itself to the value at ''");
+	/* false schema, nested paths escaped as JSON pointers */
+	expect_schema("{\"properties\": {\"a/b\": false}}", "a/b: 1\n", "- at '/a~1b': false schema");
 }
 
 /* --- hostile charts ----------------------------------------------------- */
@@ -496,6 +633,8 @@ int main(void)
 		cmocka_unit_test(test_order_and_hooks),
 		cmocka_unit_test(test_chart_errors),
 		cmocka_unit_test(test_schema),
+		cmocka_unit_test(test_chart_object),
+		cmocka_unit_test(test_schema_keywords),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_symlink_out_of_root),
 		cmocka_unit_test(test_helmignore),
