@@ -22,6 +22,7 @@ struct http_server {
 	unsigned max_connections;
 	unsigned timeout_s;
 	size_t max_body;
+	void (*error_body)(struct http_response *resp, int status, const char *msg);
 	size_t max_stream_buffer;
 	char *tls_cert_file;
 	char *tls_key_file;

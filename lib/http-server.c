@@ -517,7 +517,10 @@ static enum MHD_Result queue_simple(struct conn_ctx *ctx, struct MHD_Connection 
 {
 	struct http_response resp = { .status = status, .body = BUF_INIT };
 
-	http_response_error(&resp, status, "%s", msg);
+	if (ctx->srv->error_body)
+		ctx->srv->error_body(&resp, status, msg);
+	else
+		http_response_error(&resp, status, "%s", msg);
 	ctx->status = status;
 	if (status == 503 || status == 413)
 		http_response_header(&resp, "Connection", "close");
@@ -725,6 +728,7 @@ int http_server_new(struct http_server **out, const struct http_server_options *
 	srv->max_connections = o.max_connections ? o.max_connections : 4096;
 	srv->timeout_s = o.connection_timeout_s ? o.connection_timeout_s : 60;
 	srv->max_body = o.max_body_bytes ? o.max_body_bytes : 16u << 20;
+	srv->error_body = o.error_body;
 	srv->max_stream_buffer = o.max_stream_buffer ? o.max_stream_buffer : 8u << 20;
 	srv->tls_cert_file = o.tls_cert_file ? xstrdup(o.tls_cert_file) : NULL;
 	srv->tls_key_file = o.tls_key_file ? xstrdup(o.tls_key_file) : NULL;

@@ -61,6 +61,8 @@ enum http_access_log {
 	HTTP_ACCESS_LOG_OFF,
 };
 
+struct http_response;
+
 struct http_server_options {
 	const char *name;               /* used in log lines ("api", "cluster") */
 	const char *address;            /* IPv4 or IPv6 literal; default "127.0.0.1" */
@@ -74,6 +76,9 @@ struct http_server_options {
 	const char *tls_cert_file;      /* PEM; both set = HTTPS */
 	const char *tls_key_file;
 	enum http_access_log access_log;
+	/* writes the answers the server gives itself (413 body too large, 503
+	 * shutting down) in the caller's error format; NULL: http_response_error */
+	void (*error_body)(struct http_response *resp, int status, const char *msg);
 };
 
 /* One name/value pair of a request (header, query argument or path param). */

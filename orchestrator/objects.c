@@ -275,8 +275,11 @@ static void check_string_map(struct kstatus *st, const json_t *map, const char *
 			      "Too long: must have at most 262144 bytes");
 }
 
-/* Checks apiVersion/kind of a body against the resource. */
-static int check_type(const struct resource *r, json_t *obj, struct kstatus *st)
+/* Checks apiVersion/kind of a body against the resource: the group must be
+ * the resource's and the version one the registry serves the kind in (a
+ * body of another served version of a CRD is stored as this one). */
+static int check_type(struct objects *o, const struct resource *r, json_t *obj,
+		      struct kstatus *st)
 {
 	if (!json_is_object(obj))
 		return kstatus_bad_request(st, "the body of the request was not a JSON object");
@@ -286,9 +289,13 @@ static int check_type(const struct resource *r, json_t *obj, struct kstatus *st)
 	const char *kind = doc_get_str(obj, "kind");
 	if (av && av[0]) {
 		char g[256], v[64];
-		if (kinds_split_api_version(av, g, sizeof(g), v, sizeof(v)) < 0 || strcmp(g, r->group))
+		struct resource *served = NULL;
+		if (kinds_split_api_version(av, g, sizeof(g), v, sizeof(v)) < 0 ||
+		    strcmp(g, r->group) ||
+		    (strcmp(v, r->version) && !(served = registry_find_kind(o->reg, g, v, r->kind))))
 			return kstatus_bad_request(st, "the API version in the data (%s) does not "
 						   "match the expected API version (%s)", av, want);
+		resource_unref(served);
 	}
 	if (kind && kind[0] && strcmp(kind, r->kind))
 		return kstatus_bad_request(st, "the kind in the data (%s) does not match the "
@@ -474,7 +481,7 @@ int objects_create(struct objects *o, struct resource *r, const char *ns,
 {
 	*out = NULL;
 	json_t *obj = json_deep_copy(in);
-	int rc = check_type(r, obj, st);
+	int rc = check_type(o, r, obj, st);
 	if (rc)
 		goto out;
 	json_t *m = json_object_get(obj, "metadata");
@@ -808,7 +815,7 @@ int objects_update(struct objects *o, struct resource *r, const char *ns,
 {
 	*out = NULL;
 	json_t *obj = json_deep_copy(in);
-	int rc = check_type(r, obj, st);
+	int rc = check_type(o, r, obj, st);
 	if (rc) {
 		json_decref(obj);
 		return rc;

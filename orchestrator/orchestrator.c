@@ -157,6 +157,19 @@ static void bootstrap(struct objects *o)
 	       "[{\"name\":\"https\",\"port\":443,\"targetPort\":6443}]}}");
 }
 
+/* The HTTP layer's own refusals as the Status objects kubectl understands. */
+static void status_error_body(struct http_response *resp, int status, const char *msg)
+{
+	struct kstatus st = KSTATUS_INIT;
+	if (status == 413)
+		kstatus_set(&st, 413, "RequestEntityTooLarge", "Request entity too large: %s", msg);
+	else if (status == 503)
+		kstatus_set(&st, 503, "ServiceUnavailable", "%s", msg);
+	else
+		kstatus_set(&st, status, "", "%s", msg);
+	api_send_status(resp, &st);
+}
+
 int orchestrator_start(struct orchestrator **out, const struct orchestrator_opts *opts,
 		       struct berr *err)
 {
@@ -223,6 +236,7 @@ int orchestrator_start(struct orchestrator **out, const struct orchestrator_opts
 		.tls_cert_file = cert,
 		.tls_key_file = key,
 		.access_log = HTTP_ACCESS_LOG_DEBUG,
+		.error_body = status_error_body,
 	};
 	if ((rc = http_server_new(&o->srv, &ho, err)) < 0 ||
 	    (rc = api_routes(o->srv, &o->api, err)) < 0 ||

@@ -19,6 +19,9 @@
  * (rows after the compacted revision are never removed, so the table has
  * every event the ring lost); when it is older than the compacted revision
  * they fail with BERR_LIMIT. Writers broadcast one condition variable.
+ * The ring holds at most `ring` events and RING_MAX_BYTES of values, and a
+ * batch read from the table about half that, so large objects cost bounded
+ * memory however many there are.
  */
 #include "store.h"
 
@@ -36,6 +39,7 @@
 #include "buf.h"
 
 #define WATCH_BATCH 256
+#define RING_MAX_BYTES ((size_t)32 << 20)
 
 struct store {
 	sqlite3 *db;
@@ -53,6 +57,7 @@ struct store {
 	struct store_event **ring;
 	size_t ring_cap, ring_head, ring_len;
 	int64_t ring_lo;
+	size_t ring_bytes;              /* values held by the ring, <= RING_MAX_BYTES */
 
 	int enc;
 	unsigned char enc_key[32];
@@ -401,14 +406,27 @@ static char *memdup0(const char *p, size_t n)
 	return v;
 }
 
+static size_t event_bytes(const struct store_event *ev)
+{
+	return ev->len + ev->prev_len + strlen(ev->key) + sizeof(*ev);
+}
+
+/* Appends to the ring, dropping its oldest events past its count or its
+ * byte budget (large objects must not make the ring hold gigabytes; the
+ * watchers behind it read from the table instead). */
 static void ring_push(struct store *s, struct store_event *ev)
 {
-	if (s->ring_len == s->ring_cap) {
-		store_event_unref(s->ring[s->ring_head]);
+	size_t need = event_bytes(ev);
+	while (s->ring_len == s->ring_cap ||
+	       (s->ring_len > 0 && s->ring_bytes + need > RING_MAX_BYTES)) {
+		struct store_event *old = s->ring[s->ring_head];
+		s->ring_bytes -= event_bytes(old);
+		store_event_unref(old);
 		s->ring_head = (s->ring_head + 1) % s->ring_cap;
 		s->ring_len--;
 		s->ring_lo++;
 	}
+	s->ring_bytes += need;
 	if (s->ring_len == 0)
 		s->ring_lo = ev->rev;
 	s->ring[(s->ring_head + s->ring_len) % s->ring_cap] = ev;
@@ -758,7 +776,9 @@ static int load_from_table(struct store_watch *w)
 	w->npending = w->ipending = 0;
 	int64_t last = w->rev;
 	struct { int64_t prev_rev; } prevs[WATCH_BATCH];
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	size_t bytes = 0;
+	int cut = 0;            /* stopped early by the byte budget */
+	while (!(cut = bytes > RING_MAX_BYTES / 2) && sqlite3_step(st) == SQLITE_ROW) {
 		struct store_event *ev = xcalloc(1, sizeof(*ev));
 		ev->refs = 1;
 		ev->rev = sqlite3_column_int64(st, 0);
@@ -769,8 +789,9 @@ static int load_from_table(struct store_watch *w)
 		ev->value = blob_dup_s(s, st, 5, &ev->len);
 		w->pending[w->npending++] = ev;
 		last = ev->rev;
+		bytes += 2 * ev->len;   /* with its previous value, about as large */
 	}
-	int full = w->npending == WATCH_BATCH;
+	int full = cut || w->npending == WATCH_BATCH;
 	sqlite3_reset(st);
 	free(hi);
 	for (size_t i = 0; i < w->npending; i++) {

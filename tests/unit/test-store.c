@@ -256,6 +256,38 @@ static void test_ring_overflow_falls_back_to_table(void **state)
 	store_watch_close(w);
 }
 
+/* 4 MiB values: the ring keeps fewer of them than its count allows (its
+ * byte budget), the table batches are cut short, and a watcher from the
+ * start still gets every event in order with its value intact. */
+static void test_large_values_bounded_ring(void **state)
+{
+	struct fixture *f = *state;
+	size_t len = 4u << 20;
+	char *big = xmalloc(len + 1);
+	char key[64];
+	for (int i = 0; i < 24; i++) {
+		memset(big, 'a' + i, len);
+		big[len] = '\0';
+		snprintf(key, sizeof(key), "/core/secrets/ns/s%02d", i);
+		assert_int_equal(store_create(f->s, key, big, len, NULL, NULL), 0);
+	}
+	struct store_watch *w;
+	assert_int_equal(store_watch_open(&w, f->s, "/core/secrets/", 0, NULL), 0);
+	struct store_event *ev;
+	int n = 0;
+	while (store_watch_next(w, &ev, 0) == 1) {
+		assert_int_equal(ev->rev, n + 1);
+		assert_int_equal(ev->len, len);
+		assert_int_equal(ev->value[0], 'a' + n);
+		assert_int_equal(ev->value[len - 1], 'a' + n);
+		n++;
+		store_event_unref(ev);
+	}
+	assert_int_equal(n, 24);
+	store_watch_close(w);
+	free(big);
+}
+
 static void test_compaction_gone(void **state)
 {
 	struct fixture *f = *state;
@@ -400,6 +432,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_watch_ring_and_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_blocks_until_write, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ring_overflow_falls_back_to_table, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_large_values_bounded_ring, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compaction_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sigkill_loses_no_acknowledged_write, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_encryption_at_rest, setup, teardown),
