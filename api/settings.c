@@ -121,6 +121,7 @@ static int load(struct api *api, struct api_settings **out, struct berr *err)
 		log_warn("ignoring bosun-rbac-cm", "error", perr.msg, NULL);
 		rbac_policy_parse(&st->policy, NULL, NULL, NULL);
 	}
+	doc_digest(st->policy_digest, rbac ? rbac : json_null());
 	json_decref(rbac);
 	st->loaded = time(NULL);
 	*out = st;
