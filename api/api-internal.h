@@ -34,6 +34,7 @@ struct api_settings {
 	json_t *secret;                 /* bosun-secret data, decoded: {key: string} */
 	struct rbac_policy *policy;
 	char policy_digest[DOC_DIGEST_HEX_LEN + 1];     /* of what the policy was built from */
+	json_t *project_tokens;         /* {"proj:<project>:<role>": {token id: true}} */
 	char *policy_error;             /* bosun-rbac-cm was unusable: built-ins only */
 	struct buf key;                 /* JWT signing key */
 };
@@ -100,6 +101,7 @@ extern const struct api_route api_routes_session[];
 extern const struct api_route api_routes_accounts[];
 extern const struct api_route api_routes_applications[];
 extern const struct api_route api_routes_projects[];
+extern const struct api_route api_routes_project_roles[];
 extern const struct api_route api_routes_repositories[];
 extern const struct api_route api_routes_clusters[];
 extern const struct api_route api_routes_settings[];
@@ -195,6 +197,17 @@ int api_project_permits(const json_t *project, const json_t *spec, struct berr *
  * one); fills *server with the server URL (malloc'd). */
 int api_destination_resolve(struct api *api, const json_t *dest, char **server,
 			    struct berr *err);
+
+/* ---- project roles (project-roles.c) ---- */
+
+/* 0 when spec.roles is well formed and (project not NULL) every policy
+ * stays inside the project and names its own role; else BERR_INVALID. */
+int api_project_roles_check(const json_t *roles, const char *project, struct berr *err);
+/* Appends the policy lines of every project's roles (those that pass the
+ * check above) to csv, and each role's token ids to tokens. */
+void api_project_roles_policy(const json_t *projects, struct buf *csv, json_t *tokens);
+/* 1 when the project role sub ("proj:<p>:<r>") lists token jti. */
+int api_project_token_listed(const struct api_settings *st, const char *sub, const char *jti);
 
 /* ---- repositories (route-repositories.c) ---- */
 

@@ -25,7 +25,8 @@ struct api_binding {
 
 static const struct api_route *const route_tables[] = {
 	api_routes_session, api_routes_accounts, api_routes_applications,
-	api_routes_projects, api_routes_repositories, api_routes_clusters,
+	api_routes_projects, api_routes_project_roles, api_routes_repositories,
+	api_routes_clusters,
 	api_routes_settings, api_routes_stream, api_routes_webhook, api_routes_notifications,
 	api_routes_static,      /* last: its catch-all serves the UI */
 };
