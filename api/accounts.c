@@ -520,7 +520,11 @@ int api_authenticate(struct api_ctx *ctx, struct http_request *req, struct berr 
 	const char *jti = json_string_value(json_object_get(claims, "jti"));
 	const char *kind = json_string_value(json_object_get(claims, "kind"));
 	rc = 0;
-	if (!api_account_enabled(ctx->st, sub)) {
+	if (kind && !strcmp(kind, "projectRole")) {
+		/* a project token: its role must still list it (project-roles.c) */
+		if (!sub || strncmp(sub, "proj:", 5) || !api_project_token_listed(ctx->st, sub, jti))
+			rc = berr_set(err, BERR_AUTH, "project token was revoked or its role is gone");
+	} else if (!sub || !strncmp(sub, "proj:", 5) || !api_account_enabled(ctx->st, sub)) {
 		rc = berr_set(err, BERR_AUTH, "account '%s' does not exist or is disabled", sub);
 	} else if (kind && !strcmp(kind, "session")) {
 		char pv[24];

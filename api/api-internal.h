@@ -14,6 +14,7 @@
 #include "api/api.h"
 #include "api/auth.h"
 #include "api/rbac.h"
+#include "doc.h"
 #include "http.h"
 #include "kube.h"
 
@@ -32,6 +33,8 @@ struct api_settings {
 	json_t *cm;                     /* bosun-cm data: {key: string} */
 	json_t *secret;                 /* bosun-secret data, decoded: {key: string} */
 	struct rbac_policy *policy;
+	char policy_digest[DOC_DIGEST_HEX_LEN + 1];     /* of what the policy was built from */
+	json_t *project_tokens;         /* {"proj:<project>:<role>": {token id: true}} */
 	char *policy_error;             /* bosun-rbac-cm was unusable: built-ins only */
 	struct buf key;                 /* JWT signing key */
 };
@@ -40,6 +43,7 @@ struct api_revoked;
 struct api_hub;
 struct api_notifier;
 struct api_binding;
+struct api_list_cache;
 
 struct api {
 	struct api_config cfg;
@@ -59,6 +63,7 @@ struct api {
 	int settings_dirty;
 
 	struct api_hub *apps_hub;       /* stream of Applications */
+	struct api_list_cache *list_cache;      /* unfiltered application lists */
 	struct api_hub *alerts_hub;     /* stream of alert Events */
 	struct api_notifier *notifier;
 
@@ -96,6 +101,7 @@ extern const struct api_route api_routes_session[];
 extern const struct api_route api_routes_accounts[];
 extern const struct api_route api_routes_applications[];
 extern const struct api_route api_routes_projects[];
+extern const struct api_route api_routes_project_roles[];
 extern const struct api_route api_routes_repositories[];
 extern const struct api_route api_routes_clusters[];
 extern const struct api_route api_routes_settings[];
@@ -192,6 +198,17 @@ int api_project_permits(const json_t *project, const json_t *spec, struct berr *
 int api_destination_resolve(struct api *api, const json_t *dest, char **server,
 			    struct berr *err);
 
+/* ---- project roles (project-roles.c) ---- */
+
+/* 0 when spec.roles is well formed and (project not NULL) every policy
+ * stays inside the project and names its own role; else BERR_INVALID. */
+int api_project_roles_check(const json_t *roles, const char *project, struct berr *err);
+/* Appends the policy lines of every project's roles (those that pass the
+ * check above) to csv, and each role's token ids to tokens. */
+void api_project_roles_policy(const json_t *projects, struct buf *csv, json_t *tokens);
+/* 1 when the project role sub ("proj:<p>:<r>") lists token jti. */
+int api_project_token_listed(const struct api_settings *st, const char *sub, const char *jti);
+
 /* ---- repositories (route-repositories.c) ---- */
 
 /* Credentials of the registered repository for url as the repo server's
@@ -224,13 +241,31 @@ void api_apps_wrote(struct api *api, const json_t *obj, int deleted);
  * {"app": object, "text": its compact JSON} (new reference to the array;
  * entries are immutable), once the cache has caught up with this replica's
  * writes (waits up to a second); NULL when it has not, and the caller lists
- * from the cluster. */
-json_t *api_apps_snapshot(struct api *api);
+ * from the cluster. *version (may be NULL) gets the cache's version: it
+ * grows with every change. */
+json_t *api_apps_snapshot(struct api *api, unsigned long long *version);
+/* The cache's version once it has caught up as above: 0, or -1 when it has
+ * not. */
+int api_apps_version(struct api *api, unsigned long long *version);
 /* "<project>/<app>" for RBAC, the project as the cache knows it ("" when
  * the app is unknown). */
 void api_app_rbac_object(struct api *api, const char *app, char *out, size_t size);
 int api_streams_start(struct api *api, struct berr *err);
 void api_streams_stop(struct api *api);
+
+/* ---- list cache (list-cache.c) ---- */
+
+struct api_list_cache *api_list_cache_new(void);
+void api_list_cache_free(struct api_list_cache *c);
+/* 1 and the answer written when the list for this cache version, policy
+ * digest and RBAC subject is kept; 0 otherwise. */
+int api_list_cache_get(struct api_list_cache *c, unsigned long long version, const char *policy,
+		       const char *subject, struct http_response *resp);
+/* Keeps text (copied) as that answer. */
+void api_list_cache_put(struct api_list_cache *c, unsigned long long version, const char *policy,
+			const char *subject, const char *text, size_t len);
+void api_list_cache_stats(struct api_list_cache *c, unsigned long long *hits,
+			  unsigned long long *misses);
 
 /* ---- notifications (notify.c) ---- */
 

@@ -25,7 +25,8 @@ struct api_binding {
 
 static const struct api_route *const route_tables[] = {
 	api_routes_session, api_routes_accounts, api_routes_applications,
-	api_routes_projects, api_routes_repositories, api_routes_clusters,
+	api_routes_projects, api_routes_project_roles, api_routes_repositories,
+	api_routes_clusters,
 	api_routes_settings, api_routes_stream, api_routes_webhook, api_routes_notifications,
 	api_routes_static,      /* last: its catch-all serves the UI */
 };
@@ -161,6 +162,14 @@ void api_metrics_write(struct api *api, struct buf *out)
 	buf_addf(out, "bosun_api_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n", cum);
 	buf_addf(out, "bosun_api_request_duration_seconds_sum %f\n", api->latency_sum);
 	buf_addf(out, "bosun_api_request_duration_seconds_count %llu\n", api->latency_count);
+	unsigned long long hits = 0, misses = 0;
+	if (api->list_cache)
+		api_list_cache_stats(api->list_cache, &hits, &misses);
+	buf_addf(out, "# HELP bosun_api_list_cache_total Unfiltered application lists answered "
+		      "from the list cache (hit) or built (miss).\n"
+		      "# TYPE bosun_api_list_cache_total counter\n"
+		      "bosun_api_list_cache_total{result=\"hit\"} %llu\n"
+		      "bosun_api_list_cache_total{result=\"miss\"} %llu\n", hits, misses);
 	buf_addf(out, "# HELP bosun_api_logins_failed_total Failed logins.\n"
 		      "# TYPE bosun_api_logins_failed_total counter\n"
 		      "bosun_api_logins_failed_total %llu\n", api->logins_failed);
@@ -231,6 +240,7 @@ void api_stop(struct api *a)
 	http_server_free(a->srv);
 	http_client_free(a->repo);
 	api_tree_free(a);
+	api_list_cache_free(a->list_cache);
 	kube_client_free(a->kc);
 	throttle_free(a->throttle);
 	api_revoked_free(a->revoked);
@@ -299,6 +309,7 @@ int api_start(struct api **out, const struct api_config *cfg, struct berr *err)
 	a->metrics = json_object();
 	a->throttle = throttle_new(10000, 5, 300);
 	a->revoked = api_revoked_new();
+	a->list_cache = api_list_cache_new();
 
 	int rc = daemon_ensure_dir(a->data_dir, 0700, err);
 	if (!rc)

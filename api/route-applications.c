@@ -461,8 +461,16 @@ static void list_apps(struct api_ctx *ctx, struct http_request *req, struct http
 			return http_response_error(resp, 400, "invalid selector: %s", err.msg);
 		selector_free(sel);
 	}
+	/* the plain list, as the UI and most clients ask it, may be kept */
+	int plain = !np && !nr && !(selector && *selector) && !(name && *name) &&
+		    !(search && *search) && !(sync && *sync) && !(health && *health) && ctx->st;
+	unsigned long long version = 0;
+	if (plain && api_apps_version(ctx->api, &version) == 0 &&
+	    api_list_cache_get(ctx->api->list_cache, version, ctx->st->policy_digest, ctx->user,
+			       resp))
+		return;
 	struct selector *sel = NULL;
-	json_t *list = NULL, *cached = api_apps_snapshot(ctx->api);
+	json_t *list = NULL, *cached = api_apps_snapshot(ctx->api, &version);
 	if (cached) {
 		if (selector && *selector)
 			selector_parse_labels(&sel, selector, NULL);
@@ -518,6 +526,9 @@ static void list_apps(struct api_ctx *ctx, struct http_request *req, struct http
 	selector_free(sel);
 	if (cached) {
 		buf_adds(&text, nitems ? "]}" : "{\"metadata\":{},\"items\":[]}");
+		if (plain)
+			api_list_cache_put(ctx->api->list_cache, version, ctx->st->policy_digest,
+					   ctx->user, text.data, text.len);
 		http_response_text(resp, 200, "application/json", text.data, text.len);
 		buf_release(&text);
 		json_decref(items);

@@ -167,7 +167,7 @@ static int check_globs(const json_t *list, const char *field, const char *const 
 	return 0;
 }
 
-static int check_project_spec(const json_t *spec, struct berr *err)
+static int check_project_spec(const json_t *spec, const char *name, struct berr *err)
 {
 	static const char *const known[] = { "description", "sourceRepos", "destinations",
 					     "clusterResourceWhitelist", "clusterResourceBlacklist",
@@ -217,9 +217,8 @@ static int check_project_spec(const json_t *spec, struct berr *err)
 			 syncwindow_duration(api_str(w, "duration"), err) < 0)
 			rc = berr_prefix(err, "'spec.syncWindows[%zu]'", i);
 	}
-	json_t *roles = json_object_get(spec, "roles");
-	if (!rc && roles && !json_is_array(roles))
-		rc = berr_set(err, BERR_INVALID, "'spec.roles' must be a list");
+	if (!rc)
+		rc = api_project_roles_check(json_object_get(spec, "roles"), name, err);
 	return rc;
 }
 
@@ -285,7 +284,9 @@ static int decode_project(struct http_request *req, struct http_response *resp,
 	if (!rc && !json_is_object(json_object_get(*project, "metadata")))
 		rc = berr_set(&err, BERR_INVALID, "'metadata.name' is required");
 	if (!rc)
-		rc = check_project_spec(json_object_get(*project, "spec"), &err);
+		rc = check_project_spec(json_object_get(*project, "spec"),
+					doc_get_str(*project, "metadata.name") ?: http_request_param(req, "name"),
+					&err);
 	if (rc < 0) {
 		http_response_error(resp, 400, "%s", err.msg);
 		json_decref(*body);
@@ -331,6 +332,7 @@ static void create_project(struct api_ctx *ctx, struct http_request *req,
 			api_error(resp, &err);
 		else {
 			log_info("project created", "project", name, "by", ctx->user, NULL);
+			api_settings_invalidate(ctx->api);     /* its roles join the policy */
 			reply(resp, 200, res);
 			res = NULL;
 		}
@@ -365,6 +367,8 @@ static void update_project(struct api_ctx *ctx, struct http_request *req,
 			api_error(resp, &err);
 		else
 			reply(resp, 200, json_incref(res));
+		if (rc == 0)
+			api_settings_invalidate(ctx->api);
 		json_decref(res);
 		json_decref(cur);
 	}
@@ -398,6 +402,7 @@ static void delete_project(struct api_ctx *ctx, struct http_request *req,
 	if (kube_client_delete(ctx->api->kc, NULL, &ref, NULL, &err) < 0)
 		return api_error(resp, &err);
 	log_info("project deleted", "project", name, "by", ctx->user, NULL);
+	api_settings_invalidate(ctx->api);
 	reply(resp, 200, json_object());
 }
 

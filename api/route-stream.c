@@ -65,6 +65,7 @@ struct api_hub {
 	int synced;
 	long long max_rv;               /* newest resourceVersion seen */
 	long long want_rv;              /* newest this replica wrote */
+	unsigned long long version;     /* grows with every change to apps */
 };
 
 static int cmp_items(const void *a, const void *b)
@@ -280,6 +281,7 @@ static void apply_change(struct api_hub *h, const char *type, json_t *obj, long 
 			return;
 		json_t *last = json_incref(json_object_get(cur, "app"));
 		json_object_del(h->apps, name);
+		h->version++;
 		ring_push(h, id, name, last, 1);
 		broadcast(h, id, name, "DELETED", last);
 		json_decref(last);
@@ -292,6 +294,7 @@ static void apply_change(struct api_hub *h, const char *type, json_t *obj, long 
 	char *text = json_dumps(obj, JSON_COMPACT);
 	json_object_set_new(h->apps, name, json_pack("{s:I, s:O, s:s}", "id", (json_int_t)id,
 						     "app", obj, "text", text ? text : "{}"));
+	h->version++;
 	free(text);
 	broadcast(h, id, name, cur ? "MODIFIED" : "ADDED", obj);
 }
@@ -485,41 +488,59 @@ static int cmp_named(const void *a, const void *b)
 	return strcmp(((const struct named *)a)->name, ((const struct named *)b)->name);
 }
 
-json_t *api_apps_snapshot(struct api *api)
+/* Locks the hub once it has caught up with this replica's writes (waiting
+ * up to SNAPSHOT_WAIT_MS): 0 with h->mu held, -1 without. */
+static int lock_caught_up(struct api_hub *h)
 {
-	struct api_hub *h = api->apps_hub;
-	if (!h)
-		return NULL;
 	for (int waited = 0;; waited++) {
 		pthread_mutex_lock(&h->mu);
 		if (!h->synced) {       /* never listed (no CRD yet?): ask the cluster */
 			pthread_mutex_unlock(&h->mu);
-			return NULL;
+			return -1;
 		}
-		if (h->max_rv >= h->want_rv) {
-			/* take references under the lock, sort outside it; an entry
-			 * keeps its app (and so the name) alive */
-			size_t n = json_object_size(h->apps), k = 0;
-			struct named *v = xcalloc(n ? n : 1, sizeof(*v));
-			const char *name;
-			json_t *e;
-			json_object_foreach(h->apps, name, e) {
-				v[k].entry = json_incref(e);
-				v[k++].name = doc_get_str(json_object_get(e, "app"), "metadata.name");
-			}
-			pthread_mutex_unlock(&h->mu);
-			qsort(v, k, sizeof(*v), cmp_named);
-			json_t *items = json_array();
-			for (size_t i = 0; i < k; i++)
-				json_array_append_new(items, v[i].entry);
-			free(v);
-			return items;
-		}
+		if (h->max_rv >= h->want_rv)
+			return 0;
 		pthread_mutex_unlock(&h->mu);
 		if (waited >= SNAPSHOT_WAIT_MS)
-			return NULL;
+			return -1;
 		usleep(1000);
 	}
+}
+
+int api_apps_version(struct api *api, unsigned long long *version)
+{
+	struct api_hub *h = api->apps_hub;
+	if (!h || lock_caught_up(h) < 0)
+		return -1;
+	*version = h->version;
+	pthread_mutex_unlock(&h->mu);
+	return 0;
+}
+
+json_t *api_apps_snapshot(struct api *api, unsigned long long *version)
+{
+	struct api_hub *h = api->apps_hub;
+	if (!h || lock_caught_up(h) < 0)
+		return NULL;
+	/* take references under the lock, sort outside it; an entry keeps its
+	 * app (and so the name) alive */
+	size_t n = json_object_size(h->apps), k = 0;
+	struct named *v = xcalloc(n ? n : 1, sizeof(*v));
+	const char *name;
+	json_t *e;
+	json_object_foreach(h->apps, name, e) {
+		v[k].entry = json_incref(e);
+		v[k++].name = doc_get_str(json_object_get(e, "app"), "metadata.name");
+	}
+	if (version)
+		*version = h->version;
+	pthread_mutex_unlock(&h->mu);
+	qsort(v, k, sizeof(*v), cmp_named);
+	json_t *items = json_array();
+	for (size_t i = 0; i < k; i++)
+		json_array_append_new(items, v[i].entry);
+	free(v);
+	return items;
 }
 
 int api_streams_start(struct api *api, struct berr *err)

@@ -18,6 +18,7 @@ static void settings_free(struct api_settings *st)
 {
 	json_decref(st->cm);
 	json_decref(st->secret);
+	json_decref(st->project_tokens);
 	rbac_policy_free(st->policy);
 	free(st->policy_error);
 	if (st->key.len)
@@ -115,12 +116,29 @@ static int load(struct api *api, struct api_settings **out, struct berr *err)
 	struct berr perr = BERR_INIT;
 	const char *csv = json_string_value(json_object_get(rbac, "policy.csv"));
 	const char *dflt = json_string_value(json_object_get(rbac, "policy.default"));
+	/* the roles of every AppProject join the policy (project-roles.c) */
+	struct buf policy = BUF_INIT;
+	buf_adds(&policy, csv ? csv : "");
+	buf_adds(&policy, "\n");
+	st->project_tokens = json_object();
+	struct kube_ref pref = api_ref(api, "AppProject", NULL);
+	json_t *projects = NULL;
+	if (kube_client_list(api->kc, &projects, &pref, NULL, NULL) == 0)
+		api_project_roles_policy(json_object_get(projects, "items"), &policy,
+					 st->project_tokens);
+	json_decref(projects);
+	json_t *digested = json_pack("{s:O?, s:s, s:O}", "rbac", rbac, "policy", policy.data,
+				     "tokens", st->project_tokens);
+	doc_digest(st->policy_digest, digested);
+	json_decref(digested);
+	csv = policy.data;
 	if (rbac_policy_parse(&st->policy, csv, dflt, &perr) < 0) {
 		/* a broken policy must not lock everyone out: built-ins only */
 		st->policy_error = xstrdup(perr.msg);
 		log_warn("ignoring bosun-rbac-cm", "error", perr.msg, NULL);
 		rbac_policy_parse(&st->policy, NULL, NULL, NULL);
 	}
+	buf_release(&policy);
 	json_decref(rbac);
 	st->loaded = time(NULL);
 	*out = st;

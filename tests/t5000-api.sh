@@ -372,6 +372,19 @@ g, alice, role:team" | kcc apply -f - &&
 	TOKEN=$ALICE expect_error 403 "" GET /api/v1/applications/guestbook
 '
 
+list_cache() { curl -sS "$B/metrics" | sed -n "s/^bosun_api_list_cache_total{result=\"$1\"} //p"; }
+test_expect_success 'plain lists come from the list cache, per caller, and follow every change' '
+	expect 200 GET /api/v1/applications && n=$(jq ".items | length" "$OUT") &&
+	hits=$(list_cache hit) &&
+	expect 200 GET /api/v1/applications && [ "$(jq ".items | length" "$OUT")" = "$n" ] &&
+	[ "$(list_cache hit)" -gt "$hits" ] &&
+	TOKEN=$ALICE expect 200 GET /api/v1/applications && jq -e ".items | length == 1" "$OUT" &&
+	kcc -n bosun label application t1 cached=fresh &&
+	wait_for 5 sh -c "curl -sS -H \"Authorization: Bearer $TOKEN\" $B/api/v1/applications |
+		jq -e \".items[] | select(.metadata.name == \\\"t1\\\") | .metadata.labels.cached == \\\"fresh\\\"\"" &&
+	expect 200 GET "/api/v1/applications?search=t1" && jq -e ".items[0].metadata.labels.cached == \"fresh\"" "$OUT"
+'
+
 test_expect_success 'login throttling: the 6th failure in a row waits' '
 	for i in 1 2 3 4 5; do
 		TOKEN= expect 401 POST /api/v1/session "{\"username\":\"bob\",\"password\":\"x$i\"}" || return 1

@@ -26,15 +26,18 @@ const keyOf = (r) => `${r.group || ''}/${r.kind}/${r.namespace || ''}/${r.name}`
 const MAX_OWNED = 300;   // owned objects drawn at most (a Deployment of 1,000 replicas)
 
 // Commit metadata by repository revision, shared by every app page: a
-// commit never changes. Values: {author, date, message} or {error}.
+// commit never changes. Values: {author, date, message} or {error, at}; an
+// error is asked again after a while (the repo server may be back).
 const commits = new Map();
+const COMMIT_RETRY_MS = 30000;
 function commitOf(app, rev, redraw) {
   if (!rev) return null;
   const key = `${app}@${rev}`;
-  if (!commits.has(key)) {
-    commits.set(key, null);
+  const have = commits.get(key);
+  if (have === undefined || (have && have.error && Date.now() - have.at > COMMIT_RETRY_MS)) {
+    commits.set(key, have ? { ...have, at: Date.now() } : null);   // one request at a time
     get(`/api/v1/applications/${enc(app)}/revisions/${enc(rev)}/metadata`)
-      .then((m) => commits.set(key, m), (e) => commits.set(key, { error: e.message }))
+      .then((m) => commits.set(key, m), (e) => commits.set(key, { error: e.message, at: Date.now() }))
       .then(redraw);
   }
   return commits.get(key);
