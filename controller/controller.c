@@ -12,6 +12,7 @@
  * what they hold; a sync in progress returns at its next wait and resumes
  * at the next start) and joins every thread.
  */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -420,6 +421,10 @@ int controller_main(int argc, char **argv)
 
 	struct berr err = BERR_INIT;
 	struct controller *c = NULL;
+	/* every worker thread would get a malloc arena of its own; with 30
+	 * threads holding small JSON trees that costs more memory than it saves
+	 * in lock waits (at 10,000 apps about a seventh of the peak RSS) */
+	mallopt(M_ARENA_MAX, 2);
 	daemon_block_signals();
 	if (daemon_ensure_dir(data_dir, 0700, &err) < 0 || controller_start(&c, &cfg, &err) < 0) {
 		log_error("controller failed to start", "error", err.msg, NULL);
