@@ -101,16 +101,18 @@ static void handle_metrics(struct http_request *req, struct http_response *resp,
 	const char *name;
 	json_t *app;
 	json_object_foreach(c->apps, name, app) {
+		const char *project, *sync, *health;
+		appstate_labels(app, &project, &sync, &health);
 		buf_adds(&b, "bosun_app_info{name=\"");
 		label_value(&b, name);
 		buf_adds(&b, "\",namespace=\"");
 		label_value(&b, c->cfg.namespace);
 		buf_adds(&b, "\",project=\"");
-		label_value(&b, doc_get_str(app, "spec.project") ?: "default");
+		label_value(&b, project ?: "default");
 		buf_adds(&b, "\",sync_status=\"");
-		label_value(&b, doc_get_str(app, "status.sync.status") ?: "Unknown");
+		label_value(&b, sync ?: "Unknown");
 		buf_adds(&b, "\",health_status=\"");
-		label_value(&b, doc_get_str(app, "status.health.status") ?: "Unknown");
+		label_value(&b, health ?: "Unknown");
 		buf_adds(&b, "\"} 1\n");
 	}
 	size_t napps = json_object_size(c->apps);
