@@ -4,7 +4,7 @@
  * One thread lists the Applications of the controller's namespace and then
  * watches them, resuming from the last resourceVersion after a dropped
  * connection and listing again when the server says it is too old. Every
- * app is kept in `apps` (name → object). An event that changes what the app
+ * app is kept in `apps` (name → record, see store_locked()). An event that changes what the app
  * asks for (spec, operation, annotations, deletion) queues a refresh; a
  * change of status alone, which is mostly the controller's own write,
  * does not, or every status write would cause another pass. An app with an
@@ -66,30 +66,59 @@ static long next_resync(const struct controller *c)
 	return mono_s() + base + jitter;
 }
 
-/* Stores app (a reference is taken: nobody changes it afterwards, and its
- * managedFields, which the controller never reads, are dropped first);
+/*
+ * An app is stored as a record [text, asks, rv, project, sync, health]:
+ * the object as compact JSON text (its managedFields, which the controller
+ * never reads, dropped), the digest of what it asks for (spec, operation,
+ * annotations, deletion), its resourceVersion, and the labels /metrics
+ * shows. A parsed Application takes about 18 KB of jansson nodes for 2 KB
+ * of text; at 10,000 apps the text is what fits in the controller's
+ * budget, and appstate_get() parses it again in about 20 microseconds.
+ */
+enum { REC_TEXT, REC_ASKS, REC_RV, REC_PROJECT, REC_SYNC, REC_HEALTH };
+
+static void asks_digest(char out[DOC_DIGEST_HEX_LEN + 1], const json_t *app)
+{
+	json_t *asks = json_pack("{s:O?, s:O?, s:O?, s:O?}", "spec", json_object_get(app, "spec"),
+				 "operation", json_object_get(app, "operation"),
+				 "annotations", doc_get(app, "metadata.annotations"),
+				 "deletion", doc_get(app, "metadata.deletionTimestamp"));
+	doc_digest(out, asks);
+	json_decref(asks);
+}
+
+static json_t *opt_string(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+/* Stores app (its managedFields are dropped: the caller's object changes);
  * returns what the app asks for changed (0/1). Lock held. */
 static int store_locked(struct controller *c, json_t *app, int *newer)
 {
 	const char *name = doc_get_str(app, "metadata.name");
 	json_t *old = json_object_get(c->apps, name);
+	long rv = rv_number(app);
+	char digest[DOC_DIGEST_HEX_LEN + 1];
 	*newer = 1;
 	if (old) {
-		long a = rv_number(old), b = rv_number(app);
-		if (a >= 0 && b >= 0 && b < a) {
+		long a = (long)json_integer_value(json_array_get(old, REC_RV));
+		if (a >= 0 && rv >= 0 && rv < a) {
 			*newer = 0;
 			return 0;
 		}
 	}
-	int changed = !old
-		      || !doc_equal(json_object_get(old, "spec"), json_object_get(app, "spec"))
-		      || !doc_equal(json_object_get(old, "operation"), json_object_get(app, "operation"))
-		      || !doc_equal(doc_get(old, "metadata.annotations"),
-				    doc_get(app, "metadata.annotations"))
-		      || !doc_equal(doc_get(old, "metadata.deletionTimestamp"),
-				    doc_get(app, "metadata.deletionTimestamp"));
+	asks_digest(digest, app);
+	int changed = !old || strcmp(json_string_value(json_array_get(old, REC_ASKS)), digest);
 	json_object_del(json_object_get(app, "metadata"), "managedFields");
-	json_object_set(c->apps, name, app);
+	char *text = json_dumps(app, JSON_COMPACT);
+	json_t *rec = json_pack("[o, s, I, o, o, o]", json_stringn_nocheck(text, strlen(text)),
+				digest, (json_int_t)rv,
+				opt_string(doc_get_str(app, "spec.project")),
+				opt_string(doc_get_str(app, "status.sync.status")),
+				opt_string(doc_get_str(app, "status.health.status")));
+	free(text);
+	json_object_set_new(c->apps, name, rec);
 	if (!json_object_get(c->mem, name)) {
 		json_t *m = json_object();
 		json_object_set_new(m, "nextResync", json_integer(next_resync(c)));
@@ -285,11 +314,22 @@ void appstate_stop(struct controller *c)
 
 json_t *appstate_get(struct controller *c, const char *name)
 {
-	/* stored apps are replaced, never changed in place: share them */
+	/* records are replaced, never changed in place: parse outside the lock */
 	pthread_mutex_lock(&c->mu);
-	json_t *app = json_incref(json_object_get(c->apps, name));
+	json_t *text = json_incref(json_array_get(json_object_get(c->apps, name), REC_TEXT));
 	pthread_mutex_unlock(&c->mu);
+	json_t *app = text ? json_loadb(json_string_value(text), json_string_length(text), 0, NULL)
+			   : NULL;
+	json_decref(text);
 	return app;
+}
+
+void appstate_labels(const json_t *rec, const char **project, const char **sync,
+		     const char **health)
+{
+	*project = json_string_value(json_array_get(rec, REC_PROJECT));
+	*sync = json_string_value(json_array_get(rec, REC_SYNC));
+	*health = json_string_value(json_array_get(rec, REC_HEALTH));
 }
 
 void appstate_put(struct controller *c, json_t *app)

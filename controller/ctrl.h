@@ -58,7 +58,8 @@ struct controller {
 	int cancel;                     /* watch cancel flag (set on stop) */
 
 	pthread_mutex_t mu;             /* guards apps and mem */
-	json_t *apps;                   /* name → Application (latest seen) */
+	json_t *apps;                   /* name → record of the latest Application seen
+					   (appstate.c) */
 	json_t *mem;                    /* name → what the reconciler remembers */
 	char *apps_rv;                  /* resume point from the first list */
 	int started;                    /* every thread is running */
@@ -79,12 +80,15 @@ int crds_install(struct kube_client *kc, const char *namespace, struct berr *err
 /* appstate.c: the Application watch, the resync timer and the app memory */
 int appstate_start(struct controller *c, struct berr *err);
 void appstate_stop(struct controller *c);
-/* The app as last seen (new reference; shared: never modify it), NULL when gone. */
+/* The app as last seen (a new object of the caller's), NULL when gone. */
 json_t *appstate_get(struct controller *c, const char *name);
 /* Records an app the controller just wrote (the watch will confirm it).
- * Takes a reference: app must not be changed afterwards (its managedFields
- * are dropped). */
+ * Its managedFields are dropped from the caller's object. */
 void appstate_put(struct controller *c, json_t *app);
+/* The /metrics labels of a record of c->apps (lock held; strings owned by
+ * the record, NULL when unset). */
+void appstate_labels(const json_t *rec, const char **project, const char **sync,
+		     const char **health);
 /* A shallow copy of the app's memory (new reference; an empty object at
  * first); its values are shared: never modify them. */
 json_t *appmem_get(struct controller *c, const char *name);

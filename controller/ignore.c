@@ -6,14 +6,18 @@
  * the live object's managedFields). Both are applied by taking the field
  * out of the desired object and the live object alike before the diff: a
  * deletion the last-applied annotation would predict finds nothing to
- * delete, so no difference can show there.
- * jqPathExpressions are not evaluated (a condition says so).
+ * delete, so no difference can show there. `jqPathExpressions` (jqpath.c,
+ * a bounded subset of jq) are removed the same way, as Argo CD's
+ * del(EXPR); an expression that fails on an object (iterating a field that
+ * is not there without `?`) leaves that object as it is, as Argo CD does,
+ * and one that does not compile is reported by ignore_check().
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "doc.h"
 #include "ignore.h"
+#include "jqpath.h"
 
 #define MAX_FIELDS_DEPTH 64
 
@@ -142,9 +146,37 @@ int ignore_apply(json_t **target, json_t **live, const json_t *rules, const stru
 			remove_pointer(*target, json_string_value(p));
 			remove_pointer(*live, json_string_value(p));
 		}
+		json_array_foreach(json_object_get(rule, "jqPathExpressions"), j, p) {
+			struct jqpath *jq = NULL;
+			if (!json_is_string(p) || jqpath_compile(&jq, json_string_value(p), NULL) < 0)
+				continue;
+			jqpath_delete(jq, *target, NULL);
+			jqpath_delete(jq, *live, NULL);
+			jqpath_free(jq);
+		}
 		json_t *managers = json_object_get(rule, "managedFieldsManagers");
 		if (json_array_size(managers))
 			managers_fields(*target, *live, managers);
 	}
 	return applied;
+}
+
+int ignore_check(const json_t *rules, struct berr *err)
+{
+	json_t *rule, *p;
+	size_t i, j;
+	json_array_foreach(rules, i, rule) {
+		json_array_foreach(json_object_get(rule, "jqPathExpressions"), j, p) {
+			struct jqpath *jq = NULL;
+			if (!json_is_string(p))
+				return berr_set(err, BERR_INVALID, "ignoreDifferences[%zu]."
+						"jqPathExpressions[%zu] must be a string", i, j);
+			int rc = jqpath_compile(&jq, json_string_value(p), err);
+			jqpath_free(jq);
+			if (rc < 0)
+				return berr_prefix(err, "ignoreDifferences[%zu].jqPathExpressions[%zu]",
+						   i, j);
+		}
+	}
+	return 0;
 }

@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 
+#include "err.h"
 #include "resource.h"
 
 /*
@@ -15,5 +16,9 @@
  * Returns whether any rule matched.
  */
 int ignore_apply(json_t **target, json_t **live, const json_t *rules, const struct res_id *id);
+
+/* Checks what ignore_apply() cannot report: every jqPathExpressions entry
+ * compiles. BERR_INVALID or BERR_LIMIT naming the rule and the expression. */
+int ignore_check(const json_t *rules, struct berr *err);
 
 #endif

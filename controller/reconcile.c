@@ -26,6 +26,7 @@
 #include "ctrl.h"
 #include "doc.h"
 #include "health.h"
+#include "ignore.h"
 #include "log.h"
 #include "queue.h"
 #include "timefmt.h"
@@ -300,20 +301,13 @@ void reconcile_app(struct controller *c, const char *name)
 							    "SharedResourceWarning", "message",
 							    r.shared.data, "lastTransitionTime", now));
 	}
-	if (json_array_size(doc_get(app, "spec.ignoreDifferences"))) {
-		json_t *rule;
-		size_t k;
-		json_array_foreach(doc_get(app, "spec.ignoreDifferences"), k, rule) {
-			if (json_array_size(json_object_get(rule, "jqPathExpressions"))) {
-				char now[32];
-				ctrl_now(now);
-				json_array_append_new(conditions, json_pack("{s:s, s:s, s:s}",
-					"type", "InvalidSpecError", "message",
-					"ignoreDifferences: jqPathExpressions are not supported; use jsonPointers",
-					"lastTransitionTime", now));
-				break;
-			}
-		}
+	struct berr ierr = BERR_INIT;
+	if (ignore_check(doc_get(app, "spec.ignoreDifferences"), &ierr) < 0) {
+		char now[32];
+		ctrl_now(now);
+		json_array_append_new(conditions, json_pack("{s:s, s:s, s:s}", "type",
+							    "InvalidSpecError", "message", ierr.msg,
+							    "lastTransitionTime", now));
 	}
 	if (rc == 0)
 		drift_check(c, app, &r, conditions);

@@ -14,8 +14,10 @@
  * deletes an old copy before creating it, HookSucceeded/HookFailed delete
  * it after.
  *
- * status.operationState tracks the run: Running with the tasks done so far,
- * then Succeeded, Failed or Error with finishedAt and syncResult. A
+ * status.operationState tracks the run: Running with the tasks done so far
+ * (written once a wait takes longer than half a second, so a quick sync
+ * costs one status write, not two), then Succeeded, Failed or Error with
+ * finishedAt and syncResult. A
  * successful full sync (not dry run, not a selection of resources) first
  * stores its release, then appends to status.history. A controller that
  * dies mid-run finds the operation still there with phase Running and runs
@@ -81,7 +83,11 @@ struct run {
 	json_t *source;
 	char message[1024];
 	int terminated;
+	int running_written;    /* phase Running is recorded */
+	long long started_ms;   /* monotonic, when this run began */
 };
+
+#define RUNNING_AFTER_MS 500
 
 static long long mono_ms(void)
 {
@@ -185,11 +191,23 @@ static int write_state(struct run *r, const char *phase, const char *message, in
 	json_t *patch = status_patch(r->c, r->name, status);
 	struct berr err = BERR_INIT;
 	int rc = app_patch(r->c, r->name, patch, "status", &err);
+	if (rc == 0 && !final)
+		r->running_written = 1;
 	json_decref(status);
 	if (rc < 0)
 		log_warn("operation state not written", "app", r->name, "error", err.msg, NULL);
 	json_decref(patch);
 	return rc;
+}
+
+/* Records phase Running once the run takes long enough for anyone to see
+ * it (RUNNING_AFTER_MS): a sync that is over sooner writes its state once,
+ * at the end. Nothing depends on the Running record for recovery: a run
+ * resumes from `operation`, which stays until the end. */
+static void note_running(struct run *r)
+{
+	if (!r->running_written && mono_ms() - r->started_ms >= RUNNING_AFTER_MS)
+		write_state(r, "Running", "running", 0, NULL);
 }
 
 /* Whether someone asked the run to stop. */
@@ -482,6 +500,7 @@ static int wait_group(struct run *r, size_t from, size_t to, int health)
 						 : CACHE_CATCH_UP_S * 1000);
 	long poll_us = 2000;    /* the watch usually delivers within milliseconds */
 	for (;;) {
+		note_running(r);
 		int pending = 0;
 		const char *waiting_for = NULL;
 		for (size_t i = from; i < to; i++) {
@@ -790,7 +809,7 @@ static void finish(struct run *r, const char *phase, const char *message, json_t
 
 void sync_run(struct controller *c, const char *name)
 {
-	struct run r = { .c = c, .name = name };
+	struct run r = { .c = c, .name = name, .started_ms = mono_ms() };
 	struct berr err = BERR_INIT;
 	r.app = appstate_get(c, name);
 	if (!r.app || !json_is_object(json_object_get(r.app, "operation"))) {
@@ -835,7 +854,8 @@ void sync_run(struct controller *c, const char *name)
 		r.prune_propagation = "Orphan";
 	else
 		r.prune_propagation = "Background";
-	write_state(&r, "Running", "running", 0, NULL);
+	if (same_op && phase && !strcmp(phase, "Running"))
+		r.running_written = 1;
 	log_info("operation started", "app", name, NULL);
 
 	if (dest_for_app(c, r.app, &r.dest, &err) < 0 || load_manifests(&r, &err) < 0) {

@@ -21,6 +21,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import ssl
 import subprocess
 import sys
@@ -184,6 +185,7 @@ def main():
                                               "metadata": {"name": ns}})
     ctrl_args = ["--kubeconfig", os.path.join(cdir, "kubeconfig.yaml"),
                  "--repo-server", "http://127.0.0.1:%d" % rports["repoServer"]]
+    ctrl_args += os.environ.get("RECONCILE_CONTROLLER_ARGS", "").split()
     p, kdir, _ = start("controller", *ctrl_args)
     p.terminate()
     p.wait()
@@ -277,6 +279,11 @@ def main():
     log("wrote " + OUT)
 
 
+def on_term(sig, frame):
+    sys.exit("bench-reconcile: stopped by signal %d" % sig)
+
+
+signal.signal(signal.SIGTERM, on_term)
 try:
     main()
 finally:
