@@ -295,7 +295,7 @@ test_expect_success 'no endpoint shows a Secret value, not even the last-applied
 '
 
 test_expect_success 'repositories: connection test, write-only credentials' '
-	expect_error 400 "unable to connect to repository .*No such file" POST /api/v1/repositories \
+	expect_error 400 "unable to connect to repository .*nowhere.: repository not found" POST /api/v1/repositories \
 		"{\"repo\":\"file://$TEST_TMP/nowhere\"}" &&
 	expect 200 POST /api/v1/repositories "{\"repo\":\"$REPO_URL\",\"username\":\"git\",\"password\":\"s3cr3t-pw\"}" &&
 	jq -e ".repo == \"$REPO_URL\" and .username == \"git\" and .hasCredentials and .connectionState.status == \"Successful\"" "$OUT" &&
