@@ -51,7 +51,10 @@ test_expect_success 'service accounts, RBAC, probes and the in-cluster kubeconfi
 		-o jsonpath="{.spec.template.spec.containers[0].readinessProbe.httpGet.path}" | grep -qx /healthz &&
 	kc -n bosun get configmap bosun-kubeconfig -o jsonpath="{.data.kubeconfig\.yaml}" |
 		grep -q "tokenFile: /var/run/secrets/kubernetes.io/serviceaccount/token" &&
-	kc -n bosun get service bosun-api bosun-repo-server bosun-controller-metrics
+	kc -n bosun get service bosun-api bosun-repo-server bosun-controller-metrics \
+		bosun-controller-0 bosun-controller-1 &&
+	kc -n bosun get deployment bosun-api -o jsonpath="{.spec.template.spec.containers[0].args}" |
+		grep -q "http://bosun-controller-0:8082,http://bosun-controller-1:8082"
 '
 
 test_expect_success 'scaling is a values change: three shards, three api pods' '

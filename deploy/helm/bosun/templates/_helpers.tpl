@@ -30,6 +30,16 @@ app.kubernetes.io/component: {{ .component }}
 http://{{ include "bosun.fullname" . }}-repo-server:{{ .Values.repoServer.port }}
 {{- end -}}
 
+{{/* one URL per controller shard, comma-separated: the API asks them for
+     resource trees (a shard that does not own an app answers 404) */}}
+{{- define "bosun.controllerURLs" -}}
+{{- $urls := list -}}
+{{- range $shard := until (int .Values.controller.shards) -}}
+{{- $urls = append $urls (printf "http://%s-controller-%d:%v" (include "bosun.fullname" $) $shard $.Values.controller.port) -}}
+{{- end -}}
+{{- join "," $urls -}}
+{{- end -}}
+
 {{/* flags every role takes */}}
 {{- define "bosun.commonArgs" -}}
 - --address
