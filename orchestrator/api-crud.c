@@ -491,7 +491,15 @@ static int delete_opts(struct http_request *req, struct obj_delete_opts *o, json
 		return -1;
 	o->propagation = http_request_query(req, "propagationPolicy");
 	o->dry_run = is_dry_run(req);
+	o->graceful = 1;
+	o->grace_period = -1;
+	const char *gp = http_request_query(req, "gracePeriodSeconds");
+	if (gp && gp[0])
+		o->grace_period = strtoll(gp, NULL, 10);
 	if (*body) {
+		json_t *g = doc_get(*body, "gracePeriodSeconds");
+		if (json_is_integer(g))
+			o->grace_period = json_integer_value(g);
 		const char *pp = doc_get_str(*body, "propagationPolicy");
 		if (pp)
 			o->propagation = pp;
