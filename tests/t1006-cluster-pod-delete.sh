@@ -3,7 +3,7 @@
 # pod Terminating (deletionTimestamp, deletionGracePeriodSeconds) and it
 # leaves once its simulated containers stopped, at the latest when the
 # grace period ends; --grace-period=0 --force deletes at once; a pod that
-# never ran goes at once; a restart finishes what was Terminating.
+# never ran goes at once; a restart after SIGKILL finishes what was Terminating.
 . "$(dirname "$0")/lib.sh"
 
 command -v kubectl >/dev/null 2>&1 || test_skip_all "kubectl is not installed"
@@ -70,12 +70,12 @@ test_expect_success 'a pod not yet on a node goes at once' '
 	kc delete pod nowhere --wait=false && gone nowhere
 '
 
-test_expect_success 'a pod Terminating when the cluster stops is gone after a restart' '
+test_expect_success 'a pod Terminating when the cluster is killed is gone after a restart' '
 	pod late 30 && wait_for 20 running late &&
 	kc delete pod late --wait=false &&
-	stop_bosund && start_bosund cluster --pod-start-delay 3s &&
+	stop_bosund KILL && start_bosund cluster --pod-start-delay 10s &&
 	kc get pod late -o jsonpath={.metadata.deletionTimestamp} | grep -q Z &&
-	wait_for 20 gone late
+	wait_for 30 gone late
 '
 
 test_done
