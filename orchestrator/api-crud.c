@@ -215,8 +215,11 @@ static int fast_list(struct api *api, struct api_path *p, struct http_request *r
 	buf_adds(&out, "},\"items\":[");
 	buf_add(&out, l.items.data, l.items.len);
 	buf_adds(&out, "]}\n");
-	http_response_text(resp, 200, "application/json", out.data, out.len);
-	buf_release(&out);
+	/* the body is handed over, not copied: a list can be tens of MB */
+	resp->status = 200;
+	http_response_header(resp, "Content-Type", "application/json");
+	buf_release(&resp->body);
+	resp->body = out;
 	buf_release(&l.items);
 	free(l.last_key);
 	return 1;
