@@ -681,14 +681,14 @@ int main(int argc, char **argv)
 	run_threads(&sh, pod_worker);
 	double p_create = now_s() - p0;
 	int p_fail = atomic_load(&sh.failures);
-	/* every pod Running, then no write for a second */
-	while (now_s() - p0 < 300 &&
+	/* every pod Running (or two minutes gone), then no write for a second */
+	while (now_s() - p0 < 120 &&
 	       list_items(hc, POD_PATH "?fieldSelector=status.phase%21%3DRunning&limit=1") != 0)
 		usleep(250000);
 	double p_running = now_s() - p0;
 	long long rev = list_rev(hc, POD_PATH "?limit=1"), last = -2;
 	double quiet_since = now_s();
-	while (now_s() - p0 < 300) {
+	while (now_s() - p0 < 150) {
 		usleep(250000);
 		last = rev;
 		rev = list_rev(hc, POD_PATH "?limit=1");
