@@ -215,8 +215,11 @@ static int fast_list(struct api *api, struct api_path *p, struct http_request *r
 	buf_adds(&out, "},\"items\":[");
 	buf_add(&out, l.items.data, l.items.len);
 	buf_adds(&out, "]}\n");
-	http_response_text(resp, 200, "application/json", out.data, out.len);
-	buf_release(&out);
+	/* the body is handed over, not copied: a list can be tens of MB */
+	resp->status = 200;
+	http_response_header(resp, "Content-Type", "application/json");
+	buf_release(&resp->body);
+	resp->body = out;
 	buf_release(&l.items);
 	free(l.last_key);
 	return 1;
@@ -491,7 +494,15 @@ static int delete_opts(struct http_request *req, struct obj_delete_opts *o, json
 		return -1;
 	o->propagation = http_request_query(req, "propagationPolicy");
 	o->dry_run = is_dry_run(req);
+	o->graceful = 1;
+	o->grace_period = -1;
+	const char *gp = http_request_query(req, "gracePeriodSeconds");
+	if (gp && gp[0])
+		o->grace_period = strtoll(gp, NULL, 10);
 	if (*body) {
+		json_t *g = doc_get(*body, "gracePeriodSeconds");
+		if (json_is_integer(g))
+			o->grace_period = json_integer_value(g);
 		const char *pp = doc_get_str(*body, "propagationPolicy");
 		if (pp)
 			o->propagation = pp;

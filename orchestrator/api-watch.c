@@ -103,13 +103,45 @@ static void send_error(struct watcher *w, int code, const char *reason, const ch
 	json_decref(ev);
 }
 
-/* Sends what one store event means to this watcher. */
-static void deliver(struct watcher *w, const struct store_event *ev)
+/* An event line built once and shared by every watcher that takes the
+ * stored object as it is. */
+struct raw_event {
+	struct buf line;
+	int state;              /* 0 not built, 1 built, -1 not possible */
+};
+
+/*
+ * The common watcher (no selectors, no Table, a built-in kind) gets the
+ * stored text with its resourceVersion spliced in, the same bytes a list
+ * sends: no parse and print per event and watcher. 0 when this watcher or
+ * event needs the full path.
+ */
+static int deliver_raw(struct watcher *w, const struct store_event *ev, struct raw_event *raw)
+{
+	static const char *const names[] = { "ADDED", "MODIFIED", "DELETED" };
+	if (!raw || w->labels || w->fields || w->table || w->res->crd)
+		return 0;
+	if (raw->state == 0) {
+		buf_addf(&raw->line, "{\"type\":\"%s\",\"object\":", names[ev->type]);
+		raw->state = objects_splice(&raw->line, ev->value, ev->len, ev->rev) < 0 ? -1 : 1;
+		buf_adds(&raw->line, "}\n");
+	}
+	if (raw->state < 0)
+		return 0;
+	if (http_stream_write(w->stream, raw->line.data, raw->line.len) < 0)
+		w->dead = 1;
+	return 1;
+}
+
+/* Sends what one store event means to this watcher (`raw` may be NULL). */
+static void deliver(struct watcher *w, const struct store_event *ev, struct raw_event *raw)
 {
 	if (w->dead || ev->rev <= w->rev)
 		return;
 	w->rev = ev->rev;
 	if (strncmp(ev->key, w->prefix, w->prefix_len))
+		return;
+	if (deliver_raw(w, ev, raw))
 		return;
 	json_t *now = objects_decode(ev->value, ev->len, ev->rev);
 	json_t *before = ev->prev ? objects_decode(ev->prev, ev->prev_len, ev->rev) : NULL;
@@ -183,10 +215,12 @@ static void *hub_main(void *arg)
 			sw = NULL;
 		}
 		if (rc == 1) {
+			struct raw_event raw = { BUF_INIT, 0 };
 			pthread_mutex_lock(&hub->mu);
 			for (struct watcher *w = hub->list; w; w = w->next)
-				deliver(w, ev);
+				deliver(w, ev, &raw);
 			pthread_mutex_unlock(&hub->mu);
+			buf_release(&raw.line);
 			store_event_unref(ev);
 		}
 		time_t now = time(NULL);
@@ -286,12 +320,12 @@ void api_watch(struct api *api, struct api_path *p, struct http_request *req,
 	}
 	struct store_event *ev;
 	while (!w->dead && store_watch_next(sw, &ev, 0) == 1) {
-		deliver(w, ev);
+		deliver(w, ev, NULL);
 		store_event_unref(ev);
 	}
 	pthread_mutex_lock(&api->hub->mu);
 	while (!w->dead && store_watch_next(sw, &ev, 0) == 1) {
-		deliver(w, ev);
+		deliver(w, ev, NULL);
 		store_event_unref(ev);
 	}
 	if (store_watch_rev(sw) > w->rev)

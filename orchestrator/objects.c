@@ -26,6 +26,7 @@
 #include "defaults.h"
 #include "doc.h"
 #include "fields.h"
+#include "graceful.h"
 #include "kinds.h"
 #include "log.h"
 #include "names.h"
@@ -37,19 +38,47 @@
 struct objects {
 	struct store *store;
 	struct registry *reg;
+	struct graceful *grace;         /* Terminating pods' timers */
+	int64_t pod_stop_ms;
 };
+
+/* The kubelet's last step of a graceful deletion: the containers have
+ * stopped, the pod goes (unless finalizers hold it). */
+static void pod_stopped(const char *ns, const char *name, const char *uid, void *ctx)
+{
+	struct objects *o = ctx;
+	struct resource *r = registry_find(o->reg, "", "v1", "pods");
+	if (!r)
+		return;
+	struct obj_delete_opts d = { .graceful = 1, .grace_period = 0, .precondition_uid = uid };
+	json_t *out = NULL;
+	int deleted;
+	objects_delete(o, r, ns, name, &d, &out, &deleted, NULL);
+	json_decref(out);
+	resource_unref(r);
+}
 
 struct objects *objects_new(struct store *store, struct registry *reg)
 {
 	struct objects *o = xcalloc(1, sizeof(*o));
 	o->store = store;
 	o->reg = reg;
+	o->pod_stop_ms = 1000;
+	o->grace = graceful_new(pod_stopped, o);
 	return o;
 }
 
 void objects_free(struct objects *o)
 {
+	if (!o)
+		return;
+	graceful_free(o->grace);
 	free(o);
+}
+
+void objects_set_pod_stop_delay(struct objects *o, int64_t ms)
+{
+	o->pod_stop_ms = ms >= 0 ? ms : 0;
 }
 
 struct store *objects_store(struct objects *o)
@@ -1109,6 +1138,85 @@ static int finalize_delete(struct objects *o, struct resource *r, const char *ke
 	return 0;
 }
 
+/* The grace period a delete gives this pod: none when it never ran on a
+ * node or has finished, as the real API server decides. */
+static int64_t pod_grace(const json_t *pod, int64_t asked)
+{
+	const char *phase = doc_get_str(pod, "status.phase");
+	if (!doc_get_str(pod, "spec.nodeName") ||
+	    (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed"))))
+		return 0;
+	if (asked >= 0)
+		return asked;
+	json_t *t = doc_get(pod, "spec.terminationGracePeriodSeconds");
+	return json_is_integer(t) && json_integer_value(t) >= 0 ? json_integer_value(t) : 30;
+}
+
+/*
+ * Marks a pod Terminating for `grace` seconds, or shortens the grace of one
+ * already marked. Returns 1 with *out set when the pod stays for now, 0 when
+ * it must go at once, or BERR_CONFLICT to retry.
+ */
+static int pod_mark_terminating(struct objects *o, const char *key, const json_t *cur,
+				int64_t rev, int64_t grace, json_t **out)
+{
+	json_t *dgp = doc_get(cur, "metadata.deletionGracePeriodSeconds");
+	int marked = doc_get(cur, "metadata.deletionTimestamp") != NULL;
+	if (grace == 0)
+		return 0;
+	if (marked && json_is_integer(dgp) && json_integer_value(dgp) <= grace) {
+		*out = json_deep_copy(cur);
+		return 1;
+	}
+	json_t *next = json_deep_copy(cur);
+	json_t *m = json_object_get(next, "metadata");
+	char when[TIMEFMT_SIZE];
+	timefmt_rfc3339(when, time(NULL) + (time_t)grace);
+	json_object_set_new(m, "deletionTimestamp", json_string(when));
+	json_object_set_new(m, "deletionGracePeriodSeconds", json_integer(grace));
+	size_t len;
+	char *val = encode(next, &len);
+	int64_t nrev;
+	int rc = store_update(o->store, key, rev, val, len, &nrev, NULL);
+	free(val);
+	if (rc < 0) {
+		json_decref(next);
+		return BERR_CONFLICT;
+	}
+	set_rv(next, nrev);
+	int64_t after = grace * 1000 < o->pod_stop_ms ? grace * 1000 : o->pod_stop_ms;
+	graceful_schedule(o->grace, doc_get_str(next, "metadata.namespace"),
+			  doc_get_str(next, "metadata.name"), doc_get_str(next, "metadata.uid"),
+			  after);
+	*out = next;
+	return 1;
+}
+
+static int resume_one(const struct store_kv *kv, void *p)
+{
+	struct objects *o = p;
+	if (!memmem(kv->value, kv->len, "\"deletionTimestamp\"", 19))
+		return 0;
+	json_t *pod = objects_decode(kv->value, kv->len, kv->rev);
+	if (doc_get(pod, "metadata.deletionTimestamp"))
+		graceful_schedule(o->grace, doc_get_str(pod, "metadata.namespace"),
+				  doc_get_str(pod, "metadata.name"), doc_get_str(pod, "metadata.uid"),
+				  o->pod_stop_ms);
+	json_decref(pod);
+	return 0;
+}
+
+void objects_resume_pod_deletions(struct objects *o)
+{
+	struct resource *r = registry_find(o->reg, "", "v1", "pods");
+	if (!r)
+		return;
+	char *prefix = objects_prefix(r, NULL);
+	store_list(o->store, prefix, NULL, 0, resume_one, o, NULL, NULL);
+	free(prefix);
+	resource_unref(r);
+}
+
 int objects_delete(struct objects *o, struct resource *r, const char *ns,
 		   const char *name, const struct obj_delete_opts *opts, json_t **out,
 		   int *deleted, struct kstatus *st)
@@ -1160,7 +1268,22 @@ int objects_delete(struct objects *o, struct resource *r, const char *ns,
 		}
 		int is_ns = is_kind(r, "", "namespaces");
 		int foreground = !strcmp(policy, "Foreground");
-		if (doc_get(cur, "metadata.deletionTimestamp") && !is_ns) {
+		int pod_now = 0;        /* a pod whose grace is over: it goes now */
+		if (is_kind(r, "", "pods") && opts && opts->graceful && !foreground) {
+			int64_t grace = pod_grace(cur, opts->grace_period);
+			rc = pod_mark_terminating(o, key, cur, rev, grace, out);
+			if (rc == BERR_CONFLICT) {
+				json_decref(cur);
+				continue;
+			}
+			if (rc == 1) {
+				json_decref(cur);
+				rc = 0;
+				break;
+			}
+			pod_now = finalizers_empty(cur);
+		}
+		if (doc_get(cur, "metadata.deletionTimestamp") && !is_ns && !pod_now) {
 			*out = cur;
 			rc = 0;
 			break;

@@ -52,6 +52,15 @@ struct obj_delete_opts {
 	const char *propagation;        /* Foreground, Background, Orphan; NULL = default */
 	const char *precondition_uid;
 	const char *precondition_rv;
+	/* Graceful deletion, as the API server does it for a request: a pod
+	 * bound to a node and not finished is only marked (deletionTimestamp =
+	 * now + grace, deletionGracePeriodSeconds = grace) and leaves once its
+	 * simulated containers have stopped, at the latest when the grace period
+	 * ends. grace_period < 0 takes the pod's terminationGracePeriodSeconds;
+	 * 0 deletes at once (`kubectl delete --grace-period=0 --force`). Without
+	 * `graceful` (the controllers' own deletes) pods go at once. */
+	int graceful;
+	int64_t grace_period;
 };
 
 /* The store key of an object ("/apps/deployments/ns/name"), malloc'd. */
@@ -120,6 +129,15 @@ int objects_mutate(struct objects *o, struct resource *r, const char *ns,
 void objects_orphan(struct objects *o, const char *uid, const char *ns);
 int objects_collect_dependents(struct objects *o, const char *uid, const char *ns,
 			       const char *propagation);
+
+/*
+ * The kubelet's side of graceful pod deletion: how long a simulated
+ * container takes to stop after SIGTERM (default 1 s); a pod marked for
+ * deletion leaves after that or its grace period, whichever is shorter.
+ */
+void objects_set_pod_stop_delay(struct objects *o, int64_t ms);
+/* Schedules the pods a previous run left Terminating (call once at start). */
+void objects_resume_pod_deletions(struct objects *o);
 
 /* Whether the kind keeps metadata.generation (spec-bearing workload kinds
  * and custom resources). */

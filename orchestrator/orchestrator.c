@@ -212,6 +212,10 @@ int orchestrator_start(struct orchestrator **out, const struct orchestrator_opts
 	objects_list(o->objects, crds, NULL, load_crd, o->reg, NULL, NULL);
 	resource_unref(crds);
 	bootstrap(o->objects);
+	/* a simulated container stops as fast as it starts */
+	objects_set_pod_stop_delay(o->objects, opts->pod_start_delay_ms >= 0
+						       ? opts->pod_start_delay_ms : 1000);
+	objects_resume_pod_deletions(o->objects);
 
 	o->api.objects = o->objects;
 	o->api.reg = o->reg;

@@ -40,6 +40,9 @@
 
 #define WATCH_BATCH 256
 #define RING_MAX_BYTES ((size_t)32 << 20)
+#define CHECKPOINT_PAGES 1000           /* sqlite's own auto-checkpoint size */
+#define CHECKPOINT_FORCE_PAGES 50000    /* the writer checkpoints itself past this */
+#define COMPACT_BATCH 1000              /* revisions per compaction transaction */
 
 struct store {
 	sqlite3 *db;
@@ -64,7 +67,16 @@ struct store {
 	char **enc_prefixes;
 
 	sqlite3_stmt *st_latest, *st_insert, *st_list, *st_list_after,
-		     *st_count, *st_since, *st_byrev;
+		     *st_count, *st_since, *st_byrev, *st_row;
+
+	/* maintenance: WAL checkpoints (on a connection of its own) and
+	 * compaction run on this thread, off the writers' path */
+	char *path;
+	pthread_t maint;
+	int maint_running;
+	pthread_mutex_t maint_mu;
+	pthread_cond_t maint_cond;
+	int want_checkpoint, want_compact, maint_stop;
 };
 
 struct store_watch {
@@ -150,6 +162,79 @@ static int meta_set(struct store *s, const char *name, int64_t v)
 	return rc;
 }
 
+/* --- maintenance -------------------------------------------------------- */
+
+static void maint_wake(struct store *s, int checkpoint, int compact)
+{
+	pthread_mutex_lock(&s->maint_mu);
+	s->want_checkpoint |= checkpoint;
+	s->want_compact |= compact;
+	pthread_cond_signal(&s->maint_cond);
+	pthread_mutex_unlock(&s->maint_mu);
+}
+
+/*
+ * Called by sqlite after each commit (the writer holds s->mu) with the
+ * WAL's size in pages. sqlite would checkpoint right here, in the writer,
+ * copying pages and syncing the database file while every other writer and
+ * watch waits behind s->mu; the maintenance thread does it instead. Should
+ * it fall far behind, the writer checkpoints after all so the WAL stays
+ * bounded.
+ */
+static int wal_grown(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct store *s = arg;
+	if (pages >= CHECKPOINT_FORCE_PAGES || !s->maint_running)
+		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	else if (pages >= CHECKPOINT_PAGES)
+		maint_wake(s, 1, 0);
+	return SQLITE_OK;
+}
+
+static void *maint_run(void *arg)
+{
+	struct store *s = arg;
+	sqlite3 *db = NULL;
+	if (sqlite3_open_v2(s->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL)) {
+		sqlite3_close(db);
+		db = NULL;
+	} else {
+		sqlite3_busy_timeout(db, 5000);
+	}
+	pthread_mutex_lock(&s->maint_mu);
+	while (!s->maint_stop) {
+		if (!s->want_checkpoint && !s->want_compact) {
+			pthread_cond_wait(&s->maint_cond, &s->maint_mu);
+			continue;
+		}
+		int checkpoint = s->want_checkpoint, compact = s->want_compact;
+		s->want_checkpoint = s->want_compact = 0;
+		pthread_mutex_unlock(&s->maint_mu);
+		/* PASSIVE: copies what it can without waiting for the writer,
+		 * which goes on appending to the WAL meanwhile */
+		if (checkpoint && db)
+			sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		if (compact)
+			store_compact(s, NULL);
+		pthread_mutex_lock(&s->maint_mu);
+	}
+	pthread_mutex_unlock(&s->maint_mu);
+	sqlite3_close(db);
+	return NULL;
+}
+
+static void maint_stop(struct store *s)
+{
+	if (!s->maint_running)
+		return;
+	pthread_mutex_lock(&s->maint_mu);
+	s->maint_stop = 1;
+	pthread_cond_signal(&s->maint_cond);
+	pthread_mutex_unlock(&s->maint_mu);
+	pthread_join(s->maint, NULL);
+	s->maint_running = 0;
+}
+
 int store_open(struct store **out, const char *path,
 	       const struct store_opts *opts, struct berr *err)
 {
@@ -159,6 +244,9 @@ int store_open(struct store **out, const char *path,
 	s->ring_cap = opts && opts->ring > 0 ? opts->ring : 4096;
 	s->ring = xcalloc(s->ring_cap, sizeof(*s->ring));
 	pthread_mutex_init(&s->mu, NULL);
+	pthread_mutex_init(&s->maint_mu, NULL);
+	pthread_cond_init(&s->maint_cond, NULL);
+	s->path = xstrdup(path);
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -190,14 +278,18 @@ int store_open(struct store **out, const char *path,
 	    (rc = prepare(s, &s->st_insert,
 			  "INSERT INTO revisions(rev, key, created, deleted, create_rev,"
 			  " prev_rev, value) VALUES(?, ?, ?, ?, ?, ?, ?)", err)) ||
+	    /* a list walks the covering index for each key's newest revision, in
+	     * key order, and reads only those rows: reading every superseded
+	     * row's value (what a GROUP BY with bare columns does) and sorting
+	     * the result cost several times more */
 	    (rc = prepare(s, &s->st_list,
-			  "SELECT key, rev, create_rev, value FROM (SELECT key, MAX(rev) AS rev,"
-			  " deleted, create_rev, value FROM revisions WHERE key >= ? AND key < ?"
-			  " GROUP BY key) WHERE deleted = 0 ORDER BY key", err)) ||
+			  "SELECT key, MAX(rev) FROM revisions WHERE key >= ? AND key < ?"
+			  " GROUP BY key ORDER BY key", err)) ||
 	    (rc = prepare(s, &s->st_list_after,
-			  "SELECT key, rev, create_rev, value FROM (SELECT key, MAX(rev) AS rev,"
-			  " deleted, create_rev, value FROM revisions WHERE key >= ? AND key < ?"
-			  " AND key > ? GROUP BY key) WHERE deleted = 0 ORDER BY key", err)) ||
+			  "SELECT key, MAX(rev) FROM revisions WHERE key >= ? AND key < ?"
+			  " AND key > ? GROUP BY key ORDER BY key", err)) ||
+	    (rc = prepare(s, &s->st_row,
+			  "SELECT deleted, create_rev, value FROM revisions WHERE rev = ?", err)) ||
 	    (rc = prepare(s, &s->st_count,
 			  "SELECT COUNT(*) FROM (SELECT MAX(rev), deleted FROM revisions"
 			  " WHERE key >= ? AND key < ? GROUP BY key) WHERE deleted = 0", err)) ||
@@ -219,6 +311,8 @@ int store_open(struct store **out, const char *path,
 	if (s->compacted > s->rev)
 		s->rev = s->compacted;
 	s->ring_lo = s->rev + 1;
+	sqlite3_wal_hook(s->db, wal_grown, s);
+	s->maint_running = pthread_create(&s->maint, NULL, maint_run, s) == 0;
 	*out = s;
 	return 0;
 fail:
@@ -226,12 +320,15 @@ fail:
 	return rc;
 }
 
+static void maint_stop(struct store *s);
+
 void store_close(struct store *s)
 {
 	if (!s)
 		return;
+	maint_stop(s);
 	sqlite3_stmt *sts[] = { s->st_latest, s->st_insert, s->st_list, s->st_list_after,
-				s->st_count, s->st_since, s->st_byrev };
+				s->st_count, s->st_since, s->st_byrev, s->st_row };
 	for (size_t i = 0; i < sizeof(sts) / sizeof(sts[0]); i++)
 		sqlite3_finalize(sts[i]);
 	if (s->db)
@@ -245,6 +342,9 @@ void store_close(struct store *s)
 	OPENSSL_cleanse(s->enc_key, sizeof(s->enc_key));
 	pthread_cond_destroy(&s->cond);
 	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->maint_cond);
+	pthread_mutex_destroy(&s->maint_mu);
+	free(s->path);
 	free(s);
 }
 
@@ -548,10 +648,14 @@ static int write_row(struct store *s, enum write_op op, const char *key,
 	rc = 0;
 	if (++s->writes_since_compact >= s->history / 4 + 1) {
 		s->writes_since_compact = 0;
-		pthread_mutex_unlock(&s->mu);
-		free(cur.value);
-		store_compact(s, NULL);
-		return 0;
+		if (s->maint_running) {
+			maint_wake(s, 0, 1);
+		} else {
+			pthread_mutex_unlock(&s->mu);
+			free(cur.value);
+			store_compact(s, NULL);
+			return 0;
+		}
 	}
 out:
 	pthread_mutex_unlock(&s->mu);
@@ -624,12 +728,21 @@ int store_list(struct store *s, const char *prefix, const char *after_key,
 			rc = db_fail(s, err, "list");
 			break;
 		}
+		sqlite3_stmt *row = s->st_row;
+		sqlite3_reset(row);
+		sqlite3_bind_int64(row, 1, sqlite3_column_int64(st, 1));
+		if (sqlite3_step(row) != SQLITE_ROW) {
+			rc = db_fail(s, err, "list");
+			break;
+		}
+		if (sqlite3_column_int(row, 0))
+			continue;       /* its newest row is a tombstone */
 		struct store_kv kv = {
 			.key = (char *)sqlite3_column_text(st, 0),
 			.rev = sqlite3_column_int64(st, 1),
-			.create_rev = sqlite3_column_int64(st, 2),
-			.value = (char *)sqlite3_column_blob(st, 3),
-			.len = (size_t)sqlite3_column_bytes(st, 3),
+			.create_rev = sqlite3_column_int64(row, 1),
+			.value = (char *)sqlite3_column_blob(row, 2),
+			.len = (size_t)sqlite3_column_bytes(row, 2),
 		};
 		/* blobs are not NUL-terminated; copy only when the callback
 		 * would otherwise read past the end */
@@ -643,6 +756,7 @@ int store_list(struct store *s, const char *prefix, const char *after_key,
 			break;
 	}
 	sqlite3_reset(st);
+	sqlite3_reset(s->st_row);
 	pthread_mutex_unlock(&s->mu);
 	free(hi);
 	return rc;
@@ -662,28 +776,28 @@ int64_t store_count(struct store *s, const char *prefix)
 	return n;
 }
 
-int store_compact(struct store *s, struct berr *err)
+/* One compaction step: drops the superseded rows and tombstones with a
+ * revision in (lo, hi] and records hi as compacted (mutex held). */
+static int compact_step(struct store *s, int64_t lo, int64_t hi, struct berr *err)
 {
-	pthread_mutex_lock(&s->mu);
-	int64_t target = s->rev - s->history;
-	int rc = 0;
-	if (target <= s->compacted)
-		goto out;
 	sqlite3_stmt *del1 = NULL, *del2 = NULL;
+	int rc = 0;
 	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) ||
 	    sqlite3_prepare_v2(s->db,
-			       "DELETE FROM revisions WHERE rev <= ?1 AND EXISTS (SELECT 1"
-			       " FROM revisions n WHERE n.key = revisions.key AND n.rev > revisions.rev)",
-			       -1, &del1, NULL) ||
-	    sqlite3_prepare_v2(s->db, "DELETE FROM revisions WHERE rev <= ?1 AND deleted = 1",
-			       -1, &del2, NULL)) {
+			       "DELETE FROM revisions WHERE rev > ?1 AND rev <= ?2 AND EXISTS"
+			       " (SELECT 1 FROM revisions n WHERE n.key = revisions.key"
+			       " AND n.rev > revisions.rev)", -1, &del1, NULL) ||
+	    sqlite3_prepare_v2(s->db, "DELETE FROM revisions WHERE rev > ?1 AND rev <= ?2"
+			       " AND deleted = 1", -1, &del2, NULL)) {
 		rc = db_fail(s, err, "compact");
 		goto rollback;
 	}
-	sqlite3_bind_int64(del1, 1, target);
-	sqlite3_bind_int64(del2, 1, target);
+	sqlite3_bind_int64(del1, 1, lo);
+	sqlite3_bind_int64(del1, 2, hi);
+	sqlite3_bind_int64(del2, 1, lo);
+	sqlite3_bind_int64(del2, 2, hi);
 	if (sqlite3_step(del1) != SQLITE_DONE || sqlite3_step(del2) != SQLITE_DONE ||
-	    meta_set(s, "compacted", target)) {
+	    meta_set(s, "compacted", hi)) {
 		rc = db_fail(s, err, "compact");
 		goto rollback;
 	}
@@ -692,16 +806,39 @@ int store_compact(struct store *s, struct berr *err)
 	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL)) {
 		rc = db_fail(s, err, "compact commit");
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-		goto out;
+		return rc;
 	}
-	s->compacted = target;
-	goto out;
+	s->compacted = hi;
+	return 0;
 rollback:
 	sqlite3_finalize(del1);
 	sqlite3_finalize(del2);
 	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-out:
+	return rc;
+}
+
+/* Compacts up to revision - history in steps of COMPACT_BATCH revisions,
+ * letting writers and watches in between: each step is short, and a watch
+ * never sees a half-compacted range because `compacted` moves with it. */
+int store_compact(struct store *s, struct berr *err)
+{
+	pthread_mutex_lock(&s->mu);
+	int64_t target = s->rev - s->history;
 	pthread_mutex_unlock(&s->mu);
+	int rc = 0;
+	for (;;) {
+		pthread_mutex_lock(&s->mu);
+		int64_t lo = s->compacted;
+		if (lo >= target) {
+			pthread_mutex_unlock(&s->mu);
+			break;
+		}
+		int64_t hi = target - lo > COMPACT_BATCH ? lo + COMPACT_BATCH : target;
+		rc = compact_step(s, lo, hi, err);
+		pthread_mutex_unlock(&s->mu);
+		if (rc < 0)
+			break;
+	}
 	return rc;
 }
 

@@ -335,7 +335,7 @@ test_expect_success 'simulated failures: CrashLoopBackOff, never Ready, a probe 
 	kc apply -f "$TEST_TMP/simulate.yaml" &&
 	wait_for 20 sh -c "kubectl --kubeconfig $DATA/kubeconfig.yaml -n shop get pod crasher | grep -q CrashLoopBackOff" &&
 	wait_for 20 sh -c "kubectl --kubeconfig $DATA/kubeconfig.yaml -n shop get pod unready | grep -qE \"0/1 +Running\"" &&
-	kc -n shop get pod probed | grep -qE "0/1 +(Running|Pending)" &&
+	kc -n shop get pod probed | grep -qE "0/1 +(Running|Pending|ContainerCreating)" &&
 	kc -n shop wait --for=condition=Ready pod/probed --timeout=20s &&
 	expect_fail_with "no logs: pod \"crasher\" runs a simulated container" kc -n shop logs crasher &&
 	kc -n shop delete pod crasher unready probed
