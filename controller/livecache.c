@@ -16,6 +16,12 @@
  * The indexes are jansson objects: string-keyed hash tables with reference
  * counted values, so a reader gets its own reference and works without the
  * lock.
+ *
+ * Every change is also counted: per app for objects it tracks, and once
+ * for all objects no app tracks (one of them may be what an app's git
+ * wants but has not created yet). A reconcile that finds both counts and
+ * the app as they were at its last full compare knows the answer has not
+ * changed (livecache_generation).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +56,8 @@ struct livecache {
 	json_t *by_app;                 /* app → {key: true} */
 	json_t *by_uid;                 /* uid → key */
 	json_t *children;               /* owner uid → {key: true} */
+	json_t *app_gen;                /* app → changes seen to what it tracks */
+	unsigned long untracked_gen;    /* changes to objects no app tracks */
 	struct kind_watch **kinds;
 	size_t nkinds;
 };
@@ -68,6 +76,7 @@ int livecache_new(struct livecache **out, struct kube_client *kc, const int *can
 	lc->by_app = json_object();
 	lc->by_uid = json_object();
 	lc->children = json_object();
+	lc->app_gen = json_object();
 	*out = lc;
 	return 0;
 }
@@ -86,6 +95,7 @@ void livecache_free(struct livecache *lc)
 	json_decref(lc->by_app);
 	json_decref(lc->by_uid);
 	json_decref(lc->children);
+	json_decref(lc->app_gen);
 	pthread_mutex_destroy(&lc->mu);
 	pthread_cond_destroy(&lc->cond);
 	free(lc);
@@ -164,8 +174,13 @@ static void note_app(struct livecache *lc, const json_t *obj, json_t *notify)
 {
 	char scratch[256];
 	const char *app = obj ? app_of_locked(lc, obj, scratch, sizeof(scratch)) : NULL;
-	if (app)
+	if (app) {
 		json_object_set_new(notify, app, json_true());
+		json_t *g = json_object_get(lc->app_gen, app);
+		json_object_set_new(lc->app_gen, app, json_integer(json_integer_value(g) + 1));
+	} else if (obj) {
+		lc->untracked_gen++;
+	}
 }
 
 /* Puts obj (NULL: deletes) under its key. Lock held. */
@@ -470,4 +485,12 @@ size_t livecache_kinds(struct livecache *lc)
 	size_t n = lc->nkinds;
 	pthread_mutex_unlock(&lc->mu);
 	return n;
+}
+
+void livecache_generation(struct livecache *lc, const char *app, unsigned long out[2])
+{
+	pthread_mutex_lock(&lc->mu);
+	out[0] = (unsigned long)json_integer_value(json_object_get(lc->app_gen, app));
+	out[1] = lc->untracked_gen;
+	pthread_mutex_unlock(&lc->mu);
 }
