@@ -13,9 +13,9 @@
  * tracks it, or the app tracking its nearest tracked owner, that its live
  * state moved, so a drift shows within one reconcile, not one resync.
  *
- * The indexes are jansson objects: string-keyed hash tables with reference
- * counted values, so a reader gets its own reference and works without the
- * lock.
+ * The indexes are jansson objects (string-keyed hash tables); objects are
+ * kept as records of compact text (record_of()), and a reader gets its own
+ * parsed copy, made outside the lock.
  *
  * Every change is also counted: per app for objects it tracks, and once
  * for all objects no app tracks (one of them may be what an app's git
@@ -52,7 +52,7 @@ struct livecache {
 	void *notify_arg;
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
-	json_t *objects;                /* key → object */
+	json_t *objects;                /* key → record [text, app, uid, owners] */
 	json_t *by_app;                 /* app → {key: true} */
 	json_t *by_uid;                 /* uid → key */
 	json_t *children;               /* owner uid → {key: true} */
@@ -121,69 +121,97 @@ static void set_del(json_t *index, const char *k1, const char *k2)
 		json_object_del(index, k1);
 }
 
-/* The app tracking obj or its nearest tracked owner. Lock held. */
-static const char *app_of_locked(struct livecache *lc, const json_t *obj, char *scratch,
-				 size_t size)
-{
-	for (int depth = 0; obj && depth < OWNER_DEPTH; depth++) {
-		const char *app = tracking_app_of(obj, scratch, size);
-		if (app)
-			return app;
-		const char *owner = doc_get_str(obj, "metadata.ownerReferences[0].uid");
-		const char *key = owner ? json_string_value(json_object_get(lc->by_uid, owner))
-					: NULL;
-		obj = key ? json_object_get(lc->objects, key) : NULL;
-	}
-	return NULL;
-}
+/*
+ * An object is kept as a record [text, app, uid, owners]: the object as
+ * compact JSON text, the app its tracking label or annotation names (or
+ * null), its uid and the uids of its owners. A parsed ConfigMap of 2 KB of
+ * data takes about twice its text in jansson nodes; at 10,000 apps the
+ * text is what fits, and a reader parses its own copy outside the lock.
+ */
+enum { REC_TEXT, REC_APP, REC_UID, REC_OWNERS };
 
-static void unindex_locked(struct livecache *lc, const char *key, const json_t *obj)
+static json_t *record_of(const json_t *obj)
 {
 	char scratch[256];
 	const char *app = tracking_app_of(obj, scratch, sizeof(scratch));
 	const char *uid = doc_get_str(obj, "metadata.uid");
-	json_t *refs = doc_get(obj, "metadata.ownerReferences"), *r;
+	json_t *owners = json_array(), *r;
+	size_t i;
+	json_array_foreach(doc_get(obj, "metadata.ownerReferences"), i, r)
+		if (json_string_value(json_object_get(r, "uid")))
+			json_array_append(owners, json_object_get(r, "uid"));
+	char *text = json_dumps(obj, JSON_COMPACT);
+	json_t *rec = json_pack("[o, o, o, o]", json_stringn_nocheck(text, strlen(text)),
+				app ? json_string(app) : json_null(),
+				uid ? json_string(uid) : json_null(), owners);
+	free(text);
+	return rec;
+}
+
+static json_t *record_object(const json_t *rec)
+{
+	json_t *text = json_array_get(rec, REC_TEXT);
+	return text ? json_loadb(json_string_value(text), json_string_length(text), 0, NULL) : NULL;
+}
+
+/* The app tracking the object of rec or its nearest tracked owner. Lock held. */
+static const char *app_of_locked(struct livecache *lc, const json_t *rec)
+{
+	for (int depth = 0; rec && depth < OWNER_DEPTH; depth++) {
+		const char *app = json_string_value(json_array_get(rec, REC_APP));
+		if (app)
+			return app;
+		const char *owner = json_string_value(json_array_get(json_array_get(rec, REC_OWNERS),
+								     0));
+		const char *key = owner ? json_string_value(json_object_get(lc->by_uid, owner))
+					: NULL;
+		rec = key ? json_object_get(lc->objects, key) : NULL;
+	}
+	return NULL;
+}
+
+static void unindex_locked(struct livecache *lc, const char *key, const json_t *rec)
+{
+	const char *app = json_string_value(json_array_get(rec, REC_APP));
+	const char *uid = json_string_value(json_array_get(rec, REC_UID));
+	json_t *o;
 	size_t i;
 	if (app)
 		set_del(lc->by_app, app, key);
 	if (uid)
 		json_object_del(lc->by_uid, uid);
-	json_array_foreach(refs, i, r)
-		if (json_string_value(json_object_get(r, "uid")))
-			set_del(lc->children, json_string_value(json_object_get(r, "uid")), key);
+	json_array_foreach(json_array_get(rec, REC_OWNERS), i, o)
+		set_del(lc->children, json_string_value(o), key);
 }
 
-static void index_locked(struct livecache *lc, const char *key, const json_t *obj)
+static void index_locked(struct livecache *lc, const char *key, const json_t *rec)
 {
-	char scratch[256];
-	const char *app = tracking_app_of(obj, scratch, sizeof(scratch));
-	const char *uid = doc_get_str(obj, "metadata.uid");
-	json_t *refs = doc_get(obj, "metadata.ownerReferences"), *r;
+	const char *app = json_string_value(json_array_get(rec, REC_APP));
+	const char *uid = json_string_value(json_array_get(rec, REC_UID));
+	json_t *o;
 	size_t i;
 	if (app)
 		set_add(lc->by_app, app, key);
 	if (uid)
 		json_object_set_new(lc->by_uid, uid, json_string(key));
-	json_array_foreach(refs, i, r)
-		if (json_string_value(json_object_get(r, "uid")))
-			set_add(lc->children, json_string_value(json_object_get(r, "uid")), key);
+	json_array_foreach(json_array_get(rec, REC_OWNERS), i, o)
+		set_add(lc->children, json_string_value(o), key);
 }
 
 /* Apps to tell about a change, appended to `notify` (lock held). */
-static void note_app(struct livecache *lc, const json_t *obj, json_t *notify)
+static void note_app(struct livecache *lc, const json_t *rec, json_t *notify)
 {
-	char scratch[256];
-	const char *app = obj ? app_of_locked(lc, obj, scratch, sizeof(scratch)) : NULL;
+	const char *app = rec ? app_of_locked(lc, rec) : NULL;
 	if (app) {
 		json_object_set_new(notify, app, json_true());
 		json_t *g = json_object_get(lc->app_gen, app);
 		json_object_set_new(lc->app_gen, app, json_integer(json_integer_value(g) + 1));
-	} else if (obj) {
+	} else if (rec) {
 		lc->untracked_gen++;
 	}
 }
 
-/* Puts obj (NULL: deletes) under its key. Lock held. */
+/* Puts obj (deleted: removes it) under its key. Lock held. */
 static void put_locked(struct livecache *lc, const struct kube_resource *res, json_t *obj,
 		       int deleted, json_t *notify)
 {
@@ -204,9 +232,10 @@ static void put_locked(struct livecache *lc, const struct kube_resource *res, js
 	if (deleted) {
 		json_object_del(lc->objects, key.data);
 	} else {
-		json_object_set(lc->objects, key.data, obj);
-		index_locked(lc, key.data, obj);
-		note_app(lc, obj, notify);
+		json_t *rec = record_of(obj);
+		json_object_set_new(lc->objects, key.data, rec);
+		index_locked(lc, key.data, rec);
+		note_app(lc, rec, notify);
 	}
 	buf_release(&key);
 }
@@ -437,38 +466,45 @@ json_t *livecache_get(struct livecache *lc, const struct res_id *id)
 	struct buf key = BUF_INIT;
 	res_key(&key, id);
 	pthread_mutex_lock(&lc->mu);
-	json_t *obj = json_incref(json_object_get(lc->objects, key.data));
+	json_t *rec = json_incref(json_object_get(lc->objects, key.data));
 	pthread_mutex_unlock(&lc->mu);
 	buf_release(&key);
+	json_t *obj = record_object(rec);
+	json_decref(rec);
 	return obj;
 }
 
-static json_t *collect_locked(struct livecache *lc, json_t *set)
+/* The objects of a set of keys: records taken under the lock, parsed
+ * outside it. */
+static json_t *collect(struct livecache *lc, json_t *index, const char *name)
 {
-	json_t *out = json_array(), *v;
+	json_t *recs = json_array(), *out = json_array(), *v;
 	const char *key;
-	json_object_foreach(set, key, v) {
-		json_t *obj = json_object_get(lc->objects, key);
-		if (obj)
-			json_array_append(out, obj);
+	size_t i;
+	pthread_mutex_lock(&lc->mu);
+	json_object_foreach(json_object_get(index, name), key, v) {
+		json_t *rec = json_object_get(lc->objects, key);
+		if (rec)
+			json_array_append(recs, rec);
 	}
+	pthread_mutex_unlock(&lc->mu);
+	json_array_foreach(recs, i, v) {
+		json_t *obj = record_object(v);
+		if (obj)
+			json_array_append_new(out, obj);
+	}
+	json_decref(recs);
 	return out;
 }
 
 json_t *livecache_app_objects(struct livecache *lc, const char *app)
 {
-	pthread_mutex_lock(&lc->mu);
-	json_t *out = collect_locked(lc, json_object_get(lc->by_app, app));
-	pthread_mutex_unlock(&lc->mu);
-	return out;
+	return collect(lc, lc->by_app, app);
 }
 
 json_t *livecache_children(struct livecache *lc, const char *uid)
 {
-	pthread_mutex_lock(&lc->mu);
-	json_t *out = collect_locked(lc, json_object_get(lc->children, uid));
-	pthread_mutex_unlock(&lc->mu);
-	return out;
+	return collect(lc, lc->children, uid);
 }
 
 size_t livecache_count(struct livecache *lc)
