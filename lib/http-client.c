@@ -24,7 +24,7 @@
 #include "http.h"
 #include "version.h"
 
-#define POOL_KEEP 32
+#define POOL_KEEP 16
 
 struct http_client {
 	char *base_url;
