@@ -28,6 +28,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "ctrl.h"
 #include "doc.h"
@@ -52,7 +53,7 @@ struct livecache {
 	void *notify_arg;
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
-	json_t *objects;                /* key → record [text, app, uid, owners] */
+	json_t *objects;                /* key → record (record_of()) */
 	json_t *by_app;                 /* app → {key: true} */
 	json_t *by_uid;                 /* uid → key */
 	json_t *children;               /* owner uid → {key: true} */
@@ -122,13 +123,16 @@ static void set_del(json_t *index, const char *k1, const char *k2)
 }
 
 /*
- * An object is kept as a record [text, app, uid, owners]: the object as
- * compact JSON text, the app its tracking label or annotation names (or
- * null), its uid and the uids of its owners. A parsed ConfigMap of 2 KB of
- * data takes about twice its text in jansson nodes; at 10,000 apps the
- * text is what fits, and a reader parses its own copy outside the lock.
+ * An object is kept as a record [text, app, uid, owners, size]: the object
+ * as compact JSON text deflated (zlib level 1: an applied object carries
+ * its whole configuration twice, once in the last-applied annotation, so
+ * it shrinks well), the app its tracking label or annotation names (or
+ * null), its uid, the uids of its owners and the text's size. A parsed
+ * ConfigMap of 2 KB of data takes about twice its text in jansson nodes;
+ * at 10,000 apps the packed text is what fits, and a reader inflates and
+ * parses its own copy outside the lock (a few microseconds per kilobyte).
  */
-enum { REC_TEXT, REC_APP, REC_UID, REC_OWNERS };
+enum { REC_TEXT, REC_APP, REC_UID, REC_OWNERS, REC_SIZE };
 
 static json_t *record_of(const json_t *obj)
 {
@@ -141,17 +145,34 @@ static json_t *record_of(const json_t *obj)
 		if (json_string_value(json_object_get(r, "uid")))
 			json_array_append(owners, json_object_get(r, "uid"));
 	char *text = json_dumps(obj, JSON_COMPACT);
-	json_t *rec = json_pack("[o, o, o, o]", json_stringn_nocheck(text, strlen(text)),
-				app ? json_string(app) : json_null(),
-				uid ? json_string(uid) : json_null(), owners);
+	size_t len = strlen(text);
+	uLongf zlen = compressBound(len);
+	char *z = xmalloc(zlen);
+	json_t *packed;
+	if (compress2((Bytef *)z, &zlen, (const Bytef *)text, len, 1) == Z_OK)
+		packed = json_stringn_nocheck(z, zlen);         /* bytes, never dumped */
+	else
+		packed = json_null();
+	json_t *rec = json_pack("[o, o, o, o, I]", packed, app ? json_string(app) : json_null(),
+				uid ? json_string(uid) : json_null(), owners, (json_int_t)len);
+	free(z);
 	free(text);
 	return rec;
 }
 
 static json_t *record_object(const json_t *rec)
 {
-	json_t *text = json_array_get(rec, REC_TEXT);
-	return text ? json_loadb(json_string_value(text), json_string_length(text), 0, NULL) : NULL;
+	json_t *packed = json_array_get(rec, REC_TEXT);
+	uLongf len = (uLongf)json_integer_value(json_array_get(rec, REC_SIZE));
+	if (!json_is_string(packed) || !len)
+		return NULL;
+	char *text = xmalloc(len);
+	json_t *obj = NULL;
+	if (uncompress((Bytef *)text, &len, (const Bytef *)json_string_value(packed),
+		       json_string_length(packed)) == Z_OK)
+		obj = json_loadb(text, len, 0, NULL);
+	free(text);
+	return obj;
 }
 
 /* The app tracking the object of rec or its nearest tracked owner. Lock held. */
