@@ -4,11 +4,12 @@
  * One thread lists the Applications of the controller's namespace and then
  * watches them, resuming from the last resourceVersion after a dropped
  * connection and listing again when the server says it is too old. Every
- * app is kept in `apps` (name → record, see store_locked()). An event that changes what the app
- * asks for (spec, operation, annotations, deletion) queues a refresh; a
- * change of status alone, which is mostly the controller's own write,
- * does not, or every status write would cause another pass. An app with an
- * `operation` also goes to the operation queue.
+ * app is kept in `apps` (name → record, see store_locked()). An event
+ * that changes what the app asks for (spec, annotations, deletion) queues
+ * a refresh; a change of status alone, which is mostly the controller's own
+ * write, does not, or every status write would cause another pass. An app
+ * with an `operation` goes to the operation queue (the sync queues a
+ * refresh when it finishes).
  *
  * A second thread queues each app again once its resync time has passed
  * (app_resync plus up to 10% jitter, so 10,000 apps do not all refresh in
@@ -16,6 +17,7 @@
  * between passes (manifests fetched, the revision it was last synced at,
  * whether a drift alert is up); it is thrown away with the app.
  */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,18 +71,18 @@ static long next_resync(const struct controller *c)
 /*
  * An app is stored as a record [text, asks, rv, project, sync, health]:
  * the object as compact JSON text (its managedFields, which the controller
- * never reads, dropped), the digest of what it asks for (spec, operation,
- * annotations, deletion), its resourceVersion, and the labels /metrics
+ * never reads, dropped), the digest of what it asks a refresh for (spec,
+ * annotations, deletion; an `operation` goes to the operation queue, and
+ * the sync queues a refresh when it is done), its resourceVersion, and the labels /metrics
  * shows. A parsed Application takes about 18 KB of jansson nodes for 2 KB
  * of text; at 10,000 apps the text is what fits in the controller's
  * budget, and appstate_get() parses it again in about 20 microseconds.
  */
 enum { REC_TEXT, REC_ASKS, REC_RV, REC_PROJECT, REC_SYNC, REC_HEALTH };
 
-static void asks_digest(char out[DOC_DIGEST_HEX_LEN + 1], const json_t *app)
+void appstate_asks_digest(char out[DOC_DIGEST_HEX_LEN + 1], const json_t *app)
 {
-	json_t *asks = json_pack("{s:O?, s:O?, s:O?, s:O?}", "spec", json_object_get(app, "spec"),
-				 "operation", json_object_get(app, "operation"),
+	json_t *asks = json_pack("{s:O?, s:O?, s:O?}", "spec", json_object_get(app, "spec"),
 				 "annotations", doc_get(app, "metadata.annotations"),
 				 "deletion", doc_get(app, "metadata.deletionTimestamp"));
 	doc_digest(out, asks);
@@ -108,7 +110,7 @@ static int store_locked(struct controller *c, json_t *app, int *newer)
 			return 0;
 		}
 	}
-	asks_digest(digest, app);
+	appstate_asks_digest(digest, app);
 	int changed = !old || strcmp(json_string_value(json_array_get(old, REC_ASKS)), digest);
 	json_object_del(json_object_get(app, "metadata"), "managedFields");
 	char *text = json_dumps(app, JSON_COMPACT);
@@ -243,11 +245,20 @@ static void *app_watcher(void *arg)
 	return NULL;
 }
 
+#define TRIM_EVERY_S 10
+
 static void *resyncer(void *arg)
 {
 	struct controller *c = arg;
+	long trimmed = mono_s();
 	while (!c->stopping) {
 		nap(c, 1000);
+		/* JSON trees come and go by the thousand (lists, watch events,
+		 * answers); give the freed pages back rather than keep the peak */
+		if (mono_s() - trimmed >= TRIM_EVERY_S) {
+			malloc_trim(0);
+			trimmed = mono_s();
+		}
 		long now = mono_s();
 		json_t *due = json_array();
 		pthread_mutex_lock(&c->mu);
@@ -301,6 +312,7 @@ int appstate_start(struct controller *c, struct berr *err)
 	if (rc < 0)
 		return berr_prefix(err, "listing applications");
 	c->apps_rv = rv;
+	malloc_trim(0);         /* the list's text and tree are gone */
 	pthread_create(&c->app_watcher, NULL, app_watcher, c);
 	pthread_create(&c->resyncer, NULL, resyncer, c);
 	return 0;

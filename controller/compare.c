@@ -540,6 +540,17 @@ json_t *compare_manifests_at(struct controller *c, const json_t *app, const char
 	return out;
 }
 
+int compare_unmoved(struct controller *c, const json_t *app, const json_t *mem)
+{
+	char digest[DOC_DIGEST_HEX_LEN + 1], now_sha[64];
+	source_digest(digest, app);
+	return !doc_get(app, "spec.source.chart")
+	       && !strcmp(doc_get_str(mem, "sourceDigest") ?: "", digest)
+	       && json_is_string(json_object_get(mem, "manifests"))
+	       && resolve_shared(c, doc_get(app, "spec.source"), now_sha) == 0
+	       && !strcmp(now_sha, doc_get_str(mem, "revision") ?: "");
+}
+
 static int desired(struct controller *c, const json_t *app, int refresh, json_t **manifests,
 		   char rev[64], struct berr *err)
 {
@@ -556,14 +567,8 @@ static int desired(struct controller *c, const json_t *app, int refresh, json_t 
 		    && json_is_string(json_object_get(mem, "manifests"));
 	/* a periodic pass: when git still points where it did, the manifests
 	 * fetched then are the manifests now (a commit is immutable) */
-	char now_sha[64];
 	int unmoved = !fresh && !refresh && doc_get_bool(mem, "periodic", 0)
-		      && !doc_get(app, "spec.source.chart")
-		      && doc_get_str(mem, "sourceDigest")
-		      && !strcmp(doc_get_str(mem, "sourceDigest"), digest)
-		      && json_is_string(json_object_get(mem, "manifests"))
-		      && resolve_shared(c, doc_get(app, "spec.source"), now_sha) == 0
-		      && !strcmp(now_sha, doc_get_str(mem, "revision") ?: "");
+		      && compare_unmoved(c, app, mem);
 	if (unmoved) {
 		appmem_set(c, name, "fetchedAt", json_integer(mono_s()));
 		appmem_set(c, name, "periodic", NULL);

@@ -132,6 +132,9 @@ static void handle_metrics(struct http_request *req, struct http_response *resp,
 	counter(&b, "bosun_app_reconcile_errors_total", "Reconciliations whose comparison failed.",
 		c->m.reconcile_errors);
 	counter(&b, "bosun_app_status_writes_total", "Status updates written.", c->m.status_writes);
+	counter(&b, "bosun_app_compares_skipped_total",
+		"Periodic refreshes of Synced apps whose inputs had not changed.",
+		c->m.compares_skipped);
 	buf_adds(&b, "# HELP bosun_app_sync_total Sync operations finished, by phase.\n"
 		     "# TYPE bosun_app_sync_total counter\n");
 	buf_addf(&b, "bosun_app_sync_total{phase=\"Succeeded\"} %lu\n",

@@ -14,7 +14,9 @@
  * GET /v1/applications/{name}/managed-resources (per resource: normalised
  * live and predicted state, unified YAML diff, Secret values masked) and
  * GET /v1/applications/{name}/resource-tree (objects and what they own,
- * with health) — for the API server.
+ * with health) — for the API server; POST /v1/refresh[?wait=true] (every
+ * app refreshed as the periodic resync would; with wait, the answer comes
+ * once they all were: {apps, seconds, statusWrites, comparesSkipped}).
  */
 #ifndef BOSUN_CONTROLLER_H
 #define BOSUN_CONTROLLER_H

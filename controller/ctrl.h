@@ -33,7 +33,7 @@ struct dest {
 };
 
 struct ctrl_metrics {
-	atomic_ulong reconciles, reconcile_errors, status_writes;
+	atomic_ulong reconciles, reconcile_errors, status_writes, compares_skipped;
 	atomic_ulong syncs_succeeded, syncs_failed, syncs_error;
 	atomic_ulong drift_alerts;
 	/* reconcile duration histogram (seconds) */
@@ -97,6 +97,9 @@ void appmem_set(struct controller *c, const char *name, const char *key, json_t 
 /* Queues every app for a refresh as the periodic resync does; returns
  * how many. */
 size_t appstate_refresh_all(struct controller *c);
+/* The digest of what the app asks a refresh for (spec, annotations,
+ * deletion), as the app store keeps it. */
+void appstate_asks_digest(char out[65], const json_t *app);
 /* Whether this controller's shard owns the app. */
 int appstate_owns(const struct controller *c, const char *name);
 /* Patches the app (merge patch, text of `patch`); subresource "status" or
@@ -126,6 +129,10 @@ json_t *livecache_get(struct livecache *lc, const struct res_id *id);
 json_t *livecache_app_objects(struct livecache *lc, const char *app);
 /* Objects whose ownerReferences name `uid` (array, new reference). */
 json_t *livecache_children(struct livecache *lc, const char *uid);
+/* How many changes the cache has seen to what `app` tracks (out[0]) and
+ * to objects no app tracks (out[1]); equal counts mean equal live state
+ * for the app's compare. */
+void livecache_generation(struct livecache *lc, const char *app, unsigned long out[2]);
 size_t livecache_count(struct livecache *lc);
 size_t livecache_kinds(struct livecache *lc);
 
@@ -164,6 +171,9 @@ int compare_managed_resources(struct controller *c, const json_t *app, json_t **
  * reference), else NULL: a sync of the revision just compared needs no
  * second trip to the repo server. */
 json_t *compare_manifests_at(struct controller *c, const json_t *app, const char *revision);
+/* Whether git still points where it did when the manifests in the app's
+ * memory `mem` were fetched (the same source, the same resolved commit). */
+int compare_unmoved(struct controller *c, const json_t *app, const json_t *mem);
 /* Tells the repo server to fetch the app's repository at the next request. */
 void repo_invalidate(struct controller *c, const json_t *app);
 /* Turns a rendered manifest into the object Bosun applies: namespace

@@ -13,15 +13,22 @@
  * tracks it, or the app tracking its nearest tracked owner, that its live
  * state moved, so a drift shows within one reconcile, not one resync.
  *
- * The indexes are jansson objects: string-keyed hash tables with reference
- * counted values, so a reader gets its own reference and works without the
- * lock.
+ * The indexes are jansson objects (string-keyed hash tables); objects are
+ * kept as records of compact text (record_of()), and a reader gets its own
+ * parsed copy, made outside the lock.
+ *
+ * Every change is also counted: per app for objects it tracks, and once
+ * for all objects no app tracks (one of them may be what an app's git
+ * wants but has not created yet). A reconcile that finds both counts and
+ * the app as they were at its last full compare knows the answer has not
+ * changed (livecache_generation).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "ctrl.h"
 #include "doc.h"
@@ -46,10 +53,12 @@ struct livecache {
 	void *notify_arg;
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
-	json_t *objects;                /* key → object */
+	json_t *objects;                /* key → record (record_of()) */
 	json_t *by_app;                 /* app → {key: true} */
 	json_t *by_uid;                 /* uid → key */
 	json_t *children;               /* owner uid → {key: true} */
+	json_t *app_gen;                /* app → changes seen to what it tracks */
+	unsigned long untracked_gen;    /* changes to objects no app tracks */
 	struct kind_watch **kinds;
 	size_t nkinds;
 };
@@ -68,6 +77,7 @@ int livecache_new(struct livecache **out, struct kube_client *kc, const int *can
 	lc->by_app = json_object();
 	lc->by_uid = json_object();
 	lc->children = json_object();
+	lc->app_gen = json_object();
 	*out = lc;
 	return 0;
 }
@@ -86,6 +96,7 @@ void livecache_free(struct livecache *lc)
 	json_decref(lc->by_app);
 	json_decref(lc->by_uid);
 	json_decref(lc->children);
+	json_decref(lc->app_gen);
 	pthread_mutex_destroy(&lc->mu);
 	pthread_cond_destroy(&lc->cond);
 	free(lc);
@@ -111,64 +122,117 @@ static void set_del(json_t *index, const char *k1, const char *k2)
 		json_object_del(index, k1);
 }
 
-/* The app tracking obj or its nearest tracked owner. Lock held. */
-static const char *app_of_locked(struct livecache *lc, const json_t *obj, char *scratch,
-				 size_t size)
-{
-	for (int depth = 0; obj && depth < OWNER_DEPTH; depth++) {
-		const char *app = tracking_app_of(obj, scratch, size);
-		if (app)
-			return app;
-		const char *owner = doc_get_str(obj, "metadata.ownerReferences[0].uid");
-		const char *key = owner ? json_string_value(json_object_get(lc->by_uid, owner))
-					: NULL;
-		obj = key ? json_object_get(lc->objects, key) : NULL;
-	}
-	return NULL;
-}
+/*
+ * An object is kept as a record [text, app, uid, owners, size]: the object
+ * as compact JSON text deflated (zlib level 1: an applied object carries
+ * its whole configuration twice, once in the last-applied annotation, so
+ * it shrinks well), the app its tracking label or annotation names (or
+ * null), its uid, the uids of its owners and the text's size. A parsed
+ * ConfigMap of 2 KB of data takes about twice its text in jansson nodes;
+ * at 10,000 apps the packed text is what fits, and a reader inflates and
+ * parses its own copy outside the lock (a few microseconds per kilobyte).
+ */
+enum { REC_TEXT, REC_APP, REC_UID, REC_OWNERS, REC_SIZE };
 
-static void unindex_locked(struct livecache *lc, const char *key, const json_t *obj)
+static json_t *record_of(const json_t *obj)
 {
 	char scratch[256];
 	const char *app = tracking_app_of(obj, scratch, sizeof(scratch));
 	const char *uid = doc_get_str(obj, "metadata.uid");
-	json_t *refs = doc_get(obj, "metadata.ownerReferences"), *r;
+	json_t *owners = json_array(), *r;
+	size_t i;
+	json_array_foreach(doc_get(obj, "metadata.ownerReferences"), i, r)
+		if (json_string_value(json_object_get(r, "uid")))
+			json_array_append(owners, json_object_get(r, "uid"));
+	char *text = json_dumps(obj, JSON_COMPACT);
+	size_t len = strlen(text);
+	uLongf zlen = compressBound(len);
+	char *z = xmalloc(zlen);
+	json_t *packed;
+	if (compress2((Bytef *)z, &zlen, (const Bytef *)text, len, 1) == Z_OK)
+		packed = json_stringn_nocheck(z, zlen);         /* bytes, never dumped */
+	else
+		packed = json_null();
+	json_t *rec = json_pack("[o, o, o, o, I]", packed, app ? json_string(app) : json_null(),
+				uid ? json_string(uid) : json_null(), owners, (json_int_t)len);
+	free(z);
+	free(text);
+	return rec;
+}
+
+static json_t *record_object(const json_t *rec)
+{
+	json_t *packed = json_array_get(rec, REC_TEXT);
+	uLongf len = (uLongf)json_integer_value(json_array_get(rec, REC_SIZE));
+	if (!json_is_string(packed) || !len)
+		return NULL;
+	char *text = xmalloc(len);
+	json_t *obj = NULL;
+	if (uncompress((Bytef *)text, &len, (const Bytef *)json_string_value(packed),
+		       json_string_length(packed)) == Z_OK)
+		obj = json_loadb(text, len, 0, NULL);
+	free(text);
+	return obj;
+}
+
+/* The app tracking the object of rec or its nearest tracked owner. Lock held. */
+static const char *app_of_locked(struct livecache *lc, const json_t *rec)
+{
+	for (int depth = 0; rec && depth < OWNER_DEPTH; depth++) {
+		const char *app = json_string_value(json_array_get(rec, REC_APP));
+		if (app)
+			return app;
+		const char *owner = json_string_value(json_array_get(json_array_get(rec, REC_OWNERS),
+								     0));
+		const char *key = owner ? json_string_value(json_object_get(lc->by_uid, owner))
+					: NULL;
+		rec = key ? json_object_get(lc->objects, key) : NULL;
+	}
+	return NULL;
+}
+
+static void unindex_locked(struct livecache *lc, const char *key, const json_t *rec)
+{
+	const char *app = json_string_value(json_array_get(rec, REC_APP));
+	const char *uid = json_string_value(json_array_get(rec, REC_UID));
+	json_t *o;
 	size_t i;
 	if (app)
 		set_del(lc->by_app, app, key);
 	if (uid)
 		json_object_del(lc->by_uid, uid);
-	json_array_foreach(refs, i, r)
-		if (json_string_value(json_object_get(r, "uid")))
-			set_del(lc->children, json_string_value(json_object_get(r, "uid")), key);
+	json_array_foreach(json_array_get(rec, REC_OWNERS), i, o)
+		set_del(lc->children, json_string_value(o), key);
 }
 
-static void index_locked(struct livecache *lc, const char *key, const json_t *obj)
+static void index_locked(struct livecache *lc, const char *key, const json_t *rec)
 {
-	char scratch[256];
-	const char *app = tracking_app_of(obj, scratch, sizeof(scratch));
-	const char *uid = doc_get_str(obj, "metadata.uid");
-	json_t *refs = doc_get(obj, "metadata.ownerReferences"), *r;
+	const char *app = json_string_value(json_array_get(rec, REC_APP));
+	const char *uid = json_string_value(json_array_get(rec, REC_UID));
+	json_t *o;
 	size_t i;
 	if (app)
 		set_add(lc->by_app, app, key);
 	if (uid)
 		json_object_set_new(lc->by_uid, uid, json_string(key));
-	json_array_foreach(refs, i, r)
-		if (json_string_value(json_object_get(r, "uid")))
-			set_add(lc->children, json_string_value(json_object_get(r, "uid")), key);
+	json_array_foreach(json_array_get(rec, REC_OWNERS), i, o)
+		set_add(lc->children, json_string_value(o), key);
 }
 
 /* Apps to tell about a change, appended to `notify` (lock held). */
-static void note_app(struct livecache *lc, const json_t *obj, json_t *notify)
+static void note_app(struct livecache *lc, const json_t *rec, json_t *notify)
 {
-	char scratch[256];
-	const char *app = obj ? app_of_locked(lc, obj, scratch, sizeof(scratch)) : NULL;
-	if (app)
+	const char *app = rec ? app_of_locked(lc, rec) : NULL;
+	if (app) {
 		json_object_set_new(notify, app, json_true());
+		json_t *g = json_object_get(lc->app_gen, app);
+		json_object_set_new(lc->app_gen, app, json_integer(json_integer_value(g) + 1));
+	} else if (rec) {
+		lc->untracked_gen++;
+	}
 }
 
-/* Puts obj (NULL: deletes) under its key. Lock held. */
+/* Puts obj (deleted: removes it) under its key. Lock held. */
 static void put_locked(struct livecache *lc, const struct kube_resource *res, json_t *obj,
 		       int deleted, json_t *notify)
 {
@@ -189,9 +253,10 @@ static void put_locked(struct livecache *lc, const struct kube_resource *res, js
 	if (deleted) {
 		json_object_del(lc->objects, key.data);
 	} else {
-		json_object_set(lc->objects, key.data, obj);
-		index_locked(lc, key.data, obj);
-		note_app(lc, obj, notify);
+		json_t *rec = record_of(obj);
+		json_object_set_new(lc->objects, key.data, rec);
+		index_locked(lc, key.data, rec);
+		note_app(lc, rec, notify);
 	}
 	buf_release(&key);
 }
@@ -422,38 +487,45 @@ json_t *livecache_get(struct livecache *lc, const struct res_id *id)
 	struct buf key = BUF_INIT;
 	res_key(&key, id);
 	pthread_mutex_lock(&lc->mu);
-	json_t *obj = json_incref(json_object_get(lc->objects, key.data));
+	json_t *rec = json_incref(json_object_get(lc->objects, key.data));
 	pthread_mutex_unlock(&lc->mu);
 	buf_release(&key);
+	json_t *obj = record_object(rec);
+	json_decref(rec);
 	return obj;
 }
 
-static json_t *collect_locked(struct livecache *lc, json_t *set)
+/* The objects of a set of keys: records taken under the lock, parsed
+ * outside it. */
+static json_t *collect(struct livecache *lc, json_t *index, const char *name)
 {
-	json_t *out = json_array(), *v;
+	json_t *recs = json_array(), *out = json_array(), *v;
 	const char *key;
-	json_object_foreach(set, key, v) {
-		json_t *obj = json_object_get(lc->objects, key);
-		if (obj)
-			json_array_append(out, obj);
+	size_t i;
+	pthread_mutex_lock(&lc->mu);
+	json_object_foreach(json_object_get(index, name), key, v) {
+		json_t *rec = json_object_get(lc->objects, key);
+		if (rec)
+			json_array_append(recs, rec);
 	}
+	pthread_mutex_unlock(&lc->mu);
+	json_array_foreach(recs, i, v) {
+		json_t *obj = record_object(v);
+		if (obj)
+			json_array_append_new(out, obj);
+	}
+	json_decref(recs);
 	return out;
 }
 
 json_t *livecache_app_objects(struct livecache *lc, const char *app)
 {
-	pthread_mutex_lock(&lc->mu);
-	json_t *out = collect_locked(lc, json_object_get(lc->by_app, app));
-	pthread_mutex_unlock(&lc->mu);
-	return out;
+	return collect(lc, lc->by_app, app);
 }
 
 json_t *livecache_children(struct livecache *lc, const char *uid)
 {
-	pthread_mutex_lock(&lc->mu);
-	json_t *out = collect_locked(lc, json_object_get(lc->children, uid));
-	pthread_mutex_unlock(&lc->mu);
-	return out;
+	return collect(lc, lc->children, uid);
 }
 
 size_t livecache_count(struct livecache *lc)
@@ -470,4 +542,12 @@ size_t livecache_kinds(struct livecache *lc)
 	size_t n = lc->nkinds;
 	pthread_mutex_unlock(&lc->mu);
 	return n;
+}
+
+void livecache_generation(struct livecache *lc, const char *app, unsigned long out[2])
+{
+	pthread_mutex_lock(&lc->mu);
+	out[0] = (unsigned long)json_integer_value(json_object_get(lc->app_gen, app));
+	out[1] = lc->untracked_gen;
+	pthread_mutex_unlock(&lc->mu);
 }

@@ -15,7 +15,8 @@
  *   POST /v1/refresh[?wait=true]
  *       queues every app of this controller for a refresh as the periodic
  *       resync would; with wait, answers once the queue has drained:
- *       {apps, seconds, statusWrites} (what bench/reconcile times)
+ *       {apps, seconds, statusWrites, comparesSkipped} (what
+ *       bench/reconcile times)
  *
  * The views read the cache; none lists the cluster.
  */
@@ -229,6 +230,7 @@ static void handle_refresh(struct http_request *req, struct http_response *resp,
 	const char *wait = http_request_query(req, "wait");
 	int waiting = wait && (!*wait || !strcmp(wait, "true") || !strcmp(wait, "1"));
 	unsigned long done0 = c->m.hist_count, writes0 = c->m.status_writes;
+	unsigned long skipped0 = c->m.compares_skipped;
 	double t0 = mono();
 	size_t n = appstate_refresh_all(c);
 	/* every app queued has been reconciled once the count went up by n
@@ -236,9 +238,10 @@ static void handle_refresh(struct http_request *req, struct http_response *resp,
 	while (waiting && !c->stopping && mono() - t0 < REFRESH_WAIT_MAX_S
 	       && (c->m.hist_count - done0 < n || queue_len(c->refresh_q)))
 		usleep(2000);
-	json_t *out = json_pack("{s:I, s:f, s:I}", "apps", (json_int_t)n,
+	json_t *out = json_pack("{s:I, s:f, s:I, s:I}", "apps", (json_int_t)n,
 				"seconds", waiting ? mono() - t0 : 0.0, "statusWrites",
-				(json_int_t)(c->m.status_writes - writes0));
+				(json_int_t)(c->m.status_writes - writes0), "comparesSkipped",
+				(json_int_t)(c->m.compares_skipped - skipped0));
 	http_response_json(resp, 200, out);
 	json_decref(out);
 }

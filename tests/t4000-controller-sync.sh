@@ -243,6 +243,15 @@ test_expect_success 'metrics count reconciles, syncs and drift alerts' '
 	grep -q "^workqueue_depth" "$TEST_TMP/metrics"
 '
 
+test_expect_success 'a refresh pass over unchanged apps writes no status' '
+	curl -sf -X POST "http://127.0.0.1:$CONTROLLER_PORT/v1/refresh?wait=true" >"$TEST_TMP/pass1" &&
+	curl -sf -X POST "http://127.0.0.1:$CONTROLLER_PORT/v1/refresh?wait=true" >"$TEST_TMP/pass2" &&
+	cat "$TEST_TMP/pass2" &&
+	[ "$(json_get "$TEST_TMP/pass2" apps)" -ge 1 ] &&
+	[ "$(json_get "$TEST_TMP/pass2" statusWrites)" = 0 ] &&
+	curl -sf "http://127.0.0.1:$CONTROLLER_PORT/metrics" | grep -q "^bosun_app_compares_skipped_total"
+'
+
 vault() { kc -n bosun get application vault -o "jsonpath=$1"; }
 vault_done() { [ "$(vault '{.status.operationState.phase}')" = Succeeded ] && [ -z "$(vault '{.operation}')" ]; }
 sync_vault() {
