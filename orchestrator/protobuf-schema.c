@@ -128,14 +128,52 @@ MESSAGE(DownwardAPIVolumeFile, S(1, "path"), M(2, "fieldRef", ObjectFieldSelecto
 MESSAGE(DownwardAPIVolumeSource, MR(1, "items", DownwardAPIVolumeFile), I32P(2, "defaultMode"));
 MESSAGE(ConfigMapVolumeSource, IN(1, LocalObjectReference), MR(2, "items", KeyToPath),
 	I32P(3, "defaultMode"), BP(4, "optional"));
+MESSAGE(NFSVolumeSource, S(1, "server"), S(2, "path"), B(3, "readOnly"));
+MESSAGE(CSIVolumeSource, S(1, "driver"), BP(2, "readOnly"), SP(3, "fsType"),
+	MAPS(4, "volumeAttributes"), M(5, "nodePublishSecretRef", LocalObjectReference));
+MESSAGE(SecretProjection, IN(1, LocalObjectReference), MR(2, "items", KeyToPath),
+	BP(4, "optional"));
+MESSAGE(ConfigMapProjection, IN(1, LocalObjectReference), MR(2, "items", KeyToPath),
+	BP(4, "optional"));
+MESSAGE(DownwardAPIProjection, MR(1, "items", DownwardAPIVolumeFile));
+MESSAGE(ServiceAccountTokenProjection, S(1, "audience"), I64P(2, "expirationSeconds"),
+	S(3, "path"));
+MESSAGE(VolumeProjection, M(1, "secret", SecretProjection),
+	M(2, "downwardAPI", DownwardAPIProjection), M(3, "configMap", ConfigMapProjection),
+	M(4, "serviceAccountToken", ServiceAccountTokenProjection));
+MESSAGE(ProjectedVolumeSource, MR(1, "sources", VolumeProjection), I32P(2, "defaultMode"));
 MESSAGE(VolumeSource, M(1, "hostPath", HostPathVolumeSource),
 	M(2, "emptyDir", EmptyDirVolumeSource), M(6, "secret", SecretVolumeSource),
+	M(7, "nfs", NFSVolumeSource),
 	M(10, "persistentVolumeClaim", PersistentVolumeClaimVolumeSource),
-	M(16, "downwardAPI", DownwardAPIVolumeSource), M(19, "configMap", ConfigMapVolumeSource));
+	M(16, "downwardAPI", DownwardAPIVolumeSource), M(19, "configMap", ConfigMapVolumeSource),
+	M(26, "projected", ProjectedVolumeSource), M(28, "csi", CSIVolumeSource));
 MESSAGE(Volume, S(1, "name"), IN(2, VolumeSource));
 MESSAGE(Toleration, S(1, "key"), S(2, "operator"), S(3, "value"), S(4, "effect"),
 	I64P(5, "tolerationSeconds"));
 MESSAGE(HostAlias, S(1, "ip"), SR(2, "hostnames"));
+MESSAGE(NodeSelectorRequirement, S(1, "key"), S(2, "operator"), SR(3, "values"));
+MESSAGE(NodeSelectorTerm, MR(1, "matchExpressions", NodeSelectorRequirement),
+	MR(2, "matchFields", NodeSelectorRequirement));
+MESSAGE(NodeSelector, MR(1, "nodeSelectorTerms", NodeSelectorTerm));
+MESSAGE(PreferredSchedulingTerm, I32(1, "weight"), M(2, "preference", NodeSelectorTerm));
+MESSAGE(NodeAffinity, M(1, "requiredDuringSchedulingIgnoredDuringExecution", NodeSelector),
+	MR(2, "preferredDuringSchedulingIgnoredDuringExecution", PreferredSchedulingTerm));
+MESSAGE(PodAffinityTerm, M(1, "labelSelector", LabelSelector), SR(2, "namespaces"),
+	S(3, "topologyKey"), M(4, "namespaceSelector", LabelSelector),
+	SR(5, "matchLabelKeys"), SR(6, "mismatchLabelKeys"));
+MESSAGE(WeightedPodAffinityTerm, I32(1, "weight"), M(2, "podAffinityTerm", PodAffinityTerm));
+MESSAGE(PodAffinity, MR(1, "requiredDuringSchedulingIgnoredDuringExecution", PodAffinityTerm),
+	MR(2, "preferredDuringSchedulingIgnoredDuringExecution", WeightedPodAffinityTerm));
+MESSAGE(Affinity, M(1, "nodeAffinity", NodeAffinity), M(2, "podAffinity", PodAffinity),
+	M(3, "podAntiAffinity", PodAffinity));
+MESSAGE(TopologySpreadConstraint, I32(1, "maxSkew"), S(2, "topologyKey"),
+	S(3, "whenUnsatisfiable"), M(4, "labelSelector", LabelSelector), I32P(5, "minDomains"),
+	SP(6, "nodeAffinityPolicy"), SP(7, "nodeTaintsPolicy"), SR(8, "matchLabelKeys"));
+MESSAGE(PodDNSConfigOption, S(1, "name"), SP(2, "value"));
+MESSAGE(PodDNSConfig, SR(1, "nameservers"), SR(2, "searches"),
+	MR(3, "options", PodDNSConfigOption));
+MESSAGE(PodReadinessGate, S(1, "conditionType"));
 MESSAGE(PodSpec, MR(1, "volumes", Volume), MR(2, "containers", Container),
 	S(3, "restartPolicy"), I64P(4, "terminationGracePeriodSeconds"),
 	I64P(5, "activeDeadlineSeconds"), S(6, "dnsPolicy"), MAPS(7, "nodeSelector"),
@@ -143,11 +181,13 @@ MESSAGE(PodSpec, MR(1, "volumes", Volume), MR(2, "containers", Container),
 	B(11, "hostNetwork"), B(12, "hostPID"), B(13, "hostIPC"),
 	M(14, "securityContext", PodSecurityContext),
 	MR(15, "imagePullSecrets", LocalObjectReference), S(16, "hostname"),
-	S(17, "subdomain"), S(19, "schedulerName"), MR(20, "initContainers", Container),
+	S(17, "subdomain"), M(18, "affinity", Affinity), S(19, "schedulerName"), MR(20, "initContainers", Container),
 	BP(21, "automountServiceAccountToken"), MR(22, "tolerations", Toleration),
 	MR(23, "hostAliases", HostAlias), S(24, "priorityClassName"), I32P(25, "priority"),
-	BP(27, "shareProcessNamespace"), SP(29, "runtimeClassName"),
+	M(26, "dnsConfig", PodDNSConfig), BP(27, "shareProcessNamespace"),
+	MR(28, "readinessGates", PodReadinessGate), SP(29, "runtimeClassName"),
 	BP(30, "enableServiceLinks"), SP(31, "preemptionPolicy"),
+	MR(33, "topologySpreadConstraints", TopologySpreadConstraint),
 	BP(35, "setHostnameAsFQDN"), BP(37, "hostUsers"));
 MESSAGE(PodTemplateSpec, M(1, "metadata", ObjectMeta), M(2, "spec", PodSpec));
 MESSAGE(Pod, M(1, "metadata", ObjectMeta), M(2, "spec", PodSpec));

@@ -134,10 +134,12 @@ static char *base64_encode(const uint8_t *s, size_t n)
 	return buf_detach(&b, NULL);
 }
 
-/* A JSON string of UTF-8 bytes; invalid UTF-8 is an error, as in Go's
- * protobuf strings the API server would refuse to store. */
+/* A JSON string of UTF-8 text; NULL for bytes that are not UTF-8 or hold a
+ * NUL, which the JSON side of the API refuses too. */
 static json_t *utf8_string(const uint8_t *d, size_t n)
 {
+	if (memchr(d, 0, n))
+		return NULL;
 	return json_stringn((const char *)d, n);
 }
 
@@ -223,7 +225,7 @@ static int quantity_value(struct pb_ctx *c, const uint8_t *d, size_t n, json_t *
 		return rc;
 	*out = utf8_string(q.s[1] ? q.s[1] : (const uint8_t *)"", q.s[1] ? q.slen[1] : 0);
 	if (!*out)
-		return berr_set(c->err, BERR_INVALID, "quantity is not UTF-8 at '%s'", c->path);
+		return berr_set(c->err, BERR_INVALID, "quantity is not UTF-8 text at '%s'", c->path);
 	return 0;
 }
 
@@ -240,7 +242,7 @@ static int intorstr_value(struct pb_ctx *c, const uint8_t *d, size_t n, json_t *
 	}
 	*out = utf8_string(v.s[3] ? v.s[3] : (const uint8_t *)"", v.s[3] ? v.slen[3] : 0);
 	if (!*out)
-		return berr_set(c->err, BERR_INVALID, "string is not UTF-8 at '%s'", c->path);
+		return berr_set(c->err, BERR_INVALID, "string is not UTF-8 text at '%s'", c->path);
 	return 0;
 }
 
@@ -272,7 +274,7 @@ static int map_entry(struct pb_ctx *c, const struct pb_field *f, const uint8_t *
 	else
 		rc = quantity_value(c, vd, vn, &val);
 	if (rc == 0 && !val)
-		rc = fail(c, BERR_INVALID, "map value is not UTF-8", f->name, f->num);
+		rc = fail(c, BERR_INVALID, "map value is not UTF-8 text", f->name, f->num);
 	if (rc == 0 && json_object_set_new(obj, key, val) < 0)
 		rc = fail(c, BERR_INVALID, "map key is not UTF-8", f->name, f->num);
 	free(key);
@@ -377,7 +379,7 @@ static int decode_field(struct pb_ctx *c, const struct pb_message *m, const stru
 	switch (f->kind) {
 	case PB_STRING:
 		if (!(val = utf8_string(d, n)))
-			rc = fail(c, BERR_INVALID, "string is not UTF-8", m->name, f->num);
+			rc = fail(c, BERR_INVALID, "string is not UTF-8 text", m->name, f->num);
 		break;
 	case PB_BYTES: {
 		char *b64 = base64_encode(d, n);

@@ -156,6 +156,39 @@ spec:
           - {name: sec, secret: {secretName: s1, optional: false}}
           - {name: host, hostPath: {path: /tmp, type: Directory}}
           - {name: data, persistentVolumeClaim: {claimName: data, readOnly: true}}
+          - {name: nfs, nfs: {server: nfs.example, path: /export, readOnly: true}}
+          - {name: csi, csi: {driver: csi.example, readOnly: true, volumeAttributes: {a: b}, nodePublishSecretRef: {name: s1}}}
+          - name: proj
+            projected:
+              defaultMode: 256
+              sources:
+              - secret: {name: s1, items: [{key: password, path: pw, mode: 256}]}
+              - configMap: {name: c1, optional: true}
+              - downwardAPI: {items: [{path: labels, fieldRef: {fieldPath: metadata.labels}}]}
+              - serviceAccountToken: {audience: vault, expirationSeconds: 3600, path: token}
+          affinity:
+            nodeAffinity:
+              requiredDuringSchedulingIgnoredDuringExecution:
+                nodeSelectorTerms: [{matchExpressions: [{key: zone, operator: In, values: [a, b]}]}]
+              preferredDuringSchedulingIgnoredDuringExecution:
+              - {weight: 10, preference: {matchFields: [{key: metadata.name, operator: NotIn, values: [n1]}]}}
+            podAntiAffinity:
+              preferredDuringSchedulingIgnoredDuringExecution:
+              - weight: 50
+                podAffinityTerm:
+                  topologyKey: kubernetes.io/hostname
+                  labelSelector: {matchExpressions: [{key: team, operator: Exists}]}
+                  namespaces: [demo]
+            podAffinity:
+              requiredDuringSchedulingIgnoredDuringExecution:
+              - {topologyKey: zone, labelSelector: {matchLabels: {team: data}}}
+          topologySpreadConstraints:
+          - {maxSkew: 1, topologyKey: zone, whenUnsatisfiable: ScheduleAnyway, labelSelector: {matchLabels: {team: data}}, minDomains: 2}
+          dnsConfig: {nameservers: [1.1.1.1], searches: [svc.example], options: [{name: ndots, value: "2"}, {name: edns0}]}
+          readinessGates: [{conditionType: example.com/ready}]
+          hostAliases: [{ip: 10.0.0.9, hostnames: [db.local]}]
+          hostname: rich
+          subdomain: jobs
           initContainers:
           - {name: init, image: "busybox:1", command: [sh, -c, "true"]}
           containers:
@@ -195,7 +228,10 @@ got[\"metadata\"][\"labels\"].pop(\"batch.kubernetes.io/controller-uid\", None)
 got[\"metadata\"][\"labels\"].pop(\"controller-uid\", None)
 got[\"metadata\"][\"labels\"].pop(\"batch.kubernetes.io/job-name\", None)
 got[\"metadata\"][\"labels\"].pop(\"job-name\", None)
-(want[\"spec\"] == got[\"spec\"] or print(json.dumps(want[\"spec\"], indent=1), json.dumps(got[\"spec\"], indent=1))) and
+dump = lambda v: json.dumps(v, indent=1, sort_keys=True).splitlines()
+import difflib
+print(\"\\n\".join(difflib.unified_diff(dump(want[\"spec\"]), dump(got[\"spec\"]), \"cronjob\", \"job\", lineterm=\"\")))
+want[\"spec\"] == got[\"spec\"] and
 want[\"metadata\"][\"annotations\"] == got[\"metadata\"][\"annotations\"] and
 o[\"spec\"][\"backoffLimit\"] == 0 and o[\"spec\"][\"activeDeadlineSeconds\"] == 600 and
 o[\"metadata\"][\"ownerReferences\"][0][\"kind\"] == \"CronJob\" and
