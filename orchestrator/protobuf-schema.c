@@ -293,7 +293,12 @@ MESSAGE(MetricTarget, S(1, "type"), Q(2, "value"), Q(3, "averageValue"),
 MESSAGE(ResourceMetricSource, S(1, "name"), M(2, "target", MetricTarget));
 MESSAGE(ContainerResourceMetricSource, S(1, "name"), M(2, "target", MetricTarget),
 	S(3, "container"));
-MESSAGE(MetricSpec, S(1, "type"), M(4, "resource", ResourceMetricSource),
+MESSAGE(MetricIdentifier, S(1, "name"), M(2, "selector", LabelSelector));
+MESSAGE(PodsMetricSource, M(1, "metric", MetricIdentifier), M(2, "target", MetricTarget));
+MESSAGE(ObjectMetricSource, M(1, "describedObject", CrossVersionObjectReference),
+	M(2, "target", MetricTarget), M(3, "metric", MetricIdentifier));
+MESSAGE(MetricSpec, S(1, "type"), M(2, "object", ObjectMetricSource),
+	M(3, "pods", PodsMetricSource), M(4, "resource", ResourceMetricSource),
 	M(7, "containerResource", ContainerResourceMetricSource));
 MESSAGE(HorizontalPodAutoscalerSpec, M(1, "scaleTargetRef", CrossVersionObjectReference),
 	I32P(2, "minReplicas"), I32(3, "maxReplicas"), MR(4, "metrics", MetricSpec));

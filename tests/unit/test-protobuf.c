@@ -346,6 +346,34 @@ static void test_limits_and_unknown_kinds(void **state)
 	expect_error(&b4, BERR_INVALID, "no apiVersion and kind");
 }
 
+static void test_hpa_v2(void **state)
+{
+	(void)state;
+	struct buf raw = BUF_INIT, spec = BUF_INIT, ref = BUF_INIT, metric = BUF_INIT;
+	struct buf res = BUF_INIT, target = BUF_INIT, b = BUF_INIT;
+	put_str(&ref, 1, "Deployment");
+	put_str(&ref, 2, "web");
+	put_str(&ref, 3, "apps/v1");
+	put_msg(&spec, 1, &ref);
+	put_uint(&spec, 2, 2);
+	put_uint(&spec, 3, 5);
+	put_str(&target, 1, "Utilization");
+	put_uint(&target, 4, 80);
+	put_str(&res, 1, "cpu");
+	put_msg(&res, 2, &target);
+	put_str(&metric, 1, "Resource");
+	put_msg(&metric, 4, &res);
+	put_msg(&spec, 4, &metric);
+	put_msg(&raw, 2, &spec);
+	body(&b, "autoscaling/v2", "HorizontalPodAutoscaler", &raw);
+	expect_json(decode_ok(&b),
+		    "{\"apiVersion\":\"autoscaling/v2\",\"kind\":\"HorizontalPodAutoscaler\",\"spec\":"
+		    "{\"scaleTargetRef\":{\"kind\":\"Deployment\",\"name\":\"web\",\"apiVersion\":"
+		    "\"apps/v1\"},\"minReplicas\":2,\"maxReplicas\":5,\"metrics\":[{\"type\":\"Resource\","
+		    "\"resource\":{\"name\":\"cpu\",\"target\":{\"type\":\"Utilization\","
+		    "\"averageUtilization\":80}}}]}}");
+}
+
 /* Bodies kubectl 1.32 sent (tests/fuzz/corpus/protobuf). */
 static json_t *decode_file(const char *name)
 {
@@ -397,6 +425,7 @@ int main(void)
 		cmocka_unit_test(test_wire_types),
 		cmocka_unit_test(test_deep_nesting),
 		cmocka_unit_test(test_limits_and_unknown_kinds),
+		cmocka_unit_test(test_hpa_v2),
 		cmocka_unit_test(test_captured_bodies),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
