@@ -143,17 +143,17 @@ static json_t *utf8_string(const uint8_t *d, size_t n)
 	return json_stringn((const char *)d, n);
 }
 
-/* Reads the fields of a sub-message {1: string, 2: ...} by hand: the
- * callbacks below walk its bytes with these helpers. */
-struct pb_pair {
+/* Fields 1 to 3 of a small message (Time, Quantity, IntOrString, a map
+ * entry), each a varint (v) or length-delimited bytes (s, slen). */
+struct pb_small {
 	uint64_t v[4];
 	const uint8_t *s[4];
 	size_t slen[4];
 	int have[4];
 };
 
-/* Reads a small message whose fields 1..3 are varints or strings. */
-static int read_small(struct pb_ctx *c, const uint8_t *d, size_t n, struct pb_pair *out,
+/* Reads such a message; other fields are skipped. */
+static int read_small(struct pb_ctx *c, const uint8_t *d, size_t n, struct pb_small *out,
 		      const char *msg)
 {
 	struct pb_reader r = { d, d + n };
@@ -197,7 +197,7 @@ static int check_node(struct pb_ctx *c)
 /* Time {1 seconds, 2 nanos} → RFC 3339; the zero time → NULL (omitted). */
 static int time_value(struct pb_ctx *c, const uint8_t *d, size_t n, json_t **out)
 {
-	struct pb_pair t;
+	struct pb_small t;
 	int rc = read_small(c, d, n, &t, "Time");
 	if (rc < 0)
 		return rc;
@@ -219,7 +219,7 @@ static int time_value(struct pb_ctx *c, const uint8_t *d, size_t n, json_t **out
 /* Quantity {1 string} → the string. */
 static int quantity_value(struct pb_ctx *c, const uint8_t *d, size_t n, json_t **out)
 {
-	struct pb_pair q;
+	struct pb_small q;
 	int rc = read_small(c, d, n, &q, "Quantity");
 	if (rc < 0)
 		return rc;
@@ -232,7 +232,7 @@ static int quantity_value(struct pb_ctx *c, const uint8_t *d, size_t n, json_t *
 /* IntOrString {1 type, 2 intVal, 3 strVal} → number (type 0) or string. */
 static int intorstr_value(struct pb_ctx *c, const uint8_t *d, size_t n, json_t **out)
 {
-	struct pb_pair v;
+	struct pb_small v;
 	int rc = read_small(c, d, n, &v, "IntOrString");
 	if (rc < 0)
 		return rc;
@@ -250,7 +250,7 @@ static int intorstr_value(struct pb_ctx *c, const uint8_t *d, size_t n, json_t *
 static int map_entry(struct pb_ctx *c, const struct pb_field *f, const uint8_t *d, size_t n,
 		     json_t *obj)
 {
-	struct pb_pair e;
+	struct pb_small e;
 	int rc = read_small(c, d, n, &e, f->name);
 	if (rc < 0)
 		return rc;
