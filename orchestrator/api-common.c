@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "doc.h"
 #include "log.h"
+#include "protobuf.h"
 #include "yaml.h"
 
 int api_truthy(const char *s)
@@ -137,12 +138,17 @@ int api_read_object(struct http_request *req, json_t *problems, json_t **out, st
 {
 	*out = NULL;
 	const char *ct = http_request_header(req, "Content-Type");
-	if (ct && strstr(ct, "protobuf"))
+	if (ct && strstr(ct, "protobuf")) {
+		struct berr e = BERR_INIT;
+		int rc = protobuf_decode(out, req->body, req->body_len, &e);
+		if (rc != BERR_UNSUPPORTED)
+			return rc == 0 ? 0 : kstatus_bad_request(st, "%s", e.msg);
 		return kstatus_set(st, 415, "UnsupportedMediaType",
 				   "the body of the request was in an unknown format - accepted "
 				   "media types include: application/json, application/yaml (the "
 				   "bundled cluster does not read protobuf: use `kubectl apply -f` "
-				   "or `kubectl create -f` with a manifest)");
+				   "or `kubectl create -f` with a manifest: %s)", e.msg);
+	}
 	if (ct && !strstr(ct, "json") && !strstr(ct, "yaml"))
 		return kstatus_set(st, 415, "UnsupportedMediaType",
 				   "the body of the request was in an unknown format - accepted "
