@@ -45,6 +45,10 @@ cleanup() {
 		done
 		kill -KILL "$p" 2>/dev/null
 	done
+	# anything else still running from this test's temp dir: processes a
+	# test started inside test_expect_success's subshell, whose pids never
+	# reached test_pids (a restart test's new bosund, say)
+	pkill -KILL -f -- "$TEST_TMP/" 2>/dev/null
 	if [ "${BOSUN_KEEP_TMP:-}" = 1 ]; then
 		echo "# kept $TEST_TMP"
 	else
