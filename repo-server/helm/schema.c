@@ -39,11 +39,11 @@
 #include "repo-server/helm/internal.h"
 #include "repo-server/template/gofmt.h"
 
-#define MAX_SCHEMA_SIZE (8u << 20)
-#define MAX_NEST 512            /* JSON nesting of the schema */
-#define MAX_DEPTH 300           /* schema applications along one path */
-#define MAX_STEPS 2000000       /* schema applications per chart */
-#define MAX_ERRORS 10000
+#define SCHEMA_MAX_SIZE (8u << 20)
+#define SCHEMA_MAX_NEST 512            /* JSON nesting of the schema */
+#define SCHEMA_MAX_DEPTH 300           /* schema applications along one path */
+#define SCHEMA_MAX_STEPS 2000000       /* schema applications per chart */
+#define SCHEMA_MAX_ERRORS 10000
 
 /* --- the schema document ------------------------------------------------ */
 
@@ -429,7 +429,7 @@ static struct snode *read_lit(struct reader *r, const char *lit, enum sk k, bool
 
 static struct snode *read_val(struct reader *r, int depth)
 {
-	if (depth > MAX_NEST) {
+	if (depth > SCHEMA_MAX_NEST) {
 		snprintf(r->err, sizeof r->err, "exceeded max depth");
 		return NULL;
 	}
@@ -1173,7 +1173,7 @@ static const struct {
 
 static const struct snode *find_anchor(const struct snode *n, const char *name, int draft, int depth)
 {
-	if (!n || depth > MAX_NEST)
+	if (!n || depth > SCHEMA_MAX_NEST)
 		return NULL;
 	if (n->k == SK_OBJ) {
 		const struct snode *id = get(n, draft < 2019 ? (draft == 4 ? "id" : "$id") : "$anchor");
@@ -1849,15 +1849,15 @@ static struct verr *validate(struct vctx *c, const struct snode *sch, const json
 	*ok = true;
 	if (c->fatal[0])
 		return NULL;
-	if (c->nerrors > MAX_ERRORS) {
-		snprintf(c->fatal, sizeof c->fatal, "values fail values.schema.json in over %d ways", MAX_ERRORS);
+	if (c->nerrors > SCHEMA_MAX_ERRORS) {
+		snprintf(c->fatal, sizeof c->fatal, "values fail values.schema.json in over %d ways", SCHEMA_MAX_ERRORS);
 		*ok = false;
 		return NULL;
 	}
-	if (++c->steps > MAX_STEPS || depth > MAX_DEPTH) {
+	if (++c->steps > SCHEMA_MAX_STEPS || depth > SCHEMA_MAX_DEPTH) {
 		snprintf(c->fatal, sizeof c->fatal,
 			 "validating against values.schema.json takes over %s: the schema is too deep or recursive",
-			 depth > MAX_DEPTH ? "300 nested schemas" : "2,000,000 steps");
+			 depth > SCHEMA_MAX_DEPTH ? "300 nested schemas" : "2,000,000 steps");
 		*ok = false;
 		return NULL;
 	}
@@ -2049,8 +2049,8 @@ static int check_one(struct buf *out, const char *text, size_t len, const json_t
 {
 	char perr[200];
 	struct arena a = { 0 };
-	if (len > MAX_SCHEMA_SIZE) {
-		buf_addf(out, "values.schema.json is %zu bytes, over the limit of %u", len, MAX_SCHEMA_SIZE);
+	if (len > SCHEMA_MAX_SIZE) {
+		buf_addf(out, "values.schema.json is %zu bytes, over the limit of %u", len, SCHEMA_MAX_SIZE);
 		return -1;
 	}
 	struct snode *root = schema_read(&a, text, len, perr, sizeof perr);

@@ -20,7 +20,7 @@
 #include "repo-server/sprig/sprig.h"
 #include "repo-server/template/gofmt.h"
 
-#define MAX_NEST 100
+#define TOML_MAX_NEST 100
 
 struct tp {
 	const char *s, *end;
@@ -32,8 +32,8 @@ struct tp {
 	tv *defined;            /* tables opened by a header, by identity */
 };
 
-static int fail(struct tp *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(struct tp *t, const char *fmt, ...)
+static int toml_fail(struct tp *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int toml_fail(struct tp *t, const char *fmt, ...)
 {
 	int line = 1;
 	for (const char *q = t->s; q < t->p && q < t->end; q++)
@@ -48,24 +48,24 @@ static int fail(struct tp *t, const char *fmt, ...)
 }
 
 /* TOML integers decode to Go's int64 */
-static tv *int64_of(struct tv_arena *a, int64_t v)
+static tv *toml_int64_of(struct tv_arena *a, int64_t v)
 {
 	tv *x = tv_int(a, v);
 	x->int_type = "int64";
 	return x;
 }
 
-static void skip_ws(struct tp *t)
+static void toml_skip_ws(struct tp *t)
 {
 	while (t->p < t->end && (*t->p == ' ' || *t->p == '\t'))
 		t->p++;
 }
 
 /* whitespace, comments and newlines */
-static void skip_all(struct tp *t)
+static void toml_skip_all(struct tp *t)
 {
 	for (;;) {
-		skip_ws(t);
+		toml_skip_ws(t);
 		if (t->p < t->end && *t->p == '#') {
 			while (t->p < t->end && *t->p != '\n')
 				t->p++;
@@ -78,22 +78,22 @@ static void skip_all(struct tp *t)
 	}
 }
 
-static int end_of_line(struct tp *t)
+static int toml_end_of_line(struct tp *t)
 {
-	skip_ws(t);
+	toml_skip_ws(t);
 	if (t->p < t->end && *t->p == '#')
 		while (t->p < t->end && *t->p != '\n')
 			t->p++;
 	if (t->p < t->end && *t->p == '\r')
 		t->p++;
 	if (t->p < t->end && *t->p != '\n')
-		return fail(t, "expected a newline after the value, found '%c'", *t->p);
+		return toml_fail(t, "expected a newline after the value, found '%c'", *t->p);
 	if (t->p < t->end)
 		t->p++;
 	return 0;
 }
 
-static int hexn(const char *s, int n, uint32_t *out)
+static int toml_hexn(const char *s, int n, uint32_t *out)
 {
 	uint32_t v = 0;
 	for (int i = 0; i < n; i++) {
@@ -106,7 +106,7 @@ static int hexn(const char *s, int n, uint32_t *out)
 	return 0;
 }
 
-static int read_string(struct tp *t, struct buf *b)
+static int toml_read_string(struct tp *t, struct buf *b)
 {
 	buf_reset(b);
 	char q = *t->p;
@@ -118,7 +118,7 @@ static int read_string(struct tp *t, struct buf *b)
 		t->p += 2;
 	for (;;) {
 		if (t->p >= t->end)
-			return fail(t, "unterminated string");
+			return toml_fail(t, "unterminated string");
 		char c = *t->p;
 		if (c == q) {
 			if (!multi) {
@@ -136,13 +136,13 @@ static int read_string(struct tp *t, struct buf *b)
 			}
 		}
 		if (c == '\n' && !multi)
-			return fail(t, "newline in a string");
+			return toml_fail(t, "newline in a string");
 		if ((unsigned char)c < 0x20 && c != '\t' && c != '\n' && c != '\r')
-			return fail(t, "control character in a string");
+			return toml_fail(t, "control character in a string");
 		if (c == '\\' && q == '"') {
 			t->p++;
 			if (t->p >= t->end)
-				return fail(t, "unterminated string");
+				return toml_fail(t, "unterminated string");
 			char e = *t->p++;
 			uint32_t r;
 			switch (e) {
@@ -156,9 +156,9 @@ static int read_string(struct tp *t, struct buf *b)
 			case 'u':
 			case 'U': {
 				int n = e == 'u' ? 4 : 8;
-				if (t->end - t->p < n || hexn(t->p, n, &r) < 0 || r > 0x10ffff ||
+				if (t->end - t->p < n || toml_hexn(t->p, n, &r) < 0 || r > 0x10ffff ||
 				    (r >= 0xd800 && r < 0xe000))
-					return fail(t, "invalid unicode escape");
+					return toml_fail(t, "invalid unicode escape");
 				t->p += n;
 				gofmt_utf8_encode(b, r);
 				break;
@@ -170,13 +170,13 @@ static int read_string(struct tp *t, struct buf *b)
 					while (q2 < t->end && (*q2 == ' ' || *q2 == '\t'))
 						q2++;
 					if (q2 >= t->end || (*q2 != '\n' && *q2 != '\r'))
-						return fail(t, "invalid escape '\\%c'", e);
+						return toml_fail(t, "invalid escape '\\%c'", e);
 					while (q2 < t->end && (*q2 == ' ' || *q2 == '\t' || *q2 == '\n' || *q2 == '\r'))
 						q2++;
 					t->p = q2;
 					break;
 				}
-				return fail(t, "invalid escape '\\%c'", e);
+				return toml_fail(t, "invalid escape '\\%c'", e);
 			}
 			continue;
 		}
@@ -185,36 +185,46 @@ static int read_string(struct tp *t, struct buf *b)
 	}
 }
 
-static int read_key_part(struct tp *t, struct buf *b)
+static int toml_read_key_part(struct tp *t, struct buf *b)
 {
-	skip_ws(t);
+	toml_skip_ws(t);
 	if (t->p < t->end && (*t->p == '"' || *t->p == '\'')) {
 		if (t->end - t->p >= 3 && t->p[1] == *t->p && t->p[2] == *t->p)
-			return fail(t, "a key cannot be a multi-line string");
-		return read_string(t, b);
+			return toml_fail(t, "a key cannot be a multi-line string");
+		return toml_read_string(t, b);
 	}
 	buf_reset(b);
 	while (t->p < t->end && (isalnum((unsigned char)*t->p) || *t->p == '_' || *t->p == '-'))
 		buf_addch(b, *t->p++);
 	if (!b->len)
-		return fail(t, "expected a key");
+		return toml_fail(t, "expected a key");
 	return 0;
 }
 
+static void toml_free_key(char **parts, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(parts[i]);
+	free(parts);
+}
+
 /* a.b."c d" into parts */
-static int read_key(struct tp *t, char ***parts, size_t *n)
+static int toml_read_key(struct tp *t, char ***parts, size_t *n)
 {
 	*parts = NULL;
 	*n = 0;
 	struct buf b = BUF_INIT;
 	for (;;) {
-		if (read_key_part(t, &b) < 0) {
+		if (toml_read_key_part(t, &b) < 0) {
 			buf_release(&b);
+			toml_free_key(*parts, *n);
+			*parts = NULL;
+			*n = 0;
 			return -1;
 		}
 		*parts = xrealloc(*parts, (*n + 1) * sizeof **parts);
 		(*parts)[(*n)++] = xstrndup(b.data, b.len);
-		skip_ws(t);
+		toml_skip_ws(t);
 		if (t->p < t->end && *t->p == '.') {
 			t->p++;
 			continue;
@@ -225,16 +235,9 @@ static int read_key(struct tp *t, char ***parts, size_t *n)
 	return 0;
 }
 
-static void free_key(char **parts, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(parts[i]);
-	free(parts);
-}
+static tv *toml_read_value(struct tp *t);
 
-static tv *read_value(struct tp *t);
-
-static bool digits_ok(const char *s, size_t n, int base)
+static bool toml_digits_ok(const char *s, size_t n, int base)
 {
 	if (!n || s[0] == '_' || s[n - 1] == '_')
 		return false;
@@ -252,7 +255,7 @@ static bool digits_ok(const char *s, size_t n, int base)
 	return true;
 }
 
-static tv *read_number_or_date(struct tp *t)
+static tv *toml_read_number_or_date(struct tp *t)
 {
 	const char *st = t->p;
 	while (t->p < t->end && !strchr(" \t\r\n,]}#", *t->p))
@@ -266,7 +269,7 @@ static tv *read_number_or_date(struct tp *t)
 	size_t n = (size_t)(t->p - st);
 	char w[128];
 	if (n >= sizeof w) {
-		fail(t, "value too long");
+		toml_fail(t, "value too long");
 		return NULL;
 	}
 	memcpy(w, st, n);
@@ -312,8 +315,8 @@ static tv *read_number_or_date(struct tp *t)
 	const char *d = w + (w[0] == '+' || w[0] == '-');
 	if (d[0] == '0' && (d[1] == 'x' || d[1] == 'o' || d[1] == 'b')) {
 		int base = d[1] == 'x' ? 16 : d[1] == 'o' ? 8 : 2;
-		if (d != w || !digits_ok(d + 2, strlen(d + 2), base)) {
-			fail(t, "invalid number '%s'", w);
+		if (d != w || !toml_digits_ok(d + 2, strlen(d + 2), base)) {
+			toml_fail(t, "invalid number '%s'", w);
 			return NULL;
 		}
 		char clean[128];
@@ -325,10 +328,10 @@ static tv *read_number_or_date(struct tp *t)
 		errno = 0;
 		unsigned long long v = strtoull(clean, NULL, base);
 		if (errno || v > INT64_MAX) {
-			fail(t, "number '%s' out of range", w);
+			toml_fail(t, "number '%s' out of range", w);
 			return NULL;
 		}
-		return int64_of(t->a, (int64_t)v);
+		return toml_int64_of(t->a, (int64_t)v);
 	}
 	bool is_float = strpbrk(d, ".eE") != NULL;
 	char clean[128];
@@ -336,7 +339,7 @@ static tv *read_number_or_date(struct tp *t)
 	for (const char *q = w; *q; q++) {
 		if (*q == '_') {
 			if (q == w || !isdigit((unsigned char)q[-1]) || !isdigit((unsigned char)q[1])) {
-				fail(t, "invalid number '%s'", w);
+				toml_fail(t, "invalid number '%s'", w);
 				return NULL;
 			}
 			continue;
@@ -346,7 +349,7 @@ static tv *read_number_or_date(struct tp *t)
 	clean[k] = 0;
 	const char *cd = clean + (clean[0] == '+' || clean[0] == '-');
 	if (!*cd || !isdigit((unsigned char)cd[0]) || (cd[0] == '0' && isdigit((unsigned char)cd[1]))) {
-		fail(t, "invalid value '%s'", w);
+		toml_fail(t, "invalid value '%s'", w);
 		return NULL;
 	}
 	char *endp;
@@ -354,27 +357,27 @@ static tv *read_number_or_date(struct tp *t)
 	if (is_float) {
 		const char *dot = strchr(cd, '.');
 		if (dot && (!isdigit((unsigned char)dot[1]) || !isdigit((unsigned char)dot[-1]))) {
-			fail(t, "invalid float '%s'", w);
+			toml_fail(t, "invalid float '%s'", w);
 			return NULL;
 		}
 		double f = strtod(clean, &endp);
 		if (*endp) {
-			fail(t, "invalid float '%s'", w);
+			toml_fail(t, "invalid float '%s'", w);
 			return NULL;
 		}
 		return tv_float(t->a, f);
 	}
 	long long v = strtoll(clean, &endp, 10);
 	if (*endp || errno) {
-		fail(t, "invalid integer '%s'", w);
+		toml_fail(t, "invalid integer '%s'", w);
 		return NULL;
 	}
-	return int64_of(t->a, v);
+	return toml_int64_of(t->a, v);
 }
 
 /* Finds or makes the map at path under root; `last_is_array` takes the
  * last element of an array of tables. */
-static tv *descend(struct tp *t, tv *m, const char *part, bool make_map)
+static tv *toml_descend(struct tp *t, tv *m, const char *part, bool make_map)
 {
 	tv *x = tv_map_get(m, part);
 	if (!x) {
@@ -388,31 +391,31 @@ static tv *descend(struct tp *t, tv *m, const char *part, bool make_map)
 	    x->u.list.go_type && !strcmp(x->u.list.go_type, "[]map[string]interface {}"))
 		return x->u.list.items[x->u.list.len - 1];
 	if (x->kind != TV_MAP) {
-		fail(t, "key '%s' is already a value", part);
+		toml_fail(t, "key '%s' is already a value", part);
 		return NULL;
 	}
 	return x;
 }
 
-static int set_kv(struct tp *t, tv *table, char **parts, size_t n, tv *v)
+static int toml_set_kv(struct tp *t, tv *table, char **parts, size_t n, tv *v)
 {
 	tv *m = table;
 	for (size_t i = 0; i + 1 < n; i++) {
-		m = descend(t, m, parts[i], true);
+		m = toml_descend(t, m, parts[i], true);
 		if (!m)
 			return -1;
 	}
 	if (tv_map_get(m, parts[n - 1]))
-		return fail(t, "key '%s' is defined twice", parts[n - 1]);
+		return toml_fail(t, "key '%s' is defined twice", parts[n - 1]);
 	tv_map_set(t->a, m, parts[n - 1], v);
 	return 0;
 }
 
-static tv *read_inline_table(struct tp *t)
+static tv *toml_read_inline_table(struct tp *t)
 {
 	tv *m = tv_map(t->a);
 	t->p++;
-	skip_ws(t);
+	toml_skip_ws(t);
 	if (t->p < t->end && *t->p == '}') {
 		t->p++;
 		return m;
@@ -420,21 +423,21 @@ static tv *read_inline_table(struct tp *t)
 	for (;;) {
 		char **parts;
 		size_t n;
-		if (read_key(t, &parts, &n) < 0)
+		if (toml_read_key(t, &parts, &n) < 0)
 			return NULL;
-		skip_ws(t);
+		toml_skip_ws(t);
 		if (t->p >= t->end || *t->p != '=') {
-			free_key(parts, n);
-			fail(t, "expected '=' after a key");
+			toml_free_key(parts, n);
+			toml_fail(t, "expected '=' after a key");
 			return NULL;
 		}
 		t->p++;
-		tv *v = read_value(t);
-		int rc = v ? set_kv(t, m, parts, n, v) : -1;
-		free_key(parts, n);
+		tv *v = toml_read_value(t);
+		int rc = v ? toml_set_kv(t, m, parts, n, v) : -1;
+		toml_free_key(parts, n);
 		if (rc < 0)
 			return NULL;
-		skip_ws(t);
+		toml_skip_ws(t);
 		if (t->p < t->end && *t->p == ',') {
 			t->p++;
 			continue;
@@ -443,26 +446,26 @@ static tv *read_inline_table(struct tp *t)
 			t->p++;
 			return m;
 		}
-		fail(t, "expected ',' or '}' in an inline table");
+		toml_fail(t, "expected ',' or '}' in an inline table");
 		return NULL;
 	}
 }
 
-static tv *read_array(struct tp *t)
+static tv *toml_read_array(struct tp *t)
 {
 	tv *l = tv_list(t->a, 0);
 	t->p++;
 	for (;;) {
-		skip_all(t);
+		toml_skip_all(t);
 		if (t->p < t->end && *t->p == ']') {
 			t->p++;
 			return l;
 		}
-		tv *v = read_value(t);
+		tv *v = toml_read_value(t);
 		if (!v)
 			return NULL;
 		tv_list_push(t->a, l, v);
-		skip_all(t);
+		toml_skip_all(t);
 		if (t->p < t->end && *t->p == ',') {
 			t->p++;
 			continue;
@@ -471,32 +474,32 @@ static tv *read_array(struct tp *t)
 			t->p++;
 			return l;
 		}
-		fail(t, "expected ',' or ']' in an array");
+		toml_fail(t, "expected ',' or ']' in an array");
 		return NULL;
 	}
 }
 
-static tv *read_value(struct tp *t)
+static tv *toml_read_value(struct tp *t)
 {
-	if (++t->depth > MAX_NEST) {
-		fail(t, "nested too deeply");
+	if (++t->depth > TOML_MAX_NEST) {
+		toml_fail(t, "nested too deeply");
 		return NULL;
 	}
-	skip_ws(t);
+	toml_skip_ws(t);
 	tv *v = NULL;
 	if (t->p >= t->end || *t->p == '\n') {
-		fail(t, "expected a value");
+		toml_fail(t, "expected a value");
 	} else if (*t->p == '"' || *t->p == '\'') {
 		struct buf b = BUF_INIT;
-		if (read_string(t, &b) == 0)
+		if (toml_read_string(t, &b) == 0)
 			v = tv_strn(t->a, b.data, b.len);
 		buf_release(&b);
 	} else if (*t->p == '[') {
-		v = read_array(t);
+		v = toml_read_array(t);
 	} else if (*t->p == '{') {
-		v = read_inline_table(t);
+		v = toml_read_inline_table(t);
 	} else {
-		v = read_number_or_date(t);
+		v = toml_read_number_or_date(t);
 	}
 	t->depth--;
 	return v;
@@ -510,7 +513,7 @@ int htoml_parse(struct tv_arena *a, tv **out, const char *text, size_t len, char
 	buf_addch(&seen, '\n');
 	int rc = 0;
 	for (;;) {
-		skip_all(&t);
+		toml_skip_all(&t);
 		if (t.p >= t.end)
 			break;
 		if (*t.p == '[') {
@@ -518,20 +521,20 @@ int htoml_parse(struct tv_arena *a, tv **out, const char *text, size_t len, char
 			t.p += arr ? 2 : 1;
 			char **parts;
 			size_t n;
-			if ((rc = read_key(&t, &parts, &n)) < 0)
+			if ((rc = toml_read_key(&t, &parts, &n)) < 0)
 				break;
-			skip_ws(&t);
+			toml_skip_ws(&t);
 			if (t.p >= t.end || *t.p != ']' || (arr && (t.end - t.p < 2 || t.p[1] != ']'))) {
-				free_key(parts, n);
-				rc = fail(&t, "expected ']' after a table name");
+				toml_free_key(parts, n);
+				rc = toml_fail(&t, "expected ']' after a table name");
 				break;
 			}
 			t.p += arr ? 2 : 1;
 			tv *m = root;
 			for (size_t i = 0; i + 1 < n && m; i++)
-				m = descend(&t, m, parts[i], true);
+				m = toml_descend(&t, m, parts[i], true);
 			if (!m) {
-				free_key(parts, n);
+				toml_free_key(parts, n);
 				rc = -1;
 				break;
 			}
@@ -543,8 +546,8 @@ int htoml_parse(struct tv_arena *a, tv **out, const char *text, size_t len, char
 					x->u.list.go_type = "[]map[string]interface {}";
 					tv_map_set(a, m, last, x);
 				} else if (x->kind != TV_LIST || !x->u.list.go_type) {
-					free_key(parts, n);
-					rc = fail(&t, "key '%s' is not an array of tables", last);
+					rc = toml_fail(&t, "key '%s' is not an array of tables", last);
+					toml_free_key(parts, n);
 					break;
 				}
 				cur = tv_map(a);
@@ -556,8 +559,8 @@ int htoml_parse(struct tv_arena *a, tv **out, const char *text, size_t len, char
 				buf_add(&seen, name.data + 1, name.len - 1);
 				buf_release(&name);
 				if (dup || (x && x->kind != TV_MAP)) {
-					free_key(parts, n);
-					rc = fail(&t, "table '%s' is defined twice", last);
+					rc = toml_fail(&t, "table '%s' is defined twice", last);
+					toml_free_key(parts, n);
 					break;
 				}
 				if (!x) {
@@ -566,26 +569,26 @@ int htoml_parse(struct tv_arena *a, tv **out, const char *text, size_t len, char
 				}
 				cur = x;
 			}
-			free_key(parts, n);
-			if ((rc = end_of_line(&t)) < 0)
+			toml_free_key(parts, n);
+			if ((rc = toml_end_of_line(&t)) < 0)
 				break;
 			continue;
 		}
 		char **parts;
 		size_t n;
-		if ((rc = read_key(&t, &parts, &n)) < 0)
+		if ((rc = toml_read_key(&t, &parts, &n)) < 0)
 			break;
-		skip_ws(&t);
+		toml_skip_ws(&t);
 		if (t.p >= t.end || *t.p != '=') {
-			free_key(parts, n);
-			rc = fail(&t, "expected '=' after a key");
+			toml_free_key(parts, n);
+			rc = toml_fail(&t, "expected '=' after a key");
 			break;
 		}
 		t.p++;
-		tv *v = read_value(&t);
-		rc = v ? set_kv(&t, cur, parts, n, v) : -1;
-		free_key(parts, n);
-		if (rc < 0 || (rc = end_of_line(&t)) < 0)
+		tv *v = toml_read_value(&t);
+		rc = v ? toml_set_kv(&t, cur, parts, n, v) : -1;
+		toml_free_key(parts, n);
+		if (rc < 0 || (rc = toml_end_of_line(&t)) < 0)
 			break;
 	}
 	buf_release(&seen);
