@@ -33,6 +33,7 @@
 #include <ctype.h>
 #include <math.h>
 #include <pcre2.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,7 +60,15 @@ struct snode {
 	struct snode **v;       /* SK_ARR items; SK_OBJ values */
 	const char **keys;      /* SK_OBJ keys, sorted */
 	size_t *klens;
+	uint64_t bloom;         /* SK_OBJ: key_bit() of every key */
 };
+
+/* Most keywords are absent from most schema objects: one bit per key
+ * (its length and end letters) answers "not here" without a search. */
+static uint64_t key_bit(const char *k, size_t n)
+{
+	return n ? (uint64_t)1 << ((n * 31 + (unsigned char)k[0] * 7 + (unsigned char)k[n - 1]) & 63) : 1;
+}
 
 struct achunk {
 	struct achunk *next;
@@ -313,6 +322,7 @@ static struct snode *read_obj(struct reader *r, int depth)
 		o->keys[o->n] = m[i].key;
 		o->klens[o->n] = m[i].klen;
 		o->v[o->n] = m[i].v;
+		o->bloom |= key_bit(m[i].key, m[i].klen);
 		o->n++;
 	}
 	free(m);
@@ -484,6 +494,8 @@ static const struct snode *get(const struct snode *o, const char *key)
 	if (!o || o->k != SK_OBJ)
 		return NULL;
 	size_t kl = strlen(key), lo = 0, hi = o->n;
+	if (!(o->bloom & key_bit(key, kl)))
+		return NULL;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 		size_t n = o->klens[mid] < kl ? o->klens[mid] : kl;
