@@ -379,6 +379,8 @@ void yaml_write_flags(struct buf *out, const json_t *doc, unsigned flags)
 	}
 	yaml_emitter_set_output(&e, write_handler, out);
 	yaml_emitter_set_unicode(&e, 1);
+	if (flags & YAML_WRITE_NO_WRAP)
+		yaml_emitter_set_width(&e, -1);
 	yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
 	emit(&e, &ev);
 	yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1);

@@ -128,9 +128,10 @@ void yaml_write(struct buf *out, const json_t *doc);
  * out of sigs.k8s.io/yaml's Marshal (helm's toYaml, kubectl -o yaml), which
  * passes values through Go's JSON first: an integral real below 2^64 prints
  * as an integer (1000000.0 is "1000000", -0.0 is "0"), other reals as
- * yaml_write prints them.
+ * yaml_write prints them. YAML_WRITE_NO_WRAP never folds long scalars
+ * (goyaml.v3's default; v2 folds at 80 columns).
  */
-enum { YAML_WRITE_JSON_NUMBERS = 1 };
+enum { YAML_WRITE_JSON_NUMBERS = 1, YAML_WRITE_NO_WRAP = 2 };
 void yaml_write_flags(struct buf *out, const json_t *doc, unsigned flags);
 
 #endif

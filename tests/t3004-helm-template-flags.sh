@@ -3,7 +3,8 @@
 # --set-literal (the value taken as is, commas and backslashes included)
 # and --output-dir (files named by their `# Source:` path, a file's later
 # manifests appended, hooks appended to a file already there, CRDs outside
-# the release directory, "wrote PATH" per write).
+# the release directory, "wrote PATH" per write); and toYamlPretty against
+# goyaml.v3 itself (bench/helm-ref built with it), when Go is there.
 . "$(dirname "$0")/lib.sh"
 
 C=$TEST_TMP/flags
@@ -90,4 +91,36 @@ test_expect_success '--output-dir --release-name puts the release directory in b
 	test -f od2/myrel/flags/templates/job.yaml &&
 	grep -F "wrote od2/myrel/flags/templates/job.yaml" "$TEST_TMP/out"
 '
+if command -v go >/dev/null 2>&1 && [ -d /usr/share/gocode/src/gopkg.in/yaml.v3 ] &&
+   [ -d /usr/share/gocode/src/github.com/Masterminds/sprig ]; then
+	P=$TEST_TMP/pretty
+	mkdir -p "$P/templates"
+	printf 'apiVersion: v2\nname: pretty\nversion: 0.1.0\n' >"$P/Chart.yaml"
+	cat >"$P/values.yaml" <<'EOF'
+a:
+  b:
+  - x: |
+      line1
+      - not: an item
+    "y": [1, 2.5, 1000000]
+  - - nested
+    - list
+  empty: []
+  none: {}
+s: "yes"
+t: "80"
+long: aaaa bbbb cccc dddd eeee ffff gggg hhhh iiii jjjj kkkk llll mmmm nnnn oooo pppp qqqq
+EOF
+	cat >"$P/templates/cm.yaml" <<'EOF'
+# {{ toYamlPretty .Values | replace "\n" "\n# " }}
+# {{ toYamlPretty (list (dict "k" (list (list "a"))) "on" 3) | replace "\n" "\n# " }}
+EOF
+	export P
+	test_expect_success 'toYamlPretty prints as goyaml.v3 with indent 2' '
+		"$ROOT/bench/helm-ref/build.sh" "$BUILD/helm-ref/helm-ref" &&
+		"$BUILD/helm-ref/helm-ref" "$P" >"$TEST_TMP/ref" &&
+		"$BOSUN" template "$P" >"$TEST_TMP/ours" &&
+		diff -u "$TEST_TMP/ref" "$TEST_TMP/ours"
+	'
+fi
 test_done

@@ -139,6 +139,10 @@ func toYAML(v interface{}) string {
 	return strings.TrimSuffix(string(data), "\n")
 }
 
+// optionalFuncs holds Helm functions whose Go packages may be missing
+// (pretty.go adds toYamlPretty when built with -tags yamlv3).
+var optionalFuncs = map[string]interface{}{}
+
 func fromYAML(str string) map[string]interface{} {
 	m := map[string]interface{}{}
 	if err := yaml.Unmarshal([]byte(str), &m); err != nil {
@@ -401,6 +405,9 @@ func render(dir string, valueFiles []string, kube, ns string) (string, error) {
 			return map[string]interface{}{}, nil
 		},
 	} {
+		funcs[k] = f
+	}
+	for k, f := range optionalFuncs {
 		funcs[k] = f
 	}
 	funcs["tpl"] = func(text string, vals interface{}) (string, error) {

@@ -11,6 +11,7 @@
  *
  *     bench-helm [--md FILE] REF_BIN N CHART[:VALUES.yaml]...
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,9 +106,36 @@ static int run_ref(const char *ref, const char *chart, const char *values, int n
 	return 0;
 }
 
-/* Our N renders in a child process: CPU ms per render back through a
- * pipe, the child's peak RSS from wait4. */
-static int run_ours(const char *chart, const char *values, int n, double *ms, long *maxrss_kb)
+/* Our renders in a child process, so its peak RSS (from wait4) is the
+ * renders' own: one render whose output comes back through the pipe
+ * (length, then bytes), then N timed ones, whose CPU ms per render
+ * follows. */
+static int read_all(int fd, void *p, size_t n)
+{
+	size_t got = 0;
+	while (got < n) {
+		ssize_t k = read(fd, (char *)p + got, n - got);
+		if (k <= 0)
+			return -1;
+		got += (size_t)k;
+	}
+	return 0;
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+	size_t done = 0;
+	while (done < n) {
+		ssize_t k = write(fd, (const char *)p + done, n - done);
+		if (k <= 0)
+			return -1;
+		done += (size_t)k;
+	}
+	return 0;
+}
+
+static int run_ours(const char *chart, const char *values, int n, struct buf *out, double *ms,
+		    long *maxrss_kb)
 {
 	int fd[2];
 	if (pipe(fd) < 0)
@@ -115,22 +143,38 @@ static int run_ours(const char *chart, const char *values, int n, double *ms, lo
 	pid_t pid = fork();
 	if (pid == 0) {
 		close(fd[0]);
+		struct buf first = BUF_INIT;
+		if (render_once(&first, chart, values) < 0)
+			_exit(1);
+		uint64_t len = first.len;
+		if (write_all(fd[1], &len, sizeof len) < 0 || write_all(fd[1], first.data, first.len) < 0)
+			_exit(1);
+		buf_release(&first);
 		double t0 = cpu_now();
 		for (int k = 0; k < n; k++)
 			if (render_once(NULL, chart, values) < 0)
 				_exit(1);
 		double r = (cpu_now() - t0) * 1000 / n;
-		if (write(fd[1], &r, sizeof r) != sizeof r)
+		if (write_all(fd[1], &r, sizeof r) < 0)
 			_exit(1);
 		_exit(0);
 	}
 	close(fd[1]);
-	ssize_t got = read(fd[0], ms, sizeof *ms);
+	uint64_t len = 0;
+	int rc = read_all(fd[0], &len, sizeof len);
+	if (rc == 0 && len < (1u << 30)) {
+		char *data = xmalloc(len + 1);
+		rc = read_all(fd[0], data, len);
+		if (rc == 0)
+			buf_add(out, data, len);
+		free(data);
+	}
+	if (rc == 0)
+		rc = read_all(fd[0], ms, sizeof *ms);
 	close(fd[0]);
 	int status;
 	struct rusage ru;
-	if (wait4(pid, &status, 0, &ru) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) ||
-	    got != sizeof *ms)
+	if (wait4(pid, &status, 0, &ru) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) || rc < 0)
 		return -1;
 	*maxrss_kb = ru.ru_maxrss;
 	return 0;
@@ -175,7 +219,9 @@ int main(int argc, char **argv)
 		struct buf ours = BUF_INIT, theirs = BUF_INIT;
 		double rcpu;
 		long rrss;
-		if (render_once(&ours, chart, values) < 0 ||
+		double ms;
+		long orss;
+		if (run_ours(chart, values, n, &ours, &ms, &orss) < 0 ||
 		    run_ref(ref, chart, values, 1, &theirs, &rcpu, &rrss) < 0) {
 			fprintf(stderr, "%s: render failed\n", argv[i]);
 			return 1;
@@ -183,12 +229,6 @@ int main(int argc, char **argv)
 		bool identical = ours.len == theirs.len && !memcmp(ours.data, theirs.data, ours.len);
 		const char *same = identical ? "identical" : "DIFFERENT";
 		all_same = all_same && identical;
-		double ms;
-		long orss;
-		if (run_ours(chart, values, n, &ms, &orss) < 0) {
-			fprintf(stderr, "%s: render failed\n", argv[i]);
-			return 1;
-		}
 		if (run_ref(ref, chart, values, n, NULL, &rcpu, &rrss) < 0) {
 			fprintf(stderr, "%s: reference failed\n", argv[i]);
 			return 1;

@@ -9,6 +9,7 @@
  */
 #include <ctype.h>
 #include <fnmatch.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -170,6 +171,117 @@ FN(fn_mustToYaml)
 		buf_release(&b);
 		return berr_set(err, BERR_INVALID, "cannot marshal value to YAML");
 	}
+	*out = tv_str_buf(ARENA, &b);
+	return 0;
+}
+
+/*
+ * toYamlPretty: goyaml.v3's encoder with indent 2. It prints what go-yaml
+ * v2 prints for the same value (the same emitter lineage, the same key
+ * order and quoting decisions, numbers as the Go values are: 1e+06 for a
+ * float64 million) except that long scalars are never folded and a block
+ * sequence under a mapping key is indented instead of sitting at the
+ * key's column. So v2's text is taken
+ * and every such sequence moved right by two columns, its items' content
+ * with it (block scalar bodies are carried along, never read as structure).
+ */
+static size_t indent_of(const char *l, size_t n)
+{
+	size_t i = 0;
+	while (i < n && l[i] == ' ')
+		i++;
+	return i;
+}
+
+static bool is_item(const char *l, size_t n, size_t ind)
+{
+	return ind < n && l[ind] == '-' && (ind + 1 == n || l[ind + 1] == ' ');
+}
+
+/* Column where a line's last key or value starts, after any "- " item
+ * marks. */
+static size_t node_col(const char *l, size_t n, size_t ind)
+{
+	size_t c = ind;
+	while (is_item(l, n, c))
+		c += c + 1 < n ? 2 : 1;
+	return c;
+}
+
+/* A line opening a block scalar ("key: |-", "- >"): its body follows. */
+static bool opens_block_scalar(const char *l, size_t n)
+{
+	size_t e = n;
+	while (e > 0 && (isdigit((unsigned char)l[e - 1]) || l[e - 1] == '-' || l[e - 1] == '+'))
+		e--;
+	return e > 0 && (l[e - 1] == '|' || l[e - 1] == '>') && (e == 1 || l[e - 2] == ' ');
+}
+
+static void yaml_v3_indent(struct buf *out, const char *s, size_t len)
+{
+	size_t stack[256], depth = 0;   /* columns of open indented sequences */
+	size_t block = SIZE_MAX;        /* parent column of a block scalar body */
+	size_t pos = 0;
+	while (pos < len) {
+		const char *l = s + pos;
+		const char *nl = memchr(l, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - l) : len - pos;
+		pos += n + (nl ? 1 : 0);
+		size_t ind = indent_of(l, n);
+		if (ind == n) {                 /* empty line */
+			buf_add(out, l, n);
+			if (nl)
+				buf_addch(out, '\n');
+			continue;
+		}
+		if (block != SIZE_MAX && ind > block) {
+			for (size_t k = 0; k < depth; k++)
+				buf_adds(out, "  ");
+			buf_add(out, l, n);
+			if (nl)
+				buf_addch(out, '\n');
+			continue;
+		}
+		block = SIZE_MAX;
+		while (depth && !(ind > stack[depth - 1] || (ind == stack[depth - 1] && is_item(l, n, ind))))
+			depth--;
+		for (size_t k = 0; k < depth; k++)
+			buf_adds(out, "  ");
+		buf_add(out, l, n);
+		if (nl)
+			buf_addch(out, '\n');
+		size_t col = node_col(l, n, ind);
+		if (opens_block_scalar(l, n)) {
+			block = col;
+			continue;
+		}
+		if (n && l[n - 1] == ':' && nl && depth < sizeof stack / sizeof *stack) {
+			/* a key whose value is on the next lines: an indentless
+			 * sequence there starts at the key's column */
+			const char *m = s + pos;
+			const char *mnl = memchr(m, '\n', len - pos);
+			size_t mn = mnl ? (size_t)(mnl - m) : len - pos;
+			size_t mind = indent_of(m, mn);
+			if (mind == col && is_item(m, mn, mind))
+				stack[depth++] = col;
+		}
+	}
+}
+
+FN(fn_toyamlpretty)
+{
+	if (arity("toYamlPretty", n, 1, err) < 0)
+		return err->code;
+	struct buf b = BUF_INIT, v2 = BUF_INIT;
+	json_t *j = tv_to_json(args[0], 10000, NULL);
+	if (j) {
+		yaml_write_flags(&v2, j, YAML_WRITE_NO_WRAP);
+		json_decref(j);
+		yaml_v3_indent(&b, v2.data, v2.len);
+		if (b.len && b.data[b.len - 1] == '\n')
+			buf_truncate(&b, b.len - 1);
+	}
+	buf_release(&v2);
 	*out = tv_str_buf(ARENA, &b);
 	return 0;
 }
@@ -455,6 +567,22 @@ static int toml_table(struct buf *o, const tv *m, struct buf *path, int depth, c
 		buf_release(&ind);
 		buf_truncate(path, saved);
 	}
+	return 0;
+}
+
+/* fromToml: BurntSushi/toml into map[string]interface{}; on error a map
+ * holding only "Error", as Helm's fromTOML leaves it. */
+FN(fn_fromtoml)
+{
+	if (arity("fromToml", n, 1, err) < 0 || want_str(args[0], err) < 0)
+		return err->code;
+	char msg[256];
+	tv *m;
+	if (htoml_parse(ARENA, &m, args[0]->u.str.s, args[0]->u.str.len, msg, sizeof msg) < 0) {
+		m = tv_map(ARENA);
+		tv_map_set(ARENA, m, "Error", tv_str(ARENA, msg));
+	}
+	*out = m;
 	return 0;
 }
 
@@ -824,11 +952,13 @@ void hfuncs_register(struct tmpl_set *set, struct hrender *r)
 		{ "lookup", fn_lookup },
 		{ "toYaml", fn_toyaml },
 		{ "mustToYaml", fn_mustToYaml },
+		{ "toYamlPretty", fn_toyamlpretty },
 		{ "fromYaml", fn_fromyaml },
 		{ "fromYamlArray", fn_fromyamlarray },
 		{ "fromJson", fn_fromjson },
 		{ "fromJsonArray", fn_fromjsonarray },
 		{ "toToml", fn_totoml },
+		{ "fromToml", fn_fromtoml },
 	};
 	tmpl_set_funcs(set, defs, sizeof defs / sizeof *defs, r);
 }

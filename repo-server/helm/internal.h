@@ -92,6 +92,9 @@ int hschema_validate(const struct hchart *c, const json_t *vals, struct berr *er
 /* semver constraint check (Masterminds); false on a bad constraint. */
 bool hsemver_satisfies(const char *constraint, const char *version);
 
+/* TOML text into a map for fromToml (toml.c): 0, or -1 with err set. */
+int htoml_parse(struct tv_arena *a, tv **out, const char *text, size_t len, char *err, size_t errlen);
+
 /* .Chart: the chart's metadata as the Go struct Helm passes (chartobj.c). */
 tv *hchart_object(struct tv_arena *a, const struct hchart *c);
 

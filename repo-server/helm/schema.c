@@ -33,17 +33,18 @@
 #include <ctype.h>
 #include <math.h>
 #include <pcre2.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "repo-server/helm/internal.h"
 #include "repo-server/template/gofmt.h"
 
-#define MAX_SCHEMA_SIZE (8u << 20)
-#define MAX_NEST 512            /* JSON nesting of the schema */
-#define MAX_DEPTH 300           /* schema applications along one path */
-#define MAX_STEPS 2000000       /* schema applications per chart */
-#define MAX_ERRORS 10000
+#define SCHEMA_MAX_SIZE (8u << 20)
+#define SCHEMA_MAX_NEST 512            /* JSON nesting of the schema */
+#define SCHEMA_MAX_DEPTH 300           /* schema applications along one path */
+#define SCHEMA_MAX_STEPS 2000000       /* schema applications per chart */
+#define SCHEMA_MAX_ERRORS 10000
 
 /* --- the schema document ------------------------------------------------ */
 
@@ -59,7 +60,15 @@ struct snode {
 	struct snode **v;       /* SK_ARR items; SK_OBJ values */
 	const char **keys;      /* SK_OBJ keys, sorted */
 	size_t *klens;
+	uint64_t bloom;         /* SK_OBJ: key_bit() of every key */
 };
+
+/* Most keywords are absent from most schema objects: one bit per key
+ * (its length and end letters) answers "not here" without a search. */
+static uint64_t key_bit(const char *k, size_t n)
+{
+	return n ? (uint64_t)1 << ((n * 31 + (unsigned char)k[0] * 7 + (unsigned char)k[n - 1]) & 63) : 1;
+}
 
 struct achunk {
 	struct achunk *next;
@@ -313,6 +322,7 @@ static struct snode *read_obj(struct reader *r, int depth)
 		o->keys[o->n] = m[i].key;
 		o->klens[o->n] = m[i].klen;
 		o->v[o->n] = m[i].v;
+		o->bloom |= key_bit(m[i].key, m[i].klen);
 		o->n++;
 	}
 	free(m);
@@ -429,7 +439,7 @@ static struct snode *read_lit(struct reader *r, const char *lit, enum sk k, bool
 
 static struct snode *read_val(struct reader *r, int depth)
 {
-	if (depth > MAX_NEST) {
+	if (depth > SCHEMA_MAX_NEST) {
 		snprintf(r->err, sizeof r->err, "exceeded max depth");
 		return NULL;
 	}
@@ -484,6 +494,8 @@ static const struct snode *get(const struct snode *o, const char *key)
 	if (!o || o->k != SK_OBJ)
 		return NULL;
 	size_t kl = strlen(key), lo = 0, hi = o->n;
+	if (!(o->bloom & key_bit(key, kl)))
+		return NULL;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 		size_t n = o->klens[mid] < kl ? o->klens[mid] : kl;
@@ -1173,7 +1185,7 @@ static const struct {
 
 static const struct snode *find_anchor(const struct snode *n, const char *name, int draft, int depth)
 {
-	if (!n || depth > MAX_NEST)
+	if (!n || depth > SCHEMA_MAX_NEST)
 		return NULL;
 	if (n->k == SK_OBJ) {
 		const struct snode *id = get(n, draft < 2019 ? (draft == 4 ? "id" : "$id") : "$anchor");
@@ -1656,7 +1668,7 @@ static void check_array(struct vstate *s)
 	const struct snode *uq = get(sch, "uniqueItems");
 	if (uq && uq->k == SK_BOOL && uq->b && n > 1) {
 		bool found = false;
-		for (size_t i = 1; i < n && !found && i < 20000; i++)
+		for (size_t i = 1; i < n && !found && i < 5000; i++)   /* bounded: O(n²) */
 			for (size_t j = 0; j < i && !found; j++)
 				if (json_same(json_array_get(arr, i), json_array_get(arr, j))) {
 					add_leaf(s, "items at %zu and %zu are equal", j, i);
@@ -1849,15 +1861,15 @@ static struct verr *validate(struct vctx *c, const struct snode *sch, const json
 	*ok = true;
 	if (c->fatal[0])
 		return NULL;
-	if (c->nerrors > MAX_ERRORS) {
-		snprintf(c->fatal, sizeof c->fatal, "values fail values.schema.json in over %d ways", MAX_ERRORS);
+	if (c->nerrors > SCHEMA_MAX_ERRORS) {
+		snprintf(c->fatal, sizeof c->fatal, "values fail values.schema.json in over %d ways", SCHEMA_MAX_ERRORS);
 		*ok = false;
 		return NULL;
 	}
-	if (++c->steps > MAX_STEPS || depth > MAX_DEPTH) {
+	if (++c->steps > SCHEMA_MAX_STEPS || depth > SCHEMA_MAX_DEPTH) {
 		snprintf(c->fatal, sizeof c->fatal,
 			 "validating against values.schema.json takes over %s: the schema is too deep or recursive",
-			 depth > MAX_DEPTH ? "300 nested schemas" : "2,000,000 steps");
+			 depth > SCHEMA_MAX_DEPTH ? "300 nested schemas" : "2,000,000 steps");
 		*ok = false;
 		return NULL;
 	}
@@ -2049,8 +2061,8 @@ static int check_one(struct buf *out, const char *text, size_t len, const json_t
 {
 	char perr[200];
 	struct arena a = { 0 };
-	if (len > MAX_SCHEMA_SIZE) {
-		buf_addf(out, "values.schema.json is %zu bytes, over the limit of %u", len, MAX_SCHEMA_SIZE);
+	if (len > SCHEMA_MAX_SIZE) {
+		buf_addf(out, "values.schema.json is %zu bytes, over the limit of %u", len, SCHEMA_MAX_SIZE);
 		return -1;
 	}
 	struct snode *root = schema_read(&a, text, len, perr, sizeof perr);

@@ -1,6 +1,6 @@
 /*
- * fuzz-strvals — arbitrary bytes as a --set, --set-string and --set-json
- * expression (the first byte picks which). Whatever parses must be a JSON
+ * fuzz-strvals — arbitrary bytes as a --set, --set-string, --set-json and
+ * --set-literal expression (the first byte picks which). Whatever parses must be a JSON
  * object that dumps and loads back; errors must come with a message.
  * --set-file is left out: it reads files.
  */
@@ -14,8 +14,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1 || size > 4096)
 		return 0;
-	static const enum helm_set_kind kinds[] = { HELM_SET, HELM_SET_STRING, HELM_SET_JSON };
-	enum helm_set_kind kind = kinds[data[0] % 3];
+	static const enum helm_set_kind kinds[] = { HELM_SET, HELM_SET_STRING, HELM_SET_JSON,
+						    HELM_SET_LITERAL };
+	enum helm_set_kind kind = kinds[data[0] % 4];
 	char *expr = strndup((const char *)data + 1, size - 1);
 	json_t *v = json_object();
 	struct berr err = BERR_INIT;

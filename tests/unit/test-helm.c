@@ -383,6 +383,27 @@ static void test_chart_object(void **state)
 	expect_render_error(&l, NULL, "can't evaluate field name in type struct { chart.Metadata; IsRoot bool }");
 }
 
+/* fromToml (BurntSushi/toml's types) and toYamlPretty (goyaml.v3, indent 2) */
+static void test_toml_and_pretty(void **state)
+{
+	(void)state;
+	struct chart c = { 0 };
+	add(&c, "Chart.yaml", "apiVersion: v2\nname: t\nversion: 1.0.0\n");
+	add(&c, "templates/a.yaml",
+	    "{{- $t := fromToml \"n = 1_000\\nh = 0x1f\\nf = 2.5\\nl = [1, 'two']\\n"
+	    "d = 1979-05-27T07:32:00Z\\n[a.b]\\nk = \\\"v\\\"\\n[[p]]\\nx = 1\\n[[p]]\\nx = 2\\n\" }}\n"
+	    "# {{ $t.n }} {{ typeOf $t.n }} {{ $t.h }} {{ $t.f }} {{ $t.l }} {{ $t.a.b.k }} {{ typeOf $t.p }} {{ len $t.p }}\n"
+	    "# {{ $t.d }}\n"
+	    "# {{ (fromToml \"a = [1,\").Error }}\n"
+	    "{{ toYamlPretty (dict \"list\" (list \"a\" (dict \"k\" (list 1 2))) \"m\" (dict \"on\" \"yes\" \"f\" 1000000.0)) }}\n");
+	expect_render(&c, NULL, NULL,
+		      "---\n# Source: t/templates/a.yaml\n"
+		      "# 1000 int64 31 2.5 [1 two] v []map[string]interface {} 2\n"
+		      "# 1979-05-27 07:32:00 +0000 UTC\n"
+		      "# toml: line 1: expected a value\n"
+		      "list:\n  - a\n  - k:\n      - 1\n      - 2\nm:\n  f: 1e+06\n  \"on\": \"yes\"\n");
+}
+
 /* values.schema.json: the validator's keywords and its error tree */
 static void expect_schema(const char *schema, const char *values, const char *want)
 {
@@ -634,6 +655,7 @@ int main(void)
 		cmocka_unit_test(test_chart_errors),
 		cmocka_unit_test(test_schema),
 		cmocka_unit_test(test_chart_object),
+		cmocka_unit_test(test_toml_and_pretty),
 		cmocka_unit_test(test_schema_keywords),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_symlink_out_of_root),
