@@ -113,6 +113,7 @@ FUZZ_SECONDS ?= 30
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) | $(BUILD)/config.mk
 	@mkdir -p $(dir $@)
+	@clang -MM -MP -MT $@ -D_GNU_SOURCE -I. -Ilib $(PKG_CFLAGS) $< >$@.d
 	clang -std=c11 -g -O1 -D_GNU_SOURCE -pthread -I. -Ilib $(PKG_CFLAGS) \
 	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	  -o $@ $< $(FUZZ_LIB_SRCS) $(PKG_LIBS)
@@ -133,4 +134,4 @@ fuzz-run: $(FUZZ_BINS)
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/fuzz -name '*.d' 2>/dev/null)

@@ -31,6 +31,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <limits.h>
 #include <math.h>
 #include <pcre2.h>
 #include <stdint.h>
@@ -1347,7 +1348,14 @@ static int intval(const struct snode *n, long long *out)
 {
 	if (!n || n->k != SK_NUM || !snode_is_int(n))
 		return 0;
-	*out = (long long)n->num;
+	/* Counts are compared against limits; a limit past long long's
+	 * range is as good as infinite either way. */
+	if (n->num >= 9.2e18)
+		*out = LLONG_MAX;
+	else if (n->num <= -9.2e18)
+		*out = LLONG_MIN;
+	else
+		*out = (long long)n->num;
 	return 1;
 }
 
