@@ -169,70 +169,12 @@ commit_all() {
 }
 
 # start_git_http DIR USER PASSWORD: serves the bare repositories under DIR
-# over smart HTTP (`git http-backend` behind a small python3 CGI server on
+# over smart HTTP (tests/git-http.py: `git http-backend` as a CGI on
 # loopback), asking every request for basic auth as USER:PASSWORD. Sets
 # GIT_HTTP to the server's base URL (http://127.0.0.1:PORT).
 start_git_http() {
-	cat >"$TEST_TMP/git-http.py" <<'PY'
-import base64, http.server, os, subprocess, sys
-root, portfile, user, password = sys.argv[1:5]
-WANT = "Basic " + base64.b64encode((user + ":" + password).encode()).decode()
-
-class H(http.server.BaseHTTPRequestHandler):
-    def log_message(self, *a):
-        pass
-    def body(self):
-        if self.headers.get("Transfer-Encoding", "").lower() != "chunked":
-            return self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        out = b""
-        while True:
-            n = int(self.rfile.readline().split(b";")[0], 16)
-            if n == 0:
-                self.rfile.readline()
-                return out
-            out += self.rfile.read(n)
-            self.rfile.readline()
-    def serve(self):
-        data = self.body() if self.command == "POST" else b""
-        if self.headers.get("Authorization") != WANT:
-            self.send_response(401)
-            self.send_header("WWW-Authenticate", 'Basic realm="git"')
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        path, _, query = self.path.partition("?")
-        env = dict(os.environ, GIT_PROJECT_ROOT=root, GIT_HTTP_EXPORT_ALL="1",
-                   PATH_INFO=path, QUERY_STRING=query, REQUEST_METHOD=self.command,
-                   CONTENT_TYPE=self.headers.get("Content-Type", ""),
-                   CONTENT_LENGTH=str(len(data)), REMOTE_USER=user, REMOTE_ADDR="127.0.0.1")
-        for h, e in (("Content-Encoding", "HTTP_CONTENT_ENCODING"), ("Git-Protocol", "GIT_PROTOCOL")):
-            if self.headers.get(h):
-                env[e] = self.headers[h]
-        out = subprocess.run(["git", "http-backend"], input=data, env=env,
-                             capture_output=True).stdout
-        head, _, rest = out.partition(b"\r\n\r\n")
-        status, headers = 200, []
-        for line in head.split(b"\r\n"):
-            k, _, v = line.decode().partition(":")
-            if k.lower() == "status":
-                status = int(v.strip().split()[0])
-            elif k:
-                headers.append((k, v.strip()))
-        self.send_response(status)
-        for k, v in headers:
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(rest)))
-        self.end_headers()
-        self.wfile.write(rest)
-    do_GET = do_POST = serve
-
-s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-open(portfile + ".tmp", "w").write(str(s.server_address[1]))
-os.rename(portfile + ".tmp", portfile)
-s.serve_forever()
-PY
 	rm -f "$TEST_TMP/git-http.port"
-	python3 "$TEST_TMP/git-http.py" "$1" "$TEST_TMP/git-http.port" "$2" "$3" \
+	python3 "$ROOT/tests/git-http.py" "$1" "$TEST_TMP/git-http.port" --auth "$2:$3" \
 		>>"$TEST_TMP/git-http.log" 2>&1 &
 	test_pids="$test_pids $!"
 	if ! wait_for 10 test -s "$TEST_TMP/git-http.port"; then

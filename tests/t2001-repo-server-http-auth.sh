@@ -24,106 +24,9 @@ commit_all "$WORK" app
 git -C "$WORK" push -q "$SRV/app.git" main
 git -C "$SRV/app.git" symbolic-ref HEAD refs/heads/main
 
-cat >"$TEST_TMP/cgi.py" <<'PY'
-import base64, http.server, os, subprocess, sys
-root, portfile = sys.argv[1], sys.argv[2]
-tls = sys.argv[3:6]
-WANT = "Basic " + base64.b64encode(b"alice:pw-right-1").decode()
-
-class H(http.server.BaseHTTPRequestHandler):
-    def log_message(self, *a):
-        pass
-    def body(self):
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            out = b""
-            while True:
-                n = int(self.rfile.readline().split(b";")[0], 16)
-                if n == 0:
-                    self.rfile.readline()
-                    return out
-                out += self.rfile.read(n)
-                self.rfile.readline()
-        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
-    def serve(self):
-        data = self.body() if self.command == "POST" else b""
-        if self.path.startswith("/moved.git/info/refs"):   # a renamed repository
-            self.send_response(301)
-            self.send_header("Location", "/app.git" + self.path[len("/moved.git"):])
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        if self.headers.get("Authorization") != WANT:
-            self.send_response(401)
-            self.send_header("WWW-Authenticate", 'Basic realm="git"')
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        path, _, query = self.path.partition("?")
-        env = dict(os.environ, GIT_PROJECT_ROOT=root, GIT_HTTP_EXPORT_ALL="1",
-                   PATH_INFO=path, QUERY_STRING=query, REQUEST_METHOD=self.command,
-                   CONTENT_TYPE=self.headers.get("Content-Type", ""),
-                   CONTENT_LENGTH=str(len(data)), REMOTE_USER="alice", REMOTE_ADDR="127.0.0.1",
-                   GIT_HTTP_MAX_REQUEST_BUFFER="100M")
-        if self.headers.get("Content-Encoding"):
-            env["HTTP_CONTENT_ENCODING"] = self.headers["Content-Encoding"]
-        if self.headers.get("Git-Protocol"):
-            env["GIT_PROTOCOL"] = self.headers["Git-Protocol"]
-        out = subprocess.run(["git", "http-backend"], input=data, env=env,
-                             capture_output=True).stdout
-        head, _, rest = out.partition(b"\r\n\r\n")
-        status = 200
-        headers = []
-        for line in head.split(b"\r\n"):
-            k, _, v = line.decode().partition(":")
-            if k.lower() == "status":
-                status = int(v.strip().split()[0])
-            elif k:
-                headers.append((k, v.strip()))
-        self.send_response(status)
-        for k, v in headers:
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(rest)))
-        self.end_headers()
-        self.wfile.write(rest)
-    do_GET = do_POST = serve
-
-class TLSServer(http.server.ThreadingHTTPServer):
-    # The handshake runs in the request's thread; a refused client gets the
-    # TLS alert and the connection is drained before it closes, so the alert
-    # is not lost to a TCP reset (nginx and lighttpd close the same way).
-    def finish_request(self, request, addr):
-        raw = request.dup()
-        conn = ctx.wrap_socket(request, server_side=True, do_handshake_on_connect=False)
-        try:
-            conn.do_handshake()
-        except (ssl.SSLError, OSError):
-            raw.settimeout(2)
-            try:
-                while raw.recv(65536):
-                    pass
-            except OSError:
-                pass
-            raw.close()
-            conn.close()
-            return
-        raw.close()
-        self.RequestHandlerClass(conn, addr, self)
-
-if tls:
-    import ssl
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(tls[0], tls[1])
-    if len(tls) > 2:    # client certificates from this CA only
-        ctx.verify_mode = ssl.CERT_REQUIRED
-        ctx.load_verify_locations(tls[2])
-    s = TLSServer(("127.0.0.1", 0), H)
-else:
-    s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-open(portfile + ".tmp", "w").write(str(s.server_address[1]))
-os.rename(portfile + ".tmp", portfile)
-s.serve_forever()
-PY
-python3 "$TEST_TMP/cgi.py" "$SRV" "$TEST_TMP/git-port" >"$TEST_TMP/cgi.log" 2>&1 &
+# every server asks for alice's password; /moved.git is a renamed repository
+GIT_HTTP_OPTS="--auth alice:pw-right-1 --redirect moved.git=app.git"
+python3 "$ROOT/tests/git-http.py" "$SRV" "$TEST_TMP/git-port" $GIT_HTTP_OPTS >"$TEST_TMP/cgi.log" 2>&1 &
 test_pids="$test_pids $!"
 wait_for 10 test -s "$TEST_TMP/git-port" || { echo "Bail out! git http server did not start"; exit 1; }
 GIT_URL=http://127.0.0.1:$(cat "$TEST_TMP/git-port")/app.git
@@ -137,7 +40,7 @@ openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout "$P/srv.key" -ou
 printf 'subjectAltName=IP:127.0.0.1\n' >"$P/ext"
 openssl x509 -req -in "$P/srv.csr" -CA "$P/ca.pem" -CAkey "$P/ca.key" -CAcreateserial -days 2 \
 	-extfile "$P/ext" -out "$P/srv.pem" 2>/dev/null
-python3 "$TEST_TMP/cgi.py" "$SRV" "$TEST_TMP/tls-port" "$P/srv.pem" "$P/srv.key" >"$TEST_TMP/tls.log" 2>&1 &
+python3 "$ROOT/tests/git-http.py" "$SRV" "$TEST_TMP/tls-port" $GIT_HTTP_OPTS --tls "$P/srv.pem" "$P/srv.key" >"$TEST_TMP/tls.log" 2>&1 &
 test_pids="$test_pids $!"
 wait_for 10 test -s "$TEST_TMP/tls-port" || { echo "Bail out! https git server did not start"; exit 1; }
 TLS_URL=https://127.0.0.1:$(cat "$TEST_TMP/tls-port")/app.git
@@ -157,7 +60,7 @@ for who in good:cca bad:sca; do
 	openssl x509 -req -in "$P/$name.csr" -CA "$P/$ca.pem" -CAkey "$P/$ca.key" -CAcreateserial \
 		-days 2 -out "$P/$name.pem" 2>/dev/null
 done
-python3 "$TEST_TMP/cgi.py" "$SRV" "$TEST_TMP/mtls-port" "$P/srv.pem" "$P/srv.key" "$P/cca.pem" \
+python3 "$ROOT/tests/git-http.py" "$SRV" "$TEST_TMP/mtls-port" $GIT_HTTP_OPTS --tls "$P/srv.pem" "$P/srv.key" --client-ca "$P/cca.pem" \
 	>"$TEST_TMP/mtls.log" 2>&1 &
 test_pids="$test_pids $!"
 wait_for 10 test -s "$TEST_TMP/mtls-port" || { echo "Bail out! mTLS git server did not start"; exit 1; }

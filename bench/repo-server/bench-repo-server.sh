@@ -16,7 +16,7 @@
 # Fetch: a repository of COMMITS (default 10,000) commits made with
 # `git fast-import`, mirrored by POST /v1/resolve on a fresh data dir (the
 # mirror fetch plus resolving HEAD) next to `git clone --mirror`, 3 runs
-# each, median; over file:// and over smart HTTP (git-http.py: `git
+# each, median; over file:// and over smart HTTP (tests/git-http.py: `git
 # http-backend` behind a small python server on loopback, the same for
 # both). Then one more commit upstream and the refetch: POST /v1/invalidate
 # + /v1/resolve next to `git fetch --prune` in git's mirror.
@@ -188,7 +188,7 @@ python3 "$HERE/make-history.py" "$COMMITS" | git --git-dir="$H" fast-import --qu
 git --git-dir="$H" symbolic-ref HEAD refs/heads/main
 git --git-dir="$H" gc -q
 HSIZE=$(du -sk "$H" | awk '{ printf "%.1f", $1 / 1024 }')
-python3 "$HERE/git-http.py" "$T" "$T/http-port" >"$T/git-http.log" 2>&1 &
+python3 "$HERE/../../tests/git-http.py" "$T" "$T/http-port" >"$T/git-http.log" 2>&1 &
 HTTPD=$!
 k=0
 while [ ! -s "$T/http-port" ] && [ $k -lt 300 ]; do sleep 0.02; k=$((k + 1)); done
@@ -271,6 +271,6 @@ mkdir -p "$BUILD/bench/results"
 	echo "(mirror fetch + resolving HEAD, curl time_total): file:// $(list "$T/f-file") ms, HTTP"
 	echo "$(list "$T/f-http") ms; git clone --mirror: file:// $(list "$T/g-file") ms, HTTP"
 	echo "$(list "$T/g-http") ms. Both HTTP sides fetch from one python server running"
-	echo "git http-backend (bench/repo-server/git-http.py) on loopback."
+	echo "git http-backend (tests/git-http.py) on loopback."
 } >"$BUILD/bench/results/repo-server.md"
 cat "$BUILD/bench/results/repo-server.md"
