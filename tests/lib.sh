@@ -183,3 +183,29 @@ start_git_http() {
 	fi
 	GIT_HTTP=http://127.0.0.1:$(cat "$TEST_TMP/git-http.port")
 }
+
+# api METHOD PATH [BODY]: a request to the Bosun API at $B; prints the status,
+# the body goes to $OUT. $TOKEN, when set, is sent as the bearer token.
+api() {
+	if [ $# -ge 3 ]; then
+		curl -sS -o "$OUT" -w '%{http_code}' -X "$1" -H "Authorization: Bearer ${TOKEN:-}" \
+			-H 'Content-Type: application/json' --data-binary "$3" "$B$2"
+	else
+		curl -sS -o "$OUT" -w '%{http_code}' -X "$1" -H "Authorization: Bearer ${TOKEN:-}" "$B$2"
+	fi
+}
+# expect STATUS METHOD PATH [BODY]
+expect() {
+	want=$1
+	shift
+	got=$(api "$@")
+	[ "$got" = "$want" ] || { echo "$* -> $got, want $want"; cat "$OUT"; return 1; }
+}
+# expect_error STATUS PATTERN METHOD PATH [BODY]: a JSON error naming PATTERN.
+expect_error() {
+	want=$1 pat=$2
+	shift 2
+	expect "$want" "$@" &&
+	jq -e ".code == $want and (.error | test(\"$pat\"))" "$OUT" >/dev/null ||
+		{ echo "error body does not match '$pat':"; cat "$OUT"; return 1; }
+}

@@ -38,30 +38,6 @@ ADATA=$TEST_TMP/api
 B=http://127.0.0.1:$API_PORT
 OUT=$TEST_TMP/out.json
 
-# api METHOD PATH [BODY]: prints the status; body in $OUT. $TOKEN is sent.
-api() {
-	if [ $# -ge 3 ]; then
-		curl -sS -o "$OUT" -w '%{http_code}' -X "$1" -H "Authorization: Bearer ${TOKEN:-}" \
-			-H 'Content-Type: application/json' --data-binary "$3" "$B$2"
-	else
-		curl -sS -o "$OUT" -w '%{http_code}' -X "$1" -H "Authorization: Bearer ${TOKEN:-}" "$B$2"
-	fi
-}
-# expect STATUS METHOD PATH [BODY]
-expect() {
-	want=$1
-	shift
-	got=$(api "$@")
-	[ "$got" = "$want" ] || { echo "$* -> $got, want $want"; cat "$OUT"; return 1; }
-}
-# expect_error STATUS PATTERN METHOD PATH [BODY]: a JSON error naming PATTERN.
-expect_error() {
-	want=$1 pat=$2
-	shift 2
-	expect "$want" "$@" &&
-	jq -e ".code == $want and (.error | test(\"$pat\"))" "$OUT" >/dev/null ||
-		{ echo "error body does not match '$pat':"; cat "$OUT"; return 1; }
-}
 login() {
 	curl -sS -X POST "$B/api/v1/session" -d "{\"username\":\"$1\",\"password\":\"$2\"}" |
 		jq -er .token

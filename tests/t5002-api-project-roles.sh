@@ -18,27 +18,6 @@ DATA=$TEST_TMP/api start_bosund api --kubeconfig "$CDATA/kubeconfig.yaml"
 B=http://127.0.0.1:$API_PORT
 OUT=$TEST_TMP/out.json
 
-api() {
-	if [ $# -ge 3 ]; then
-		curl -sS -o "$OUT" -w '%{http_code}' -X "$1" -H "Authorization: Bearer ${TOKEN:-}" \
-			-H 'Content-Type: application/json' --data-binary "$3" "$B$2"
-	else
-		curl -sS -o "$OUT" -w '%{http_code}' -X "$1" -H "Authorization: Bearer ${TOKEN:-}" "$B$2"
-	fi
-}
-expect() {
-	want=$1
-	shift
-	got=$(api "$@")
-	[ "$got" = "$want" ] || { echo "$* -> $got, want $want"; cat "$OUT"; return 1; }
-}
-expect_error() {
-	want=$1 pat=$2
-	shift 2
-	expect "$want" "$@" &&
-	jq -e ".code == $want and (.error | test(\"$pat\"))" "$OUT" >/dev/null ||
-		{ echo "error body does not match '$pat':"; cat "$OUT"; return 1; }
-}
 ADMIN=$(curl -sS -X POST "$B/api/v1/session" \
 	-d "{\"username\":\"admin\",\"password\":\"$(cat "$TEST_TMP/api/admin-password")\"}" | jq -er .token)
 TOKEN=$ADMIN
