@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "doc.h"
 #include "repo-server/helm/internal.h"
 #include "repo-server/template/gofmt.h"
 
@@ -649,18 +650,6 @@ static void quote(struct buf *out, const char *s, size_t len)
 	}
 	buf_addch(out, '\'');
 	buf_release(&q);
-}
-
-static const char *type_name(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "object";
-	case JSON_ARRAY: return "array";
-	case JSON_STRING: return "string";
-	case JSON_INTEGER: case JSON_REAL: return "number";
-	case JSON_TRUE: case JSON_FALSE: return "boolean";
-	default: return "null";
-	}
 }
 
 static bool is_integer(const json_t *v)
@@ -1363,7 +1352,7 @@ static const char *const type_names[] = { "null", "boolean", "number", "integer"
 
 static bool type_ok(const char *t, size_t tl, const json_t *v)
 {
-	const char *g = type_name(v);
+	const char *g = doc_type_name(v);
 	if (tl == strlen(g) && !memcmp(t, g, tl))
 		return true;
 	return tl == 7 && !memcmp(t, "integer", 7) && json_is_number(v) && is_integer(v);
@@ -1920,7 +1909,7 @@ static struct verr *validate(struct vctx *c, const struct snode *sch, const json
 			for (unsigned k = 0; k < 7; k++)
 				if (want & (1u << k))
 					buf_addf(&w, "%s%s", w.len ? " or " : "", type_names[k]);
-			add_leaf(&s, "got %s, want %s", type_name(v), w.data);
+			add_leaf(&s, "got %s, want %s", doc_type_name(v), w.data);
 			buf_release(&w);
 			goto done;
 		}
