@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base64.h"
 #include "api/api-internal.h"
 #include "daemon.h"
 #include "log.h"
@@ -137,7 +138,7 @@ static void fingerprint(char out[24], const struct api_settings *st, const char 
 	HMAC(EVP_sha256(), st->key.data, (int)st->key.len, (const unsigned char *)hash,
 	     strlen(hash), mac, &n);
 	struct buf b = BUF_INIT;
-	api_b64url_encode(&b, mac, 12);
+	b64url_encode(&b, mac, 12);
 	snprintf(out, 24, "%s", b.data);
 	buf_release(&b);
 }
@@ -438,7 +439,7 @@ int api_accounts_bootstrap(struct api *api, struct berr *err)
 		unsigned char raw[18];
 		api_random_bytes(raw, sizeof(raw));
 		struct buf b = BUF_INIT;
-		api_b64url_encode(&b, raw, sizeof(raw));
+		b64url_encode(&b, raw, sizeof(raw));
 		snprintf(password, sizeof(password), "%s", b.data);
 		buf_release(&b);
 		if ((rc = password_hash(&hash, password, PASSWORD_ITERATIONS, err)) < 0)

@@ -1,5 +1,5 @@
 /*
- * auth — the pure building blocks of the API's authentication: base64url,
+ * auth — the pure building blocks of the API's authentication:
  * JWT HS256 sessions, PBKDF2 password hashes and the login throttle. None of
  * them talks to the cluster, so unit tests drive them directly; accounts.c
  * puts them together with the objects in the control-plane cluster.
@@ -13,17 +13,6 @@
 
 #include "buf.h"
 #include "err.h"
-
-/* ------------------------------------------------------------ base64 */
-
-/* Appends base64url (no padding) or standard base64 (padded) text. */
-void api_b64url_encode(struct buf *out, const void *data, size_t len);
-void api_b64_encode(struct buf *out, const void *data, size_t len);
-/* Decodes base64url (padding optional) or standard base64 into out
- * (appending). BERR_INVALID on a character outside the alphabet or a bad
- * length. */
-int api_b64url_decode(struct buf *out, const char *text, size_t len, struct berr *err);
-int api_b64_decode(struct buf *out, const char *text, size_t len, struct berr *err);
 
 /* ------------------------------------------------------------ JWT */
 

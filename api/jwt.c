@@ -10,6 +10,7 @@
 #include <openssl/hmac.h>
 #include <string.h>
 
+#include "base64.h"
 #include "api/auth.h"
 
 static void hmac_sha256(unsigned char out[32], const void *key, size_t keylen,
@@ -28,19 +29,19 @@ int jwt_sign(char **out, const json_t *claims, const void *key, size_t keylen,
 		return berr_set(err, BERR_INVALID, "signing key is too short");
 	struct buf tok = BUF_INIT;
 	static const char header[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
-	api_b64url_encode(&tok, header, sizeof(header) - 1);
+	b64url_encode(&tok, header, sizeof(header) - 1);
 	buf_addch(&tok, '.');
 	char *payload = json_dumps(claims, JSON_COMPACT | JSON_SORT_KEYS);
 	if (!payload) {
 		buf_release(&tok);
 		return berr_set(err, BERR_INVALID, "token claims cannot be serialised");
 	}
-	api_b64url_encode(&tok, payload, strlen(payload));
+	b64url_encode(&tok, payload, strlen(payload));
 	free(payload);
 	unsigned char mac[32];
 	hmac_sha256(mac, key, keylen, tok.data, tok.len);
 	buf_addch(&tok, '.');
-	api_b64url_encode(&tok, mac, sizeof(mac));
+	b64url_encode(&tok, mac, sizeof(mac));
 	*out = buf_detach(&tok, NULL);
 	return 0;
 }
@@ -49,7 +50,7 @@ static int decode_json_segment(json_t **out, const char *seg, size_t len, const 
 			       struct berr *err)
 {
 	struct buf raw = BUF_INIT;
-	if (api_b64url_decode(&raw, seg, len, err) < 0) {
+	if (b64url_decode(&raw, seg, len, err) < 0) {
 		buf_release(&raw);
 		return berr_set(err, BERR_AUTH, "invalid token: malformed %s", what);
 	}
@@ -149,7 +150,7 @@ int jwt_verify(json_t **out, const char *token, const void *key, size_t keylen,
 		return berr_set(err, BERR_AUTH, "invalid token: algorithm must be HS256");
 
 	struct buf sig = BUF_INIT;
-	if (api_b64url_decode(&sig, d2 + 1, len - (size_t)(d2 + 1 - token), NULL) < 0 ||
+	if (b64url_decode(&sig, d2 + 1, len - (size_t)(d2 + 1 - token), NULL) < 0 ||
 	    sig.len != 32) {
 		buf_release(&sig);
 		return berr_set(err, BERR_AUTH, "invalid token: malformed signature");

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base64.h"
 #include "api/auth.h"
 
 #define SALT_LEN 16
@@ -56,9 +57,9 @@ int password_hash(char **out, const char *password, unsigned iterations, struct 
 		return berr_set(err, BERR_FAIL, "password hashing failed");
 	struct buf b = BUF_INIT;
 	buf_addf(&b, PREFIX "%u$", iterations);
-	api_b64url_encode(&b, salt, sizeof(salt));
+	b64url_encode(&b, salt, sizeof(salt));
 	buf_addch(&b, '$');
-	api_b64url_encode(&b, hash, sizeof(hash));
+	b64url_encode(&b, hash, sizeof(hash));
 	OPENSSL_cleanse(hash, sizeof(hash));
 	*out = buf_detach(&b, NULL);
 	return 0;
@@ -80,8 +81,8 @@ int password_verify(const char *password, const char *encoded, struct berr *err)
 		return berr_set(err, BERR_INVALID, "malformed password hash");
 	struct buf salt = BUF_INIT, want = BUF_INIT;
 	int rc = BERR_INVALID;
-	if (api_b64url_decode(&salt, salt_text, (size_t)(dollar - salt_text), NULL) < 0 ||
-	    api_b64url_decode(&want, dollar + 1, strlen(dollar + 1), NULL) < 0 ||
+	if (b64url_decode(&salt, salt_text, (size_t)(dollar - salt_text), NULL) < 0 ||
+	    b64url_decode(&want, dollar + 1, strlen(dollar + 1), NULL) < 0 ||
 	    salt.len < 8 || salt.len > 64 || want.len != HASH_LEN) {
 		berr_set(err, BERR_INVALID, "malformed password hash");
 		goto out;

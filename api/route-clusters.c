@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base64.h"
 #include "api/api-internal.h"
 #include "doc.h"
 #include "log.h"
@@ -202,9 +203,9 @@ static void create_cluster(struct api_ctx *ctx, struct http_request *req,
 	}
 	char *cfg_text = json_dumps(config ? config : json_object(), JSON_COMPACT);
 	struct buf e_server = BUF_INIT, e_name = BUF_INIT, e_cfg = BUF_INIT;
-	api_b64_encode(&e_server, server, strlen(server));
-	api_b64_encode(&e_name, name, strlen(name));
-	api_b64_encode(&e_cfg, cfg_text, strlen(cfg_text));
+	b64_encode(&e_server, server, strlen(server));
+	b64_encode(&e_name, name, strlen(name));
+	b64_encode(&e_cfg, cfg_text, strlen(cfg_text));
 	memset(cfg_text, 0, strlen(cfg_text));
 	free(cfg_text);
 	unsigned char md[SHA256_DIGEST_LENGTH];

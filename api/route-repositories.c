@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base64.h"
 #include "api/api-internal.h"
 #include "doc.h"
 #include "log.h"
@@ -329,7 +330,7 @@ static json_t *repo_secret(struct api *api, const char *name, const json_t *data
 	json_t *v;
 	json_object_foreach((json_t *)data, k, v) {
 		struct buf b = BUF_INIT;
-		api_b64_encode(&b, json_string_value(v), json_string_length(v));
+		b64_encode(&b, json_string_value(v), json_string_length(v));
 		json_object_set_new(enc, k, json_string(b.data));
 		buf_release(&b);
 	}

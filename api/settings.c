@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base64.h"
 #include "api/api-internal.h"
 #include "log.h"
 
@@ -65,7 +66,7 @@ json_t *api_decode_data(const json_t *obj, int secret)
 			continue;
 		}
 		struct buf b = BUF_INIT;
-		if (api_b64_decode(&b, json_string_value(v), json_string_length(v), NULL) == 0 &&
+		if (b64_decode(&b, json_string_value(v), json_string_length(v), NULL) == 0 &&
 		    strlen(b.data) == b.len)
 			json_object_set_new(out, k, json_string(b.data));
 		buf_release(&b);
@@ -206,7 +207,7 @@ int api_edit_data(struct api *api, const char *kind, const char *name, api_edit_
 				continue;
 			}
 			struct buf b = BUF_INIT;
-			api_b64_encode(&b, json_string_value(v), json_string_length(v));
+			b64_encode(&b, json_string_value(v), json_string_length(v));
 			json_object_set_new(enc, k, json_string(b.data));
 			buf_release(&b);
 		}

@@ -3,33 +3,18 @@
  * and TLS material (the API stores them write-only). */
 #include <string.h>
 
+#include "base64.h"
 #include "cli/cli.h"
 #include "kube.h"
 
 extern const struct cmd_entry cmd_cluster_add_entry;
-
-static void b64(struct buf *out, const char *s)
-{
-	static const char tab[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t len = strlen(s);
-	const unsigned char *p = (const unsigned char *)s;
-	for (size_t i = 0; i < len; i += 3) {
-		unsigned v = p[i] << 16 | (i + 1 < len ? p[i + 1] << 8 : 0) |
-			     (i + 2 < len ? p[i + 2] : 0);
-		buf_addch(out, tab[v >> 18 & 63]);
-		buf_addch(out, tab[v >> 12 & 63]);
-		buf_addch(out, i + 1 < len ? tab[v >> 6 & 63] : '=');
-		buf_addch(out, i + 2 < len ? tab[v & 63] : '=');
-	}
-}
 
 static void set_b64(json_t *obj, const char *key, const char *pem)
 {
 	if (!pem)
 		return;
 	struct buf b = BUF_INIT;
-	b64(&b, pem);
+	b64_encode(&b, pem, strlen(pem));
 	json_object_set_new(obj, key, json_string(b.data));
 	buf_release(&b);
 }

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base64.h"
 #include "ctrl.h"
 #include "diff.h"
 #include "doc.h"
@@ -90,7 +91,7 @@ static json_t *repo_credentials(struct controller *c, const char *url)
 			json_object_foreach(json_object_get(s, "data"), key, e) {
 				struct buf v = BUF_INIT;
 				const char *b64 = json_string_value(e);
-				if (b64 && release_base64_decode(&v, b64, strlen(b64), NULL) == 0)
+				if (b64 && b64_decode(&v, b64, strlen(b64), NULL) == 0)
 					json_object_set_new(data, key, json_string(v.data));
 				buf_release(&v);
 			}

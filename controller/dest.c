@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base64.h"
 #include "ctrl.h"
 #include "doc.h"
 #include "log.h"
@@ -45,7 +46,7 @@ static char *secret_field(const json_t *secret, const char *key)
 	struct buf out = BUF_INIT;
 	if (!v)
 		return NULL;
-	if (release_base64_decode(&out, v, strlen(v), NULL) < 0) {
+	if (b64_decode(&out, v, strlen(v), NULL) < 0) {
 		buf_release(&out);
 		return NULL;
 	}
@@ -56,7 +57,7 @@ static char *pem_of(const json_t *cfg, const char *key)
 {
 	const char *v = doc_get_str(cfg, key);
 	struct buf out = BUF_INIT;
-	if (!v || release_base64_decode(&out, v, strlen(v), NULL) < 0) {
+	if (!v || b64_decode(&out, v, strlen(v), NULL) < 0) {
 		buf_release(&out);
 		return NULL;
 	}

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base64.h"
 #include "diff.h"
 #include "diff-defaults.h"
 #include "patch.h"
@@ -149,35 +150,6 @@ static void prune_empty(json_t *v)
 
 /* --- kind-specific normalisation ---------------------------------------- */
 
-static char *base64_encode(const char *s, size_t n)
-{
-	static const char tab[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	char *out = xmalloc((n + 2) / 3 * 4 + 1), *o = out;
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i;
-
-	for (i = 0; i + 2 < n; i += 3) {
-		*o++ = tab[p[i] >> 2];
-		*o++ = tab[((p[i] & 3) << 4) | (p[i + 1] >> 4)];
-		*o++ = tab[((p[i + 1] & 15) << 2) | (p[i + 2] >> 6)];
-		*o++ = tab[p[i + 2] & 63];
-	}
-	if (i < n) {
-		*o++ = tab[p[i] >> 2];
-		if (i + 1 < n) {
-			*o++ = tab[((p[i] & 3) << 4) | (p[i + 1] >> 4)];
-			*o++ = tab[(p[i + 1] & 15) << 2];
-		} else {
-			*o++ = tab[(p[i] & 3) << 4];
-			*o++ = '=';
-		}
-		*o++ = '=';
-	}
-	*o = '\0';
-	return out;
-}
-
 /* stringData folds into data (base64, as the API server stores it); null
  * data values become "" (a Secret read back gives null for empty values).
  * A Secret whose data or stringData are not maps of strings is left as is,
@@ -209,9 +181,10 @@ static void normalize_secret(json_t *obj)
 		}
 		json_object_foreach(sdata, k, e) {
 			const char *s = json_is_string(e) ? json_string_value(e) : "";
-			char *b64 = base64_encode(s, json_is_string(e) ? json_string_length(e) : 0);
-			json_object_set_new(data, k, json_string(b64));
-			free(b64);
+			struct buf b64 = BUF_INIT;
+			b64_encode(&b64, s, json_is_string(e) ? json_string_length(e) : 0);
+			json_object_set_new(data, k, json_stringn(b64.data, b64.len));
+			buf_release(&b64);
 		}
 		json_object_del(obj, "stringData");
 	}

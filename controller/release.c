@@ -13,49 +13,10 @@
 #include <openssl/evp.h>
 #include <zlib.h>
 
+#include "base64.h"
 #include "doc.h"
 #include "kube.h"
 #include "release.h"
-
-static void base64_encode(struct buf *out, const unsigned char *data, size_t len)
-{
-	size_t need = 4 * ((len + 2) / 3);
-	buf_grow(out, need + 1);
-	/* EVP_EncodeBlock takes an int length: encode in chunks of 3 KiB multiples */
-	size_t done = 0;
-	while (done < len) {
-		size_t n = len - done > (3u << 20) ? (3u << 20) : len - done;
-		int w = EVP_EncodeBlock((unsigned char *)out->data + out->len, data + done, (int)n);
-		out->len += (size_t)w;
-		done += n;
-	}
-	out->data[out->len] = '\0';
-}
-
-int release_base64_decode(struct buf *out, const char *text, size_t len, struct berr *err)
-{
-	while (len && (text[len - 1] == '\n' || text[len - 1] == '\r' || text[len - 1] == ' '))
-		len--;
-	if (len % 4)
-		return berr_set(err, BERR_INVALID, "release is not valid base64");
-	buf_grow(out, len / 4 * 3 + 1);
-	for (size_t done = 0; done < len;) {
-		size_t n = len - done > (4u << 20) ? (4u << 20) : len - done;
-		int w = EVP_DecodeBlock((unsigned char *)out->data + out->len,
-					(const unsigned char *)text + done, (int)n);
-		if (w < 0)
-			return berr_set(err, BERR_INVALID, "release is not valid base64");
-		out->len += (size_t)w;
-		done += n;
-	}
-	/* EVP_DecodeBlock counts padding as zero bytes */
-	if (len >= 1 && text[len - 1] == '=')
-		out->len--;
-	if (len >= 2 && text[len - 2] == '=')
-		out->len--;
-	out->data[out->len] = '\0';
-	return 0;
-}
 
 void release_encode(struct buf *out, const json_t *doc)
 {
@@ -71,7 +32,7 @@ void release_encode(struct buf *out, const json_t *doc)
 	deflate(&zs, Z_FINISH);
 	gz.len = zs.total_out;
 	deflateEnd(&zs);
-	base64_encode(out, (unsigned char *)gz.data, gz.len);
+	b64_encode(out, gz.data, gz.len);
 	buf_release(&json);
 	buf_release(&gz);
 }
@@ -117,7 +78,7 @@ int release_decode(json_t **out, const char *text, size_t len, struct berr *err)
 	*out = NULL;
 	if (len > RELEASE_MAX_BYTES)
 		return berr_set(err, BERR_LIMIT, "release is larger than %u bytes", RELEASE_MAX_BYTES);
-	if ((rc = release_base64_decode(&raw, text, len, err)) == 0
+	if ((rc = b64_decode(&raw, text, len, err)) == 0
 	    && (rc = gunzip(&json, &raw, err)) == 0)
 		rc = doc_parse_json(out, json.data, json.len, NULL, "release", err);
 	buf_release(&raw);
@@ -143,7 +104,7 @@ int release_store(struct kube_client *kc, const char *namespace, const json_t *d
 	secret_name(&name, app, id);
 	buf_addf(&idstr, "%ld", id);
 	release_encode(&enc, doc);
-	base64_encode(&outer, (unsigned char *)enc.data, enc.len);
+	b64_encode(&outer, enc.data, enc.len);
 	json_t *secret = json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s, s:s}}, s:s, s:{s:s}}",
 				   "apiVersion", "v1", "kind", "Secret",
 				   "metadata", "name", name.data, "namespace", namespace,
@@ -190,7 +151,7 @@ int release_load(struct kube_client *kc, json_t **out, const char *namespace, co
 		rc = berr_set(err, BERR_INVALID, "secret '%s' holds no release", name.data);
 		goto out;
 	}
-	if ((rc = release_base64_decode(&enc, data, strlen(data), err)) < 0
+	if ((rc = b64_decode(&enc, data, strlen(data), err)) < 0
 	    || (rc = release_decode(out, enc.data, enc.len, err)) < 0)
 		berr_prefix(err, "secret '%s'", name.data);
 out:

@@ -27,8 +27,6 @@ void release_encode(struct buf *out, const json_t *doc);
  * or JSON, BERR_LIMIT beyond RELEASE_MAX_BYTES. */
 int release_decode(json_t **out, const char *text, size_t len, struct berr *err);
 
-/* Decodes standard base64 (padding required) into out; BERR_INVALID when malformed. */
-int release_base64_decode(struct buf *out, const char *text, size_t len, struct berr *err);
 
 /* Writes (creates or replaces) the release Secret for doc's app and id. */
 int release_store(struct kube_client *kc, const char *namespace, const json_t *doc,

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base64.h"
 #include "kube.h"
 #include "yaml.h"
 
@@ -42,54 +43,6 @@ void kube_config_free(struct kube_config *cfg)
 		free(cfg->client_key_pem);
 	}
 	free(cfg);
-}
-
-static int b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+' || c == '-')
-		return 62;
-	if (c == '/' || c == '_')
-		return 63;
-	return -1;
-}
-
-/* Decodes standard or URL-safe base64, ignoring whitespace. NULL when invalid. */
-static char *b64_decode(const char *in)
-{
-	struct buf out = BUF_INIT;
-	unsigned acc = 0;
-	int bits = 0, pad = 0;
-
-	for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
-		if (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
-			continue;
-		if (*p == '=') {
-			pad++;
-			continue;
-		}
-		int v = b64_value(*p);
-		if (v < 0 || pad) {
-			buf_release(&out);
-			return NULL;
-		}
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			buf_addch(&out, (char)((acc >> bits) & 0xff));
-		}
-	}
-	if (pad > 2 || bits >= 6) {
-		buf_release(&out);
-		return NULL;
-	}
-	return buf_detach(&out, NULL);
 }
 
 struct loader {
@@ -189,10 +142,14 @@ static int read_pem(const struct loader *l, const json_t *o, const char *what,
 	    (ret = get_str(l, o, what, entry, field, &file)) < 0)
 		return ret;
 	if (data && data[0]) {
-		if (!(*out = b64_decode(data)))
+		struct buf pem = BUF_INIT;
+		if (b64_decode(&pem, data, strlen(data), NULL) < 0) {
+			buf_release(&pem);
 			return berr_set(l->err, BERR_INVALID,
 					"kubeconfig '%s': %s '%s': '%s' is not valid base64",
 					l->name, what, entry, data_field);
+		}
+		*out = buf_detach(&pem, NULL);
 		return 0;
 	}
 	if (file && file[0])

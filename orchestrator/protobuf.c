@@ -15,6 +15,7 @@
  * against what is left, varints are at most ten bytes, nesting and the
  * number of values are bounded, so no body can crash or balloon.
  */
+#include "base64.h"
 #include "protobuf.h"
 
 #include <inttypes.h>
@@ -113,25 +114,6 @@ static int skip_field(struct pb_ctx *c, struct pb_reader *r, int w, const char *
 		return fail(c, BERR_INVALID, w == 0 ? "malformed varint" : "truncated value", msg,
 			    num);
 	return 0;
-}
-
-static char *base64_encode(const uint8_t *s, size_t n)
-{
-	static const char tab[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	struct buf b = BUF_INIT;
-	for (size_t i = 0; i < n; i += 3) {
-		uint32_t v = (uint32_t)s[i] << 16;
-		if (i + 1 < n)
-			v |= (uint32_t)s[i + 1] << 8;
-		if (i + 2 < n)
-			v |= s[i + 2];
-		buf_addch(&b, tab[(v >> 18) & 63]);
-		buf_addch(&b, tab[(v >> 12) & 63]);
-		buf_addch(&b, i + 1 < n ? tab[(v >> 6) & 63] : '=');
-		buf_addch(&b, i + 2 < n ? tab[v & 63] : '=');
-	}
-	return buf_detach(&b, NULL);
 }
 
 /* A JSON string of UTF-8 text; NULL for bytes that are not UTF-8 or hold a
@@ -246,6 +228,16 @@ static int intorstr_value(struct pb_ctx *c, const uint8_t *d, size_t n, json_t *
 	return 0;
 }
 
+/* bytes fields are base64 text in JSON, as protobuf's JSON mapping says. */
+static json_t *bytes_value(const uint8_t *d, size_t n)
+{
+	struct buf b = BUF_INIT;
+	b64_encode(&b, d, n);
+	json_t *v = json_stringn(b.data ? b.data : "", b.len);
+	buf_release(&b);
+	return v;
+}
+
 /* One map entry {1 key, 2 value} into obj. */
 static int map_entry(struct pb_ctx *c, const struct pb_field *f, const uint8_t *d, size_t n,
 		     json_t *obj)
@@ -267,9 +259,7 @@ static int map_entry(struct pb_ctx *c, const struct pb_field *f, const uint8_t *
 	else if (f->kind == PB_MAP_STR)
 		val = utf8_string(vd, vn);
 	else if (f->kind == PB_MAP_BYTES) {
-		char *b64 = base64_encode(vd, vn);
-		val = json_string(b64);
-		free(b64);
+		val = bytes_value(vd, vn);
 	}
 	else
 		rc = quantity_value(c, vd, vn, &val);
@@ -382,9 +372,7 @@ static int decode_field(struct pb_ctx *c, const struct pb_message *m, const stru
 			rc = fail(c, BERR_INVALID, "string is not UTF-8 text", m->name, f->num);
 		break;
 	case PB_BYTES: {
-		char *b64 = base64_encode(d, n);
-		val = json_string(b64);
-		free(b64);
+		val = bytes_value(d, n);
 		break;
 	}
 	case PB_MSG: {

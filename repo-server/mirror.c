@@ -21,6 +21,7 @@
  * server's certificate when the system trust store said no; error messages
  * go through scrub() before they reach a struct berr.
  */
+#include "base64.h"
 #include "mirror.h"
 
 #include <arpa/inet.h>
@@ -258,40 +259,6 @@ static int cb_credentials(git_credential **out, const char *url,
 	return GIT_PASSTHROUGH;
 }
 
-static int b64_value(int ch)
-{
-	if (ch >= 'A' && ch <= 'Z') return ch - 'A';
-	if (ch >= 'a' && ch <= 'z') return ch - 'a' + 26;
-	if (ch >= '0' && ch <= '9') return ch - '0' + 52;
-	if (ch == '+') return 62;
-	if (ch == '/') return 63;
-	return -1;
-}
-
-/* Decodes base64 text of length n into out; returns the length or -1. */
-static long b64_decode(unsigned char *out, size_t cap, const char *s, size_t n)
-{
-	size_t len = 0;
-	unsigned acc = 0;
-	int bits = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '=')
-			break;
-		int v = b64_value((unsigned char)s[i]);
-		if (v < 0)
-			return -1;
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (len >= cap)
-				return -1;
-			out[len++] = (unsigned char)(acc >> bits);
-		}
-	}
-	return (long)len;
-}
-
 /* known_hosts patterns: '*' and '?' are wild, everything else (including
  * the brackets of "[host]:port") is literal; case-insensitive. */
 static int wildcard_match(const char *pat, const char *s)
@@ -320,16 +287,17 @@ static int known_host_matches(const char *field, size_t flen, const char *host)
 	int match = 0;
 	if (!strncmp(f, "|1|", 3)) {    /* hashed: |1|salt|hmac-sha1(salt, host) */
 		char *salt = f + 3, *bar = strchr(salt, '|');
-		unsigned char key[64], want[64], got[EVP_MAX_MD_SIZE];
+		unsigned char got[EVP_MAX_MD_SIZE];
 		unsigned int glen = 0;
-		if (bar) {
-			long klen = b64_decode(key, sizeof(key), salt, bar - salt);
-			long wlen = b64_decode(want, sizeof(want), bar + 1, strlen(bar + 1));
-			if (klen > 0 && wlen == 20
-			    && HMAC(EVP_sha1(), key, (int)klen, (const unsigned char *)host,
-				    strlen(host), got, &glen) && glen == 20)
-				match = !memcmp(got, want, 20);
-		}
+		struct buf key = BUF_INIT, want = BUF_INIT;
+		if (bar && b64_decode(&key, salt, bar - salt, NULL) == 0 && key.len > 0
+		    && key.len <= 64 && b64_decode(&want, bar + 1, strlen(bar + 1), NULL) == 0
+		    && want.len == 20
+		    && HMAC(EVP_sha1(), key.data, (int)key.len, (const unsigned char *)host,
+			    strlen(host), got, &glen) && glen == 20)
+			match = !memcmp(got, want.data, 20);
+		buf_release(&key);
+		buf_release(&want);
 		free(f);
 		return match;
 	}
@@ -375,7 +343,7 @@ static int known_hosts_check(const char *known_hosts, const char *host, int port
 		snprintf(name, sizeof(name), "%s", host);
 	else
 		snprintf(name, sizeof(name), "[%s]:%d", host, port);
-	unsigned char *blob = xmalloc(16384);
+	struct buf blob = BUF_INIT;
 	int found = 0;
 	const char *line = known_hosts;
 	while (*line && found >= 0) {
@@ -403,14 +371,15 @@ static int known_hosts_check(const char *known_hosts, const char *host, int port
 			size_t blen = strcspn(p, " \t\r\n");
 			if (p + blen > eol)
 				blen = eol - p;
-			long n = b64_decode(blob, 16384, p, blen);
-			if (n == (long)key_len && !memcmp(blob, key, key_len)
+			buf_reset(&blob);
+			if (b64_decode(&blob, p, blen, NULL) == 0 && blob.len == key_len
+			    && !memcmp(blob.data, key, key_len)
 			    && known_host_matches(hosts, hlen, name))
 				found = revoked ? -1 : 1;
 		}
 		line = *eol ? eol + 1 : eol;
 	}
-	free(blob);
+	buf_release(&blob);
 	return found;
 }
 

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../api/base64.c"
+#include "base64.h"
 #include "../../api/jwt.c"
 #include "../../api/rbac.c"
 
@@ -73,9 +73,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_rbac(s);
 		break;
 	default:
-		api_b64url_decode(&b, s, strlen(s), NULL);
+		b64url_decode(&b, s, strlen(s), NULL);
 		buf_reset(&b);
-		api_b64_decode(&b, s, strlen(s), NULL);
+		b64_decode(&b, s, strlen(s), NULL);
 		break;
 	}
 	buf_release(&b);

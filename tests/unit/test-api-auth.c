@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base64.h"
 #include "api/auth.h"
 #include "api/rbac.h"
 
@@ -41,30 +42,6 @@ static int verify(const char *tok, struct berr *err)
 		assert_null(out);
 	}
 	return rc;
-}
-
-static void test_base64(void **state)
-{
-	(void)state;
-	const char *cases[] = { "", "f", "fo", "foo", "foob", "fooba", "foobar" };
-	const char *want[] = { "", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy" };
-	for (size_t i = 0; i < 7; i++) {
-		struct buf b = BUF_INIT, d = BUF_INIT;
-		api_b64_encode(&b, cases[i], strlen(cases[i]));
-		assert_string_equal(b.data, want[i]);
-		assert_int_equal(api_b64_decode(&d, b.data, b.len, NULL), 0);
-		assert_string_equal(d.data, cases[i]);
-		buf_release(&b);
-		buf_release(&d);
-	}
-	struct buf b = BUF_INIT;
-	struct berr err = BERR_INIT;
-	assert_int_equal(api_b64url_decode(&b, "ab$d", 4, &err), BERR_INVALID);
-	assert_int_equal(api_b64url_decode(&b, "abcde", 5, &err), BERR_INVALID);
-	buf_reset(&b);
-	api_b64url_encode(&b, "\xfb\xff", 2);
-	assert_string_equal(b.data, "-_8");
-	buf_release(&b);
 }
 
 static void test_jwt_roundtrip(void **state)
@@ -144,7 +121,7 @@ static void test_jwt_alg_attacks(void **state)
 	for (size_t i = 0; i < sizeof(headers) / sizeof(*headers); i++) {
 		for (int withsig = 0; withsig < 2; withsig++) {
 			struct buf b = BUF_INIT;
-			api_b64url_encode(&b, headers[i], strlen(headers[i]));
+			b64url_encode(&b, headers[i], strlen(headers[i]));
 			buf_add(&b, dot, (size_t)(dot2 - dot + 1));
 			if (withsig)
 				buf_adds(&b, dot2 + 1);
@@ -156,7 +133,7 @@ static void test_jwt_alg_attacks(void **state)
 	struct buf b = BUF_INIT;
 	buf_add(&b, tok, (size_t)(dot - tok + 1));
 	const char *forged = "{\"iss\":\"bosun\",\"aud\":\"bosun\",\"sub\":\"admin\",\"iat\":1700000000,\"exp\":1900000000,\"jti\":\"x\"}";
-	api_b64url_encode(&b, forged, strlen(forged));
+	b64url_encode(&b, forged, strlen(forged));
 	buf_adds(&b, dot2);
 	assert_int_equal(verify(b.data, &err), BERR_AUTH);
 	buf_release(&b);
@@ -304,7 +281,6 @@ static void test_rbac_glob(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_base64),
 		cmocka_unit_test(test_jwt_roundtrip),
 		cmocka_unit_test(test_jwt_wrong_key),
 		cmocka_unit_test(test_jwt_expired),
