@@ -197,6 +197,11 @@ int api_project_permits(const json_t *project, const json_t *spec, struct berr *
  * one); fills *server with the server URL (malloc'd). */
 int api_destination_resolve(struct api *api, const json_t *dest, char **server,
 			    struct berr *err);
+/* A client for the destination ({server, name}): the API's own for
+ * in-cluster (not to be freed), else a new one built from the cluster's
+ * Secret, which the caller frees when it is not api->kc. err may be NULL. */
+int api_destination_client(struct api *api, const json_t *dest, struct kube_client **out,
+			   struct berr *err);
 
 /* ---- project roles (project-roles.c) ---- */
 

@@ -344,7 +344,9 @@ static int check_project_resources(struct api_ctx *ctx, const json_t *app, struc
 	return rc;
 }
 
-/* Project and destination checks shared by create, update and sync. */
+/* Project and destination checks shared by create, update and sync. A
+ * destination given by name is resolved to its server first, so that a
+ * project listing servers (the default one: "*") permits it, as in Argo CD. */
 static int check_project(struct api *api, const json_t *spec, struct berr *err)
 {
 	json_t *project;
@@ -356,13 +358,17 @@ static int check_project(struct api *api, const json_t *spec, struct berr *err)
 	}
 	if (rc < 0)
 		return rc;
-	rc = api_project_permits(project, spec, err);
-	json_decref(project);
-	if (rc < 0)
-		return rc;
 	char *server = NULL;
-	rc = api_destination_resolve(api, json_object_get(spec, "destination"), &server, err);
+	json_t *resolved = json_deep_copy(spec);
+	json_t *dest = json_object_get(resolved, "destination");
+	rc = api_destination_resolve(api, dest, &server, err);
+	if (rc == 0 && json_is_object(dest) && !api_str(dest, "server"))
+		json_object_set_new(dest, "server", json_string(server));
+	if (rc == 0)
+		rc = api_project_permits(project, resolved, err);
 	free(server);
+	json_decref(resolved);
+	json_decref(project);
 	return rc;
 }
 
@@ -1202,10 +1208,6 @@ static void resource(struct api_ctx *ctx, struct http_request *req, struct http_
 	json_t *app = load_allowed(ctx, req, resp, "get");
 	if (!app)
 		return;
-	const char *server = doc_get_str(app, "spec.destination.server");
-	const char *dname = doc_get_str(app, "spec.destination.name");
-	int in_cluster = (server && !strcmp(server, API_IN_CLUSTER)) ||
-			 (dname && !strcmp(dname, "in-cluster"));
 	json_t *tree = api_resource_tree(ctx->api, app), *n, *found = NULL;
 	size_t i;
 	json_array_foreach(json_object_get(tree, "nodes"), i, n)
@@ -1217,9 +1219,6 @@ static void resource(struct api_ctx *ctx, struct http_request *req, struct http_
 		http_response_error(resp, 404, "%s%s%s '%s' is not a resource of application '%s'",
 				    kind, *group ? "." : "", group, name,
 				    doc_get_str(app, "metadata.name"));
-	} else if (!in_cluster) {
-		http_response_error(resp, 501, "live manifests are shown for the in-cluster "
-				    "destination only");
 	} else {
 		const char *version = api_str(found, "version");
 		const char *qv = http_request_query(req, "version");
@@ -1230,7 +1229,9 @@ static void resource(struct api_ctx *ctx, struct http_request *req, struct http_
 					.namespace = *ns ? ns : NULL, .name = name };
 		json_t *live = NULL;
 		struct berr err = BERR_INIT;
-		if (kube_client_get(ctx->api->kc, &live, &ref, &err) < 0) {
+		struct kube_client *kc = NULL;
+		if (api_destination_client(ctx->api, doc_get(app, "spec.destination"), &kc, &err) < 0
+		    || kube_client_get(kc, &live, &ref, &err) < 0) {
 			api_error(resp, &err);
 		} else {
 			secret_mask(live);
@@ -1239,6 +1240,8 @@ static void resource(struct api_ctx *ctx, struct http_request *req, struct http_
 			free(t);
 			json_decref(live);
 		}
+		if (kc != ctx->api->kc)
+			kube_client_free(kc);
 	}
 	json_decref(tree);
 	json_decref(app);
@@ -1312,10 +1315,10 @@ static void managed_resources(struct api_ctx *ctx, struct http_request *req,
 		json_decref(app);
 		return;
 	}
-	const char *server = doc_get_str(app, "spec.destination.server");
-	const char *dname = doc_get_str(app, "spec.destination.name");
-	int in_cluster = (server && !strcmp(server, API_IN_CLUSTER)) ||
-			 (dname && !strcmp(dname, "in-cluster"));
+	/* live states from the destination; without a usable client (cluster
+	 * unregistered or unreachable) the items carry the target state only */
+	struct kube_client *kc = NULL;
+	api_destination_client(ctx->api, doc_get(app, "spec.destination"), &kc, NULL);
 	json_t *items = json_array();
 	size_t i;
 	json_t *r;
@@ -1339,13 +1342,13 @@ static void managed_resources(struct api_ctx *ctx, struct http_request *req,
 				free(t);
 				json_decref(c);
 			}
-		if (in_cluster) {
+		if (kc) {
 			char av[320];
 			snprintf(av, sizeof(av), "%s%s%s", group, *group ? "/" : "", version);
 			struct kube_ref ref = { .api_version = av, .kind = kind,
 						.namespace = *ns ? ns : NULL, .name = name };
 			json_t *live = NULL;
-			if (kube_client_get(ctx->api->kc, &live, &ref, NULL) == 0) {
+			if (kube_client_get(kc, &live, &ref, NULL) == 0) {
 				secret_mask(live);
 				char *t = json_dumps(live, JSON_COMPACT);
 				json_object_set_new(item, "liveState", json_string(t));
@@ -1357,6 +1360,8 @@ static void managed_resources(struct api_ctx *ctx, struct http_request *req,
 			json_object_set(item, "syncStatus", json_object_get(r, "status"));
 		json_array_append_new(items, item);
 	}
+	if (kc != ctx->api->kc)
+		kube_client_free(kc);
 	json_decref(target);
 	json_decref(app);
 	reply(resp, 200, json_pack("{s:o}", "items", items));

@@ -55,8 +55,10 @@ static json_t *cluster_secrets(struct api *api, struct berr *err)
 	return items;
 }
 
-/* The Secret registering server (new reference), or NULL. */
-static json_t *find_cluster(struct api *api, const char *server, struct berr *err)
+/* The Secret registering the cluster with this server or this name (either
+ * may be NULL), new reference; NULL when none does or on error (err set). */
+static json_t *find_cluster_by(struct api *api, const char *server, const char *name,
+			       struct berr *err)
 {
 	json_t *items = cluster_secrets(api, err);
 	json_t *found = NULL;
@@ -64,12 +66,76 @@ static json_t *find_cluster(struct api *api, const char *server, struct berr *er
 	json_t *s;
 	json_array_foreach(items, i, s) {
 		json_t *d = api_decode_data(s, 1);
-		if (!found && api_str(d, "server") && !strcmp(api_str(d, "server"), server))
+		const char *cs = api_str(d, "server"), *cn = api_str(d, "name");
+		if (!found && cs && ((server && !strcmp(cs, server)) || (name && cn && !strcmp(cn, name))))
 			found = json_incref(s);
 		json_decref(d);
 	}
 	json_decref(items);
 	return found;
+}
+
+static json_t *find_cluster(struct api *api, const char *server, struct berr *err)
+{
+	return find_cluster_by(api, server, NULL, err);
+}
+
+static int is_in_cluster(const json_t *dest)
+{
+	const char *s = api_str(dest, "server"), *name = api_str(dest, "name");
+	return (s && !strcmp(s, API_IN_CLUSTER)) || (name && !strcmp(name, "in-cluster"));
+}
+
+/* The Secret of a destination that is not in-cluster; BERR_INVALID names it
+ * when it is not registered. */
+static json_t *destination_secret(struct api *api, const json_t *dest, struct berr *err)
+{
+	const char *s = api_str(dest, "server"), *name = api_str(dest, "name");
+	json_t *sec = find_cluster_by(api, s, s ? NULL : name, err);
+	if (!sec && !err->code)
+		berr_set(err, BERR_INVALID, "destination cluster '%s' is not registered",
+			 s && *s ? s : (name ? name : ""));
+	return sec;
+}
+
+int api_destination_resolve(struct api *api, const json_t *dest, char **server,
+			    struct berr *err)
+{
+	*server = NULL;
+	if (is_in_cluster(dest)) {
+		*server = xstrdup(API_IN_CLUSTER);
+		return 0;
+	}
+	json_t *sec = destination_secret(api, dest, err);
+	if (!sec)
+		return err->code;
+	json_t *d = api_decode_data(sec, 1);
+	*server = xstrdup(api_str(d, "server"));
+	json_decref(d);
+	json_decref(sec);
+	return 0;
+}
+
+int api_destination_client(struct api *api, const json_t *dest, struct kube_client **out,
+			   struct berr *err)
+{
+	struct berr local = BERR_INIT;
+	err = err ? err : &local;
+	*out = NULL;
+	if (is_in_cluster(dest)) {
+		*out = api->kc;
+		return 0;
+	}
+	json_t *sec = destination_secret(api, dest, err);
+	struct kube_config *kc = NULL;
+	int rc = sec ? kube_config_from_cluster_secret(&kc, sec, err) : err->code;
+	if (rc == 0) {
+		struct kube_client_options ko = { .user_agent = "bosun-api", .timeout_ms = 10000 };
+		rc = kube_client_new(out, kc, &ko, err);
+	}
+	kube_config_free(kc);
+	json_decref(sec);
+	return rc;
 }
 
 static void list_clusters(struct api_ctx *ctx, struct http_request *req,

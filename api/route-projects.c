@@ -92,38 +92,6 @@ int api_project_permits(const json_t *project, const json_t *spec, struct berr *
 	return 0;
 }
 
-int api_destination_resolve(struct api *api, const json_t *dest, char **server,
-			    struct berr *err)
-{
-	*server = NULL;
-	const char *s = api_str(dest, "server"), *name = api_str(dest, "name");
-	if ((s && !strcmp(s, API_IN_CLUSTER)) || (name && !strcmp(name, "in-cluster"))) {
-		*server = xstrdup(API_IN_CLUSTER);
-		return 0;
-	}
-	struct kube_ref ref = { .api_version = "v1", .kind = "Secret", .namespace = api->ns };
-	struct kube_list_options lo = { .label_selector = "bosun.io/secret-type=cluster" };
-	json_t *list;
-	int rc = kube_client_list(api->kc, &list, &ref, &lo, err);
-	if (rc < 0)
-		return rc;
-	size_t i;
-	json_t *sec;
-	json_array_foreach(json_object_get(list, "items"), i, sec) {
-		json_t *data = api_decode_data(sec, 1);
-		const char *cs = api_str(data, "server"), *cn = api_str(data, "name");
-		int match = cs && ((s && !strcmp(cs, s)) || (name && cn && !strcmp(cn, name)));
-		if (match && !*server)
-			*server = xstrdup(cs);
-		json_decref(data);
-	}
-	json_decref(list);
-	if (!*server)
-		return berr_set(err, BERR_INVALID, "destination cluster '%s' is not registered",
-				s && *s ? s : (name ? name : ""));
-	return 0;
-}
-
 /* ------------------------------------------------------------ routes */
 
 static void reply(struct http_response *resp, int status, json_t *doc)

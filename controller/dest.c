@@ -18,11 +18,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "base64.h"
 #include "ctrl.h"
 #include "doc.h"
 #include "log.h"
-#include "release.h"
 
 #define RELOAD_MIN_S 5
 
@@ -40,58 +38,15 @@ static int is_in_cluster(const char *server, const char *name)
 	return !name || !*name || !strcmp(name, "in-cluster");
 }
 
-static char *secret_field(const json_t *secret, const char *key)
+/* A destination with its own client and live cache; NULL (err set) on failure. */
+static struct dest *dest_new(struct controller *c, const struct kube_config *kc,
+			     struct berr *err)
 {
-	const char *v = json_string_value(doc_getv(secret, "data", key, NULL));
-	struct buf out = BUF_INIT;
-	if (!v)
-		return NULL;
-	if (b64_decode(&out, v, strlen(v), NULL) < 0) {
-		buf_release(&out);
-		return NULL;
-	}
-	return buf_detach(&out, NULL);
-}
-
-static char *pem_of(const json_t *cfg, const char *key)
-{
-	const char *v = doc_get_str(cfg, key);
-	struct buf out = BUF_INIT;
-	if (!v || b64_decode(&out, v, strlen(v), NULL) < 0) {
-		buf_release(&out);
-		return NULL;
-	}
-	return buf_detach(&out, NULL);
-}
-
-/* Builds a destination from a cluster secret; NULL (err set) on failure. */
-static struct dest *dest_from_secret(struct controller *c, const json_t *secret,
-				     struct berr *err)
-{
-	char *server = secret_field(secret, "server"), *name = secret_field(secret, "name");
-	char *config = secret_field(secret, "config");
-	json_t *cfg = NULL;
-	struct dest *d = NULL;
-	struct kube_config kc = { 0 };
-	if (!server) {
-		berr_set(err, BERR_INVALID, "cluster secret '%s' has no 'server'",
-			 doc_get_str(secret, "metadata.name"));
-		goto out;
-	}
-	if (config && doc_parse_json(&cfg, config, strlen(config), NULL, "cluster config", err) < 0)
-		goto out;
-	kc.server = server;
-	kc.namespace = "default";
-	kc.token = (char *)doc_get_str(cfg, "bearerToken");
-	kc.insecure_skip_verify = doc_get_bool(cfg, "tlsClientConfig.insecure", 0);
-	kc.ca_pem = pem_of(cfg, "tlsClientConfig.caData");
-	kc.client_cert_pem = pem_of(cfg, "tlsClientConfig.certData");
-	kc.client_key_pem = pem_of(cfg, "tlsClientConfig.keyData");
-	d = xcalloc(1, sizeof(*d));
-	d->server = xstrdup(server);
-	d->name = xstrdup(name ? name : server);
+	struct dest *d = xcalloc(1, sizeof(*d));
+	d->server = xstrdup(kc->server);
+	d->name = xstrdup(kc->context);
 	struct kube_client_options ko = { .user_agent = "bosun-controller" };
-	if (kube_client_new(&d->kc, &kc, &ko, err) < 0
+	if (kube_client_new(&d->kc, kc, &ko, err) < 0
 	    || livecache_new(&d->live, d->kc, &c->cancel, c->live_notify, c) < 0) {
 		kube_client_free(d->kc);
 		free(d->server);
@@ -99,14 +54,6 @@ static struct dest *dest_from_secret(struct controller *c, const json_t *secret,
 		free(d);
 		d = NULL;
 	}
-	free(kc.ca_pem);
-	free(kc.client_cert_pem);
-	free(kc.client_key_pem);
-out:
-	json_decref(cfg);
-	free(server);
-	free(name);
-	free(config);
 	return d;
 }
 
@@ -139,14 +86,17 @@ static void load_secrets(struct controller *c, const char *selector)
 		return;
 	}
 	json_array_foreach(json_object_get(list, "items"), i, s) {
-		char *server = secret_field(s, "server");
-		pthread_mutex_lock(&c->dest_mu);
-		int known = server && find_locked(c, server, NULL) != NULL;
-		pthread_mutex_unlock(&c->dest_mu);
-		free(server);
-		if (known)
-			continue;
-		struct dest *d = dest_from_secret(c, s, &err);
+		struct kube_config *kc = NULL;
+		struct dest *d = NULL;
+		if (kube_config_from_cluster_secret(&kc, s, &err) == 0) {
+			pthread_mutex_lock(&c->dest_mu);
+			int known = find_locked(c, kc->server, NULL) != NULL;
+			pthread_mutex_unlock(&c->dest_mu);
+			d = known ? NULL : dest_new(c, kc, &err);
+			kube_config_free(kc);
+			if (known)
+				continue;
+		}
 		if (!d) {
 			log_warn("cluster secret skipped", "secret", doc_get_str(s, "metadata.name"),
 				 "error", err.msg, NULL);

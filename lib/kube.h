@@ -71,6 +71,16 @@ int kube_config_parse(struct kube_config **out, const char *text, size_t len,
  * a cluster. Context, cluster and user are "in-cluster".
  */
 int kube_config_in_cluster(struct kube_config **out, const char *sa_dir, struct berr *err);
+/*
+ * A destination cluster registered as a Secret (`bosun.io/secret-type:
+ * cluster`, Argo CD's layout): server and name from its data, token and TLS
+ * material from data.config. The context holds the cluster's name (its
+ * server when unnamed); the namespace is "default". BERR_INVALID, naming
+ * the Secret and field, when server is missing or config is not JSON with
+ * base64 PEM.
+ */
+int kube_config_from_cluster_secret(struct kube_config **out, const json_t *secret,
+				    struct berr *err);
 void kube_config_free(struct kube_config *cfg);
 
 /* ------------------------------------------------------------ client */

@@ -8,6 +8,11 @@
  * now, relative to the kubeconfig's directory, and *-data fields are base64
  * decoded, so the client holds PEM in memory and never writes it to disk.
  * Every error names the kubeconfig and the entry and field at fault.
+ *
+ * A destination cluster registered as a Secret (Argo CD's format, which
+ * Bosun keeps) resolves to the same struct: data.server, data.name and
+ * data.config, JSON {bearerToken, tlsClientConfig {insecure, caData,
+ * certData, keyData}} with base64 PEM.
  */
 #include <errno.h>
 #include <libgen.h>
@@ -17,6 +22,7 @@
 #include <sys/stat.h>
 
 #include "base64.h"
+#include "doc.h"
 #include "kube.h"
 #include "yaml.h"
 
@@ -397,4 +403,78 @@ int kube_config_in_cluster(struct kube_config **out, const char *sa_dir, struct 
 		free(ns);
 	*out = cfg;
 	return 0;
+}
+
+/* A Secret's data[key] decoded; NULL when absent or not base64. */
+static char *secret_value(const json_t *secret, const char *key)
+{
+	const char *v = json_string_value(doc_getv(secret, "data", key, NULL));
+	struct buf out = BUF_INIT;
+	if (!v || b64_decode(&out, v, strlen(v), NULL) < 0) {
+		buf_release(&out);
+		return NULL;
+	}
+	return buf_detach(&out, NULL);
+}
+
+/* config[path] (base64 PEM) decoded into *out; -1 when it is not base64. */
+static int config_pem(const json_t *cfg, const char *path, char **out)
+{
+	const char *v = doc_get_str(cfg, path);
+	struct buf pem = BUF_INIT;
+	*out = NULL;
+	if (!v || !*v)
+		return 0;
+	if (b64_decode(&pem, v, strlen(v), NULL) < 0) {
+		buf_release(&pem);
+		return -1;
+	}
+	*out = buf_detach(&pem, NULL);
+	return 0;
+}
+
+int kube_config_from_cluster_secret(struct kube_config **out, const json_t *secret,
+				    struct berr *err)
+{
+	const char *sname = doc_get_str(secret, "metadata.name");
+	struct kube_config *kc = xcalloc(1, sizeof(*kc));
+	char *config = secret_value(secret, "config");
+	json_t *cfg = NULL;
+	int rc = 0;
+	*out = NULL;
+	kc->server = secret_value(secret, "server");
+	kc->context = secret_value(secret, "name");
+	kc->namespace = xstrdup("default");
+	if (!kc->server || !*kc->server) {
+		rc = berr_set(err, BERR_INVALID, "cluster secret '%s' has no 'server'",
+			      sname ? sname : "");
+		goto out;
+	}
+	if (!kc->context)
+		kc->context = xstrdup(kc->server);
+	if (config && doc_parse_json(&cfg, config, strlen(config), NULL, "cluster config", err) < 0) {
+		rc = berr_prefix(err, "cluster secret '%s'", sname ? sname : "");
+		goto out;
+	}
+	if (doc_get_str(cfg, "bearerToken"))
+		kc->token = xstrdup(doc_get_str(cfg, "bearerToken"));
+	kc->insecure_skip_verify = doc_get_bool(cfg, "tlsClientConfig.insecure", 0);
+	static const char *const pems[] = { "tlsClientConfig.caData", "tlsClientConfig.certData",
+					    "tlsClientConfig.keyData" };
+	char **dst[] = { &kc->ca_pem, &kc->client_cert_pem, &kc->client_key_pem };
+	for (size_t i = 0; i < 3 && rc == 0; i++)
+		if (config_pem(cfg, pems[i], dst[i]) < 0)
+			rc = berr_set(err, BERR_INVALID, "cluster secret '%s': config.%s is not valid "
+				      "base64", sname ? sname : "", pems[i]);
+out:
+	if (config) {
+		explicit_bzero(config, strlen(config));
+		free(config);
+	}
+	json_decref(cfg);
+	if (rc < 0)
+		kube_config_free(kc);
+	else
+		*out = kc;
+	return rc;
 }

@@ -135,6 +135,29 @@ test_expect_success 'the live manifest of a Pod of the tree; nothing outside the
 	[ "$code" = 400 ]
 '
 
+test_expect_success 'a registered remote cluster: live manifests and managed resources from it' '
+	RDATA=$TEST_TMP/remote && mkdir -p "$RDATA" &&
+	{ "$BOSUND" cluster --port 0 --data-dir "$RDATA" >>"$TEST_TMP/bosund-remote.log" 2>&1 &
+	  test_pids="$test_pids $!"; } &&
+	wait_for 30 test -s "$RDATA/kubeconfig.yaml" &&
+	CTX=$(kubectl --kubeconfig "$RDATA/kubeconfig.yaml" config current-context) &&
+	"$BOSUN" cluster add "$CTX" --kubeconfig "$RDATA/kubeconfig.yaml" --name faraway &&
+	mkdir -p "$GITREPO/far" &&
+	printf "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: far-cm\ndata:\n  where: remote\n" \
+		>"$GITREPO/far/cm.yaml" &&
+	commit_all "$GITREPO" "far" &&
+	"$BOSUN" app create far --repo "file://$GITREPO" --path far \
+		--dest-name faraway --dest-namespace default &&
+	"$BOSUN" app sync far --timeout 60 &&
+	"$BOSUN" app wait far --sync --health --timeout 60 &&
+	kubectl --kubeconfig "$RDATA/kubeconfig.yaml" -n default label cm far-cm seen-by=kubectl &&
+	! kc -n default get cm far-cm 2>/dev/null &&
+	get "/api/v1/applications/far/resource?version=v1&kind=ConfigMap&namespace=default&resourceName=far-cm" &&
+	jq -e ".manifest | fromjson | .data.where == \"remote\" and .metadata.labels[\"seen-by\"] == \"kubectl\"" "$OUT" &&
+	get /api/v1/applications/far/managed-resources &&
+	jq -e ".items[0].liveState | fromjson | .metadata.labels[\"seen-by\"] == \"kubectl\"" "$OUT"
+'
+
 test_expect_success 'a readonly view of the tree still needs applications get' '
 	code=$(curl -sS -o /dev/null -w "%{http_code}" "$SERVER/api/v1/applications/shop/resource-tree") &&
 	[ "$code" = 401 ] &&
