@@ -207,7 +207,7 @@ static void create_cluster(struct api_ctx *ctx, struct http_request *req,
 	static const char *const known[] = { "server", "name", "config", "namespaces",
 					     "project", "upsert", NULL };
 	static const char *const config_known[] = { "bearerToken", "username", "password",
-						    "tlsClientConfig", NULL };
+						    "tlsClientConfig", "execProviderConfig", NULL };
 	json_t *body;
 	if (api_body_object(req, resp, &body) < 0)
 		return;
@@ -239,6 +239,14 @@ static void create_cluster(struct api_ctx *ctx, struct http_request *req,
 			bad = 1;
 		}
 	}
+	struct kube_exec *exec = NULL;
+	if (!bad && json_object_get(config, "execProviderConfig")
+	    && kube_exec_parse(&exec, json_object_get(config, "execProviderConfig"), NULL, "config",
+			       &err) < 0) {
+		http_response_error(resp, 400, "%s", err.msg);
+		bad = 1;
+	}
+	kube_exec_free(exec);
 	if (bad)
 		goto out;
 	if (!server || strncmp(server, "https://", 8) || strlen(server) > 2048 ||

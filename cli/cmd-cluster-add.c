@@ -19,6 +19,26 @@ static void set_b64(json_t *obj, const char *key, const char *pem)
 	buf_release(&b);
 }
 
+/* Argo CD's execProviderConfig from a kubeconfig's exec plugin: the command
+ * runs wherever the controller runs, so it must be installed there too. */
+static json_t *exec_provider(const struct kube_exec *e)
+{
+	json_t *args = json_array(), *env = json_object();
+	for (size_t i = 0; e->args[i]; i++)
+		json_array_append_new(args, json_string(e->args[i]));
+	for (size_t i = 0; e->env[i]; i++) {
+		const char *eq = strchr(e->env[i], '=');
+		char *name = xstrndup(e->env[i], (size_t)(eq - e->env[i]));
+		json_object_set_new(env, name, json_string(eq + 1));
+		free(name);
+	}
+	json_t *p = json_pack("{s:s, s:s, s:o, s:o}", "apiVersion", e->api_version, "command",
+			      e->command, "args", args, "env", env);
+	if (e->install_hint)
+		json_object_set_new(p, "installHint", json_string(e->install_hint));
+	return p;
+}
+
 static int cluster_add_exec(int argc, char **argv)
 {
 	const char *kubeconfig = NULL, *name = NULL, *project = NULL, *args[1];
@@ -46,6 +66,8 @@ static int cluster_add_exec(int argc, char **argv)
 	json_t *config = json_pack("{s:o}", "tlsClientConfig", tls);
 	if (kc->token)
 		json_object_set_new(config, "bearerToken", json_string(kc->token));
+	else if (kc->exec)
+		json_object_set_new(config, "execProviderConfig", exec_provider(kc->exec));
 	json_t *body = json_pack("{s:s, s:s, s:o}", "server", kc->server, "name",
 				 name ? name : args[0], "config", config);
 	if (project)

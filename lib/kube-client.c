@@ -50,6 +50,11 @@ int kube_client_new(struct kube_client **out, const struct kube_config *cfg,
 		.insecure_skip_verify = cfg->insecure_skip_verify,
 		.user_agent = o.user_agent,
 	};
+	pthread_mutex_init(&kc->exec_mu, NULL);
+	if (cfg->exec && !cfg->token) {
+		kc->exec = kube_exec_copy(cfg->exec);
+		kc->exec_cluster = kube_exec_cluster_info(cfg);
+	}
 	if ((ret = http_client_new(&kc->http, &ho, err)) < 0) {
 		kube_client_free(kc);
 		return berr_prefix(err, "kube client");
@@ -68,6 +73,13 @@ void kube_client_free(struct kube_client *kc)
 	free(kc->server);
 	pthread_mutex_destroy(&kc->disc_mu);
 	pthread_mutex_destroy(&kc->refresh_mu);
+	kube_exec_free(kc->exec);
+	json_decref(kc->exec_cluster);
+	if (kc->exec_token) {
+		explicit_bzero(kc->exec_token, strlen(kc->exec_token));
+		free(kc->exec_token);
+	}
+	pthread_mutex_destroy(&kc->exec_mu);
 	free(kc);
 }
 
@@ -127,6 +139,79 @@ int kube_status_error(struct berr *err, long status, const char *body, size_t le
 
 /* ------------------------------------------------------------ requests */
 
+#define AUTH_PREFIX "Authorization: Bearer "
+
+/* The Authorization header with the exec plugin's token into hdr, running
+ * the plugin when there is no token yet, it expired, or the server refused
+ * the one hdr holds (refused) and nobody has replaced it meanwhile. */
+static int exec_header(struct kube_client *kc, struct buf *hdr, int refused, struct berr *err)
+{
+	int rc = 0;
+	pthread_mutex_lock(&kc->exec_mu);
+	const char *used = hdr->len ? hdr->data + strlen(AUTH_PREFIX) : NULL;
+	if (!kc->exec_token || (kc->exec_expires && time(NULL) >= kc->exec_expires)
+	    || (refused && used && !strcmp(used, kc->exec_token))) {
+		char *tok;
+		time_t expires;
+		rc = kube_exec_token(kc->exec, kc->exec_cluster, &tok, &expires, err);
+		if (rc == 0) {
+			if (kc->exec_token) {
+				explicit_bzero(kc->exec_token, strlen(kc->exec_token));
+				free(kc->exec_token);
+			}
+			kc->exec_token = tok;
+			kc->exec_expires = expires;
+		}
+	}
+	if (rc == 0) {
+		if (hdr->len)
+			explicit_bzero(hdr->data, hdr->len);
+		buf_reset(hdr);
+		buf_addf(hdr, AUTH_PREFIX "%s", kc->exec_token);
+	}
+	pthread_mutex_unlock(&kc->exec_mu);
+	return rc;
+}
+
+/* Sends req (streamed to fn when fn is set), with the exec plugin's token
+ * when the client has a plugin: a 401 runs it again and retries once, as
+ * client-go does when a token is revoked or rotated. */
+static int send_request(struct kube_client *kc, struct http_client_response *out,
+			const struct http_client_request *req, http_line_fn fn, void *arg,
+			struct berr *err)
+{
+	if (!kc->exec)
+		return fn ? http_client_stream(kc->http, out, req, fn, arg, err)
+			  : http_client_do(kc->http, out, req, err);
+	const char *headers[8] = { NULL };
+	size_t n = 0;
+	while (req->headers && req->headers[n] && n < 6) {
+		headers[n] = req->headers[n];
+		n++;
+	}
+	struct http_client_request r = *req;
+	r.headers = headers;
+	struct buf auth = BUF_INIT;
+	int rc = 0;
+	for (int attempt = 0; attempt < 2 && rc == 0; attempt++) {
+		if ((rc = exec_header(kc, &auth, attempt, err)) < 0)
+			break;
+		headers[n] = auth.data;
+		if (attempt) {
+			http_client_response_release(out);
+			*out = (struct http_client_response)HTTP_CLIENT_RESPONSE_INIT;
+		}
+		rc = fn ? http_client_stream(kc->http, out, &r, fn, arg, err)
+			: http_client_do(kc->http, out, &r, err);
+		if (rc < 0 || out->status != 401)
+			break;
+	}
+	if (auth.len)
+		explicit_bzero(auth.data, auth.len);
+	buf_release(&auth);
+	return rc;
+}
+
 int kube_client_request(struct kube_client *kc, struct http_client_response *out,
 			const char *method, const char *path, const char *content_type,
 			const void *body, size_t len, struct berr *err)
@@ -142,7 +227,7 @@ int kube_client_request(struct kube_client *kc, struct http_client_response *out
 		.method = method, .path = path, .headers = headers,
 		.body = body, .body_len = len,
 	};
-	return http_client_do(kc->http, out, &req, err);
+	return send_request(kc, out, &req, NULL, NULL, err);
 }
 
 /* Sends a request, maps errors, parses the JSON answer into *out (if out). */
@@ -591,7 +676,7 @@ int kube_client_watch(struct kube_client *kc, const struct kube_ref *ref,
 	const char *headers[] = { "Accept: application/json", NULL };
 	struct http_client_request req = { .path = t.path.data, .headers = headers,
 					   .cancel = o.cancel };
-	ret = http_client_stream(kc->http, &resp, &req, on_watch_line, &w, err);
+	ret = send_request(kc, &resp, &req, on_watch_line, &w, err);
 	if (ret < 0)
 		berr_prefix(err, "watch %s", t.what);
 	else if (resp.status == 410)

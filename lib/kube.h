@@ -34,6 +34,21 @@
 
 /* ------------------------------------------------------------ kubeconfig */
 
+/*
+ * An exec credential plugin (kubeconfig users[].user.exec, or the
+ * execProviderConfig of a cluster Secret): a command that prints a
+ * client.authentication.k8s.io ExecCredential holding a bearer token, as
+ * EKS, GKE and AKS kubeconfigs use (kube-exec.c).
+ */
+struct kube_exec {
+	char *api_version;              /* client.authentication.k8s.io/v1 or v1beta1 */
+	char *command;                  /* a path, or a name looked up in PATH */
+	char **args;                    /* NULL-terminated */
+	char **env;                     /* "NAME=value", NULL-terminated, added */
+	int provide_cluster_info;       /* KUBERNETES_EXEC_INFO carries the cluster */
+	char *install_hint;             /* shown when the command is missing */
+};
+
 struct kube_config {
 	char *context;                  /* the context used */
 	char *cluster;                  /* its cluster's name */
@@ -45,6 +60,7 @@ struct kube_config {
 	char *client_cert_pem;          /* client-certificate(-data), PEM */
 	char *client_key_pem;           /* client-key(-data), PEM */
 	int insecure_skip_verify;
+	struct kube_exec *exec;         /* token from a plugin; NULL without one */
 };
 
 /*
@@ -54,7 +70,8 @@ struct kube_config {
  * the kubeconfig's directory. Returns 0 and a config the caller frees with
  * kube_config_free(), or BERR_NOTFOUND (no file, unknown context/cluster/
  * user), BERR_INVALID (malformed, with the field named), BERR_UNSUPPORTED
- * (a user that only has an exec or auth-provider plugin).
+ * (a user that only has an auth-provider plugin). An exec plugin is read
+ * into cfg->exec; the client runs it for tokens.
  */
 int kube_config_load(struct kube_config **out, const char *path, const char *context,
 		     struct berr *err);
@@ -82,6 +99,17 @@ int kube_config_in_cluster(struct kube_config **out, const char *sa_dir, struct 
 int kube_config_from_cluster_secret(struct kube_config **out, const json_t *secret,
 				    struct berr *err);
 void kube_config_free(struct kube_config *cfg);
+
+/*
+ * Reads an exec plugin's settings: kubeconfig's {apiVersion, command, args,
+ * env: [{name, value}], provideClusterInfo, interactiveMode, installHint} or
+ * Argo CD's execProviderConfig (env as a map). A relative command with a
+ * '/' is resolved against base_dir (the kubeconfig's directory; NULL: as
+ * is). `where` prefixes errors ("kubeconfig 'k': user 'u'").
+ */
+int kube_exec_parse(struct kube_exec **out, const json_t *exec, const char *base_dir,
+		    const char *where, struct berr *err);
+void kube_exec_free(struct kube_exec *e);
 
 /* ------------------------------------------------------------ client */
 

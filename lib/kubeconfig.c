@@ -7,6 +7,7 @@
  * (token or tokenFile, client certificate and key). File references are read
  * now, relative to the kubeconfig's directory, and *-data fields are base64
  * decoded, so the client holds PEM in memory and never writes it to disk.
+ * An exec credential plugin is read into cfg->exec (kube-exec.c runs it).
  * Every error names the kubeconfig and the entry and field at fault.
  *
  * A destination cluster registered as a Secret (Argo CD's format, which
@@ -48,6 +49,7 @@ void kube_config_free(struct kube_config *cfg)
 		explicit_bzero(cfg->client_key_pem, strlen(cfg->client_key_pem));
 		free(cfg->client_key_pem);
 	}
+	kube_exec_free(cfg->exec);
 	free(cfg);
 }
 
@@ -226,11 +228,17 @@ static int load_user(const struct loader *l, const json_t *doc, struct kube_conf
 				cfg->client_cert_pem ? "client-key" : "client-certificate");
 	int has_creds = cfg->token || cfg->client_cert_pem ||
 			json_object_get(u, "username");
-	if (!has_creds && (json_object_get(u, "exec") || json_object_get(u, "auth-provider")))
+	if (!has_creds && json_object_get(u, "exec")) {
+		char where[512];
+		snprintf(where, sizeof(where), "kubeconfig '%s': user '%s'", l->name, cfg->user);
+		return kube_exec_parse(&cfg->exec, json_object_get(u, "exec"), l->base_dir, where,
+				       l->err);
+	}
+	if (!has_creds && json_object_get(u, "auth-provider"))
 		return berr_set(l->err, BERR_UNSUPPORTED,
-				"kubeconfig '%s': user '%s': exec and auth-provider credential "
-				"plugins are not supported; use a token or a client certificate",
-				l->name, cfg->user);
+				"kubeconfig '%s': user '%s': auth-provider plugins are not "
+				"supported (they were removed from kubectl); use an exec plugin, "
+				"a token or a client certificate", l->name, cfg->user);
 	if (json_object_get(u, "username") && !cfg->token && !cfg->client_cert_pem)
 		return berr_set(l->err, BERR_UNSUPPORTED,
 				"kubeconfig '%s': user '%s': basic authentication is not supported",
@@ -459,6 +467,13 @@ int kube_config_from_cluster_secret(struct kube_config **out, const json_t *secr
 	if (doc_get_str(cfg, "bearerToken"))
 		kc->token = xstrdup(doc_get_str(cfg, "bearerToken"));
 	kc->insecure_skip_verify = doc_get_bool(cfg, "tlsClientConfig.insecure", 0);
+	if (!kc->token && json_object_get(cfg, "execProviderConfig")) {
+		char where[320];
+		snprintf(where, sizeof(where), "cluster secret '%s'", sname ? sname : "");
+		if ((rc = kube_exec_parse(&kc->exec, json_object_get(cfg, "execProviderConfig"),
+					  NULL, where, err)) < 0)
+			goto out;
+	}
 	static const char *const pems[] = { "tlsClientConfig.caData", "tlsClientConfig.certData",
 					    "tlsClientConfig.keyData" };
 	char **dst[] = { &kc->ca_pem, &kc->client_cert_pem, &kc->client_key_pem };
