@@ -767,6 +767,16 @@ static const char kubeconfig_text[] =
 	"  user:\n"
 	"    exec:\n"
 	"      command: gke-gcloud-auth-plugin\n"
+	"- name: oidc\n"
+	"  user:\n"
+	"    auth-provider: {name: oidc}\n"
+	"- name: eks\n"
+	"  user:\n"
+	"    exec:\n"
+	"      apiVersion: client.authentication.k8s.io/v1beta1\n"
+	"      command: bin/aws\n"
+	"      args: [eks, get-token, --cluster-name, lab]\n"
+	"      env: [{name: AWS_PROFILE, value: ops}]\n"
 	"- name: halfcert\n"
 	"  user:\n"
 	"    client-certificate-data: Y2VydA==\n"
@@ -792,6 +802,10 @@ static const char kubeconfig_text[] =
 	"  context: {cluster: noserver, user: admin}\n"
 	"- name: exec\n"
 	"  context: {cluster: lab, user: gcloud}\n"
+	"- name: oidc\n"
+	"  context: {cluster: lab, user: oidc}\n"
+	"- name: eks\n"
+	"  context: {cluster: lab, user: eks}\n"
 	"- name: halfcert\n"
 	"  context: {cluster: lab, user: halfcert}\n"
 	"- name: badb64\n"
@@ -855,6 +869,22 @@ static void test_kubeconfig(void **state)
 	assert_null(cfg->user);
 	kube_config_free(cfg);
 
+	/* an exec plugin: a relative command with a '/' is resolved against the
+	 * kubeconfig's directory; args and env as given */
+	assert_int_equal(parse_ctx(&cfg, "eks", &err), 0);
+	assert_null(cfg->token);
+	assert_non_null(cfg->exec);
+	char want[300];
+	snprintf(want, sizeof(want), "%s/bin/aws", tmpdir);
+	assert_string_equal(cfg->exec->command, want);
+	assert_string_equal(cfg->exec->api_version, "client.authentication.k8s.io/v1beta1");
+	assert_string_equal(cfg->exec->args[0], "eks");
+	assert_string_equal(cfg->exec->args[3], "lab");
+	assert_null(cfg->exec->args[4]);
+	assert_string_equal(cfg->exec->env[0], "AWS_PROFILE=ops");
+	assert_null(cfg->exec->env[1]);
+	kube_config_free(cfg);
+
 	static const struct {
 		const char *context;
 		int code;
@@ -863,7 +893,8 @@ static void test_kubeconfig(void **state)
 		{ "nope", BERR_NOTFOUND, "kubeconfig 'kc.yaml': context 'nope' not found" },
 		{ "ghost", BERR_NOTFOUND, "kubeconfig 'kc.yaml': cluster 'nowhere' not found" },
 		{ "noserver", BERR_INVALID, "cluster 'noserver': 'server' is missing" },
-		{ "exec", BERR_UNSUPPORTED, "user 'gcloud': exec and auth-provider" },
+		{ "exec", BERR_INVALID, "user 'gcloud': exec: apiVersion '' is not supported" },
+		{ "oidc", BERR_UNSUPPORTED, "user 'oidc': auth-provider plugins are not supported" },
 		{ "halfcert", BERR_INVALID, "user 'halfcert': client-certificate is set without client-key" },
 		{ "badb64", BERR_INVALID, "user 'badb64': 'client-certificate-data' is not valid base64" },
 		{ "nofile", BERR_NOTFOUND, "user 'nofile': tokenFile '/nonexistent/token'" },
