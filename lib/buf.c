@@ -57,6 +57,24 @@ char *xstrndup(const char *s, size_t n)
 	return p;
 }
 
+char **xstrv_dup(const char *const *v)
+{
+	size_t n = 0;
+	while (v && v[n])
+		n++;
+	char **out = xcalloc(n + 1, sizeof(*out));
+	for (size_t i = 0; i < n; i++)
+		out[i] = xstrdup(v[i]);
+	return out;
+}
+
+void strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
 void buf_init(struct buf *b, size_t hint)
 {
 	b->data = buf_empty;

@@ -50,5 +50,9 @@ void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/* A NULL-terminated string vector: a deep copy (v may be NULL: an empty
+ * vector), and its release (NULL is fine). */
+char **xstrv_dup(const char *const *v);
+void strv_free(char **v);
 
 #endif

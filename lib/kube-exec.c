@@ -40,24 +40,6 @@
 
 extern char **environ;
 
-static char **strv_dup(char *const *v)
-{
-	size_t n = 0;
-	while (v && v[n])
-		n++;
-	char **out = xcalloc(n + 1, sizeof(*out));
-	for (size_t i = 0; i < n; i++)
-		out[i] = xstrdup(v[i]);
-	return out;
-}
-
-static void strv_free(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
-}
-
 void kube_exec_free(struct kube_exec *e)
 {
 	if (!e)
@@ -77,8 +59,8 @@ struct kube_exec *kube_exec_copy(const struct kube_exec *e)
 	struct kube_exec *c = xcalloc(1, sizeof(*c));
 	c->api_version = xstrdup(e->api_version);
 	c->command = xstrdup(e->command);
-	c->args = strv_dup(e->args);
-	c->env = strv_dup(e->env);
+	c->args = xstrv_dup((const char *const *)e->args);
+	c->env = xstrv_dup((const char *const *)e->env);
 	c->provide_cluster_info = e->provide_cluster_info;
 	c->install_hint = e->install_hint ? xstrdup(e->install_hint) : NULL;
 	return c;

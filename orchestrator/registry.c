@@ -24,24 +24,6 @@ struct registry {
 	size_t n, cap;
 };
 
-static char **strv_dup(const char *const *v)
-{
-	size_t n = 0;
-	while (v && v[n])
-		n++;
-	char **out = xcalloc(n + 1, sizeof(*out));
-	for (size_t i = 0; i < n; i++)
-		out[i] = xstrdup(v[i]);
-	return out;
-}
-
-static void strv_free(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
-}
-
 void resource_unref(struct resource *r)
 {
 	if (!r || __atomic_sub_fetch(&r->refs, 1, __ATOMIC_ACQ_REL) > 0)
@@ -102,8 +84,8 @@ struct registry *registry_new(void)
 		r->resource = xstrdup(k[i].resource);
 		r->singular = xstrdup(k[i].singular);
 		r->namespaced = k[i].namespaced;
-		r->short_names = strv_dup(k[i].short_names);
-		r->categories = strv_dup(k[i].categories);
+		r->short_names = xstrv_dup(k[i].short_names);
+		r->categories = xstrv_dup(k[i].categories);
 		r->subresources = k[i].subresources;
 		r->storage = 1;
 		push(reg, r);
