@@ -141,9 +141,23 @@ struct annotate {
 	json_t *want;           /* annotations to set */
 };
 
+/* Whether obj lacks one of the annotations a wants. */
+static int lacks(const json_t *obj, const struct annotate *a)
+{
+	const json_t *ann = doc_get(obj, "metadata.annotations");
+	const char *k;
+	json_t *v;
+	json_object_foreach(a->want, k, v)
+		if (!json_equal(json_object_get(ann, k), v))
+			return 1;
+	return 0;
+}
+
 static int annotate_step(json_t *obj, void *p)
 {
 	struct annotate *a = p;
+	if (!lacks(obj, a))
+		return 0;
 	json_t *ann = doc_get(obj, "metadata.annotations");
 	if (!json_is_object(ann)) {
 		ann = json_object();
@@ -190,12 +204,14 @@ void sim_deployment_revision(struct sim *s, const json_t *d, const json_t *rss, 
 	snprintf(num, sizeof(num), "%lld", mine);
 	json_object_set_new(a.want, REVISION, json_string(num));
 	struct resource *rr = sim_res(s, "apps", "replicasets"), *dr = sim_res(s, "apps", "deployments");
-	objects_mutate(s->o, rr, ns, doc_get_str(newrs, "metadata.name"), OBJ_MAIN, MANAGER,
-		       annotate_step, &a, NULL);
+	if (lacks(newrs, &a))
+		objects_mutate(s->o, rr, ns, doc_get_str(newrs, "metadata.name"), OBJ_MAIN, MANAGER,
+			       annotate_step, &a, NULL);
 	json_object_clear(a.want);
 	json_object_set_new(a.want, REVISION, json_string(num));
-	objects_mutate(s->o, dr, ns, doc_get_str(d, "metadata.name"), OBJ_MAIN, MANAGER,
-		       annotate_step, &a, NULL);
+	if (lacks(d, &a))
+		objects_mutate(s->o, dr, ns, doc_get_str(d, "metadata.name"), OBJ_MAIN, MANAGER,
+			       annotate_step, &a, NULL);
 	json_decref(a.want);
 	resource_unref(rr);
 	resource_unref(dr);

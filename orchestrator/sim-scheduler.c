@@ -40,6 +40,7 @@ struct nodeu {
 	char *name;
 	json_t *obj;                    /* NULL until the Node is seen */
 	long long cpu, mem, pods;       /* what bound pods request */
+	long long max_cpu, max_mem, max_pods;   /* allocatable */
 };
 
 struct sched {
@@ -189,6 +190,9 @@ void sim_sched_node(struct sim *s, const char *name, const json_t *node)
 	struct nodeu *n = node_use(sched_of(s), name, 1);
 	json_decref(n->obj);
 	n->obj = node ? json_deep_copy(node) : NULL;
+	n->max_cpu = sim_quantity_milli(doc_get(node, "status.allocatable.cpu"));
+	n->max_mem = sim_quantity_milli(doc_get(node, "status.allocatable.memory"));
+	n->max_pods = sim_quantity_milli(doc_get(node, "status.allocatable.pods")) / 1000;
 	sim_sched_retry(s);
 }
 
@@ -400,15 +404,15 @@ static void count(json_t *hist, const char *reason)
 static int fits(const struct nodeu *n, long long cpu, long long mem, json_t *hist)
 {
 	int ok = 1;
-	if (n->pods + 1 > sim_quantity_milli(doc_get(n->obj, "status.allocatable.pods")) / 1000) {
+	if (n->pods + 1 > n->max_pods) {
 		count(hist, "Too many pods");
 		ok = 0;
 	}
-	if (cpu > 0 && cpu > sim_quantity_milli(doc_get(n->obj, "status.allocatable.cpu")) - n->cpu) {
+	if (cpu > 0 && cpu > n->max_cpu - n->cpu) {
 		count(hist, "Insufficient cpu");
 		ok = 0;
 	}
-	if (mem > 0 && mem > sim_quantity_milli(doc_get(n->obj, "status.allocatable.memory")) - n->mem) {
+	if (mem > 0 && mem > n->max_mem - n->mem) {
 		count(hist, "Insufficient memory");
 		ok = 0;
 	}
