@@ -168,8 +168,9 @@ void sim_reconcile_pv(struct sim *s, const char *name)
 	if (claim) {
 		int there = objects_get(s->o, cr, ns, claim, &pvc, NULL) == 0 &&
 			    (!uid || !strcmp(uid, doc_get_str(pvc, "metadata.uid") ?: ""));
-		phase = there ? "Bound" : "Released";
-		if (!there && !strcmp(doc_get_str(pv, "spec.persistentVolumeReclaimPolicy") ?: "",
+		/* a claimRef without uid reserves the volume for a claim to come */
+		phase = there ? "Bound" : uid ? "Released" : "Available";
+		if (!there && uid && !strcmp(doc_get_str(pv, "spec.persistentVolumeReclaimPolicy") ?: "",
 				      "Delete")) {
 			json_t *gone = NULL;
 			int deleted;
