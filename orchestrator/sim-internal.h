@@ -103,7 +103,7 @@ void sim_sched_track(struct sim *s, const char *key, const json_t *pod);
 void sim_sched_node(struct sim *s, const char *name, const json_t *node);
 /* Queues the pods left Pending for another try. */
 void sim_sched_retry(struct sim *s);
-/* Fills the index from the store (once, at start). */
+/* Fills the index from the store again (at start, and after lost events). */
 void sim_sched_load(struct sim *s);
 void sim_sched_free(struct sim *s);
 /* Binds an unbound pod, or leaves it Pending with kube-scheduler's reason. */

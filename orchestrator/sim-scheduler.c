@@ -234,8 +234,23 @@ static int load_pod(json_t *pod, void *p)
 	return 0;
 }
 
+static void forget_pods(struct sched *sc)
+{
+	for (size_t i = 0; i < SCHED_BUCKETS; i++)
+		while (sc->pods[i]) {
+			struct podu *p = sc->pods[i];
+			sc->pods[i] = p->next;
+			free(p->key);
+			free(p->node);
+			free(p);
+		}
+	for (size_t i = 0; i < sc->nnodes; i++)
+		sc->nodes[i].cpu = sc->nodes[i].mem = sc->nodes[i].pods = 0;
+}
+
 void sim_sched_load(struct sim *s)
 {
+	forget_pods(sched_of(s));
 	struct resource *nr = sim_res(s, "", "nodes"), *pr = sim_res(s, "", "pods");
 	objects_list(s->o, nr, NULL, load_node, s, NULL, NULL);
 	objects_list(s->o, pr, NULL, load_pod, s, NULL, NULL);
@@ -248,14 +263,7 @@ void sim_sched_free(struct sim *s)
 	struct sched *sc = s->sched;
 	if (!sc)
 		return;
-	for (size_t i = 0; i < SCHED_BUCKETS; i++)
-		while (sc->pods[i]) {
-			struct podu *p = sc->pods[i];
-			sc->pods[i] = p->next;
-			free(p->key);
-			free(p->node);
-			free(p);
-		}
+	forget_pods(sc);
 	for (size_t i = 0; i < sc->nnodes; i++) {
 		free(sc->nodes[i].name);
 		json_decref(sc->nodes[i].obj);

@@ -517,6 +517,21 @@ static int index_owners(const struct store_kv *kv, void *p)
 	return 0;
 }
 
+/* Reads the whole state again and queues every workload: at start (to
+ * resume what a restart interrupted) and when the watch lost events. */
+static void resync(struct sim *s)
+{
+	static const char *const kinds[][2] = { { "", "persistentvolumeclaims" },
+						{ "", "persistentvolumes" }, { "", "pods" },
+						{ "apps", "replicasets" }, { "apps", "deployments" },
+						{ "batch", "jobs" }, { "apps", "statefulsets" },
+						{ "apps", "daemonsets" }, { "batch", "cronjobs" } };
+	store_list(objects_store(s->o), "/", NULL, 0, index_owners, s, NULL, NULL);
+	sim_sched_load(s);
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		sim_mark_all(s, kinds[i][0], kinds[i][1]);
+}
+
 static void *sim_main(void *arg)
 {
 	struct sim *s = arg;
@@ -524,16 +539,7 @@ static void *sim_main(void *arg)
 	struct store_watch *w = NULL;
 	store_watch_open(&w, store, "", store_revision(store), NULL);
 	sim_ensure_nodes(s);
-	store_list(store, "/", NULL, 0, index_owners, s, NULL, NULL);
-	sim_sched_load(s);
-	/* resume whatever was in flight before a restart */
-	static const char *const kinds[][2] = { { "", "persistentvolumeclaims" },
-						{ "", "persistentvolumes" }, { "", "pods" },
-						{ "apps", "replicasets" }, { "apps", "deployments" },
-						{ "batch", "jobs" }, { "apps", "statefulsets" },
-						{ "apps", "daemonsets" }, { "batch", "cronjobs" } };
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		sim_mark_all(s, kinds[i][0], kinds[i][1]);
+	resync(s);
 	long long last_prune = 0;
 	while (!__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE)) {
 		if (sim_now_ms() - last_prune > 60000) {
@@ -551,9 +557,11 @@ static void *sim_main(void *arg)
 				store_event_unref(ev);
 			}
 		} else if (rc < 0) {
+			/* fell behind compaction: events were lost, read it all again */
 			store_watch_close(w);
 			w = NULL;
 			store_watch_open(&w, store, "", store_revision(store), NULL);
+			resync(s);
 		} else if (!w) {
 			struct timespec ts = { 0, TICK_MS * 1000000L };
 			nanosleep(&ts, NULL);
