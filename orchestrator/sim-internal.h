@@ -114,6 +114,8 @@ void sim_reconcile_node(struct sim *s, const char *name);
  * taints, nodeSelector, required node affinity. When not, why says why in
  * kube-scheduler's words. */
 int sim_node_admits(const json_t *node, const json_t *pod, char *why, size_t size);
+/* The node's InternalIP ("" when unknown); borrowed. */
+const char *sim_node_ip(struct sim *s, const char *name);
 /* The Nodes, as a new array. */
 json_t *sim_nodes(struct sim *s);
 /* A resource quantity ("500m", "1Gi") in milli-units; 0 when malformed. */

@@ -134,8 +134,9 @@ static int pod_status_step(json_t *pod, void *p)
 	json_t *status = json_object();
 	json_object_set_new(status, "startTime", json_string(start ? start : now));
 	json_object_set_new(status, "qosClass", json_string("BestEffort"));
-	json_object_set_new(status, "hostIP", json_string("10.240.0.1"));
-	json_object_set_new(status, "hostIPs", json_pack("[{s:s}]", "ip", "10.240.0.1"));
+	const char *host = sim_node_ip(s, doc_get_str(pod, "spec.nodeName"));
+	json_object_set_new(status, "hostIP", json_string(host));
+	json_object_set_new(status, "hostIPs", json_pack("[{s:s}]", "ip", host));
 	const char *ip = doc_get_str(pod, "status.podIP");
 	char ipbuf[32];
 	if (!ip) {

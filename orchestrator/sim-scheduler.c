@@ -599,6 +599,17 @@ void sim_reconcile_node(struct sim *s, const char *name)
 	resource_unref(r);
 }
 
+const char *sim_node_ip(struct sim *s, const char *name)
+{
+	struct nodeu *n = name ? node_use(sched_of(s), name, 0) : NULL;
+	size_t i;
+	json_t *a;
+	json_array_foreach(doc_get(n ? n->obj : NULL, "status.addresses"), i, a)
+		if (!strcmp(doc_get_str(a, "type") ?: "", "InternalIP"))
+			return doc_get_str(a, "address") ?: "";
+	return "";
+}
+
 /* The Nodes the scheduler knows, as a new array (borrowed elements kept
  * alive by the array). */
 json_t *sim_nodes(struct sim *s)

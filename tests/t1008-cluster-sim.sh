@@ -62,7 +62,9 @@ test_expect_success 'a toleration and node affinity place a pod on a tainted nod
 	  containers: [{name: c, image: "nginx:1.25"}]
 	EOF
 	kc apply -f "$TEST_TMP/gpu.yaml" &&
-	wait_for 10 sh -c "test \"\$(kubectl --kubeconfig $DATA/kubeconfig.yaml -n sim get pod gpu -o jsonpath={.status.phase}/{.spec.nodeName})\" = Running/bosun-node-3"
+	wait_for 10 sh -c "test \"\$(kubectl --kubeconfig $DATA/kubeconfig.yaml -n sim get pod gpu -o jsonpath={.status.phase}/{.spec.nodeName})\" = Running/bosun-node-3" &&
+	test "$(kc -n sim get pod gpu -o jsonpath={.status.hostIP})" = 10.240.0.3 &&
+	kc -n sim describe pod gpu | grep -F "Successfully assigned sim/gpu to bosun-node-3"
 '
 
 test_expect_success 'affinity no node matches: Pending, saying so' '
