@@ -222,6 +222,131 @@ static void sts_cells(json_t *cells, const json_t *s)
 	add(cells, joined(doc_get(s, "spec.template.spec.containers"), "image"));
 }
 
+static const struct column ds_cols[] = {
+	{ "Name", "string", 0, "name" }, { "Desired", "integer", 0, NULL },
+	{ "Current", "integer", 0, NULL }, { "Ready", "integer", 0, NULL },
+	{ "Up-to-date", "integer", 0, NULL }, { "Available", "integer", 0, NULL },
+	{ "Node Selector", "string", 0, NULL }, { "Age", "string", 0, NULL },
+	{ "Containers", "string", 1, NULL }, { "Images", "string", 1, NULL },
+	{ "Selector", "string", 1, NULL }, { NULL, NULL, 0, NULL },
+};
+
+static void ds_cells(json_t *cells, const json_t *d)
+{
+	static const char *const counts[] = { "desiredNumberScheduled", "currentNumberScheduled",
+					      "numberReady", "updatedNumberScheduled",
+					      "numberAvailable", NULL };
+	for (size_t i = 0; counts[i]; i++)
+		add(cells, json_integer(doc_get_int(doc_get(d, "status"), counts[i], 0)));
+	struct buf sel = BUF_INIT;
+	const char *k;
+	json_t *v;
+	json_object_foreach(doc_get(d, "spec.template.spec.nodeSelector"), k, v)
+		buf_addf(&sel, "%s%s=%s", sel.len ? "," : "", k, json_string_value(v) ?: "");
+	add(cells, json_string(sel.len ? sel.data : "<none>"));
+	buf_release(&sel);
+	add(cells, age(d));
+	add(cells, joined(doc_get(d, "spec.template.spec.containers"), "name"));
+	add(cells, joined(doc_get(d, "spec.template.spec.containers"), "image"));
+	add(cells, selector_string(doc_get(d, "spec.selector")));
+}
+
+/* --- volumes ---------------------------------------------------------------------- */
+
+/* "RWO,RWX" as kubectl abbreviates access modes. */
+static json_t *access_modes(const json_t *modes)
+{
+	static const char *const abbrev[][2] = { { "ReadWriteOnce", "RWO" }, { "ReadOnlyMany", "ROX" },
+						 { "ReadWriteMany", "RWX" },
+						 { "ReadWriteOncePod", "RWOP" } };
+	struct buf b = BUF_INIT;
+	size_t i;
+	json_t *m;
+	json_array_foreach(modes, i, m)
+		for (size_t k = 0; k < sizeof(abbrev) / sizeof(abbrev[0]); k++)
+			if (!strcmp(json_string_value(m) ?: "", abbrev[k][0]))
+				buf_addf(&b, "%s%s", b.len ? "," : "", abbrev[k][1]);
+	json_t *out = json_string(b.data);
+	buf_release(&b);
+	return out;
+}
+
+static const struct column pvc_cols[] = {
+	{ "Name", "string", 0, "name" }, { "Status", "string", 0, NULL },
+	{ "Volume", "string", 0, NULL }, { "Capacity", "string", 0, NULL },
+	{ "Access Modes", "string", 0, NULL }, { "StorageClass", "string", 0, NULL },
+	{ "VolumeAttributesClass", "string", 0, NULL }, { "Age", "string", 0, NULL },
+	{ "VolumeMode", "string", 1, NULL }, { NULL, NULL, 0, NULL },
+};
+
+static void pvc_cells(json_t *cells, const json_t *c)
+{
+	int bound = !strcmp(doc_get_str(c, "status.phase") ?: "", "Bound");
+	add(cells, str_or(c, "status.phase", "Pending"));
+	add(cells, str_or(c, "spec.volumeName", ""));
+	add(cells, bound ? str_or(c, "status.capacity.storage", "") : json_string(""));
+	add(cells, bound ? access_modes(doc_get(c, "status.accessModes")) : json_string(""));
+	add(cells, str_or(c, "spec.storageClassName", "<unset>"));
+	add(cells, str_or(c, "spec.volumeAttributesClassName", "<unset>"));
+	add(cells, age(c));
+	add(cells, str_or(c, "spec.volumeMode", "Filesystem"));
+}
+
+static const struct column pv_cols[] = {
+	{ "Name", "string", 0, "name" }, { "Capacity", "string", 0, NULL },
+	{ "Access Modes", "string", 0, NULL }, { "Reclaim Policy", "string", 0, NULL },
+	{ "Status", "string", 0, NULL }, { "Claim", "string", 0, NULL },
+	{ "StorageClass", "string", 0, NULL }, { "VolumeAttributesClass", "string", 0, NULL },
+	{ "Reason", "string", 0, NULL }, { "Age", "string", 0, NULL },
+	{ "VolumeMode", "string", 1, NULL }, { NULL, NULL, 0, NULL },
+};
+
+static void pv_cells(json_t *cells, const json_t *v)
+{
+	add(cells, str_or(v, "spec.capacity.storage", ""));
+	add(cells, access_modes(doc_get(v, "spec.accessModes")));
+	add(cells, str_or(v, "spec.persistentVolumeReclaimPolicy", ""));
+	add(cells, str_or(v, "status.phase", "Pending"));
+	const char *claim = doc_get_str(v, "spec.claimRef.name");
+	add(cells, claim ? json_sprintf("%s/%s", doc_get_str(v, "spec.claimRef.namespace") ?: "", claim)
+		   : json_string(""));
+	add(cells, str_or(v, "spec.storageClassName", ""));
+	add(cells, str_or(v, "spec.volumeAttributesClassName", "<unset>"));
+	add(cells, str_or(v, "status.reason", ""));
+	add(cells, age(v));
+	add(cells, str_or(v, "spec.volumeMode", "Filesystem"));
+}
+
+static const struct column cr_cols[] = {
+	{ "Name", "string", 0, "name" }, { "Controller", "string", 0, NULL },
+	{ "Revision", "integer", 0, NULL }, { "Age", "string", 0, NULL }, { NULL, NULL, 0, NULL },
+};
+
+static void cr_cells(json_t *cells, const json_t *cr)
+{
+	const json_t *owner = NULL, *ref;
+	size_t i;
+	json_array_foreach(doc_get(cr, "metadata.ownerReferences"), i, ref)
+		if (json_is_true(json_object_get(ref, "controller")))
+			owner = ref;
+	if (owner) {
+		const char *api = doc_get_str(owner, "apiVersion") ?: "";
+		const char *slash = strchr(api, '/');
+		struct buf b = BUF_INIT;
+		for (const char *k = doc_get_str(owner, "kind") ?: ""; *k; k++)
+			buf_addch(&b, (char)(*k >= 'A' && *k <= 'Z' ? *k + 32 : *k));
+		if (slash)
+			buf_addf(&b, ".%.*s", (int)(slash - api), api);
+		buf_addf(&b, "/%s", doc_get_str(owner, "name") ?: "");
+		add(cells, json_string(b.data));
+		buf_release(&b);
+	} else {
+		add(cells, json_string("<none>"));
+	}
+	add(cells, json_integer(doc_get_int(cr, "revision", 0)));
+	add(cells, age(cr));
+}
+
 static const struct column job_cols[] = {
 	{ "Name", "string", 0, "name" }, { "Status", "string", 0, NULL },
 	{ "Completions", "string", 0, NULL }, { "Duration", "string", 0, NULL },
@@ -469,6 +594,10 @@ static const struct {
 	{ "apps", "deployments", deploy_cols, deploy_cells },
 	{ "apps", "replicasets", rs_cols, rs_cells },
 	{ "apps", "statefulsets", sts_cols, sts_cells },
+	{ "apps", "daemonsets", ds_cols, ds_cells },
+	{ "apps", "controllerrevisions", cr_cols, cr_cells },
+	{ "", "persistentvolumeclaims", pvc_cols, pvc_cells },
+	{ "", "persistentvolumes", pv_cols, pv_cells },
 	{ "batch", "jobs", job_cols, job_cells },
 	{ "batch", "cronjobs", cj_cols, cj_cells },
 };

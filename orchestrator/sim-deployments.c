@@ -21,7 +21,17 @@
 void sim_template_hash(char *out, size_t size, const json_t *template)
 {
 	struct buf b = BUF_INIT;
-	doc_canonical(&b, template);
+	/* a null creationTimestamp is how a typed client (kubectl rollout
+	 * undo) writes "none"; the template is the same without it */
+	json_t *meta = json_object_get(template, "metadata");
+	if (json_is_null(json_object_get(meta, "creationTimestamp"))) {
+		json_t *t = json_deep_copy(template);
+		json_object_del(json_object_get(t, "metadata"), "creationTimestamp");
+		doc_canonical(&b, t);
+		json_decref(t);
+	} else {
+		doc_canonical(&b, template);
+	}
 	uint32_t h = 2166136261u;
 	for (size_t i = 0; i < b.len; i++) {
 		h ^= (unsigned char)b.data[i];
@@ -202,6 +212,7 @@ void sim_reconcile_deployment(struct sim *s, const char *ns, const char *name, c
 		json_decref(newrs);
 		newrs = json_array_get(rss, json_array_size(rss) - 1);
 	}
+	sim_deployment_revision(s, d, rss, newrs);
 	/* totals over every ReplicaSet */
 	json_int_t total = 0, available = 0, ready = 0, status_total = 0;
 	json_array_foreach(rss, i, rs) {

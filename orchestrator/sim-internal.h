@@ -46,7 +46,7 @@ struct sim {
 	struct owner *owners[OWNER_BUCKETS];    /* owner uid -> dependents' keys */
 	struct timer *timers;
 	size_t ntimers, captimers;
-	unsigned next_node;
+	struct sched *sched;            /* sim-scheduler.c's state */
 };
 
 /* --- sim.c: queue, timers, owners index, Events, helpers ------------------------- */
@@ -89,6 +89,56 @@ struct sim_set_status {
 	json_t *status;
 };
 int sim_set_status_step(json_t *obj, void *p);
+
+/* Queues every object of a kind. */
+void sim_mark_all(struct sim *s, const char *group, const char *resource);
+
+/* --- sim-scheduler.c ------------------------------------------------------------------ */
+
+/* Keeps the scheduler's index of what each node has given away up to date
+ * with a pod's event (pod NULL: deleted); a pod leaving a node retries the
+ * pending ones. */
+void sim_sched_track(struct sim *s, const char *key, const json_t *pod);
+/* Keeps a Node (NULL: deleted) and retries the pending pods. */
+void sim_sched_node(struct sim *s, const char *name, const json_t *node);
+/* Queues the pods left Pending for another try. */
+void sim_sched_retry(struct sim *s);
+/* Fills the index from the store again (at start, and after lost events). */
+void sim_sched_load(struct sim *s);
+void sim_sched_free(struct sim *s);
+/* Binds an unbound pod, or leaves it Pending with kube-scheduler's reason. */
+void sim_schedule_pod(struct sim *s, const char *ns, const char *name, const char *key);
+/* Evicts the pods on the node that do not tolerate its NoExecute taints. */
+void sim_reconcile_node(struct sim *s, const char *name);
+/* Whether the pod may go to the node leaving resources aside: cordon,
+ * taints, nodeSelector, required node affinity. When not, why says why in
+ * kube-scheduler's words. */
+int sim_node_admits(const json_t *node, const json_t *pod, char *why, size_t size);
+/* The node's InternalIP ("" when unknown); borrowed. */
+const char *sim_node_ip(struct sim *s, const char *name);
+/* The Nodes, as a new array. */
+json_t *sim_nodes(struct sim *s);
+/* A resource quantity ("500m", "1Gi") in milli-units; 0 when malformed. */
+long long sim_quantity_milli(const json_t *q);
+
+/* --- sim-volumes.c -------------------------------------------------------------------- */
+
+void sim_reconcile_pvc(struct sim *s, const char *ns, const char *name);
+void sim_reconcile_pv(struct sim *s, const char *name);
+/* Whether every claim the pod mounts exists and is Bound; why says which
+ * is not, as kube-scheduler says it. */
+int sim_claims_bound(struct sim *s, const json_t *pod, char *why, size_t size);
+
+/* --- sim-revisions.c ------------------------------------------------------------------ */
+
+/* Makes the ControllerRevision of the owner's (StatefulSet or DaemonSet)
+ * current template exist and be the newest; returns its revision number,
+ * its name in name and the template hash in hash. */
+json_int_t sim_revision_sync(struct sim *s, const json_t *owner, const char *kind, char *name,
+			     size_t size, char *hash, size_t hsize);
+/* Keeps deployment.kubernetes.io/revision on the Deployment and its new
+ * ReplicaSet (rss holds every ReplicaSet it owns, newrs among them). */
+void sim_deployment_revision(struct sim *s, const json_t *d, const json_t *rss, const json_t *newrs);
 
 /* --- sim-pods.c ---------------------------------------------------------------------- */
 

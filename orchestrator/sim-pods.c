@@ -1,9 +1,8 @@
 /*
- * sim-pods.c — nodes, the scheduler and the kubelet of the simulation.
+ * sim-pods.c — nodes and the kubelet of the simulation.
  *
- * Nodes are registered once at start. The scheduler binds a pod to a node
- * that matches its nodeSelector (round robin), or leaves it Pending with
- * PodScheduled False. The kubelet moves a bound pod through
+ * Nodes are registered once at start (the scheduler, sim-scheduler.c,
+ * binds pods to them). The kubelet moves a bound pod through
  * ContainerCreating → Running → Ready after the start delay, simulating
  * image pull failures and crash loops on request, and records the Events
  * `kubectl describe` shows.
@@ -135,8 +134,9 @@ static int pod_status_step(json_t *pod, void *p)
 	json_t *status = json_object();
 	json_object_set_new(status, "startTime", json_string(start ? start : now));
 	json_object_set_new(status, "qosClass", json_string("BestEffort"));
-	json_object_set_new(status, "hostIP", json_string("10.240.0.1"));
-	json_object_set_new(status, "hostIPs", json_pack("[{s:s}]", "ip", "10.240.0.1"));
+	const char *host = sim_node_ip(s, doc_get_str(pod, "spec.nodeName"));
+	json_object_set_new(status, "hostIP", json_string(host));
+	json_object_set_new(status, "hostIPs", json_pack("[{s:s}]", "ip", host));
 	const char *ip = doc_get_str(pod, "status.podIP");
 	char ipbuf[32];
 	if (!ip) {
@@ -289,58 +289,6 @@ static int pod_status_step(json_t *pod, void *p)
 	return 1;
 }
 
-/* Picks a node for the pod (nodeSelector, fewest pods): 1 bound, 0 none fits. */
-static int bind_step(json_t *pod, void *p)
-{
-	struct sim *s = p;
-	if (doc_get_str(pod, "spec.nodeName"))
-		return 0;
-	const json_t *sel = doc_get(pod, "spec.nodeSelector");
-	for (int tries = 0; tries < s->opts.nodes; tries++) {
-		int n = (int)(s->next_node++ % (unsigned)s->opts.nodes) + 1;
-		char name[64];
-		snprintf(name, sizeof(name), "bosun-node-%d", n);
-		int fits = 1;
-		const char *k;
-		json_t *v;
-		json_object_foreach((json_t *)sel, k, v) {
-			if (!strcmp(k, "kubernetes.io/hostname"))
-				fits &= !strcmp(json_string_value(v) ?: "", name);
-			else if (!strcmp(k, "kubernetes.io/os"))
-				fits &= !strcmp(json_string_value(v) ?: "", "linux");
-			else if (!strcmp(k, "kubernetes.io/arch"))
-				fits &= !strcmp(json_string_value(v) ?: "", "amd64");
-			else if (strcmp(k, "type") || strcmp(json_string_value(v) ?: "", "bosun"))
-				fits = 0;
-		}
-		if (fits) {
-			json_object_set_new(json_object_get(pod, "spec"), "nodeName", json_string(name));
-			return 1;
-		}
-	}
-	return 0;
-}
-
-static int unschedulable_step(json_t *pod, void *p)
-{
-	(void)p;
-	char now[TIMEFMT_SIZE];
-	timefmt_now(now);
-	json_t *conds = json_pack("[{s:s, s:s, s:s, s:s, s:n, s:s}]", "type", "PodScheduled",
-				  "status", "False", "reason", "Unschedulable", "message",
-				  "0/1 nodes are available: node(s) didn't match Pod's node affinity/selector.",
-				  "lastProbeTime", "lastTransitionTime", now);
-	json_t *status = json_pack("{s:s, s:o, s:s}", "phase", "Pending", "conditions", conds,
-				   "qosClass", "BestEffort");
-	sim_keep_transitions(status, doc_get(pod, "status"));
-	if (json_equal(doc_get(pod, "status"), status)) {
-		json_decref(status);
-		return 0;
-	}
-	json_object_set_new(pod, "status", status);
-	return 1;
-}
-
 void sim_reconcile_pod(struct sim *s, const char *ns, const char *name, const char *key)
 {
 	struct resource *r = sim_res(s, "", "pods");
@@ -352,22 +300,8 @@ void sim_reconcile_pod(struct sim *s, const char *ns, const char *name, const ch
 	}
 	int unbound = !doc_get_str(pod, "spec.nodeName");
 	json_decref(pod);
-	if (unbound) {
-		objects_mutate(s->o, r, ns, name, OBJ_MAIN, MANAGER, bind_step, s, NULL);
-		if (objects_get(s->o, r, ns, name, &pod, NULL) < 0) {
-			resource_unref(r);
-			return;
-		}
-		unbound = !doc_get_str(pod, "spec.nodeName");
-		if (!unbound)
-			sim_emit(s, pod, "Normal", "Scheduled", "default-scheduler",
-			     "Successfully assigned %s/%s to %s", ns, name,
-			     doc_get_str(pod, "spec.nodeName"));
-		json_decref(pod);
-		if (unbound)
-			objects_mutate(s->o, r, ns, name, OBJ_STATUS, MANAGER, unschedulable_step, s,
-				       NULL);
-	}
+	if (unbound)
+		sim_schedule_pod(s, ns, name, key);
 	struct pod_step ps = { s, 0, json_array() };
 	if (objects_mutate(s->o, r, ns, name, OBJ_STATUS, MANAGER, pod_status_step, &ps, NULL) == 0 &&
 	    json_array_size(ps.events) && objects_get(s->o, r, ns, name, &pod, NULL) == 0) {

@@ -3,7 +3,10 @@
  * <name>-<ordinal>, created in order (each one Ready before the next,
  * unless podManagementPolicy is Parallel), PVCs from volumeClaimTemplates,
  * scale-down from the highest ordinal, and rolling updates from the top
- * down to the partition.
+ * down to the partition. Pods mount their claims (the volume controller
+ * binds them; the scheduler waits for that), and carry the
+ * ControllerRevision of their template (sim-revisions.c) in
+ * controller-revision-hash.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,19 +23,48 @@ static void ensure_claims(struct sim *s, const json_t *sts, const char *ns, cons
 	json_array_foreach(doc_get(sts, "spec.volumeClaimTemplates"), i, t) {
 		char name[600];
 		snprintf(name, sizeof(name), "%s-%s", doc_get_str(t, "metadata.name") ?: "data", pod);
-		json_t *pvc = json_pack("{s:s, s:s, s:{s:s, s:s, s:o}, s:o, s:{s:s, s:o}}",
+		json_t *pvc = json_pack("{s:s, s:s, s:{s:s, s:s, s:o}, s:o}",
 					"apiVersion", "v1", "kind", "PersistentVolumeClaim", "metadata",
 					"name", name, "namespace", ns, "labels",
 					sim_or_empty(doc_get(sts, "spec.selector.matchLabels")),
-					"spec", sim_or_empty(doc_get(t, "spec")), "status", "phase",
-					"Bound", "capacity",
-					sim_or_empty(doc_get(t, "spec.resources.requests")));
+					"spec", sim_or_empty(doc_get(t, "spec")));
 		json_t *out = NULL;
 		objects_create(s->o, r, ns, pvc, NULL, &out, NULL);
 		json_decref(out);
 		json_decref(pvc);
 	}
 	resource_unref(r);
+}
+
+/* A copy of the StatefulSet whose pod template mounts pod's claims. */
+static json_t *with_claims(const json_t *sts, const char *pod)
+{
+	json_t *copy = json_deep_copy(sts);
+	json_t *spec = doc_get(copy, "spec.template.spec");
+	if (!json_is_object(spec) || !json_array_size(doc_get(sts, "spec.volumeClaimTemplates")))
+		return copy;
+	json_t *vols = json_object_get(spec, "volumes");
+	if (!json_is_array(vols)) {
+		vols = json_array();
+		json_object_set_new(spec, "volumes", vols);
+	}
+	size_t i, k;
+	json_t *t, *v;
+	json_array_foreach(doc_get(sts, "spec.volumeClaimTemplates"), i, t) {
+		const char *tn = doc_get_str(t, "metadata.name") ?: "data";
+		char claim[600];
+		snprintf(claim, sizeof(claim), "%s-%s", tn, pod);
+		for (k = 0; k < json_array_size(vols); k++) {
+			v = json_array_get(vols, k);
+			if (!strcmp(doc_get_str(v, "name") ?: "", tn)) {
+				json_array_remove(vols, k);
+				break;
+			}
+		}
+		json_array_append_new(vols, json_pack("{s:s, s:{s:s}}", "name", tn,
+						      "persistentVolumeClaim", "claimName", claim));
+	}
+	return copy;
 }
 
 void sim_reconcile_sts(struct sim *s, const char *ns, const char *name, const char *key)
@@ -43,8 +75,7 @@ void sim_reconcile_sts(struct sim *s, const char *ns, const char *name, const ch
 	    doc_get(sts, "metadata.deletionTimestamp"))
 		goto out;
 	char hash[16], rev[300];
-	sim_template_hash(hash, sizeof(hash), doc_get(sts, "spec.template"));
-	snprintf(rev, sizeof(rev), "%s-%s", name, hash);
+	sim_revision_sync(s, sts, "StatefulSet", rev, sizeof(rev), hash, sizeof(hash));
 	json_int_t want = doc_get_int(sts, "spec.replicas", 1);
 	int parallel = !strcmp(doc_get_str(sts, "spec.podManagementPolicy") ?: "", "Parallel");
 	pods = sim_list_owned(s, "", "pods", ns, doc_get_str(sts, "metadata.uid"));
@@ -67,7 +98,9 @@ void sim_reconcile_sts(struct sim *s, const char *ns, const char *name, const ch
 			json_t *labels = json_pack("{s:s, s:s, s:s}", "statefulset.kubernetes.io/pod-name",
 						   pname, "controller-revision-hash", rev,
 						   "apps.kubernetes.io/pod-index", idx);
-			sim_create_pod(s, sts, "StatefulSet", ns, pname, NULL, labels, NULL);
+			json_t *owner = with_claims(sts, pname);
+			sim_create_pod(s, owner, "StatefulSet", ns, pname, NULL, labels, NULL);
+			json_decref(owner);
 			json_decref(labels);
 			count++;
 			if (!parallel)

@@ -313,8 +313,6 @@ int sim_set_status_step(json_t *obj, void *p)
 	return 1;
 }
 
-/* PVCs of a StatefulSet pod from volumeClaimTemplates, Bound at once. */
-
 /* --- the loop ------------------------------------------------------------------------- */
 
 /* Splits "/group/resource/ns/name" (or "/group/resource/name"). */
@@ -374,6 +372,30 @@ static void reconcile(struct sim *s, const char *key)
 		sim_reconcile_cronjob(s, ns, name, key);
 	else if (!strcmp(group, "apps") && !strcmp(resource, "daemonsets"))
 		sim_reconcile_ds(s, ns, name, key);
+	else if (!strcmp(group, "") && !strcmp(resource, "nodes"))
+		sim_reconcile_node(s, name);
+	else if (!strcmp(group, "") && !strcmp(resource, "persistentvolumeclaims"))
+		sim_reconcile_pvc(s, ns, name);
+	else if (!strcmp(group, "") && !strcmp(resource, "persistentvolumes"))
+		sim_reconcile_pv(s, name);
+}
+
+/* What the scheduler and the volume controller follow beyond the object
+ * itself: pods' placement, nodes, claims (a deleted one frees its volume). */
+static void on_placement_event(struct sim *s, const struct store_event *ev, const json_t *obj)
+{
+	int deleted = ev->type == STORE_DELETED;
+	if (!strncmp(ev->key, "/core/pods/", 11)) {
+		sim_sched_track(s, ev->key, deleted ? NULL : obj);
+	} else if (!strncmp(ev->key, "/core/nodes/", 12)) {
+		sim_sched_node(s, doc_get_str(obj, "metadata.name") ?: "", deleted ? NULL : obj);
+		sim_mark_all(s, "apps", "daemonsets");
+	} else if (!strncmp(ev->key, "/core/persistentvolumeclaims/", 29)) {
+		sim_sched_retry(s);
+		if (deleted && doc_get_str(obj, "spec.volumeName"))
+			sim_mark_obj(s, "/core/persistentvolumes/", "",
+				     doc_get_str(obj, "spec.volumeName"));
+	}
 }
 
 /* What an event wakes: the object and its controller. */
@@ -387,6 +409,7 @@ static void on_event(struct sim *s, const struct store_event *ev)
 	json_t *prev = ev->prev ? objects_decode(ev->prev, ev->prev_len, ev->rev) : NULL;
 	owners_track(s, ev->key, prev, ev->type == STORE_DELETED ? NULL : obj);
 	json_decref(prev);
+	on_placement_event(s, ev, obj);
 	const char *ns = doc_get_str(obj, "metadata.namespace");
 	if (ev->type == STORE_DELETED) {
 		const char *uid = doc_get_str(obj, "metadata.uid");
@@ -474,6 +497,16 @@ static int mark_all(json_t *obj, void *p)
 	return 0;
 }
 
+void sim_mark_all(struct sim *s, const char *group, const char *resource)
+{
+	struct resource *r = sim_res(s, group, resource);
+	char *prefix = objects_prefix(r, NULL);
+	struct mark_ctx mc = { s, prefix };
+	objects_list(s->o, r, NULL, mark_all, &mc, NULL, NULL);
+	free(prefix);
+	resource_unref(r);
+}
+
 static int index_owners(const struct store_kv *kv, void *p)
 {
 	if (!memmem(kv->value, kv->len, "ownerReferences", 15))
@@ -484,6 +517,21 @@ static int index_owners(const struct store_kv *kv, void *p)
 	return 0;
 }
 
+/* Reads the whole state again and queues every workload: at start (to
+ * resume what a restart interrupted) and when the watch lost events. */
+static void resync(struct sim *s)
+{
+	static const char *const kinds[][2] = { { "", "persistentvolumeclaims" },
+						{ "", "persistentvolumes" }, { "", "pods" },
+						{ "apps", "replicasets" }, { "apps", "deployments" },
+						{ "batch", "jobs" }, { "apps", "statefulsets" },
+						{ "apps", "daemonsets" }, { "batch", "cronjobs" } };
+	store_list(objects_store(s->o), "/", NULL, 0, index_owners, s, NULL, NULL);
+	sim_sched_load(s);
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		sim_mark_all(s, kinds[i][0], kinds[i][1]);
+}
+
 static void *sim_main(void *arg)
 {
 	struct sim *s = arg;
@@ -491,20 +539,7 @@ static void *sim_main(void *arg)
 	struct store_watch *w = NULL;
 	store_watch_open(&w, store, "", store_revision(store), NULL);
 	sim_ensure_nodes(s);
-	store_list(store, "/", NULL, 0, index_owners, s, NULL, NULL);
-	/* resume whatever was in flight before a restart */
-	static const char *const kinds[][2] = { { "", "pods" }, { "apps", "replicasets" },
-						{ "apps", "deployments" }, { "batch", "jobs" },
-						{ "apps", "statefulsets" }, { "apps", "daemonsets" },
-						{ "batch", "cronjobs" } };
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		struct resource *r = sim_res(s, kinds[i][0], kinds[i][1]);
-		char *prefix = objects_prefix(r, NULL);
-		struct mark_ctx mc = { s, prefix };
-		objects_list(s->o, r, NULL, mark_all, &mc, NULL, NULL);
-		free(prefix);
-		resource_unref(r);
-	}
+	resync(s);
 	long long last_prune = 0;
 	while (!__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE)) {
 		if (sim_now_ms() - last_prune > 60000) {
@@ -522,9 +557,11 @@ static void *sim_main(void *arg)
 				store_event_unref(ev);
 			}
 		} else if (rc < 0) {
+			/* fell behind compaction: events were lost, read it all again */
 			store_watch_close(w);
 			w = NULL;
 			store_watch_open(&w, store, "", store_revision(store), NULL);
+			resync(s);
 		} else if (!w) {
 			struct timespec ts = { 0, TICK_MS * 1000000L };
 			nanosleep(&ts, NULL);
@@ -569,6 +606,7 @@ void sim_stop(struct sim *s)
 	for (size_t i = 0; i < s->ntimers; i++)
 		free(s->timers[i].key);
 	free(s->timers);
+	sim_sched_free(s);
 	for (size_t i = 0; i < OWNER_BUCKETS; i++)
 		while (s->owners[i]) {
 			struct owner *o = s->owners[i];

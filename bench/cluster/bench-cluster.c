@@ -549,7 +549,10 @@ int main(int argc, char **argv)
 			dup2(fd, 1);
 			dup2(fd, 2);
 		}
-		execl(bosund, bosund, "cluster", "--port", "0", "--data-dir", dir,
+		/* a simulated node holds 110 pods, as a kubelet's default */
+		char nodes[16];
+		snprintf(nodes, sizeof(nodes), "%d", n / 100 + 1);
+		execl(bosund, bosund, "cluster", "--port", "0", "--data-dir", dir, "--nodes", nodes,
 		      "--log-level", "warn", (char *)NULL);
 		_exit(127);
 	}

@@ -2,7 +2,8 @@
 # CLUSTER_BENCH_N ConfigMaps created, read, listed and watched by
 # CLUSTER_BENCH_CLIENTS clients over HTTPS, next to raw sqlite inserts and
 # selects of the same rows on the same disk; the vCluster test (5,000
-# Secrets at 200 requests/s); CLUSTER_BENCH_N Pods listed. Data lives in a
+# Secrets at 200 requests/s); CLUSTER_BENCH_N Pods (on one simulated node per
+# 100 pods, as a node holds 110) brought up and listed. Data lives in a
 # private temp dir; the results fragment goes to $(BUILD)/bench/results/cluster.md.
 CLUSTER_BENCH := $(BUILD)/bench/cluster
 CLUSTER_BENCH_N ?= 10000
