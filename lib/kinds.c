@@ -55,6 +55,8 @@ static const struct kind_info table[] = {
 	{ "events.k8s.io", "v1", "Event", "events", "event", NS, SHORT("ev"), NOCAT, 0 },
 	{ "networking.k8s.io", "v1", "Ingress", "ingresses", "ingress", NS, SHORT("ing"),
 	  NOCAT, S },
+	{ "networking.k8s.io", "v1", "IngressClass", "ingressclasses", "ingressclass", CLUSTER,
+	  NOSHORT, NOCAT, 0 },
 	{ "networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", "networkpolicy", NS,
 	  SHORT("netpol"), NOCAT, 0 },
 	{ "policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", "poddisruptionbudget",
@@ -66,6 +68,10 @@ static const struct kind_info table[] = {
 	{ "rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", "rolebinding", NS,
 	  NOSHORT, NOCAT, 0 },
 	{ "rbac.authorization.k8s.io", "v1", "Role", "roles", "role", NS, NOSHORT, NOCAT, 0 },
+	{ "scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses", "priorityclass", CLUSTER,
+	  SHORT("pc"), NOCAT, 0 },
+	{ "storage.k8s.io", "v1", "StorageClass", "storageclasses", "storageclass", CLUSTER,
+	  SHORT("sc"), NOCAT, 0 },
 };
 
 const char *const kinds_verbs[] = {

@@ -317,6 +317,62 @@ static void pv_cells(json_t *cells, const json_t *v)
 	add(cells, str_or(v, "spec.volumeMode", "Filesystem"));
 }
 
+static const struct column sc_cols[] = {
+	{ "Name", "string", 0, "name" }, { "Provisioner", "string", 0, NULL },
+	{ "ReclaimPolicy", "string", 0, NULL }, { "VolumeBindingMode", "string", 0, NULL },
+	{ "AllowVolumeExpansion", "string", 0, NULL }, { "Age", "string", 0, NULL },
+	{ NULL, NULL, 0, NULL },
+};
+
+static void sc_cells(json_t *cells, const json_t *sc)
+{
+	const char *dflt = json_string_value(doc_getv(sc, "metadata", "annotations",
+						      "storageclass.kubernetes.io/is-default-class",
+						      NULL));
+	if (dflt && !strcmp(dflt, "true"))
+		json_array_set_new(cells, 0, json_sprintf("%s (default)",
+							  doc_get_str(sc, "metadata.name") ?: ""));
+	add(cells, str_or(sc, "provisioner", ""));
+	add(cells, str_or(sc, "reclaimPolicy", "Delete"));
+	add(cells, str_or(sc, "volumeBindingMode", "Immediate"));
+	add(cells, json_string(json_is_true(json_object_get(sc, "allowVolumeExpansion")) ? "true"
+											  : "false"));
+	add(cells, age(sc));
+}
+
+static const struct column pc_cols[] = {
+	{ "Name", "string", 0, "name" }, { "Value", "integer", 0, NULL },
+	{ "Global-Default", "boolean", 0, NULL }, { "Age", "string", 0, NULL },
+	{ "PreemptionPolicy", "string", 0, NULL }, { NULL, NULL, 0, NULL },
+};
+
+static void pc_cells(json_t *cells, const json_t *pc)
+{
+	add(cells, json_integer(doc_get_int(pc, "value", 0)));
+	add(cells, json_boolean(json_is_true(json_object_get(pc, "globalDefault"))));
+	add(cells, age(pc));
+	add(cells, str_or(pc, "preemptionPolicy", "PreemptLowerPriority"));
+}
+
+static const struct column ingclass_cols[] = {
+	{ "Name", "string", 0, "name" }, { "Controller", "string", 0, NULL },
+	{ "Parameters", "string", 0, NULL }, { "Age", "string", 0, NULL },
+	{ NULL, NULL, 0, NULL },
+};
+
+static void ingclass_cells(json_t *cells, const json_t *ic)
+{
+	add(cells, str_or(ic, "spec.controller", ""));
+	const char *kind = doc_get_str(ic, "spec.parameters.kind");
+	const char *group = doc_get_str(ic, "spec.parameters.apiGroup");
+	if (kind)
+		add(cells, json_sprintf("%s%s%s/%s", kind, group ? "." : "", group ? group : "",
+					doc_get_str(ic, "spec.parameters.name") ?: ""));
+	else
+		add(cells, json_string("<none>"));
+	add(cells, age(ic));
+}
+
 static const struct column cr_cols[] = {
 	{ "Name", "string", 0, "name" }, { "Controller", "string", 0, NULL },
 	{ "Revision", "integer", 0, NULL }, { "Age", "string", 0, NULL }, { NULL, NULL, 0, NULL },
@@ -600,6 +656,9 @@ static const struct {
 	{ "", "persistentvolumes", pv_cols, pv_cells },
 	{ "batch", "jobs", job_cols, job_cells },
 	{ "batch", "cronjobs", cj_cols, cj_cells },
+	{ "storage.k8s.io", "storageclasses", sc_cols, sc_cells },
+	{ "scheduling.k8s.io", "priorityclasses", pc_cols, pc_cells },
+	{ "networking.k8s.io", "ingressclasses", ingclass_cols, ingclass_cells },
 };
 
 static json_t *column_defs(const struct column *cols)

@@ -267,6 +267,18 @@ static void pvc(json_t *obj)
 	dflt(child(obj, "status"), "phase", json_string("Pending"));
 }
 
+static void storageclass(json_t *obj)
+{
+	dflt(obj, "reclaimPolicy", json_string("Delete"));
+	dflt(obj, "volumeBindingMode", json_string("Immediate"));
+}
+
+static void priorityclass(json_t *obj)
+{
+	dflt(obj, "value", json_integer(0));
+	dflt(obj, "preemptionPolicy", json_string("PreemptLowerPriority"));
+}
+
 /* --- validation ---------------------------------------------------------------- */
 
 static void check_containers(struct kstatus *st, const json_t *spec, const char *field)
@@ -370,6 +382,20 @@ int defaults_validate(const struct resource *r, const json_t *obj, struct kstatu
 		if (type && strcmp(type, "ExternalName") && !(cip && !strcmp(cip, "None")) &&
 		    json_array_size(doc_get(obj, "spec.ports")) == 0)
 			kstatus_cause(st, "FieldValueRequired", "spec.ports", "Required value");
+	} else if (is(r, "storage.k8s.io", "storageclasses")) {
+		const char *prov = doc_get_str(obj, "provisioner");
+		const char *rp = doc_get_str(obj, "reclaimPolicy");
+		const char *mode = doc_get_str(obj, "volumeBindingMode");
+		if (!prov || !prov[0])
+			kstatus_cause(st, "FieldValueRequired", "provisioner", "Required value");
+		if (rp && strcmp(rp, "Delete") && strcmp(rp, "Retain"))
+			kstatus_cause(st, "FieldValueNotSupported", "reclaimPolicy",
+				      "Unsupported value: \"%s\": supported values: \"Delete\", "
+				      "\"Retain\"", rp);
+		if (mode && strcmp(mode, "Immediate") && strcmp(mode, "WaitForFirstConsumer"))
+			kstatus_cause(st, "FieldValueNotSupported", "volumeBindingMode",
+				      "Unsupported value: \"%s\": supported values: \"Immediate\", "
+				      "\"WaitForFirstConsumer\"", mode);
 	} else if (is(r, "", "secrets") || is(r, "", "configmaps")) {
 		const char *k;
 		json_t *v;
@@ -417,6 +443,8 @@ void defaults_apply(const struct resource *r, json_t *obj)
 		{ "apps", "daemonsets", daemonset },
 		{ "batch", "jobs", job },
 		{ "batch", "cronjobs", cronjob },
+		{ "storage.k8s.io", "storageclasses", storageclass },
+		{ "scheduling.k8s.io", "priorityclasses", priorityclass },
 	};
 	if (r->crd || !json_is_object(obj))
 		return;

@@ -155,6 +155,17 @@ static void bootstrap(struct objects *o)
 	       "{\"metadata\":{\"name\":\"kubernetes\",\"labels\":{\"component\":\"apiserver\","
 	       "\"provider\":\"kubernetes\"}},\"spec\":{\"clusterIP\":\"10.96.0.1\",\"ports\":"
 	       "[{\"name\":\"https\",\"port\":443,\"targetPort\":6443}]}}");
+	/* what a fresh cluster has: the default StorageClass the simulated
+	 * provisioner serves, and the two system PriorityClasses */
+	ensure(o, "storage.k8s.io", "storageclasses", NULL,
+	       "{\"metadata\":{\"name\":\"standard\",\"annotations\":"
+	       "{\"storageclass.kubernetes.io/is-default-class\":\"true\"}},"
+	       "\"provisioner\":\"bosun.io/simulated\",\"reclaimPolicy\":\"Delete\","
+	       "\"volumeBindingMode\":\"Immediate\"}");
+	ensure(o, "scheduling.k8s.io", "priorityclasses", NULL,
+	       "{\"metadata\":{\"name\":\"system-cluster-critical\"},\"value\":2000000000}");
+	ensure(o, "scheduling.k8s.io", "priorityclasses", NULL,
+	       "{\"metadata\":{\"name\":\"system-node-critical\"},\"value\":2000001000}");
 }
 
 /* The HTTP layer's own refusals as the Status objects kubectl understands. */

@@ -305,6 +305,11 @@ MESSAGE(HorizontalPodAutoscalerSpec, M(1, "scaleTargetRef", CrossVersionObjectRe
 MESSAGE(HorizontalPodAutoscaler, M(1, "metadata", ObjectMeta),
 	M(2, "spec", HorizontalPodAutoscalerSpec));
 
+/* --- scheduling.k8s.io/v1 ------------------------------------------------ */
+
+MESSAGE(PriorityClass, M(1, "metadata", ObjectMeta), I32P(2, "value"), B(3, "globalDefault"),
+	S(4, "description"), S(5, "preemptionPolicy"));
+
 static const struct pb_root roots[] = {
 	{ "v1", "Namespace", &m_Namespace },
 	{ "v1", "ConfigMap", &m_ConfigMap },
@@ -323,6 +328,7 @@ static const struct pb_root roots[] = {
 	{ "policy/v1", "PodDisruptionBudget", &m_PodDisruptionBudget },
 	{ "networking.k8s.io/v1", "Ingress", &m_Ingress },
 	{ "autoscaling/v2", "HorizontalPodAutoscaler", &m_HorizontalPodAutoscaler },
+	{ "scheduling.k8s.io/v1", "PriorityClass", &m_PriorityClass },
 };
 
 const struct pb_root *pb_schema_root(const char *api_version, const char *kind)

@@ -252,6 +252,12 @@ static const struct schema_type builtin_types[] = {
 	  "apiVersion kind metadata:ObjectMeta spec:IngressSpec status:*" },
 	{ "IngressBackend",
 	  "resource:TypedLocalObjectReference service:IngressServiceBackend" },
+	{ "IngressClass",
+	  "apiVersion kind metadata:ObjectMeta spec:IngressClassSpec" },
+	{ "IngressClassParametersReference",
+	  "apiGroup kind name namespace scope" },
+	{ "IngressClassSpec",
+	  "controller parameters:IngressClassParametersReference" },
 	{ "IngressRule",
 	  "host http:HTTPIngressRuleValue" },
 	{ "IngressServiceBackend",
@@ -456,6 +462,8 @@ static const struct schema_type builtin_types[] = {
 	  "fsType readOnly volumeID" },
 	{ "PreferredSchedulingTerm",
 	  "preference:NodeSelectorTerm weight" },
+	{ "PriorityClass",
+	  "apiVersion description globalDefault kind metadata:ObjectMeta preemptionPolicy value" },
 	{ "Probe",
 	  "exec:ExecAction failureThreshold grpc:GRPCAction httpGet:HTTPGetAction "
 	  "initialDelaySeconds periodSeconds successThreshold tcpSocket:TCPSocketAction "
@@ -564,6 +572,10 @@ static const struct schema_type builtin_types[] = {
 	  "volumeClaimTemplates:[PersistentVolumeClaim" },
 	{ "StatefulSetUpdateStrategy",
 	  "rollingUpdate:RollingUpdateStatefulSetStrategy type" },
+	{ "StorageClass",
+	  "allowVolumeExpansion allowedTopologies:[TopologySelectorTerm apiVersion kind "
+	  "metadata:ObjectMeta mountOptions parameters provisioner reclaimPolicy "
+	  "volumeBindingMode" },
 	{ "StorageOSPersistentVolumeSource",
 	  "fsType readOnly secretRef:ObjectReference volumeName volumeNamespace" },
 	{ "StorageOSVolumeSource",
@@ -582,6 +594,10 @@ static const struct schema_type builtin_types[] = {
 	  "effect key timeAdded value" },
 	{ "Toleration",
 	  "effect key operator tolerationSeconds value" },
+	{ "TopologySelectorLabelRequirement",
+	  "key values" },
+	{ "TopologySelectorTerm",
+	  "matchLabelExpressions:[TopologySelectorLabelRequirement" },
 	{ "TopologySpreadConstraint",
 	  "labelSelector:LabelSelector matchLabelKeys maxSkew minDomains nodeAffinityPolicy "
 	  "nodeTaintsPolicy topologyKey whenUnsatisfiable" },
@@ -653,12 +669,15 @@ static const struct schema_root builtin_roots[] = {
 	{ "coordination.k8s.io", "Lease", "Lease" },
 	{ "events.k8s.io", "Event", "EventsEvent" },
 	{ "networking.k8s.io", "Ingress", "Ingress" },
+	{ "networking.k8s.io", "IngressClass", "IngressClass" },
 	{ "networking.k8s.io", "NetworkPolicy", "NetworkPolicy" },
 	{ "policy", "PodDisruptionBudget", "PodDisruptionBudget" },
 	{ "rbac.authorization.k8s.io", "ClusterRole", "ClusterRole" },
 	{ "rbac.authorization.k8s.io", "ClusterRoleBinding", "ClusterRoleBinding" },
 	{ "rbac.authorization.k8s.io", "Role", "Role" },
 	{ "rbac.authorization.k8s.io", "RoleBinding", "RoleBinding" },
+	{ "scheduling.k8s.io", "PriorityClass", "PriorityClass" },
+	{ "storage.k8s.io", "StorageClass", "StorageClass" },
 };
 
 static int type_cmp(const void *key, const void *elem)

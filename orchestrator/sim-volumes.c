@@ -1,9 +1,12 @@
 /*
  * sim-volumes.c — the PersistentVolume controller and a provisioner of the
  * simulation. A claim without a volumeName gets a volume provisioned for
- * it, as a default StorageClass named "standard" would: PV pvc-<claim uid>
- * with the claim's requested storage and access modes, reclaim policy
- * Delete, and a claimRef back to the claim; both then report Bound. A
+ * it from its StorageClass (or the class annotated as the default; the
+ * cluster starts with one, "standard"): PV pvc-<claim uid> with the
+ * claim's requested storage and access modes, the class's reclaim policy,
+ * and a claimRef back to the claim; both then report Bound. A claim naming
+ * a class that does not exist stays Pending with a ProvisioningFailed
+ * event until the class is created. A
  * claim naming a volume is bound to it when the volume is free. When the
  * claim goes, a Delete volume goes with it and a Retain one is Released.
  * An explicit storageClassName "" asks for no provisioning, so such a
@@ -20,7 +23,37 @@
 #include "sim-internal.h"
 
 #define PROVISIONER "bosun.io/simulated"
-#define DEFAULT_CLASS "standard"
+#define DEFAULT_CLASS_ANNOTATION "storageclass.kubernetes.io/is-default-class"
+
+struct class_find {
+	const char *want;               /* NULL: the default class */
+	json_t *found;
+};
+
+static int class_step(json_t *sc, void *p)
+{
+	struct class_find *f = p;
+	const char *name = doc_get_str(sc, "metadata.name") ?: "";
+	const char *dflt = json_string_value(
+		doc_getv(sc, "metadata", "annotations", DEFAULT_CLASS_ANNOTATION, NULL));
+	if (f->want ? !strcmp(name, f->want) : dflt && !strcmp(dflt, "true")) {
+		f->found = json_incref(sc);
+		return 1;
+	}
+	return 0;
+}
+
+/* The StorageClass named cls, or the default one when cls is NULL; NULL
+ * when there is none. New reference. */
+static json_t *storage_class(struct sim *s, const char *cls)
+{
+	struct resource *r = sim_res(s, "storage.k8s.io", "storageclasses");
+	struct class_find f = { cls, NULL };
+	if (r)
+		objects_list(s->o, r, NULL, class_step, &f, NULL, NULL);
+	resource_unref(r);
+	return f.found;
+}
 
 static int set_phase_step(json_t *obj, void *p)
 {
@@ -83,8 +116,8 @@ static int claim_ref_step(json_t *pv, void *p)
 	return 1;
 }
 
-/* A new volume for the claim, as a provisioner makes one. */
-static json_t *provision(const json_t *pvc)
+/* A new volume for the claim, as the provisioner of class sc makes one. */
+static json_t *provision(const json_t *pvc, const json_t *sc)
 {
 	char name[300];
 	snprintf(name, sizeof(name), "pvc-%s", doc_get_str(pvc, "metadata.uid") ?: "");
@@ -97,8 +130,8 @@ static json_t *provision(const json_t *pvc)
 		"annotations", "pv.kubernetes.io/provisioned-by", PROVISIONER, "spec", "capacity", "storage",
 		storage ? json_incref(storage) : json_string("1Gi"), "accessModes",
 		modes ? json_incref(modes) : json_pack("[s]", "ReadWriteOnce"),
-		"persistentVolumeReclaimPolicy", "Delete", "storageClassName",
-		doc_get_str(pvc, "spec.storageClassName") ?: DEFAULT_CLASS, "volumeMode",
+		"persistentVolumeReclaimPolicy", doc_get_str(sc, "reclaimPolicy") ?: "Delete",
+		"storageClassName", doc_get_str(sc, "metadata.name") ?: "", "volumeMode",
 		doc_get_str(pvc, "spec.volumeMode") ?: "Filesystem", "hostPath", "path",
 		"/var/lib/bosun/volumes/", "type", "DirectoryOrCreate");
 	json_t *path = json_sprintf("/var/lib/bosun/volumes/%s", name);
@@ -122,8 +155,18 @@ void sim_reconcile_pvc(struct sim *s, const char *ns, const char *name)
 		objects_mutate(s->o, cr, ns, name, OBJ_STATUS, MANAGER, set_phase_step, "Pending", NULL);
 		goto out;
 	}
+	json_t *sc = vol ? NULL : storage_class(s, cls);
+	if (!vol && !sc) {
+		/* no default class: the claim waits, as on a real cluster */
+		if (cls)
+			sim_emit(s, pvc, "Warning", "ProvisioningFailed", "persistentvolume-controller",
+				 "storageclass.storage.k8s.io \"%s\" not found", cls);
+		objects_mutate(s->o, cr, ns, name, OBJ_STATUS, MANAGER, set_phase_step, "Pending", NULL);
+		goto out;
+	}
 	if (!vol) {
-		json_t *want = provision(pvc);
+		json_t *want = provision(pvc, sc);
+		json_decref(sc);
 		if (objects_create(s->o, vr, NULL, want, NULL, &pv, NULL) < 0)
 			objects_get(s->o, vr, NULL, doc_get_str(want, "metadata.name"), &pv, NULL);
 		else

@@ -390,6 +390,8 @@ static void on_placement_event(struct sim *s, const struct store_event *ev, cons
 	} else if (!strncmp(ev->key, "/core/nodes/", 12)) {
 		sim_sched_node(s, doc_get_str(obj, "metadata.name") ?: "", deleted ? NULL : obj);
 		sim_mark_all(s, "apps", "daemonsets");
+	} else if (!strncmp(ev->key, "/storage.k8s.io/storageclasses/", 31)) {
+		sim_mark_all(s, "", "persistentvolumeclaims");     /* waiting for a class */
 	} else if (!strncmp(ev->key, "/core/persistentvolumeclaims/", 29)) {
 		sim_sched_retry(s);
 		if (deleted && doc_get_str(obj, "spec.volumeName"))

@@ -310,6 +310,41 @@ test_expect_success 'Deployment: revision annotations, rollout history and undo'
 	kc -n sim rollout history deploy/web | grep -E "^4 +move to 1.26"
 '
 
+test_expect_success 'storage classes: the default one, a named one provisions with its reclaim policy, a missing one waits' '
+	kc get sc | grep -E "^standard \(default\) +bosun.io/simulated +Delete +Immediate" &&
+	cat >"$TEST_TMP/fast.yaml" <<-YAML &&
+	apiVersion: v1
+	kind: PersistentVolumeClaim
+	metadata: {name: fast-claim, namespace: sim}
+	spec:
+	  storageClassName: fast
+	  accessModes: [ReadWriteOnce]
+	  resources: {requests: {storage: 2Gi}}
+	YAML
+	kc apply -f "$TEST_TMP/fast.yaml" &&
+	wait_for 10 sh -c "kubectl --kubeconfig $DATA/kubeconfig.yaml -n sim describe pvc fast-claim | grep -q \"ProvisioningFailed.*storageclass.storage.k8s.io \\\"fast\\\" not found\"" &&
+	test "$(kc -n sim get pvc fast-claim -o jsonpath={.status.phase})" = Pending &&
+	printf "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: fast}\nprovisioner: example.com/fast\nreclaimPolicy: Retain\n" |
+		kc apply -f - &&
+	wait_for 10 sh -c "test \"\$(kubectl --kubeconfig $DATA/kubeconfig.yaml -n sim get pvc fast-claim -o jsonpath={.status.phase})\" = Bound" &&
+	pv=$(kc -n sim get pvc fast-claim -o jsonpath={.spec.volumeName}) &&
+	test "$(kc get pv "$pv" -o jsonpath={.spec.persistentVolumeReclaimPolicy}/{.spec.storageClassName})" = Retain/fast &&
+	kc -n sim delete pvc fast-claim &&
+	wait_for 10 sh -c "test \"\$(kubectl --kubeconfig $DATA/kubeconfig.yaml get pv $pv -o jsonpath={.status.phase})\" = Released" &&
+	! printf "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: bad}\n" | kc apply -f - 2>"$TEST_TMP/bad-sc.err" &&
+	grep -q "provisioner: Required value" "$TEST_TMP/bad-sc.err"
+'
+
+test_expect_success 'priority and ingress classes are served; kubectl create priorityclass works' '
+	kc get pc system-node-critical -o jsonpath={.value} | grep -x 2000001000 &&
+	kc create priorityclass batch-low --value=-10 --description="batch work" --preemption-policy=Never &&
+	test "$(kc get pc batch-low -o jsonpath={.value}/{.preemptionPolicy}/{.description})" = "-10/Never/batch work" &&
+	kc get pc batch-low | grep -E "^batch-low +-10 +false" &&
+	printf "apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: nginx}\nspec: {controller: k8s.io/ingress-nginx}\n" |
+		kc apply -f - &&
+	kc get ingressclass nginx | grep -E "^nginx +k8s.io/ingress-nginx +<none>"
+'
+
 test_expect_success 'a restart keeps placement, claims and history' '
 	stop_bosund &&
 	start_bosund cluster --nodes 3 --pod-start-delay 100ms &&
