@@ -57,7 +57,9 @@ static int value_of(char c, int url)
 	return -1;
 }
 
-static int decode(struct buf *out, const char *text, size_t len, int url, struct berr *err)
+/* strict: Go's StdEncoding — padding required, only \r and \n skipped. */
+static int decode(struct buf *out, const char *text, size_t len, int url, int strict,
+		  struct berr *err)
 {
 	unsigned acc = 0;
 	int bits = 0;
@@ -65,7 +67,7 @@ static int decode(struct buf *out, const char *text, size_t len, int url, struct
 	buf_grow(out, len / 4 * 3 + 3);
 	for (size_t i = 0; i < len; i++) {
 		char c = text[i];
-		if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
+		if (c == '\n' || c == '\r' || (!strict && (c == ' ' || c == '\t')))
 			continue;
 		int v = c == '=' ? -2 : value_of(c, url);
 		if (v == -2 && pad < 2) {
@@ -83,17 +85,22 @@ static int decode(struct buf *out, const char *text, size_t len, int url, struct
 			buf_addch(out, (char)(acc >> bits & 0xff));
 		}
 	}
-	if (digits % 4 == 1 || (pad && (digits + pad) % 4))
+	if (digits % 4 == 1 || ((pad || strict) && (digits + pad) % 4))
 		return berr_set(err, BERR_INVALID, "invalid base64 length %zu", digits + pad);
 	return 0;
 }
 
 int b64_decode(struct buf *out, const char *text, size_t len, struct berr *err)
 {
-	return decode(out, text, len, 0, err);
+	return decode(out, text, len, 0, 0, err);
+}
+
+int b64_decode_padded(struct buf *out, const char *text, size_t len, struct berr *err)
+{
+	return decode(out, text, len, 0, 1, err);
 }
 
 int b64url_decode(struct buf *out, const char *text, size_t len, struct berr *err)
 {
-	return decode(out, text, len, 1, err);
+	return decode(out, text, len, 1, 0, err);
 }

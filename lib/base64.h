@@ -27,5 +27,8 @@ void b64url_encode(struct buf *out, const void *data, size_t len);
  * -1 with err set when text is not base64. */
 int b64_decode(struct buf *out, const char *text, size_t len, struct berr *err);
 int b64url_decode(struct buf *out, const char *text, size_t len, struct berr *err);
+/* Go's base64.StdEncoding: padding required, only line breaks skipped (YAML
+ * !!binary, where Bosun must refuse what Helm refuses). */
+int b64_decode_padded(struct buf *out, const char *text, size_t len, struct berr *err);
 
 #endif

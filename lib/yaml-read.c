@@ -21,6 +21,7 @@
  * This file also holds the scalar resolver shared with the writer
  * (yaml_resolve_kind) and the Go timestamp and number syntax it needs.
  */
+#include "base64.h"
 #include "yaml.h"
 
 #include <stdarg.h>
@@ -651,55 +652,6 @@ static void anchors_reset(struct reader *r)
 
 /* --- scalars --- */
 
-static int base64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	return c == '+' ? 62 : c == '/' ? 63 : -1;
-}
-
-/* Go's base64.StdEncoding.DecodeString (newlines ignored). */
-static int base64_decode(struct buf *out, const char *s, size_t len)
-{
-	unsigned char q[4];
-	int nq = 0, pad = 0;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '\r' || c == '\n')
-			continue;
-		if (pad && c != '=')
-			return -1;
-		if (c == '=') {
-			if (nq < 2)
-				return -1;
-			pad++;
-			q[nq++] = 0;
-		} else if (base64_value(c) < 0) {
-			return -1;
-		} else {
-			q[nq++] = (unsigned char)base64_value(c);
-		}
-		if (nq == 4) {
-			if (pad > 2)
-				return -1;
-			unsigned v = (unsigned)q[0] << 18 | q[1] << 12 | q[2] << 6 | q[3];
-			buf_addch(out, (char)(v >> 16));
-			if (pad < 2)
-				buf_addch(out, (char)(v >> 8));
-			if (pad < 1)
-				buf_addch(out, (char)v);
-			nq = 0;
-			if (pad)
-				pad = 3;        /* nothing may follow the padding */
-		}
-	}
-	return nq ? -1 : 0;
-}
-
 /* Length of the valid UTF-8 sequence at s (Go's rules), or 0 if invalid. */
 static size_t utf8_seq(const unsigned char *s, size_t len)
 {
@@ -789,7 +741,7 @@ static int resolve_scalar(struct reader *r, yaml_mark_t m, const char *s, size_t
 	} else if (!strcmp(t, "binary")) {
 		memset(out, 0, sizeof(*out));
 		struct buf raw = BUF_INIT;
-		if (base64_decode(&raw, s, len) < 0) {
+		if (b64_decode_padded(&raw, s, len, NULL) < 0) {
 			buf_release(&raw);
 			return fail(r, BERR_INVALID, m, "!!binary value contains invalid base64 data");
 		}

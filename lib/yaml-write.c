@@ -15,6 +15,7 @@
  * end of a stream; go-yaml clears that state before the stream ends, and so
  * do we.
  */
+#include "base64.h"
 #include "yaml.h"
 
 #include <math.h>
@@ -222,19 +223,8 @@ static void emit_scalar(yaml_emitter_t *e, const char *tag, const char *s, size_
  * there is more than one. */
 static void base64_lines(struct buf *out, const unsigned char *s, size_t len)
 {
-	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	struct buf enc = BUF_INIT;
-	for (size_t i = 0; i < len; i += 3) {
-		unsigned v = (unsigned)s[i] << 16;
-		if (i + 1 < len)
-			v |= (unsigned)s[i + 1] << 8;
-		if (i + 2 < len)
-			v |= s[i + 2];
-		buf_addch(&enc, abc[v >> 18 & 63]);
-		buf_addch(&enc, abc[v >> 12 & 63]);
-		buf_addch(&enc, i + 1 < len ? abc[v >> 6 & 63] : '=');
-		buf_addch(&enc, i + 2 < len ? abc[v & 63] : '=');
-	}
+	b64_encode(&enc, s, len);
 	size_t lines = enc.len / 70 + 1;
 	for (size_t i = 0; i < enc.len; i += 70) {
 		size_t n = enc.len - i < 70 ? enc.len - i : 70;

@@ -92,6 +92,21 @@ static void test_errors(void **state)
 	expect_invalid(0, "Zg=", "length 3");                    /* half the padding */
 }
 
+/* Go's StdEncoding, as YAML's !!binary reads it: padding required, line
+ * breaks skipped, nothing else. */
+static void test_padded(void **state)
+{
+	(void)state;
+	struct buf d = BUF_INIT;
+	struct berr err = BERR_INIT;
+	assert_int_equal(b64_decode_padded(&d, "Zm9v\nYg==\r\n", 11, NULL), 0);
+	assert_string_equal(d.data, "foob");
+	assert_int_equal(b64_decode_padded(&d, "Zg", 2, &err), BERR_INVALID);
+	assert_int_equal(b64_decode_padded(&d, "Zm9v Yg==", 9, &err), BERR_INVALID);
+	assert_int_equal(b64_decode(&d, "Zg", 2, NULL), 0);
+	buf_release(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -99,6 +114,7 @@ int main(void)
 		cmocka_unit_test(test_all_bytes),
 		cmocka_unit_test(test_whitespace),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_padded),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
