@@ -64,8 +64,10 @@ struct controller {
 	char *apps_rv;                  /* resume point from the first list */
 	int started;                    /* every thread is running */
 
-	pthread_mutex_t resolve_mu;     /* guards resolved */
+	pthread_mutex_t resolve_mu;     /* guards resolved and repo_creds */
 	json_t *resolved;               /* "repoURL\nrevision" → [commit, when (ms)] */
+	json_t *repo_creds;             /* url → repository credentials (compare.c) */
+	long long repo_creds_at;        /* when they were listed (monotonic ms) */
 
 	pthread_t app_watcher, resyncer;
 	pthread_t *workers;
