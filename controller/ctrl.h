@@ -194,6 +194,11 @@ int serve_routes(struct controller *c, struct http_server *srv, struct berr *err
 
 /* reconcile.c */
 void reconcile_app(struct controller *c, const char *name);
+/* A refresh whose status write also carries `extra` (status members, such
+ * as a finished operation's operationState and history): one write instead
+ * of two. Always compares; returns 1 when that write succeeded, 0 when
+ * nothing was written (app gone or being deleted, or the write failed). */
+int reconcile_app_with(struct controller *c, const char *name, const json_t *extra);
 
 /* drift.c */
 /* Raises or resolves the drift alert after a compare; adds a condition to

@@ -17,7 +17,8 @@
  * status.operationState tracks the run: Running with the tasks done so far
  * (written once a wait takes longer than half a second, so a quick sync
  * costs one status write, not two), then Succeeded, Failed or Error with
- * finishedAt and syncResult. A
+ * finishedAt and syncResult, written together with the compare that follows
+ * every operation (sync status, health, resources: one write, not two). A
  * successful full sync (not dry run, not a selection of resources) first
  * stores its release, then appends to status.history. A controller that
  * dies mid-run finds the operation still there with phase Running and runs
@@ -168,8 +169,9 @@ static json_t *results(struct run *r)
 	return out;
 }
 
-static int write_state(struct run *r, const char *phase, const char *message, int final,
-		       json_t *history)
+/* The status members that record the run: {operationState, history?}. */
+static json_t *state_status(struct run *r, const char *phase, const char *message, int final,
+			    json_t *history)
 {
 	json_t *st = json_pack("{s:O, s:s, s:s, s:s, s:I}", "operation", r->op, "phase", phase,
 			       "message", message, "startedAt", r->started_at,
@@ -188,6 +190,13 @@ static int write_state(struct run *r, const char *phase, const char *message, in
 	json_t *status = json_pack("{s:o}", "operationState", st);
 	if (history)
 		json_object_set(status, "history", history);
+	return status;
+}
+
+static int write_state(struct run *r, const char *phase, const char *message, int final,
+		       json_t *history)
+{
+	json_t *status = state_status(r, phase, message, final, history);
 	json_t *patch = status_patch(r->c, r->name, status);
 	struct berr err = BERR_INIT;
 	int rc = app_patch(r->c, r->name, patch, "status", &err);
@@ -789,7 +798,12 @@ static void finish(struct run *r, const char *phase, const char *message, json_t
 		/* what is live now is this revision: a later OutOfSync at another
 		 * revision (after a rollback) is not drift */
 		appmem_set(r->c, r->name, "syncedRevision", json_string(r->revision));
-	write_state(r, phase, message, 1, history);
+	/* the outcome goes out with the compare that follows every operation:
+	 * one status write carries both */
+	json_t *status = state_status(r, phase, message, 1, history);
+	if (!reconcile_app_with(r->c, r->name, status))
+		write_state(r, phase, message, 1, history);
+	json_decref(status);
 	json_t *patch = json_pack("{s:n}", "operation");
 	if (app_patch(r->c, r->name, patch, NULL, &err) < 0)
 		log_warn("operation not cleared", "app", r->name, "error", err.msg, NULL);
