@@ -10,7 +10,8 @@
  * (normal|hard) asks for a refresh; hard bypasses the manifest caches. It
  * is removed once served.
  *
- * An app that auto-sync is about to sync to a new revision has its status
+ * A refresh during the first seconds of a sync waits for the sync's end
+ * (held_for_sync). An app that auto-sync is about to sync to a new revision has its status
  * written with the sync's outcome, not before the sync as well (unless a
  * condition such as a drift alert has to show at once).
  *
@@ -34,6 +35,8 @@
 #include "log.h"
 #include "queue.h"
 #include "timefmt.h"
+
+#define SYNC_HOLD_MS 2000
 
 const double ctrl_hist_bounds[8] = { 0.01, 0.05, 0.1, 0.25, 0.5, 1, 5, 30 };
 
@@ -296,6 +299,30 @@ static int unchanged(struct controller *c, const json_t *app, const char *name,
 	return same;
 }
 
+/*
+ * A refresh while this controller's sync of the app is in its first
+ * SYNC_HOLD_MS waits for it: the objects the sync applies move the live
+ * cache and queue refreshes, and their status would be written once now
+ * and again, with the outcome, when the sync ends (which compares anyway).
+ * A longer sync (waiting for health) gets its refreshes as usual.
+ */
+static int held_for_sync(struct controller *c, const char *name, const struct timespec *now)
+{
+	json_t *mem = appmem_get(c, name);
+	json_t *started = json_object_get(mem, "syncStartedMs");
+	long long elapsed = started ? (long long)now->tv_sec * 1000 + now->tv_nsec / 1000000
+					      - (long long)json_integer_value(started)
+				    : SYNC_HOLD_MS;
+	json_decref(mem);
+	if (elapsed >= SYNC_HOLD_MS || elapsed < 0)
+		return 0;
+	/* when it runs, the inputs the sync's own compare saw may be all there
+	 * is: then it has nothing to add (unchanged()) */
+	appmem_set(c, name, "periodic", json_true());
+	queue_add_after(c->refresh_q, name, SYNC_HOLD_MS - elapsed + 50);
+	return 1;
+}
+
 void reconcile_app(struct controller *c, const char *name)
 {
 	reconcile_app_with(c, name, NULL);
@@ -317,6 +344,10 @@ int reconcile_app_with(struct controller *c, const char *name, const json_t *ext
 		return 0;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (!extra && held_for_sync(c, name, &t0)) {
+		json_decref(app);
+		return 0;
+	}
 	c->m.reconciles++;
 	const char *refresh = json_string_value(doc_getv(app, "metadata", "annotations",
 							 REFRESH_ANNOTATION, NULL));

@@ -801,9 +801,13 @@ static void finish(struct run *r, const char *phase, const char *message, json_t
 	/* the outcome goes out with the compare that follows every operation:
 	 * one status write carries both */
 	json_t *status = state_status(r, phase, message, 1, history);
-	if (!reconcile_app_with(r->c, r->name, status))
+	int folded = reconcile_app_with(r->c, r->name, status);
+	if (!folded)
 		write_state(r, phase, message, 1, history);
 	json_decref(status);
+	json_t *mem = appmem_get(r->c, r->name);
+	int synced = folded && doc_get_str(mem, "syncedInputs");
+	json_decref(mem);
 	json_t *patch = json_pack("{s:n}", "operation");
 	if (app_patch(r->c, r->name, patch, NULL, &err) < 0)
 		log_warn("operation not cleared", "app", r->name, "error", err.msg, NULL);
@@ -816,9 +820,14 @@ static void finish(struct run *r, const char *phase, const char *message, json_t
 		r->c->m.syncs_error++;
 	log_info("operation finished", "app", r->name, "phase", phase, "message", message,
 		 "revision", r->revision, NULL);
-	/* compare with git as it is now, as Argo CD does after an operation */
+	/* compare with git as it is now, as Argo CD does after an operation:
+	 * done above with the outcome; once more, now that `operation` is
+	 * gone, when that compare left something for auto-sync to judge */
+	appmem_set(r->c, r->name, "syncStartedMs", NULL);
+	/* (a refresh held during the sync finds that compare's inputs unchanged) */
 	appmem_set(r->c, r->name, "periodic", json_true());
-	queue_add(r->c->refresh_q, r->name);
+	if (!synced)
+		queue_add(r->c->refresh_q, r->name);
 }
 
 void sync_run(struct controller *c, const char *name)
@@ -870,6 +879,8 @@ void sync_run(struct controller *c, const char *name)
 		r.prune_propagation = "Background";
 	if (same_op && phase && !strcmp(phase, "Running"))
 		r.running_written = 1;
+	/* refreshes the run's own writes cause wait for its outcome (reconcile.c) */
+	appmem_set(c, name, "syncStartedMs", json_integer(r.started_ms));
 	log_info("operation started", "app", name, NULL);
 
 	if (dest_for_app(c, r.app, &r.dest, &err) < 0 || load_manifests(&r, &err) < 0) {
