@@ -935,6 +935,10 @@ static int update_once(struct objects *o, struct resource *r, const char *key,
 	int64_t rev;
 	struct berr e = BERR_INIT;
 	int rc = store_update(o->store, key, expect, val, len, &rev, &e);
+	if (rc == 0 && opts && opts->out_text
+	    && !is_kind(r, "apiextensions.k8s.io", "customresourcedefinitions")
+	    && objects_splice(opts->out_text, val, len, rev) == 0)
+		buf_addch(opts->out_text, '\n');
 	free(val);
 	if (rc < 0) {
 		json_decref(obj);

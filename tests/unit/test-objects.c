@@ -563,6 +563,36 @@ static void test_stored_labels_and_selected_list(void **state)
 	json_decref(c);
 }
 
+static void test_update_out_text(void **state)
+{
+	struct fx *f = *state;
+	struct kstatus st = KSTATUS_INIT;
+	json_t *cm = create(f, "", "configmaps", "default",
+			    "{\"metadata\":{\"name\":\"t\"},\"data\":{\"a\":\"1\"}}", &st);
+	assert_non_null(cm);
+	struct resource *r = R(f, "", "configmaps");
+	struct buf text = BUF_INIT;
+	struct obj_write_opts o = { .field_manager = "me", .out_text = &text };
+	json_t *in = J("{\"metadata\":{\"name\":\"t\"},\"data\":{\"a\":\"2\"}}"), *out = NULL;
+	/* a write: the text is the stored object as *out has it */
+	assert_int_equal(objects_update_from(f->o, r, "default", "t", cm, in, &o, &out, &st), 0);
+	assert_true(text.len > 0);
+	json_t *parsed = json_loads(text.data, 0, NULL);
+	assert_non_null(parsed);
+	assert_true(json_equal(parsed, out));
+	json_decref(parsed);
+	json_decref(out);
+	/* no write (nothing changed): no text */
+	buf_reset(&text);
+	assert_int_equal(objects_update(f->o, r, "default", "t", in, &o, &out, &st), 0);
+	assert_int_equal(text.len, 0);
+	json_decref(out);
+	buf_release(&text);
+	json_decref(in);
+	json_decref(cm);
+	resource_unref(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -576,6 +606,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_managed_fields, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_splice_matches_decode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stored_labels_and_selected_list, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_update_out_text, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
