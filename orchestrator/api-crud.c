@@ -27,6 +27,18 @@ static void send(struct http_response *resp, int code, json_t *doc)
 	json_decref(doc);
 }
 
+/* Answers with the text the write stored (obj_write_opts.out_text) when
+ * there is one, else prints doc; takes both. */
+static void send_written(struct http_response *resp, int code, json_t *doc, struct buf *text)
+{
+	if (text->len)
+		http_response_text(resp, code, "application/json", text->data, text->len);
+	else
+		http_response_json(resp, code, doc);
+	buf_release(text);
+	json_decref(doc);
+}
+
 static void fail(struct http_response *resp, struct kstatus *st)
 {
 	api_send_status(resp, st);
@@ -470,12 +482,16 @@ static void do_create(struct api *api, struct api_path *p, struct http_request *
 	if (read_checked(p, req, resp, &body, &st) < 0)
 		return fail(resp, &st);
 	struct obj_write_opts o;
+	struct buf text = BUF_INIT;
 	write_opts(req, &o, OBJ_MAIN);
+	o.out_text = &text;
 	int rc = objects_create(api->objects, p->res, p->ns[0] ? p->ns : NULL, body, &o, &out, &st);
 	json_decref(body);
-	if (rc < 0)
+	if (rc < 0) {
+		buf_release(&text);
 		return fail(resp, &st);
-	send(resp, 201, out);
+	}
+	send_written(resp, 201, out, &text);
 }
 
 static void do_update(struct api *api, struct api_path *p, struct http_request *req,
@@ -488,12 +504,16 @@ static void do_update(struct api *api, struct api_path *p, struct http_request *
 	if (read_checked(p, req, resp, &body, &st) < 0)
 		return fail(resp, &st);
 	struct obj_write_opts o;
+	struct buf text = BUF_INIT;
 	write_opts(req, &o, !strcmp(p->sub, "status") ? OBJ_STATUS : OBJ_MAIN);
+	o.out_text = &text;
 	int rc = objects_update(api->objects, p->res, p->ns, p->name, body, &o, &out, &st);
 	json_decref(body);
-	if (rc < 0)
+	if (rc < 0) {
+		buf_release(&text);
 		return fail(resp, &st);
-	send(resp, 200, out);
+	}
+	send_written(resp, 200, out, &text);
 }
 
 /* DeleteOptions from the body (if any) and the query. */

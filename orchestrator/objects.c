@@ -684,6 +684,9 @@ int objects_create(struct objects *o, struct resource *r, const char *ns,
 	int64_t rev;
 	struct berr e = BERR_INIT;
 	rc = store_create(o->store, key, val, len, &rev, &e);
+	if (rc == 0 && opts && opts->out_text && !is_crd
+	    && objects_splice(opts->out_text, val, len, rev) == 0)
+		buf_addch(opts->out_text, '\n');
 	free(val);
 	free(key);
 	if (rc == BERR_EXISTS) {

@@ -45,9 +45,9 @@ struct obj_write_opts {
 	int apply;                      /* server-side apply: operation Apply */
 	const json_t *applied;          /* the applied configuration (or create body) */
 	enum obj_sub sub;
-	/* When set, an update that stores the object appends its JSON text
-	 * (with resourceVersion: *out as text) here, so the caller can answer
-	 * without printing *out again; left empty by any other outcome. */
+	/* When set, a create or update that stores the object appends its JSON
+	 * text (with resourceVersion: *out as text) here, so the caller can
+	 * answer without printing *out again; left empty by any other outcome. */
 	struct buf *out_text;
 };
 
