@@ -135,6 +135,11 @@ json_t *livecache_children(struct livecache *lc, const char *uid);
  * to objects no app tracks (out[1]); equal counts mean equal live state
  * for the app's compare. */
 void livecache_generation(struct livecache *lc, const char *app, unsigned long out[2]);
+/* A count of every change the cache took in; livecache_wait() returns once
+ * it moves past `seen` (or after timeout_ms, or on cancel). A sync waiting
+ * for its objects wakes with the event instead of polling. */
+unsigned long livecache_changes(struct livecache *lc);
+void livecache_wait(struct livecache *lc, unsigned long seen, long timeout_ms);
 size_t livecache_count(struct livecache *lc);
 size_t livecache_kinds(struct livecache *lc);
 

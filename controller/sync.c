@@ -510,6 +510,7 @@ static int wait_group(struct run *r, size_t from, size_t to, int health)
 	long poll_us = 2000;    /* the watch usually delivers within milliseconds */
 	for (;;) {
 		note_running(r);
+		unsigned long seen = livecache_changes(r->dest->live);
 		int pending = 0;
 		const char *waiting_for = NULL;
 		for (size_t i = from; i < to; i++) {
@@ -567,7 +568,9 @@ static int wait_group(struct run *r, size_t from, size_t to, int health)
 				 r->c->cfg.sync_wait_timeout_s, waiting_for ? waiting_for : "?");
 			return -1;
 		}
-		usleep(poll_us);
+		/* woken by the cache's next event; the timeout (growing to 100 ms)
+		 * covers a change no event announces */
+		livecache_wait(r->dest->live, seen, poll_us / 1000);
 		if (poll_us < 100 * 1000)
 			poll_us *= 2;
 	}
