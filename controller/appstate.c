@@ -109,6 +109,10 @@ static int store_locked(struct controller *c, json_t *app, int *newer)
 			*newer = 0;
 			return 0;
 		}
+		/* the watch event of the controller's own write, whose answer
+		 * app_patch() stored already: the same object, nothing to redo */
+		if (a >= 0 && rv == a)
+			return 0;
 	}
 	appstate_asks_digest(digest, app);
 	int changed = !old || strcmp(json_string_value(json_array_get(old, REC_ASKS)), digest);

@@ -41,6 +41,14 @@
 #define MAX_DRIFT_PATHS 20
 #define RESOLVE_REUSE_MS 5000
 #define RESOLVE_CACHE_MAX 4096
+#define REPO_CREDS_REUSE_MS 1000
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static long mono_s(void)
 {
@@ -66,17 +74,16 @@ static const char *dest_namespace(const json_t *app)
 	return ns && *ns ? ns : "default";
 }
 
-/* The credentials of the repository Secret (label bosun.io/secret-type:
- * repository, or Argo CD's) whose url is url, as the repo server's `repo`
- * object; NULL when none is registered. Read at each fetch: fetches are
- * rare (resync, refresh, source change) and a changed password must work. */
-static json_t *repo_credentials(struct controller *c, const char *url)
+/* The repository Secrets (label bosun.io/secret-type: repository, or Argo
+ * CD's) as url → the repo server's `repo` object; the first Secret of a url
+ * wins, Bosun's label before Argo CD's. */
+static json_t *list_repo_credentials(struct controller *c)
 {
 	static const char *const selectors[] = { "bosun.io/secret-type=repository",
 						 "argocd.argoproj.io/secret-type=repository" };
 	struct kube_ref ref = { "v1", "Secret", c->cfg.namespace, NULL, NULL };
-	json_t *creds = NULL;
-	for (size_t k = 0; !creds && k < sizeof(selectors) / sizeof(*selectors); k++) {
+	json_t *table = json_object();
+	for (size_t k = 0; k < sizeof(selectors) / sizeof(*selectors); k++) {
 		struct kube_list_options lo = { .label_selector = selectors[k] };
 		json_t *list = NULL, *s, *e;
 		struct berr err = BERR_INIT;
@@ -96,14 +103,38 @@ static json_t *repo_credentials(struct controller *c, const char *url)
 				buf_release(&v);
 			}
 			const char *u = json_string_value(json_object_get(data, "url"));
-			if (u && !strcmp(u, url))
-				creds = secret_repo_credentials(data);
-			json_decref(data);
+			json_t *creds = u && !json_object_get(table, u) ? secret_repo_credentials(data)
+									: NULL;
 			if (creds)
-				break;
+				json_object_set_new(table, u, creds);
+			json_decref(data);
 		}
 		json_decref(list);
 	}
+	return table;
+}
+
+/* The credentials of the repository Secret whose url is url, as the repo
+ * server's `repo` object (a new reference); NULL when none is registered.
+ * The Secrets are listed at most once per REPO_CREDS_REUSE_MS and shared by
+ * every fetch in between: after a restart thousands of apps fetch at once,
+ * and a changed password must still work within a second. */
+static json_t *repo_credentials(struct controller *c, const char *url)
+{
+	pthread_mutex_lock(&c->resolve_mu);
+	json_t *table = c->repo_creds && mono_ms() - c->repo_creds_at < REPO_CREDS_REUSE_MS
+				? json_incref(c->repo_creds) : NULL;
+	pthread_mutex_unlock(&c->resolve_mu);
+	if (!table) {
+		table = list_repo_credentials(c);
+		pthread_mutex_lock(&c->resolve_mu);
+		json_decref(c->repo_creds);
+		c->repo_creds = json_incref(table);
+		c->repo_creds_at = mono_ms();
+		pthread_mutex_unlock(&c->resolve_mu);
+	}
+	json_t *creds = json_incref(json_object_get(table, url));
+	json_decref(table);
 	return creds;
 }
 
@@ -415,12 +446,6 @@ void repo_invalidate(struct controller *c, const json_t *app)
 	json_decref(body);
 }
 
-static long long mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /*
  * The commit `source` points at now, asked of the repo server once per

@@ -299,6 +299,7 @@ void controller_stop(struct controller *c)
 	pthread_mutex_destroy(&c->dest_mu);
 	pthread_mutex_destroy(&c->resolve_mu);
 	json_decref(c->resolved);
+	json_decref(c->repo_creds);
 	free_config(&c->cfg);
 	free(c);
 }

@@ -64,8 +64,10 @@ struct controller {
 	char *apps_rv;                  /* resume point from the first list */
 	int started;                    /* every thread is running */
 
-	pthread_mutex_t resolve_mu;     /* guards resolved */
+	pthread_mutex_t resolve_mu;     /* guards resolved and repo_creds */
 	json_t *resolved;               /* "repoURL\nrevision" → [commit, when (ms)] */
+	json_t *repo_creds;             /* url → repository credentials (compare.c) */
+	long long repo_creds_at;        /* when they were listed (monotonic ms) */
 
 	pthread_t app_watcher, resyncer;
 	pthread_t *workers;
@@ -133,6 +135,11 @@ json_t *livecache_children(struct livecache *lc, const char *uid);
  * to objects no app tracks (out[1]); equal counts mean equal live state
  * for the app's compare. */
 void livecache_generation(struct livecache *lc, const char *app, unsigned long out[2]);
+/* A count of every change the cache took in; livecache_wait() returns once
+ * it moves past `seen` (or after timeout_ms, or on cancel). A sync waiting
+ * for its objects wakes with the event instead of polling. */
+unsigned long livecache_changes(struct livecache *lc);
+void livecache_wait(struct livecache *lc, unsigned long seen, long timeout_ms);
 size_t livecache_count(struct livecache *lc);
 size_t livecache_kinds(struct livecache *lc);
 
@@ -192,6 +199,11 @@ int serve_routes(struct controller *c, struct http_server *srv, struct berr *err
 
 /* reconcile.c */
 void reconcile_app(struct controller *c, const char *name);
+/* A refresh whose status write also carries `extra` (status members, such
+ * as a finished operation's operationState and history): one write instead
+ * of two. Always compares; returns 1 when that write succeeded, 0 when
+ * nothing was written (app gone or being deleted, or the write failed). */
+int reconcile_app_with(struct controller *c, const char *name, const json_t *extra);
 
 /* drift.c */
 /* Raises or resolves the drift alert after a compare; adds a condition to

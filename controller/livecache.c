@@ -59,6 +59,7 @@ struct livecache {
 	json_t *children;               /* owner uid → {key: true} */
 	json_t *app_gen;                /* app → changes seen to what it tracks */
 	unsigned long untracked_gen;    /* changes to objects no app tracks */
+	unsigned long changes;          /* every event and list taken in (livecache_wait) */
 	struct kind_watch **kinds;
 	size_t nkinds;
 };
@@ -304,6 +305,7 @@ static int relist(struct kind_watch *w, char **rv, struct berr *err)
 		}
 	}
 	w->synced = 1;
+	lc->changes++;
 	pthread_cond_broadcast(&lc->cond);
 	pthread_mutex_unlock(&lc->mu);
 	free(*rv);
@@ -335,6 +337,8 @@ static int on_event(const char *type, json_t *obj, void *arg)
 	json_t *notify = json_object();
 	pthread_mutex_lock(&lc->mu);
 	put_locked(lc, &s->w->res, obj, !strcmp(type, "DELETED"), notify);
+	lc->changes++;
+	pthread_cond_broadcast(&lc->cond);
 	pthread_mutex_unlock(&lc->mu);
 	tell(lc, notify);
 	json_decref(notify);
@@ -542,6 +546,31 @@ size_t livecache_kinds(struct livecache *lc)
 	size_t n = lc->nkinds;
 	pthread_mutex_unlock(&lc->mu);
 	return n;
+}
+
+unsigned long livecache_changes(struct livecache *lc)
+{
+	pthread_mutex_lock(&lc->mu);
+	unsigned long n = lc->changes;
+	pthread_mutex_unlock(&lc->mu);
+	return n;
+}
+
+void livecache_wait(struct livecache *lc, unsigned long seen, long timeout_ms)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += timeout_ms / 1000;
+	ts.tv_nsec += (timeout_ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&lc->mu);
+	while (lc->changes == seen && !*lc->cancel)
+		if (pthread_cond_timedwait(&lc->cond, &lc->mu, &ts))
+			break;
+	pthread_mutex_unlock(&lc->mu);
 }
 
 void livecache_generation(struct livecache *lc, const char *app, unsigned long out[2])

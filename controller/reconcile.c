@@ -10,6 +10,11 @@
  * (normal|hard) asks for a refresh; hard bypasses the manifest caches. It
  * is removed once served.
  *
+ * A refresh during the first seconds of a sync waits for the sync's end
+ * (held_for_sync). An app that auto-sync is about to sync to a new revision has its status
+ * written with the sync's outcome, not before the sync as well (unless a
+ * condition such as a drift alert has to show at once).
+ *
  * Auto-sync follows Argo CD's rules: an OutOfSync app with
  * syncPolicy.automated gets an `operation` written for the revision just
  * compared, once per revision — a revision whose automated sync failed is
@@ -30,6 +35,8 @@
 #include "log.h"
 #include "queue.h"
 #include "timefmt.h"
+
+#define SYNC_HOLD_MS 2000
 
 const double ctrl_hist_bounds[8] = { 0.01, 0.05, 0.1, 0.25, 0.5, 1, 5, 30 };
 
@@ -107,13 +114,17 @@ static long age_s(const char *when)
 	return (long)(time(NULL) - t);
 }
 
-static void auto_sync(struct controller *c, const json_t *app, const struct compare_result *r)
+/* Requests the automated sync the compare calls for, if any; returns 1 when
+ * it was requested. With `request` 0 only says whether it would be (and
+ * schedules nothing). */
+static int auto_sync(struct controller *c, const json_t *app, const struct compare_result *r,
+		     int request)
 {
 	const char *name = doc_get_str(app, "metadata.name");
 	json_t *automated = doc_get(app, "spec.syncPolicy.automated");
 	if (!json_is_object(automated) || strcmp(r->sync_status, "OutOfSync")
 	    || operation_running(app) || !r->revision[0])
-		return;
+		return 0;
 	int prune = doc_get_bool(automated, "prune", 0);
 	int self_heal = doc_get_bool(automated, "selfHeal", 0);
 	/* only extras, and no automated prune: nothing to do */
@@ -125,34 +136,39 @@ static void auto_sync(struct controller *c, const json_t *app, const struct comp
 		    && !doc_get_bool(e, "requiresPruning", 0))
 			only_prune = 0;
 	if (only_prune && !prune)
-		return;
+		return 0;
 	if (!json_array_size(r->targets) && !doc_get_bool(automated, "allowEmpty", 0))
-		return;
+		return 0;
 	json_t *last = doc_get(app, "status.operationState");
 	const char *last_rev = doc_get_str(last, "syncResult.revision");
 	if (!last_rev)
 		last_rev = doc_get_str(last, "operation.sync.revision");
 	if (last && last_rev && !strcmp(last_rev, r->revision)) {
 		if (strcmp(doc_get_str(last, "phase") ?: "", "Succeeded"))
-			return;         /* this revision failed once: not in a loop */
+			return 0;       /* this revision failed once: not in a loop */
 		if (!self_heal)
-			return;
+			return 0;
 		long waited = age_s(doc_get_str(last, "finishedAt"));
 		if (waited < c->cfg.self_heal_timeout_s) {
-			queue_add_after(c->refresh_q, name,
-					(c->cfg.self_heal_timeout_s - waited) * 1000 + 100);
-			return;
+			if (request)
+				queue_add_after(c->refresh_q, name,
+						(c->cfg.self_heal_timeout_s - waited) * 1000 + 100);
+			return 0;
 		}
 	}
+	if (!request)
+		return 1;
 	json_t *patch = json_pack("{s:{s:{s:s, s:b}, s:{s:s, s:b}}}",
 				  "operation", "initiatedBy", "username", CTRL_FIELD_MANAGER,
 				  "automated", 1, "sync", "revision", r->revision, "prune", prune);
 	struct berr err = BERR_INIT;
-	if (app_patch(c, name, patch, NULL, &err) < 0)
+	int rc = app_patch(c, name, patch, NULL, &err);
+	if (rc < 0)
 		log_warn("auto-sync not requested", "app", name, "error", err.msg, NULL);
 	else
 		log_info("auto-sync requested", "app", name, "revision", r->revision, NULL);
 	json_decref(patch);
+	return rc == 0;
 }
 
 static json_t *summary_images(const json_t *targets)
@@ -283,31 +299,66 @@ static int unchanged(struct controller *c, const json_t *app, const char *name,
 	return same;
 }
 
+/*
+ * A refresh while this controller's sync of the app is in its first
+ * SYNC_HOLD_MS waits for it: the objects the sync applies move the live
+ * cache and queue refreshes, and their status would be written once now
+ * and again, with the outcome, when the sync ends (which compares anyway).
+ * A longer sync (waiting for health) gets its refreshes as usual.
+ */
+static int held_for_sync(struct controller *c, const char *name, const struct timespec *now)
+{
+	json_t *mem = appmem_get(c, name);
+	json_t *started = json_object_get(mem, "syncStartedMs");
+	long long elapsed = started ? (long long)now->tv_sec * 1000 + now->tv_nsec / 1000000
+					      - (long long)json_integer_value(started)
+				    : SYNC_HOLD_MS;
+	json_decref(mem);
+	if (elapsed >= SYNC_HOLD_MS || elapsed < 0)
+		return 0;
+	/* when it runs, the inputs the sync's own compare saw may be all there
+	 * is: then it has nothing to add (unchanged()) */
+	appmem_set(c, name, "periodic", json_true());
+	queue_add_after(c->refresh_q, name, SYNC_HOLD_MS - elapsed + 50);
+	return 1;
+}
+
 void reconcile_app(struct controller *c, const char *name)
+{
+	reconcile_app_with(c, name, NULL);
+}
+
+int reconcile_app_with(struct controller *c, const char *name, const json_t *extra)
 {
 	json_t *app = appstate_get(c, name);
 	struct compare_result r;
 	struct berr err = BERR_INIT;
 	struct timespec t0;
+	int wrote_extra = 0;
 	if (!app)
-		return;
+		return 0;
 	if (doc_get(app, "metadata.deletionTimestamp")) {
-		finalize(c, app);
+		if (!extra)
+			finalize(c, app);
 		json_decref(app);
-		return;
+		return 0;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (!extra && held_for_sync(c, name, &t0)) {
+		json_decref(app);
+		return 0;
+	}
 	c->m.reconciles++;
 	const char *refresh = json_string_value(doc_getv(app, "metadata", "annotations",
 							 REFRESH_ANNOTATION, NULL));
 	int level = refresh ? (!strcmp(refresh, "hard") ? 2 : 1) : 0;
 	char key[160];
 	inputs_key(c, app, key);
-	if (!level && unchanged(c, app, name, key)) {
+	if (!level && !extra && unchanged(c, app, name, key)) {
 		c->m.compares_skipped++;
 		json_decref(app);
 		observe(c, since(&t0));
-		return;
+		return 0;
 	}
 	int rc = compare_app(c, app, level, &r, &err);
 	if (rc < 0) {
@@ -394,17 +445,29 @@ void reconcile_app(struct controller *c, const char *name)
 		if (json_is_null(v) ? (was && !json_is_null(was)) : !doc_equal(was, v))
 			changed = 1;
 	}
-	if (changed || refresh || !doc_get(old, "reconciledAt")) {
+	/* A new revision that auto-sync is about to sync: its status goes out
+	 * with the sync's outcome (the compare after the operation), so the
+	 * OutOfSync in between costs no write of its own. Conditions (drift,
+	 * errors) are always written at once. */
+	int deferred = 0;
+	if (rc == 0 && !extra && !refresh && !json_array_size(conditions)
+	    && auto_sync(c, app, &r, 0)) {
+		deferred = auto_sync(c, app, &r, 1);
+		changed = changed && !deferred;
+	}
+	if (changed || refresh || extra || (!deferred && !doc_get(old, "reconciledAt"))) {
 		char now[32];
 		ctrl_now(now);
 		json_object_set_new(status, "reconciledAt", json_string(now));
 		json_object_set_new(status, "observedAt", json_string(now));
+		json_object_update(status, (json_t *)extra);
 		json_t *patch = status_patch(c, name, status);
 		if (app_patch(c, name, patch, "status", &err) < 0) {
 			log_warn("status not written", "app", name, "error", err.msg, NULL);
 			write_failed = 1;       /* not a state to skip the next compare from */
 		} else {
 			c->m.status_writes++;
+			wrote_extra = extra != NULL;
 		}
 		json_decref(patch);
 	}
@@ -418,11 +481,12 @@ void reconcile_app(struct controller *c, const char *name)
 	}
 	appmem_set(c, name, "syncedInputs", rc == 0 && !write_failed
 		   && !strcmp(r.sync_status, "Synced") && !r.error.len ? json_string(key) : NULL);
-	if (rc == 0)
-		auto_sync(c, app, &r);
+	if (rc == 0 && !deferred)
+		auto_sync(c, app, &r, 1);
 	json_decref(status);
 	json_decref(conditions);
 	compare_result_release(&r);
 	json_decref(app);
 	observe(c, since(&t0));
+	return wrote_extra;
 }

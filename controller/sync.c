@@ -17,7 +17,8 @@
  * status.operationState tracks the run: Running with the tasks done so far
  * (written once a wait takes longer than half a second, so a quick sync
  * costs one status write, not two), then Succeeded, Failed or Error with
- * finishedAt and syncResult. A
+ * finishedAt and syncResult, written together with the compare that follows
+ * every operation (sync status, health, resources: one write, not two). A
  * successful full sync (not dry run, not a selection of resources) first
  * stores its release, then appends to status.history. A controller that
  * dies mid-run finds the operation still there with phase Running and runs
@@ -168,8 +169,9 @@ static json_t *results(struct run *r)
 	return out;
 }
 
-static int write_state(struct run *r, const char *phase, const char *message, int final,
-		       json_t *history)
+/* The status members that record the run: {operationState, history?}. */
+static json_t *state_status(struct run *r, const char *phase, const char *message, int final,
+			    json_t *history)
 {
 	json_t *st = json_pack("{s:O, s:s, s:s, s:s, s:I}", "operation", r->op, "phase", phase,
 			       "message", message, "startedAt", r->started_at,
@@ -188,6 +190,13 @@ static int write_state(struct run *r, const char *phase, const char *message, in
 	json_t *status = json_pack("{s:o}", "operationState", st);
 	if (history)
 		json_object_set(status, "history", history);
+	return status;
+}
+
+static int write_state(struct run *r, const char *phase, const char *message, int final,
+		       json_t *history)
+{
+	json_t *status = state_status(r, phase, message, final, history);
 	json_t *patch = status_patch(r->c, r->name, status);
 	struct berr err = BERR_INIT;
 	int rc = app_patch(r->c, r->name, patch, "status", &err);
@@ -501,6 +510,7 @@ static int wait_group(struct run *r, size_t from, size_t to, int health)
 	long poll_us = 2000;    /* the watch usually delivers within milliseconds */
 	for (;;) {
 		note_running(r);
+		unsigned long seen = livecache_changes(r->dest->live);
 		int pending = 0;
 		const char *waiting_for = NULL;
 		for (size_t i = from; i < to; i++) {
@@ -558,7 +568,9 @@ static int wait_group(struct run *r, size_t from, size_t to, int health)
 				 r->c->cfg.sync_wait_timeout_s, waiting_for ? waiting_for : "?");
 			return -1;
 		}
-		usleep(poll_us);
+		/* woken by the cache's next event; the timeout (growing to 100 ms)
+		 * covers a change no event announces */
+		livecache_wait(r->dest->live, seen, poll_us / 1000);
 		if (poll_us < 100 * 1000)
 			poll_us *= 2;
 	}
@@ -789,7 +801,16 @@ static void finish(struct run *r, const char *phase, const char *message, json_t
 		/* what is live now is this revision: a later OutOfSync at another
 		 * revision (after a rollback) is not drift */
 		appmem_set(r->c, r->name, "syncedRevision", json_string(r->revision));
-	write_state(r, phase, message, 1, history);
+	/* the outcome goes out with the compare that follows every operation:
+	 * one status write carries both */
+	json_t *status = state_status(r, phase, message, 1, history);
+	int folded = reconcile_app_with(r->c, r->name, status);
+	if (!folded)
+		write_state(r, phase, message, 1, history);
+	json_decref(status);
+	json_t *mem = appmem_get(r->c, r->name);
+	int synced = folded && doc_get_str(mem, "syncedInputs");
+	json_decref(mem);
 	json_t *patch = json_pack("{s:n}", "operation");
 	if (app_patch(r->c, r->name, patch, NULL, &err) < 0)
 		log_warn("operation not cleared", "app", r->name, "error", err.msg, NULL);
@@ -802,9 +823,14 @@ static void finish(struct run *r, const char *phase, const char *message, json_t
 		r->c->m.syncs_error++;
 	log_info("operation finished", "app", r->name, "phase", phase, "message", message,
 		 "revision", r->revision, NULL);
-	/* compare with git as it is now, as Argo CD does after an operation */
+	/* compare with git as it is now, as Argo CD does after an operation:
+	 * done above with the outcome; once more, now that `operation` is
+	 * gone, when that compare left something for auto-sync to judge */
+	appmem_set(r->c, r->name, "syncStartedMs", NULL);
+	/* (a refresh held during the sync finds that compare's inputs unchanged) */
 	appmem_set(r->c, r->name, "periodic", json_true());
-	queue_add(r->c->refresh_q, r->name);
+	if (!synced)
+		queue_add(r->c->refresh_q, r->name);
 }
 
 void sync_run(struct controller *c, const char *name)
@@ -856,6 +882,8 @@ void sync_run(struct controller *c, const char *name)
 		r.prune_propagation = "Background";
 	if (same_op && phase && !strcmp(phase, "Running"))
 		r.running_written = 1;
+	/* refreshes the run's own writes cause wait for its outcome (reconcile.c) */
+	appmem_set(c, name, "syncStartedMs", json_integer(r.started_ms));
 	log_info("operation started", "app", name, NULL);
 
 	if (dest_for_app(c, r.app, &r.dest, &err) < 0 || load_manifests(&r, &err) < 0) {

@@ -7,7 +7,8 @@
  * 415, as from the real server) come from lib/patch. The patched object is
  * written with the revision it was read at, so a concurrent writer makes
  * the patch read again and re-apply rather than overwrite; a patch that
- * changes nothing writes nothing.
+ * changes nothing writes nothing. The object read for the patch is the one
+ * the write checks against (objects_update_from), not read a second time.
  *
  * apply-patch+yaml (server-side apply, YAML or JSON) creates the object when it is
  * missing and otherwise merges the applied configuration into it the way a
@@ -333,18 +334,30 @@ static void patch_object(struct api *api, struct api_path *p, struct http_reques
 			json_object_set_new(next, "metadata", m);
 		}
 		json_object_set(m, "resourceVersion", doc_get(cur, "metadata.resourceVersion"));
-		int rc = objects_update(api->objects, p->res, p->ns, p->name, next, &o, &out, &st);
+		struct buf text = BUF_INIT;
+		o.out_text = &text;
+		int rc = objects_update_from(api->objects, p->res, p->ns, p->name, cur, next, &o,
+					     &out, &st);
 		json_decref(cur);
 		json_decref(next);
 		if (rc == BERR_CONFLICT && st.code == 409 && !strcmp(st.reason, "Conflict") &&
 		    i + 1 < RETRIES) {
+			buf_release(&text);
 			kstatus_release(&st);
 			continue;
 		}
 		json_decref(patch);
-		if (rc < 0)
+		if (rc < 0) {
+			buf_release(&text);
 			return api_send_status(resp, &st);
-		http_response_json(resp, 200, out);
+		}
+		if (text.len) {
+			/* the text just stored, resourceVersion spliced in */
+			http_response_text(resp, 200, "application/json", text.data, text.len);
+			buf_release(&text);
+		} else {
+			http_response_json(resp, 200, out);
+		}
 		json_decref(out);
 		return;
 	}

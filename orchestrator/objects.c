@@ -30,6 +30,7 @@
 #include "kinds.h"
 #include "log.h"
 #include "names.h"
+#include "selector.h"
 #include "timefmt.h"
 
 #define MAX_ANNOTATION_BYTES (256 * 1024)
@@ -223,6 +224,81 @@ int objects_splice(struct buf *out, const char *v, size_t len, int64_t rev)
 		 i < len && v[i] == '}' ? "" : ",");
 	buf_add(out, v + i, len - i);
 	return 0;
+}
+
+/* Where the JSON string starting at v[i] (a '"') ends: the index after its
+ * closing quote, or 0 when it does not end. */
+static size_t skip_string(const char *v, size_t len, size_t i)
+{
+	for (i++; i < len; i++) {
+		if (v[i] == '\\')
+			i++;
+		else if (v[i] == '"')
+			return i + 1;
+	}
+	return 0;
+}
+
+/* Where the compact JSON value starting at v[i] ends, or 0 when it does not. */
+static size_t skip_value(const char *v, size_t len, size_t i)
+{
+	if (i >= len)
+		return 0;
+	if (v[i] == '"')
+		return skip_string(v, len, i);
+	if (v[i] != '{' && v[i] != '[') {
+		while (i < len && v[i] != ',' && v[i] != '}' && v[i] != ']')
+			i++;
+		return i < len ? i : 0;
+	}
+	int depth = 0;
+	while (i < len) {
+		char ch = v[i];
+		if (ch == '"') {
+			if (!(i = skip_string(v, len, i)))
+				return 0;
+			continue;
+		}
+		if (ch == '{' || ch == '[')
+			depth++;
+		else if ((ch == '}' || ch == ']') && --depth == 0)
+			return i + 1;
+		i++;
+	}
+	return 0;
+}
+
+int objects_stored_labels(const char *v, size_t len, json_t **labels)
+{
+	static const char a[] = "{\"apiVersion\":\"", k[] = ",\"kind\":\"", m[] = ",\"metadata\":{";
+	*labels = NULL;
+	size_t i = sizeof(a) - 1;
+	if (len < i || memcmp(v, a, i) || !(i = skip_string(v, len, i - 1)))
+		return -1;
+	if (i + sizeof(k) - 1 > len || memcmp(v + i, k, sizeof(k) - 1))
+		return -1;
+	if (!(i = skip_string(v, len, i + sizeof(k) - 2)))
+		return -1;
+	if (i + sizeof(m) - 1 > len || memcmp(v + i, m, sizeof(m) - 1))
+		return -1;
+	i += sizeof(m) - 1;
+	/* the members of metadata: "key":value, ... } */
+	while (i < len && v[i] != '}') {
+		size_t kend = v[i] == '"' ? skip_string(v, len, i) : 0;
+		if (!kend || kend >= len || v[kend] != ':')
+			return -1;
+		size_t vend = skip_value(v, len, kend + 1);
+		if (!vend)
+			return -1;
+		if (kend - i == 8 && !memcmp(v + i, "\"labels\"", 8)) {
+			*labels = json_loadb(v + kend + 1, vend - kend - 1, 0, NULL);
+			return *labels ? 0 : -1;
+		}
+		i = vend;
+		if (i < len && v[i] == ',')
+			i++;
+	}
+	return i < len ? 0 : -1;
 }
 
 static void set_rv(json_t *obj, int64_t rev)
@@ -608,6 +684,9 @@ int objects_create(struct objects *o, struct resource *r, const char *ns,
 	int64_t rev;
 	struct berr e = BERR_INIT;
 	rc = store_create(o->store, key, val, len, &rev, &e);
+	if (rc == 0 && opts && opts->out_text && !is_crd
+	    && objects_splice(opts->out_text, val, len, rev) == 0)
+		buf_addch(opts->out_text, '\n');
 	free(val);
 	free(key);
 	if (rc == BERR_EXISTS) {
@@ -660,11 +739,26 @@ struct list_ctx {
 	objects_each_fn fn;
 	void *ctx;
 	const char *api_version;
+	const struct selector *labels;
 };
+
+int objects_stored_match(const char *value, size_t len, const struct selector *labels)
+{
+	json_t *set;
+	if (!labels)
+		return 1;
+	if (objects_stored_labels(value, len, &set) < 0)
+		return -1;
+	int ok = selector_matches(labels, set);
+	json_decref(set);
+	return ok;
+}
 
 static int list_one(const struct store_kv *kv, void *p)
 {
 	struct list_ctx *lc = p;
+	if (!objects_stored_match(kv->value, kv->len, lc->labels))
+		return 0;
 	json_t *obj = objects_decode(kv->value, kv->len, kv->rev);
 	if (!obj)
 		return 0;
@@ -684,9 +778,16 @@ int objects_list_after(struct objects *o, struct resource *r, const char *ns,
 		       const char *after_key, objects_each_fn fn, void *ctx, int64_t *rev_out,
 		       struct kstatus *st)
 {
+	return objects_list_selected(o, r, ns, after_key, NULL, fn, ctx, rev_out, st);
+}
+
+int objects_list_selected(struct objects *o, struct resource *r, const char *ns,
+			  const char *after_key, const struct selector *labels,
+			  objects_each_fn fn, void *ctx, int64_t *rev_out, struct kstatus *st)
+{
 	char av[512];
 	resource_api_version(r, av, sizeof(av));
-	struct list_ctx lc = { fn, ctx, av };
+	struct list_ctx lc = { fn, ctx, av, labels };
 	char *prefix = objects_prefix(r, ns);
 	struct berr e = BERR_INIT;
 	int rc = store_list(o->store, prefix, after_key, 0, list_one, &lc, rev_out, &e);
@@ -698,31 +799,48 @@ int objects_list_after(struct objects *o, struct resource *r, const char *ns,
 
 /* --- update ------------------------------------------------------------------ */
 
+/* Whether a and b (objects) are equal leaving out the members named in
+ * skip (NULL-terminated): compared in place, without copies. */
+static int equal_except(const json_t *a, const json_t *b, const char *const *skip)
+{
+	const char *k;
+	json_t *v;
+	size_t na = 0, nb = 0;
+	json_object_foreach((json_t *)a, k, v) {
+		int skipped = 0;
+		for (size_t i = 0; skip[i] && !skipped; i++)
+			skipped = !strcmp(k, skip[i]);
+		if (skipped)
+			continue;
+		na++;
+		if (!doc_equal(v, json_object_get(b, k)))
+			return 0;
+	}
+	json_object_foreach((json_t *)b, k, v) {
+		int skipped = 0;
+		for (size_t i = 0; skip[i] && !skipped; i++)
+			skipped = !strcmp(k, skip[i]);
+		nb += !skipped;
+	}
+	return na == nb;
+}
+
 static int spec_changed(const json_t *a, const json_t *b)
 {
-	json_t *x = json_deep_copy(a), *y = json_deep_copy(b);
-	json_object_del(x, "metadata");
-	json_object_del(x, "status");
-	json_object_del(y, "metadata");
-	json_object_del(y, "status");
-	int changed = !doc_equal(x, y);
-	json_decref(x);
-	json_decref(y);
-	return changed;
+	static const char *const skip[] = { "metadata", "status", NULL };
+	return !equal_except(a, b, skip);
 }
 
 static int same_ignoring_rv_and_managers(const json_t *a, const json_t *b)
 {
-	json_t *x = json_deep_copy(a), *y = json_deep_copy(b);
-	json_t *mx = json_object_get(x, "metadata"), *my = json_object_get(y, "metadata");
-	json_object_del(mx, "resourceVersion");
-	json_object_del(my, "resourceVersion");
-	json_object_del(mx, "managedFields");
-	json_object_del(my, "managedFields");
-	int same = doc_equal(x, y);
-	json_decref(x);
-	json_decref(y);
-	return same;
+	static const char *const top[] = { "metadata", NULL };
+	static const char *const meta[] = { "resourceVersion", "managedFields", NULL };
+	json_t *ma = json_object_get(a, "metadata"), *mb = json_object_get(b, "metadata");
+	if (!equal_except(a, b, top))
+		return 0;
+	if (json_is_object(ma) && json_is_object(mb))
+		return equal_except(ma, mb, meta);
+	return doc_equal(ma, mb);
 }
 
 static int finalizers_empty(const json_t *obj)
@@ -752,7 +870,10 @@ static int update_once(struct objects *o, struct resource *r, const char *key,
 	json_t *obj;
 	enum obj_sub sub = opts ? opts->sub : OBJ_MAIN;
 	if (sub == OBJ_STATUS) {
-		obj = json_deep_copy(cur);
+		/* only status and metadata change: the rest is shared with cur */
+		obj = json_copy((json_t *)cur);
+		json_t *cm = json_object_get(cur, "metadata");
+		json_object_set_new(obj, "metadata", json_is_object(cm) ? json_copy(cm) : json_object());
 		copy_field(obj, in, "status");
 	} else {
 		obj = json_deep_copy(in);
@@ -794,6 +915,10 @@ static int update_once(struct objects *o, struct resource *r, const char *key,
 		*out = json_deep_copy(cur);
 		return 0;
 	}
+	/* fields_record() edits managedFields in place: cur's must stay as read */
+	json_t *mf = json_object_get(m, "managedFields");
+	if (mf)
+		json_object_set_new(m, "managedFields", json_deep_copy(mf));
 	fields_record(r, obj, cur, opts && opts->field_manager ? opts->field_manager : "unknown",
 		      opts && opts->apply ? "Apply" : "Update", opts ? opts->applied : NULL);
 	if (doc_get(cur, "metadata.deletionTimestamp") && finalizers_empty(obj)) {
@@ -813,6 +938,10 @@ static int update_once(struct objects *o, struct resource *r, const char *key,
 	int64_t rev;
 	struct berr e = BERR_INIT;
 	int rc = store_update(o->store, key, expect, val, len, &rev, &e);
+	if (rc == 0 && opts && opts->out_text
+	    && !is_kind(r, "apiextensions.k8s.io", "customresourcedefinitions")
+	    && objects_splice(opts->out_text, val, len, rev) == 0)
+		buf_addch(opts->out_text, '\n');
 	free(val);
 	if (rc < 0) {
 		json_decref(obj);
@@ -842,8 +971,17 @@ int objects_update(struct objects *o, struct resource *r, const char *ns,
 		   const char *name, const json_t *in, const struct obj_write_opts *opts,
 		   json_t **out, struct kstatus *st)
 {
+	return objects_update_from(o, r, ns, name, NULL, in, opts, out, st);
+}
+
+int objects_update_from(struct objects *o, struct resource *r, const char *ns,
+			const char *name, const json_t *read, const json_t *in,
+			const struct obj_write_opts *opts, json_t **out, struct kstatus *st)
+{
 	*out = NULL;
-	json_t *obj = json_deep_copy(in);
+	/* check_type() sets top-level members and update_once() copies deeply:
+	 * a shallow copy is enough here */
+	json_t *obj = json_copy((json_t *)in);
 	int rc = check_type(o, r, obj, st);
 	if (rc) {
 		json_decref(obj);
@@ -869,11 +1007,19 @@ int objects_update(struct objects *o, struct resource *r, const char *ns,
 			      "Invalid value: \"%s\": must be a decimal number", want_rv);
 		return kstatus_invalid(st, r, name);
 	}
+	const char *read_rv = doc_get_str(read, "metadata.resourceVersion");
+	int64_t read_rev = read_rv ? strtoll(read_rv, NULL, 10) : 0;
 	char *key = objects_key(r, ns, name);
 	for (int i = 0; i < RETRIES; i++) {
 		json_t *cur;
 		int64_t rev;
-		rc = read_current(o, key, &cur, &rev);
+		if (i == 0 && read_rev > 0) {
+			cur = json_incref((json_t *)read);
+			rev = read_rev;
+			rc = 0;
+		} else {
+			rc = read_current(o, key, &cur, &rev);
+		}
 		if (rc == BERR_NOTFOUND) {
 			rc = kstatus_not_found(st, r, name);
 			break;

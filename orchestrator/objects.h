@@ -45,6 +45,10 @@ struct obj_write_opts {
 	int apply;                      /* server-side apply: operation Apply */
 	const json_t *applied;          /* the applied configuration (or create body) */
 	enum obj_sub sub;
+	/* When set, a create or update that stores the object appends its JSON
+	 * text (with resourceVersion: *out as text) here, so the caller can
+	 * answer without printing *out again; left empty by any other outcome. */
+	struct buf *out_text;
 };
 
 struct obj_delete_opts {
@@ -82,6 +86,13 @@ int objects_get(struct objects *o, struct resource *r, const char *ns,
 int objects_update(struct objects *o, struct resource *r, const char *ns,
 		   const char *name, const json_t *obj, const struct obj_write_opts *opts,
 		   json_t **out, struct kstatus *st);
+/* The same for a caller that has just read the object (objects_get(), with
+ * its resourceVersion; borrowed): the first attempt runs against `read`
+ * instead of reading it again. A stale `read` fails as any stale write
+ * does (Conflict when `in` asks for a revision, else a re-read). */
+int objects_update_from(struct objects *o, struct resource *r, const char *ns,
+			const char *name, const json_t *read, const json_t *in,
+			const struct obj_write_opts *opts, json_t **out, struct kstatus *st);
 /*
  * Deletes, or marks for deletion (deletionTimestamp) when finalizers are
  * pending or the policy is Foreground. *out is the object as it is after
@@ -102,6 +113,23 @@ int objects_list(struct objects *o, struct resource *r, const char *ns,
 int objects_list_after(struct objects *o, struct resource *r, const char *ns,
 		       const char *after_key, objects_each_fn fn, void *ctx, int64_t *rev_out,
 		       struct kstatus *st);
+
+/* The same, calling fn only for the objects whose labels the label selector
+ * `labels` (NULL: all) matches. The labels are read from the stored text
+ * first, so an object that does not match is never parsed whole. */
+struct selector;
+int objects_list_selected(struct objects *o, struct resource *r, const char *ns,
+			  const char *after_key, const struct selector *labels,
+			  objects_each_fn fn, void *ctx, int64_t *rev_out, struct kstatus *st);
+
+/* The metadata.labels of a stored value, read without parsing the rest of
+ * it: 0 with *labels set (NULL when the object has none; else a new
+ * reference), or -1 when the value is not in the layout this layer writes. */
+int objects_stored_labels(const char *value, size_t len, json_t **labels);
+/* Whether the label selector `labels` (NULL: everything) matches a stored
+ * value: 1 or 0, or -1 when its labels cannot be read that way (the caller
+ * decodes it and decides on the object). */
+int objects_stored_match(const char *value, size_t len, const struct selector *labels);
 
 /* Appends a stored value with metadata.resourceVersion put back, without
  * parsing it; -1 (nothing appended) when the value is not in the layout

@@ -52,6 +52,11 @@
 
 #define FINGERPRINT_LEN 32
 
+/* Idle handles kept per repository (about one per render thread) and in
+ * all: each holds its pack files open. */
+#define MIRROR_IDLE_MAX 16
+#define MIRROR_IDLE_TOTAL 64
+
 struct mirror_entry {
 	struct mirror_entry *next;
 	char *url;
@@ -63,6 +68,10 @@ struct mirror_entry {
 	int result;
 	char msg[BERR_MSG_MAX];
 	double done_at;         /* monotonic seconds of the last successful fetch */
+	/* opened handles no request uses now, each with the gen it was opened at */
+	git_repository *idle[MIRROR_IDLE_MAX];
+	unsigned long idle_gen[MIRROR_IDLE_MAX];
+	size_t nidle;
 };
 
 struct mirror_store {
@@ -71,6 +80,7 @@ struct mirror_store {
 	pthread_mutex_t mu;
 	struct mirror_entry *entries;
 	struct mirror_stats stats;
+	size_t idle_total;      /* idle handles of every entry; guarded by mu */
 };
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
@@ -600,6 +610,8 @@ void mirror_store_free(struct mirror_store *s)
 	struct mirror_entry *e = s->entries;
 	while (e) {
 		struct mirror_entry *next = e->next;
+		for (size_t i = 0; i < e->nidle; i++)
+			git_repository_free(e->idle[i]);
 		pthread_mutex_destroy(&e->mu);
 		pthread_cond_destroy(&e->cond);
 		free(e->url);
@@ -884,6 +896,59 @@ int mirror_open(git_repository **out, struct mirror_store *s, const char *url,
 		return fail(err, BERR_IO, "cannot open mirror of", url, NULL,
 			    git_error_last() ? git_error_last()->message : "");
 	return 0;
+}
+
+int mirror_borrow(git_repository **out, unsigned long *gen, struct mirror_store *s,
+		  const char *url, struct berr *err)
+{
+	struct mirror_entry *e = entry_get(s, url);
+	git_repository *stale[MIRROR_IDLE_MAX];
+	size_t nstale = 0;
+	*out = NULL;
+	pthread_mutex_lock(&e->mu);
+	*gen = e->gen;
+	while (e->nidle && !*out) {
+		e->nidle--;
+		if (e->idle_gen[e->nidle] == e->gen)
+			*out = e->idle[e->nidle];
+		else
+			stale[nstale++] = e->idle[e->nidle];
+	}
+	pthread_mutex_unlock(&e->mu);
+	pthread_mutex_lock(&s->mu);
+	s->idle_total -= nstale + (*out != NULL);
+	pthread_mutex_unlock(&s->mu);
+	for (size_t i = 0; i < nstale; i++)
+		git_repository_free(stale[i]);
+	return *out ? 0 : mirror_open(out, s, url, err);
+}
+
+void mirror_give_back(struct mirror_store *s, const char *url, git_repository *repo,
+		      unsigned long gen)
+{
+	if (!repo)
+		return;
+	struct mirror_entry *e = entry_get(s, url);
+	pthread_mutex_lock(&s->mu);
+	int keep = s->idle_total < MIRROR_IDLE_TOTAL;
+	s->idle_total += keep;
+	pthread_mutex_unlock(&s->mu);
+	if (keep) {
+		pthread_mutex_lock(&e->mu);
+		keep = gen == e->gen && e->nidle < MIRROR_IDLE_MAX;
+		if (keep) {
+			e->idle[e->nidle] = repo;
+			e->idle_gen[e->nidle++] = gen;
+		}
+		pthread_mutex_unlock(&e->mu);
+		if (!keep) {
+			pthread_mutex_lock(&s->mu);
+			s->idle_total--;
+			pthread_mutex_unlock(&s->mu);
+		}
+	}
+	if (!keep)
+		git_repository_free(repo);
 }
 
 int mirror_test_connection(const char *url, const struct repo_creds *creds,

@@ -78,6 +78,19 @@ int mirror_fetch(struct mirror_store *s, const char *url,
 int mirror_open(git_repository **out, struct mirror_store *s, const char *url,
 		struct berr *err);
 
+/*
+ * The same, reusing a handle an earlier request gave back: an open handle
+ * keeps libgit2's object cache, so the large trees every render of the
+ * repository walks through (a directory of 10,000 apps) are parsed once,
+ * not once per render. The handle is the caller's alone until it goes back
+ * with mirror_give_back() and the `gen` it came with; handles opened before
+ * the mirror's last fetch are closed instead of reused.
+ */
+int mirror_borrow(git_repository **out, unsigned long *gen, struct mirror_store *s,
+		  const char *url, struct berr *err);
+void mirror_give_back(struct mirror_store *s, const char *url, git_repository *repo,
+		      unsigned long gen);
+
 /* Connects to `url` and lists its refs without touching any mirror: the
  * check behind "test connection". Fills *out_refs (may be NULL) with the
  * number of refs advertised. */

@@ -102,13 +102,14 @@ static int out_of_time(double deadline, const char *what, struct berr *err)
 static int have_commit(struct render_engine *e, const char *url, const char *sha)
 {
 	git_repository *repo = NULL;
-	if (mirror_open(&repo, e->mirrors, url, NULL) < 0)
+	unsigned long gen = 0;
+	if (mirror_borrow(&repo, &gen, e->mirrors, url, NULL) < 0)
 		return 0;
 	git_oid oid;
 	git_commit *c = NULL;
 	int ok = git_oid_fromstr(&oid, sha) == 0 && git_commit_lookup(&c, repo, &oid) == 0;
 	git_commit_free(c);
-	git_repository_free(repo);
+	mirror_give_back(e->mirrors, url, repo, gen);
 	return ok;
 }
 
@@ -116,10 +117,11 @@ static int resolve_in(char sha[41], struct render_engine *e, const char *url,
 		      const char *revision, struct berr *err)
 {
 	git_repository *repo = NULL;
-	int rc = mirror_open(&repo, e->mirrors, url, err);
+	unsigned long gen = 0;
+	int rc = mirror_borrow(&repo, &gen, e->mirrors, url, err);
 	if (rc == 0)
 		rc = revision_resolve(sha, repo, revision, err);
-	git_repository_free(repo);
+	mirror_give_back(e->mirrors, url, repo, gen);
 	return rc;
 }
 
@@ -226,7 +228,8 @@ static int render_tree(json_t **out, struct render_engine *e, const char *url,
 	struct tree_reader *reader = NULL;
 	json_t *manifests = NULL, *sources = NULL;
 	enum source_type type;
-	int rc = mirror_open(&repo, e->mirrors, url, err);
+	unsigned long gen = 0;
+	int rc = mirror_borrow(&repo, &gen, e->mirrors, url, err);
 	if (rc == 0)
 		rc = tree_reader_open(&reader, repo, sha, &e->cfg.limits, err);
 	if (rc == 0)
@@ -239,7 +242,7 @@ static int render_tree(json_t **out, struct render_engine *e, const char *url,
 		*out = json_pack("{s:s, s:o, s:o}", "sourceType", source_type_name(type),
 				 "manifests", manifests, "sources", sources);
 	tree_reader_free(reader);
-	git_repository_free(repo);
+	mirror_give_back(e->mirrors, url, repo, gen);
 	return rc;
 }
 

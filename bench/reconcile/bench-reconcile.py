@@ -173,6 +173,19 @@ def synced_count(port):
     return data.count(b'sync_status="Synced"')
 
 
+def controller_work(port):
+    """(reconciles, compares skipped, status writes) from the controller's /metrics."""
+    st, data = http_json(port, "GET", "/metrics", timeout=60)
+    vals = {}
+    for line in data.decode().splitlines():
+        parts = line.split()
+        if len(parts) == 2 and not line.startswith("#"):
+            vals[parts[0]] = parts[1]
+    return tuple(int(float(vals.get(k, "0"))) for k in (
+        "bosun_app_reconcile_total", "bosun_app_compares_skipped_total",
+        "bosun_app_status_writes_total"))
+
+
 def pct(xs, p):
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(round(p / 100.0 * (len(xs) - 1))))]
@@ -222,6 +235,8 @@ def main():
     cpu = (cpu_s(ctrl), cpu_s(cluster) - cpu0[0], cpu_s(repo) - cpu0[1])
     log("CPU seconds until all Synced: controller %.1f, cluster %.1f, repo server %.1f" % cpu)
     log("all %d Synced in %.1f s (load average %.1f)" % (APPS, sync_s, load))
+    work = controller_work(cport)
+    log("controller work: %d reconciles, %d compares skipped, %d status writes" % work)
     st, cms = cl.req("GET", "/api/v1/namespaces/scale/configmaps?labelSelector=bench%3Dreconcile")
     ncm = len(cms["items"])
     if ncm != APPS:
@@ -282,6 +297,8 @@ def main():
                 % (p99 * 1000, ok(p99 * 1000, 1000)))
         f.write("| CPU time until all Synced: controller / cluster / repo server | %.1f / %.1f / "
                 "%.1f s | — | — |\n" % cpu)
+        f.write("| until all Synced: reconciles / compares skipped / status writes | %d / %d / %d "
+                "| — | — |\n" % work)
         f.write("| peak RSS, controller | %.0f MB | — | %s MB |\n" % (rss_ctrl, ok(rss_ctrl, 200)))
         f.write("| peak RSS, cluster (sqlite store, %d apps + %d ConfigMaps) | %.0f MB | — | — |\n"
                 % (APPS, APPS, rss_cluster))

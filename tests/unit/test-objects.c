@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "doc.h"
 #include "orchestrator/objects.h"
+#include "selector.h"
 
 struct fx {
 	char dir[64];
@@ -495,6 +496,103 @@ static void test_splice_matches_decode(void **state)
 	store_kv_free(&kv);
 }
 
+static int count_item(json_t *obj, void *p)
+{
+	(void)obj;
+	(*(int *)p)++;
+	return 0;
+}
+
+static void test_stored_labels_and_selected_list(void **state)
+{
+	struct fx *f = *state;
+	struct kstatus st = KSTATUS_INIT;
+	json_t *a = create(f, "", "configmaps", "default",
+			   "{\"metadata\":{\"name\":\"a\",\"annotations\":{\"x\":\"}{\\\"labels\\\":1\"},"
+			   "\"labels\":{\"app\":\"web\",\"tier\":\"a.b-c\"}},\"data\":{\"k\":\"[{\"}}", &st);
+	json_t *b = create(f, "", "configmaps", "default",
+			   "{\"metadata\":{\"name\":\"b\",\"labels\":{\"app\":\"db\"}}}", &st);
+	json_t *c = create(f, "", "configmaps", "default", "{\"metadata\":{\"name\":\"c\"}}", &st);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_non_null(c);
+	/* the labels read from the stored text are the object's */
+	const char *names[] = { "a", "b", "c" };
+	json_t *objs[] = { a, b, c };
+	for (int i = 0; i < 3; i++) {
+		struct store_kv kv;
+		char key[64];
+		snprintf(key, sizeof(key), "/core/configmaps/default/%s", names[i]);
+		assert_int_equal(store_get(f->store, key, &kv, NULL), 0);
+		json_t *labels = NULL;
+		assert_int_equal(objects_stored_labels(kv.value, kv.len, &labels), 0);
+		json_t *want = doc_get(objs[i], "metadata.labels");
+		if (want)
+			assert_true(json_equal(labels, want));
+		else
+			assert_null(labels);
+		json_decref(labels);
+		store_kv_free(&kv);
+	}
+	json_t *labels = (json_t *)1;
+	assert_int_equal(objects_stored_labels("{\"kind\":\"X\"}", 12, &labels), -1);
+	const char *cut = "{\"apiVersion\":\"v1\",\"kind\":\"X\",\"metadata\":{\"labels\":{\"a\"";
+	assert_int_equal(objects_stored_labels(cut, strlen(cut), &labels), -1);
+	/* a selected list calls back for the matching objects only */
+	struct resource *r = R(f, "", "configmaps");
+	struct selector *sel = NULL;
+	int n = 0;
+	assert_int_equal(selector_parse_labels(&sel, "app=web", NULL), 0);
+	assert_int_equal(objects_list_selected(f->o, r, "default", NULL, sel, count_item, &n, NULL,
+					       &st), 0);
+	assert_int_equal(n, 1);
+	selector_free(sel);
+	n = 0;
+	assert_int_equal(selector_parse_labels(&sel, "!app", NULL), 0);
+	assert_int_equal(objects_list_selected(f->o, r, "default", NULL, sel, count_item, &n, NULL,
+					       &st), 0);
+	assert_int_equal(n, 1);
+	selector_free(sel);
+	n = 0;
+	assert_int_equal(objects_list_selected(f->o, r, "default", NULL, NULL, count_item, &n, NULL,
+					       &st), 0);
+	assert_int_equal(n, 3);
+	resource_unref(r);
+	json_decref(a);
+	json_decref(b);
+	json_decref(c);
+}
+
+static void test_update_out_text(void **state)
+{
+	struct fx *f = *state;
+	struct kstatus st = KSTATUS_INIT;
+	json_t *cm = create(f, "", "configmaps", "default",
+			    "{\"metadata\":{\"name\":\"t\"},\"data\":{\"a\":\"1\"}}", &st);
+	assert_non_null(cm);
+	struct resource *r = R(f, "", "configmaps");
+	struct buf text = BUF_INIT;
+	struct obj_write_opts o = { .field_manager = "me", .out_text = &text };
+	json_t *in = J("{\"metadata\":{\"name\":\"t\"},\"data\":{\"a\":\"2\"}}"), *out = NULL;
+	/* a write: the text is the stored object as *out has it */
+	assert_int_equal(objects_update_from(f->o, r, "default", "t", cm, in, &o, &out, &st), 0);
+	assert_true(text.len > 0);
+	json_t *parsed = json_loads(text.data, 0, NULL);
+	assert_non_null(parsed);
+	assert_true(json_equal(parsed, out));
+	json_decref(parsed);
+	json_decref(out);
+	/* no write (nothing changed): no text */
+	buf_reset(&text);
+	assert_int_equal(objects_update(f->o, r, "default", "t", in, &o, &out, &st), 0);
+	assert_int_equal(text.len, 0);
+	json_decref(out);
+	buf_release(&text);
+	json_decref(in);
+	json_decref(cm);
+	resource_unref(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -507,6 +605,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_crd_serves_and_removes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_managed_fields, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_splice_matches_decode, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stored_labels_and_selected_list, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_update_out_text, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
