@@ -1,7 +1,7 @@
 # The API server's application list under wrk (bench/api/bench-api.sh):
 # API_BENCH_APPS applications, API_BENCH_SECONDS of load at 64 connections.
 API_BENCH_APPS ?= 1000
-API_BENCH_SECONDS ?= 10
+API_BENCH_SECONDS ?= 30
 
 .PHONY: bench-api
 bench-api:
