@@ -201,6 +201,7 @@ static void *hub_main(void *arg)
 			nanosleep(&ts, NULL);
 			continue;
 		}
+		store_watch_pin(sw);
 		struct store_event *ev = NULL;
 		int rc = store_watch_next(sw, &ev, 1000);
 		if (rc == BERR_LIMIT) {

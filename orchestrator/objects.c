@@ -1054,24 +1054,39 @@ int objects_mutate(struct objects *o, struct resource *r, const char *ns,
 		   const char *name, enum obj_sub sub, const char *manager,
 		   objects_mutate_fn fn, void *ctx, struct kstatus *st)
 {
+	return objects_mutate_from(o, r, ns, name, NULL, sub, manager, fn, ctx, NULL, st);
+}
+
+int objects_mutate_from(struct objects *o, struct resource *r, const char *ns,
+			const char *name, const json_t *read, enum obj_sub sub,
+			const char *manager, objects_mutate_fn fn, void *ctx, json_t **out,
+			struct kstatus *st)
+{
 	char *key = objects_key(r, ns, name);
 	struct obj_write_opts opts = { .field_manager = manager, .sub = sub };
+	const char *rv = read ? doc_get_str(read, "metadata.resourceVersion") : NULL;
 	int rc = BERR_CONFLICT;
+	if (out)
+		*out = NULL;
 	for (int i = 0; i < RETRIES && rc == BERR_CONFLICT; i++) {
-		json_t *cur, *out = NULL;
+		json_t *cur, *written = NULL;
 		int64_t rev;
-		rc = read_current(o, key, &cur, &rev);
-		if (rc < 0) {
+		if (i == 0 && rv) {
+			cur = json_incref((json_t *)read);
+			rev = strtoll(rv, NULL, 10);
+		} else if ((rc = read_current(o, key, &cur, &rev)) < 0) {
 			rc = rc == BERR_NOTFOUND ? kstatus_not_found(st, r, name) : rc;
 			break;
 		}
 		json_t *next = json_deep_copy(cur);
 		int changed = fn(next, ctx);
 		if (changed > 0)
-			rc = update_once(o, r, key, cur, next, rev, &opts, &out, st);
+			rc = update_once(o, r, key, cur, next, rev, &opts, &written, st);
 		else
 			rc = changed;
-		json_decref(out);
+		if (out && rc == 0)
+			*out = json_incref(written);
+		json_decref(written);
 		json_decref(next);
 		json_decref(cur);
 	}

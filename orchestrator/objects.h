@@ -149,6 +149,14 @@ typedef int (*objects_mutate_fn)(json_t *obj, void *ctx);
 int objects_mutate(struct objects *o, struct resource *r, const char *ns,
 		   const char *name, enum obj_sub sub, const char *manager,
 		   objects_mutate_fn fn, void *ctx, struct kstatus *st);
+/* The same for a caller that has just read the object (`read`, with its
+ * resourceVersion; borrowed; NULL reads it): the first attempt runs on it.
+ * *out, when out is not NULL, is the object as written (NULL when fn
+ * changed nothing). */
+int objects_mutate_from(struct objects *o, struct resource *r, const char *ns,
+			const char *name, const json_t *read, enum obj_sub sub,
+			const char *manager, objects_mutate_fn fn, void *ctx, json_t **out,
+			struct kstatus *st);
 
 /* Garbage collection through ownerReferences: removes the owner reference
  * to uid from every dependent (Orphan), or deletes the dependents with the

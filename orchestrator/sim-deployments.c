@@ -196,10 +196,12 @@ void sim_reconcile_deployment(struct sim *s, const char *ns, const char *name, c
 					"spec", "replicas", 0, "selector", sel, "template", t);
 		struct obj_write_opts wo = { .field_manager = "kube-controller-manager" };
 		struct kstatus st = KSTATUS_INIT;
-		if (objects_create(s->o, rr, ns, obj, &wo, &newrs, &st) < 0)
+		if (objects_create(s->o, rr, ns, obj, &wo, &newrs, &st) < 0) {
 			log_warn("cannot create replicaset", "deployment", name, "error", st.message, NULL);
-		else
+		} else {
 			created_new = 1;
+			sim_track(s, rr, newrs);
+		}
 		kstatus_release(&st);
 		json_decref(labels);
 		json_decref(obj);

@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "err.h"
 #include "doc.h"
+#include "selector.h"
 #include "sim-internal.h"
 #include "timefmt.h"
 
@@ -107,11 +109,33 @@ static int set_subsets(json_t *ep, void *p)
 	return 1;
 }
 
+static int collect(json_t *obj, void *p)
+{
+	json_array_append(p, obj);
+	return 0;
+}
+
+/* The pods of ns the Service's selector matches: their labels are read from
+ * the stored text, so the other pods of a large namespace are not parsed. */
+static json_t *selected_pods(struct sim *s, const json_t *svc, const char *ns)
+{
+	json_t *pods = json_array();
+	json_t *ls = json_pack("{s:O}", "matchLabels", doc_get(svc, "spec.selector"));
+	struct selector *sel = NULL;
+	struct berr err = BERR_INIT;
+	struct resource *pr = sim_res(s, "", "pods");
+	if (pr && selector_from_label_selector(&sel, ls, &err) == 0)
+		objects_list_selected(s->o, pr, ns, NULL, sel, collect, pods, NULL, NULL);
+	selector_free(sel);
+	resource_unref(pr);
+	json_decref(ls);
+	return pods;
+}
+
 void sim_reconcile_endpoints(struct sim *s, const char *ns)
 {
 	struct resource *er = sim_res(s, "", "endpoints");
 	json_t *svcs = sim_list_owned(s, "", "services", ns, NULL);
-	json_t *pods = sim_list_owned(s, "", "pods", ns, NULL);
 	json_t *eps = sim_list_owned(s, "", "endpoints", ns, NULL);
 	size_t i;
 	json_t *svc, *ep;
@@ -119,7 +143,9 @@ void sim_reconcile_endpoints(struct sim *s, const char *ns)
 		if (json_object_size(doc_get(svc, "spec.selector")) == 0)
 			continue;
 		const char *name = doc_get_str(svc, "metadata.name");
+		json_t *pods = selected_pods(s, svc, ns);
 		json_t *subsets = endpoints_for(svc, pods);
+		json_decref(pods);
 		struct set_subsets ss = { subsets };
 		json_t *existing = NULL;
 		if (objects_get(s->o, er, ns, name, &existing, NULL) == 0) {
@@ -161,7 +187,6 @@ void sim_reconcile_endpoints(struct sim *s, const char *ns)
 		}
 	}
 	json_decref(svcs);
-	json_decref(pods);
 	json_decref(eps);
 	resource_unref(er);
 }

@@ -16,9 +16,14 @@
 
 #define MANAGER "bosun-sim"
 
+/* A key to reconcile again at due_ms; chained in a hash of the key, so
+ * asking again for a key already waiting costs no scan of them all. */
+#define TIMER_BUCKETS 4096
+
 struct timer {
 	char *key;
 	long long due_ms;
+	struct timer *next;
 };
 
 /* The garbage collector's index: for each owner uid, the store keys of the
@@ -44,8 +49,7 @@ struct sim {
 	char **gone;                    /* uids of deleted objects */
 	size_t ngone, capgone;
 	struct owner *owners[OWNER_BUCKETS];    /* owner uid -> dependents' keys */
-	struct timer *timers;
-	size_t ntimers, captimers;
+	struct timer *timers[TIMER_BUCKETS];
 	struct sched *sched;            /* sim-scheduler.c's state */
 };
 
@@ -77,9 +81,12 @@ void sim_emit(struct sim *s, const json_t *obj, const char *type, const char *re
 	      const char *component, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
 /* The objects of a kind in ns controlled by uid (every one when uid is
- * NULL), as a new array. */
+ * NULL), as a new array in key order. */
 json_t *sim_list_owned(struct sim *s, const char *group, const char *resource,
 		       const char *ns, const char *uid);
+/* Enters an object this pass just created into the owners index, before
+ * its event comes. */
+void sim_track(struct sim *s, struct resource *r, const json_t *obj);
 /* Splits "/group/resource/ns/name" (or "/group/resource/name"); each output
  * has 256 bytes. */
 int sim_parse_key(const char *key, char *group, char *resource, char *ns, char *name);
@@ -106,8 +113,9 @@ void sim_sched_retry(struct sim *s);
 /* Fills the index from the store again (at start, and after lost events). */
 void sim_sched_load(struct sim *s);
 void sim_sched_free(struct sim *s);
-/* Binds an unbound pod, or leaves it Pending with kube-scheduler's reason. */
-void sim_schedule_pod(struct sim *s, const char *ns, const char *name, const char *key);
+/* Binds an unbound pod, or leaves it Pending with kube-scheduler's reason;
+ * returns the pod as it is afterwards (a new reference). */
+json_t *sim_schedule_pod(struct sim *s, const json_t *pod, const char *key);
 /* Evicts the pods on the node that do not tolerate its NoExecute taints. */
 void sim_reconcile_node(struct sim *s, const char *name);
 /* Whether the pod may go to the node leaving resources aside: cordon,
@@ -143,7 +151,8 @@ void sim_deployment_revision(struct sim *s, const json_t *d, const json_t *rss, 
 /* --- sim-pods.c ---------------------------------------------------------------------- */
 
 void sim_ensure_nodes(struct sim *s);
-void sim_reconcile_pod(struct sim *s, const char *ns, const char *name, const char *key);
+/* The pod (NULL: gone) as reconcile() read it. */
+void sim_reconcile_pod(struct sim *s, const json_t *pod, const char *key);
 int sim_pod_ready(const json_t *pod);
 /* Keeps lastTransitionTime of conditions whose status did not change. */
 void sim_keep_transitions(json_t *status, const json_t *old);
@@ -155,7 +164,8 @@ void sim_delete_pod(struct sim *s, const char *ns, const char *name);
 
 /* --- the controllers ------------------------------------------------------------------ */
 
-void sim_reconcile_rs(struct sim *s, const char *ns, const char *name);
+/* The ReplicaSet (NULL: gone) as reconcile() read it. */
+void sim_reconcile_rs(struct sim *s, const json_t *rs);
 void sim_reconcile_deployment(struct sim *s, const char *ns, const char *name, const char *key);
 void sim_reconcile_job(struct sim *s, const char *ns, const char *name);
 /* Whether obj has a condition of that type with status True. */

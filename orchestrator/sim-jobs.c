@@ -112,6 +112,7 @@ void sim_reconcile_job(struct sim *s, const char *ns, const char *name)
 			json_t *out = NULL;
 			struct kstatus st = KSTATUS_INIT;
 			if (objects_create(s->o, pr, ns, np, NULL, &out, &st) == 0) {
+				sim_track(s, pr, out);
 				sim_emit(s, job, "Normal", "SuccessfulCreate", "job-controller",
 				     "Created pod: %s", doc_get_str(out, "metadata.name"));
 				active++;
@@ -282,6 +283,7 @@ void sim_reconcile_cronjob(struct sim *s, const char *ns, const char *name, cons
 		json_t *out = NULL;
 		struct kstatus st = KSTATUS_INIT;
 		if (objects_create(s->o, jr, ns, nj, NULL, &out, &st) == 0) {
+			sim_track(s, jr, out);
 			sim_emit(s, cj, "Normal", "SuccessfulCreate", "cronjob-controller", "Created job %s",
 			     jname);
 			json_array_append(active, out);

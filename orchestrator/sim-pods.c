@@ -289,30 +289,30 @@ static int pod_status_step(json_t *pod, void *p)
 	return 1;
 }
 
-void sim_reconcile_pod(struct sim *s, const char *ns, const char *name, const char *key)
+void sim_reconcile_pod(struct sim *s, const json_t *obj, const char *key)
 {
-	struct resource *r = sim_res(s, "", "pods");
-	struct kstatus st = KSTATUS_INIT;
-	json_t *pod;
-	if (objects_get(s->o, r, ns, name, &pod, &st) < 0) {
-		resource_unref(r);
+	if (!obj)
 		return;
-	}
-	int unbound = !doc_get_str(pod, "spec.nodeName");
-	json_decref(pod);
-	if (unbound)
-		sim_schedule_pod(s, ns, name, key);
+	const char *ns = doc_get_str(obj, "metadata.namespace") ?: "";
+	const char *name = doc_get_str(obj, "metadata.name") ?: "";
+	json_t *pod = doc_get_str(obj, "spec.nodeName") ? json_incref((json_t *)obj)
+							 : sim_schedule_pod(s, obj, key);
+	if (!pod)
+		return;
+	struct resource *r = sim_res(s, "", "pods");
 	struct pod_step ps = { s, 0, json_array() };
-	if (objects_mutate(s->o, r, ns, name, OBJ_STATUS, MANAGER, pod_status_step, &ps, NULL) == 0 &&
-	    json_array_size(ps.events) && objects_get(s->o, r, ns, name, &pod, NULL) == 0) {
+	json_t *written = NULL;
+	if (objects_mutate_from(s->o, r, ns, name, pod, OBJ_STATUS, MANAGER, pod_status_step, &ps,
+				&written, NULL) == 0 && written) {
 		size_t i;
 		json_t *e;
 		json_array_foreach(ps.events, i, e)
-			sim_emit(s, pod, json_string_value(json_array_get(e, 0)),
+			sim_emit(s, written, json_string_value(json_array_get(e, 0)),
 			     json_string_value(json_array_get(e, 1)), "kubelet", "%s",
 			     json_string_value(json_array_get(e, 2)));
-		json_decref(pod);
 	}
+	json_decref(written);
+	json_decref(pod);
 	json_decref(ps.events);
 	if (ps.wait_ms > 0)
 		sim_after(s, key, ps.wait_ms);
@@ -357,6 +357,8 @@ int sim_create_pod(struct sim *s, const json_t *owner, const char *kind, const c
 	json_t *out = NULL;
 	struct kstatus st = KSTATUS_INIT;
 	int rc = objects_create(s->o, pr, ns, np, NULL, &out, &st);
+	if (rc == 0)
+		sim_track(s, pr, out);
 	if (rc == 0)
 		sim_emit(s, owner, "Normal", "SuccessfulCreate",
 		     !strcmp(kind, "StatefulSet") ? "statefulset-controller" : "daemonset-controller",

@@ -34,16 +34,13 @@ static int rs_status_step(json_t *rs, void *p)
 	return 1;
 }
 
-void sim_reconcile_rs(struct sim *s, const char *ns, const char *name)
+void sim_reconcile_rs(struct sim *s, const json_t *rs)
 {
+	if (!rs || doc_get(rs, "metadata.deletionTimestamp"))
+		return;
+	const char *ns = doc_get_str(rs, "metadata.namespace") ?: "";
+	const char *name = doc_get_str(rs, "metadata.name") ?: "";
 	struct resource *r = sim_res(s, "apps", "replicasets"), *pr = sim_res(s, "", "pods");
-	json_t *rs;
-	if (objects_get(s->o, r, ns, name, &rs, NULL) < 0)
-		goto out;
-	if (doc_get(rs, "metadata.deletionTimestamp")) {
-		json_decref(rs);
-		goto out;
-	}
 	json_t *pods = sim_list_owned(s, "", "pods", ns, doc_get_str(rs, "metadata.uid"));
 	json_int_t want = doc_get_int(rs, "spec.replicas", 1);
 	json_t *live = json_array();
@@ -53,6 +50,7 @@ void sim_reconcile_rs(struct sim *s, const char *ns, const char *name)
 		if (!doc_get(pod, "metadata.deletionTimestamp"))
 			json_array_append(live, pod);
 	json_int_t have = (json_int_t)json_array_size(live);
+	int changed = have != want;
 	for (; have < want; have++) {
 		json_t *tmpl = doc_get(rs, "spec.template");
 		json_t *np = json_pack("{s:s, s:s, s:{s:s, s:s, s:o, s:o}, s:O}", "apiVersion", "v1",
@@ -75,6 +73,7 @@ void sim_reconcile_rs(struct sim *s, const char *ns, const char *name)
 			sim_emit(s, rs, "Warning", "FailedCreate", "replicaset-controller",
 			     "Error creating: %s", st.message);
 		} else {
+			sim_track(s, pr, out);
 			sim_emit(s, rs, "Normal", "SuccessfulCreate", "replicaset-controller",
 			     "Created pod: %s", doc_get_str(out, "metadata.name"));
 		}
@@ -103,19 +102,19 @@ void sim_reconcile_rs(struct sim *s, const char *ns, const char *name)
 		}
 	}
 	json_int_t ready = 0;
-	json_t *after_pods = sim_list_owned(s, "", "pods", ns, doc_get_str(rs, "metadata.uid"));
+	json_t *after_pods = changed ? sim_list_owned(s, "", "pods", ns, doc_get_str(rs, "metadata.uid"))
+				     : json_incref(pods);
 	json_int_t count = 0;
 	json_array_foreach(after_pods, i, pod) {
 		count++;
 		ready += sim_pod_ready(pod);
 	}
 	struct rs_status v = { count, ready, doc_get_int(rs, "metadata.generation", 1) };
-	objects_mutate(s->o, r, ns, name, OBJ_STATUS, MANAGER, rs_status_step, &v, NULL);
+	objects_mutate_from(s->o, r, ns, name, rs, OBJ_STATUS, MANAGER, rs_status_step, &v, NULL,
+			    NULL);
 	json_decref(after_pods);
 	json_decref(live);
 	json_decref(pods);
-	json_decref(rs);
-out:
 	resource_unref(r);
 	resource_unref(pr);
 }

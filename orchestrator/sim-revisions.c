@@ -107,6 +107,7 @@ json_int_t sim_revision_sync(struct sim *s, const json_t *owner, const char *kin
 			"revision", max + 1);
 		json_t *out = NULL;
 		if (objects_create(s->o, r, ns, obj, NULL, &out, NULL) == 0) {
+			sim_track(s, r, out);
 			mine = max + 1;
 			json_array_append(revs, out);
 		}

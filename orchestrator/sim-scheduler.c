@@ -504,14 +504,15 @@ static int unschedulable_step(json_t *pod, void *p)
 }
 
 /* Binds the unbound pod, or leaves it Pending saying why. */
-void sim_schedule_pod(struct sim *s, const char *ns, const char *name, const char *key)
+json_t *sim_schedule_pod(struct sim *s, const json_t *pod, const char *key)
 {
 	struct sched *sc = sched_of(s);
 	struct resource *r = sim_res(s, "", "pods");
-	json_t *pod = NULL, *hist = json_object(), *pre = json_object();
+	const char *ns = doc_get_str(pod, "metadata.namespace") ?: "";
+	const char *name = doc_get_str(pod, "metadata.name") ?: "";
+	json_t *after = NULL, *hist = json_object(), *pre = json_object();
 	struct buf msg = BUF_INIT;
-	if (objects_get(s->o, r, ns, name, &pod, NULL) < 0 || doc_get_str(pod, "spec.nodeName") ||
-	    doc_get(pod, "metadata.deletionTimestamp"))
+	if (doc_get_str(pod, "spec.nodeName") || doc_get(pod, "metadata.deletionTimestamp"))
 		goto out;
 	long long cpu, mem;
 	pod_requests(pod, &cpu, &mem);
@@ -538,13 +539,11 @@ void sim_schedule_pod(struct sim *s, const char *ns, const char *name, const cha
 	sc->next++;
 	if (claims && best) {
 		char *node = xstrdup(best->name);
-		json_decref(pod);
-		pod = NULL;
-		if (objects_mutate(s->o, r, ns, name, OBJ_MAIN, MANAGER, bind_step, node, NULL) == 0 &&
-		    objects_get(s->o, r, ns, name, &pod, NULL) == 0 &&
-		    !strcmp(doc_get_str(pod, "spec.nodeName") ?: "", node)) {
-			sim_sched_track(s, key, pod);
-			sim_emit(s, pod, "Normal", "Scheduled", "default-scheduler",
+		if (objects_mutate_from(s->o, r, ns, name, pod, OBJ_MAIN, MANAGER, bind_step, node,
+					&after, NULL) == 0 && after &&
+		    !strcmp(doc_get_str(after, "spec.nodeName") ?: "", node)) {
+			sim_sched_track(s, key, after);
+			sim_emit(s, after, "Normal", "Scheduled", "default-scheduler",
 				 "Successfully assigned %s/%s to %s", ns, name, node);
 		}
 		free(node);
@@ -555,16 +554,19 @@ void sim_schedule_pod(struct sim *s, const char *ns, const char *name, const cha
 	else
 		fit_error(&msg, nodes, claims ? NULL : why, hist, pre);
 	struct unsched u = { msg.data, 0 };
-	objects_mutate(s->o, r, ns, name, OBJ_STATUS, MANAGER, unschedulable_step, &u, NULL);
+	objects_mutate_from(s->o, r, ns, name, pod, OBJ_STATUS, MANAGER, unschedulable_step, &u,
+			    &after, NULL);
 	if (u.wrote)
 		sim_emit(s, pod, "Warning", "FailedScheduling", "default-scheduler", "%s", msg.data);
 	pending_add(sc, key);
 out:
+	if (!after && objects_get(s->o, r, ns, name, &after, NULL) < 0)
+		after = NULL;
 	buf_release(&msg);
 	json_decref(hist);
 	json_decref(pre);
-	json_decref(pod);
 	resource_unref(r);
+	return after;
 }
 
 /* The taint-eviction controller: pods on the node that do not tolerate

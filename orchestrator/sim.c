@@ -46,6 +46,11 @@ static void push_str(char ***v, size_t *n, size_t *cap, const char *s)
 	(*v)[(*n)++] = xstrdup(s);
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 void sim_mark(struct sim *s, const char *key)
 {
 	push_str(&s->dirty, &s->ndirty, &s->capdirty, key);
@@ -59,29 +64,34 @@ void sim_mark_obj(struct sim *s, const char *prefix, const char *ns, const char 
 	buf_release(&k);
 }
 
+static unsigned hash_str(const char *k)
+{
+	uint32_t h = 2166136261u;
+	for (; *k; k++)
+		h = (h ^ (unsigned char)*k) * 16777619u;
+	return h;
+}
+
 void sim_after(struct sim *s, const char *key, long long ms)
 {
-	for (size_t i = 0; i < s->ntimers; i++)
-		if (!strcmp(s->timers[i].key, key)) {
-			if (s->timers[i].due_ms > sim_now_ms() + ms)
-				s->timers[i].due_ms = sim_now_ms() + ms;
+	long long due = sim_now_ms() + ms;
+	struct timer **pp = &s->timers[hash_str(key) % TIMER_BUCKETS];
+	for (struct timer *t = *pp; t; t = t->next)
+		if (!strcmp(t->key, key)) {
+			if (t->due_ms > due)
+				t->due_ms = due;
 			return;
 		}
-	if (s->ntimers == s->captimers) {
-		s->captimers = s->captimers ? s->captimers * 2 : 64;
-		s->timers = xrealloc(s->timers, s->captimers * sizeof(*s->timers));
-	}
-	s->timers[s->ntimers].key = xstrdup(key);
-	s->timers[s->ntimers].due_ms = sim_now_ms() + ms;
-	s->ntimers++;
+	struct timer *t = xcalloc(1, sizeof(*t));
+	t->key = xstrdup(key);
+	t->due_ms = due;
+	t->next = *pp;
+	*pp = t;
 }
 
 static unsigned owner_bucket(const char *uid)
 {
-	uint32_t h = 2166136261u;
-	for (; *uid; uid++)
-		h = (h ^ (unsigned char)*uid) * 16777619u;
-	return h % OWNER_BUCKETS;
+	return hash_str(uid) % OWNER_BUCKETS;
 }
 
 static struct owner *owner_find(struct sim *s, const char *uid, int create)
@@ -293,13 +303,44 @@ static int collect_owned(json_t *obj, void *p)
 	return 0;
 }
 
+void sim_track(struct sim *s, struct resource *r, const json_t *obj)
+{
+	char *key = objects_key(r, doc_get_str(obj, "metadata.namespace"),
+				doc_get_str(obj, "metadata.name") ?: "");
+	owners_track(s, key, NULL, obj);
+	free(key);
+}
+
+/* The dependents come from the owners index, not from a list of the
+ * namespace: a ReplicaSet among fifty in a namespace of 5,000 pods reads
+ * its own hundred. The index is current at every pass (the loop takes all
+ * pending events first) and for what the pass itself created (sim_track). */
 json_t *sim_list_owned(struct sim *s, const char *group, const char *resource,
 			  const char *ns, const char *uid)
 {
 	struct resource *r = sim_res(s, group, resource);
 	struct objlist l = { json_array(), uid };
-	if (r)
+	if (!r)
+		return l.items;
+	if (!uid || !ns || !r->namespaced) {
 		objects_list(s->o, r, ns, collect_owned, &l, NULL, NULL);
+		resource_unref(r);
+		return l.items;
+	}
+	char *prefix = objects_prefix(r, ns);
+	size_t plen = strlen(prefix), n;
+	char **keys = sim_owner_dependents(s, uid, &n);
+	qsort(keys, n, sizeof(*keys), cmp_str);         /* the order of a list */
+	for (size_t i = 0; i < n; i++) {
+		json_t *obj = NULL;
+		if (!strncmp(keys[i], prefix, plen) && !strchr(keys[i] + plen, '/') &&
+		    objects_get(s->o, r, ns, keys[i] + plen, &obj, NULL) == 0)
+			collect_owned(obj, &l);
+		json_decref(obj);
+		free(keys[i]);
+	}
+	free(keys);
+	free(prefix);
 	resource_unref(r);
 	return l.items;
 }
@@ -345,6 +386,7 @@ static void reconcile(struct sim *s, const char *key)
 	struct resource *r = registry_find(s->reg, group, NULL, resource);
 	if (!r)
 		return;
+	/* read once here; pods and ReplicaSets, the most of all, take it along */
 	json_t *obj = NULL;
 	if (objects_get(s->o, r, ns[0] ? ns : NULL, name, &obj, NULL) == 0) {
 		const json_t *fin = doc_get(obj, "metadata.finalizers");
@@ -353,15 +395,18 @@ static void reconcile(struct sim *s, const char *key)
 		int foreground = 0;
 		json_array_foreach(fin, i, f)
 			foreground |= !strcmp(json_string_value(f) ?: "", "foregroundDeletion");
-		if (foreground && doc_get(obj, "metadata.deletionTimestamp"))
+		if (foreground && doc_get(obj, "metadata.deletionTimestamp")) {
 			sim_reconcile_foreground(s, key, obj, r);
+			json_decref(obj);
+			obj = NULL;
+			objects_get(s->o, r, ns[0] ? ns : NULL, name, &obj, NULL);
+		}
 	}
-	json_decref(obj);
 	resource_unref(r);
 	if (!strcmp(group, "") && !strcmp(resource, "pods"))
-		sim_reconcile_pod(s, ns, name, key);
+		sim_reconcile_pod(s, obj, key);
 	else if (!strcmp(group, "apps") && !strcmp(resource, "replicasets"))
-		sim_reconcile_rs(s, ns, name);
+		sim_reconcile_rs(s, obj);
 	else if (!strcmp(group, "apps") && !strcmp(resource, "deployments"))
 		sim_reconcile_deployment(s, ns, name, key);
 	else if (!strcmp(group, "batch") && !strcmp(resource, "jobs"))
@@ -378,6 +423,7 @@ static void reconcile(struct sim *s, const char *key)
 		sim_reconcile_pvc(s, ns, name);
 	else if (!strcmp(group, "") && !strcmp(resource, "persistentvolumes"))
 		sim_reconcile_pv(s, name);
+	json_decref(obj);
 }
 
 /* What the scheduler and the volume controller follow beyond the object
@@ -404,6 +450,12 @@ static void on_placement_event(struct sim *s, const struct store_event *ev, cons
 static void on_event(struct sim *s, const struct store_event *ev)
 {
 	if (!strncmp(ev->key, "/_/", 3))
+		return;
+	/* Events are a quarter of all writes and wake nothing; only one that
+	 * names an owner (for the garbage collector) is read */
+	if ((!strncmp(ev->key, "/core/events/", 13) || !strncmp(ev->key, "/events.k8s.io/", 15)) &&
+	    !memmem(ev->value, ev->len, "ownerReferences", 15) &&
+	    !(ev->prev && memmem(ev->prev, ev->prev_len, "ownerReferences", 15)))
 		return;
 	json_t *obj = objects_decode(ev->value, ev->len, ev->rev);
 	if (!obj)
@@ -445,23 +497,21 @@ static void on_event(struct sim *s, const struct store_event *ev)
 	json_decref(obj);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static void drain(struct sim *s)
 {
 	long long now = sim_now_ms();
-	for (size_t i = 0; i < s->ntimers;) {
-		if (s->timers[i].due_ms <= now) {
-			sim_mark(s, s->timers[i].key);
-			free(s->timers[i].key);
-			s->timers[i] = s->timers[--s->ntimers];
-		} else {
-			i++;
+	for (size_t b = 0; b < TIMER_BUCKETS; b++)
+		for (struct timer **pp = &s->timers[b]; *pp;) {
+			struct timer *t = *pp;
+			if (t->due_ms > now) {
+				pp = &t->next;
+				continue;
+			}
+			*pp = t->next;
+			sim_mark(s, t->key);
+			free(t->key);
+			free(t);
 		}
-	}
 	char **gone = s->gone;
 	size_t ngone = s->ngone;
 	s->gone = NULL;
@@ -534,12 +584,20 @@ static void resync(struct sim *s)
 		sim_mark_all(s, kinds[i][0], kinds[i][1]);
 }
 
+/* A watch on everything from now on, which compaction waits for. */
+static struct store_watch *follow(struct store *store)
+{
+	struct store_watch *w = NULL;
+	if (store_watch_open(&w, store, "", store_revision(store), NULL) == 0)
+		store_watch_pin(w);
+	return w;
+}
+
 static void *sim_main(void *arg)
 {
 	struct sim *s = arg;
 	struct store *store = objects_store(s->o);
-	struct store_watch *w = NULL;
-	store_watch_open(&w, store, "", store_revision(store), NULL);
+	struct store_watch *w = follow(store);
 	sim_ensure_nodes(s);
 	resync(s);
 	long long last_prune = 0;
@@ -561,13 +619,12 @@ static void *sim_main(void *arg)
 		} else if (rc < 0) {
 			/* fell behind compaction: events were lost, read it all again */
 			store_watch_close(w);
-			w = NULL;
-			store_watch_open(&w, store, "", store_revision(store), NULL);
+			w = follow(store);
 			resync(s);
 		} else if (!w) {
 			struct timespec ts = { 0, TICK_MS * 1000000L };
 			nanosleep(&ts, NULL);
-			store_watch_open(&w, store, "", store_revision(store), NULL);
+			w = follow(store);
 		}
 		drain(s);
 	}
@@ -605,9 +662,13 @@ void sim_stop(struct sim *s)
 	for (size_t i = 0; i < s->ngone; i++)
 		free(s->gone[i]);
 	free(s->gone);
-	for (size_t i = 0; i < s->ntimers; i++)
-		free(s->timers[i].key);
-	free(s->timers);
+	for (size_t b = 0; b < TIMER_BUCKETS; b++)
+		while (s->timers[b]) {
+			struct timer *t = s->timers[b];
+			s->timers[b] = t->next;
+			free(t->key);
+			free(t);
+		}
 	sim_sched_free(s);
 	for (size_t i = 0; i < OWNER_BUCKETS; i++)
 		while (s->owners[i]) {

@@ -54,6 +54,7 @@ struct store {
 	int64_t writes_since_compact;
 	unsigned wake_gen;
 	int watches;
+	struct store_watch *pinned;     /* compaction waits for these */
 
 	/* ring of the latest events: ring[(ring_head + i) % ring_cap] has
 	 * revision ring_lo + i, for i < ring_len */
@@ -85,6 +86,8 @@ struct store_watch {
 	size_t prefix_len;
 	int64_t rev;
 	int64_t covered;        /* the table had nothing more up to here */
+	struct store_watch *next_pinned;        /* s->pinned, when pinned */
+	int pinned;
 	struct store_event *pending[WATCH_BATCH];
 	size_t npending, ipending;
 };
@@ -824,6 +827,9 @@ int store_compact(struct store *s, struct berr *err)
 {
 	pthread_mutex_lock(&s->mu);
 	int64_t target = s->rev - s->history;
+	for (struct store_watch *w = s->pinned; w; w = w->next_pinned)
+		if (w->rev < target)
+			target = w->rev;
 	pthread_mutex_unlock(&s->mu);
 	int rc = 0;
 	for (;;) {
@@ -869,6 +875,17 @@ int store_watch_open(struct store_watch **out, struct store *s,
 	return 0;
 }
 
+void store_watch_pin(struct store_watch *w)
+{
+	pthread_mutex_lock(&w->s->mu);
+	if (!w->pinned) {
+		w->pinned = 1;
+		w->next_pinned = w->s->pinned;
+		w->s->pinned = w;
+	}
+	pthread_mutex_unlock(&w->s->mu);
+}
+
 int64_t store_watch_rev(struct store_watch *w)
 {
 	return w->rev;
@@ -882,6 +899,11 @@ void store_watch_close(struct store_watch *w)
 		store_event_unref(w->pending[i]);
 	pthread_mutex_lock(&w->s->mu);
 	w->s->watches--;
+	for (struct store_watch **pp = &w->s->pinned; *pp; pp = &(*pp)->next_pinned)
+		if (*pp == w) {
+			*pp = w->next_pinned;
+			break;
+		}
 	pthread_mutex_unlock(&w->s->mu);
 	free(w->prefix);
 	free(w);

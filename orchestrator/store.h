@@ -139,6 +139,13 @@ int store_watch_open(struct store_watch **out, struct store *s,
  */
 int store_watch_next(struct store_watch *w, struct store_event **out,
 		     int timeout_ms);
+/*
+ * Holds compaction back to what this watch has not read yet: for the
+ * process's own followers (the simulation, the API's watch hub), which a
+ * burst of writes of their own must not push past the history and into a
+ * full relist. Only for watches that keep reading.
+ */
+void store_watch_pin(struct store_watch *w);
 /* Revision this watch has delivered up to. */
 int64_t store_watch_rev(struct store_watch *w);
 void store_watch_close(struct store_watch *w);

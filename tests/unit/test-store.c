@@ -327,6 +327,40 @@ static void test_compaction_gone(void **state)
 	store_watch_close(w);
 }
 
+/* A pinned watch (the process's own followers) holds compaction back to
+ * what it has not read: it gets every event, where a watch of a client
+ * would have fallen behind with BERR_LIMIT (test_compaction_gone). */
+static void test_pinned_watch_holds_compaction(void **state)
+{
+	struct fixture *f = *state;
+	store_close(f->s);
+	struct store_opts o = { .history = 20, .ring = 8 };
+	struct berr err = BERR_INIT;
+	assert_int_equal(store_open(&f->s, f->path, &o, &err), 0);
+	struct store_watch *w;
+	int64_t from = store_revision(f->s);
+	assert_int_equal(store_watch_open(&w, f->s, "", from, &err), 0);
+	store_watch_pin(w);
+	for (int i = 0; i < 100; i++) {
+		char key[64];
+		snprintf(key, sizeof(key), "/core/configmaps/ns/k%03d", i);
+		PUT(f->s, key, "v");
+	}
+	assert_int_equal(store_compact(f->s, &err), 0);
+	assert_true(store_compacted(f->s) <= from);
+	struct store_event *ev;
+	int n = 0;
+	while (store_watch_next(w, &ev, 0) == 1) {
+		n++;
+		store_event_unref(ev);
+	}
+	assert_int_equal(n, 100);
+	/* once read, the history can go */
+	assert_int_equal(store_compact(f->s, &err), 0);
+	assert_true(store_compacted(f->s) >= from + 100 - 20 - 1);
+	store_watch_close(w);
+}
+
 /* A child writes keys and reports each acknowledged write on a pipe; the
  * parent SIGKILLs it mid-stream and checks every acknowledged key is there. */
 static void test_sigkill_loses_no_acknowledged_write(void **state)
@@ -434,6 +468,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ring_overflow_falls_back_to_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_large_values_bounded_ring, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compaction_gone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pinned_watch_holds_compaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sigkill_loses_no_acknowledged_write, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_encryption_at_rest, setup, teardown),
 	};
