@@ -447,15 +447,37 @@ static void on_placement_event(struct sim *s, const struct store_event *ev, cons
 }
 
 /* What an event wakes: the object and its controller. */
+/* Whether a controller of the simulation works on objects under key. */
+static int followed(const char *key)
+{
+	static const char *const prefixes[] = {
+		"/core/pods/", "/core/services/", "/core/nodes/", "/core/persistentvolumeclaims/",
+		"/core/persistentvolumes/", "/storage.k8s.io/storageclasses/", "/apps/", "/batch/",
+	};
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(key, prefixes[i], strlen(prefixes[i])))
+			return 1;
+	return 0;
+}
+
+static int mentions(const char *value, size_t len, const char *what)
+{
+	return value && memmem(value, len, what, strlen(what)) != NULL;
+}
+
 static void on_event(struct sim *s, const struct store_event *ev)
 {
 	if (!strncmp(ev->key, "/_/", 3))
 		return;
-	/* Events are a quarter of all writes and wake nothing; only one that
-	 * names an owner (for the garbage collector) is read */
-	if ((!strncmp(ev->key, "/core/events/", 13) || !strncmp(ev->key, "/events.k8s.io/", 15)) &&
-	    !memmem(ev->value, ev->len, "ownerReferences", 15) &&
-	    !(ev->prev && memmem(ev->prev, ev->prev_len, "ownerReferences", 15)))
+	/* Of the other kinds (Events, ConfigMaps, Secrets, custom resources:
+	 * most writes) only the garbage collector's part matters: an object
+	 * naming an owner, one in foreground deletion, a deletion. The rest is
+	 * not even parsed. */
+	int follow = followed(ev->key);
+	int foreground = mentions(ev->value, ev->len, "foregroundDeletion");
+	if (!follow && !foreground && ev->type != STORE_DELETED &&
+	    !mentions(ev->value, ev->len, "ownerReferences") &&
+	    !mentions(ev->prev, ev->prev_len, "ownerReferences"))
 		return;
 	json_t *obj = objects_decode(ev->value, ev->len, ev->rev);
 	if (!obj)
@@ -469,7 +491,7 @@ static void on_event(struct sim *s, const struct store_event *ev)
 		const char *uid = doc_get_str(obj, "metadata.uid");
 		if (uid && owner_find(s, uid, 0))
 			push_str(&s->gone, &s->ngone, &s->capgone, uid);
-	} else {
+	} else if (follow || foreground) {
 		sim_mark(s, ev->key);
 	}
 	if (ns && (!strncmp(ev->key, "/core/pods/", 11) || !strncmp(ev->key, "/core/services/", 15))) {
