@@ -273,6 +273,7 @@ void http_response_text(struct http_response *resp, int status, const char *cont
 {
 	resp->status = status;
 	buf_reset(&resp->body);
+	resp->body_skip = 0;
 	buf_add(&resp->body, data, len);
 	response_set_content_type(resp, content_type);
 }
@@ -287,6 +288,7 @@ void http_response_json(struct http_response *resp, int status, const json_t *do
 {
 	resp->status = status;
 	buf_reset(&resp->body);
+	resp->body_skip = 0;
 	json_dump_callback(doc, json_dump_buf, &resp->body, JSON_COMPACT | JSON_ENCODE_ANY);
 	buf_addch(&resp->body, '\n');
 	response_set_content_type(resp, "application/json");
@@ -494,10 +496,11 @@ static enum MHD_Result queue_buffer(struct MHD_Connection *conn, struct http_res
 {
 	struct MHD_Response *r;
 
-	if (resp->body.len) {
-		size_t len;
+	if (resp->body.len > resp->body_skip) {
+		size_t len, skip = resp->body_skip;
 		char *data = buf_detach(&resp->body, &len);
-		r = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+		r = MHD_create_response_from_buffer_with_free_callback_cls(len - skip, data + skip,
+									    free, data);
 		if (!r)
 			free(data);
 	} else {

@@ -121,6 +121,7 @@ int http_request_json(const struct http_request *req, json_t **out, struct berr 
 struct http_response {
 	int status;                     /* 200 unless set */
 	struct buf body;
+	size_t body_skip;               /* leading bytes of body not sent */
 	struct http_kv *headers;        /* owned strings */
 	size_t nheaders;
 	/* private */
@@ -130,7 +131,7 @@ struct http_response {
 };
 
 /* For a response a worker thread fills before http_deferred_finish(). */
-#define HTTP_RESPONSE_INIT { 200, BUF_INIT, NULL, 0, NULL, NULL, NULL }
+#define HTTP_RESPONSE_INIT { 200, BUF_INIT, 0, NULL, 0, NULL, NULL, NULL }
 
 /* Adds a response header (copied). Content-Type is set by the helpers below. */
 void http_response_header(struct http_response *resp, const char *name, const char *value);

@@ -162,6 +162,8 @@ struct raw_list {
 	const struct selector *labels;
 };
 
+#define LIST_HEAD_GAP 1024
+
 static int raw_item(const struct store_kv *kv, void *p)
 {
 	struct raw_list *l = p;
@@ -209,7 +211,12 @@ static int fast_list(struct api *api, struct api_path *p, struct http_request *r
 	struct selector *labels = NULL, *fields = NULL;
 	if (selectors(req, resp, &labels, &fields) < 0)
 		return 1;
+	/* the items are written after a gap the list's head is put into at the
+	 * end, right before them: a list can be tens of MB, copied never */
 	struct raw_list l = { BUF_INIT, 0, limit, 0, NULL, labels };
+	buf_grow(&l.items, LIST_HEAD_GAP);
+	memset(l.items.data, ' ', LIST_HEAD_GAP);
+	l.items.len = LIST_HEAD_GAP;
 	char *prefix = objects_prefix(p->res, p->ns[0] ? p->ns : NULL);
 	int64_t rev = 0;
 	struct berr e = BERR_INIT;
@@ -227,24 +234,31 @@ static int fast_list(struct api *api, struct api_path *p, struct http_request *r
 	}
 	char av[512];
 	resource_api_version(p->res, av, sizeof(av));
-	struct buf out = BUF_INIT;
-	buf_grow(&out, l.items.len + 256);
-	buf_addf(&out, "{\"kind\":\"%s\",\"apiVersion\":\"%s\",\"metadata\":{\"resourceVersion\":\"%lld\"",
+	struct buf head = BUF_INIT;
+	buf_addf(&head, "{\"kind\":\"%s\",\"apiVersion\":\"%s\",\"metadata\":{\"resourceVersion\":\"%lld\"",
 		 p->res->list_kind, av, (long long)rev);
 	if (l.more && l.last_key) {
 		char *next = encode_continue(rev, l.last_key);
-		buf_addf(&out, ",\"continue\":\"%s\"", next);
+		buf_addf(&head, ",\"continue\":\"%s\"", next);
 		free(next);
 	}
-	buf_adds(&out, "},\"items\":[");
-	buf_add(&out, l.items.data, l.items.len);
-	buf_adds(&out, "]}\n");
-	/* the body is handed over, not copied: a list can be tens of MB */
+	buf_adds(&head, "},\"items\":[");
+	buf_adds(&l.items, "]}\n");
 	resp->status = 200;
 	http_response_header(resp, "Content-Type", "application/json");
 	buf_release(&resp->body);
-	resp->body = out;
-	buf_release(&l.items);
+	if (head.len <= LIST_HEAD_GAP) {
+		memcpy(l.items.data + LIST_HEAD_GAP - head.len, head.data, head.len);
+		resp->body = l.items;
+		resp->body_skip = LIST_HEAD_GAP - head.len;
+	} else {
+		/* a continue token of a very long key */
+		buf_add(&head, l.items.data + LIST_HEAD_GAP, l.items.len - LIST_HEAD_GAP);
+		resp->body = head;
+		head = (struct buf)BUF_INIT;
+		buf_release(&l.items);
+	}
+	buf_release(&head);
 	free(l.last_key);
 	return 1;
 }

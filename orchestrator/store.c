@@ -747,10 +747,12 @@ int store_list(struct store *s, const char *prefix, const char *after_key,
 			.value = (char *)sqlite3_column_blob(row, 2),
 			.len = (size_t)sqlite3_column_bytes(row, 2),
 		};
-		/* blobs are not NUL-terminated; copy only when the callback
-		 * would otherwise read past the end */
-		char *copy = plain_copy(s, kv.value ? kv.value : "", kv.len, &kv.len);
-		kv.value = copy;
+		/* only an encrypted value is copied (decrypted) */
+		char *copy = NULL;
+		if (!kv.value)
+			kv.value = "";
+		else if (kv.len >= ENC_MAGIC_LEN && !memcmp(kv.value, ENC_MAGIC, ENC_MAGIC_LEN))
+			kv.value = copy = plain_copy(s, kv.value, kv.len, &kv.len);
 		rc = fn(&kv, ctx);
 		free(copy);
 		if (rc)

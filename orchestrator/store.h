@@ -94,7 +94,8 @@ int store_get(struct store *s, const char *key, struct store_kv *out,
 /*
  * Calls fn for every live key starting with `prefix`, in key order, at one
  * consistent revision (returned in *rev_out). The kv passed to fn is only
- * valid during the call. A non-zero return from fn stops the walk and is
+ * valid during the call, and its value is not NUL-terminated (read it by
+ * its len): it is sqlite's own copy, not copied again. A non-zero return from fn stops the walk and is
  * returned. `limit` > 0 stops after that many keys; `after_key` (may be NULL)
  * starts strictly after that key (for continue tokens).
  */
