@@ -32,7 +32,7 @@ static const struct kind_info table[] = {
 	  NS, SHORT("pvc"), NOCAT, S },
 	{ "", "v1", "PersistentVolume", "persistentvolumes", "persistentvolume", CLUSTER,
 	  SHORT("pv"), NOCAT, S },
-	{ "", "v1", "Pod", "pods", "pod", NS, SHORT("po"), ALL, S },
+	{ "", "v1", "Pod", "pods", "pod", NS, SHORT("po"), ALL, S | KIND_SUB_EVICTION },
 	{ "", "v1", "ResourceQuota", "resourcequotas", "resourcequota", NS, SHORT("quota"),
 	  NOCAT, S },
 	{ "", "v1", "Secret", "secrets", "secret", NS, NOSHORT, NOCAT, 0 },

@@ -18,6 +18,7 @@
 enum kind_sub {
 	KIND_SUB_STATUS = 1 << 0,
 	KIND_SUB_SCALE = 1 << 1,
+	KIND_SUB_EVICTION = 1 << 2,     /* pods/eviction, a policy/v1 Eviction */
 };
 
 #define KIND_MAX_SHORT 3

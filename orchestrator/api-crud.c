@@ -434,6 +434,8 @@ static int sub_ok(struct api_path *p, struct http_response *resp)
 	if ((!strcmp(p->sub, "status") && (p->res->subresources & KIND_SUB_STATUS)) ||
 	    (!strcmp(p->sub, "scale") && (p->res->subresources & KIND_SUB_SCALE)))
 		return 1;
+	if (!strcmp(p->sub, "eviction") && (p->res->subresources & KIND_SUB_EVICTION))
+		return 1;
 	if (!strcmp(p->sub, "log") && !strcmp(p->res->resource, "pods") && !p->res->group[0]) {
 		struct kstatus st = KSTATUS_INIT;
 		kstatus_bad_request(&st, "no logs: pod \"%s\" runs a simulated container", p->name);
@@ -531,13 +533,9 @@ static void do_update(struct api *api, struct api_path *p, struct http_request *
 }
 
 /* DeleteOptions from the body (if any) and the query. */
-static int delete_opts(struct http_request *req, struct obj_delete_opts *o, json_t **body,
-		       struct kstatus *st)
+void api_delete_options(struct http_request *req, const json_t *opts, struct obj_delete_opts *o)
 {
 	memset(o, 0, sizeof(*o));
-	*body = NULL;
-	if (req->body_len > 0 && api_read_body(req, body, st) < 0)
-		return -1;
 	o->propagation = http_request_query(req, "propagationPolicy");
 	o->dry_run = is_dry_run(req);
 	o->graceful = 1;
@@ -545,19 +543,19 @@ static int delete_opts(struct http_request *req, struct obj_delete_opts *o, json
 	const char *gp = http_request_query(req, "gracePeriodSeconds");
 	if (gp && gp[0])
 		o->grace_period = strtoll(gp, NULL, 10);
-	if (*body) {
-		json_t *g = doc_get(*body, "gracePeriodSeconds");
+	if (opts) {
+		json_t *g = doc_get(opts, "gracePeriodSeconds");
 		if (json_is_integer(g))
 			o->grace_period = json_integer_value(g);
-		const char *pp = doc_get_str(*body, "propagationPolicy");
+		const char *pp = doc_get_str(opts, "propagationPolicy");
 		if (pp)
 			o->propagation = pp;
-		json_t *od = doc_get(*body, "orphanDependents");
+		json_t *od = doc_get(opts, "orphanDependents");
 		if (!pp && json_is_boolean(od))
 			o->propagation = json_is_true(od) ? "Orphan" : "Background";
-		o->precondition_uid = doc_get_str(*body, "preconditions.uid");
-		o->precondition_rv = doc_get_str(*body, "preconditions.resourceVersion");
-		json_t *dr = doc_get(*body, "dryRun");
+		o->precondition_uid = doc_get_str(opts, "preconditions.uid");
+		o->precondition_rv = doc_get_str(opts, "preconditions.resourceVersion");
+		json_t *dr = doc_get(opts, "dryRun");
 		if (json_is_array(dr) && json_array_size(dr) &&
 		    !strcmp(json_string_value(json_array_get(dr, 0)) ?: "", "All"))
 			o->dry_run = 1;
@@ -565,6 +563,16 @@ static int delete_opts(struct http_request *req, struct obj_delete_opts *o, json
 	const char *od = http_request_query(req, "orphanDependents");
 	if (!o->propagation && od)
 		o->propagation = api_truthy(od) ? "Orphan" : "Background";
+}
+
+/* DeleteOptions from the body (JSON, YAML or protobuf) and the query. */
+static int delete_opts(struct http_request *req, struct obj_delete_opts *o, json_t **body,
+		       struct kstatus *st)
+{
+	*body = NULL;
+	if (req->body_len > 0 && api_read_body(req, body, st) < 0)
+		return -1;
+	api_delete_options(req, *body, o);
 	return 0;
 }
 
@@ -685,6 +693,8 @@ void api_crud(struct api *api, struct api_path *p, struct http_request *req,
 			return do_delete_collection(api, p, req, resp);
 		return method_not_allowed(resp, m);
 	}
+	if (!strcmp(p->sub, "eviction"))
+		return !strcmp(m, "POST") ? api_evict(api, p, req, resp) : method_not_allowed(resp, m);
 	if (!strcmp(m, "GET")) {
 		if (api_truthy(http_request_query(req, "watch"))) {
 			/* watch of one object: a field selector on its name */

@@ -79,6 +79,11 @@ static json_t *agg_resource(const struct resource *r)
 						      "responseKind",
 						      response_kind("autoscaling", "v1", "Scale"),
 						      "verbs", verbs(kinds_sub_verbs)));
+	if (r->subresources & KIND_SUB_EVICTION)
+		json_array_append_new(subs, json_pack("{s:s, s:o, s:[s]}", "subresource", "eviction",
+						      "responseKind",
+						      response_kind("policy", "v1", "Eviction"),
+						      "verbs", "create"));
 	if (json_array_size(subs))
 		json_object_set_new(o, "subresources", subs);
 	else
@@ -288,6 +293,13 @@ static json_t *resource_list(struct api *api, const char *group, const char *ver
 				"{s:s, s:s, s:b, s:s, s:s, s:s, s:o}", "name", sub, "singularName", "",
 				"namespaced", r->namespaced, "group", "autoscaling", "version", "v1",
 				"kind", "Scale", "verbs", verbs(kinds_sub_verbs)));
+		}
+		if (r->subresources & KIND_SUB_EVICTION) {
+			snprintf(sub, sizeof(sub), "%s/eviction", r->resource);
+			json_array_append_new(resources, json_pack(
+				"{s:s, s:s, s:b, s:s, s:s, s:s, s:[s]}", "name", sub, "singularName",
+				"", "namespaced", r->namespaced, "group", "policy", "version", "v1",
+				"kind", "Eviction", "verbs", "create"));
 		}
 	}
 	registry_snapshot_free(all, n);

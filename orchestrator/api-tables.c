@@ -526,7 +526,12 @@ static void node_cells(json_t *cells, const json_t *n)
 	json_array_foreach(doc_get(n, "status.conditions"), i, c)
 		if (!strcmp(doc_get_str(c, "type") ?: "", "Ready"))
 			ready = !strcmp(doc_get_str(c, "status") ?: "", "True") ? "Ready" : "NotReady";
-	add(cells, json_string(ready));
+	struct buf status = BUF_INIT;
+	buf_adds(&status, ready);
+	if (json_is_true(doc_get(n, "spec.unschedulable")))
+		buf_adds(&status, ",SchedulingDisabled");
+	add(cells, json_string(status.data));
+	buf_release(&status);
 	struct buf roles = BUF_INIT;
 	const char *k;
 	json_t *v;
@@ -625,6 +630,29 @@ static void event_cells(json_t *cells, const json_t *ev)
 	add(cells, str_or(ev, "message", ""));
 }
 
+static const struct column pdb_cols[] = {
+	{ "Name", "string", 0, "name" }, { "Min Available", "string", 0, NULL },
+	{ "Max Unavailable", "string", 0, NULL }, { "Allowed Disruptions", "integer", 0, NULL },
+	{ "Age", "string", 0, NULL }, { NULL, NULL, 0, NULL },
+};
+
+/* An IntOrString as kubectl prints it, N/A when unset. */
+static json_t *intstr_cell(const json_t *obj, const char *path)
+{
+	const json_t *v = doc_get(obj, path);
+	if (json_is_integer(v))
+		return json_sprintf("%lld", (long long)json_integer_value(v));
+	return json_string(json_is_string(v) ? json_string_value(v) : "N/A");
+}
+
+static void pdb_cells(json_t *cells, const json_t *pdb)
+{
+	add(cells, intstr_cell(pdb, "spec.minAvailable"));
+	add(cells, intstr_cell(pdb, "spec.maxUnavailable"));
+	add(cells, json_integer(doc_get_int(pdb, "status.disruptionsAllowed", 0)));
+	add(cells, age(pdb));
+}
+
 static const struct column default_cols[] = {
 	{ "Name", "string", 0, "name" }, { "Age", "string", 0, NULL }, { NULL, NULL, 0, NULL },
 };
@@ -659,6 +687,7 @@ static const struct {
 	{ "storage.k8s.io", "storageclasses", sc_cols, sc_cells },
 	{ "scheduling.k8s.io", "priorityclasses", pc_cols, pc_cells },
 	{ "networking.k8s.io", "ingressclasses", ingclass_cols, ingclass_cells },
+	{ "policy", "poddisruptionbudgets", pdb_cols, pdb_cells },
 };
 
 static json_t *column_defs(const struct column *cols)

@@ -90,6 +90,12 @@ void api_crud(struct api *api, struct api_path *p, struct http_request *req,
 	      struct http_response *resp);
 void api_patch(struct api *api, struct api_path *p, struct http_request *req,
 	       struct http_response *resp);
+/* DeleteOptions (`opts`, may be NULL) and the query's delete parameters
+ * into o; its strings are borrowed from both. */
+void api_delete_options(struct http_request *req, const json_t *opts, struct obj_delete_opts *o);
+/* POST pods/NAME/eviction (api-eviction.c). */
+void api_evict(struct api *api, struct api_path *p, struct http_request *req,
+	       struct http_response *resp);
 /* The autoscaling/v1 Scale of an object (new reference). */
 json_t *api_scale_of(const struct resource *r, const json_t *obj);
 /* Sets the replicas a Scale names and answers with the new Scale. */

@@ -50,6 +50,11 @@ MESSAGE(ObjectMeta, S(1, "name"), S(2, "generateName"), S(3, "namespace"), S(5, 
 	T(9, "deletionTimestamp"), I64P(10, "deletionGracePeriodSeconds"), MAPS(11, "labels"),
 	MAPS(12, "annotations"), MR(13, "ownerReferences", OwnerReference),
 	SR(14, "finalizers"));
+/* the body of a DELETE from client-go (kubectl drain --disable-eviction,
+ * delete with a grace period) and of an eviction */
+MESSAGE(Preconditions, S(1, "uid"), S(2, "resourceVersion"));
+MESSAGE(DeleteOptions, I64P(1, "gracePeriodSeconds"), M(2, "preconditions", Preconditions),
+	BP(3, "orphanDependents"), S(4, "propagationPolicy"), SR(5, "dryRun"));
 
 /* --- core/v1: references, env, ports, resources ------------------------- */
 
@@ -268,6 +273,7 @@ MESSAGE(PodDisruptionBudgetSpec, IOS(1, "minAvailable"), M(2, "selector", LabelS
 	IOS(3, "maxUnavailable"), SP(4, "unhealthyPodEvictionPolicy"));
 MESSAGE(PodDisruptionBudget, M(1, "metadata", ObjectMeta),
 	M(2, "spec", PodDisruptionBudgetSpec));
+MESSAGE(Eviction, M(1, "metadata", ObjectMeta), M(2, "deleteOptions", DeleteOptions));
 
 /* --- networking.k8s.io/v1 ----------------------------------------------- */
 
@@ -318,6 +324,8 @@ static const struct pb_root roots[] = {
 	{ "v1", "Service", &m_Service },
 	{ "v1", "Pod", &m_Pod },
 	{ "v1", "ResourceQuota", &m_ResourceQuota },
+	{ "v1", "DeleteOptions", &m_DeleteOptions },
+	{ "meta.k8s.io/v1", "DeleteOptions", &m_DeleteOptions },
 	{ "apps/v1", "Deployment", &m_Deployment },
 	{ "batch/v1", "Job", &m_Job },
 	{ "batch/v1", "CronJob", &m_CronJob },
@@ -326,6 +334,7 @@ static const struct pb_root roots[] = {
 	{ "rbac.authorization.k8s.io/v1", "ClusterRole", &m_ClusterRole },
 	{ "rbac.authorization.k8s.io/v1", "ClusterRoleBinding", &m_RoleBinding },
 	{ "policy/v1", "PodDisruptionBudget", &m_PodDisruptionBudget },
+	{ "policy/v1", "Eviction", &m_Eviction },
 	{ "networking.k8s.io/v1", "Ingress", &m_Ingress },
 	{ "autoscaling/v2", "HorizontalPodAutoscaler", &m_HorizontalPodAutoscaler },
 	{ "scheduling.k8s.io/v1", "PriorityClass", &m_PriorityClass },

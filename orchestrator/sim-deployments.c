@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "doc.h"
+#include "intstr.h"
 #include "log.h"
 #include "sim-internal.h"
 #include "timefmt.h"
@@ -47,21 +48,6 @@ void sim_template_hash(char *out, size_t size, const json_t *template)
 	for (size_t i = 0; i < n; i++)
 		out[i] = alphanums[(unsigned char)digits[i] % (sizeof(alphanums) - 1)];
 	out[n] = '\0';
-}
-
-/* An int-or-percent of total (round up for surge, down for unavailable). */
-static json_int_t scaled(const json_t *v, json_int_t total, int round_up, json_int_t dflt)
-{
-	if (json_is_integer(v))
-		return json_integer_value(v);
-	if (json_is_string(v)) {
-		const char *s = json_string_value(v);
-		long long pct = atoll(s);
-		if (strchr(s, '%'))
-			return round_up ? (total * pct + 99) / 100 : total * pct / 100;
-		return pct;
-	}
-	return dflt;
 }
 
 struct set_int {
@@ -172,8 +158,8 @@ void sim_reconcile_deployment(struct sim *s, const char *ns, const char *name, c
 	}
 	json_int_t want = doc_get_int(d, "spec.replicas", 1);
 	int recreate = !strcmp(doc_get_str(d, "spec.strategy.type") ?: "", "Recreate");
-	json_int_t surge = recreate ? 0 : scaled(doc_get(d, "spec.strategy.rollingUpdate.maxSurge"), want, 1, 1);
-	json_int_t unavail = recreate ? want : scaled(doc_get(d, "spec.strategy.rollingUpdate.maxUnavailable"), want, 0, 0);
+	json_int_t surge = recreate ? 0 : intstr_scaled(doc_get(d, "spec.strategy.rollingUpdate.maxSurge"), want, 1, 1);
+	json_int_t unavail = recreate ? want : intstr_scaled(doc_get(d, "spec.strategy.rollingUpdate.maxUnavailable"), want, 0, 0);
 	if (surge == 0 && unavail == 0)
 		unavail = 1;
 	int created_new = 0;

@@ -175,6 +175,8 @@ void sim_reconcile_sts(struct sim *s, const char *ns, const char *name, const ch
 void sim_reconcile_ds(struct sim *s, const char *ns, const char *name, const char *key);
 /* One pass over a namespace's Services. */
 void sim_reconcile_endpoints(struct sim *s, const char *ns);
+/* One pass over a namespace's PodDisruptionBudgets. */
+void sim_reconcile_disruption(struct sim *s, const char *ns);
 
 /* --- sim-gc.c ---------------------------------------------------------------------------- */
 

@@ -381,6 +381,10 @@ static void reconcile(struct sim *s, const char *key)
 		sim_reconcile_endpoints(s, key + 12);
 		return;
 	}
+	if (!strncmp(key, "/_disruption/", 13)) {
+		sim_reconcile_disruption(s, key + 13);
+		return;
+	}
 	if (sim_parse_key(key, group, resource, ns, name) < 0)
 		return;
 	struct resource *r = registry_find(s->reg, group, NULL, resource);
@@ -447,12 +451,22 @@ static void on_placement_event(struct sim *s, const struct store_event *ev, cons
 }
 
 /* What an event wakes: the object and its controller. */
+/* Queues a controller whose one pass covers a namespace. */
+static void mark_namespace(struct sim *s, const char *prefix, const char *ns)
+{
+	struct buf k = BUF_INIT;
+	buf_addf(&k, "%s%s", prefix, ns);
+	sim_mark(s, k.data);
+	buf_release(&k);
+}
+
 /* Whether a controller of the simulation works on objects under key. */
 static int followed(const char *key)
 {
 	static const char *const prefixes[] = {
 		"/core/pods/", "/core/services/", "/core/nodes/", "/core/persistentvolumeclaims/",
 		"/core/persistentvolumes/", "/storage.k8s.io/storageclasses/", "/apps/", "/batch/",
+		"/policy/poddisruptionbudgets/",
 	};
 	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
 		if (!strncmp(key, prefixes[i], strlen(prefixes[i])))
@@ -494,12 +508,11 @@ static void on_event(struct sim *s, const struct store_event *ev)
 	} else if (follow || foreground) {
 		sim_mark(s, ev->key);
 	}
-	if (ns && (!strncmp(ev->key, "/core/pods/", 11) || !strncmp(ev->key, "/core/services/", 15))) {
-		struct buf k = BUF_INIT;
-		buf_addf(&k, "/_endpoints/%s", ns);
-		sim_mark(s, k.data);
-		buf_release(&k);
-	}
+	int pod = !strncmp(ev->key, "/core/pods/", 11);
+	if (ns && (pod || !strncmp(ev->key, "/core/services/", 15)))
+		mark_namespace(s, "/_endpoints/", ns);
+	if (ns && (pod || !strncmp(ev->key, "/policy/poddisruptionbudgets/", 29)))
+		mark_namespace(s, "/_disruption/", ns);
 	const json_t *ref = sim_controller_of(obj);
 	if (ref && ns) {
 		const char *kind = doc_get_str(ref, "kind") ?: "";
