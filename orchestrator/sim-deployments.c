@@ -129,6 +129,28 @@ static const char *condition_reason(const json_t *d, const char *type)
 	return NULL;
 }
 
+/* A paused Deployment only follows spec.replicas: its one active
+ * ReplicaSet (or its newest, when none is) takes them all; several active
+ * ones, left mid-rollout, keep theirs until the rollout resumes. */
+static void paused_scale(struct sim *s, const json_t *d, const char *ns, const json_t *rss,
+			 json_int_t want)
+{
+	json_t *active = NULL, *newest = NULL, *rs;
+	size_t i, nactive = 0;
+	json_array_foreach(rss, i, rs) {
+		if (doc_get_int(rs, "spec.replicas", 0) > 0) {
+			active = rs;
+			nactive++;
+		}
+		if (!newest || strcmp(doc_get_str(rs, "metadata.creationTimestamp") ?: "",
+				      doc_get_str(newest, "metadata.creationTimestamp") ?: "") > 0)
+			newest = rs;
+	}
+	json_t *target = nactive == 1 ? active : nactive == 0 ? newest : NULL;
+	if (target && doc_get_int(target, "spec.replicas", 0) != want)
+		scale_rs(s, d, ns, target, want);
+}
+
 void sim_reconcile_deployment(struct sim *s, const char *ns, const char *name, const char *key)
 {
 	struct resource *dr = sim_res(s, "apps", "deployments"), *rr = sim_res(s, "apps", "replicasets");
@@ -162,8 +184,11 @@ void sim_reconcile_deployment(struct sim *s, const char *ns, const char *name, c
 	json_int_t unavail = recreate ? want : intstr_scaled(doc_get(d, "spec.strategy.rollingUpdate.maxUnavailable"), want, 0, 0);
 	if (surge == 0 && unavail == 0)
 		unavail = 1;
+	/* paused (`kubectl rollout pause`): no new ReplicaSet and no rollout,
+	 * only scaling, until resumed */
+	int paused = json_is_true(doc_get(d, "spec.paused"));
 	int created_new = 0;
-	if (!newrs) {
+	if (!newrs && !paused) {
 		char rsname[512];
 		snprintf(rsname, sizeof(rsname), "%s-%s", name, hash);
 		json_t *labels = sim_copy_or_empty(doc_get(tmpl, "metadata.labels"));
@@ -200,7 +225,8 @@ void sim_reconcile_deployment(struct sim *s, const char *ns, const char *name, c
 		json_decref(newrs);
 		newrs = json_array_get(rss, json_array_size(rss) - 1);
 	}
-	sim_deployment_revision(s, d, rss, newrs);
+	if (newrs)
+		sim_deployment_revision(s, d, rss, newrs);
 	/* totals over every ReplicaSet */
 	json_int_t total = 0, available = 0, ready = 0, status_total = 0;
 	json_array_foreach(rss, i, rs) {
@@ -211,7 +237,9 @@ void sim_reconcile_deployment(struct sim *s, const char *ns, const char *name, c
 	}
 	json_int_t new_spec = doc_get_int(newrs, "spec.replicas", 0);
 	json_int_t old_spec = total - new_spec;
-	if (recreate) {
+	if (paused) {
+		paused_scale(s, d, ns, rss, want);
+	} else if (recreate) {
 		json_int_t old_pods = status_total - doc_get_int(newrs, "status.replicas", 0);
 		json_array_foreach(rss, i, rs)
 			if (rs != newrs)
@@ -277,7 +305,11 @@ void sim_reconcile_deployment(struct sim *s, const char *ns, const char *name, c
 	char msg[700];
 	const char *reason;
 	const char *pstatus = "True";
-	if (complete) {
+	if (paused) {
+		reason = "DeploymentPaused";
+		pstatus = "Unknown";
+		snprintf(msg, sizeof(msg), "Deployment is paused");
+	} else if (complete) {
 		reason = "NewReplicaSetAvailable";
 		snprintf(msg, sizeof(msg), "ReplicaSet \"%s\" has successfully progressed.", newname);
 	} else if (created_new) {
@@ -295,7 +327,7 @@ void sim_reconcile_deployment(struct sim *s, const char *ns, const char *name, c
 	int timed_out = was && !strcmp(was, "ProgressDeadlineExceeded") &&
 			doc_get_int(d, "status.observedGeneration", 0) ==
 			doc_get_int(d, "metadata.generation", 1);
-	if (!complete && !created_new &&
+	if (!complete && !created_new && !paused &&
 	    (timed_out || condition_age_s(d, "Progressing") > deadline)) {
 		reason = "ProgressDeadlineExceeded";
 		pstatus = "False";
@@ -324,7 +356,7 @@ void sim_reconcile_deployment(struct sim *s, const char *ns, const char *name, c
 	struct deploy_status ds = { status };
 	objects_mutate(s->o, dr, ns, name, OBJ_STATUS, MANAGER, deploy_status_step, &ds, NULL);
 	json_decref(status);
-	if (!complete)
+	if (!complete && !paused)
 		sim_after(s, key, 1000);
 	json_decref(rss);
 	json_decref(d);

@@ -345,6 +345,21 @@ test_expect_success 'priority and ingress classes are served; kubectl create pri
 	kc get ingressclass nginx | grep -E "^nginx +k8s.io/ingress-nginx +<none>"
 '
 
+test_expect_success 'a paused Deployment scales but does not roll out until resumed' '
+	kc -n sim create deployment paused --image=nginx:1.25 --replicas=2 &&
+	kc -n sim rollout status deploy/paused --timeout=30s &&
+	kc -n sim rollout pause deploy/paused &&
+	kc -n sim set image deploy/paused nginx=nginx:1.27 &&
+	kc -n sim scale deploy/paused --replicas=3 &&
+	wait_for 10 sh -c "test \"\$(kubectl --kubeconfig $DATA/kubeconfig.yaml -n sim get deploy paused -o jsonpath={.status.availableReplicas})\" = 3" &&
+	test "$(kc -n sim get rs -l app=paused -o name | wc -l)" = 1 &&
+	kc -n sim get deploy paused -o jsonpath="{.status.conditions[?(@.type==\"Progressing\")].reason}" | grep -x DeploymentPaused &&
+	kc -n sim get deploy paused | grep -E "^paused +3/3 +0 +3 " &&
+	kc -n sim rollout resume deploy/paused &&
+	kc -n sim rollout status deploy/paused --timeout=30s &&
+	test "$(kc -n sim get deploy paused -o jsonpath={.spec.template.spec.containers[0].image}/{.status.updatedReplicas})" = nginx:1.27/3
+'
+
 test_expect_success 'a restart keeps placement, claims and history' '
 	stop_bosund &&
 	start_bosund cluster --nodes 3 --pod-start-delay 100ms &&
