@@ -436,11 +436,20 @@ static int sub_ok(struct api_path *p, struct http_response *resp)
 		return 1;
 	if (!strcmp(p->sub, "eviction") && (p->res->subresources & KIND_SUB_EVICTION))
 		return 1;
-	if (!strcmp(p->sub, "log") && !strcmp(p->res->resource, "pods") && !p->res->group[0]) {
-		struct kstatus st = KSTATUS_INIT;
-		kstatus_bad_request(&st, "no logs: pod \"%s\" runs a simulated container", p->name);
-		fail(resp, &st);
-		return 0;
+	if (!strcmp(p->res->resource, "pods") && !p->res->group[0]) {
+		/* the containers are simulated: nothing to read, run or reach */
+		static const char *const none[][2] = {
+			{ "log", "no logs" }, { "exec", "cannot exec" }, { "attach", "cannot attach" },
+			{ "portforward", "cannot forward ports" },
+		};
+		for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++)
+			if (!strcmp(p->sub, none[i][0])) {
+				struct kstatus st = KSTATUS_INIT;
+				kstatus_bad_request(&st, "%s: pod \"%s\" runs a simulated container",
+						    none[i][1], p->name);
+				fail(resp, &st);
+				return 0;
+			}
 	}
 	struct kstatus st = KSTATUS_INIT;
 	kstatus_set(&st, 404, "NotFound", "the server could not find the requested resource");

@@ -360,6 +360,13 @@ test_expect_success 'a paused Deployment scales but does not roll out until resu
 	test "$(kc -n sim get deploy paused -o jsonpath={.spec.template.spec.containers[0].image}/{.status.updatedReplicas})" = nginx:1.27/3
 '
 
+test_expect_success 'exec, attach and port-forward say the containers are simulated' '
+	! kc -n sim exec deploy/paused -- ls 2>"$TEST_TMP/exec.err" &&
+	grep -F "cannot exec: pod" "$TEST_TMP/exec.err" && grep -F "runs a simulated container" "$TEST_TMP/exec.err" &&
+	! kc -n sim port-forward deploy/paused 18080:80 2>"$TEST_TMP/pf.err" &&
+	grep -F "cannot forward ports" "$TEST_TMP/pf.err"
+'
+
 test_expect_success 'a restart keeps placement, claims and history' '
 	stop_bosund &&
 	start_bosund cluster --nodes 3 --pod-start-delay 100ms &&
