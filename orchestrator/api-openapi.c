@@ -11,7 +11,12 @@
  * verbs and that parameter — built from the registry, so CRDs appear at
  * once. It carries no schemas: kubectl then computes strategic merge
  * patches from its own compiled-in types and merge patches for custom
- * resources, as it does with any server. The `hash` in each URL changes
+ * resources, as it does with any server. (kubectl computes a patch from a
+ * document only when its PATCH operation declares a strategic-merge-patch
+ * request body, which these never do.) Custom resources also get their
+ * CRD's schema under components.schemas, tagged with their
+ * x-kubernetes-group-version-kind, which is what `kubectl explain` reads.
+ * The `hash` in each URL changes
  * when the group-version's resources change, which invalidates kubectl's
  * on-disk cache. /openapi/v2 answers 404, which kubectl accepts.
  */
@@ -99,6 +104,41 @@ static json_t *operation(const struct resource *r, const char *action, int patch
 			 "responses", "200", "description", "OK");
 }
 
+/* "io.bosun.v1alpha1.Application": the group reversed, as the real
+ * server names definitions. */
+struct name {
+	char data[800];
+};
+
+static struct name schema_name(const struct resource *r)
+{
+	struct name n = { "" };
+	size_t len = 0;
+	const char *g = r->group, *end = g + strlen(g);
+	while (end > g) {
+		const char *dot = end;
+		while (dot > g && dot[-1] != '.')
+			dot--;
+		len += (size_t)snprintf(n.data + len, sizeof(n.data) - len, "%.*s.",
+					(int)(end - dot), dot);
+		if (len >= sizeof(n.data))
+			return n;
+		end = dot > g ? dot - 1 : g;
+	}
+	snprintf(n.data + len, sizeof(n.data) - len, "%s.%s", r->version, r->kind);
+	return n;
+}
+
+/* The CRD's openAPIV3Schema as a definition kubectl explain finds. */
+static json_t *crd_schema(const struct resource *r)
+{
+	json_t *s = json_deep_copy(r->schema);
+	json_object_set_new(s, "x-kubernetes-group-version-kind",
+			    json_pack("[{s:s, s:s, s:s}]", "group", r->group, "version", r->version,
+				      "kind", r->kind));
+	return s;
+}
+
 static void gv_doc(struct http_request *req, struct http_response *resp, void *arg)
 {
 	struct api *api = arg;
@@ -107,13 +147,15 @@ static void gv_doc(struct http_request *req, struct http_response *resp, void *a
 	const char *rest = http_request_param(req, "*");
 	size_t n;
 	struct resource **all = registry_snapshot(api->reg, &n);
-	json_t *paths = json_object();
+	json_t *paths = json_object(), *schemas = json_object();
 	for (size_t i = 0; i < n; i++) {
 		const struct resource *r = all[i];
 		char gv[600];
 		gv_path(gv, sizeof(gv), r);
 		if (!rest || strcmp(rest, gv))
 			continue;
+		if (json_is_object(r->schema))
+			json_object_set_new(schemas, schema_name(r).data, crd_schema(r));
 		struct buf coll = BUF_INIT, item = BUF_INIT;
 		buf_addf(&coll, "/%s/%s%s", gv, r->namespaced ? "namespaces/{namespace}/" : "",
 			 r->resource);
@@ -129,11 +171,12 @@ static void gv_doc(struct http_request *req, struct http_response *resp, void *a
 	registry_snapshot_free(all, n);
 	if (json_object_size(paths) == 0) {
 		json_decref(paths);
+		json_decref(schemas);
 		return send_404(resp);
 	}
-	json_t *doc = json_pack("{s:s, s:{s:s, s:s}, s:o, s:{s:{}}}", "openapi", "3.0.0", "info",
+	json_t *doc = json_pack("{s:s, s:{s:s, s:s}, s:o, s:{s:o}}", "openapi", "3.0.0", "info",
 				"title", "Kubernetes", "version", "v1.32.0", "paths", paths,
-				"components", "schemas");
+				"components", "schemas", schemas);
 	http_response_json(resp, 200, doc);
 	json_decref(doc);
 }

@@ -137,7 +137,7 @@ spec:
           spec:
             type: object
             properties:
-              size: {type: integer}
+              size: {type: integer, description: How big the widget is.}
               labels: {type: object, additionalProperties: {type: string}}
               parts: {type: array, items: {type: object, properties: {name: {type: string}}}}
               free: {type: object, x-kubernetes-preserve-unknown-fields: true}
@@ -162,6 +162,14 @@ test_expect_success 'custom resources are checked against their openAPIV3Schema'
 	kc apply -f "$TEST_TMP/widget-ok.yaml" &&
 	test "$(kc get widget w1 -o jsonpath={.spec.free.anything.goes})" = here &&
 	test "$(kc get widget w1 -o jsonpath={.metadata.labels.a})" = b
+'
+
+test_expect_success 'kubectl explain reads a CRD schema from OpenAPI v3' '
+	kc explain widget.spec >"$TEST_TMP/explain" &&
+	grep -E "^KIND: +Widget" "$TEST_TMP/explain" &&
+	grep -E "^  size\s+<integer>" "$TEST_TMP/explain" &&
+	grep -F "How big the widget is." "$TEST_TMP/explain" &&
+	grep -E "^  parts\s+<\[\]Object>" "$TEST_TMP/explain"
 '
 
 test_done
