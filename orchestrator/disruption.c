@@ -12,8 +12,11 @@
 
 int disruption_pod_healthy(const json_t *pod)
 {
-	if (doc_get(pod, "metadata.deletionTimestamp"))
-		return 0;
+	return !doc_get(pod, "metadata.deletionTimestamp") && disruption_pod_ready(pod);
+}
+
+int disruption_pod_ready(const json_t *pod)
+{
 	size_t i;
 	json_t *c;
 	json_array_foreach(doc_get(pod, "status.conditions"), i, c)

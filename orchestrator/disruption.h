@@ -22,6 +22,8 @@ struct budget {
 	json_int_t expected, healthy, desired, allowed;
 };
 
+/* Whether the pod's Ready condition is True. */
+int disruption_pod_ready(const json_t *pod);
 /* Whether a pod counts as healthy for a budget: Ready, not terminating. */
 int disruption_pod_healthy(const json_t *pod);
 /* The numbers of pdb, counted from the store now. */

@@ -97,7 +97,7 @@ void sim_reconcile_ds(struct sim *s, const char *ns, const char *name, const cha
 			continue;
 		}
 		scheduled++;
-		ready += sim_pod_ready(pod);
+		ready += disruption_pod_ready(pod);
 		const char *h = doc_get_str(pod, "metadata.labels[\"controller-revision-hash\"]");
 		if (h && !strcmp(h, hash)) {
 			updated++;

@@ -65,7 +65,7 @@ static json_t *endpoints_for(const json_t *svc, const json_t *pods)
 					 "Pod", "name", doc_get_str(pod, "metadata.name") ?: "",
 					 "namespace", doc_get_str(pod, "metadata.namespace") ?: "",
 					 "uid", doc_get_str(pod, "metadata.uid") ?: "");
-		json_array_append_new(sim_pod_ready(pod) ? ready : unready, addr);
+		json_array_append_new(disruption_pod_ready(pod) ? ready : unready, addr);
 	}
 	json_t *p;
 	json_array_foreach(doc_get(svc, "spec.ports"), i, p) {

@@ -12,6 +12,7 @@
 
 #include <pthread.h>
 
+#include "disruption.h"
 #include "sim.h"
 
 #define MANAGER "bosun-sim"
@@ -153,7 +154,6 @@ void sim_deployment_revision(struct sim *s, const json_t *d, const json_t *rss, 
 void sim_ensure_nodes(struct sim *s);
 /* The pod (NULL: gone) as reconcile() read it. */
 void sim_reconcile_pod(struct sim *s, const json_t *pod, const char *key);
-int sim_pod_ready(const json_t *pod);
 /* Keeps lastTransitionTime of conditions whose status did not change. */
 void sim_keep_transitions(json_t *status, const json_t *old);
 /* Creates a pod from a workload's template with extra labels; name is fixed

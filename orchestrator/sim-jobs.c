@@ -70,7 +70,7 @@ void sim_reconcile_job(struct sim *s, const char *ns, const char *name)
 			failed++;
 		else if (!doc_get(pod, "metadata.deletionTimestamp")) {
 			active++;
-			ready += sim_pod_ready(pod);
+			ready += disruption_pod_ready(pod);
 		}
 	}
 	json_int_t completions = doc_get_int(job, "spec.completions", 1);

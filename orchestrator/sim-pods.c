@@ -319,16 +319,6 @@ void sim_reconcile_pod(struct sim *s, const json_t *obj, const char *key)
 	resource_unref(r);
 }
 
-int sim_pod_ready(const json_t *pod)
-{
-	size_t i;
-	json_t *c;
-	json_array_foreach(doc_get(pod, "status.conditions"), i, c)
-		if (!strcmp(doc_get_str(c, "type") ?: "", "Ready"))
-			return !strcmp(doc_get_str(c, "status") ?: "", "True");
-	return 0;
-}
-
 /* Creates a pod from a workload's template with extra labels; name is fixed
  * (StatefulSet) or generated from prefix (DaemonSet). */
 int sim_create_pod(struct sim *s, const json_t *owner, const char *kind, const char *ns,

@@ -85,7 +85,7 @@ void sim_reconcile_rs(struct sim *s, const json_t *rs)
 	for (int pass = 0; pass < 2 && have > want; pass++) {
 		for (size_t k = json_array_size(live); k-- > 0 && have > want;) {
 			json_t *p = json_array_get(live, k);
-			if (pass == 0 && sim_pod_ready(p))
+			if (pass == 0 && disruption_pod_ready(p))
 				continue;
 			if (doc_get(p, "metadata.deletionTimestamp"))
 				continue;
@@ -107,7 +107,7 @@ void sim_reconcile_rs(struct sim *s, const json_t *rs)
 	json_int_t count = 0;
 	json_array_foreach(after_pods, i, pod) {
 		count++;
-		ready += sim_pod_ready(pod);
+		ready += disruption_pod_ready(pod);
 	}
 	struct rs_status v = { count, ready, doc_get_int(rs, "metadata.generation", 1) };
 	objects_mutate_from(s->o, r, ns, name, rs, OBJ_STATUS, MANAGER, rs_status_step, &v, NULL,

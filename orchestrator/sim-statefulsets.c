@@ -108,7 +108,7 @@ void sim_reconcile_sts(struct sim *s, const char *ns, const char *name, const ch
 			continue;
 		}
 		count++;
-		int r_ok = sim_pod_ready(pod);
+		int r_ok = disruption_pod_ready(pod);
 		ready += r_ok;
 		const char *h = doc_get_str(pod, "metadata.labels[\"controller-revision-hash\"]");
 		if (h && !strcmp(h, rev))

@@ -150,6 +150,12 @@ stop_bosund() {
 	return 0
 }
 
+# json_check PY: holds when the Python expression PY on `o`, the JSON read
+# from stdin, is true.
+json_check() {
+	python3 -c "import json,sys; o=json.load(sys.stdin); sys.exit(0 if ($1) else 1)"
+}
+
 # kc ARGS...: the real kubectl against the bundled cluster of $DATA.
 kc() {
 	kubectl --kubeconfig "$DATA/kubeconfig.yaml" "$@"

@@ -10,11 +10,6 @@
 command -v kubectl >/dev/null || test_skip_all "kubectl not installed"
 start_bosund cluster --nodes 3 --pod-start-delay 100ms
 
-# check PY: a Python expression on `o`, the JSON read from stdin.
-check() {
-	python3 -c "import json,sys; o=json.load(sys.stdin); sys.exit(0 if ($1) else 1)"
-}
-
 # placed NS POD: the pod's phase and node.
 placed() {
 	kc -n "$1" get pod "$2" -o jsonpath='{.status.phase} {.spec.nodeName}'
@@ -23,7 +18,7 @@ placed() {
 test_expect_success 'three nodes with capacity' '
 	kc create ns sim &&
 	test "$(kc get nodes -o name | wc -l)" = 3 &&
-	kc get node bosun-node-2 -o json | check "o[\"status\"][\"allocatable\"][\"cpu\"] == \"32\" and o[\"status\"][\"capacity\"][\"pods\"] == \"110\""
+	kc get node bosun-node-2 -o json | json_check "o[\"status\"][\"allocatable\"][\"cpu\"] == \"32\" and o[\"status\"][\"capacity\"][\"pods\"] == \"110\""
 '
 
 test_expect_success 'a pod nothing can take stays Pending with the scheduler words' '
@@ -40,7 +35,7 @@ test_expect_success 'a pod nothing can take stays Pending with the scheduler wor
 	wait_for 10 sh -c "kubectl --kubeconfig $DATA/kubeconfig.yaml -n sim describe pod big | grep -q FailedScheduling" &&
 	kc -n sim describe pod big >"$TEST_TMP/describe" &&
 	grep -F "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) had untolerated taint {dedicated: gpu}. preemption: 0/3 nodes are available: 1 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling." "$TEST_TMP/describe" &&
-	kc -n sim get pod big -o json | check "o[\"status\"][\"phase\"] == \"Pending\" and \"nodeName\" not in o[\"spec\"] and
+	kc -n sim get pod big -o json | json_check "o[\"status\"][\"phase\"] == \"Pending\" and \"nodeName\" not in o[\"spec\"] and
 [c for c in o[\"status\"][\"conditions\"] if c[\"type\"] == \"PodScheduled\"][0][\"reason\"] == \"Unschedulable\"" &&
 	kc -n sim get pod big | grep -E "big +0/1 +Pending"
 '
@@ -156,7 +151,7 @@ test_expect_success 'a DaemonSet runs where its tolerations and nodeSelector all
 	test "$(kc -n sim get pods -l app=agent -o jsonpath={.items[*].spec.nodeName})" = bosun-node-1 &&
 	test "$(kc -n sim get pods -l app=gpu-agent -o jsonpath={.items[*].spec.nodeName})" = bosun-node-2 &&
 	kc -n sim get ds agent -o jsonpath={.status.desiredNumberScheduled} | grep -x 1 &&
-	kc -n sim get pods -l app=agent -o json | check "any(t[\"key\"] == \"node.kubernetes.io/unschedulable\" for t in o[\"items\"][0][\"spec\"][\"tolerations\"])" &&
+	kc -n sim get pods -l app=agent -o json | json_check "any(t[\"key\"] == \"node.kubernetes.io/unschedulable\" for t in o[\"items\"][0][\"spec\"][\"tolerations\"])" &&
 	kc taint nodes bosun-node-3 dedicated- &&
 	wait_for 10 sh -c "test \"\$(kubectl --kubeconfig $DATA/kubeconfig.yaml -n sim get ds agent -o jsonpath={.status.numberReady})\" = 2" &&
 	kc cordon bosun-node-3 &&
@@ -176,9 +171,9 @@ test_expect_success 'a claim is bound to a provisioned volume; deleting it delet
 	kc apply -f "$TEST_TMP/pvc.yaml" &&
 	wait_for 10 sh -c "test \"\$(kubectl --kubeconfig $DATA/kubeconfig.yaml -n sim get pvc data -o jsonpath={.status.phase})\" = Bound" &&
 	uid=$(kc -n sim get pvc data -o jsonpath={.metadata.uid}) &&
-	kc -n sim get pvc data -o json | check "o[\"spec\"][\"volumeName\"] == \"pvc-$uid\" and o[\"status\"][\"capacity\"][\"storage\"] == \"2Gi\" and
+	kc -n sim get pvc data -o json | json_check "o[\"spec\"][\"volumeName\"] == \"pvc-$uid\" and o[\"status\"][\"capacity\"][\"storage\"] == \"2Gi\" and
 o[\"status\"][\"accessModes\"] == [\"ReadWriteOnce\"] and o[\"spec\"][\"storageClassName\"] == \"standard\"" &&
-	kc get pv "pvc-$uid" -o json | check "o[\"status\"][\"phase\"] == \"Bound\" and o[\"spec\"][\"capacity\"][\"storage\"] == \"2Gi\" and
+	kc get pv "pvc-$uid" -o json | json_check "o[\"status\"][\"phase\"] == \"Bound\" and o[\"spec\"][\"capacity\"][\"storage\"] == \"2Gi\" and
 o[\"spec\"][\"persistentVolumeReclaimPolicy\"] == \"Delete\" and o[\"spec\"][\"storageClassName\"] == \"standard\" and
 o[\"spec\"][\"claimRef\"][\"name\"] == \"data\" and o[\"spec\"][\"claimRef\"][\"namespace\"] == \"sim\" and o[\"spec\"][\"claimRef\"][\"uid\"] == \"$uid\"" &&
 	kc -n sim get pvc data | grep -E "data +Bound +pvc-$uid +2Gi +RWO +standard" &&
@@ -249,12 +244,12 @@ test_expect_success 'a StatefulSet gets claims <template>-<set>-<ordinal>, bound
 	kc apply -f "$TEST_TMP/sts.yaml" &&
 	kc -n sim rollout status sts/db --timeout=30s &&
 	test "$(kc -n sim get pvc data-db-0 data-db-1 -o jsonpath={.items[*].status.phase})" = "Bound Bound" &&
-	kc -n sim get pod db-1 -o json | check "{\"name\": \"data\", \"persistentVolumeClaim\": {\"claimName\": \"data-db-1\"}} in o[\"spec\"][\"volumes\"]" &&
+	kc -n sim get pod db-1 -o json | json_check "{\"name\": \"data\", \"persistentVolumeClaim\": {\"claimName\": \"data-db-1\"}} in o[\"spec\"][\"volumes\"]" &&
 	kc get pv "$(kc -n sim get pvc data-db-0 -o jsonpath={.spec.volumeName})" -o jsonpath={.status.phase} | grep -x Bound
 '
 
 test_expect_success 'StatefulSet: ControllerRevisions, rollout history and undo' '
-	kc -n sim get controllerrevisions -o json | check "[(i[\"metadata\"][\"name\"].startswith(\"db-\"), i[\"revision\"], i[\"metadata\"][\"ownerReferences\"][0][\"kind\"],
+	kc -n sim get controllerrevisions -o json | json_check "[(i[\"metadata\"][\"name\"].startswith(\"db-\"), i[\"revision\"], i[\"metadata\"][\"ownerReferences\"][0][\"kind\"],
 i[\"data\"][\"spec\"][\"template\"][\"\$patch\"]) for i in o[\"items\"] if i[\"metadata\"][\"ownerReferences\"][0][\"name\"] == \"db\"] == [(True, 1, \"StatefulSet\", \"replace\")]" &&
 	rev1=$(kc -n sim get sts db -o jsonpath={.status.updateRevision}) &&
 	kc -n sim get controllerrevision "$rev1" &&
@@ -286,7 +281,7 @@ test_expect_success 'DaemonSet: rollout history and undo --to-revision' '
 	kc -n sim rollout status ds/agent --timeout=30s &&
 	test "$(kc -n sim get ds agent -o jsonpath={.spec.template.spec.containers[0].image})" = agent:1 &&
 	test "$(kc -n sim get pods -l app=agent -o jsonpath={.items[*].spec.containers[0].image})" = "agent:1 agent:1" &&
-	kc -n sim get controllerrevisions -l app=agent -o json | check "sorted(i[\"revision\"] for i in o[\"items\"]) == [2, 3]"
+	kc -n sim get controllerrevisions -l app=agent -o json | json_check "sorted(i[\"revision\"] for i in o[\"items\"]) == [2, 3]"
 '
 
 test_expect_success 'Deployment: revision annotations, rollout history and undo' '

@@ -9,14 +9,14 @@
 command -v kubectl >/dev/null || test_skip_all "kubectl not installed"
 start_bosund cluster --nodes 3 --pod-start-delay 100ms
 
-# check PY: a Python expression on `o`, the JSON read from stdin.
-check() {
-	python3 -c "import json,sys; o=json.load(sys.stdin); sys.exit(0 if ($1) else 1)"
-}
-
 # allowed NAME: the PDB's ALLOWED DISRUPTIONS column.
 allowed() {
 	kc get pdb "$1" --no-headers | awk "{ print \$4 }"
+}
+
+# pdb_status NAME FIELD VALUE: the PDB's status.FIELD is VALUE.
+pdb_status() {
+	test "$(kc get pdb "$1" -o jsonpath="{.status.$2}")" = "$3"
 }
 
 # ready_pods N: the web Deployment has N available replicas.
@@ -25,7 +25,7 @@ ready_pods() {
 }
 
 test_expect_success 'discovery offers pods/eviction as a policy/v1 Eviction' '
-	kc get --raw /api/v1 | check "[r for r in o[\"resources\"] if r[\"name\"] == \"pods/eviction\" and r[\"group\"] == \"policy\" and r[\"version\"] == \"v1\" and r[\"kind\"] == \"Eviction\" and r[\"verbs\"] == [\"create\"]]"
+	kc get --raw /api/v1 | json_check "[r for r in o[\"resources\"] if r[\"name\"] == \"pods/eviction\" and r[\"group\"] == \"policy\" and r[\"version\"] == \"v1\" and r[\"kind\"] == \"Eviction\" and r[\"verbs\"] == [\"create\"]]"
 '
 
 test_expect_success 'a budget reports its pods in its status' '
@@ -33,8 +33,8 @@ test_expect_success 'a budget reports its pods in its status' '
 	kc wait --for=condition=Available deploy/web --timeout=30s &&
 	wait_for 20 ready_pods 3 &&
 	kc create pdb web --selector=app=web --min-available=3 &&
-	wait_for 10 sh -c "test \"\$(kubectl --kubeconfig $DATA/kubeconfig.yaml get pdb web -o jsonpath={.status.expectedPods})\" = 3" &&
-	kc get pdb web -o json | check "o[\"status\"][\"currentHealthy\"] == 3 and o[\"status\"][\"desiredHealthy\"] == 3 and o[\"status\"][\"disruptionsAllowed\"] == 0 and o[\"status\"][\"conditions\"][0][\"reason\"] == \"InsufficientPods\"" &&
+	wait_for 10 pdb_status web expectedPods 3 &&
+	kc get pdb web -o json | json_check "o[\"status\"][\"currentHealthy\"] == 3 and o[\"status\"][\"desiredHealthy\"] == 3 and o[\"status\"][\"disruptionsAllowed\"] == 0 and o[\"status\"][\"conditions\"][0][\"reason\"] == \"InsufficientPods\"" &&
 	kc get pdb web | grep -E "^web +3 +N/A +0 " &&
 	kc describe pdb web | grep -E "Allowed disruptions: +0"
 '
@@ -66,7 +66,7 @@ test_expect_success 'an Eviction naming another pod is a bad request' '
 test_expect_success 'once the budget allows one disruption, drain evicts and the pod moves' '
 	NODE=$(cat "$TEST_TMP/node") &&
 	kc patch pdb web --type=merge -p "{\"spec\":{\"minAvailable\":2}}" &&
-	wait_for 10 sh -c "test \"\$(kubectl --kubeconfig $DATA/kubeconfig.yaml get pdb web --no-headers | awk \"{print \\\$4}\")\" = 1" &&
+	wait_for 10 pdb_status web disruptionsAllowed 1 &&
 	kc drain "$NODE" --ignore-daemonsets --timeout=30s >"$TEST_TMP/drain2.out" 2>&1 &&
 	grep -F "evicted" "$TEST_TMP/drain2.out" &&
 	grep -F "drained" "$TEST_TMP/drain2.out" &&
@@ -86,7 +86,7 @@ test_expect_success 'two budgets on one pod: the eviction is refused' '
 test_expect_success 'maxUnavailable as a percentage rounds up, as the disruption controller does' '
 	kc delete pdb web &&
 	kc create pdb web --selector=app=web --max-unavailable=34% &&
-	wait_for 10 sh -c "kubectl --kubeconfig $DATA/kubeconfig.yaml get pdb web -o json | python3 -c \"import json,sys; o=json.load(sys.stdin); sys.exit(0 if o.get(\\\"status\\\",{}).get(\\\"desiredHealthy\\\") == 1 else 1)\"" &&
+	wait_for 10 pdb_status web desiredHealthy 1 &&
 	test "$(allowed web)" = 2
 '
 
