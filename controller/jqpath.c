@@ -36,6 +36,7 @@
  * built string or array and MAX_BUILT for all of them, and PCRE2 match
  * limits for test(); a literal regex is compiled once with the expression.
  */
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -162,7 +163,8 @@ static const struct builtin {
 	{ "min", 0, ARG_VALUES, 0, F_MIN, 0 },
 	{ "max", 0, ARG_VALUES, 0, F_MAX, 0 },
 	{ "reverse", 0, ARG_VALUES, 0, F_REVERSE, 0 },
-	{ "error", 1, ARG_VALUES, 1, F_ERROR, 0 },     /* yields nothing */
+	{ "error", 0, ARG_VALUES, 1, F_ERROR, 0 },     /* these yield nothing */
+	{ "error", 1, ARG_VALUES, 1, F_ERROR, 0 },
 };
 
 struct node {
@@ -507,8 +509,13 @@ static struct node *literal(struct parser *ps, json_t *v)
 	return n;
 }
 
+/* A JSON number for d; like gojq, infinities become the largest double. */
 static json_t *number_new(double d)
 {
+	if (isnan(d))
+		return json_null();
+	if (isinf(d))
+		d = d > 0 ? DBL_MAX : -DBL_MAX;
 	if (d == floor(d) && fabs(d) < 9007199254740992.0)
 		return json_integer((json_int_t)d);
 	return json_real(d);
@@ -2331,6 +2338,7 @@ static int apply(struct eval *ev, const struct node *n, const json_t *in, const 
 		break;
 	case F_ERROR: {
 		json_t *text = NULL;
+		a = a ? a : in;
 		if (!json_is_string(a) && (rc = to_json_text(ev, a, &text)) < 0)
 			return rc;
 		rc = rt_error(ev, "%.200s", json_string_value(text ? text : a));
@@ -2667,7 +2675,7 @@ static int eval(struct eval *ev, const struct node *n, const json_t *in, const j
 		}
 		if (rc == BERR_INVALID) {
 			rc = move_all(ev, &a, out);
-			if (rc == 0 && n->b) {
+			if (rc == 0 && n->b && !json_is_null(ev->thrown)) {   /* gojq: error(null) */
 				json_t *thrown = ev->thrown ? json_incref(ev->thrown) : json_null();
 				rc = eval(ev, n->b, thrown, NULL, env, out, depth + 1);
 				json_decref(thrown);
