@@ -2275,10 +2275,11 @@ static int apply(struct eval *ev, const struct node *n, const json_t *in, const 
 		struct values kids = { 0 };
 		if ((rc = children(ev, in, NULL, 0, &kids)) < 0)
 			return rc;
-		t = n->fn->id == F_ALL;
-		for (size_t i = 0; i < kids.len; i++)
-			if (truthy(kids.items[i].v) != (n->fn->id == F_ALL))
-				t = !t, i = kids.len;
+		int all = n->fn->id == F_ALL;
+		t = all;
+		for (size_t i = 0; i < kids.len && t == all; i++)
+			if (truthy(kids.items[i].v) != all)
+				t = !all;
 		values_release(&kids);
 		r = json_boolean(t);
 		break;
