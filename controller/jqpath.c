@@ -2829,16 +2829,27 @@ static int path_cmp_desc(const void *a, const void *b)
 /*
  * Marks what path names in doc: a key goes at once, array elements are
  * replaced by mark (removed at the end, so indexes stay right for the other
- * paths). Slices narrow a window [off, off+len) of the array they name.
+ * paths). Slices narrow a window [off, off+len) of the array they name. A
+ * null met on the way becomes an empty object or array, as gojq's delpaths
+ * leaves it ({"a":null} less .a.b is {"a":{}}).
  */
 static void mark_path(json_t *doc, const json_t *path, json_t *mark, json_t *touched)
 {
-	size_t n = json_array_size(path);
-	json_t *node = doc;
+	size_t n = json_array_size(path), pidx = 0;
+	json_t *node = doc, *parent = NULL;
+	const char *pkey = NULL;
 	long long off = 0, len = (long long)json_array_size(doc), s, e;
 	for (size_t i = 0; i < n && node && node != mark; i++) {
 		json_t *c = json_array_get(path, i);
 		int last = i + 1 == n;
+		if (json_is_null(node) && parent) {
+			json_t *empty = json_is_string(c) ? json_object() : json_array();
+			if (pkey)
+				json_object_set_new(parent, pkey, empty);
+			else
+				json_array_set_new(parent, pidx, empty);
+			return;
+		}
 		if (json_is_string(c)) {
 			if (!json_is_object(node))
 				return;
@@ -2846,7 +2857,9 @@ static void mark_path(json_t *doc, const json_t *path, json_t *mark, json_t *tou
 				json_object_del(node, json_string_value(c));
 				return;
 			}
-			node = json_object_get(node, json_string_value(c));
+			parent = node;
+			pkey = json_string_value(c);
+			node = json_object_get(node, pkey);
 		} else if (json_is_number(c)) {
 			long long k = index_of(c);
 			if (!json_is_array(node))
@@ -2859,7 +2872,10 @@ static void mark_path(json_t *doc, const json_t *path, json_t *mark, json_t *tou
 				json_array_append(touched, node);
 				return;
 			}
-			node = json_array_get(node, (size_t)(off + k));
+			parent = node;
+			pkey = NULL;
+			pidx = (size_t)(off + k);
+			node = json_array_get(node, pidx);
 		} else if (json_is_object(c) && json_is_array(node)) {
 			slice_bounds(json_object_get(c, "start"), json_object_get(c, "end"), len, &s, &e);
 			off += s;
