@@ -175,6 +175,7 @@ struct node {
 	char *name;             /* N_FIELD key, N_VAR and N_BIND variable */
 	const struct builtin *fn;       /* N_CALL */
 	int op;                 /* N_CMP: enum cmp_op; N_ARITH: + - * / % */
+	int opt;                /* N_FIELD, N_ITER, N_INDEX, N_SLICE: `?` after it */
 	json_t *lit;            /* N_LITERAL */
 	pcre2_code *re;         /* N_CALL test() with a literal pattern and flags */
 };
@@ -901,12 +902,27 @@ static struct node *parse_primary(struct parser *ps)
 	return n;
 }
 
-/* A primary and its suffixes: .a  ."a"  [..]  .[..]  ?  and `as $x | ...`. */
+/* The suffix `?` applies to: the last index or iteration, else NULL. */
+static struct node *last_step(struct node *n)
+{
+	if (n->kind == N_FIELD || n->kind == N_INDEX || n->kind == N_SLICE)
+		return n;
+	if (n->kind == N_PIPE && (n->b->kind == N_FIELD || n->b->kind == N_ITER))
+		return n->b;
+	return NULL;
+}
+
+/*
+ * A primary and its suffixes: .a  ."a"  [..]  .[..]  ?  and `as $x | ...`.
+ * As in gojq, `?` makes the step just before it optional (.a.b? fails when
+ * .a is a string) and wraps anything else in try.
+ */
 static struct node *parse_postfix(struct parser *ps)
 {
 	if (ps->rc || parse_nest(ps, ps->tok_at) < 0)
 		return NULL;
 	struct node *n = parse_primary(ps);
+	int stepped = n && n->kind == N_FIELD;
 	while (n && !ps->rc) {
 		if (ps->tok == T_FIELD) {
 			struct node *f = field_node(ps, ps->text.data);
@@ -919,12 +935,19 @@ static struct node *parse_postfix(struct parser *ps)
 			if (next(ps) == 0)
 				n = parse_bracket(ps, n);
 		} else if (ps->tok == T_QMARK) {
-			n = node3(ps, N_TRY, n, NULL, NULL);
+			struct node *step = stepped ? last_step(n) : NULL;
+			if (step)
+				step->opt = 1;
+			else
+				n = node3(ps, N_TRY, n, NULL, NULL);
 			if (n)
 				next(ps);
+			stepped = 0;
+			continue;
 		} else {
 			break;
 		}
+		stepped = 1;
 	}
 	if (n && !ps->rc && at_keyword(ps, "as"))
 		n = parse_bind(ps, n);
@@ -1384,49 +1407,48 @@ static int jq_cmp(const json_t *a, const json_t *b, int depth)
 	return 0;
 }
 
-/* jq's contains: substrings, sub-objects, every element of b in some of a. */
+/*
+ * gojq's contains: substrings, sub-objects, every element of b in some of a,
+ * equal scalars. Values of different kinds (true and false count as two)
+ * are an error at the top and simply not contained further down.
+ */
 static int contains(struct eval *ev, const json_t *a, const json_t *b, int depth, int *out)
 {
-	if (type_mask(a) != type_mask(b))
-		return rt_error(ev, "cannot check whether %s contains %s", type_name(a),
-				type_name(b));
 	*out = 0;
 	if (depth > MAX_DOC_DEPTH)
 		return 0;
-	if (json_is_string(a)) {
+	if (json_is_number(a) && json_is_number(b)) {
+		*out = json_number_value(a) == json_number_value(b);
+	} else if (json_is_string(a) && json_is_string(b)) {
 		*out = !json_string_length(b) || memmem(json_string_value(a), json_string_length(a),
 						       json_string_value(b), json_string_length(b));
-	} else if (json_is_object(b)) {
+	} else if (json_is_object(a) && json_is_object(b)) {
 		const char *k;
 		json_t *bv;
 		json_object_foreach((json_t *)b, k, bv) {
 			json_t *av = json_object_get(a, k);
-			int r;
-			if (!av)
-				return 0;
-			if (contains(ev, av, bv, depth + 1, &r) < 0)
-				return BERR_INVALID;
-			if (!r)
+			int r = 0;
+			if (!av || contains(ev, av, bv, depth + 1, &r) < 0 || !r)
 				return 0;
 		}
 		*out = 1;
-	} else if (json_is_array(b)) {
+	} else if (json_is_array(a) && json_is_array(b)) {
 		size_t i, j;
 		json_t *bv;
 		json_array_foreach(b, i, bv) {
 			int r = 0;
-			for (j = 0; j < json_array_size(a) && !r; j++) {
-				json_t *av = json_array_get(a, j);
-				if (type_mask(av) == type_mask(bv)
-				    && contains(ev, av, bv, depth + 1, &r) < 0)
-					return BERR_INVALID;
-			}
+			for (j = 0; j < json_array_size(a) && !r; j++)
+				if (contains(ev, json_array_get(a, j), bv, depth + 1, &r) < 0)
+					r = 0;
 			if (!r)
 				return 0;
 		}
 		*out = 1;
-	} else {
-		*out = jq_cmp(a, b, 0) == 0;
+	} else if (json_typeof(a) == json_typeof(b)) {
+		*out = 1;       /* null and null, true and true, false and false */
+	} else if (depth == 0) {
+		return rt_error(ev, "cannot check whether %s contains %s", type_name(a),
+				type_name(b));
 	}
 	return 0;
 }
@@ -1821,16 +1843,18 @@ static int index_value(struct eval *ev, const json_t *t, const json_t *tpath, co
 		return emit(ev, out, v ? json_incref(v) : json_null(),
 			    path_plus(tpath, json_incref((json_t *)key)));
 	}
-	if (json_is_number(key) && json_is_string(t)) {  /* gojq: one character, no path */
+	if (json_is_number(key) && json_is_string(t)) {
+		/* gojq: one character; its path is one del() cannot take */
 		const char *s = json_string_value(t);
 		size_t len = json_string_length(t);
 		long long i = index_of(key), n = (long long)utf8_count(s, len);
+		json_t *p = path_plus(tpath, json_incref((json_t *)key));
 		if (i < 0)
 			i += n;
 		if (i < 0 || i >= n)
-			return emit_value(ev, out, json_null());
+			return emit(ev, out, json_null(), p);
 		size_t a = utf8_offset(s, len, i), b = utf8_offset(s, len, i + 1);
-		return emit_value(ev, out, json_stringn(s + a, b - a));
+		return emit(ev, out, json_stringn(s + a, b - a), p);
 	}
 	if (json_is_array(key) && (json_is_array(t) || json_is_null(t))) {
 		if (json_is_null(t))
@@ -1881,12 +1905,13 @@ static int slice_value(struct eval *ev, const json_t *t, const json_t *tpath, co
 		return emit(ev, out, r, path_plus(tpath, json_pack("{s:O,s:O}", "start", from,
 								       "end", to)));
 	}
-	if (json_is_string(t)) {        /* a substring has no path */
+	if (json_is_string(t)) {        /* a substring: a path del() cannot take */
 		const char *str = json_string_value(t);
 		size_t len = json_string_length(t);
 		slice_bounds(from, to, (long long)utf8_count(str, len), &s, &e);
 		size_t a = utf8_offset(str, len, s), b = utf8_offset(str, len, e);
-		return emit_value(ev, out, json_stringn(str + a, b - a));
+		return emit(ev, out, json_stringn(str + a, b - a),
+			    path_plus(tpath, json_pack("{s:O,s:O}", "start", from, "end", to)));
 	}
 	return rt_error(ev, "cannot slice %s", type_name(t));
 }
@@ -2597,13 +2622,14 @@ static int eval(struct eval *ev, const struct node *n, const json_t *in, const j
 		return recurse_all(ev, in, path, out, 0);
 	case N_FIELD: {
 		if (!json_is_object(in) && !json_is_null(in))
-			return rt_error(ev, "cannot index %s with \"%.100s\"", type_name(in), n->name);
+			return n->opt ? 0 : rt_error(ev, "cannot index %s with \"%.100s\"",
+						     type_name(in), n->name);
 		json_t *v = json_object_get(in, n->name);
 		return emit(ev, out, v ? json_incref(v) : json_null(),
 			    path_plus(path, json_string(n->name)));
 	}
 	case N_ITER:
-		return children(ev, in, path, 0, out);
+		return children(ev, in, path, n->opt, out);
 	case N_INDEX:
 		/* the key is evaluated against the term's input; keys vary slowest */
 		if ((rc = eval_values(ev, n->b, in, env, &b, depth)) < 0)
@@ -2612,7 +2638,9 @@ static int eval(struct eval *ev, const struct node *n, const json_t *in, const j
 			break;
 		for (size_t j = 0; j < b.len && rc == 0; j++)
 			for (size_t i = 0; i < a.len && rc == 0; i++)
-				rc = index_value(ev, a.items[i].v, a.items[i].path, b.items[j].v, out);
+				if ((rc = index_value(ev, a.items[i].v, a.items[i].path, b.items[j].v,
+						      out)) == BERR_INVALID && n->opt)
+					rc = 0;
 		break;
 	case N_SLICE: {
 		struct values to = { 0 };
@@ -2628,9 +2656,11 @@ static int eval(struct eval *ev, const struct node *n, const json_t *in, const j
 		for (size_t k = 0; k < (n->c ? to.len : 1) && rc == 0; k++)
 			for (size_t j = 0; j < (n->b ? b.len : 1) && rc == 0; j++)
 				for (size_t i = 0; i < a.len && rc == 0; i++)
-					rc = slice_value(ev, a.items[i].v, a.items[i].path,
-							 n->b ? b.items[j].v : null,
-							 n->c ? to.items[k].v : null, out);
+					if ((rc = slice_value(ev, a.items[i].v, a.items[i].path,
+							      n->b ? b.items[j].v : null,
+							      n->c ? to.items[k].v : null, out))
+					    == BERR_INVALID && n->opt)
+						rc = 0;
 		values_release(&to);
 		break;
 	}
@@ -2827,6 +2857,31 @@ static int path_cmp_desc(const void *a, const void *b)
 }
 
 /*
+ * Whether del() can take path in doc: every step must meet what it indexes
+ * (an object for a key, an array for an index or a slice), null or
+ * nothing. gojq's delpaths fails otherwise: `.name[0]` names a character,
+ * which cannot be deleted. Returns the value in the way, or NULL.
+ */
+static const json_t *path_blocked(const json_t *doc, const json_t *path)
+{
+	const json_t *node = doc;
+	size_t i;
+	json_t *c;
+	json_array_foreach(path, i, c) {
+		if (!node || json_is_null(node))
+			return NULL;
+		if (json_is_string(c) && json_is_object(node))
+			node = json_object_get(node, json_string_value(c));
+		else if (json_is_number(c) && json_is_array(node))
+			node = json_array_get(node, (size_t)(index_of(c) < 0 ? index_of(c)
+					      + (long long)json_array_size(node) : index_of(c)));
+		else if (!json_is_object(c) || !json_is_array(node))
+			return node;
+	}
+	return NULL;
+}
+
+/*
  * Marks what path names in doc: a key goes at once, array elements are
  * replaced by mark (removed at the end, so indexes stay right for the other
  * paths). Slices narrow a window [off, off+len) of the array they name. A
@@ -2900,7 +2955,19 @@ int jqpath_delete(const struct jqpath *p, json_t *doc, struct berr *err)
 	int rc = jqpath_paths(&paths, p, doc, err);
 	if (rc < 0)
 		return rc;
-	size_t n = json_array_size(paths);
+	size_t n = json_array_size(paths), i;
+	json_t *arr;
+	json_array_foreach(paths, i, arr) {
+		const json_t *in_way = path_blocked(doc, arr);
+		if (in_way) {
+			char *text = json_dumps(arr, JSON_COMPACT);
+			rc = berr_set(err, BERR_INVALID, "jq path expression '%.200s': cannot delete "
+				      "%.200s, it goes inside a %s", p->expr, text, type_name(in_way));
+			free(text);
+			json_decref(paths);
+			return rc;
+		}
+	}
 	json_t **v = xcalloc(n ? n : 1, sizeof(*v));
 	json_t *mark = json_object(), *touched = json_array();
 	for (size_t i = 0; i < n; i++)
@@ -2915,8 +2982,6 @@ int jqpath_delete(const struct jqpath *p, json_t *doc, struct berr *err)
 			json_array_clear(doc);
 		}
 	}
-	size_t i;
-	json_t *arr;
 	json_array_foreach(touched, i, arr)
 		for (size_t k = json_array_size(arr); k-- > 0;)
 			if (json_array_get(arr, k) == mark)

@@ -349,6 +349,16 @@ static void test_runtime_limits(void **state)
 		      "1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,"
 		      "1,1,1,1]}", BERR_LIMIT, "more than 64 MiB");
 	check_runtime("recurse(.)", "{}", BERR_LIMIT, "recurses deeper than 128");
+	/* a character has a path, but del() cannot take it (gojq's delpaths) */
+	check_runtime(".a[0]?", "{\"a\":\"str\"}", BERR_INVALID,
+		      "cannot delete [\"a\",0], it goes inside a string");
+	/* `?` covers the step before it only, as in gojq */
+	check_runtime(".a.b.c?", "{\"a\":\"str\"}", BERR_INVALID, "cannot index string");
+	check_delete(".a.b?.c", "{\"a\":\"str\"}", "{\"a\":\"str\"}");
+	check_runtime(".a[] | select(contains(1))", "{\"a\":[\"x\"]}", BERR_INVALID,
+		      "cannot check whether string contains number");
+	check_delete(".a[] | select(contains({\"k\": 1}))", "{\"a\":[{\"k\":\"1\"},{\"k\":1}]}",
+		     "{\"a\":[{\"k\":\"1\"}]}");
 }
 
 static void test_runtime_errors(void **state)
