@@ -1750,15 +1750,22 @@ static int move_all(struct eval *ev, struct values *from, struct values *out)
 	return rc;
 }
 
-/* Evaluates n for its values only (a condition, an argument, a key). */
+/*
+ * Evaluates n for its values only (a condition, an argument, a key). On an
+ * error the values before it stay in out, as a lazy jq would have used
+ * them before meeting the error; release out either way.
+ */
 static int eval_values(struct eval *ev, const struct node *n, const json_t *in,
 		       const struct env *env, struct values *out, int depth)
 {
 	memset(out, 0, sizeof(*out));
-	int rc = eval(ev, n, in, NULL, env, out, depth + 1);
-	if (rc < 0)
-		values_release(out);
-	return rc;
+	return eval(ev, n, in, NULL, env, out, depth + 1);
+}
+
+/* The outcome of using the values of a list that ended with rc_list. */
+static int then(int rc, int rc_list)
+{
+	return rc ? rc : rc_list;
 }
 
 /* jq's .[]: the elements or the values (sorted by key), with their paths. */
@@ -1977,6 +1984,8 @@ static int from_entries(struct eval *ev, const json_t *in, json_t **out)
 	static const char *const names[] = { "key", "Key", "name", "Name" };
 	struct values es = { 0 };
 	*out = NULL;
+	if (!json_is_array(in))
+		return runtime_error(ev, "from_entries needs an array, not", in);
 	int rc = children(ev, in, NULL, 0, &es);
 	json_t *obj = json_object();
 	for (size_t i = 0; i < es.len && rc == 0; i++) {
@@ -2272,7 +2281,9 @@ static int apply(struct eval *ev, const struct node *n, const json_t *in, const 
 	case F_HAS:
 	case F_IN: {
 		const json_t *c = n->fn->id == F_HAS ? in : a, *k = n->fn->id == F_HAS ? a : in;
-		if (json_is_object(c) && json_is_string(k))
+		if (json_is_null(c))    /* gojq: null has nothing */
+			r = json_false();
+		else if (json_is_object(c) && json_is_string(k))
 			r = json_boolean(json_object_get(c, json_string_value(k)) != NULL);
 		else if (json_is_array(c) && json_is_number(k))
 			r = json_boolean(json_number_value(k) >= 0
@@ -2387,25 +2398,25 @@ static int recurse_with(struct eval *ev, const struct node *f, const struct node
 	if (level > MAX_DOC_DEPTH)
 		return limit_error(ev, "recurses deeper than 128");
 	struct values next_vs = { 0 }, c = { 0 };
-	int rc = emit_same(ev, out, v, path);
+	int rc = emit_same(ev, out, v, path), rc_f = 0, rc_c;
 	if (rc == 0)
-		rc = eval(ev, f, v, path, env, &next_vs, depth + 1);
+		rc_f = eval(ev, f, v, path, env, &next_vs, depth + 1);
 	for (size_t i = 0; i < next_vs.len && rc == 0; i++) {
 		if (!cond) {
 			rc = recurse_with(ev, f, cond, next_vs.items[i].v, next_vs.items[i].path, env,
 					  out, depth, level + 1);
 			continue;
 		}
-		if ((rc = eval_values(ev, cond, next_vs.items[i].v, env, &c, depth)) < 0)
-			break;
+		rc_c = eval_values(ev, cond, next_vs.items[i].v, env, &c, depth);
 		for (size_t j = 0; j < c.len && rc == 0; j++)
 			if (truthy(c.items[j].v))
 				rc = recurse_with(ev, f, cond, next_vs.items[i].v,
 						  next_vs.items[i].path, env, out, depth, level + 1);
 		values_release(&c);
+		rc = then(rc, rc_c);
 	}
 	values_release(&next_vs);
-	return rc;
+	return then(rc, rc_f);
 }
 
 /* path(f), paths, paths(f), leaf_paths: paths as values, relative to in. */
@@ -2414,8 +2425,8 @@ static int eval_paths(struct eval *ev, const struct node *n, const json_t *in,
 {
 	struct values vs = { 0 }, c = { 0 };
 	json_t *root = json_array();
-	int rc = n->fn->id == F_PATH ? eval(ev, n->args[0], in, root, env, &vs, depth + 1)
-		 : recurse_all(ev, in, root, &vs, 0);
+	int rc = 0, rc_f = n->fn->id == F_PATH ? eval(ev, n->args[0], in, root, env, &vs, depth + 1)
+			   : recurse_all(ev, in, root, &vs, 0);
 	json_decref(root);
 	for (size_t i = 0; i < vs.len && rc == 0; i++) {
 		const json_t *v = vs.items[i].v, *p = vs.items[i].path;
@@ -2430,15 +2441,17 @@ static int eval_paths(struct eval *ev, const struct node *n, const json_t *in,
 		} else if (n->fn->id == F_LEAF_PATHS) {
 			if (!json_is_array(v) && !json_is_object(v))
 				rc = emit_value(ev, out, json_incref((json_t *)p));
-		} else if ((rc = eval_values(ev, n->args[0], v, env, &c, depth)) == 0) {
+		} else {
+			int rc_c = eval_values(ev, n->args[0], v, env, &c, depth);
 			for (size_t j = 0; j < c.len && rc == 0; j++)
 				if (truthy(c.items[j].v))
 					rc = emit_value(ev, out, json_incref((json_t *)p));
 			values_release(&c);
+			rc = then(rc, rc_c);
 		}
 	}
 	values_release(&vs);
-	return rc;
+	return then(rc, rc_f);
 }
 
 static int eval_call(struct eval *ev, const struct node *n, const json_t *in, const json_t *path,
@@ -2446,14 +2459,13 @@ static int eval_call(struct eval *ev, const struct node *n, const json_t *in, co
 {
 	struct values a = { 0 }, b = { 0 };
 	json_t *r = NULL;
-	int rc = 0, t;
+	int rc = 0, rc_a = 0, rc_b = 0, t;
 	if (n->fn->args == ARG_VALUES) {
-		if (n->nargs > 0 && (rc = eval_values(ev, n->args[0], in, env, &a, depth)) < 0)
-			return rc;
-		if (n->nargs > 1 && (rc = eval_values(ev, n->args[1], in, env, &b, depth)) < 0) {
-			values_release(&a);
-			return rc;
-		}
+		/* f($a; $b) is a as $a | b as $b | f: the first argument varies slowest */
+		if (n->nargs > 0)
+			rc_a = eval_values(ev, n->args[0], in, env, &a, depth);
+		if (n->nargs > 1 && a.len)
+			rc_b = eval_values(ev, n->args[1], in, env, &b, depth);
 		if (n->nargs == 0)
 			rc = apply(ev, n, in, path, NULL, NULL, out);
 		for (size_t i = 0; i < a.len && rc == 0; i++) {
@@ -2461,20 +2473,22 @@ static int eval_call(struct eval *ev, const struct node *n, const json_t *in, co
 				rc = apply(ev, n, in, path, a.items[i].v, NULL, out);
 			for (size_t j = 0; j < b.len && rc == 0; j++)
 				rc = apply(ev, n, in, path, a.items[i].v, b.items[j].v, out);
+			if (rc == 0 && rc_b < 0)
+				rc = rc_b;
 		}
 		values_release(&a);
 		values_release(&b);
-		return rc;
+		return then(rc, rc_a);
 	}
 	switch (n->fn->id) {
 	case F_EMPTY:
 		return 0;
 	case F_SELECT:
-		if ((rc = eval_values(ev, n->args[0], in, env, &a, depth)) < 0)
-			return rc;
+		rc_a = eval_values(ev, n->args[0], in, env, &a, depth);
 		for (size_t i = 0; i < a.len && rc == 0; i++)
 			if (truthy(a.items[i].v))
 				rc = emit_same(ev, out, in, path);
+		rc = then(rc, rc_a);
 		break;
 	case F_TYPESEL:
 		return type_mask(in) & n->fn->mask ? emit_same(ev, out, in, path) : 0;
@@ -2492,11 +2506,10 @@ static int eval_call(struct eval *ev, const struct node *n, const json_t *in, co
 		return rc;
 	case F_FIRST_F:
 	case F_LIMIT:
-		if (n->fn->id == F_FIRST_F) {
+		if (n->fn->id == F_FIRST_F)
 			rc = emit_value(ev, &a, json_integer(1));
-		} else if ((rc = eval_values(ev, n->args[0], in, env, &a, depth)) < 0) {
-			return rc;
-		}
+		else
+			rc_a = eval_values(ev, n->args[0], in, env, &a, depth);
 		for (size_t i = 0; i < a.len && rc == 0; i++) {
 			const json_t *k = a.items[i].v;
 			if (!json_is_number(k)) {
@@ -2507,17 +2520,16 @@ static int eval_call(struct eval *ev, const struct node *n, const json_t *in, co
 			if (max >= 0 && max < 1)
 				continue;
 			b.max = max > 0 ? (size_t)fmin(max, MAX_OUTPUTS) : 0;
-			rc = eval(ev, n->args[n->nargs - 1], in, path, env, &b, depth + 1);
-			if (rc == EMIT_FULL)
-				rc = 0;
-			rc = rc < 0 ? rc : move_all(ev, &b, out);
+			rc_b = eval(ev, n->args[n->nargs - 1], in, path, env, &b, depth + 1);
+			rc = then(move_all(ev, &b, out), rc_b == EMIT_FULL ? 0 : rc_b);
 		}
+		rc = then(rc, rc_a);
 		break;
 	case F_LAST_F:
+		/* gojq: reduce f as $x (null; $x) */
 		if ((rc = eval_values(ev, n->args[0], in, env, &a, depth)) < 0)
-			return rc;
-		if (a.len)
-			rc = emit_same(ev, out, a.items[a.len - 1].v, NULL);
+			break;
+		rc = emit_same(ev, out, a.len ? a.items[a.len - 1].v : json_null(), NULL);
 		break;
 	case F_ISEMPTY:
 		a.max = 1;
@@ -2531,29 +2543,34 @@ static int eval_call(struct eval *ev, const struct node *n, const json_t *in, co
 	case F_ALL_GC: {
 		int all = n->fn->id == F_ALL_C || n->fn->id == F_ALL_GC;
 		const struct node *cond = n->args[n->nargs - 1];
-		rc = n->nargs == 1 ? children(ev, in, NULL, 0, &a)
-		     : eval_values(ev, n->args[0], in, env, &a, depth);
+		/* stops at the first deciding value, before any later error */
+		rc_a = n->nargs == 1 ? children(ev, in, NULL, 0, &a)
+		       : eval_values(ev, n->args[0], in, env, &a, depth);
 		t = all;
 		for (size_t i = 0; i < a.len && rc == 0 && t == all; i++) {
-			if ((rc = eval_values(ev, cond, a.items[i].v, env, &b, depth)) < 0)
-				break;
+			rc_b = eval_values(ev, cond, a.items[i].v, env, &b, depth);
 			for (size_t j = 0; j < b.len && t == all; j++)
 				if (truthy(b.items[j].v) != all)
 					t = !all;
 			values_release(&b);
+			if (t == all)
+				rc = rc_b;
 		}
+		if (rc == 0 && t == all)
+			rc = rc_a;
 		if (rc == 0)
 			rc = emit_value(ev, out, json_boolean(t));
 		break;
 	}
 	case F_IN_STREAM:
 		/* IN(s): whether the input equals one of the values of s */
-		if ((rc = eval_values(ev, n->args[0], in, env, &a, depth)) < 0)
-			return rc;
+		rc_a = eval_values(ev, n->args[0], in, env, &a, depth);
 		t = 0;
 		for (size_t i = 0; i < a.len && !t; i++)
 			t = jq_cmp(in, a.items[i].v, 0) == 0;
-		rc = emit_value(ev, out, json_boolean(t));
+		rc = t ? 0 : rc_a;
+		if (rc == 0)
+			rc = emit_value(ev, out, json_boolean(t));
 		break;
 	case F_MAP:
 		if ((rc = map_values(ev, n->args[0], in, env, &r, depth)) == 0)
@@ -2610,7 +2627,7 @@ static int eval(struct eval *ev, const struct node *n, const json_t *in, const j
 		const struct env *env, struct values *out, int depth)
 {
 	struct values a = { 0 }, b = { 0 };
-	int rc = 0;
+	int rc = 0, rc_a = 0, rc_b = 0;
 	if (++ev->steps > MAX_STEPS)
 		return limit_error(ev, "takes too many steps");
 	if (depth > MAX_NEST * 4)
@@ -2632,27 +2649,25 @@ static int eval(struct eval *ev, const struct node *n, const json_t *in, const j
 		return children(ev, in, path, n->opt, out);
 	case N_INDEX:
 		/* the key is evaluated against the term's input; keys vary slowest */
-		if ((rc = eval_values(ev, n->b, in, env, &b, depth)) < 0)
-			return rc;
-		if (b.len && (rc = eval(ev, n->a, in, path, env, &a, depth + 1)) < 0)
-			break;
-		for (size_t j = 0; j < b.len && rc == 0; j++)
+		rc_b = eval_values(ev, n->b, in, env, &b, depth);
+		if (b.len)
+			rc_a = eval(ev, n->a, in, path, env, &a, depth + 1);
+		for (size_t j = 0; j < b.len && rc == 0; j++) {
 			for (size_t i = 0; i < a.len && rc == 0; i++)
 				if ((rc = index_value(ev, a.items[i].v, a.items[i].path, b.items[j].v,
 						      out)) == BERR_INVALID && n->opt)
 					rc = 0;
+			rc = then(rc, rc_a);
+		}
+		rc = then(rc, rc_b);
 		break;
 	case N_SLICE: {
 		struct values to = { 0 };
 		json_t *null = json_null();
-		if (n->b && (rc = eval_values(ev, n->b, in, env, &b, depth)) < 0)
-			return rc;
-		if (n->c && (rc = eval_values(ev, n->c, in, env, &to, depth)) < 0)
-			break;
-		if ((rc = eval(ev, n->a, in, path, env, &a, depth + 1)) < 0) {
-			values_release(&to);
-			break;
-		}
+		/* (generators as bounds are rare: an error in any list ends it all) */
+		if ((!n->b || (rc = eval_values(ev, n->b, in, env, &b, depth)) == 0)
+		    && (!n->c || (rc = eval_values(ev, n->c, in, env, &to, depth)) == 0))
+			rc = eval(ev, n->a, in, path, env, &a, depth + 1);
 		for (size_t k = 0; k < (n->c ? to.len : 1) && rc == 0; k++)
 			for (size_t j = 0; j < (n->b ? b.len : 1) && rc == 0; j++)
 				for (size_t i = 0; i < a.len && rc == 0; i++)
@@ -2665,9 +2680,10 @@ static int eval(struct eval *ev, const struct node *n, const json_t *in, const j
 		break;
 	}
 	case N_PIPE:
-		if ((rc = eval(ev, n->a, in, path, env, &a, depth + 1)) == 0)
-			for (size_t i = 0; i < a.len && rc == 0; i++)
-				rc = eval(ev, n->b, a.items[i].v, a.items[i].path, env, out, depth + 1);
+		rc_a = eval(ev, n->a, in, path, env, &a, depth + 1);
+		for (size_t i = 0; i < a.len && rc == 0; i++)
+			rc = eval(ev, n->b, a.items[i].v, a.items[i].path, env, out, depth + 1);
+		rc = then(rc, rc_a);
 		break;
 	case N_COMMA:
 		if ((rc = eval(ev, n->a, in, path, env, out, depth + 1)) == 0)
@@ -2675,8 +2691,7 @@ static int eval(struct eval *ev, const struct node *n, const json_t *in, const j
 		break;
 	case N_ALT: {
 		/* the truthy values of a, or else every value of b */
-		if ((rc = eval(ev, n->a, in, path, env, &a, depth + 1)) < 0)
-			break;
+		rc_a = eval(ev, n->a, in, path, env, &a, depth + 1);
 		size_t kept = 0;
 		for (size_t i = 0; i < a.len; i++) {
 			if (truthy(a.items[i].v)) {
@@ -2687,7 +2702,9 @@ static int eval(struct eval *ev, const struct node *n, const json_t *in, const j
 			}
 		}
 		a.len = kept;
-		rc = kept ? move_all(ev, &a, out) : eval(ev, n->b, in, path, env, out, depth + 1);
+		rc = then(move_all(ev, &a, out), rc_a);
+		if (rc == 0 && !kept)
+			rc = eval(ev, n->b, in, path, env, out, depth + 1);
 		break;
 	}
 	case N_TRY:
@@ -2725,16 +2742,15 @@ static int eval(struct eval *ev, const struct node *n, const json_t *in, const j
 								     n->name);
 	}
 	case N_BIND:
-		if ((rc = eval_values(ev, n->a, in, env, &a, depth)) < 0)
-			return rc;
+		rc_a = eval_values(ev, n->a, in, env, &a, depth);
 		for (size_t i = 0; i < a.len && rc == 0; i++) {
 			struct env e = { n->name, a.items[i].v, env };
 			rc = eval(ev, n->b, in, path, &e, out, depth + 1);
 		}
+		rc = then(rc, rc_a);
 		break;
 	case N_IF:
-		if ((rc = eval_values(ev, n->a, in, env, &a, depth)) < 0)
-			return rc;
+		rc_a = eval_values(ev, n->a, in, env, &a, depth);
 		for (size_t i = 0; i < a.len && rc == 0; i++) {
 			if (truthy(a.items[i].v))
 				rc = eval(ev, n->b, in, path, env, out, depth + 1);
@@ -2743,10 +2759,11 @@ static int eval(struct eval *ev, const struct node *n, const json_t *in, const j
 			else
 				rc = emit_same(ev, out, in, path);
 		}
+		rc = then(rc, rc_a);
 		break;
 	case N_ARRAY:
 		if (n->a && (rc = eval_values(ev, n->a, in, env, &a, depth)) < 0)
-			return rc;
+			break;
 		if ((rc = charge(ev, a.len)) == 0) {
 			json_t *arr = json_array();
 			for (size_t i = 0; i < a.len; i++)
@@ -2770,18 +2787,17 @@ static int eval(struct eval *ev, const struct node *n, const json_t *in, const j
 	case N_CALL:
 		return eval_call(ev, n, in, path, env, out, depth);
 	case N_NEG:
-		if ((rc = eval_values(ev, n->a, in, env, &a, depth)) < 0)
-			return rc;
+		rc_a = eval_values(ev, n->a, in, env, &a, depth);
 		for (size_t i = 0; i < a.len && rc == 0; i++)
 			rc = json_is_number(a.items[i].v)
 			     ? emit_value(ev, out, number_new(-json_number_value(a.items[i].v)))
 			     : runtime_error(ev, "cannot negate", a.items[i].v);
+		rc = then(rc, rc_a);
 		break;
 	case N_AND:
 	case N_OR:
 		/* jq: for each left value, short-circuit or yield each right value */
-		if ((rc = eval_values(ev, n->a, in, env, &a, depth)) < 0)
-			return rc;
+		rc_a = eval_values(ev, n->a, in, env, &a, depth);
 		for (size_t i = 0; i < a.len && rc == 0; i++) {
 			int l = truthy(a.items[i].v);
 			if (n->kind == N_AND ? !l : l) {
@@ -2789,19 +2805,19 @@ static int eval(struct eval *ev, const struct node *n, const json_t *in, const j
 				continue;
 			}
 			values_release(&b);
-			if ((rc = eval_values(ev, n->b, in, env, &b, depth)) < 0)
-				break;
+			rc_b = eval_values(ev, n->b, in, env, &b, depth);
 			for (size_t j = 0; j < b.len && rc == 0; j++)
 				rc = emit_value(ev, out, json_boolean(truthy(b.items[j].v)));
+			rc = then(rc, rc_b);
 		}
+		rc = then(rc, rc_a);
 		break;
 	case N_CMP:
 	case N_ARITH:
 		/* one result per pair, the left side varying fastest */
-		if ((rc = eval_values(ev, n->b, in, env, &b, depth)) < 0)
-			return rc;
-		if ((rc = eval_values(ev, n->a, in, env, &a, depth)) < 0)
-			break;
+		rc_b = eval_values(ev, n->b, in, env, &b, depth);
+		if (b.len)
+			rc_a = eval_values(ev, n->a, in, env, &a, depth);
 		for (size_t j = 0; j < b.len && rc == 0; j++) {
 			for (size_t i = 0; i < a.len && rc == 0; i++) {
 				const json_t *x = a.items[i].v, *y = b.items[j].v;
@@ -2817,7 +2833,9 @@ static int eval(struct eval *ev, const struct node *n, const json_t *in, const j
 					: n->op == OP_GT ? c > 0 : c >= 0;
 				rc = emit_value(ev, out, json_boolean(t));
 			}
+			rc = then(rc, rc_a);
 		}
+		rc = then(rc, rc_b);
 		break;
 	}
 	values_release(&a);
