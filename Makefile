@@ -86,6 +86,14 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(OBJS_testsupport) $(LINK_ARCHIVE
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -pthread -o $@ $< $(OBJS_testsupport) -Wl,--start-group $(LINK_ARCHIVES) -Wl,--end-group $(PKG_LIBS) $(CMOCKA_LIBS)
 
+# Tools the shell tests run (tests/tools/NAME.c, one file each), not shipped.
+TOOL_SRCS := $(wildcard tests/tools/*.c)
+TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOL_SRCS))
+
+$(BUILD)/tests/tools/%: $(BUILD)/obj/tests/tools/%.o $(LINK_ARCHIVES)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -pthread -o $@ $< -Wl,--start-group $(LINK_ARCHIVES) -Wl,--end-group $(PKG_LIBS)
+
 SHELL_TESTS := $(sort $(wildcard tests/t[0-9][0-9][0-9][0-9]-*.sh))
 
 .PHONY: all test unit deps run bench fuzz fuzz-run clean
@@ -94,9 +102,9 @@ all: $(BUILD)/bosund $(BUILD)/bosun
 deps:
 	scripts/install-deps.sh
 
-unit: $(UNIT_BINS)
+unit: $(UNIT_BINS) $(TOOL_BINS)
 
-test: all $(UNIT_BINS)
+test: all $(UNIT_BINS) $(TOOL_BINS)
 	CMOCKA_MESSAGE_OUTPUT=TAP BOSUN_BUILD=$(abspath $(BUILD)) prove -j$(or $(JOBS),2) $(UNIT_BINS) $(SHELL_TESTS)
 
 run: all

@@ -13,7 +13,7 @@ set -eu
 BUILD_PKGS="build-essential pkg-config libgit2-dev libyaml-dev libssl-dev libmicrohttpd-dev
 libsqlite3-dev libcurl4-openssl-dev libjansson-dev libpcre2-dev zlib1g-dev"
 TEST_PKGS="libcmocka-dev git perl curl jq clang libclang-rt-14-dev python3 procps openssh-server tmux
-chromium wrk
+chromium wrk gojq
 golang-go golang-github-masterminds-sprig-dev golang-k8s-sigs-yaml-dev golang-gopkg-yaml.v3-dev"
 # Node.js and npm run the browser tests; a machine may have them from elsewhere
 # than Debian (e.g. a nodesource build that bundles npm), so look for commands.
