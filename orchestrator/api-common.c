@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "convert.h"
 #include "doc.h"
 #include "log.h"
 #include "protobuf.h"
@@ -328,7 +329,9 @@ static void handle(struct http_request *req, struct http_response *resp, void *a
 		api_send_status(resp, &st);
 		return;
 	}
-	if (!strcmp(req->method, "PATCH"))
+	if (convert_needed(p.res))
+		api_convert_serve(api, &p, req, resp);
+	else if (!strcmp(req->method, "PATCH"))
 		api_patch(api, &p, req, resp);
 	else
 		api_crud(api, &p, req, resp);

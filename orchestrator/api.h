@@ -2,7 +2,7 @@
  * api — the Kubernetes HTTP API of the bundled cluster, internal contract
  * between its files: api-common.c (auth, paths, bodies, answers),
  * api-discovery.c, api-openapi.c, api-crud.c, api-watch.c, api-patch.c,
- * api-tables.c and api-errors.c (kstatus.h).
+ * api-tables.c, api-convert.c and api-errors.c (kstatus.h).
  *
  * A request under /api or /apis is parsed into a `struct api_path` (group,
  * version, namespace, resource, name, subresource) and dispatched by verb.
@@ -40,6 +40,11 @@ struct api_path {
 	char name[256];
 	char sub[256];                  /* "status", "scale", ... */
 	struct resource *res;           /* served resource, or NULL */
+	/* A version served by conversion (convert.h): `view` is the version the
+	 * client asked for, `res` the storage version every handler works on;
+	 * `body` the request's object already read and converted (POST, PUT) */
+	struct resource *view;
+	json_t *body;
 };
 
 /* Routes every path of the API on srv. */
@@ -80,6 +85,23 @@ int api_check_fields(const struct resource *r, json_t *obj, enum schema_validati
 int api_truthy(const char *s);
 /* The Accept header asks for a meta.k8s.io Table. */
 int api_wants_table(struct http_request *req);
+
+/* --- api-convert.c ----------------------------------------------------------- */
+
+/* Serves a request on a version served by conversion: p->res is that
+ * version on entry. Reads and converts the body, runs the handler on the
+ * storage version and converts its answer back. */
+void api_convert_serve(struct api *api, struct api_path *p, struct http_request *req,
+		       struct http_response *resp);
+/* The object of a converted version's request read the way do_create and
+ * do_update read one, fields checked against the version asked for
+ * (api_check_fields), then converted to the storage version. */
+int api_convert_read(struct api_path *p, struct http_request *req, struct http_response *resp,
+		     struct kstatus *st);
+/* A stored object as p->view's version when there is one (new reference). */
+json_t *api_convert_out(const struct api_path *p, const json_t *obj);
+/* ... and back (new reference). */
+json_t *api_convert_in(const struct api_path *p, const json_t *obj);
 
 /* --- the handlers ------------------------------------------------------------ */
 

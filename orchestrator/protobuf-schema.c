@@ -311,6 +311,13 @@ MESSAGE(HorizontalPodAutoscalerSpec, M(1, "scaleTargetRef", CrossVersionObjectRe
 MESSAGE(HorizontalPodAutoscaler, M(1, "metadata", ObjectMeta),
 	M(2, "spec", HorizontalPodAutoscalerSpec));
 
+/* --- autoscaling/v1 ----------------------------------------------------- */
+
+MESSAGE(HorizontalPodAutoscalerSpecV1, M(1, "scaleTargetRef", CrossVersionObjectReference),
+	I32P(2, "minReplicas"), I32(3, "maxReplicas"), I32P(4, "targetCPUUtilizationPercentage"));
+MESSAGE(HorizontalPodAutoscalerV1, M(1, "metadata", ObjectMeta),
+	M(2, "spec", HorizontalPodAutoscalerSpecV1));
+
 /* --- scheduling.k8s.io/v1 ------------------------------------------------ */
 
 MESSAGE(PriorityClass, M(1, "metadata", ObjectMeta), I32P(2, "value"), B(3, "globalDefault"),
@@ -337,6 +344,7 @@ static const struct pb_root roots[] = {
 	{ "policy/v1", "Eviction", &m_Eviction },
 	{ "networking.k8s.io/v1", "Ingress", &m_Ingress },
 	{ "autoscaling/v2", "HorizontalPodAutoscaler", &m_HorizontalPodAutoscaler },
+	{ "autoscaling/v1", "HorizontalPodAutoscaler", &m_HorizontalPodAutoscalerV1 },
 	{ "scheduling.k8s.io/v1", "PriorityClass", &m_PriorityClass },
 };
 
