@@ -51,8 +51,13 @@ void api_send_status(struct http_response *resp, struct kstatus *st)
 	kstatus_release(st);
 }
 
-int api_authorized(struct api *api, struct http_request *req, struct http_response *resp)
+int api_authorized(struct api *api, struct http_request *req, struct http_response *resp,
+		   struct api_user *user)
 {
+	struct api_user local;
+	if (!user)
+		user = &local;
+	memset(user, 0, sizeof(*user));
 	const char *h = http_request_header(req, "Authorization");
 	if (h && !strncasecmp(h, "Bearer ", 7)) {
 		const char *t = h + 7;
@@ -62,7 +67,11 @@ int api_authorized(struct api *api, struct http_request *req, struct http_respon
 		unsigned diff = (unsigned)(a ^ b);
 		for (size_t i = 0; i < a && i < b; i++)
 			diff |= (unsigned)(t[i] ^ api->token[i]);
-		if (!diff)
+		if (!diff) {
+			user->admin = 1;
+			return 1;
+		}
+		if (api_token_authenticate(api, t, user) == 0)
 			return 1;
 	}
 	struct kstatus st = KSTATUS_INIT;
@@ -317,11 +326,16 @@ notfound:;
 static void handle(struct http_request *req, struct http_response *resp, void *arg)
 {
 	struct api *api = arg;
-	if (!api_authorized(api, req, resp))
+	struct api_user user;
+	if (!api_authorized(api, req, resp, &user))
 		return;
 	struct api_path p;
 	if (!parse_path(api, req->path, &p, resp))
 		return;
+	if (p.resource[0] && !user.admin && !api_token_authorize(api, &user, &p, req, resp)) {
+		resource_unref(p.res);
+		return;
+	}
 	if (!p.resource[0]) {
 		/* group-version roots are discovery: answered by api-discovery.c */
 		struct kstatus st = KSTATUS_INIT;
@@ -329,7 +343,9 @@ static void handle(struct http_request *req, struct http_response *resp, void *a
 		api_send_status(resp, &st);
 		return;
 	}
-	if (convert_needed(p.res))
+	if (!strcmp(p.sub, "token") && !p.res->group[0] && !strcmp(p.res->resource, "serviceaccounts"))
+		api_token_request(api, &p, req, resp);
+	else if (convert_needed(p.res))
 		api_convert_serve(api, &p, req, resp);
 	else if (!strcmp(req->method, "PATCH"))
 		api_patch(api, &p, req, resp);

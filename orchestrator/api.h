@@ -2,7 +2,7 @@
  * api — the Kubernetes HTTP API of the bundled cluster, internal contract
  * between its files: api-common.c (auth, paths, bodies, answers),
  * api-discovery.c, api-openapi.c, api-crud.c, api-watch.c, api-patch.c,
- * api-tables.c, api-convert.c and api-errors.c (kstatus.h).
+ * api-tables.c, api-convert.c, api-token.c and api-errors.c (kstatus.h).
  *
  * A request under /api or /apis is parsed into a `struct api_path` (group,
  * version, namespace, resource, name, subresource) and dispatched by verb.
@@ -27,8 +27,18 @@ struct api {
 	struct registry *reg;
 	struct store *store;
 	struct watch_hub *hub;
-	char *token;                    /* bearer token every request must carry */
+	char *token;                    /* the admin's bearer token */
+	unsigned char sa_key[32];       /* signs ServiceAccount tokens (api-token.c) */
 	size_t max_body;
+};
+
+/* Who a request comes from: the admin token's holder, who may do anything,
+ * or a ServiceAccount, whom RBAC authorizes (rbac.h). */
+struct api_user {
+	int admin;
+	char ns[256];                   /* the ServiceAccount's */
+	char name[256];
+	char username[600];             /* "system:serviceaccount:NS:NAME" */
 };
 
 struct api_path {
@@ -52,8 +62,11 @@ int api_routes(struct http_server *srv, struct api *api, struct berr *err);
 
 /* --- api-common.c ---------------------------------------------------------- */
 
-/* 1 when the request carries the token; otherwise answers 401 and gives 0. */
-int api_authorized(struct api *api, struct http_request *req, struct http_response *resp);
+/* 1 when the request carries the admin token or a valid ServiceAccount
+ * token (filling *user; user may be NULL); otherwise answers 401 and gives
+ * 0. Discovery and OpenAPI need nothing more. */
+int api_authorized(struct api *api, struct http_request *req, struct http_response *resp,
+		   struct api_user *user);
 /* Answers a Status error (st's code, or 500). Releases st. */
 void api_send_status(struct http_response *resp, struct kstatus *st);
 /* Answers with a JSON document (borrowed). */
@@ -85,6 +98,19 @@ int api_check_fields(const struct resource *r, json_t *obj, enum schema_validati
 int api_truthy(const char *s);
 /* The Accept header asks for a meta.k8s.io Table. */
 int api_wants_table(struct http_request *req);
+
+/* --- api-token.c -------------------------------------------------------------- */
+
+/* Fills *user from a ServiceAccount token: 0, or -1 when it is not one this
+ * cluster issued, it expired, names another audience, or its ServiceAccount
+ * is gone (deleted, or recreated with another uid). */
+int api_token_authenticate(struct api *api, const char *token, struct api_user *user);
+/* Whether the user may make the request; answers 403 itself and gives 0. */
+int api_token_authorize(struct api *api, const struct api_user *user, const struct api_path *p,
+			struct http_request *req, struct http_response *resp);
+/* POST serviceaccounts/NAME/token: a TokenRequest answered with a token. */
+void api_token_request(struct api *api, struct api_path *p, struct http_request *req,
+		       struct http_response *resp);
 
 /* --- api-convert.c ----------------------------------------------------------- */
 

@@ -318,6 +318,13 @@ MESSAGE(HorizontalPodAutoscalerSpecV1, M(1, "scaleTargetRef", CrossVersionObject
 MESSAGE(HorizontalPodAutoscalerV1, M(1, "metadata", ObjectMeta),
 	M(2, "spec", HorizontalPodAutoscalerSpecV1));
 
+/* --- authentication.k8s.io/v1 ------------------------------------------ */
+
+MESSAGE(BoundObjectReference, S(1, "kind"), S(2, "apiVersion"), S(3, "name"), S(4, "uid"));
+MESSAGE(TokenRequestSpec, SR(1, "audiences"), M(3, "boundObjectRef", BoundObjectReference),
+	I64P(4, "expirationSeconds"));
+MESSAGE(TokenRequest, M(1, "metadata", ObjectMeta), M(2, "spec", TokenRequestSpec));
+
 /* --- scheduling.k8s.io/v1 ------------------------------------------------ */
 
 MESSAGE(PriorityClass, M(1, "metadata", ObjectMeta), I32P(2, "value"), B(3, "globalDefault"),
@@ -345,6 +352,7 @@ static const struct pb_root roots[] = {
 	{ "networking.k8s.io/v1", "Ingress", &m_Ingress },
 	{ "autoscaling/v2", "HorizontalPodAutoscaler", &m_HorizontalPodAutoscaler },
 	{ "autoscaling/v1", "HorizontalPodAutoscaler", &m_HorizontalPodAutoscalerV1 },
+	{ "authentication.k8s.io/v1", "TokenRequest", &m_TokenRequest },
 	{ "scheduling.k8s.io/v1", "PriorityClass", &m_PriorityClass },
 };
 
