@@ -327,7 +327,7 @@ static void handle(struct http_request *req, struct http_response *resp, void *a
 {
 	struct api *api = arg;
 	struct api_user user;
-	if (!api_authorized(api, req, resp, &user))
+	if (!api_authorized(api, req, resp, &user) || api_review(api, &user, req, resp))
 		return;
 	struct api_path p;
 	if (!parse_path(api, req->path, &p, resp))

@@ -2,7 +2,8 @@
  * api — the Kubernetes HTTP API of the bundled cluster, internal contract
  * between its files: api-common.c (auth, paths, bodies, answers),
  * api-discovery.c, api-openapi.c, api-crud.c, api-watch.c, api-patch.c,
- * api-tables.c, api-convert.c, api-token.c and api-errors.c (kstatus.h).
+ * api-tables.c, api-convert.c, api-token.c, api-review.c and api-errors.c
+ * (kstatus.h).
  *
  * A request under /api or /apis is parsed into a `struct api_path` (group,
  * version, namespace, resource, name, subresource) and dispatched by verb.
@@ -111,6 +112,13 @@ int api_token_authorize(struct api *api, const struct api_user *user, const stru
 /* POST serviceaccounts/NAME/token: a TokenRequest answered with a token. */
 void api_token_request(struct api *api, struct api_path *p, struct http_request *req,
 		       struct http_response *resp);
+
+/* --- api-review.c ------------------------------------------------------------- */
+
+/* Answers a POST of a SelfSubjectAccessReview or SelfSubjectReview for
+ * `user` and gives 1; 0 (nothing answered) for any other request. */
+int api_review(struct api *api, const struct api_user *user, struct http_request *req,
+	       struct http_response *resp);
 
 /* --- api-convert.c ----------------------------------------------------------- */
 

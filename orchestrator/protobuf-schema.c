@@ -325,6 +325,18 @@ MESSAGE(TokenRequestSpec, SR(1, "audiences"), M(3, "boundObjectRef", BoundObject
 	I64P(4, "expirationSeconds"));
 MESSAGE(TokenRequest, M(1, "metadata", ObjectMeta), M(2, "spec", TokenRequestSpec));
 
+MESSAGE(SelfSubjectReview, M(1, "metadata", ObjectMeta));
+
+/* --- authorization.k8s.io/v1 -------------------------------------------- */
+
+MESSAGE(ResourceAttributes, S(1, "namespace"), S(2, "verb"), S(3, "group"), S(4, "version"),
+	S(5, "resource"), S(6, "subresource"), S(7, "name"));
+MESSAGE(NonResourceAttributes, S(1, "path"), S(2, "verb"));
+MESSAGE(SelfSubjectAccessReviewSpec, M(1, "resourceAttributes", ResourceAttributes),
+	M(2, "nonResourceAttributes", NonResourceAttributes));
+MESSAGE(SelfSubjectAccessReview, M(1, "metadata", ObjectMeta),
+	M(2, "spec", SelfSubjectAccessReviewSpec));
+
 /* --- scheduling.k8s.io/v1 ------------------------------------------------ */
 
 MESSAGE(PriorityClass, M(1, "metadata", ObjectMeta), I32P(2, "value"), B(3, "globalDefault"),
@@ -353,6 +365,8 @@ static const struct pb_root roots[] = {
 	{ "autoscaling/v2", "HorizontalPodAutoscaler", &m_HorizontalPodAutoscaler },
 	{ "autoscaling/v1", "HorizontalPodAutoscaler", &m_HorizontalPodAutoscalerV1 },
 	{ "authentication.k8s.io/v1", "TokenRequest", &m_TokenRequest },
+	{ "authentication.k8s.io/v1", "SelfSubjectReview", &m_SelfSubjectReview },
+	{ "authorization.k8s.io/v1", "SelfSubjectAccessReview", &m_SelfSubjectAccessReview },
 	{ "scheduling.k8s.io/v1", "PriorityClass", &m_PriorityClass },
 };
 
