@@ -72,7 +72,7 @@ test_expect_success 'a v1 manifest applies and patches through the conversion' '
 	kc -n shop get hpa api -o jsonpath="{.spec.metrics[0].resource.target.averageUtilization}" | grep -x 70 &&
 	kc -n shop patch horizontalpodautoscalers.v1.autoscaling api --type=merge \
 		-p "{\"spec\":{\"targetCPUUtilizationPercentage\":55}}" &&
-	kc -n shop get hpa api | grep -E "^api +Deployment/web +cpu: <unknown>/55% +<unset> +4 " &&
+	kc -n shop get hpa api | grep -E "^api +Deployment/web +cpu: <unknown>/55% +1 +4 " &&
 	expect_fail_with "unknown field \"spec.targetCPU\"" kc -n shop apply --validate=strict -f - <<-EOF
 	apiVersion: autoscaling/v1
 	kind: HorizontalPodAutoscaler
@@ -81,6 +81,24 @@ test_expect_success 'a v1 manifest applies and patches through the conversion' '
 	  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
 	  maxReplicas: 4
 	  targetCPU: 60
+	EOF
+'
+
+test_expect_success 'defaults and checks: min 1, cpu at 80% when no metric is named' '
+	kc -n shop autoscale deployment web --name=bare --max=3 &&
+	kc -n shop get hpa bare | grep -E "^bare +Deployment/web +cpu: <unknown>/80% +1 +3 +0 " &&
+	v1 /bare | check "o[\"spec\"][\"targetCPUUtilizationPercentage\"] == 80 and o[\"spec\"][\"minReplicas\"] == 1" &&
+	expect_fail_with "spec.minReplicas: Invalid value: 0: must be greater than or equal to 1" kc create -f - <<-EOF &&
+	apiVersion: autoscaling/v1
+	kind: HorizontalPodAutoscaler
+	metadata: {name: zero, namespace: shop}
+	spec: {scaleTargetRef: {kind: Deployment, name: web}, minReplicas: 0, maxReplicas: 2}
+	EOF
+	expect_fail_with "spec.maxReplicas: Invalid value: 2: must be greater than or equal to .minReplicas." kc create -f - <<-EOF
+	apiVersion: autoscaling/v1
+	kind: HorizontalPodAutoscaler
+	metadata: {name: inverted, namespace: shop}
+	spec: {scaleTargetRef: {kind: Deployment, name: web}, minReplicas: 3, maxReplicas: 2}
 	EOF
 '
 
@@ -108,12 +126,13 @@ test_expect_success 'what v1 cannot say survives a v1 read-modify-write' '
 json.loads(o[\"metadata\"][\"annotations\"][\"autoscaling.alpha.kubernetes.io/metrics\"]) ==
 [{\"type\": \"Pods\", \"pods\": {\"metricName\": \"qps\", \"targetAverageValue\": \"1k\"}},
  {\"type\": \"Resource\", \"resource\": {\"name\": \"memory\", \"targetAverageValue\": \"100Mi\"}}] and
-json.loads(o[\"metadata\"][\"annotations\"][\"autoscaling.alpha.kubernetes.io/behavior\"]) ==
-{\"scaleDown\": {\"stabilizationWindowSeconds\": 60}}" <"$TEST_TMP/m1.json" &&
+json.loads(o[\"metadata\"][\"annotations\"][\"autoscaling.alpha.kubernetes.io/behavior\"])[\"scaleDown\"][\"stabilizationWindowSeconds\"] == 60" <"$TEST_TMP/m1.json" &&
 	python3 -c "import json,sys; o=json.load(open(sys.argv[1])); o[\"spec\"][\"maxReplicas\"] = 6; json.dump(o, open(sys.argv[1], \"w\"))" "$TEST_TMP/m1.json" &&
 	kc replace -f "$TEST_TMP/m1.json" &&
 	kc -n shop get hpa multi -o json | check "o[\"spec\"][\"maxReplicas\"] == 6 and
-o[\"spec\"][\"behavior\"] == {\"scaleDown\": {\"stabilizationWindowSeconds\": 60}} and
+o[\"spec\"][\"behavior\"][\"scaleDown\"] == {\"stabilizationWindowSeconds\": 60, \"selectPolicy\": \"Max\",
+ \"policies\": [{\"type\": \"Percent\", \"value\": 100, \"periodSeconds\": 15}]} and
+o[\"spec\"][\"behavior\"][\"scaleUp\"][\"policies\"][0] == {\"type\": \"Pods\", \"value\": 4, \"periodSeconds\": 15} and
 sorted(m[\"type\"] + \":\" + (m.get(\"resource\") or {}).get(\"name\", \"\") for m in o[\"spec\"][\"metrics\"]) ==
 [\"Pods:\", \"Resource:cpu\", \"Resource:memory\"] and
 not any(k.startswith(\"autoscaling.alpha\") for k in o[\"metadata\"].get(\"annotations\", {}))"
@@ -123,7 +142,7 @@ test_expect_success 'a v1 watch sees v1 objects; kubectl delete hpa' '
 	kc get --raw "/apis/autoscaling/v1/namespaces/shop/horizontalpodautoscalers?watch=1&timeoutSeconds=1" >"$TEST_TMP/watch" &&
 	head -1 "$TEST_TMP/watch" | check "o[\"type\"] == \"ADDED\" and o[\"object\"][\"apiVersion\"] == \"autoscaling/v1\" and
 \"targetCPUUtilizationPercentage\" in o[\"object\"][\"spec\"]" &&
-	kc -n shop delete hpa web api multi >"$TEST_TMP/out" &&
+	kc -n shop delete hpa web api multi bare >"$TEST_TMP/out" &&
 	grep -x "horizontalpodautoscaler.autoscaling \"web\" deleted" "$TEST_TMP/out" &&
 	test "$(kc -n shop get hpa -o name | wc -l)" = 0
 '
