@@ -51,13 +51,39 @@ void api_send_status(struct http_response *resp, struct kstatus *st)
 	kstatus_release(st);
 }
 
+/* Impersonate-User (with Impersonate-Group) turns the admin into that user;
+ * anyone else asking is refused. 1, or 0 with a 403 answered. */
+static int impersonate(struct http_request *req, struct http_response *resp,
+		       struct api_user *user)
+{
+	const char *as = http_request_header(req, "Impersonate-User");
+	if (!as)
+		return 1;
+	if (!user->admin) {
+		struct kstatus st = KSTATUS_INIT;
+		kstatus_details(&st, as, "", "users");
+		kstatus_set(&st, 403, "Forbidden", "users \"%s\" is forbidden: User \"%s\" cannot "
+			    "impersonate resource \"users\" in API group \"\" at the cluster scope",
+			    as, user->username);
+		api_send_status(resp, &st);
+		return 0;
+	}
+	const char *groups[API_MAX_GROUPS];
+	size_t n = 0;
+	for (size_t i = 0; i < req->nheaders && n < API_MAX_GROUPS - 1; i++)
+		if (!strcasecmp(req->headers[i].name, "Impersonate-Group"))
+			groups[n++] = req->headers[i].value;
+	groups[n] = NULL;
+	api_user_set(user, as, groups);
+	return 1;
+}
+
 int api_authorized(struct api *api, struct http_request *req, struct http_response *resp,
 		   struct api_user *user)
 {
 	struct api_user local;
 	if (!user)
 		user = &local;
-	memset(user, 0, sizeof(*user));
 	const char *h = http_request_header(req, "Authorization");
 	if (h && !strncasecmp(h, "Bearer ", 7)) {
 		const char *t = h + 7;
@@ -68,11 +94,12 @@ int api_authorized(struct api *api, struct http_request *req, struct http_respon
 		for (size_t i = 0; i < a && i < b; i++)
 			diff |= (unsigned)(t[i] ^ api->token[i]);
 		if (!diff) {
-			user->admin = 1;
-			return 1;
+			static const char *const masters[] = { "system:masters", NULL };
+			api_user_set(user, "system:admin", masters);
+			return impersonate(req, resp, user);
 		}
 		if (api_token_authenticate(api, t, user) == 0)
-			return 1;
+			return impersonate(req, resp, user);
 	}
 	struct kstatus st = KSTATUS_INIT;
 	kstatus_set(&st, 401, "Unauthorized", "Unauthorized");

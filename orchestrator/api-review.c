@@ -34,7 +34,7 @@ static void access_review(const struct api *api, const struct api_user *user, js
 		struct rbac_request rq = { str_at(ra, "verb"), str_at(ra, "group"),
 					   str_at(ra, "resource"), str_at(ra, "subresource"),
 					   str_at(ra, "name"), str_at(ra, "namespace") };
-		allowed = rbac_allowed(api->objects, user->ns, user->name, &rq);
+		allowed = rbac_allowed(api->objects, user->username, user->group_list, &rq);
 		reason = allowed ? "allowed by a RoleBinding or ClusterRoleBinding" : "";
 	}
 	json_object_set_new(body, "apiVersion", json_string("authorization.k8s.io/v1"));
@@ -48,16 +48,13 @@ static void access_review(const struct api *api, const struct api_user *user, js
 
 static void self_review(const struct api_user *user, json_t *body, struct http_response *resp)
 {
-	json_t *groups = user->admin
-		? json_pack("[s, s]", "system:masters", "system:authenticated")
-		: json_pack("[s, s+, s]", "system:serviceaccounts", "system:serviceaccounts:",
-			    user->ns, "system:authenticated");
+	json_t *groups = json_array();
+	for (size_t i = 0; user->group_list[i]; i++)
+		json_array_append_new(groups, json_string(user->group_list[i]));
 	json_object_set_new(body, "apiVersion", json_string("authentication.k8s.io/v1"));
 	json_object_set_new(body, "kind", json_string("SelfSubjectReview"));
-	json_object_set_new(body, "status",
-			    json_pack("{s:{s:s, s:o}}", "userInfo", "username",
-				      user->admin ? "system:admin" : user->username, "groups",
-				      groups));
+	json_object_set_new(body, "status", json_pack("{s:{s:s, s:o}}", "userInfo", "username",
+						      user->username, "groups", groups));
 	http_response_json(resp, 201, body);
 }
 

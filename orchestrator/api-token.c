@@ -45,13 +45,12 @@ int api_token_authenticate(struct api *api, const char *token, struct api_user *
 	const char *uid = claim(claims, "serviceaccount", "uid");
 	const char *sub = doc_get_str(claims, "sub");
 	int rc = -1;
-	if (ns && name && uid && sub && strlen(ns) < sizeof(user->ns) &&
-	    strlen(name) < sizeof(user->name)) {
-		snprintf(user->username, sizeof(user->username), "system:serviceaccount:%s:%s",
-			 ns, name);
+	char username[600];
+	if (ns && name && uid && sub && strlen(ns) < 254 && strlen(name) < 254) {
+		snprintf(username, sizeof(username), "system:serviceaccount:%s:%s", ns, name);
 		struct resource *r = registry_find(api->reg, "", "v1", "serviceaccounts");
 		json_t *sa = NULL;
-		if (!strcmp(sub, user->username) && r &&
+		if (!strcmp(sub, username) && r &&
 		    objects_get(api->objects, r, ns, name, &sa, NULL) == 0) {
 			const char *now_uid = doc_get_str(sa, "metadata.uid");
 			rc = now_uid && !strcmp(now_uid, uid) ? 0 : -1;
@@ -59,13 +58,33 @@ int api_token_authenticate(struct api *api, const char *token, struct api_user *
 		json_decref(sa);
 		resource_unref(r);
 	}
-	if (rc == 0) {
-		user->admin = 0;
-		snprintf(user->ns, sizeof(user->ns), "%s", ns);
-		snprintf(user->name, sizeof(user->name), "%s", name);
-	}
+	if (rc == 0)
+		api_user_set(user, username, NULL);
 	json_decref(claims);
 	return rc;
+}
+
+void api_user_set(struct api_user *user, const char *username, const char *const *extra)
+{
+	memset(user, 0, sizeof(*user));
+	snprintf(user->username, sizeof(user->username), "%s", username);
+	size_t n = 0;
+	static const char prefix[] = "system:serviceaccount:";
+	const char *ns = !strncmp(username, prefix, sizeof(prefix) - 1)
+		? username + sizeof(prefix) - 1 : NULL;
+	const char *colon = ns ? strchr(ns, ':') : NULL;
+	if (colon) {
+		snprintf(user->groups[n++], sizeof(user->groups[0]), "system:serviceaccounts");
+		snprintf(user->groups[n++], sizeof(user->groups[0]), "system:serviceaccounts:%.*s",
+			 (int)(colon - ns), ns);
+	}
+	for (size_t i = 0; extra && extra[i] && n < API_MAX_GROUPS - 1; i++)
+		snprintf(user->groups[n++], sizeof(user->groups[0]), "%s", extra[i]);
+	snprintf(user->groups[n++], sizeof(user->groups[0]), "system:authenticated");
+	for (size_t i = 0; i < n; i++) {
+		user->group_list[i] = user->groups[i];
+		user->admin |= !strcmp(user->groups[i], "system:masters");
+	}
 }
 
 static const char *verb_of(const struct api_path *p, struct http_request *req)
@@ -92,7 +111,7 @@ int api_token_authorize(struct api *api, const struct api_user *user, const stru
 {
 	struct rbac_request rq = { verb_of(p, req), p->res->group, p->res->resource, p->sub,
 				   p->name, p->ns };
-	if (rbac_allowed(api->objects, user->ns, user->name, &rq))
+	if (rbac_allowed(api->objects, user->username, user->group_list, &rq))
 		return 1;
 	struct kstatus st = KSTATUS_INIT;
 	rbac_forbidden(&st, user->username, &rq);

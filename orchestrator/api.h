@@ -33,13 +33,16 @@ struct api {
 	size_t max_body;
 };
 
-/* Who a request comes from: the admin token's holder, who may do anything,
- * or a ServiceAccount, whom RBAC authorizes (rbac.h). */
+/* Who a request comes from: the admin token's holder (or anyone in the
+ * system:masters group), who may do anything, or a user RBAC authorizes
+ * (rbac.h): a ServiceAccount by its token, or whoever the admin
+ * impersonates (Impersonate-User and Impersonate-Group headers). */
+#define API_MAX_GROUPS 8
 struct api_user {
 	int admin;
-	char ns[256];                   /* the ServiceAccount's */
-	char name[256];
-	char username[600];             /* "system:serviceaccount:NS:NAME" */
+	char username[600];             /* "system:serviceaccount:NS:NAME", ... */
+	char groups[API_MAX_GROUPS][256];
+	const char *group_list[API_MAX_GROUPS + 1];     /* into groups, NULL-terminated */
 };
 
 struct api_path {
@@ -64,7 +67,8 @@ int api_routes(struct http_server *srv, struct api *api, struct berr *err);
 /* --- api-common.c ---------------------------------------------------------- */
 
 /* 1 when the request carries the admin token or a valid ServiceAccount
- * token (filling *user; user may be NULL); otherwise answers 401 and gives
+ * token (filling *user, impersonation applied; user may be NULL); otherwise
+ * answers 401 (403 for an impersonation only the admin may do) and gives
  * 0. Discovery and OpenAPI need nothing more. */
 int api_authorized(struct api *api, struct http_request *req, struct http_response *resp,
 		   struct api_user *user);
@@ -105,6 +109,10 @@ int api_wants_table(struct http_request *req);
 /* Fills *user from a ServiceAccount token: 0, or -1 when it is not one this
  * cluster issued, it expired, names another audience, or its ServiceAccount
  * is gone (deleted, or recreated with another uid). */
+/* Sets the user's name and groups: a ServiceAccount's groups follow from
+ * its name, `extra` (may be NULL, NULL-terminated) are added, and
+ * system:authenticated; a member of system:masters is admin. */
+void api_user_set(struct api_user *user, const char *username, const char *const *extra);
 int api_token_authenticate(struct api *api, const char *token, struct api_user *user);
 /* Whether the user may make the request; answers 403 itself and gives 0. */
 int api_token_authorize(struct api *api, const struct api_user *user, const struct api_path *p,

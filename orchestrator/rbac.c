@@ -72,12 +72,9 @@ int rbac_rule_allows(const json_t *rule, const struct rbac_request *rq)
 	return 0;
 }
 
-int rbac_binding_names(const json_t *binding, const char *sa_ns, const char *sa_name)
+int rbac_binding_names(const json_t *binding, const char *user, const char *const *groups)
 {
 	const char *bns = doc_get_str(binding, "metadata.namespace");
-	char user[600], group_ns[600];
-	snprintf(user, sizeof(user), "system:serviceaccount:%s:%s", sa_ns, sa_name);
-	snprintf(group_ns, sizeof(group_ns), "system:serviceaccounts:%s", sa_ns);
 	size_t i;
 	json_t *s;
 	json_array_foreach(doc_get(binding, "subjects"), i, s) {
@@ -88,15 +85,17 @@ int rbac_binding_names(const json_t *binding, const char *sa_ns, const char *sa_
 			const char *ns = doc_get_str(s, "namespace");
 			if (!ns || !ns[0])
 				ns = bns;
-			if (ns && !strcmp(ns, sa_ns) && !strcmp(name, sa_name))
+			char sa[600];
+			snprintf(sa, sizeof(sa), "system:serviceaccount:%s:%s", ns ? ns : "", name);
+			if (ns && !strcmp(sa, user))
 				return 1;
 		} else if (!strcmp(kind, "User")) {
 			if (!strcmp(name, user))
 				return 1;
 		} else if (!strcmp(kind, "Group")) {
-			if (!strcmp(name, "system:serviceaccounts") || !strcmp(name, group_ns) ||
-			    !strcmp(name, "system:authenticated"))
-				return 1;
+			for (size_t g = 0; groups && groups[g]; g++)
+				if (!strcmp(name, groups[g]))
+					return 1;
 		}
 	}
 	return 0;
@@ -104,7 +103,8 @@ int rbac_binding_names(const json_t *binding, const char *sa_ns, const char *sa_
 
 struct walk {
 	struct objects *o;
-	const char *sa_ns, *sa_name;
+	const char *user;
+	const char *const *groups;
 	const struct rbac_request *rq;
 	struct resource *roles, *cluster_roles;
 	json_t *bindings;
@@ -132,22 +132,22 @@ static int role_allows(struct walk *w, const json_t *binding)
 	return ok;
 }
 
-/* Keeps the bindings that name the account; their roles are read once the
+/* Keeps the bindings that name the user; their roles are read once the
  * list is over (the store is not re-entered from inside a list). */
 static int collect_binding(json_t *binding, void *ctx)
 {
 	struct walk *w = ctx;
-	if (rbac_binding_names(binding, w->sa_ns, w->sa_name))
+	if (rbac_binding_names(binding, w->user, w->groups))
 		json_array_append(w->bindings, binding);
 	return 0;
 }
 
-int rbac_allowed(struct objects *o, const char *sa_ns, const char *sa_name,
+int rbac_allowed(struct objects *o, const char *user, const char *const *groups,
 		 const struct rbac_request *rq)
 {
 	static const char g[] = "rbac.authorization.k8s.io";
 	struct registry *reg = objects_registry(o);
-	struct walk w = { o, sa_ns, sa_name, rq, registry_find(reg, g, "v1", "roles"),
+	struct walk w = { o, user, groups, rq, registry_find(reg, g, "v1", "roles"),
 			  registry_find(reg, g, "v1", "clusterroles"), json_array() };
 	struct resource *crb = registry_find(reg, g, "v1", "clusterrolebindings");
 	struct resource *rb = registry_find(reg, g, "v1", "rolebindings");

@@ -4,7 +4,8 @@
 # v2 (both versions read and write the same objects, nothing v1 cannot say
 # is lost), hpa Table columns; ServiceAccount tokens that authenticate as
 # the account, expire, die with it, and are authorized by RBAC with the
-# real server's Forbidden words, plus `kubectl auth can-i/whoami`.
+# real server's Forbidden words, plus `kubectl auth can-i/whoami` and the
+# admin's impersonation (--as, --as-group).
 . "$(dirname "$0")/lib.sh"
 
 command -v kubectl >/dev/null 2>&1 || test_skip_all "kubectl is not installed"
@@ -216,6 +217,19 @@ test_expect_success 'a RoleBinding allows what its Role says, and no more' '
 	test "$(kt "$TOKEN" -n shop auth can-i get pods --subresource=log)" = no &&
 	kt "$TOKEN" -n shop get deployment web -o name | grep -x deployment.apps/web &&
 	expect_fail_with "cannot list resource \"deployments\"" kt "$TOKEN" -n shop get deployments
+'
+
+test_expect_success 'the admin impersonates users and accounts; an account may not' '
+	test "$(kc -n shop auth can-i list pods --as=system:serviceaccount:shop:builder)" = yes &&
+	test "$(kc -n shop auth can-i list pods --as=system:serviceaccount:shop:other)" = no &&
+	expect_fail_with "pods is forbidden: User \"jane\" cannot list resource \"pods\" in API group \"\" in the namespace \"shop\"" \
+		kc -n shop get pods --as=jane &&
+	kc -n shop create rolebinding jane-reads --role=pod-reader --user=jane &&
+	kc -n shop get pods --as=jane -o name | grep "^pod/web-" &&
+	kc get nodes --as=root --as-group=system:masters -o name | grep "^node/" &&
+	kc auth whoami --as=jane --as-group=devs -o jsonpath="{.status.userInfo.groups}" | grep -F "[\"devs\",\"system:authenticated\"]" &&
+	expect_fail_with "users \"jane\" is forbidden: User \"system:serviceaccount:shop:builder\" cannot impersonate resource \"users\" in API group \"\" at the cluster scope" \
+		kt "$TOKEN" -n shop get pods --as=jane
 '
 
 test_expect_success 'a ClusterRoleBinding to a group of accounts, with wildcards' '

@@ -77,25 +77,32 @@ static void resource_names_restrict_to_single_objects(void **state)
 static void binding_subjects(void **state)
 {
 	(void)state;
+	static const char *const sa_groups[] = { "system:serviceaccounts",
+						 "system:serviceaccounts:ci", "system:authenticated",
+						 NULL };
+	static const char *const no_groups[] = { "system:authenticated", NULL };
 	json_t *rb = parse("{\"metadata\":{\"name\":\"b\",\"namespace\":\"shop\"},\"subjects\":["
 			   "{\"kind\":\"ServiceAccount\",\"name\":\"builder\",\"namespace\":\"shop\"},"
 			   "{\"kind\":\"ServiceAccount\",\"name\":\"local\"},"
-			   "{\"kind\":\"User\",\"name\":\"system:serviceaccount:ops:bot\"},"
+			   "{\"kind\":\"User\",\"name\":\"jane\"},"
 			   "{\"kind\":\"Group\",\"name\":\"system:serviceaccounts:ci\"}]}");
-	assert_true(rbac_binding_names(rb, "shop", "builder"));
-	assert_false(rbac_binding_names(rb, "other", "builder"));
-	assert_true(rbac_binding_names(rb, "shop", "local"));
-	assert_true(rbac_binding_names(rb, "ops", "bot"));
-	assert_false(rbac_binding_names(rb, "ops", "bot2"));
-	assert_true(rbac_binding_names(rb, "ci", "anyone"));
-	assert_false(rbac_binding_names(rb, "cix", "anyone"));
+	assert_true(rbac_binding_names(rb, "system:serviceaccount:shop:builder", no_groups));
+	assert_false(rbac_binding_names(rb, "system:serviceaccount:other:builder", no_groups));
+	/* a ServiceAccount subject without a namespace is in the binding's */
+	assert_true(rbac_binding_names(rb, "system:serviceaccount:shop:local", no_groups));
+	assert_true(rbac_binding_names(rb, "jane", no_groups));
+	assert_false(rbac_binding_names(rb, "janet", no_groups));
+	assert_true(rbac_binding_names(rb, "system:serviceaccount:ci:anyone", sa_groups));
+	assert_false(rbac_binding_names(rb, "system:serviceaccount:cix:anyone", no_groups));
 	json_decref(rb);
 	json_t *crb = parse("{\"metadata\":{\"name\":\"c\"},\"subjects\":[{\"kind\":\"Group\","
-			    "\"name\":\"system:authenticated\"}]}");
-	assert_true(rbac_binding_names(crb, "any", "one"));
+			    "\"name\":\"system:authenticated\"},{\"kind\":\"ServiceAccount\","
+			    "\"name\":\"nons\"}]}");
+	assert_true(rbac_binding_names(crb, "any", no_groups));
+	assert_false(rbac_binding_names(crb, "system:serviceaccount::nons", NULL));
 	json_decref(crb);
 	json_t *none = parse("{\"metadata\":{\"name\":\"n\"}}");
-	assert_false(rbac_binding_names(none, "any", "one"));
+	assert_false(rbac_binding_names(none, "any", no_groups));
 	json_decref(none);
 }
 
