@@ -378,6 +378,7 @@ static void handle(struct http_request *req, struct http_response *resp, void *a
 		api_patch(api, &p, req, resp);
 	else
 		api_crud(api, &p, req, resp);
+	json_decref(p.body);
 	resource_unref(p.res);
 }
 

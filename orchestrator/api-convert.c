@@ -9,7 +9,8 @@
  * version (api-patch.c converts there), watch events are converted as they
  * are sent (api-watch.c), and every other answer is converted here once
  * the handler is done: an object or a list of them; Status and Table
- * answers read the same in both versions.
+ * answers read the same in both versions. A body of the converted version
+ * sent to the storage version's path is converted on its way in too.
  */
 #include "api.h"
 
@@ -17,6 +18,7 @@
 
 #include "convert.h"
 #include "doc.h"
+#include "kinds.h"
 
 json_t *api_convert_out(const struct api_path *p, const json_t *obj)
 {
@@ -59,6 +61,35 @@ int api_convert_read(struct api_path *p, struct http_request *req, struct http_r
 		p->body = stored ? json_incref(obj) : convert_to_storage(p->view, obj);
 	json_decref(obj);
 	return rc < 0 ? rc : 0;
+}
+
+int api_convert_foreign(struct api *api, struct api_path *p, struct http_request *req,
+			struct http_response *resp, struct kstatus *st)
+{
+	if (p->view || p->body || p->res->crd ||
+	    !convert_kind_has_versions(p->res->group, p->res->kind))
+		return 0;
+	json_t *obj;
+	struct kstatus ignored = KSTATUS_INIT;
+	if (api_read_object(req, NULL, &obj, &ignored) < 0) {
+		kstatus_release(&ignored);
+		return 0;       /* the handler's own read says what is wrong */
+	}
+	char g[256], v[64];
+	const char *av = doc_get_str(obj, "apiVersion");
+	struct resource *view = NULL;
+	if (av && kinds_split_api_version(av, g, sizeof(g), v, sizeof(v)) == 0 &&
+	    !strcmp(g, p->res->group) && strcmp(v, p->res->version))
+		view = registry_find_kind(api->reg, g, v, p->res->kind);
+	json_decref(obj);
+	int rc = 0;
+	if (view && convert_needed(view)) {
+		p->view = view;
+		rc = api_convert_read(p, req, resp, st);
+		p->view = NULL;
+	}
+	resource_unref(view);
+	return rc;
 }
 
 /* Converts the handler's JSON answer (an object or a list) in place. */

@@ -140,6 +140,12 @@ void api_convert_serve(struct api *api, struct api_path *p, struct http_request 
  * (api_check_fields), then converted to the storage version. */
 int api_convert_read(struct api_path *p, struct http_request *req, struct http_response *resp,
 		     struct kstatus *st);
+/* The same for a create or update on the storage version whose body names
+ * a version served by conversion (an autoscaling/v1 object sent to the v2
+ * path): read as that version into p->body, as the real server decodes by
+ * the body's apiVersion. 0 (also when there is nothing to do) or <0. */
+int api_convert_foreign(struct api *api, struct api_path *p, struct http_request *req,
+			struct http_response *resp, struct kstatus *st);
 /* A stored object as p->view's version when there is one (new reference). */
 json_t *api_convert_out(const struct api_path *p, const json_t *obj);
 /* ... and back (new reference). */

@@ -328,6 +328,14 @@ int convert_needed(const struct resource *r)
 	return find(r) != NULL;
 }
 
+int convert_kind_has_versions(const char *group, const char *kind)
+{
+	for (size_t i = 0; i < sizeof(converters) / sizeof(converters[0]); i++)
+		if (!strcmp(converters[i].group, group) && !strcmp(converters[i].kind, kind))
+			return 1;
+	return 0;
+}
+
 json_t *convert_to_storage(const struct resource *r, const json_t *obj)
 {
 	const struct converter *c = find(r);

@@ -23,6 +23,8 @@
 
 /* Whether r is a built-in version served by conversion to another one. */
 int convert_needed(const struct resource *r);
+/* Whether some version of the built-in kind is served by conversion. */
+int convert_kind_has_versions(const char *group, const char *kind);
 
 /* The object (of r's version) in its storage version, or NULL when the
  * kind has no converter. apiVersion is set to the storage version's. */

@@ -103,6 +103,18 @@ test_expect_success 'defaults and checks: min 1, cpu at 80% when no metric is na
 	EOF
 '
 
+test_expect_success 'a v1 body sent to the v2 path is converted too' '
+	cat >"$TEST_TMP/raw.json" <<-EOF &&
+	{"apiVersion": "autoscaling/v1", "kind": "HorizontalPodAutoscaler",
+	 "metadata": {"name": "raw", "namespace": "shop"},
+	 "spec": {"scaleTargetRef": {"kind": "Deployment", "name": "web"}, "maxReplicas": 2,
+	          "targetCPUUtilizationPercentage": 65}}
+	EOF
+	kc create --raw /apis/autoscaling/v2/namespaces/shop/horizontalpodautoscalers -f "$TEST_TMP/raw.json" |
+		check "o[\"apiVersion\"] == \"autoscaling/v2\" and o[\"spec\"][\"metrics\"][0][\"resource\"][\"target\"][\"averageUtilization\"] == 65" &&
+	kc -n shop delete hpa raw
+'
+
 test_expect_success 'what v1 cannot say survives a v1 read-modify-write' '
 	cat >"$TEST_TMP/multi.yaml" <<-EOF &&
 	apiVersion: autoscaling/v2
