@@ -49,6 +49,8 @@ static const struct kind_info table[] = {
 	{ "apps", "v1", "StatefulSet", "statefulsets", "statefulset", NS, SHORT("sts"), ALL, SS },
 	{ "autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers",
 	  "horizontalpodautoscaler", NS, SHORT("hpa"), ALL, S },
+	{ "autoscaling", "v1", "HorizontalPodAutoscaler", "horizontalpodautoscalers",
+	  "horizontalpodautoscaler", NS, SHORT("hpa"), ALL, S },
 	{ "batch", "v1", "CronJob", "cronjobs", "cronjob", NS, SHORT("cj"), ALL, S },
 	{ "batch", "v1", "Job", "jobs", "job", NS, NOSHORT, ALL, S },
 	{ "coordination.k8s.io", "v1", "Lease", "leases", "lease", NS, NOSHORT, NOCAT, 0 },
@@ -79,6 +81,22 @@ const char *const kinds_verbs[] = {
 };
 
 const char *const kinds_sub_verbs[] = { "get", "patch", "update", NULL };
+
+/* Rows of the table served by conversion, with their storage version. */
+static const struct {
+	const char *group, *kind, *version, *storage;
+} converted[] = {
+	{ "autoscaling", "HorizontalPodAutoscaler", "v1", "v2" },
+};
+
+const char *kinds_storage_version(const struct kind_info *k)
+{
+	for (size_t i = 0; i < sizeof(converted) / sizeof(converted[0]); i++)
+		if (!strcmp(converted[i].group, k->group) && !strcmp(converted[i].kind, k->kind) &&
+		    !strcmp(converted[i].version, k->version))
+			return converted[i].storage;
+	return NULL;
+}
 
 const struct kind_info *kinds_builtin(size_t *n)
 {
@@ -128,6 +146,9 @@ const struct kind_info *kinds_by_kind(const char *api_version, const char *kind)
 	if (kinds_split_api_version(api_version, group, sizeof(group), version,
 				    sizeof(version)) < 0)
 		return NULL;
-	const struct kind_info *k = kinds_by_group_kind(group, kind);
-	return k && !strcmp(k->version, version) ? k : NULL;
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (!strcmp(table[i].group, group) && !strcmp(table[i].kind, kind) &&
+		    !strcmp(table[i].version, version))
+			return &table[i];
+	return NULL;
 }

@@ -43,6 +43,11 @@ extern const char *const kinds_sub_verbs[];
 /* The table, in discovery order (core first, then groups); *n gets its size. */
 const struct kind_info *kinds_builtin(size_t *n);
 
+/* The version objects of k's kind are stored in when k's own version is
+ * served by conversion (autoscaling/v1 HorizontalPodAutoscalers are stored
+ * as autoscaling/v2); NULL when they are stored as k's version. */
+const char *kinds_storage_version(const struct kind_info *k);
+
 /* Looks up by group + plural resource (version ignored when NULL). NULL when
  * unknown. */
 const struct kind_info *kinds_by_resource(const char *group, const char *version,

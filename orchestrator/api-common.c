@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "convert.h"
 #include "doc.h"
 #include "log.h"
 #include "protobuf.h"
@@ -50,8 +51,39 @@ void api_send_status(struct http_response *resp, struct kstatus *st)
 	kstatus_release(st);
 }
 
-int api_authorized(struct api *api, struct http_request *req, struct http_response *resp)
+/* Impersonate-User (with Impersonate-Group) turns the admin into that user;
+ * anyone else asking is refused. 1, or 0 with a 403 answered. */
+static int impersonate(struct http_request *req, struct http_response *resp,
+		       struct api_user *user)
 {
+	const char *as = http_request_header(req, "Impersonate-User");
+	if (!as)
+		return 1;
+	if (!user->admin) {
+		struct kstatus st = KSTATUS_INIT;
+		kstatus_details(&st, as, "", "users");
+		kstatus_set(&st, 403, "Forbidden", "users \"%s\" is forbidden: User \"%s\" cannot "
+			    "impersonate resource \"users\" in API group \"\" at the cluster scope",
+			    as, user->username);
+		api_send_status(resp, &st);
+		return 0;
+	}
+	const char *groups[API_MAX_GROUPS];
+	size_t n = 0;
+	for (size_t i = 0; i < req->nheaders && n < API_MAX_GROUPS - 1; i++)
+		if (!strcasecmp(req->headers[i].name, "Impersonate-Group"))
+			groups[n++] = req->headers[i].value;
+	groups[n] = NULL;
+	api_user_set(user, as, groups);
+	return 1;
+}
+
+int api_authorized(struct api *api, struct http_request *req, struct http_response *resp,
+		   struct api_user *user)
+{
+	struct api_user local;
+	if (!user)
+		user = &local;
 	const char *h = http_request_header(req, "Authorization");
 	if (h && !strncasecmp(h, "Bearer ", 7)) {
 		const char *t = h + 7;
@@ -61,8 +93,13 @@ int api_authorized(struct api *api, struct http_request *req, struct http_respon
 		unsigned diff = (unsigned)(a ^ b);
 		for (size_t i = 0; i < a && i < b; i++)
 			diff |= (unsigned)(t[i] ^ api->token[i]);
-		if (!diff)
-			return 1;
+		if (!diff) {
+			static const char *const masters[] = { "system:masters", NULL };
+			api_user_set(user, "system:admin", masters);
+			return impersonate(req, resp, user);
+		}
+		if (api_token_authenticate(api, t, user) == 0)
+			return impersonate(req, resp, user);
 	}
 	struct kstatus st = KSTATUS_INIT;
 	kstatus_set(&st, 401, "Unauthorized", "Unauthorized");
@@ -316,11 +353,16 @@ notfound:;
 static void handle(struct http_request *req, struct http_response *resp, void *arg)
 {
 	struct api *api = arg;
-	if (!api_authorized(api, req, resp))
+	struct api_user user;
+	if (!api_authorized(api, req, resp, &user) || api_review(api, &user, req, resp))
 		return;
 	struct api_path p;
 	if (!parse_path(api, req->path, &p, resp))
 		return;
+	if (p.resource[0] && !user.admin && !api_token_authorize(api, &user, &p, req, resp)) {
+		resource_unref(p.res);
+		return;
+	}
 	if (!p.resource[0]) {
 		/* group-version roots are discovery: answered by api-discovery.c */
 		struct kstatus st = KSTATUS_INIT;
@@ -328,10 +370,15 @@ static void handle(struct http_request *req, struct http_response *resp, void *a
 		api_send_status(resp, &st);
 		return;
 	}
-	if (!strcmp(req->method, "PATCH"))
+	if (!strcmp(p.sub, "token") && !p.res->group[0] && !strcmp(p.res->resource, "serviceaccounts"))
+		api_token_request(api, &p, req, resp);
+	else if (convert_needed(p.res))
+		api_convert_serve(api, &p, req, resp);
+	else if (!strcmp(req->method, "PATCH"))
 		api_patch(api, &p, req, resp);
 	else
 		api_crud(api, &p, req, resp);
+	json_decref(p.body);
 	resource_unref(p.res);
 }
 

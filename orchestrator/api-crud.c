@@ -480,11 +480,17 @@ static void do_get(struct api *api, struct api_path *p, struct http_request *req
 }
 
 /* Reads the object of a create or update and applies its fieldValidation. */
-static int read_checked(struct api_path *p, struct http_request *req, struct http_response *resp,
-			json_t **body, struct kstatus *st)
+static int read_checked(struct api *api, struct api_path *p, struct http_request *req,
+			struct http_response *resp, json_t **body, struct kstatus *st)
 {
 	enum schema_validation mode;
 	*body = NULL;
+	if (api_convert_foreign(api, p, req, resp, st) < 0)
+		return -1;
+	if (p->body) {
+		*body = json_incref(p->body);
+		return 0;
+	}
 	if (api_field_validation(req, &mode, st) < 0)
 		return -1;
 	json_t *problems = json_array();
@@ -504,7 +510,7 @@ static void do_create(struct api *api, struct api_path *p, struct http_request *
 {
 	struct kstatus st = KSTATUS_INIT;
 	json_t *body, *out;
-	if (read_checked(p, req, resp, &body, &st) < 0)
+	if (read_checked(api, p, req, resp, &body, &st) < 0)
 		return fail(resp, &st);
 	struct obj_write_opts o;
 	struct buf text = BUF_INIT;
@@ -526,7 +532,7 @@ static void do_update(struct api *api, struct api_path *p, struct http_request *
 		return put_scale(api, p, req, resp);
 	struct kstatus st = KSTATUS_INIT;
 	json_t *body, *out;
-	if (read_checked(p, req, resp, &body, &st) < 0)
+	if (read_checked(api, p, req, resp, &body, &st) < 0)
 		return fail(resp, &st);
 	struct obj_write_opts o;
 	struct buf text = BUF_INIT;

@@ -138,7 +138,7 @@ static json_t *aggregated(struct api *api, int core)
 static void get_version(struct http_request *req, struct http_response *resp, void *arg)
 {
 	struct api *api = arg;
-	if (!api_authorized(api, req, resp))
+	if (!api_authorized(api, req, resp, NULL))
 		return;
 	json_t *v = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
 			      "major", "1", "minor", "32", "gitVersion", "v1.32.0+bosun",
@@ -152,7 +152,7 @@ static void get_version(struct http_request *req, struct http_response *resp, vo
 static void get_api(struct http_request *req, struct http_response *resp, void *arg)
 {
 	struct api *api = arg;
-	if (!api_authorized(api, req, resp))
+	if (!api_authorized(api, req, resp, NULL))
 		return;
 	json_t *doc;
 	if (wants_aggregated(req)) {
@@ -206,7 +206,7 @@ static json_t *api_group(struct resource **all, size_t n, const char *group)
 static void get_apis(struct http_request *req, struct http_response *resp, void *arg)
 {
 	struct api *api = arg;
-	if (!api_authorized(api, req, resp))
+	if (!api_authorized(api, req, resp, NULL))
 		return;
 	json_t *doc;
 	if (wants_aggregated(req)) {
@@ -250,7 +250,7 @@ static void not_found(struct http_response *resp)
 static void get_group(struct http_request *req, struct http_response *resp, void *arg)
 {
 	struct api *api = arg;
-	if (!api_authorized(api, req, resp))
+	if (!api_authorized(api, req, resp, NULL))
 		return;
 	size_t n;
 	struct resource **all = registry_snapshot(api->reg, &n);
@@ -316,7 +316,7 @@ static json_t *resource_list(struct api *api, const char *group, const char *ver
 static void get_core_version(struct http_request *req, struct http_response *resp, void *arg)
 {
 	struct api *api = arg;
-	if (!api_authorized(api, req, resp))
+	if (!api_authorized(api, req, resp, NULL))
 		return;
 	json_t *doc = resource_list(api, "", http_request_param(req, "version"));
 	if (!doc)
@@ -328,7 +328,7 @@ static void get_core_version(struct http_request *req, struct http_response *res
 static void get_group_version(struct http_request *req, struct http_response *resp, void *arg)
 {
 	struct api *api = arg;
-	if (!api_authorized(api, req, resp))
+	if (!api_authorized(api, req, resp, NULL))
 		return;
 	json_t *doc = resource_list(api, http_request_param(req, "group"),
 				    http_request_param(req, "version"));

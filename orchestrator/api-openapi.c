@@ -55,7 +55,7 @@ static uint32_t fnv(uint32_t h, const char *s)
 static void index_doc(struct http_request *req, struct http_response *resp, void *arg)
 {
 	struct api *api = arg;
-	if (!api_authorized(api, req, resp))
+	if (!api_authorized(api, req, resp, NULL))
 		return;
 	size_t n;
 	struct resource **all = registry_snapshot(api->reg, &n);
@@ -142,7 +142,7 @@ static json_t *crd_schema(const struct resource *r)
 static void gv_doc(struct http_request *req, struct http_response *resp, void *arg)
 {
 	struct api *api = arg;
-	if (!api_authorized(api, req, resp))
+	if (!api_authorized(api, req, resp, NULL))
 		return;
 	const char *rest = http_request_param(req, "*");
 	size_t n;
@@ -184,7 +184,7 @@ static void gv_doc(struct http_request *req, struct http_response *resp, void *a
 static void v2(struct http_request *req, struct http_response *resp, void *arg)
 {
 	struct api *api = arg;
-	if (!api_authorized(api, req, resp))
+	if (!api_authorized(api, req, resp, NULL))
 		return;
 	send_404(resp);
 }

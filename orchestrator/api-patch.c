@@ -282,16 +282,21 @@ static void patch_object(struct api *api, struct api_path *p, struct http_reques
 	o.dry_run = dr && !strcmp(dr, "All");
 	if (!o.field_manager)
 		o.field_manager = t == PATCH_APPLY ? NULL : "kubectl-patch";
+	/* the patch speaks the version the client named (api-convert.c) */
+	const struct resource *view = p->view ? p->view : p->res;
 	for (int i = 0; i < RETRIES; i++) {
 		json_t *cur, *next = NULL, *out = NULL;
 		st = (struct kstatus)KSTATUS_INIT;
 		if (objects_get(api->objects, p->res, p->ns, p->name, &cur, &st) < 0) {
 			if (t == PATCH_APPLY && st.code == 404 && !p->sub[0]) {
 				kstatus_release(&st);
-				if (api_check_fields(p->res, patch, mode, problems, 1, resp, &st) < 0)
+				if (api_check_fields(view, patch, mode, problems, 1, resp, &st) < 0) {
 					api_send_status(resp, &st);
-				else
-					server_side_apply_create(api, p, patch, req, resp);
+				} else {
+					json_t *body = api_convert_in(p, patch);
+					server_side_apply_create(api, p, body, req, resp);
+					json_decref(body);
+				}
 				json_decref(patch);
 				return;
 			}
@@ -306,19 +311,23 @@ static void patch_object(struct api *api, struct api_path *p, struct http_reques
 			kstatus_invalid(&st, p->res, p->name);
 			return api_send_status(resp, &st);
 		}
+		json_t *shown = api_convert_out(p, cur);
 		if (t == PATCH_APPLY && !api_truthy(http_request_query(req, "force")) &&
-		    apply_conflicts(p->res, cur, patch, o.field_manager, &st)) {
+		    apply_conflicts(view, shown, patch, o.field_manager, &st)) {
+			json_decref(shown);
 			json_decref(cur);
 			json_decref(patch);
 			return api_send_status(resp, &st);
 		}
-		if (apply_one(t, p->res, cur, patch, &next, &st) < 0) {
+		int rc = apply_one(t, view, shown, patch, &next, &st);
+		json_decref(shown);
+		if (rc < 0) {
 			json_decref(cur);
 			json_decref(patch);
 			return api_send_status(resp, &st);
 		}
 		/* warnings once, however many times a conflict makes this retry */
-		if (api_check_fields(p->res, next, i && mode == SCHEMA_WARN ? SCHEMA_IGNORE : mode,
+		if (api_check_fields(view, next, i && mode == SCHEMA_WARN ? SCHEMA_IGNORE : mode,
 				     problems, t == PATCH_APPLY, resp, &st) < 0) {
 			json_decref(cur);
 			json_decref(next);
@@ -326,7 +335,12 @@ static void patch_object(struct api *api, struct api_path *p, struct http_reques
 			return api_send_status(resp, &st);
 		}
 		if (t == PATCH_APPLY)
-			schema_prune(p->res, patch, NULL);
+			schema_prune(view, patch, NULL);
+		if (p->view) {
+			json_t *stored = api_convert_in(p, next);
+			json_decref(next);
+			next = stored;
+		}
 		/* the patched object must keep its revision precondition */
 		json_t *m = json_object_get(next, "metadata");
 		if (!json_is_object(m)) {
@@ -336,8 +350,8 @@ static void patch_object(struct api *api, struct api_path *p, struct http_reques
 		json_object_set(m, "resourceVersion", doc_get(cur, "metadata.resourceVersion"));
 		struct buf text = BUF_INIT;
 		o.out_text = &text;
-		int rc = objects_update_from(api->objects, p->res, p->ns, p->name, cur, next, &o,
-					     &out, &st);
+		rc = objects_update_from(api->objects, p->res, p->ns, p->name, cur, next, &o, &out,
+					 &st);
 		json_decref(cur);
 		json_decref(next);
 		if (rc == BERR_CONFLICT && st.code == 409 && !strcmp(st.reason, "Conflict") &&

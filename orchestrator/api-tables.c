@@ -460,6 +460,95 @@ static void cj_cells(json_t *cells, const json_t *cj)
 	add(cells, age(cj));
 }
 
+/* --- autoscaling ------------------------------------------------------------------- */
+
+static const struct column hpa_cols[] = {
+	{ "Name", "string", 0, "name" }, { "Reference", "string", 0, NULL },
+	{ "Targets", "string", 0, NULL }, { "MinPods", "string", 0, NULL },
+	{ "MaxPods", "integer", 0, NULL }, { "Replicas", "integer", 0, NULL },
+	{ "Age", "string", 0, NULL }, { NULL, NULL, 0, NULL },
+};
+
+/* A quantity or number as kubectl prints it; "<unknown>" when absent. */
+static void quantity(struct buf *b, const json_t *v)
+{
+	if (!v || json_is_null(v) || doc_scalar_string(b, v) < 0)
+		buf_adds(b, "<unknown>");
+}
+
+static void percent(struct buf *b, const json_t *v, const char *none)
+{
+	if (json_is_integer(v))
+		buf_addf(b, "%lld%%", (long long)json_integer_value(v));
+	else
+		buf_adds(b, none);
+}
+
+/* One metric of the Targets column: "cpu: 12%/80%", "1k/2k (avg)", ...; the
+ * current value is the status metric at the same index. */
+static void hpa_target(struct buf *b, const json_t *spec, const json_t *status)
+{
+	const char *type = doc_get_str(spec, "type") ?: "";
+	const char *key = !strcmp(type, "Resource") ? "resource"
+			  : !strcmp(type, "ContainerResource") ? "containerResource"
+			  : !strcmp(type, "Pods") ? "pods"
+			  : !strcmp(type, "Object") ? "object"
+			  : !strcmp(type, "External") ? "external" : NULL;
+	if (!key) {
+		buf_adds(b, "<unknown type>");
+		return;
+	}
+	const json_t *target = doc_getv(spec, key, "target", NULL);
+	const json_t *cur = doc_getv(status, key, "current", NULL);
+	const json_t *avg = json_object_get(target, "averageValue");
+	int resource = key[0] == 'r' || key[0] == 'c';
+	if (resource)
+		buf_addf(b, "%s: ", doc_getv(spec, key, "name", NULL)
+				    ? json_string_value(doc_getv(spec, key, "name", NULL)) ?: "" : "");
+	if (resource && !avg) {
+		percent(b, json_object_get(cur, "averageUtilization"), "<unknown>");
+		buf_addch(b, '/');
+		percent(b, json_object_get(target, "averageUtilization"), "<auto>");
+		return;
+	}
+	if (resource || !strcmp(key, "pods")) {
+		quantity(b, json_object_get(cur, "averageValue"));
+		buf_addch(b, '/');
+		quantity(b, avg);
+		return;
+	}
+	quantity(b, json_object_get(cur, avg ? "averageValue" : "value"));
+	buf_addch(b, '/');
+	quantity(b, avg ? avg : json_object_get(target, "value"));
+	if (avg)
+		buf_adds(b, " (avg)");
+}
+
+static void hpa_cells(json_t *cells, const json_t *hpa)
+{
+	add(cells, json_sprintf("%s/%s", doc_get_str(hpa, "spec.scaleTargetRef.kind") ?: "",
+				doc_get_str(hpa, "spec.scaleTargetRef.name") ?: ""));
+	const json_t *metrics = doc_get(hpa, "spec.metrics");
+	const json_t *current = doc_get(hpa, "status.currentMetrics");
+	struct buf b = BUF_INIT;
+	size_t n = json_array_size(metrics);
+	for (size_t i = 0; i < n && i < 2; i++) {
+		if (i)
+			buf_adds(&b, ", ");
+		hpa_target(&b, json_array_get(metrics, i), json_array_get(current, i));
+	}
+	if (n > 2)
+		buf_addf(&b, " + %zu more...", n - 2);
+	add(cells, json_string(n ? b.data : "<none>"));
+	buf_release(&b);
+	const json_t *min = doc_get(hpa, "spec.minReplicas");
+	add(cells, json_is_integer(min) ? json_sprintf("%lld", (long long)json_integer_value(min))
+					: json_string("<unset>"));
+	add(cells, json_integer(doc_get_int(hpa, "spec.maxReplicas", 0)));
+	add(cells, json_integer(doc_get_int(hpa, "status.currentReplicas", 0)));
+	add(cells, age(hpa));
+}
+
 /* --- core kinds -------------------------------------------------------------------- */
 
 static const struct column svc_cols[] = {
@@ -684,6 +773,7 @@ static const struct {
 	{ "", "persistentvolumes", pv_cols, pv_cells },
 	{ "batch", "jobs", job_cols, job_cells },
 	{ "batch", "cronjobs", cj_cols, cj_cells },
+	{ "autoscaling", "horizontalpodautoscalers", hpa_cols, hpa_cells },
 	{ "storage.k8s.io", "storageclasses", sc_cols, sc_cells },
 	{ "scheduling.k8s.io", "priorityclasses", pc_cols, pc_cells },
 	{ "networking.k8s.io", "ingressclasses", ingclass_cols, ingclass_cells },

@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "convert.h"
 #include "doc.h"
 #include "log.h"
 
@@ -36,6 +37,7 @@
 struct watcher {
 	struct http_stream *stream;
 	struct resource *res;
+	struct resource *view;          /* version served by conversion, or NULL */
 	char *prefix;
 	size_t prefix_len;
 	char api_version[512];
@@ -63,6 +65,7 @@ static void watcher_free(struct watcher *w)
 	if (w->stream)
 		http_stream_close(w->stream);
 	resource_unref(w->res);
+	resource_unref(w->view);
 	selector_free(w->labels);
 	selector_free(w->fields);
 	free(w->prefix);
@@ -82,6 +85,9 @@ static int matches(const struct watcher *w, const json_t *obj)
 
 static void send_event(struct watcher *w, const char *type, json_t *obj)
 {
+	json_t *conv = w->view ? convert_from_storage(w->view, obj) : NULL;
+	if (conv)
+		obj = conv;
 	json_object_set_new(obj, "apiVersion", json_string(w->api_version));
 	json_t *body = obj;
 	if (w->table)
@@ -92,6 +98,7 @@ static void send_event(struct watcher *w, const char *type, json_t *obj)
 	if (http_stream_write_json(w->stream, ev) < 0)
 		w->dead = 1;
 	json_decref(ev);
+	json_decref(conv);
 }
 
 static void send_error(struct watcher *w, int code, const char *reason, const char *msg)
@@ -119,7 +126,7 @@ struct raw_event {
 static int deliver_raw(struct watcher *w, const struct store_event *ev, struct raw_event *raw)
 {
 	static const char *const names[] = { "ADDED", "MODIFIED", "DELETED" };
-	if (!raw || w->labels || w->fields || w->table || w->res->crd)
+	if (!raw || w->labels || w->fields || w->table || w->res->crd || w->view)
 		return 0;
 	if (raw->state == 0) {
 		buf_addf(&raw->line, "{\"type\":\"%s\",\"object\":", names[ev->type]);
@@ -281,7 +288,11 @@ void api_watch(struct api *api, struct api_path *p, struct http_request *req,
 	__atomic_add_fetch(&p->res->refs, 1, __ATOMIC_ACQ_REL);
 	w->prefix = objects_prefix(p->res, p->ns[0] ? p->ns : NULL);
 	w->prefix_len = strlen(w->prefix);
-	resource_api_version(p->res, w->api_version, sizeof(w->api_version));
+	resource_api_version(p->view ? p->view : p->res, w->api_version, sizeof(w->api_version));
+	if (p->view) {
+		w->view = p->view;
+		__atomic_add_fetch(&p->view->refs, 1, __ATOMIC_ACQ_REL);
+	}
 	w->labels = labels;
 	w->fields = fields;
 	w->table = api_wants_table(req);

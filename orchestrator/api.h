@@ -2,7 +2,8 @@
  * api — the Kubernetes HTTP API of the bundled cluster, internal contract
  * between its files: api-common.c (auth, paths, bodies, answers),
  * api-discovery.c, api-openapi.c, api-crud.c, api-watch.c, api-patch.c,
- * api-tables.c and api-errors.c (kstatus.h).
+ * api-tables.c, api-convert.c, api-token.c, api-review.c and api-errors.c
+ * (kstatus.h).
  *
  * A request under /api or /apis is parsed into a `struct api_path` (group,
  * version, namespace, resource, name, subresource) and dispatched by verb.
@@ -27,8 +28,21 @@ struct api {
 	struct registry *reg;
 	struct store *store;
 	struct watch_hub *hub;
-	char *token;                    /* bearer token every request must carry */
+	char *token;                    /* the admin's bearer token */
+	unsigned char sa_key[32];       /* signs ServiceAccount tokens (api-token.c) */
 	size_t max_body;
+};
+
+/* Who a request comes from: the admin token's holder (or anyone in the
+ * system:masters group), who may do anything, or a user RBAC authorizes
+ * (rbac.h): a ServiceAccount by its token, or whoever the admin
+ * impersonates (Impersonate-User and Impersonate-Group headers). */
+#define API_MAX_GROUPS 8
+struct api_user {
+	int admin;
+	char username[600];             /* "system:serviceaccount:NS:NAME", ... */
+	char groups[API_MAX_GROUPS][256];
+	const char *group_list[API_MAX_GROUPS + 1];     /* into groups, NULL-terminated */
 };
 
 struct api_path {
@@ -40,6 +54,11 @@ struct api_path {
 	char name[256];
 	char sub[256];                  /* "status", "scale", ... */
 	struct resource *res;           /* served resource, or NULL */
+	/* A version served by conversion (convert.h): `view` is the version the
+	 * client asked for, `res` the storage version every handler works on;
+	 * `body` the request's object already read and converted (POST, PUT) */
+	struct resource *view;
+	json_t *body;
 };
 
 /* Routes every path of the API on srv. */
@@ -47,8 +66,12 @@ int api_routes(struct http_server *srv, struct api *api, struct berr *err);
 
 /* --- api-common.c ---------------------------------------------------------- */
 
-/* 1 when the request carries the token; otherwise answers 401 and gives 0. */
-int api_authorized(struct api *api, struct http_request *req, struct http_response *resp);
+/* 1 when the request carries the admin token or a valid ServiceAccount
+ * token (filling *user, impersonation applied; user may be NULL); otherwise
+ * answers 401 (403 for an impersonation only the admin may do) and gives
+ * 0. Discovery and OpenAPI need nothing more. */
+int api_authorized(struct api *api, struct http_request *req, struct http_response *resp,
+		   struct api_user *user);
 /* Answers a Status error (st's code, or 500). Releases st. */
 void api_send_status(struct http_response *resp, struct kstatus *st);
 /* Answers with a JSON document (borrowed). */
@@ -80,6 +103,53 @@ int api_check_fields(const struct resource *r, json_t *obj, enum schema_validati
 int api_truthy(const char *s);
 /* The Accept header asks for a meta.k8s.io Table. */
 int api_wants_table(struct http_request *req);
+
+/* --- api-token.c -------------------------------------------------------------- */
+
+/* Fills *user from a ServiceAccount token: 0, or -1 when it is not one this
+ * cluster issued, it expired, names another audience, or its ServiceAccount
+ * is gone (deleted, or recreated with another uid). */
+/* Sets the user's name and groups: a ServiceAccount's groups follow from
+ * its name, `extra` (may be NULL, NULL-terminated) are added, and
+ * system:authenticated; a member of system:masters is admin. */
+void api_user_set(struct api_user *user, const char *username, const char *const *extra);
+int api_token_authenticate(struct api *api, const char *token, struct api_user *user);
+/* Whether the user may make the request; answers 403 itself and gives 0. */
+int api_token_authorize(struct api *api, const struct api_user *user, const struct api_path *p,
+			struct http_request *req, struct http_response *resp);
+/* POST serviceaccounts/NAME/token: a TokenRequest answered with a token. */
+void api_token_request(struct api *api, struct api_path *p, struct http_request *req,
+		       struct http_response *resp);
+
+/* --- api-review.c ------------------------------------------------------------- */
+
+/* Answers a POST of a SelfSubjectAccessReview or SelfSubjectReview for
+ * `user` and gives 1; 0 (nothing answered) for any other request. */
+int api_review(struct api *api, const struct api_user *user, struct http_request *req,
+	       struct http_response *resp);
+
+/* --- api-convert.c ----------------------------------------------------------- */
+
+/* Serves a request on a version served by conversion: p->res is that
+ * version on entry. Reads and converts the body, runs the handler on the
+ * storage version and converts its answer back. */
+void api_convert_serve(struct api *api, struct api_path *p, struct http_request *req,
+		       struct http_response *resp);
+/* The object of a converted version's request read the way do_create and
+ * do_update read one, fields checked against the version asked for
+ * (api_check_fields), then converted to the storage version. */
+int api_convert_read(struct api_path *p, struct http_request *req, struct http_response *resp,
+		     struct kstatus *st);
+/* The same for a create or update on the storage version whose body names
+ * a version served by conversion (an autoscaling/v1 object sent to the v2
+ * path): read as that version into p->body, as the real server decodes by
+ * the body's apiVersion. 0 (also when there is nothing to do) or <0. */
+int api_convert_foreign(struct api *api, struct api_path *p, struct http_request *req,
+			struct http_response *resp, struct kstatus *st);
+/* A stored object as p->view's version when there is one (new reference). */
+json_t *api_convert_out(const struct api_path *p, const json_t *obj);
+/* ... and back (new reference). */
+json_t *api_convert_in(const struct api_path *p, const json_t *obj);
 
 /* --- the handlers ------------------------------------------------------------ */
 

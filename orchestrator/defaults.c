@@ -281,6 +281,50 @@ static void priorityclass(json_t *obj)
 
 /* --- validation ---------------------------------------------------------------- */
 
+/* HPA scaling rules: what is absent takes the autoscaler's default. */
+static void scaling_rules(json_t *behavior, const char *key, int window, const char *policies)
+{
+	json_t *rules = child(behavior, key);
+	dflt(rules, "stabilizationWindowSeconds", json_integer(window));
+	dflt(rules, "selectPolicy", json_string("Max"));
+	dflt(rules, "policies", json_loads(policies, 0, NULL));
+}
+
+static void hpa(json_t *obj)
+{
+	json_t *spec = child(obj, "spec");
+	dflt(spec, "minReplicas", json_integer(1));
+	if (json_array_size(json_object_get(spec, "metrics")) == 0)
+		json_object_set_new(spec, "metrics",
+				    json_pack("[{s:s, s:{s:s, s:{s:s, s:i}}}]", "type", "Resource",
+					      "resource", "name", "cpu", "target", "type",
+					      "Utilization", "averageUtilization", 80));
+	json_t *behavior = json_object_get(spec, "behavior");
+	if (!json_is_object(behavior))
+		return;
+	scaling_rules(behavior, "scaleUp", 0, "[{\"type\":\"Pods\",\"value\":4,\"periodSeconds\":15},"
+		      "{\"type\":\"Percent\",\"value\":100,\"periodSeconds\":15}]");
+	scaling_rules(behavior, "scaleDown", 300,
+		      "[{\"type\":\"Percent\",\"value\":100,\"periodSeconds\":15}]");
+}
+
+static void check_hpa(struct kstatus *st, const json_t *obj)
+{
+	if (!doc_get_str(obj, "spec.scaleTargetRef.kind"))
+		kstatus_cause(st, "FieldValueRequired", "spec.scaleTargetRef.kind", "Required value");
+	if (!doc_get_str(obj, "spec.scaleTargetRef.name"))
+		kstatus_cause(st, "FieldValueRequired", "spec.scaleTargetRef.name", "Required value");
+	json_int_t min = doc_get_int(obj, "spec.minReplicas", 1);
+	json_int_t max = doc_get_int(obj, "spec.maxReplicas", 0);
+	if (min < 1)
+		kstatus_cause(st, "FieldValueInvalid", "spec.minReplicas",
+			      "Invalid value: %lld: must be greater than or equal to 1", (long long)min);
+	if (max < 1 || max < min)
+		kstatus_cause(st, "FieldValueInvalid", "spec.maxReplicas",
+			      "Invalid value: %lld: must be greater than or equal to %s", (long long)max,
+			      max < 1 ? "1" : "`minReplicas`");
+}
+
 static void check_containers(struct kstatus *st, const json_t *spec, const char *field)
 {
 	char f[256];
@@ -346,6 +390,8 @@ int defaults_validate(const struct resource *r, const json_t *obj, struct kstatu
 				      "Invalid value: must be greater than or equal to 0");
 	} else if (is(r, "", "pods")) {
 		check_containers(st, json_object_get(obj, "spec"), "spec");
+	} else if (is(r, "autoscaling", "horizontalpodautoscalers")) {
+		check_hpa(st, obj);
 	} else if (is(r, "batch", "jobs")) {
 		check_containers(st, doc_get(obj, "spec.template.spec"), "spec.template.spec");
 		const char *rp = doc_get_str(obj, "spec.template.spec.restartPolicy");
@@ -443,6 +489,7 @@ void defaults_apply(const struct resource *r, json_t *obj)
 		{ "apps", "daemonsets", daemonset },
 		{ "batch", "jobs", job },
 		{ "batch", "cronjobs", cronjob },
+		{ "autoscaling", "horizontalpodautoscalers", hpa },
 		{ "storage.k8s.io", "storageclasses", storageclass },
 		{ "scheduling.k8s.io", "priorityclasses", priorityclass },
 	};

@@ -37,6 +37,16 @@ struct orchestrator {
 	char *cert_file, *key_file;     /* our own, when none was given */
 };
 
+/* The 32 bytes a key file's hex (load_secret_file) stands for. */
+static void hex_key(unsigned char out[32], const char *hex)
+{
+	for (size_t i = 0; i < 32; i++) {
+		unsigned v = 0;
+		sscanf(hex + 2 * i, "%2x", &v);
+		out[i] = (unsigned char)v;
+	}
+}
+
 /* Reads <dir>/<name> (hex of `nbytes` random bytes), making it 0600 at
  * first start. */
 static int load_secret_file(const char *dir, const char *name, size_t nbytes, char **out,
@@ -192,9 +202,14 @@ int orchestrator_start(struct orchestrator **out, const struct orchestrator_opts
 		return rc;
 	struct orchestrator *o = xcalloc(1, sizeof(*o));
 	char *enc_hex = NULL;
+	char *sa_hex = NULL;
 	if ((rc = load_secret_file(opts->data_dir, "cluster-token", 24, &o->api.token, err)) < 0 ||
-	    (rc = load_secret_file(opts->data_dir, "encryption-key", 32, &enc_hex, err)) < 0)
+	    (rc = load_secret_file(opts->data_dir, "encryption-key", 32, &enc_hex, err)) < 0 ||
+	    (rc = load_secret_file(opts->data_dir, "sa-signing-key", 32, &sa_hex, err)) < 0)
 		goto fail;
+	hex_key(o->api.sa_key, sa_hex);
+	OPENSSL_cleanse(sa_hex, strlen(sa_hex));
+	free(sa_hex);
 	struct buf db = BUF_INIT;
 	buf_addf(&db, "%s/cluster.db", opts->data_dir);
 	struct store_opts sto = { .history = opts->history };
@@ -206,11 +221,7 @@ int orchestrator_start(struct orchestrator **out, const struct orchestrator_opts
 	}
 	/* Secrets are AES-256-GCM ciphertext in the database file */
 	unsigned char enc_key[32];
-	for (size_t i = 0; i < 32; i++) {
-		unsigned v = 0;
-		sscanf(enc_hex + 2 * i, "%2x", &v);
-		enc_key[i] = (unsigned char)v;
-	}
+	hex_key(enc_key, enc_hex);
 	OPENSSL_cleanse(enc_hex, strlen(enc_hex));
 	free(enc_hex);
 	const char *const encrypted[] = { "/core/secrets/", NULL };

@@ -9,7 +9,8 @@
  * the token is generated at first start and kept in <data-dir>/cluster-token.
  * Other files there: cluster.db (sqlite, WAL), cluster.crt/cluster.key (the
  * self-signed serving certificate), encryption-key (0600, AES-256 key of
- * the Secrets stored in cluster.db).
+ * the Secrets stored in cluster.db), sa-signing-key (0600, the HMAC key of
+ * the ServiceAccount tokens `kubectl create token` gets).
  */
 #ifndef BOSUN_ORCHESTRATOR_H
 #define BOSUN_ORCHESTRATOR_H

@@ -311,6 +311,32 @@ MESSAGE(HorizontalPodAutoscalerSpec, M(1, "scaleTargetRef", CrossVersionObjectRe
 MESSAGE(HorizontalPodAutoscaler, M(1, "metadata", ObjectMeta),
 	M(2, "spec", HorizontalPodAutoscalerSpec));
 
+/* --- autoscaling/v1 ----------------------------------------------------- */
+
+MESSAGE(HorizontalPodAutoscalerSpecV1, M(1, "scaleTargetRef", CrossVersionObjectReference),
+	I32P(2, "minReplicas"), I32(3, "maxReplicas"), I32P(4, "targetCPUUtilizationPercentage"));
+MESSAGE(HorizontalPodAutoscalerV1, M(1, "metadata", ObjectMeta),
+	M(2, "spec", HorizontalPodAutoscalerSpecV1));
+
+/* --- authentication.k8s.io/v1 ------------------------------------------ */
+
+MESSAGE(BoundObjectReference, S(1, "kind"), S(2, "apiVersion"), S(3, "name"), S(4, "uid"));
+MESSAGE(TokenRequestSpec, SR(1, "audiences"), M(3, "boundObjectRef", BoundObjectReference),
+	I64P(4, "expirationSeconds"));
+MESSAGE(TokenRequest, M(1, "metadata", ObjectMeta), M(2, "spec", TokenRequestSpec));
+
+MESSAGE(SelfSubjectReview, M(1, "metadata", ObjectMeta));
+
+/* --- authorization.k8s.io/v1 -------------------------------------------- */
+
+MESSAGE(ResourceAttributes, S(1, "namespace"), S(2, "verb"), S(3, "group"), S(4, "version"),
+	S(5, "resource"), S(6, "subresource"), S(7, "name"));
+MESSAGE(NonResourceAttributes, S(1, "path"), S(2, "verb"));
+MESSAGE(SelfSubjectAccessReviewSpec, M(1, "resourceAttributes", ResourceAttributes),
+	M(2, "nonResourceAttributes", NonResourceAttributes));
+MESSAGE(SelfSubjectAccessReview, M(1, "metadata", ObjectMeta),
+	M(2, "spec", SelfSubjectAccessReviewSpec));
+
 /* --- scheduling.k8s.io/v1 ------------------------------------------------ */
 
 MESSAGE(PriorityClass, M(1, "metadata", ObjectMeta), I32P(2, "value"), B(3, "globalDefault"),
@@ -337,6 +363,10 @@ static const struct pb_root roots[] = {
 	{ "policy/v1", "Eviction", &m_Eviction },
 	{ "networking.k8s.io/v1", "Ingress", &m_Ingress },
 	{ "autoscaling/v2", "HorizontalPodAutoscaler", &m_HorizontalPodAutoscaler },
+	{ "autoscaling/v1", "HorizontalPodAutoscaler", &m_HorizontalPodAutoscalerV1 },
+	{ "authentication.k8s.io/v1", "TokenRequest", &m_TokenRequest },
+	{ "authentication.k8s.io/v1", "SelfSubjectReview", &m_SelfSubjectReview },
+	{ "authorization.k8s.io/v1", "SelfSubjectAccessReview", &m_SelfSubjectAccessReview },
 	{ "scheduling.k8s.io/v1", "PriorityClass", &m_PriorityClass },
 };
 

@@ -87,7 +87,7 @@ struct registry *registry_new(void)
 		r->short_names = xstrv_dup(k[i].short_names);
 		r->categories = xstrv_dup(k[i].categories);
 		r->subresources = k[i].subresources;
-		r->storage = 1;
+		r->storage = !kinds_storage_version(&k[i]);
 		push(reg, r);
 	}
 	return reg;

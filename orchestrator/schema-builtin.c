@@ -25,6 +25,7 @@ struct schema_root {
 	const char *group;
 	const char *kind;
 	const char *type;
+	const char *version;            /* NULL: every version */
 };
 
 static const struct schema_type builtin_types[] = {
@@ -234,6 +235,11 @@ static const struct schema_type builtin_types[] = {
 	{ "HorizontalPodAutoscalerSpec",
 	  "behavior:HorizontalPodAutoscalerBehavior maxReplicas metrics:[MetricSpec "
 	  "minReplicas scaleTargetRef:CrossVersionObjectReference" },
+	{ "HorizontalPodAutoscalerSpecV1",
+	  "maxReplicas minReplicas scaleTargetRef:CrossVersionObjectReference "
+	  "targetCPUUtilizationPercentage" },
+	{ "HorizontalPodAutoscalerV1",
+	  "apiVersion kind metadata:ObjectMeta spec:HorizontalPodAutoscalerSpecV1 status:*" },
 	{ "HostAlias",
 	  "hostnames ip" },
 	{ "HostPathVolumeSource",
@@ -644,40 +650,41 @@ static const struct schema_type builtin_types[] = {
 };
 
 static const struct schema_root builtin_roots[] = {
-	{ "", "ConfigMap", "ConfigMap" },
-	{ "", "Endpoints", "Endpoints" },
-	{ "", "Event", "Event" },
-	{ "", "LimitRange", "LimitRange" },
-	{ "", "Namespace", "Namespace" },
-	{ "", "Node", "Node" },
-	{ "", "PersistentVolume", "PersistentVolume" },
-	{ "", "PersistentVolumeClaim", "PersistentVolumeClaim" },
-	{ "", "Pod", "Pod" },
-	{ "", "ResourceQuota", "ResourceQuota" },
-	{ "", "Secret", "Secret" },
-	{ "", "Service", "Service" },
-	{ "", "ServiceAccount", "ServiceAccount" },
-	{ "apiextensions.k8s.io", "CustomResourceDefinition", "CustomResourceDefinition" },
-	{ "apps", "ControllerRevision", "ControllerRevision" },
-	{ "apps", "DaemonSet", "DaemonSet" },
-	{ "apps", "Deployment", "Deployment" },
-	{ "apps", "ReplicaSet", "ReplicaSet" },
-	{ "apps", "StatefulSet", "StatefulSet" },
-	{ "autoscaling", "HorizontalPodAutoscaler", "HorizontalPodAutoscaler" },
-	{ "batch", "CronJob", "CronJob" },
-	{ "batch", "Job", "Job" },
-	{ "coordination.k8s.io", "Lease", "Lease" },
-	{ "events.k8s.io", "Event", "EventsEvent" },
-	{ "networking.k8s.io", "Ingress", "Ingress" },
-	{ "networking.k8s.io", "IngressClass", "IngressClass" },
-	{ "networking.k8s.io", "NetworkPolicy", "NetworkPolicy" },
-	{ "policy", "PodDisruptionBudget", "PodDisruptionBudget" },
-	{ "rbac.authorization.k8s.io", "ClusterRole", "ClusterRole" },
-	{ "rbac.authorization.k8s.io", "ClusterRoleBinding", "ClusterRoleBinding" },
-	{ "rbac.authorization.k8s.io", "Role", "Role" },
-	{ "rbac.authorization.k8s.io", "RoleBinding", "RoleBinding" },
-	{ "scheduling.k8s.io", "PriorityClass", "PriorityClass" },
-	{ "storage.k8s.io", "StorageClass", "StorageClass" },
+	{ "", "ConfigMap", "ConfigMap", NULL },
+	{ "", "Endpoints", "Endpoints", NULL },
+	{ "", "Event", "Event", NULL },
+	{ "", "LimitRange", "LimitRange", NULL },
+	{ "", "Namespace", "Namespace", NULL },
+	{ "", "Node", "Node", NULL },
+	{ "", "PersistentVolume", "PersistentVolume", NULL },
+	{ "", "PersistentVolumeClaim", "PersistentVolumeClaim", NULL },
+	{ "", "Pod", "Pod", NULL },
+	{ "", "ResourceQuota", "ResourceQuota", NULL },
+	{ "", "Secret", "Secret", NULL },
+	{ "", "Service", "Service", NULL },
+	{ "", "ServiceAccount", "ServiceAccount", NULL },
+	{ "apiextensions.k8s.io", "CustomResourceDefinition", "CustomResourceDefinition", NULL },
+	{ "apps", "ControllerRevision", "ControllerRevision", NULL },
+	{ "apps", "DaemonSet", "DaemonSet", NULL },
+	{ "apps", "Deployment", "Deployment", NULL },
+	{ "apps", "ReplicaSet", "ReplicaSet", NULL },
+	{ "apps", "StatefulSet", "StatefulSet", NULL },
+	{ "autoscaling", "HorizontalPodAutoscaler", "HorizontalPodAutoscalerV1", "v1" },
+	{ "autoscaling", "HorizontalPodAutoscaler", "HorizontalPodAutoscaler", NULL },
+	{ "batch", "CronJob", "CronJob", NULL },
+	{ "batch", "Job", "Job", NULL },
+	{ "coordination.k8s.io", "Lease", "Lease", NULL },
+	{ "events.k8s.io", "Event", "EventsEvent", NULL },
+	{ "networking.k8s.io", "Ingress", "Ingress", NULL },
+	{ "networking.k8s.io", "IngressClass", "IngressClass", NULL },
+	{ "networking.k8s.io", "NetworkPolicy", "NetworkPolicy", NULL },
+	{ "policy", "PodDisruptionBudget", "PodDisruptionBudget", NULL },
+	{ "rbac.authorization.k8s.io", "ClusterRole", "ClusterRole", NULL },
+	{ "rbac.authorization.k8s.io", "ClusterRoleBinding", "ClusterRoleBinding", NULL },
+	{ "rbac.authorization.k8s.io", "Role", "Role", NULL },
+	{ "rbac.authorization.k8s.io", "RoleBinding", "RoleBinding", NULL },
+	{ "scheduling.k8s.io", "PriorityClass", "PriorityClass", NULL },
+	{ "storage.k8s.io", "StorageClass", "StorageClass", NULL },
 };
 
 static int type_cmp(const void *key, const void *elem)
@@ -693,10 +700,11 @@ const char *schema_builtin_fields(const char *type)
 	return t ? t->fields : NULL;
 }
 
-const char *schema_builtin_root(const char *group, const char *kind)
+const char *schema_builtin_root(const char *group, const char *version, const char *kind)
 {
 	for (size_t i = 0; i < sizeof(builtin_roots) / sizeof(builtin_roots[0]); i++)
-		if (!strcmp(builtin_roots[i].group, group) && !strcmp(builtin_roots[i].kind, kind))
+		if (!strcmp(builtin_roots[i].group, group) && !strcmp(builtin_roots[i].kind, kind) &&
+		    (!builtin_roots[i].version || !strcmp(builtin_roots[i].version, version)))
 			return builtin_roots[i].type;
 	return NULL;
 }

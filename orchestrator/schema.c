@@ -176,7 +176,7 @@ size_t schema_prune(const struct resource *r, json_t *obj, json_t *unknown)
 	struct walk w = { .unknown = unknown };
 	struct buf path = BUF_INIT;
 	if (!r->crd) {
-		const char *root = schema_builtin_root(r->group, r->kind);
+		const char *root = schema_builtin_root(r->group, r->version, r->kind);
 		if (root)
 			builtin_walk(&w, root, obj, &path, 0);
 	} else if (json_is_object(r->schema)) {

@@ -33,7 +33,8 @@ size_t schema_prune(const struct resource *r, json_t *obj, json_t *unknown);
  * space-separated list of "field", "field:Type", "field:[Type" (list),
  * "field:{Type" (map) or "field:*" (not checked). NULL when unknown. */
 const char *schema_builtin_fields(const char *type);
-/* The type name of a built-in kind's root ("Deployment"), or NULL. */
-const char *schema_builtin_root(const char *group, const char *kind);
+/* The type name of a built-in kind's root in a version ("Deployment"), or
+ * NULL. */
+const char *schema_builtin_root(const char *group, const char *version, const char *kind);
 
 #endif

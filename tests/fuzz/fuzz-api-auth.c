@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "base64.h"
-#include "../../api/jwt.c"
+#include "jwt.h"
 #include "../../api/rbac.c"
 
 static const char key[] = "fuzz-key-0123456789abcdef-fuzz-key";

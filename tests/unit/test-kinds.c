@@ -39,13 +39,24 @@ static void test_builtin_table(void **state)
 	const struct kind_info *crd = kinds_by_resource("apiextensions.k8s.io", "v1",
 							"customresourcedefinitions");
 	assert_string_equal(crd->short_names[1], "crds");
-	/* every resource is plural lower case and unique per group */
+	/* every resource is plural lower case and unique per group version;
+	 * a second version of one is served by conversion to the stored one */
 	for (size_t i = 0; i < n; i++) {
 		assert_null(names_dns1123_label(k[i].resource));
-		for (size_t j = i + 1; j < n; j++)
-			assert_false(!strcmp(k[i].group, k[j].group) &&
-				     !strcmp(k[i].resource, k[j].resource));
+		for (size_t j = i + 1; j < n; j++) {
+			if (strcmp(k[i].group, k[j].group) || strcmp(k[i].resource, k[j].resource))
+				continue;
+			assert_string_not_equal(k[i].version, k[j].version);
+			assert_true(!kinds_storage_version(&k[i]) != !kinds_storage_version(&k[j]));
+		}
 	}
+	const struct kind_info *hpa1 = kinds_by_kind("autoscaling/v1", "HorizontalPodAutoscaler");
+	assert_non_null(hpa1);
+	assert_string_equal(kinds_storage_version(hpa1), "v2");
+	assert_null(kinds_storage_version(kinds_by_kind("autoscaling/v2",
+							"HorizontalPodAutoscaler")));
+	assert_string_equal(kinds_by_resource("autoscaling", NULL, "horizontalpodautoscalers")->version,
+			    "v2");
 	char g[64], v[16];
 	assert_int_equal(kinds_split_api_version("rbac.authorization.k8s.io/v1", g, sizeof(g),
 						 v, sizeof(v)), 0);

@@ -45,9 +45,13 @@ static void test_builtin_table_is_sorted_and_resolves(void **state)
 	assert_non_null(schema_builtin_fields("PodSpec"));
 	assert_non_null(strstr(schema_builtin_fields("PodSpec"), "containers:[Container"));
 	assert_null(schema_builtin_fields("NoSuchType"));
-	assert_string_equal(schema_builtin_root("apps", "Deployment"), "Deployment");
-	assert_string_equal(schema_builtin_root("events.k8s.io", "Event"), "EventsEvent");
-	assert_null(schema_builtin_root("example.com", "Widget"));
+	assert_string_equal(schema_builtin_root("apps", "v1", "Deployment"), "Deployment");
+	assert_string_equal(schema_builtin_root("events.k8s.io", "v1", "Event"), "EventsEvent");
+	assert_null(schema_builtin_root("example.com", "v1", "Widget"));
+	assert_string_equal(schema_builtin_root("autoscaling", "v1", "HorizontalPodAutoscaler"),
+			    "HorizontalPodAutoscalerV1");
+	assert_string_equal(schema_builtin_root("autoscaling", "v2", "HorizontalPodAutoscaler"),
+			    "HorizontalPodAutoscaler");
 	/* 1.32 fields the 1.22 API did not have */
 	assert_non_null(strstr(schema_builtin_fields("Container"), "resizePolicy"));
 	assert_non_null(strstr(schema_builtin_fields("JobSpec"), "podFailurePolicy"));

@@ -3,7 +3,8 @@
  * accepts. The algorithm is pinned by the verifier, not chosen by the
  * token, so "alg": "none" and key-confusion tricks are refused outright.
  * Claims are checked strictly: issuer, audience, expiry, not-before, and a
- * subject and token id that revocation can refer to.
+ * subject and token id that revocation can refer to. Bosun's API signs its
+ * sessions with it and the bundled cluster its ServiceAccount tokens.
  */
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -11,7 +12,7 @@
 #include <string.h>
 
 #include "base64.h"
-#include "api/auth.h"
+#include "jwt.h"
 
 static void hmac_sha256(unsigned char out[32], const void *key, size_t keylen,
 			const void *data, size_t len)
