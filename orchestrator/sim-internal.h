@@ -31,9 +31,18 @@ struct timer {
  * objects whose ownerReferences name it, kept up to date from events. */
 #define OWNER_BUCKETS 4096
 
+/* What the index knows of each dependent, so that a ReplicaSet with
+ * nothing to create or delete counts its pods without reading them. */
+enum dependent_state {
+	DEP_CONTROLLED = 1 << 0,        /* the owner is its controller */
+	DEP_READY = 1 << 1,             /* a pod whose Ready condition is True */
+	DEP_TERMINATING = 1 << 2,       /* deletionTimestamp set */
+};
+
 struct owner {
 	char *uid;
 	char **keys;
+	unsigned char *state;           /* enum dependent_state bits, by key */
 	size_t n, cap;
 	struct owner *next;
 };
@@ -63,6 +72,10 @@ void sim_mark_obj(struct sim *s, const char *prefix, const char *ns, const char 
 /* Queues key again in ms (the earliest of several requests wins). */
 void sim_after(struct sim *s, const char *key, long long ms);
 void sim_owner_remove(struct sim *s, const char *uid, const char *key);
+/* Counts, from the index, the dependents under prefix ("/core/pods/ns/")
+ * that uid controls: all, those not terminating, and the Ready ones. */
+void sim_owned_count(struct sim *s, const char *uid, const char *prefix, json_int_t *all,
+		     json_int_t *live, json_int_t *ready);
 /* A copy of the keys of uid's dependents (NULL-terminated; caller frees
  * each and the array). */
 char **sim_owner_dependents(struct sim *s, const char *uid, size_t *n);

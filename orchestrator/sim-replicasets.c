@@ -41,8 +41,21 @@ void sim_reconcile_rs(struct sim *s, const json_t *rs)
 	const char *ns = doc_get_str(rs, "metadata.namespace") ?: "";
 	const char *name = doc_get_str(rs, "metadata.name") ?: "";
 	struct resource *r = sim_res(s, "apps", "replicasets"), *pr = sim_res(s, "", "pods");
-	json_t *pods = sim_list_owned(s, "", "pods", ns, doc_get_str(rs, "metadata.uid"));
 	json_int_t want = doc_get_int(rs, "spec.replicas", 1);
+	/* the common pass, a pod of it changed: count from the index */
+	json_int_t all, live_n, ready_n;
+	char *prefix = objects_prefix(pr, ns);
+	sim_owned_count(s, doc_get_str(rs, "metadata.uid") ?: "", prefix, &all, &live_n, &ready_n);
+	free(prefix);
+	if (live_n == want) {
+		struct rs_status v = { all, ready_n, doc_get_int(rs, "metadata.generation", 1) };
+		objects_mutate_from(s->o, r, ns, name, rs, OBJ_STATUS, MANAGER, rs_status_step, &v,
+				    NULL, NULL);
+		resource_unref(r);
+		resource_unref(pr);
+		return;
+	}
+	json_t *pods = sim_list_owned(s, "", "pods", ns, doc_get_str(rs, "metadata.uid"));
 	json_t *live = json_array();
 	size_t i;
 	json_t *pod;

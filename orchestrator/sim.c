@@ -109,13 +109,35 @@ static struct owner *owner_find(struct sim *s, const char *uid, int create)
 	return o;
 }
 
-static void owner_add(struct sim *s, const char *uid, const char *key)
+static void owner_add(struct sim *s, const char *uid, const char *key, unsigned char state)
 {
 	struct owner *o = owner_find(s, uid, 1);
 	for (size_t i = 0; i < o->n; i++)
-		if (!strcmp(o->keys[i], key))
+		if (!strcmp(o->keys[i], key)) {
+			o->state[i] = state;
 			return;
+		}
+	size_t cap = o->cap;
 	push_str(&o->keys, &o->n, &o->cap, key);
+	if (o->cap != cap)
+		o->state = xrealloc(o->state, o->cap);
+	o->state[o->n - 1] = state;
+}
+
+void sim_owned_count(struct sim *s, const char *uid, const char *prefix, json_int_t *all,
+		     json_int_t *live, json_int_t *ready)
+{
+	struct owner *o = owner_find(s, uid, 0);
+	size_t plen = strlen(prefix);
+	*all = *live = *ready = 0;
+	for (size_t i = 0; o && i < o->n; i++) {
+		if (!(o->state[i] & DEP_CONTROLLED) || strncmp(o->keys[i], prefix, plen) ||
+		    strchr(o->keys[i] + plen, '/'))
+			continue;
+		(*all)++;
+		*live += !(o->state[i] & DEP_TERMINATING);
+		*ready += !!(o->state[i] & DEP_READY);
+	}
 }
 
 static void owner_free(struct owner *o)
@@ -123,6 +145,7 @@ static void owner_free(struct owner *o)
 	for (size_t i = 0; i < o->n; i++)
 		free(o->keys[i]);
 	free(o->keys);
+	free(o->state);
 	free(o->uid);
 	free(o);
 }
@@ -137,6 +160,7 @@ void sim_owner_remove(struct sim *s, const char *uid, const char *key)
 			if (!strcmp(o->keys[i], key)) {
 				free(o->keys[i]);
 				o->keys[i] = o->keys[--o->n];
+				o->state[i] = o->state[o->n];
 				break;
 			}
 		if (o->n == 0) {
@@ -157,10 +181,13 @@ static void owners_track(struct sim *s, const char *key, const json_t *before, c
 		if (uid)
 			sim_owner_remove(s, uid, key);
 	}
+	unsigned char state = (disruption_pod_ready(after) ? DEP_READY : 0) |
+			      (doc_get(after, "metadata.deletionTimestamp") ? DEP_TERMINATING : 0);
 	json_array_foreach(doc_get(after, "metadata.ownerReferences"), i, ref) {
 		const char *uid = doc_get_str(ref, "uid");
 		if (uid)
-			owner_add(s, uid, key);
+			owner_add(s, uid, key, state | (json_is_true(json_object_get(ref, "controller"))
+							? DEP_CONTROLLED : 0));
 	}
 }
 
@@ -479,6 +506,23 @@ static int mentions(const char *value, size_t len, const char *what)
 	return value && memmem(value, len, what, strlen(what)) != NULL;
 }
 
+/* Whether a pod's write changed only its status (the kubelet's own writes,
+ * most of them): its next step then waits on a timer the status step set,
+ * not on this event. Its owners and Endpoints still hear of it. */
+static int status_only(const json_t *prev, const json_t *obj)
+{
+	static const char *const same[] = { "spec", "metadata.labels", "metadata.finalizers",
+					    "metadata.deletionTimestamp", "metadata.ownerReferences" };
+	if (!prev)
+		return 0;
+	for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+		const json_t *a = doc_get(prev, same[i]), *b = doc_get(obj, same[i]);
+		if (!(a ? b && json_equal(a, b) : !b))
+			return 0;
+	}
+	return 1;
+}
+
 static void on_event(struct sim *s, const struct store_event *ev)
 {
 	if (!strncmp(ev->key, "/_/", 3))
@@ -498,17 +542,17 @@ static void on_event(struct sim *s, const struct store_event *ev)
 		return;
 	json_t *prev = ev->prev ? objects_decode(ev->prev, ev->prev_len, ev->rev) : NULL;
 	owners_track(s, ev->key, prev, ev->type == STORE_DELETED ? NULL : obj);
-	json_decref(prev);
+	int pod = !strncmp(ev->key, "/core/pods/", 11);
 	on_placement_event(s, ev, obj);
 	const char *ns = doc_get_str(obj, "metadata.namespace");
 	if (ev->type == STORE_DELETED) {
 		const char *uid = doc_get_str(obj, "metadata.uid");
 		if (uid && owner_find(s, uid, 0))
 			push_str(&s->gone, &s->ngone, &s->capgone, uid);
-	} else if (follow || foreground) {
+	} else if ((follow || foreground) && !(pod && status_only(prev, obj))) {
 		sim_mark(s, ev->key);
 	}
-	int pod = !strncmp(ev->key, "/core/pods/", 11);
+	json_decref(prev);
 	if (ns && (pod || !strncmp(ev->key, "/core/services/", 15)))
 		mark_namespace(s, "/_endpoints/", ns);
 	if (ns && (pod || !strncmp(ev->key, "/policy/poddisruptionbudgets/", 29)))
