@@ -203,6 +203,11 @@ int orchestrator_start(struct orchestrator **out, const struct orchestrator_opts
 	struct orchestrator *o = xcalloc(1, sizeof(*o));
 	char *enc_hex = NULL;
 	char *sa_hex = NULL;
+	/* first, before any thread: the certificate is made in a child process */
+	if ((!opts->tls_cert_file || !opts->tls_key_file) &&
+	    (rc = tls_ensure_cert(opts->data_dir, opts->address, &o->cert_file, &o->key_file,
+				  err)) < 0)
+		goto fail;
 	if ((rc = load_secret_file(opts->data_dir, "cluster-token", 24, &o->api.token, err)) < 0 ||
 	    (rc = load_secret_file(opts->data_dir, "encryption-key", 32, &enc_hex, err)) < 0 ||
 	    (rc = load_secret_file(opts->data_dir, "sa-signing-key", 32, &sa_hex, err)) < 0)
@@ -246,9 +251,6 @@ int orchestrator_start(struct orchestrator **out, const struct orchestrator_opts
 
 	const char *cert = opts->tls_cert_file, *key = opts->tls_key_file;
 	if (!cert || !key) {
-		if ((rc = tls_ensure_cert(opts->data_dir, opts->address, &o->cert_file,
-					  &o->key_file, err)) < 0)
-			goto fail;
 		cert = o->cert_file;
 		key = o->key_file;
 	}

@@ -7,9 +7,16 @@
  * configured address), valid ten years, marked as a CA so that it can be
  * its own trust anchor in kubeconfig's certificate-authority-data. The key
  * is written 0600; both files are kept and reused across restarts.
+ *
+ * The generation runs in a child process: key generation and X.509 encoding
+ * wake OpenSSL's providers and touch about 3 MB of its code and tables,
+ * which the server would otherwise carry for its whole life to do this
+ * once (the serving TLS is GnuTLS, through libmicrohttpd). The caller makes
+ * the certificate before it starts any thread.
  */
 #include "tls.h"
 
+#include <errno.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -18,6 +25,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -116,6 +124,44 @@ out:
 	return rc;
 }
 
+/* generate() in a child; its error message comes back through a pipe. */
+static int generate_apart(const char *cert_path, const char *key_path, const char *address,
+			  struct berr *err)
+{
+	int fds[2];
+	if (pipe(fds) < 0)
+		return berr_set(err, BERR_IO, "cannot make the cluster's TLS certificate: pipe: %m");
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return berr_set(err, BERR_IO, "cannot make the cluster's TLS certificate: fork: %m");
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		struct berr cerr = BERR_INIT;
+		int rc = generate(cert_path, key_path, address, &cerr);
+		if (rc < 0 && write(fds[1], cerr.msg, strlen(cerr.msg)) < 0)
+			rc = -1;
+		_exit(rc < 0 ? 1 : 0);
+	}
+	close(fds[1]);
+	char msg[sizeof(err->msg)];
+	size_t n = 0;
+	ssize_t r;
+	while (n < sizeof(msg) - 1 && ((r = read(fds[0], msg + n, sizeof(msg) - 1 - n)) > 0 ||
+				       (r < 0 && errno == EINTR)))
+		n += r > 0 ? (size_t)r : 0;
+	msg[n] = '\0';
+	close(fds[0]);
+	int status = -1;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	return berr_set(err, BERR_FAIL, "%s", n ? msg : "cannot make the cluster's TLS certificate");
+}
+
 int tls_ensure_cert(const char *dir, const char *address, char **cert_path,
 		    char **key_path, struct berr *err)
 {
@@ -123,7 +169,7 @@ int tls_ensure_cert(const char *dir, const char *address, char **cert_path,
 	buf_addf(&c, "%s/cluster.crt", dir);
 	buf_addf(&k, "%s/cluster.key", dir);
 	if (access(c.data, R_OK) != 0 || access(k.data, R_OK) != 0) {
-		int rc = generate(c.data, k.data, address, err);
+		int rc = generate_apart(c.data, k.data, address, err);
 		if (rc < 0) {
 			buf_release(&c);
 			buf_release(&k);
