@@ -22,6 +22,13 @@
  * The ring holds at most `ring` events and RING_MAX_BYTES of values, and a
  * batch read from the table about half that, so large objects cost bounded
  * memory however many there are.
+ *
+ * Writes, compaction's deletes and the watches' table reads use the one
+ * writing connection under s->mu. Gets, lists and counts take a read-only
+ * connection from a small pool: a list of 10,000 Pods spends ~70 ms walking
+ * rows and handing them to its callback, and writers and watches must not
+ * wait for that. A list steps its first row under s->mu, which starts its
+ * read transaction at exactly s->rev, the revision it reports.
  */
 #include "store.h"
 
@@ -43,6 +50,14 @@
 #define CHECKPOINT_PAGES 1000           /* sqlite's own auto-checkpoint size */
 #define CHECKPOINT_FORCE_PAGES 50000    /* the writer checkpoints itself past this */
 #define COMPACT_BATCH 1000              /* revisions per compaction transaction */
+#define READERS_MAX 8                   /* read-only connections, opened as needed */
+
+/* A read-only connection with its statements; one thread at a time. */
+struct reader {
+	sqlite3 *db;
+	sqlite3_stmt *st_latest, *st_list, *st_list_after, *st_row, *st_count;
+	struct reader *next;
+};
 
 struct store {
 	sqlite3 *db;
@@ -67,8 +82,13 @@ struct store {
 	unsigned char enc_key[32];
 	char **enc_prefixes;
 
-	sqlite3_stmt *st_latest, *st_insert, *st_list, *st_list_after,
-		     *st_count, *st_since, *st_byrev, *st_row;
+	sqlite3_stmt *st_latest, *st_insert, *st_since, *st_byrev;
+
+	/* the readers' pool: idle ones on `idle`, `nreaders` open in all */
+	pthread_mutex_t rd_mu;
+	pthread_cond_t rd_cond;
+	struct reader *idle;
+	int nreaders;
 
 	/* maintenance: WAL checkpoints (on a connection of its own) and
 	 * compaction run on this thread, off the writers' path */
@@ -109,12 +129,102 @@ static int db_fail(struct store *s, struct berr *err, const char *what)
 	return berr_set(err, BERR_IO, "store: %s: %s", what, sqlite3_errmsg(s->db));
 }
 
+static int conn_fail(sqlite3 *db, struct berr *err, const char *what)
+{
+	return berr_set(err, BERR_IO, "store: %s: %s", what, sqlite3_errmsg(db));
+}
+
+static int prepare_on(sqlite3 *db, sqlite3_stmt **st, const char *sql, struct berr *err)
+{
+	if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL))
+		return conn_fail(db, err, "prepare");
+	return 0;
+}
+
 static int prepare(struct store *s, sqlite3_stmt **st, const char *sql,
 		   struct berr *err)
 {
-	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL))
-		return db_fail(s, err, "prepare");
-	return 0;
+	return prepare_on(s->db, st, sql, err);
+}
+
+#define SQL_LATEST "SELECT rev, deleted, create_rev, value FROM revisions" \
+		   " WHERE key = ? ORDER BY rev DESC LIMIT 1"
+
+static void reader_free(struct reader *r)
+{
+	if (!r)
+		return;
+	sqlite3_stmt *sts[] = { r->st_latest, r->st_list, r->st_list_after, r->st_row,
+				r->st_count };
+	for (size_t i = 0; i < sizeof(sts) / sizeof(sts[0]); i++)
+		sqlite3_finalize(sts[i]);
+	sqlite3_close(r->db);
+	free(r);
+}
+
+static struct reader *reader_open(struct store *s, struct berr *err)
+{
+	struct reader *r = xcalloc(1, sizeof(*r));
+	if (sqlite3_open_v2(s->path, &r->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL)) {
+		berr_set(err, BERR_IO, "cannot open database '%s' for reading: %s", s->path,
+			 r->db ? sqlite3_errmsg(r->db) : "out of memory");
+		reader_free(r);
+		return NULL;
+	}
+	sqlite3_busy_timeout(r->db, 5000);
+	if (prepare_on(r->db, &r->st_latest, SQL_LATEST, err) ||
+	    /* a list walks the covering index for each key's newest revision, in
+	     * key order, and reads only those rows: reading every superseded
+	     * row's value (what a GROUP BY with bare columns does) and sorting
+	     * the result cost several times more */
+	    prepare_on(r->db, &r->st_list,
+		       "SELECT key, MAX(rev) FROM revisions WHERE key >= ? AND key < ?"
+		       " GROUP BY key ORDER BY key", err) ||
+	    prepare_on(r->db, &r->st_list_after,
+		       "SELECT key, MAX(rev) FROM revisions WHERE key >= ? AND key < ?"
+		       " AND key > ? GROUP BY key ORDER BY key", err) ||
+	    prepare_on(r->db, &r->st_row,
+		       "SELECT deleted, create_rev, value FROM revisions WHERE rev = ?", err) ||
+	    prepare_on(r->db, &r->st_count,
+		       "SELECT COUNT(*) FROM (SELECT MAX(rev), deleted FROM revisions"
+		       " WHERE key >= ? AND key < ? GROUP BY key) WHERE deleted = 0", err)) {
+		reader_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* An idle reader, a new one while fewer than READERS_MAX are open, or else
+ * the next one given back. */
+static int reader_get(struct store *s, struct reader **out, struct berr *err)
+{
+	pthread_mutex_lock(&s->rd_mu);
+	while (!s->idle && s->nreaders >= READERS_MAX)
+		pthread_cond_wait(&s->rd_cond, &s->rd_mu);
+	struct reader *r = s->idle;
+	if (r)
+		s->idle = r->next;
+	else
+		s->nreaders++;
+	pthread_mutex_unlock(&s->rd_mu);
+	if (r || (r = reader_open(s, err))) {
+		*out = r;
+		return 0;
+	}
+	pthread_mutex_lock(&s->rd_mu);
+	s->nreaders--;
+	pthread_cond_signal(&s->rd_cond);
+	pthread_mutex_unlock(&s->rd_mu);
+	return BERR_IO;
+}
+
+static void reader_put(struct store *s, struct reader *r)
+{
+	pthread_mutex_lock(&s->rd_mu);
+	r->next = s->idle;
+	s->idle = r;
+	pthread_cond_signal(&s->rd_cond);
+	pthread_mutex_unlock(&s->rd_mu);
 }
 
 /* The smallest string greater than every string starting with prefix; "" when
@@ -249,6 +359,8 @@ int store_open(struct store **out, const char *path,
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_mutex_init(&s->maint_mu, NULL);
 	pthread_cond_init(&s->maint_cond, NULL);
+	pthread_mutex_init(&s->rd_mu, NULL);
+	pthread_cond_init(&s->rd_cond, NULL);
 	s->path = xstrdup(path);
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
@@ -275,27 +387,10 @@ int store_open(struct store **out, const char *path,
 		sqlite3_free(msg);
 		goto fail;
 	}
-	if ((rc = prepare(s, &s->st_latest,
-			  "SELECT rev, deleted, create_rev, value FROM revisions"
-			  " WHERE key = ? ORDER BY rev DESC LIMIT 1", err)) ||
+	if ((rc = prepare(s, &s->st_latest, SQL_LATEST, err)) ||
 	    (rc = prepare(s, &s->st_insert,
 			  "INSERT INTO revisions(rev, key, created, deleted, create_rev,"
 			  " prev_rev, value) VALUES(?, ?, ?, ?, ?, ?, ?)", err)) ||
-	    /* a list walks the covering index for each key's newest revision, in
-	     * key order, and reads only those rows: reading every superseded
-	     * row's value (what a GROUP BY with bare columns does) and sorting
-	     * the result cost several times more */
-	    (rc = prepare(s, &s->st_list,
-			  "SELECT key, MAX(rev) FROM revisions WHERE key >= ? AND key < ?"
-			  " GROUP BY key ORDER BY key", err)) ||
-	    (rc = prepare(s, &s->st_list_after,
-			  "SELECT key, MAX(rev) FROM revisions WHERE key >= ? AND key < ?"
-			  " AND key > ? GROUP BY key ORDER BY key", err)) ||
-	    (rc = prepare(s, &s->st_row,
-			  "SELECT deleted, create_rev, value FROM revisions WHERE rev = ?", err)) ||
-	    (rc = prepare(s, &s->st_count,
-			  "SELECT COUNT(*) FROM (SELECT MAX(rev), deleted FROM revisions"
-			  " WHERE key >= ? AND key < ? GROUP BY key) WHERE deleted = 0", err)) ||
 	    (rc = prepare(s, &s->st_since,
 			  "SELECT rev, key, created, deleted, prev_rev, value FROM revisions"
 			  " WHERE rev > ? AND key >= ? AND key < ? ORDER BY rev LIMIT ?", err)) ||
@@ -330,8 +425,12 @@ void store_close(struct store *s)
 	if (!s)
 		return;
 	maint_stop(s);
-	sqlite3_stmt *sts[] = { s->st_latest, s->st_insert, s->st_list, s->st_list_after,
-				s->st_count, s->st_since, s->st_byrev, s->st_row };
+	while (s->idle) {
+		struct reader *r = s->idle;
+		s->idle = r->next;
+		reader_free(r);
+	}
+	sqlite3_stmt *sts[] = { s->st_latest, s->st_insert, s->st_since, s->st_byrev };
 	for (size_t i = 0; i < sizeof(sts) / sizeof(sts[0]); i++)
 		sqlite3_finalize(sts[i]);
 	if (s->db)
@@ -347,6 +446,8 @@ void store_close(struct store *s)
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->maint_cond);
 	pthread_mutex_destroy(&s->maint_mu);
+	pthread_cond_destroy(&s->rd_cond);
+	pthread_mutex_destroy(&s->rd_mu);
 	free(s->path);
 	free(s);
 }
@@ -544,11 +645,11 @@ struct latest {
 	size_t len;
 };
 
-static int read_latest(struct store *s, const char *key, struct latest *out,
-		       int want_value, struct berr *err)
+/* On the writing connection (s->st_latest) or a reader's (its st_latest). */
+static int read_latest(struct store *s, sqlite3_stmt *st, const char *key,
+		       struct latest *out, int want_value, struct berr *err)
 {
 	memset(out, 0, sizeof(*out));
-	sqlite3_stmt *st = s->st_latest;
 	sqlite3_reset(st);
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
@@ -557,7 +658,7 @@ static int read_latest(struct store *s, const char *key, struct latest *out,
 		return 0;
 	}
 	if (rc != SQLITE_ROW) {
-		rc = db_fail(s, err, "read");
+		rc = conn_fail(sqlite3_db_handle(st), err, "read");
 		sqlite3_reset(st);
 		return rc;
 	}
@@ -580,7 +681,7 @@ static int write_row(struct store *s, enum write_op op, const char *key,
 		return berr_set(err, BERR_INVALID, "store: empty key");
 	pthread_mutex_lock(&s->mu);
 	struct latest cur;
-	int rc = read_latest(s, key, &cur, 1, err);
+	int rc = read_latest(s, s->st_latest, key, &cur, 1, err);
 	if (rc < 0)
 		goto out;
 	int live = rc == 1 && !cur.deleted;
@@ -690,10 +791,13 @@ int store_get(struct store *s, const char *key, struct store_kv *out,
 	      struct berr *err)
 {
 	memset(out, 0, sizeof(*out));
-	pthread_mutex_lock(&s->mu);
+	struct reader *r;
+	int rc = reader_get(s, &r, err);
+	if (rc < 0)
+		return rc;
 	struct latest cur;
-	int rc = read_latest(s, key, &cur, 1, err);
-	pthread_mutex_unlock(&s->mu);
+	rc = read_latest(s, r->st_latest, key, &cur, 1, err);
+	reader_put(s, r);
 	if (rc < 0)
 		return rc;
 	if (rc == 0 || cur.deleted) {
@@ -712,30 +816,36 @@ int store_list(struct store *s, const char *prefix, const char *after_key,
 	       size_t limit, store_list_fn fn, void *ctx, int64_t *rev_out,
 	       struct berr *err)
 {
+	struct reader *r;
+	int rc = reader_get(s, &r, err);
+	if (rc < 0)
+		return rc;
 	char *hi = prefix_end(prefix);
-	pthread_mutex_lock(&s->mu);
-	sqlite3_stmt *st = after_key ? s->st_list_after : s->st_list;
+	sqlite3_stmt *st = after_key ? r->st_list_after : r->st_list;
 	sqlite3_reset(st);
 	bind_range(st, 1, prefix, hi);
 	if (after_key)
 		sqlite3_bind_text(st, 3, after_key, -1, SQLITE_STATIC);
+	/* the first step starts the read transaction: with no write in
+	 * between, it reads the store at exactly s->rev */
+	pthread_mutex_lock(&s->mu);
 	if (rev_out)
 		*rev_out = s->rev;
-	int rc = 0;
+	int step = sqlite3_step(st);
+	pthread_mutex_unlock(&s->mu);
 	size_t n = 0;
-	for (;;) {
-		int step = sqlite3_step(st);
+	for (;; step = sqlite3_step(st)) {
 		if (step == SQLITE_DONE)
 			break;
 		if (step != SQLITE_ROW) {
-			rc = db_fail(s, err, "list");
+			rc = conn_fail(r->db, err, "list");
 			break;
 		}
-		sqlite3_stmt *row = s->st_row;
+		sqlite3_stmt *row = r->st_row;
 		sqlite3_reset(row);
 		sqlite3_bind_int64(row, 1, sqlite3_column_int64(st, 1));
 		if (sqlite3_step(row) != SQLITE_ROW) {
-			rc = db_fail(s, err, "list");
+			rc = conn_fail(r->db, err, "list");
 			break;
 		}
 		if (sqlite3_column_int(row, 0))
@@ -761,22 +871,24 @@ int store_list(struct store *s, const char *prefix, const char *after_key,
 			break;
 	}
 	sqlite3_reset(st);
-	sqlite3_reset(s->st_row);
-	pthread_mutex_unlock(&s->mu);
+	sqlite3_reset(r->st_row);
+	reader_put(s, r);
 	free(hi);
 	return rc;
 }
 
 int64_t store_count(struct store *s, const char *prefix)
 {
+	struct reader *r;
+	if (reader_get(s, &r, NULL) < 0)
+		return -1;
 	char *hi = prefix_end(prefix);
-	pthread_mutex_lock(&s->mu);
-	sqlite3_stmt *st = s->st_count;
+	sqlite3_stmt *st = r->st_count;
 	sqlite3_reset(st);
 	bind_range(st, 1, prefix, hi);
 	int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
 	sqlite3_reset(st);
-	pthread_mutex_unlock(&s->mu);
+	reader_put(s, r);
 	free(hi);
 	return n;
 }

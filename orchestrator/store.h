@@ -28,8 +28,11 @@
  * Encryption at rest: store_set_encryption() makes the values under chosen
  * prefixes (Secrets) AES-256-GCM ciphertext in the database file.
  *
- * Thread-safety: every function may be called from any thread; one mutex
- * serialises access to the sqlite connection.
+ * Thread-safety: every function may be called from any thread. One mutex
+ * serialises the writes (and the watches' ring) on the writing connection;
+ * gets, lists and counts run on read-only connections of their own (WAL
+ * lets them read while one connection writes), so a long list does not hold
+ * writers back.
  */
 #ifndef BOSUN_ORCH_STORE_H
 #define BOSUN_ORCH_STORE_H

@@ -141,6 +141,48 @@ static void test_list_prefix(void **state)
 	buf_release(&c.keys);
 }
 
+/* A list's callback writes: the write goes through at once (a list holds
+ * no lock writers need), and the list still reads the store as it was at
+ * the revision it reports. */
+struct writing_list {
+	struct store *s;
+	int n;
+	int64_t rev_after;
+};
+
+static int writing_fn(const struct store_kv *kv, void *arg)
+{
+	struct writing_list *w = arg;
+	(void)kv;
+	char key[64];
+	snprintf(key, sizeof(key), "/core/pods/a/new-%d", w->n++);
+	assert_int_equal(store_create(w->s, key, "n", 1, &w->rev_after, NULL), 0);
+	assert_int_equal(store_update(w->s, "/core/pods/a/p2", 0, "changed", 7, NULL, NULL), 0);
+	return 0;
+}
+
+static void test_list_is_a_snapshot_writes_go_on(void **state)
+{
+	struct fixture *f = *state;
+	PUT(f->s, "/core/pods/a/p1", "1");
+	PUT(f->s, "/core/pods/a/p2", "2");
+	PUT(f->s, "/core/pods/a/p3", "3");
+	struct writing_list w = { .s = f->s };
+	int64_t rev = 0;
+	struct collect c = { BUF_INIT, 0, 0 };
+	assert_int_equal(store_list(f->s, "/core/pods/a/", NULL, 0, writing_fn, &w, &rev, NULL), 0);
+	assert_int_equal(w.n, 3);
+	assert_int_equal(rev, 3);
+	assert_int_equal(w.rev_after, 8);   /* its last create; the update came after */
+	/* the list saw none of its callback's writes; a new one sees them all */
+	assert_int_equal(store_list(f->s, "/core/pods/a/", NULL, 0, collect_fn, &c, &rev, NULL), 0);
+	assert_int_equal(rev, 9);
+	assert_string_equal(c.keys.data, "/core/pods/a/new-0=n;/core/pods/a/new-1=n;"
+			    "/core/pods/a/new-2=n;/core/pods/a/p1=1;/core/pods/a/p2=changed;"
+			    "/core/pods/a/p3=3;");
+	buf_release(&c.keys);
+}
+
 static void expect_event(struct store_watch *w, enum store_event_type type,
 			 int64_t rev, const char *key, const char *value,
 			 const char *prev)
@@ -463,6 +505,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_create_get_update_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_prefix, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_is_a_snapshot_writes_go_on, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_ring_and_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_blocks_until_write, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ring_overflow_falls_back_to_table, setup, teardown),
