@@ -473,10 +473,15 @@ static int check_namespace(struct objects *o, const char *ns, const struct resou
 	resource_unref(nsr);
 	if (rc < 0)
 		return kstatus_set(st, 500, "InternalError", "cannot read namespace \"%s\"", ns);
-	json_t *nso = objects_decode(kv.value, kv.len, kv.rev);
+	/* every namespaced create reads its namespace: parse it only when its
+	 * text can hold a deletionTimestamp */
+	int terminating = 0;
+	if (memmem(kv.value, kv.len, "\"deletionTimestamp\"", 19)) {
+		json_t *nso = objects_decode(kv.value, kv.len, kv.rev);
+		terminating = nso && doc_get(nso, "metadata.deletionTimestamp");
+		json_decref(nso);
+	}
 	store_kv_free(&kv);
-	int terminating = nso && doc_get(nso, "metadata.deletionTimestamp");
-	json_decref(nso);
 	if (terminating) {
 		char q[512];
 		kstatus_qualified(q, sizeof(q), r);

@@ -3,7 +3,8 @@
  * sim-<kind>.c controllers); not part of the orchestrator's contract, which
  * is sim.h.
  *
- * Everything runs on the simulation's one thread, so none of this locks.
+ * Everything runs on the simulation's one thread, so none of this locks
+ * (but for the Event recorder's queue, sim-events.c).
  * Objects passed in are borrowed; functions that return json_t give a new
  * reference the caller decrefs.
  */
@@ -61,6 +62,7 @@ struct sim {
 	struct owner *owners[OWNER_BUCKETS];    /* owner uid -> dependents' keys */
 	struct timer *timers[TIMER_BUCKETS];
 	struct sched *sched;            /* sim-scheduler.c's state */
+	struct recorder *rec;           /* sim-events.c's Event recorder */
 };
 
 /* --- sim.c: queue, timers, owners index, Events, helpers ------------------------- */
@@ -90,7 +92,16 @@ struct resource *sim_res(struct sim *s, const char *group, const char *resource)
 const json_t *sim_controller_of(const json_t *obj);
 /* A one-element ownerReferences array naming owner as controller. */
 json_t *sim_owner_ref(const json_t *owner, const char *api_version, const char *kind);
-/* Records a core/v1 Event about obj, as `kubectl describe` shows them. */
+/* --- sim-events.c ---------------------------------------------------------------- */
+
+/* The thread that writes the Events sim_emit() queues; stopping it writes
+ * what is still queued first. */
+struct recorder *sim_recorder_start(struct objects *o);
+void sim_recorder_stop(struct recorder *rec);
+/* Deletes the Events older than an hour. */
+void sim_prune_events(struct sim *s);
+/* Records a core/v1 Event about obj, as `kubectl describe` shows them: it
+ * is queued and written by the recorder's thread. */
 void sim_emit(struct sim *s, const json_t *obj, const char *type, const char *reason,
 	      const char *component, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));

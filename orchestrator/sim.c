@@ -10,8 +10,8 @@
  * own writes settle instead of looping.
  *
  * This file also keeps what every controller shares: the dirty queue and
- * timers, the index of owner uid → dependents' keys, Events, and small
- * helpers over objects. Each controller lives in its own sim-<kind>.c.
+ * timers, the index of owner uid → dependents' keys, and small helpers
+ * over objects (Events are sim-events.c's). Each controller lives in its own sim-<kind>.c.
  */
 #include "sim.h"
 
@@ -243,78 +243,6 @@ json_t *sim_owner_ref(const json_t *owner, const char *api_version, const char *
 			 kind, "name", doc_get_str(owner, "metadata.name"), "uid",
 			 doc_get_str(owner, "metadata.uid"), "controller", 1,
 			 "blockOwnerDeletion", 1);
-}
-
-void sim_emit(struct sim *s, const json_t *obj, const char *type, const char *reason,
-		 const char *component, const char *fmt, ...)
-{
-	const char *ns = doc_get_str(obj, "metadata.namespace");
-	const char *name = doc_get_str(obj, "metadata.name");
-	if (!name)
-		return;
-	char msg[1024], ename[512], now[TIMEFMT_SIZE];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	snprintf(ename, sizeof(ename), "%s.%llx", name,
-		 (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec);
-	timefmt_now(now);
-	json_t *ev = json_pack(
-		"{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s, s:s, s:s, s:s}, s:s, s:s, s:{s:s},"
-		" s:s, s:s, s:i, s:s, s:s, s:s}",
-		"apiVersion", "v1", "kind", "Event",
-		"metadata", "name", ename, "namespace", ns ? ns : "default",
-		"involvedObject", "kind", doc_get_str(obj, "kind") ?: "",
-		"namespace", ns ? ns : "", "name", name,
-		"uid", doc_get_str(obj, "metadata.uid") ?: "",
-		"apiVersion", doc_get_str(obj, "apiVersion") ?: "",
-		"reason", reason, "message", msg, "source", "component", component,
-		"firstTimestamp", now, "lastTimestamp", now, "count", 1, "type", type,
-		"reportingComponent", component, "reportingInstance", "");
-	if (!ns)
-		json_object_del(json_object_get(ev, "involvedObject"), "namespace");
-	struct resource *r = registry_find(s->reg, "", "v1", "events");
-	json_t *out = NULL;
-	if (r)
-		objects_create(s->o, r, ns ? ns : "default", ev, NULL, &out, NULL);
-	json_decref(out);
-	json_decref(ev);
-	resource_unref(r);
-}
-
-static int collect_old_event(json_t *ev, void *p)
-{
-	json_t *list = p;
-	time_t t;
-	if (timefmt_parse(&t, NULL, doc_get_str(ev, "lastTimestamp") ?: "", NULL) == 0 &&
-	    time(NULL) - t > 3600)
-		json_array_append_new(list, json_pack("[s, s]", doc_get_str(ev, "metadata.namespace") ?: "",
-						      doc_get_str(ev, "metadata.name") ?: ""));
-	return 0;
-}
-
-/* Events live an hour, as with the real API server's default TTL. */
-static void prune_events(struct sim *s)
-{
-	struct resource *r = registry_find(s->reg, "", "v1", "events");
-	if (!r)
-		return;
-	json_t *old = json_array();
-	objects_list(s->o, r, NULL, collect_old_event, old, NULL, NULL);
-	size_t i;
-	json_t *e;
-	json_array_foreach(old, i, e) {
-		json_t *out = NULL;
-		int deleted;
-		objects_delete(s->o, r, json_string_value(json_array_get(e, 0)),
-			       json_string_value(json_array_get(e, 1)), NULL, &out, &deleted, NULL);
-		json_decref(out);
-	}
-	json_decref(old);
-	resource_unref(r);
 }
 
 struct objlist {
@@ -682,7 +610,7 @@ static void *sim_main(void *arg)
 	long long last_prune = 0;
 	while (!__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE)) {
 		if (sim_now_ms() - last_prune > 60000) {
-			prune_events(s);
+			sim_prune_events(s);
 			last_prune = sim_now_ms();
 		}
 		struct store_event *ev = NULL;
@@ -719,7 +647,9 @@ struct sim *sim_start(struct objects *o, const struct sim_opts *opts)
 	s->opts = *opts;
 	if (s->opts.nodes < 1)
 		s->opts.nodes = 1;
-	if (pthread_create(&s->thread, NULL, sim_main, s) != 0) {
+	s->rec = sim_recorder_start(o);
+	if (!s->rec || pthread_create(&s->thread, NULL, sim_main, s) != 0) {
+		sim_recorder_stop(s->rec);
 		free(s);
 		return NULL;
 	}
@@ -735,6 +665,7 @@ void sim_stop(struct sim *s)
 	store_wake_all(objects_store(s->o));
 	if (s->running)
 		pthread_join(s->thread, NULL);
+	sim_recorder_stop(s->rec);
 	for (size_t i = 0; i < s->ndirty; i++)
 		free(s->dirty[i]);
 	free(s->dirty);

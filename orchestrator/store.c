@@ -67,6 +67,7 @@ struct store {
 	int64_t compacted;
 	int64_t history;
 	int64_t writes_since_compact;
+	int ckpt_at;                    /* WAL length that wakes the next checkpoint */
 	unsigned wake_gen;
 	int watches;
 	struct store_watch *pinned;     /* compaction waits for these */
@@ -294,13 +295,21 @@ static void maint_wake(struct store *s, int checkpoint, int compact)
  * it fall far behind, the writer checkpoints after all so the WAL stays
  * bounded.
  */
+/* After each commit (s->mu held): `pages` is the WAL's length in frames.
+ * The maintenance thread is woken once per CHECKPOINT_PAGES new frames: a
+ * WAL that readers keep from restarting stays long, and waking it on every
+ * commit cost the writers a futex wake each and the thread a checkpoint each. */
 static int wal_grown(void *arg, sqlite3 *db, const char *name, int pages)
 {
 	struct store *s = arg;
-	if (pages >= CHECKPOINT_FORCE_PAGES || !s->maint_running)
+	if (pages < s->ckpt_at - CHECKPOINT_PAGES)
+		s->ckpt_at = 0;         /* the WAL restarted from its beginning */
+	if (pages >= CHECKPOINT_FORCE_PAGES || !s->maint_running) {
 		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-	else if (pages >= CHECKPOINT_PAGES)
+	} else if (pages >= CHECKPOINT_PAGES && pages >= s->ckpt_at) {
+		s->ckpt_at = pages + CHECKPOINT_PAGES;
 		maint_wake(s, 1, 0);
+	}
 	return SQLITE_OK;
 }
 
