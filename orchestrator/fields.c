@@ -141,6 +141,46 @@ json_t *fields_of(const struct resource *r, const json_t *obj)
 	return out;
 }
 
+/* Whether two metadata objects agree on every field a manager can own. */
+static int same_meta(const json_t *a, const json_t *b)
+{
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)a, k, v)
+		if (!is_server_meta(k) && !json_equal(v, json_object_get(b, k)))
+			return 0;
+	json_object_foreach((json_t *)b, k, v)
+		if (!is_server_meta(k) && !json_object_get(a, k))
+			return 0;
+	return 1;
+}
+
+/* fields_of(before) minus fields_of(after): what a write removed. The
+ * top-level members own disjoint paths, so a member equal in both adds
+ * nothing and is not walked (a status write walks only the status). */
+static json_t *fields_removed(const struct resource *r, const json_t *before,
+			      const json_t *after)
+{
+	json_t *b = json_object(), *a = json_object();
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)before, k, v) {
+		json_t *av = json_object_get(after, k);
+		if (av && (!strcmp(k, "metadata") ? same_meta(v, av) : json_equal(v, av)))
+			continue;
+		json_object_set(b, k, v);
+		if (av)
+			json_object_set(a, k, av);
+	}
+	json_t *removed = fields_of(r, b);
+	json_t *now = fields_of(r, a);
+	fields_subtract(removed, now);
+	json_decref(now);
+	json_decref(a);
+	json_decref(b);
+	return removed;
+}
+
 /* The value a fieldset key names inside v (borrowed), or NULL. */
 static const json_t *step_value(const json_t *v, const char *key, const struct smp_field *f)
 {
@@ -377,14 +417,7 @@ void fields_record(const struct resource *r, json_t *obj, const json_t *before,
 	}
 	json_t *taken = before ? fields_changed(r, before, obj)
 			       : fields_of(r, applied ? applied : obj);
-	json_t *removed = json_object();
-	if (before) {
-		json_decref(removed);
-		removed = fields_of(r, before);
-		json_t *now = fields_of(r, obj);
-		fields_subtract(removed, now);
-		json_decref(now);
-	}
+	json_t *removed = before ? fields_removed(r, before, obj) : json_object();
 	int apply = !strcmp(operation, "Apply");
 	size_t i;
 	json_t *e;

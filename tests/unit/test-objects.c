@@ -457,6 +457,21 @@ static void test_managed_fields(void **state)
 	assert_non_null(doc_getv(a, "fieldsV1", "f:spec", "f:selector", NULL));
 	assert_non_null(doc_getv(b, "fieldsV1", "f:spec", "f:replicas", NULL));
 	assert_null(doc_getv(b, "fieldsV1", "f:spec", "f:selector", NULL));
+
+	/* carol removes alice's label and nothing else: alice no longer owns
+	 * it, and keeps what is unchanged */
+	json_t *up2 = json_deep_copy(out), *out2 = NULL;
+	json_object_del(doc_get(up2, "metadata.labels"), "app");
+	struct obj_write_opts carol = { .field_manager = "carol" };
+	assert_int_equal(objects_update(f->o, r, "default", "web", up2, &carol, &out2, &st), 0);
+	a = json_array_get(doc_get(out2, "metadata.managedFields"), 0);
+	assert_string_equal(doc_get_str(a, "manager"), "alice");
+	assert_null(doc_getv(a, "fieldsV1", "f:metadata", "f:labels", "f:app", NULL));
+	assert_non_null(doc_getv(a, "fieldsV1", "f:spec", "f:selector", NULL));
+	assert_non_null(doc_getv(a, "fieldsV1", "f:spec", "f:template", "f:spec", "f:containers",
+				 "k:{\"name\":\"c\"}", "f:image", NULL));
+	json_decref(up2);
+	json_decref(out2);
 	json_decref(up);
 	json_decref(out);
 	json_decref(d);
