@@ -10,7 +10,10 @@
  * easy to reason about.
  *
  * Streams live in http-stream.c; this file only queues their MHD response
- * and tells them when the connection ends. Graceful stop quiesces the
+ * and tells them when the connection ends. A pull body is an MHD callback
+ * response of unknown size (so chunked) over the handler's fill function;
+ * MHD frees it, and with it the handler's context, when the connection is
+ * done with it for whatever reason. Graceful stop quiesces the
  * listening socket, ends every stream, waits for in-flight requests to drain
  * and only then stops the daemon.
  */
@@ -51,6 +54,16 @@ struct http_deferred {
 	struct http_deferred *prev, *next;      /* srv->deferreds */
 	int listed;
 };
+
+struct http_pull {
+	http_fill_fn fill;
+	void *ctx;
+	void (*free_fn)(void *ctx);
+};
+
+/* MHD's block size for a pull body; chunks are bounded by the connection's
+ * write buffer anyway. */
+#define PULL_BLOCK (32u << 10)
 
 struct conn_ctx {
 	struct http_server *srv;
@@ -268,9 +281,47 @@ static void response_set_content_type(struct http_response *resp, const char *ty
 	http_response_header(resp, "Content-Type", type);
 }
 
+static void pull_free(void *cls)
+{
+	struct http_pull *p = cls;
+
+	if (p->free_fn)
+		p->free_fn(p->ctx);
+	free(p);
+}
+
+/* A body helper replaces a pull body set before. */
+static void pull_drop(struct http_response *resp)
+{
+	if (resp->pull)
+		pull_free(resp->pull);
+	resp->pull = NULL;
+}
+
+void http_response_pull(struct http_response *resp, http_fill_fn fill, void *ctx,
+			void (*free_fn)(void *ctx))
+{
+	pull_drop(resp);
+	buf_reset(&resp->body);
+	resp->body_skip = 0;
+	resp->pull = xmalloc(sizeof(*resp->pull));
+	*resp->pull = (struct http_pull){ fill, ctx, free_fn };
+}
+
+static ssize_t pull_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+	struct http_pull *p = cls;
+	(void)pos;
+	long n = p->fill(p->ctx, out, max);
+	if (n < 0 || (size_t)n > max)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	return n ? n : MHD_CONTENT_READER_END_OF_STREAM;
+}
+
 void http_response_text(struct http_response *resp, int status, const char *content_type,
 			const void *data, size_t len)
 {
+	pull_drop(resp);
 	resp->status = status;
 	buf_reset(&resp->body);
 	resp->body_skip = 0;
@@ -286,6 +337,7 @@ static int json_dump_buf(const char *data, size_t size, void *arg)
 
 void http_response_json(struct http_response *resp, int status, const json_t *doc)
 {
+	pull_drop(resp);
 	resp->status = status;
 	buf_reset(&resp->body);
 	resp->body_skip = 0;
@@ -327,6 +379,7 @@ void http_response_berr(struct http_response *resp, const struct berr *err)
 
 static void response_release(struct http_response *resp)
 {
+	pull_drop(resp);
 	buf_release(&resp->body);
 	for (size_t i = 0; i < resp->nheaders; i++) {
 		free((char *)resp->headers[i].name);
@@ -492,11 +545,17 @@ static enum MHD_Result collect_kv(void *cls, enum MHD_ValueKind kind, const char
 	return MHD_YES;
 }
 
+/* Queues resp's body, or its pull body (which MHD owns from here on). */
 static enum MHD_Result queue_buffer(struct MHD_Connection *conn, struct http_response *resp)
 {
 	struct MHD_Response *r;
 
-	if (resp->body.len > resp->body_skip) {
+	if (resp->pull) {
+		r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, PULL_BLOCK, pull_read,
+						      resp->pull, pull_free);
+		if (r)
+			resp->pull = NULL;
+	} else if (resp->body.len > resp->body_skip) {
 		size_t len, skip = resp->body_skip;
 		char *data = buf_detach(&resp->body, &len);
 		r = MHD_create_response_from_buffer_with_free_callback_cls(len - skip, data + skip,

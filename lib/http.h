@@ -18,7 +18,10 @@
  * is dropped and the stream's on_close callback runs so the producer can
  * unsubscribe. A handler whose answer takes long to compute defers it with
  * http_response_defer() and lets a worker thread finish it; the connection
- * waits parked, also without a pool thread.
+ * waits parked, also without a pool thread. A handler whose answer is large
+ * but ready to be read (a long list) hands over a pull body instead, with
+ * http_response_pull(): the server asks it for the next bytes as the client
+ * takes them, so the answer is never held whole in memory.
  *
  *     static void get_app(struct http_request *req, struct http_response *resp,
  *                         void *arg)
@@ -54,6 +57,7 @@
 struct http_server;
 struct http_stream;
 struct http_deferred;
+struct http_pull;
 
 enum http_access_log {
 	HTTP_ACCESS_LOG_INFO = 0,       /* one info line per request (default) */
@@ -128,10 +132,11 @@ struct http_response {
 	struct http_stream *stream;
 	struct http_deferred *deferred;
 	void *priv;
+	struct http_pull *pull;
 };
 
 /* For a response a worker thread fills before http_deferred_finish(). */
-#define HTTP_RESPONSE_INIT { 200, BUF_INIT, 0, NULL, 0, NULL, NULL, NULL }
+#define HTTP_RESPONSE_INIT { 200, BUF_INIT, 0, NULL, 0, NULL, NULL, NULL, NULL }
 
 /* Adds a response header (copied). Content-Type is set by the helpers below. */
 void http_response_header(struct http_response *resp, const char *name, const char *value);
@@ -139,6 +144,23 @@ void http_response_header(struct http_response *resp, const char *name, const ch
 void http_response_json(struct http_response *resp, int status, const json_t *doc);
 void http_response_text(struct http_response *resp, int status,
 			const char *content_type, const void *data, size_t len);
+/*
+ * A pull body: sent chunked with resp->status and the headers set, its bytes
+ * made on demand by fill(ctx, out, max), called on a server thread each time
+ * the connection can take more: it writes 1..max bytes into out and returns
+ * how many, returns 0 at the end, or <0 on an error, which ends the response
+ * without its last chunk (the connection is closed: the client sees a
+ * truncated answer, the best HTTP allows once the status is sent). fill may
+ * block briefly (read a database), never on anything slow. free_fn(ctx)
+ * runs exactly once, on any thread, when the response is done with: after
+ * the end, when the client goes away or times out (the server's
+ * connection_timeout_s: a client that stops reading keeps ctx that long at
+ * most), when the server stops, or when a body helper above replaces the
+ * pull body. Also allowed on a deferred answer.
+ */
+typedef long (*http_fill_fn)(void *ctx, char *out, size_t max);
+void http_response_pull(struct http_response *resp, http_fill_fn fill, void *ctx,
+			void (*free_fn)(void *ctx));
 /* {"error": msg, "message": msg, "code": status} with status. */
 void http_response_error(struct http_response *resp, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -28,7 +28,11 @@
  * connection from a small pool: a list of 10,000 Pods spends ~70 ms walking
  * rows and handing them to its callback, and writers and watches must not
  * wait for that. A list steps its first row under s->mu, which starts its
- * read transaction at exactly s->rev, the revision it reports.
+ * read transaction at exactly s->rev, the revision it reports. Lists are
+ * cursors (store_list loops over one), so a caller can also pull the rows
+ * at its own pace, as a streamed response does; such a cursor may hold its
+ * reader for as long as its client reads, which is why only half the pool
+ * can be held that way.
  */
 #include "store.h"
 
@@ -51,6 +55,7 @@
 #define CHECKPOINT_FORCE_PAGES 50000    /* the writer checkpoints itself past this */
 #define COMPACT_BATCH 1000              /* revisions per compaction transaction */
 #define READERS_MAX 8                   /* read-only connections, opened as needed */
+#define READERS_HELD_MAX (READERS_MAX / 2)      /* of which STORE_CURSOR_HELD may hold */
 
 /* A read-only connection with its statements; one thread at a time. */
 struct reader {
@@ -90,6 +95,7 @@ struct store {
 	pthread_cond_t rd_cond;
 	struct reader *idle;
 	int nreaders;
+	int nheld;                      /* readers held by STORE_CURSOR_HELD cursors */
 
 	/* maintenance: WAL checkpoints (on a connection of its own) and
 	 * compaction run on this thread, off the writers' path */
@@ -821,68 +827,153 @@ int store_get(struct store *s, const char *key, struct store_kv *out,
 	return 0;
 }
 
-int store_list(struct store *s, const char *prefix, const char *after_key,
-	       size_t limit, store_list_fn fn, void *ctx, int64_t *rev_out,
-	       struct berr *err)
+struct store_cursor {
+	struct store *s;
+	struct reader *r;       /* NULL once the walk is over */
+	sqlite3_stmt *st;
+	int step;               /* the first step's result, taken by open */
+	int stepped;
+	int held;               /* counted in s->nheld */
+	char *hi;
+	char *copy;             /* kv's decrypted value */
+	struct store_kv kv;
+};
+
+/* The walk is over: the reader goes back to the pool, also before close. */
+static void cursor_end(struct store_cursor *c)
 {
-	struct reader *r;
-	int rc = reader_get(s, &r, err);
-	if (rc < 0)
+	if (c->r) {
+		sqlite3_reset(c->st);
+		sqlite3_reset(c->r->st_row);
+		reader_put(c->s, c->r);
+		c->r = NULL;
+	}
+	if (c->held) {
+		pthread_mutex_lock(&c->s->rd_mu);
+		c->s->nheld--;
+		pthread_mutex_unlock(&c->s->rd_mu);
+		c->held = 0;
+	}
+}
+
+int store_cursor_open(struct store_cursor **out, struct store *s, const char *prefix,
+		      const char *after_key, int flags, int64_t *rev_out, struct berr *err)
+{
+	*out = NULL;
+	int held = (flags & STORE_CURSOR_HELD) != 0;
+	if (held) {
+		pthread_mutex_lock(&s->rd_mu);
+		int full = s->nheld >= READERS_HELD_MAX;
+		if (!full)
+			s->nheld++;
+		pthread_mutex_unlock(&s->rd_mu);
+		if (full)
+			return berr_set(err, BERR_LIMIT, "store: %d readers are held by cursors already",
+					READERS_HELD_MAX);
+	}
+	struct store_cursor *c = xcalloc(1, sizeof(*c));
+	c->s = s;
+	c->held = held;
+	int rc = reader_get(s, &c->r, err);
+	if (rc < 0) {
+		c->r = NULL;
+		store_cursor_close(c);
 		return rc;
-	char *hi = prefix_end(prefix);
-	sqlite3_stmt *st = after_key ? r->st_list_after : r->st_list;
-	sqlite3_reset(st);
-	bind_range(st, 1, prefix, hi);
+	}
+	c->hi = prefix_end(prefix);
+	c->st = after_key ? c->r->st_list_after : c->r->st_list;
+	sqlite3_reset(c->st);
+	bind_range(c->st, 1, prefix, c->hi);
 	if (after_key)
-		sqlite3_bind_text(st, 3, after_key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(c->st, 3, after_key, -1, SQLITE_TRANSIENT);
 	/* the first step starts the read transaction: with no write in
 	 * between, it reads the store at exactly s->rev */
 	pthread_mutex_lock(&s->mu);
 	if (rev_out)
 		*rev_out = s->rev;
-	int step = sqlite3_step(st);
+	c->step = sqlite3_step(c->st);
 	pthread_mutex_unlock(&s->mu);
-	size_t n = 0;
-	for (;; step = sqlite3_step(st)) {
-		if (step == SQLITE_DONE)
-			break;
-		if (step != SQLITE_ROW) {
-			rc = conn_fail(r->db, err, "list");
-			break;
+	if (c->step != SQLITE_ROW && c->step != SQLITE_DONE) {
+		rc = conn_fail(c->r->db, err, "list");
+		store_cursor_close(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+int store_cursor_next(struct store_cursor *c, const struct store_kv **kv, struct berr *err)
+{
+	*kv = NULL;
+	free(c->copy);
+	c->copy = NULL;
+	while (c->r) {
+		/* after SQLITE_DONE a step would start the query over, in a new
+		 * snapshot: the walk ends there for good */
+		int step = c->stepped ? sqlite3_step(c->st) : c->step;
+		c->stepped = 1;
+		if (step == SQLITE_DONE) {
+			cursor_end(c);
+			return 0;
 		}
-		sqlite3_stmt *row = r->st_row;
-		sqlite3_reset(row);
-		sqlite3_bind_int64(row, 1, sqlite3_column_int64(st, 1));
-		if (sqlite3_step(row) != SQLITE_ROW) {
-			rc = conn_fail(r->db, err, "list");
-			break;
+		sqlite3_stmt *row = c->r->st_row;
+		if (step == SQLITE_ROW) {
+			sqlite3_reset(row);
+			sqlite3_bind_int64(row, 1, sqlite3_column_int64(c->st, 1));
+			step = sqlite3_step(row);
+		}
+		if (step != SQLITE_ROW) {
+			int rc = conn_fail(c->r->db, err, "list");
+			cursor_end(c);
+			return rc;
 		}
 		if (sqlite3_column_int(row, 0))
 			continue;       /* its newest row is a tombstone */
-		struct store_kv kv = {
-			.key = (char *)sqlite3_column_text(st, 0),
-			.rev = sqlite3_column_int64(st, 1),
+		c->kv = (struct store_kv){
+			.key = (char *)sqlite3_column_text(c->st, 0),
+			.rev = sqlite3_column_int64(c->st, 1),
 			.create_rev = sqlite3_column_int64(row, 1),
 			.value = (char *)sqlite3_column_blob(row, 2),
 			.len = (size_t)sqlite3_column_bytes(row, 2),
 		};
 		/* only an encrypted value is copied (decrypted) */
-		char *copy = NULL;
-		if (!kv.value)
-			kv.value = "";
-		else if (kv.len >= ENC_MAGIC_LEN && !memcmp(kv.value, ENC_MAGIC, ENC_MAGIC_LEN))
-			kv.value = copy = plain_copy(s, kv.value, kv.len, &kv.len);
-		rc = fn(&kv, ctx);
-		free(copy);
-		if (rc)
+		if (!c->kv.value)
+			c->kv.value = "";
+		else if (c->kv.len >= ENC_MAGIC_LEN && !memcmp(c->kv.value, ENC_MAGIC, ENC_MAGIC_LEN))
+			c->kv.value = c->copy = plain_copy(c->s, c->kv.value, c->kv.len, &c->kv.len);
+		*kv = &c->kv;
+		return 1;
+	}
+	return 0;
+}
+
+void store_cursor_close(struct store_cursor *c)
+{
+	if (!c)
+		return;
+	cursor_end(c);
+	free(c->copy);
+	free(c->hi);
+	free(c);
+}
+
+int store_list(struct store *s, const char *prefix, const char *after_key,
+	       size_t limit, store_list_fn fn, void *ctx, int64_t *rev_out,
+	       struct berr *err)
+{
+	struct store_cursor *c;
+	int rc = store_cursor_open(&c, s, prefix, after_key, 0, rev_out, err);
+	if (rc < 0)
+		return rc;
+	const struct store_kv *kv;
+	size_t n = 0;
+	while ((rc = store_cursor_next(c, &kv, err)) == 1) {
+		if ((rc = fn(kv, ctx)) != 0)
 			break;
 		if (limit && ++n >= limit)
 			break;
 	}
-	sqlite3_reset(st);
-	sqlite3_reset(r->st_row);
-	reader_put(s, r);
-	free(hi);
+	store_cursor_close(c);
 	return rc;
 }
 

@@ -106,6 +106,35 @@ typedef int (*store_list_fn)(const struct store_kv *kv, void *ctx);
 int store_list(struct store *s, const char *prefix, const char *after_key,
 	       size_t limit, store_list_fn fn, void *ctx, int64_t *rev_out,
 	       struct berr *err);
+/*
+ * A cursor is the pull-style form of store_list (which is a loop over one):
+ * the same walk, one live key per store_cursor_next(), at the revision
+ * store_cursor_open() returns in *rev_out. It holds a read-only connection
+ * and its read transaction (the snapshot) from open until it reaches the end
+ * or is closed, which also keeps WAL checkpoints from passing that snapshot:
+ * hold one only as long as it takes to walk it.
+ *
+ * With STORE_CURSOR_HELD the caller says its walk may last as long as some
+ * client takes to read it (a streamed response). At most half the readers
+ * are held that way, so short gets and lists always find one; past that,
+ * open fails at once with BERR_LIMIT and the caller reads in one go instead.
+ *
+ * open: 0, or <0 with err set (the store cannot be read). Close with
+ * store_cursor_close() whatever happens after.
+ * next: 1 with *kv set (valid until the next call on the cursor; as in
+ * store_list, the value is decrypted but not NUL-terminated), 0 at the end,
+ * <0 on a read error. The connection goes back to the pool as soon as the
+ * walk ends or fails, before close.
+ */
+struct store_cursor;
+
+#define STORE_CURSOR_HELD 1
+
+int store_cursor_open(struct store_cursor **out, struct store *s, const char *prefix,
+		      const char *after_key, int flags, int64_t *rev_out, struct berr *err);
+int store_cursor_next(struct store_cursor *c, const struct store_kv **kv, struct berr *err);
+void store_cursor_close(struct store_cursor *c);
+
 /* Number of live keys under prefix. */
 int64_t store_count(struct store *s, const char *prefix);
 

@@ -1,7 +1,8 @@
 /*
  * test-http — the HTTP server and client against each other on loopback:
  * routing, query and body handling, limits, streams (incremental delivery,
- * cancel, disconnect, slow readers, 200 at once), TLS and shutdown.
+ * cancel, disconnect, slow readers, 200 at once), pull bodies, TLS and
+ * shutdown.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -1006,6 +1007,257 @@ static int run_cmd(const char *cmd)
 	return rc;
 }
 
+/* ------------------------------------------------------------ pull bodies */
+
+/* Pull bodies of the tests: line i is "line <i> " padded with dots to
+ * 10 + i % 300 bytes and "\n"; `lines` < 0 is endless, `fail_at` >= 0 fails
+ * when that line is due. Each fill writes at most `piece` bytes, so lines
+ * are cut across calls. */
+struct pull_gen {
+	int lines, fail_at, next;
+	size_t piece;
+	char line[512];
+	size_t len, off;
+};
+
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	int freed, fills;
+} pulls = { .mu = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+
+static size_t gen_line(char *out, int i)
+{
+	size_t n = (size_t)snprintf(out, 512, "line %d ", i), want = 10 + (size_t)(i % 300);
+	while (n < want)
+		out[n++] = '.';
+	out[n++] = '\n';
+	return n;
+}
+
+static long pull_fill(void *ctx, char *out, size_t max)
+{
+	struct pull_gen *g = ctx;
+	size_t w = 0, cap = max < g->piece ? max : g->piece;
+	pthread_mutex_lock(&pulls.mu);
+	pulls.fills++;
+	pthread_mutex_unlock(&pulls.mu);
+	while (w < cap) {
+		if (g->off == g->len) {
+			if (g->lines >= 0 && g->next == g->lines)
+				break;
+			if (g->next == g->fail_at)
+				return -1;
+			g->len = gen_line(g->line, g->next++);
+			g->off = 0;
+		}
+		size_t n = g->len - g->off < cap - w ? g->len - g->off : cap - w;
+		memcpy(out + w, g->line + g->off, n);
+		g->off += n;
+		w += n;
+	}
+	return (long)w;
+}
+
+static void pull_done(void *ctx)
+{
+	free(ctx);
+	pthread_mutex_lock(&pulls.mu);
+	pulls.freed++;
+	pthread_cond_broadcast(&pulls.cond);
+	pthread_mutex_unlock(&pulls.mu);
+}
+
+static void pulls_reset(void)
+{
+	pthread_mutex_lock(&pulls.mu);
+	pulls.freed = pulls.fills = 0;
+	pthread_mutex_unlock(&pulls.mu);
+}
+
+/* /pull/{lines}/{fail_at}/{piece}; lines -1: endless, fail_at -1: never.
+ * ?replace answers 409 with a body helper after setting the pull body. */
+static void h_pull(struct http_request *req, struct http_response *resp, void *arg)
+{
+	(void)arg;
+	struct pull_gen *g = xcalloc(1, sizeof(*g));
+	g->lines = atoi(http_request_param(req, "lines"));
+	g->fail_at = atoi(http_request_param(req, "fail_at"));
+	g->piece = (size_t)atol(http_request_param(req, "piece"));
+	resp->status = 203;
+	http_response_header(resp, "Content-Type", "text/plain");
+	http_response_pull(resp, pull_fill, g, pull_done);
+	if (http_request_query(req, "replace"))
+		http_response_error(resp, 409, "replaced");
+}
+
+/* /later-pull/{lines}: a deferred answer with a pull body, from a thread */
+static void *later_pull_thread(void *arg)
+{
+	struct later *l = arg;
+	struct http_response answer = HTTP_RESPONSE_INIT;
+	struct pull_gen *g = xcalloc(1, sizeof(*g));
+	g->lines = (int)l->delay_ms;
+	g->fail_at = -1;
+	g->piece = 1000;
+	sleep_ms(50);
+	http_response_pull(&answer, pull_fill, g, pull_done);
+	http_deferred_finish(l->d, &answer);
+	free(l);
+	return NULL;
+}
+
+static void h_later_pull(struct http_request *req, struct http_response *resp, void *arg)
+{
+	(void)arg;
+	struct later *l = xcalloc(1, sizeof(*l));
+	l->d = http_response_defer(resp);
+	l->delay_ms = atol(http_request_param(req, "lines"));
+	pthread_t th;
+	pthread_create(&th, NULL, later_pull_thread, l);
+	pthread_detach(th);
+}
+
+static struct http_server *pull_server(unsigned timeout_s)
+{
+	struct http_server_options o = { .name = "test", .threads = 2,
+					 .connection_timeout_s = timeout_s };
+	struct http_server *srv = start_server(&o);
+	struct berr err = BERR_INIT;
+	assert_int_equal(http_server_route(srv, "GET", "/pull/{lines}/{fail_at}/{piece}", h_pull,
+					   NULL, &err), 0);
+	assert_int_equal(http_server_route(srv, "GET", "/later-pull/{lines}", h_later_pull, NULL,
+					   &err), 0);
+	listen_now(srv);
+	return srv;
+}
+
+/* A pull body arrives whole and in order, with the handler's status and
+ * headers, chunked, however its fills cut it; its context is freed once. */
+static void test_pull_body(void **state)
+{
+	(void)state;
+	pulls_reset();
+	struct http_server *srv = pull_server(0);
+	struct http_client *c = client_for(srv, "http");
+	struct buf want = BUF_INIT, got = BUF_INIT;
+	char line[512];
+	for (int i = 0; i < 20000; i++)
+		buf_add(&want, line, gen_line(line, i));
+	const size_t pieces[] = { 1, 777, 1u << 20 };
+	for (size_t k = 0; k < 3; k++) {
+		char path[64];
+		snprintf(path, sizeof(path), "/pull/%d/-1/%zu", k ? 20000 : 300, pieces[k]);
+		struct http_client_response resp = HTTP_CLIENT_RESPONSE_INIT;
+		struct berr err = BERR_INIT;
+		assert_int_equal(http_client_do(c, &resp, &(struct http_client_request){
+							 .path = path }, &err), 0);
+		assert_int_equal(resp.status, 203);
+		assert_string_equal(http_client_response_header(&resp, "content-type"),
+				    "text/plain");
+		assert_string_equal(http_client_response_header(&resp, "transfer-encoding"),
+				    "chunked");
+		size_t n = k ? want.len : 0;
+		if (!k)
+			for (int i = 0; i < 300; i++)
+				n += gen_line(line, i);
+		assert_int_equal(resp.body.len, n);
+		assert_memory_equal(resp.body.data, want.data, n);
+		http_client_response_release(&resp);
+		assert_true(wait_for(&pulls.mu, &pulls.cond, &pulls.freed, (int)k + 1));
+	}
+	/* empty: the first fill ends it */
+	assert_int_equal(do_req(c, "GET", "/pull/0/-1/100", NULL, 0, &got), 203);
+	assert_int_equal(got.len, 0);
+	/* a body helper after the pull body replaces it, and frees it */
+	assert_int_equal(do_req(c, "GET", "/pull/-1/-1/100?replace", NULL, 0, &got), 409);
+	assert_non_null(strstr(got.data, "replaced"));
+	assert_true(wait_for(&pulls.mu, &pulls.cond, &pulls.freed, 5));
+	/* a deferred answer can be a pull body too */
+	assert_int_equal(do_req(c, "GET", "/later-pull/20000", NULL, 0, &got), 200);
+	assert_int_equal(got.len, want.len);
+	assert_memory_equal(got.data, want.data, want.len);
+	assert_true(wait_for(&pulls.mu, &pulls.cond, &pulls.freed, 6));
+	sleep_ms(50);
+	assert_int_equal(pulls.freed, 6);
+	buf_release(&want);
+	buf_release(&got);
+	http_client_free(c);
+	http_server_free(srv);
+}
+
+/* A fill that fails midway ends the response without its last chunk: the
+ * client sees a broken transfer, not a short success. */
+static void test_pull_error_midway(void **state)
+{
+	(void)state;
+	pulls_reset();
+	struct http_server *srv = pull_server(0);
+	struct http_client *c = client_for(srv, "http");
+	struct http_client_response resp = HTTP_CLIENT_RESPONSE_INIT;
+	struct berr err = BERR_INIT;
+	assert_int_equal(http_client_do(c, &resp, &(struct http_client_request){
+						 .path = "/pull/5000/3000/4096" }, &err), BERR_IO);
+	http_client_response_release(&resp);
+	assert_true(wait_for(&pulls.mu, &pulls.cond, &pulls.freed, 1));
+	/* the server goes on serving */
+	struct buf got = BUF_INIT;
+	assert_int_equal(do_req(c, "GET", "/pull/10/-1/4096", NULL, 0, &got), 203);
+	assert_true(wait_for(&pulls.mu, &pulls.cond, &pulls.freed, 2));
+	buf_release(&got);
+	http_client_free(c);
+	http_server_free(srv);
+}
+
+static void send_pull_request(int fd, const char *path)
+{
+	char req[128];
+	snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path);
+	assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+}
+
+/* An endless body: a client that hangs up frees it at once; one that
+ * stops reading frees it after the connection timeout; so does a server
+ * stop with one in flight. */
+static void test_pull_client_gone(void **state)
+{
+	(void)state;
+	pulls_reset();
+	struct http_server *srv = pull_server(1);
+	int fd = connect_raw(http_server_port(srv), 4096);  /* asks for /watch: 404 */
+	char b[4096];
+	assert_true(read(fd, b, sizeof(b)) > 0);
+	send_pull_request(fd, "/pull/-1/-1/65536");
+	assert_true(read(fd, b, sizeof(b)) > 0);
+	close(fd);
+	assert_true(wait_for(&pulls.mu, &pulls.cond, &pulls.freed, 1));
+
+	/* never read: the server fills the socket buffers, then waits */
+	fd = connect_raw(http_server_port(srv), 4096);
+	send_pull_request(fd, "/pull/-1/-1/65536");
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_true(wait_for(&pulls.mu, &pulls.cond, &pulls.freed, 2));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_true(t1.tv_sec - t0.tv_sec < 8);
+	close(fd);
+
+	fd = connect_raw(http_server_port(srv), 4096);
+	assert_true(read(fd, b, sizeof(b)) > 0);
+	send_pull_request(fd, "/pull/-1/-1/65536");
+	int fills = 0;
+	while (fills == 0) {
+		sleep_ms(10);
+		pthread_mutex_lock(&pulls.mu);
+		fills = pulls.fills;
+		pthread_mutex_unlock(&pulls.mu);
+	}
+	http_server_stop(srv, 100);
+	assert_true(wait_for(&pulls.mu, &pulls.cond, &pulls.freed, 3));
+	close(fd);
+	http_server_free(srv);
+}
+
 static void test_tls(void **state)
 {
 	(void)state;
@@ -1131,6 +1383,9 @@ int main(void)
 		cmocka_unit_test(test_concurrent_requests),
 		cmocka_unit_test(test_listen_options),
 		cmocka_unit_test(test_deferred),
+		cmocka_unit_test(test_pull_body),
+		cmocka_unit_test(test_pull_error_midway),
+		cmocka_unit_test(test_pull_client_gone),
 		cmocka_unit_test(test_tls),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,5 @@
 /* Unit tests for orchestrator/store: revisions, optimistic concurrency,
- * tombstones, lists, watches, compaction and crash safety. */
+ * tombstones, lists and cursors, watches, compaction and crash safety. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -181,6 +181,104 @@ static void test_list_is_a_snapshot_writes_go_on(void **state)
 			    "/core/pods/a/new-2=n;/core/pods/a/p1=1;/core/pods/a/p2=changed;"
 			    "/core/pods/a/p3=3;");
 	buf_release(&c.keys);
+}
+
+/* The rest of a cursor's walk as "key=value;" (it reads values by len). */
+static void drain_cursor(struct store_cursor *c, struct buf *out)
+{
+	const struct store_kv *kv;
+	int rc;
+	while ((rc = store_cursor_next(c, &kv, NULL)) == 1)
+		buf_addf(out, "%s=%.*s;", kv->key, (int)kv->len, kv->value);
+	assert_int_equal(rc, 0);
+	/* the end is the end: no new walk in a new snapshot */
+	assert_int_equal(store_cursor_next(c, &kv, NULL), 0);
+	assert_null(kv);
+}
+
+/* A cursor pulled a row at a time reads the snapshot of its open while
+ * creates, updates and deletes go on between its rows; tombstones are
+ * skipped, and after_key starts after that key. */
+static void test_cursor_is_a_snapshot(void **state)
+{
+	struct fixture *f = *state;
+	PUT(f->s, "/core/pods/a/p1", "1");
+	PUT(f->s, "/core/pods/a/p2", "2");
+	PUT(f->s, "/core/pods/a/p3", "3");
+	PUT(f->s, "/core/pods/a/p4", "4");
+	store_delete(f->s, "/core/pods/a/p4", 0, NULL, 0, NULL, NULL);
+	struct store_cursor *c;
+	int64_t rev = 0;
+	assert_int_equal(store_cursor_open(&c, f->s, "/core/pods/a/", NULL, 0, &rev, NULL), 0);
+	assert_int_equal(rev, 5);
+	const struct store_kv *kv;
+	assert_int_equal(store_cursor_next(c, &kv, NULL), 1);
+	assert_string_equal(kv->key, "/core/pods/a/p1");
+	assert_int_equal(kv->rev, 1);
+	assert_int_equal(store_create(f->s, "/core/pods/a/p0", "0", 1, NULL, NULL), 0);
+	assert_int_equal(store_create(f->s, "/core/pods/a/p25", "x", 1, NULL, NULL), 0);
+	assert_int_equal(store_update(f->s, "/core/pods/a/p2", 0, "2b", 2, NULL, NULL), 0);
+	assert_int_equal(store_delete(f->s, "/core/pods/a/p3", 0, NULL, 0, NULL, NULL), 0);
+	assert_int_equal(store_create(f->s, "/core/pods/a/p4", "4b", 2, NULL, NULL), 0);
+	struct buf got = BUF_INIT;
+	drain_cursor(c, &got);
+	assert_string_equal(got.data, "/core/pods/a/p2=2;/core/pods/a/p3=3;");
+	store_cursor_close(c);
+
+	buf_reset(&got);
+	assert_int_equal(store_cursor_open(&c, f->s, "/core/pods/a/", "/core/pods/a/p2", 0, &rev,
+					   NULL), 0);
+	assert_int_equal(rev, 10);
+	drain_cursor(c, &got);
+	assert_string_equal(got.data, "/core/pods/a/p25=x;/core/pods/a/p4=4b;");
+	store_cursor_close(c);
+	buf_release(&got);
+}
+
+/* Closing a cursor halfway gives its reader back: more cursors than the
+ * pool has readers, each closed early, never wait. Held cursors are capped
+ * at half the pool and fail at once past it, while plain reads go on; one
+ * that reaches its end counts no more, even before it is closed. */
+static void test_cursor_early_close_and_held_cap(void **state)
+{
+	struct fixture *f = *state;
+	PUT(f->s, "/core/pods/a/p1", "1");
+	PUT(f->s, "/core/pods/a/p2", "2");
+	alarm(20);      /* a reader that is not given back hangs the next open */
+	for (int i = 0; i < 40; i++) {
+		struct store_cursor *c;
+		const struct store_kv *kv;
+		assert_int_equal(store_cursor_open(&c, f->s, "/core/pods/", NULL,
+						   i % 2 ? STORE_CURSOR_HELD : 0, NULL, NULL), 0);
+		assert_int_equal(store_cursor_next(c, &kv, NULL), 1);
+		store_cursor_close(c);
+	}
+	struct store_cursor *held[4], *c;
+	struct berr err = BERR_INIT;
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(store_cursor_open(&held[i], f->s, "/core/pods/", NULL,
+						   STORE_CURSOR_HELD, NULL, NULL), 0);
+	assert_int_equal(store_cursor_open(&c, f->s, "/core/pods/", NULL, STORE_CURSOR_HELD,
+					   NULL, &err), BERR_LIMIT);
+	assert_null(c);
+	struct store_kv one;
+	assert_int_equal(store_get(f->s, "/core/pods/a/p2", &one, NULL), 0);
+	store_kv_free(&one);
+	struct collect all = { BUF_INIT, 0, 0 };
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(store_list(f->s, "/core/pods/", NULL, 0, collect_fn, &all, NULL,
+					    NULL), 0);
+	buf_release(&all.keys);
+	struct buf got = BUF_INIT;
+	drain_cursor(held[0], &got);
+	assert_string_equal(got.data, "/core/pods/a/p1=1;/core/pods/a/p2=2;");
+	buf_release(&got);
+	assert_int_equal(store_cursor_open(&c, f->s, "/core/pods/", NULL, STORE_CURSOR_HELD,
+					   NULL, NULL), 0);
+	store_cursor_close(c);
+	for (int i = 0; i < 4; i++)
+		store_cursor_close(held[i]);
+	alarm(0);
 }
 
 static void expect_event(struct store_watch *w, enum store_event_type type,
@@ -470,6 +568,14 @@ static void test_encryption_at_rest(void **state)
 	store_list(f->s, "/core/secrets/", NULL, 0, collect_fn, &c, NULL, NULL);
 	assert_string_equal(c.keys.data, "/core/secrets/ns/s={\"v\":2};");
 	buf_release(&c.keys);
+	struct store_cursor *cur;
+	struct buf got = BUF_INIT;
+	assert_int_equal(store_cursor_open(&cur, f->s, "/core/", NULL, 0, NULL, NULL), 0);
+	drain_cursor(cur, &got);
+	store_cursor_close(cur);
+	assert_string_equal(got.data, "/core/configmaps/ns/c={\"plain\":\"visible\"};"
+			    "/core/secrets/ns/s={\"v\":2};");
+	buf_release(&got);
 
 	/* the file holds no plaintext of the secret, but that of the configmap */
 	store_close(f->s);
@@ -506,6 +612,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_create_get_update_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_prefix, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_is_a_snapshot_writes_go_on, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cursor_is_a_snapshot, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cursor_early_close_and_held_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_ring_and_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_blocks_until_write, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ring_overflow_falls_back_to_table, setup, teardown),
