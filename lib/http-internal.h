@@ -34,6 +34,10 @@ struct http_server {
 	size_t nroutes;
 
 	struct MHD_Daemon *daemon;
+	int listen_fd;                  /* ours: the acceptor hands connections to MHD */
+	int accept_wake[2];             /* a byte here stops the acceptor */
+	pthread_t acceptor;
+	int accepting;
 	pthread_mutex_t mu;             /* inflight, stopping, streams list */
 	pthread_cond_t cond;
 	size_t inflight;

@@ -2,7 +2,13 @@
  * http-server — routes, requests and responses on libmicrohttpd.
  *
  * The daemon runs a pool of epoll threads (MHD_USE_INTERNAL_POLLING_THREAD |
- * MHD_USE_EPOLL). A request gets a `struct conn_ctx` on MHD's first call,
+ * MHD_USE_EPOLL) without a listening socket of its own: an acceptor thread
+ * accepts and hands each connection to MHD_add_connection(), which spreads
+ * them over the pool. (MHD's own workers accept up to ten connections per
+ * wake-up, so a burst of clients all landed on one worker, which then
+ * served them one request at a time while the others idled: a watch on a
+ * busy worker waited behind its neighbours' requests.) A request gets a
+ * `struct conn_ctx` on MHD's first call,
  * which collects the body up to the limit (413 past it, without buffering
  * the rest) and carries the timing for the access log written when MHD
  * reports the request complete. The route table is a plain array walked in
@@ -13,12 +19,13 @@
  * and tells them when the connection ends. A pull body is an MHD callback
  * response of unknown size (so chunked) over the handler's fill function;
  * MHD frees it, and with it the handler's context, when the connection is
- * done with it for whatever reason. Graceful stop quiesces the
- * listening socket, ends every stream, waits for in-flight requests to drain
- * and only then stops the daemon.
+ * done with it for whatever reason. Graceful stop closes the listening
+ * socket, ends every stream, waits for in-flight requests to drain and only
+ * then stops the daemon.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <microhttpd.h>
 #include <poll.h>
 #include <pthread.h>
@@ -26,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -798,6 +806,7 @@ int http_server_new(struct http_server **out, const struct http_server_options *
 	srv->tls_cert = (struct buf)BUF_INIT;
 	srv->tls_key = (struct buf)BUF_INIT;
 	srv->stop_pipe[0] = srv->stop_pipe[1] = -1;
+	srv->listen_fd = srv->accept_wake[0] = srv->accept_wake[1] = -1;
 	pthread_mutex_init(&srv->mu, NULL);
 	pthread_cond_init(&srv->cond, NULL);
 	if (pipe2(srv->stop_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
@@ -828,11 +837,87 @@ static int parse_address(struct http_server *srv, struct sockaddr_storage *ss, s
 			srv->name, srv->address);
 }
 
+/* Accepts until told to stop, handing every connection to MHD (which
+ * closes it itself when it cannot take it). */
+static void *acceptor_main(void *arg)
+{
+	struct http_server *srv = arg;
+	struct pollfd p[2] = { { .fd = srv->listen_fd, .events = POLLIN },
+			       { .fd = srv->accept_wake[0], .events = POLLIN } };
+	for (;;) {
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[1].revents)
+			break;
+		struct sockaddr_storage addr;
+		socklen_t len = sizeof(addr);
+		int fd = accept4(srv->listen_fd, (struct sockaddr *)&addr, &len,
+				 SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd >= 0) {
+			MHD_add_connection(srv->daemon, fd, (struct sockaddr *)&addr, len);
+		} else if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			   errno == ENOMEM) {
+			log_warn("cannot accept a connection", "server", srv->name, "error",
+				 strerror(errno), NULL);
+			poll(p + 1, 1, 100);    /* let connections close first */
+		}
+	}
+	return NULL;
+}
+
+/* The listening socket, bound; its port goes to srv->port. */
+static int listen_on(struct http_server *srv, const struct sockaddr_storage *ss, int family,
+		     struct berr *err)
+{
+	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), on = 1;
+	socklen_t len = family == AF_INET6 ? sizeof(struct sockaddr_in6)
+					  : sizeof(struct sockaddr_in);
+	struct sockaddr_storage bound;
+	socklen_t blen = sizeof(bound);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0 ||
+	    (family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) < 0) ||
+	    bind(fd, (const struct sockaddr *)ss, len) < 0 || listen(fd, SOMAXCONN) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&bound, &blen) < 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return berr_set(err, BERR_IO, "http server '%s': cannot listen on %s:%u: %s",
+				srv->name, srv->address, srv->port_wanted, strerror(e));
+	}
+	srv->port = ntohs(family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
+					     : ((struct sockaddr_in *)&bound)->sin_port);
+	srv->listen_fd = fd;
+	return 0;
+}
+
+/* Stops accepting and closes the listening socket. */
+static void stop_accepting(struct http_server *srv)
+{
+	if (srv->accepting) {
+		ssize_t r = write(srv->accept_wake[1], "x", 1);
+		(void)r;
+		pthread_join(srv->acceptor, NULL);
+		srv->accepting = 0;
+	}
+	for (int i = 0; i < 2; i++)
+		if (srv->accept_wake[i] >= 0) {
+			close(srv->accept_wake[i]);
+			srv->accept_wake[i] = -1;
+		}
+	if (srv->listen_fd >= 0) {
+		close(srv->listen_fd);
+		srv->listen_fd = -1;
+	}
+}
+
 int http_server_start(struct http_server *srv, struct berr *err)
 {
 	struct sockaddr_storage ss;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-			 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+			 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET;
 	int family, ret;
 
 	if (srv->daemon)
@@ -852,11 +937,19 @@ int http_server_start(struct http_server *srv, struct berr *err)
 					srv->name, srv->tls_key_file, strerror(errno));
 		flags |= MHD_USE_TLS;
 	}
-	if ((ret = http_stream_monitor_start(srv, err)) < 0)
+	if ((ret = listen_on(srv, &ss, family, err)) < 0)
 		return ret;
+	if (pipe2(srv->accept_wake, O_CLOEXEC | O_NONBLOCK) < 0) {
+		int e = errno;
+		stop_accepting(srv);
+		return berr_set(err, BERR_IO, "http server: pipe: %s", strerror(e));
+	}
+	if ((ret = http_stream_monitor_start(srv, err)) < 0) {
+		stop_accepting(srv);
+		return ret;
+	}
 	struct MHD_OptionItem opts[] = {
 		{ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)server_logger, srv },
-		{ MHD_OPTION_SOCK_ADDR, 0, &ss },
 		{ srv->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_CONNECTION_LIMIT,
 		  srv->threads > 1 ? srv->threads : srv->max_connections, NULL },
 		{ MHD_OPTION_CONNECTION_LIMIT, srv->max_connections, NULL },
@@ -871,13 +964,20 @@ int http_server_start(struct http_server *srv, struct berr *err)
 				       MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 	if (!srv->daemon) {
 		http_stream_monitor_stop(srv);
-		return berr_set(err, BERR_IO, "http server '%s': cannot listen on %s:%u%s",
+		stop_accepting(srv);
+		return berr_set(err, BERR_IO, "http server '%s': cannot start on %s:%u%s",
 				srv->name, srv->address, srv->port_wanted,
-				srv->tls_cert_file ? " (or the TLS certificate/key is invalid)" : "");
+				srv->tls_cert_file ? " (is the TLS certificate/key valid?)" : "");
 	}
-	const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon,
-							       MHD_DAEMON_INFO_BIND_PORT);
-	srv->port = info ? info->port : srv->port_wanted;
+	if (pthread_create(&srv->acceptor, NULL, acceptor_main, srv) != 0) {
+		MHD_stop_daemon(srv->daemon);
+		srv->daemon = NULL;
+		http_stream_monitor_stop(srv);
+		stop_accepting(srv);
+		return berr_set(err, BERR_IO, "http server '%s': cannot start its acceptor",
+				srv->name);
+	}
+	srv->accepting = 1;
 	char port[16];
 	snprintf(port, sizeof(port), "%u", srv->port);
 	log_info("listening", "server", srv->name, "address", srv->address, "port", port,
@@ -921,9 +1021,9 @@ void http_server_stop(struct http_server *srv, unsigned grace_ms)
 	srv->stopping = 1;
 	pthread_mutex_unlock(&srv->mu);
 
-	/* Not MHD_quiesce_daemon(): with an epoll thread pool it races the
-	 * workers removing the listening socket themselves (MHD 0.9.75 panics).
-	 * New requests get 503 from on_request() instead. */
+	/* no new connections; new requests on open ones get 503 from
+	 * on_request() */
+	stop_accepting(srv);
 	http_stream_end_all(srv);
 
 	size_t left = wait_inflight(srv, grace_ms);

@@ -53,6 +53,7 @@
 #define RING_MAX_BYTES ((size_t)32 << 20)
 #define CHECKPOINT_PAGES 1000           /* sqlite's own auto-checkpoint size */
 #define CHECKPOINT_FORCE_PAGES 50000    /* the writer checkpoints itself past this */
+#define CHECKPOINT_RETRY_MS 500         /* after a checkpoint a reader held back */
 #define COMPACT_BATCH 1000              /* revisions per compaction transaction */
 #define READERS_MAX 8                   /* read-only connections, opened as needed */
 #define READERS_HELD_MAX (READERS_MAX / 2)      /* of which STORE_CURSOR_HELD may hold */
@@ -329,19 +330,38 @@ static void *maint_run(void *arg)
 	} else {
 		sqlite3_busy_timeout(db, 5000);
 	}
+	int behind = 0;         /* the last checkpoint left frames in the WAL */
 	pthread_mutex_lock(&s->maint_mu);
 	while (!s->maint_stop) {
 		if (!s->want_checkpoint && !s->want_compact) {
-			pthread_cond_wait(&s->maint_cond, &s->maint_mu);
-			continue;
+			if (!behind) {
+				pthread_cond_wait(&s->maint_cond, &s->maint_mu);
+				continue;
+			}
+			/* a reader kept the last checkpoint from finishing: try
+			 * again soon even if no write comes, or every read pays
+			 * for looking its pages up in a long WAL */
+			struct timespec until;
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += CHECKPOINT_RETRY_MS * 1000000L;
+			if (until.tv_nsec >= 1000000000L) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000L;
+			}
+			if (pthread_cond_timedwait(&s->maint_cond, &s->maint_mu, &until) != ETIMEDOUT)
+				continue;
+			s->want_checkpoint = 1;
 		}
 		int checkpoint = s->want_checkpoint, compact = s->want_compact;
 		s->want_checkpoint = s->want_compact = 0;
 		pthread_mutex_unlock(&s->maint_mu);
 		/* PASSIVE: copies what it can without waiting for the writer,
 		 * which goes on appending to the WAL meanwhile */
-		if (checkpoint && db)
-			sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		if (checkpoint && db) {
+			int frames = 0, copied = 0;
+			behind = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, &frames,
+							   &copied) != SQLITE_OK || copied < frames;
+		}
 		if (compact)
 			store_compact(s, NULL);
 		pthread_mutex_lock(&s->maint_mu);
