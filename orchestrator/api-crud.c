@@ -162,27 +162,29 @@ struct raw_list {
 	size_t n, limit;
 	int more;
 	char *last_key;
-	const struct selector *labels;
+	const struct selector *labels, *fields;
 };
 
 #define LIST_HEAD_GAP 1024
 
 /* Appends kv's object to out, after a comma when `comma`, with its
- * resourceVersion: spliced into the stored text, or, when the text is not in
- * the layout objects_splice() knows (or its labels could not be read there:
- * `match` < 0, from objects_stored_match()), decoded, matched and printed.
- * Returns 1 when appended, 0 when not (not selected, not an object; out is
- * left as it was). */
+ * resourceVersion: spliced into the stored text, or, when a field selector
+ * must see the object or the text is not in the layout objects_splice()
+ * knows (or its labels could not be read there: `match` < 0, from
+ * objects_stored_match()), decoded, matched and printed, one object at a
+ * time. Returns 1 when appended, 0 when not (not selected, not an object;
+ * out is left as it was). */
 static int item_append(struct buf *out, const struct store_kv *kv, int match,
-		       const struct selector *labels, int comma)
+		       const struct selector *labels, const struct selector *fields, int comma)
 {
 	size_t mark = out->len;
 	if (comma)
 		buf_addch(out, ',');
-	if (match > 0 && objects_splice(out, kv->value, kv->len, kv->rev) == 0)
+	if (match > 0 && !fields && objects_splice(out, kv->value, kv->len, kv->rev) == 0)
 		return 1;
 	json_t *obj = objects_decode(kv->value, kv->len, kv->rev);
-	if (!obj || (labels && !selector_match_object(labels, obj))) {
+	if (!obj || (labels && !selector_match_object(labels, obj)) ||
+	    (fields && !selector_match_object(fields, obj))) {
 		json_decref(obj);
 		buf_truncate(out, mark);
 		return 0;
@@ -204,7 +206,7 @@ static int raw_item(const struct store_kv *kv, void *p)
 		l->more = 1;
 		return 1;
 	}
-	if (!item_append(&l->items, kv, match, l->labels, l->n > 0))
+	if (!item_append(&l->items, kv, match, l->labels, l->fields, l->n > 0))
 		return 0;
 	l->n++;
 	free(l->last_key);
@@ -229,7 +231,7 @@ static int raw_item(const struct store_kv *kv, void *p)
 
 struct list_stream {
 	struct store_cursor *cur;       /* NULL once every row was read */
-	struct selector *labels;
+	struct selector *labels, *fields;
 	struct buf text;                /* made and not yet sent from `off` on */
 	size_t off;
 	size_t n;                       /* objects written */
@@ -263,7 +265,7 @@ static int list_stream_more(struct list_stream *l, size_t want)
 			break;
 		}
 		int match = objects_stored_match(kv->value, kv->len, l->labels);
-		if (match && item_append(&l->text, kv, match, l->labels, l->n > 0))
+		if (match && item_append(&l->text, kv, match, l->labels, l->fields, l->n > 0))
 			l->n++;
 	}
 	return 0;
@@ -298,18 +300,21 @@ static void list_stream_free(void *p)
 	struct list_stream *l = p;
 	store_cursor_close(l->cur);
 	selector_free(l->labels);
+	selector_free(l->fields);
 	buf_release(&l->text);
 	free(l->prefix);
 	free(l);
 }
 
-/* Answers with a stream over cur (taken, with labels and prefix). */
+/* Answers with a stream over cur (taken, with the selectors and prefix). */
 static void list_stream(struct http_response *resp, const struct resource *res,
-			struct store_cursor *cur, int64_t rev, struct selector *labels, char *prefix)
+			struct store_cursor *cur, int64_t rev, struct selector *labels,
+			struct selector *fields, char *prefix)
 {
 	struct list_stream *l = xcalloc(1, sizeof(*l));
 	l->cur = cur;
 	l->labels = labels;
+	l->fields = fields;
 	l->prefix = prefix;
 	l->text = (struct buf)BUF_INIT;
 	l->hold_until = mono_ms() + LIST_STREAM_HOLD_MS;
@@ -323,11 +328,12 @@ static void list_stream(struct http_response *resp, const struct resource *res,
 }
 
 /*
- * The common list (no field selector, no Table, a built-in kind served in
- * one version) is answered from the stored text: each object gets its
- * resourceVersion spliced in instead of being parsed and printed again, and
+ * The common list (no Table, a built-in kind) is answered from the stored
+ * text: each object gets its resourceVersion spliced in instead of being
+ * parsed and printed again, and
  * a label selector is matched against the labels read from that text, so
- * the objects it does not select are never parsed. Without a limit it is
+ * the objects it does not select are never parsed; a field selector parses
+ * each object in turn, never all at once. Without a limit it is
  * streamed (above); with one, its head needs the continue token known only
  * at the end, so it is buffered, as is a list converted to another version
  * afterwards. Returns 1 when it answered (an invalid selector included).
@@ -335,12 +341,11 @@ static void list_stream(struct http_response *resp, const struct resource *res,
 static int fast_list(struct api *api, struct api_path *p, struct http_request *req,
 		     struct http_response *resp, size_t limit, const char *after)
 {
-	if (p->res->crd || api_wants_table(req) || http_request_query(req, "fieldSelector"))
+	if (p->res->crd || api_wants_table(req))
 		return 0;
 	struct selector *labels = NULL, *fields = NULL;
 	if (selectors(req, resp, &labels, &fields) < 0)
 		return 1;
-	selector_free(fields);
 	char *prefix = objects_prefix(p->res, p->ns[0] ? p->ns : NULL);
 	int64_t rev = 0;
 	struct berr e = BERR_INIT;
@@ -354,7 +359,7 @@ static int fast_list(struct api *api, struct api_path *p, struct http_request *r
 		rc = store_cursor_open(&cur, api->store, prefix, after, STORE_CURSOR_HELD, &rev,
 				       &e);
 		if (rc == 0) {
-			list_stream(resp, p->res, cur, rev, labels, prefix);
+			list_stream(resp, p->res, cur, rev, labels, fields, prefix);
 			return 1;
 		}
 		if (rc == BERR_LIMIT) {
@@ -364,7 +369,7 @@ static int fast_list(struct api *api, struct api_path *p, struct http_request *r
 	}
 	/* the items are written after a gap the list's head is put into at the
 	 * end, right before them: a list can be tens of MB, copied never */
-	struct raw_list l = { BUF_INIT, 0, limit, 0, NULL, labels };
+	struct raw_list l = { BUF_INIT, 0, limit, 0, NULL, labels, fields };
 	buf_grow(&l.items, LIST_HEAD_GAP);
 	memset(l.items.data, ' ', LIST_HEAD_GAP);
 	l.items.len = LIST_HEAD_GAP;
@@ -372,6 +377,7 @@ static int fast_list(struct api *api, struct api_path *p, struct http_request *r
 		rc = store_list(api->store, prefix, after, 0, raw_item, &l, &rev, &e);
 	free(prefix);
 	selector_free(labels);
+	selector_free(fields);
 	if (rc < 0 && e.code) {
 		buf_release(&l.items);
 		free(l.last_key);

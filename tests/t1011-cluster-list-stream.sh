@@ -26,6 +26,22 @@ test_expect_success 'clients that stop reading hold at most half the readers, an
 	grep -q "streams again" "$TEST_TMP/stalled"
 '
 
+test_expect_success 'a field selector is served one object at a time, with a label selector too' '
+	get() { curl -sfk -H "Authorization: Bearer $TOKEN" "https://127.0.0.1:$CLUSTER_PORT/api/v1/namespaces/big/configmaps?$1"; } &&
+	get "fieldSelector=metadata.name%3Dcm-00042" >"$TEST_TMP/one.json" &&
+	json_check "[i[\"metadata\"][\"name\"] for i in o[\"items\"]] == [\"cm-00042\"]" <"$TEST_TMP/one.json" &&
+	get "labelSelector=pick%3Dyes" >"$TEST_TMP/labelled.json" &&
+	get "labelSelector=pick%3Dyes&fieldSelector=metadata.name!%3Dcm-00042" >"$TEST_TMP/both.json" &&
+	python3 -c "
+import json, sys
+a = [i[\"metadata\"][\"name\"] for i in json.load(open(sys.argv[1]))[\"items\"]]
+b = [i[\"metadata\"][\"name\"] for i in json.load(open(sys.argv[2]))[\"items\"]]
+assert \"cm-00042\" in a and b == [n for n in a if n != \"cm-00042\"], (len(a), len(b))
+print(len(a), len(b))" "$TEST_TMP/labelled.json" "$TEST_TMP/both.json" &&
+	kc get configmaps -n big --field-selector metadata.name=cm-00007 -o name >"$TEST_TMP/kc-one" &&
+	test "$(cat "$TEST_TMP/kc-one")" = configmap/cm-00007
+'
+
 test_expect_success 'kubectl reads the streamed list; the server is still well' '
 	kc get configmaps -n big -o name >"$TEST_TMP/names" &&
 	test "$(grep -c "^configmap/cm-" "$TEST_TMP/names")" = $((N - 1)) &&
