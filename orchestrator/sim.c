@@ -11,12 +11,12 @@
  *
  * This file also keeps what every controller shares: the dirty queue and
  * timers, the index of owner uid → dependents' keys, and small helpers
- * over objects (Events are sim-events.c's). Each controller lives in its own sim-<kind>.c.
+ * over objects (Events are sim-events.c's). Each controller lives in its
+ * own sim-<kind>.c.
  */
 #include "sim.h"
 
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +26,6 @@
 #include "doc.h"
 #include "log.h"
 #include "sim-internal.h"
-#include "timefmt.h"
 
 #define TICK_MS 100
 
