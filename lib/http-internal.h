@@ -13,6 +13,14 @@
 
 struct route;
 
+/* One MHD daemon and its epoll thread. Counts are atomic. */
+struct http_worker {
+	struct http_server *srv;
+	struct MHD_Daemon *daemon;
+	int conns;                      /* open connections */
+	int streams;                    /* open streams */
+};
+
 struct http_server {
 	char *name;
 	char *address;
@@ -33,7 +41,8 @@ struct http_server {
 	struct route **routes;
 	size_t nroutes;
 
-	struct MHD_Daemon *daemon;
+	struct http_worker *workers;    /* [threads] once started */
+	unsigned next_worker;           /* where the acceptor's scan starts */
 	int listen_fd;                  /* ours: the acceptor hands connections to MHD */
 	int accept_wake[2];             /* a byte here stops the acceptor */
 	pthread_t acceptor;

@@ -1,14 +1,16 @@
 /*
  * http-server — routes, requests and responses on libmicrohttpd.
  *
- * The daemon runs a pool of epoll threads (MHD_USE_INTERNAL_POLLING_THREAD |
- * MHD_USE_EPOLL) without a listening socket of its own: an acceptor thread
- * accepts and hands each connection to MHD_add_connection(), which spreads
- * them over the pool. (MHD's own workers accept up to ten connections per
- * wake-up, so a burst of clients all landed on one worker, which then
- * served them one request at a time while the others idled: a watch on a
- * busy worker waited behind its neighbours' requests.) A request gets a
- * `struct conn_ctx` on MHD's first call,
+ * Each worker is an MHD daemon with one epoll thread
+ * (MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL) and no listening socket:
+ * an acceptor thread accepts and gives each connection to the worker with
+ * the fewest, where an open stream counts as STREAM_WEIGHT connections.
+ * A stream (a watch) waits for its worker to be free before it can send,
+ * so while there are enough workers a watch keeps one to itself and its
+ * events do not queue behind a neighbour's requests. (MHD's own thread
+ * pool accepts up to ten connections per wake-up, so a burst of clients
+ * all landed on one worker; and it places connections by descriptor, blind
+ * to what they carry.) A request gets a `struct conn_ctx` on MHD's first call,
  * which collects the body up to the limit (413 past it, without buffering
  * the rest) and carries the timing for the access log written when MHD
  * reports the request complete. The route table is a plain array walked in
@@ -39,6 +41,8 @@
 
 #include "http-internal.h"
 #include "log.h"
+
+#define STREAM_WEIGHT 8
 
 struct route {
 	char *method;           /* NULL = any */
@@ -118,7 +122,7 @@ int http_server_route(struct http_server *srv, const char *method, const char *p
 	if (!pattern || pattern[0] != '/')
 		return berr_set(err, BERR_INVALID, "route '%s': pattern must start with '/'",
 				pattern ? pattern : "(null)");
-	if (srv->daemon)
+	if (srv->workers)
 		return berr_set(err, BERR_INVALID, "route '%s': server already started", pattern);
 	r.pattern = xstrdup(pattern);
 	r.method = method && strcmp(method, "*") ? xstrdup(method) : NULL;
@@ -837,8 +841,38 @@ static int parse_address(struct http_server *srv, struct sockaddr_storage *ss, s
 			srv->name, srv->address);
 }
 
-/* Accepts until told to stop, handing every connection to MHD (which
- * closes it itself when it cannot take it). */
+/* The worker for a new connection: the fewest connections, a stream
+ * counting as STREAM_WEIGHT; ties go round. NULL at the connection limit. */
+static struct http_worker *pick_worker(struct http_server *srv)
+{
+	struct http_worker *best = NULL;
+	long best_load = 0, total = 0;
+	for (unsigned i = 0; i < srv->threads; i++) {
+		struct http_worker *w = &srv->workers[(srv->next_worker + i) % srv->threads];
+		long conns = __atomic_load_n(&w->conns, __ATOMIC_RELAXED);
+		long load = conns + STREAM_WEIGHT * (long)__atomic_load_n(&w->streams, __ATOMIC_RELAXED);
+		total += conns;
+		if (!best || load < best_load) {
+			best = w;
+			best_load = load;
+		}
+	}
+	srv->next_worker++;
+	return total < (long)srv->max_connections ? best : NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct http_worker *w = cls;
+	(void)conn;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED)
+		*socket_context = w;
+	else
+		__atomic_sub_fetch(&w->conns, 1, __ATOMIC_RELAXED);
+}
+
+/* Accepts until told to stop, giving every connection to a worker. */
 static void *acceptor_main(void *arg)
 {
 	struct http_server *srv = arg;
@@ -857,7 +891,12 @@ static void *acceptor_main(void *arg)
 		int fd = accept4(srv->listen_fd, (struct sockaddr *)&addr, &len,
 				 SOCK_CLOEXEC | SOCK_NONBLOCK);
 		if (fd >= 0) {
-			MHD_add_connection(srv->daemon, fd, (struct sockaddr *)&addr, len);
+			struct http_worker *w = pick_worker(srv);
+			if (!w)
+				close(fd);
+			else if (MHD_add_connection(w->daemon, fd, (struct sockaddr *)&addr, len) ==
+				 MHD_YES)
+				__atomic_add_fetch(&w->conns, 1, __ATOMIC_RELAXED);
 		} else if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 			   errno == ENOMEM) {
 			log_warn("cannot accept a connection", "server", srv->name, "error",
@@ -913,6 +952,18 @@ static void stop_accepting(struct http_server *srv)
 	}
 }
 
+/* Stops and frees the workers started so far. */
+static void stop_workers(struct http_server *srv)
+{
+	for (unsigned i = 0; i < srv->threads; i++)
+		if (srv->workers[i].daemon)
+			MHD_stop_daemon(srv->workers[i].daemon);
+	pthread_mutex_lock(&srv->mu);
+	free(srv->workers);
+	srv->workers = NULL;
+	pthread_mutex_unlock(&srv->mu);
+}
+
 int http_server_start(struct http_server *srv, struct berr *err)
 {
 	struct sockaddr_storage ss;
@@ -920,7 +971,7 @@ int http_server_start(struct http_server *srv, struct berr *err)
 			 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET;
 	int family, ret;
 
-	if (srv->daemon)
+	if (srv->workers)
 		return berr_set(err, BERR_INVALID, "http server '%s': already started", srv->name);
 	if ((family = parse_address(srv, &ss, err)) < 0)
 		return family;
@@ -948,30 +999,35 @@ int http_server_start(struct http_server *srv, struct berr *err)
 		stop_accepting(srv);
 		return ret;
 	}
-	struct MHD_OptionItem opts[] = {
-		{ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)server_logger, srv },
-		{ srv->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_CONNECTION_LIMIT,
-		  srv->threads > 1 ? srv->threads : srv->max_connections, NULL },
-		{ MHD_OPTION_CONNECTION_LIMIT, srv->max_connections, NULL },
-		{ MHD_OPTION_CONNECTION_TIMEOUT, srv->timeout_s, NULL },
-		{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv },
-		{ srv->tls_cert_file ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0,
-		  srv->tls_cert.data },
-		{ MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key.data },
-		{ MHD_OPTION_END, 0, NULL },
-	};
-	srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
-				       MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
-	if (!srv->daemon) {
-		http_stream_monitor_stop(srv);
-		stop_accepting(srv);
-		return berr_set(err, BERR_IO, "http server '%s': cannot start on %s:%u%s",
-				srv->name, srv->address, srv->port_wanted,
-				srv->tls_cert_file ? " (is the TLS certificate/key valid?)" : "");
+	srv->workers = xcalloc(srv->threads, sizeof(*srv->workers));
+	for (unsigned i = 0; i < srv->threads; i++) {
+		struct http_worker *w = &srv->workers[i];
+		struct MHD_OptionItem opts[] = {
+			{ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)server_logger, srv },
+			{ MHD_OPTION_CONNECTION_LIMIT, srv->max_connections, NULL },
+			{ MHD_OPTION_CONNECTION_TIMEOUT, srv->timeout_s, NULL },
+			{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv },
+			{ MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, w },
+			{ srv->tls_cert_file ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0,
+			  srv->tls_cert.data },
+			{ MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key.data },
+			{ MHD_OPTION_END, 0, NULL },
+		};
+		w->srv = srv;
+		w->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
+					     MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+		if (!w->daemon) {
+			stop_workers(srv);
+			http_stream_monitor_stop(srv);
+			stop_accepting(srv);
+			return berr_set(err, BERR_IO, "http server '%s': cannot start on %s:%u%s",
+					srv->name, srv->address, srv->port_wanted,
+					srv->tls_cert_file ? " (is the TLS certificate/key valid?)"
+							   : "");
+		}
 	}
 	if (pthread_create(&srv->acceptor, NULL, acceptor_main, srv) != 0) {
-		MHD_stop_daemon(srv->daemon);
-		srv->daemon = NULL;
+		stop_workers(srv);
 		http_stream_monitor_stop(srv);
 		stop_accepting(srv);
 		return berr_set(err, BERR_IO, "http server '%s': cannot start its acceptor",
@@ -1014,7 +1070,7 @@ static size_t wait_inflight(struct http_server *srv, unsigned ms)
 void http_server_stop(struct http_server *srv, unsigned grace_ms)
 {
 	pthread_mutex_lock(&srv->mu);
-	if (!srv->daemon || srv->stopping) {
+	if (!srv->workers || srv->stopping) {
 		pthread_mutex_unlock(&srv->mu);
 		return;
 	}
@@ -1039,10 +1095,9 @@ void http_server_stop(struct http_server *srv, unsigned grace_ms)
 		log_warn("stopping with requests in flight", "server", srv->name, "requests", n,
 			 NULL);
 	}
-	MHD_stop_daemon(srv->daemon);
+	stop_workers(srv);
 	http_stream_monitor_stop(srv);
 	pthread_mutex_lock(&srv->mu);
-	srv->daemon = NULL;
 	srv->stopping = 0;
 	pthread_mutex_unlock(&srv->mu);
 	log_info("stopped", "server", srv->name, NULL);

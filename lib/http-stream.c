@@ -42,6 +42,7 @@ struct http_stream {
 	int refs;
 	struct http_server *srv;
 	struct MHD_Connection *conn;    /* NULL before queueing and after the end */
+	struct http_worker *worker;     /* counts this stream while it is queued */
 	char *content_type;
 	struct buf queue;
 	size_t off;                     /* bytes of queue already handed to MHD */
@@ -282,6 +283,12 @@ enum MHD_Result http_stream_queue(struct http_stream *s, struct MHD_Connection *
 	MHD_add_response_header(r, "Content-Type", s->content_type);
 	MHD_add_response_header(r, "Cache-Control", "no-cache");
 	MHD_add_response_header(r, "X-Accel-Buffering", "no");
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (ci && ci->socket_context) {
+		s->worker = ci->socket_context;
+		__atomic_add_fetch(&s->worker->streams, 1, __ATOMIC_RELAXED);
+	}
 	if (srv) {
 		pthread_mutex_lock(&srv->mu);
 		s->id = ++srv->next_stream_id;
@@ -320,7 +327,10 @@ void http_stream_detach(struct http_stream *s)
 		}
 		pthread_mutex_unlock(&srv->mu);
 	}
+	if (s->worker)
+		__atomic_sub_fetch(&s->worker->streams, 1, __ATOMIC_RELAXED);
 	pthread_mutex_lock(&s->mu);
+	s->worker = NULL;
 	s->gone = 1;
 	s->detached = 1;
 	s->conn = NULL;

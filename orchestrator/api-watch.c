@@ -1,10 +1,14 @@
 /*
  * api-watch.c — Kubernetes watches over HTTP streams.
  *
- * One hub thread follows the whole store (one store watch on every key) and
- * fans each event out to the registered HTTP watches whose resource prefix
- * and selectors match, writing one JSON line per event. Watches hold no
- * thread: the http layer queues bytes and drops clients that stop reading.
+ * The hub fans each store event out to the registered HTTP watches whose
+ * resource prefix and selectors match, writing one JSON line per event.
+ * Watches hold no thread: the http layer queues bytes and drops clients
+ * that stop reading. The hub listens to the store's writes (not a thread
+ * following it: that thread's wake-up, and its wait for a CPU under load,
+ * came on top of every event's delay): each write queues its event under
+ * the store's lock, in revision order, and the writing thread then delivers
+ * the queue unless another thread is already at it.
  *
  * A new watch first catches up on its own: from resourceVersion 0 (or none)
  * it sends the current list as ADDED; from a given revision it replays the
@@ -15,8 +19,8 @@
  *
  * Selectors are applied to old and new object, as the real server does: an
  * object that stops matching is sent as DELETED, one that starts matching as
- * ADDED. The hub sweeps once a second for closed clients, timeoutSeconds
- * deadlines and bookmarks.
+ * ADDED. The hub's thread sweeps once a second for closed clients,
+ * timeoutSeconds deadlines and bookmarks.
  */
 #include "api.h"
 
@@ -33,6 +37,7 @@
 
 #define DEFAULT_TIMEOUT_S 1800
 #define BOOKMARK_EVERY_S 60
+#define WRITER_ROUNDS 4         /* queue rounds a writer drains for others */
 
 struct watcher {
 	struct http_stream *stream;
@@ -54,8 +59,16 @@ struct watcher {
 struct watch_hub {
 	struct store *store;
 	pthread_t thread;
-	pthread_mutex_t mu;
+	pthread_mutex_t mu;             /* the watchers; held while delivering */
 	struct watcher *list;
+	int nwatchers;                  /* atomic: no queue while there are none */
+	/* events committed and not delivered yet, in revision order */
+	pthread_mutex_t qmu;
+	struct store_event **queue;
+	size_t qlen, qcap;
+	struct store_event **spare;     /* the drained array, reused; under mu */
+	size_t spare_cap;
+	pthread_cond_t tick;            /* the sweeper's sleep; under qmu */
 	int stop;
 	int running;
 };
@@ -189,6 +202,7 @@ static void sweep(struct watch_hub *hub, time_t now)
 		}
 		if (w->dead || now >= w->deadline || !http_stream_is_open(w->stream)) {
 			*pp = w->next;
+			__atomic_sub_fetch(&hub->nwatchers, 1, __ATOMIC_ACQ_REL);
 			watcher_free(w);
 			continue;
 		}
@@ -196,50 +210,110 @@ static void sweep(struct watch_hub *hub, time_t now)
 	}
 }
 
+/* --- the hub: events come from the writers ------------------------------ */
+
+/* Store listener, under the store's write lock: queue the event. */
+static void hub_queued(void *arg, struct store_event *ev)
+{
+	struct watch_hub *hub = arg;
+	if (!__atomic_load_n(&hub->nwatchers, __ATOMIC_ACQUIRE))
+		return;
+	pthread_mutex_lock(&hub->qmu);
+	if (hub->qlen == hub->qcap) {
+		hub->qcap = hub->qcap ? 2 * hub->qcap : 64;
+		hub->queue = xrealloc(hub->queue, hub->qcap * sizeof(*hub->queue));
+	}
+	hub->queue[hub->qlen++] = store_event_ref(ev);
+	pthread_mutex_unlock(&hub->qmu);
+}
+
+static int queue_pending(struct watch_hub *hub)
+{
+	pthread_mutex_lock(&hub->qmu);
+	int n = hub->qlen > 0;
+	pthread_mutex_unlock(&hub->qmu);
+	return n;
+}
+
+/* Delivers what is queued now (hub->mu held). */
+static void drain(struct watch_hub *hub)
+{
+	pthread_mutex_lock(&hub->qmu);
+	struct store_event **q = hub->queue;
+	size_t n = hub->qlen, cap = hub->qcap;
+	hub->queue = hub->spare;
+	hub->qcap = hub->spare_cap;
+	hub->qlen = 0;
+	pthread_mutex_unlock(&hub->qmu);
+	for (size_t i = 0; i < n; i++) {
+		struct raw_event raw = { BUF_INIT, 0 };
+		for (struct watcher *w = hub->list; w; w = w->next)
+			deliver(w, q[i], &raw);
+		buf_release(&raw.line);
+		store_event_unref(q[i]);
+	}
+	hub->spare = q;
+	hub->spare_cap = cap;
+}
+
+/*
+ * Every holder of hub->mu lets go through here. A writer that finds the hub
+ * held leaves its events to the holder, so the holder looks at the queue
+ * again after unlocking; after `rounds` rounds (0: no limit) it hands what
+ * is left to the sweeper thread instead of serving other writers' clients
+ * for ever.
+ */
+static void hub_unlock(struct watch_hub *hub, int rounds)
+{
+	for (int round = 1;; round++) {
+		drain(hub);
+		pthread_mutex_unlock(&hub->mu);
+		if (!queue_pending(hub))
+			return;
+		if (rounds && round >= rounds) {
+			pthread_mutex_lock(&hub->qmu);
+			pthread_cond_signal(&hub->tick);
+			pthread_mutex_unlock(&hub->qmu);
+			return;
+		}
+		if (pthread_mutex_trylock(&hub->mu) != 0)
+			return;
+	}
+}
+
+/* Store listener, on the writer's thread once its write lock is released. */
+static void hub_committed(void *arg)
+{
+	struct watch_hub *hub = arg;
+	if (queue_pending(hub) && pthread_mutex_trylock(&hub->mu) == 0)
+		hub_unlock(hub, WRITER_ROUNDS);
+}
+
+/* The sweeper: closed clients, deadlines and bookmarks once a second, and
+ * the events a busy writer handed over. */
 static void *hub_main(void *arg)
 {
 	struct watch_hub *hub = arg;
-	struct store_watch *sw = NULL;
 	time_t last_sweep = 0;
-	while (!__atomic_load_n(&hub->stop, __ATOMIC_ACQUIRE)) {
-		if (!sw && store_watch_open(&sw, hub->store, "", store_revision(hub->store), NULL) < 0) {
-			sw = NULL;
-			struct timespec ts = { 0, 100 * 1000 * 1000 };
-			nanosleep(&ts, NULL);
-			continue;
-		}
-		store_watch_pin(sw);
-		struct store_event *ev = NULL;
-		int rc = store_watch_next(sw, &ev, 1000);
-		if (rc == BERR_LIMIT) {
-			/* fell behind compaction: every watcher must start over */
-			pthread_mutex_lock(&hub->mu);
-			for (struct watcher *w = hub->list; w; w = w->next) {
-				send_error(w, 410, "Expired", "watch fell behind: too old resource version");
-				w->dead = 1;
-			}
-			pthread_mutex_unlock(&hub->mu);
-			store_watch_close(sw);
-			sw = NULL;
-		}
-		if (rc == 1) {
-			struct raw_event raw = { BUF_INIT, 0 };
-			pthread_mutex_lock(&hub->mu);
-			for (struct watcher *w = hub->list; w; w = w->next)
-				deliver(w, ev, &raw);
-			pthread_mutex_unlock(&hub->mu);
-			buf_release(&raw.line);
-			store_event_unref(ev);
-		}
+	pthread_mutex_lock(&hub->qmu);
+	while (!hub->stop) {
+		struct timespec until;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec++;
+		pthread_cond_timedwait(&hub->tick, &hub->qmu, &until);
+		if (hub->stop)
+			break;
+		pthread_mutex_unlock(&hub->qmu);
+		pthread_mutex_lock(&hub->mu);
 		time_t now = time(NULL);
-		if (now != last_sweep || rc != 1) {
-			pthread_mutex_lock(&hub->mu);
+		if (now != last_sweep) {
 			sweep(hub, now);
-			pthread_mutex_unlock(&hub->mu);
 			last_sweep = now;
 		}
+		hub_unlock(hub, 0);
+		pthread_mutex_lock(&hub->qmu);
 	}
-	store_watch_close(sw);
+	pthread_mutex_unlock(&hub->qmu);
 	return NULL;
 }
 
@@ -249,17 +323,29 @@ struct watch_hub *watch_hub_start(struct store *store, struct registry *reg)
 	struct watch_hub *hub = xcalloc(1, sizeof(*hub));
 	hub->store = store;
 	pthread_mutex_init(&hub->mu, NULL);
+	pthread_mutex_init(&hub->qmu, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&hub->tick, &ca);
+	pthread_condattr_destroy(&ca);
 	if (pthread_create(&hub->thread, NULL, hub_main, hub) == 0)
 		hub->running = 1;
+	struct store_listener l = { hub_queued, hub_committed, hub };
+	store_set_listener(store, &l);
 	return hub;
 }
 
+/* After the server stopped: no writer is left to call in. */
 void watch_hub_stop(struct watch_hub *hub)
 {
 	if (!hub)
 		return;
-	__atomic_store_n(&hub->stop, 1, __ATOMIC_RELEASE);
-	store_wake_all(hub->store);
+	store_set_listener(hub->store, NULL);
+	pthread_mutex_lock(&hub->qmu);
+	hub->stop = 1;
+	pthread_cond_signal(&hub->tick);
+	pthread_mutex_unlock(&hub->qmu);
 	if (hub->running)
 		pthread_join(hub->thread, NULL);
 	while (hub->list) {
@@ -267,6 +353,12 @@ void watch_hub_stop(struct watch_hub *hub)
 		hub->list = w->next;
 		watcher_free(w);
 	}
+	for (size_t i = 0; i < hub->qlen; i++)
+		store_event_unref(hub->queue[i]);
+	free(hub->queue);
+	free(hub->spare);
+	pthread_cond_destroy(&hub->tick);
+	pthread_mutex_destroy(&hub->qmu);
 	pthread_mutex_destroy(&hub->mu);
 	free(hub);
 }
@@ -335,7 +427,10 @@ void api_watch(struct api *api, struct api_path *p, struct http_request *req,
 		deliver(w, ev, NULL);
 		store_event_unref(ev);
 	}
+	/* the rest under the hub's lock, counted as a watcher first: an event
+	 * after this either reaches this replay or waits in the hub's queue */
 	pthread_mutex_lock(&api->hub->mu);
+	__atomic_add_fetch(&api->hub->nwatchers, 1, __ATOMIC_ACQ_REL);
 	while (!w->dead && store_watch_next(sw, &ev, 0) == 1) {
 		deliver(w, ev, NULL);
 		store_event_unref(ev);
@@ -344,6 +439,6 @@ void api_watch(struct api *api, struct api_path *p, struct http_request *req,
 		w->rev = store_watch_rev(sw);
 	w->next = api->hub->list;
 	api->hub->list = w;
-	pthread_mutex_unlock(&api->hub->mu);
+	hub_unlock(api->hub, WRITER_ROUNDS);
 	store_watch_close(sw);
 }

@@ -77,6 +77,7 @@ struct store {
 	unsigned wake_gen;
 	int watches;
 	struct store_watch *pinned;     /* compaction waits for these */
+	struct store_listener listener;
 
 	/* ring of the latest events: ring[(ring_head + i) % ring_cap] has
 	 * revision ring_lo + i, for i < ring_len */
@@ -522,7 +523,7 @@ void store_event_unref(struct store_event *ev)
 	free(ev);
 }
 
-static struct store_event *event_ref(struct store_event *ev)
+struct store_event *store_event_ref(struct store_event *ev)
 {
 	__atomic_add_fetch(&ev->refs, 1, __ATOMIC_ACQ_REL);
 	return ev;
@@ -714,6 +715,8 @@ static int write_row(struct store *s, enum write_op op, const char *key,
 {
 	if (!key || !key[0])
 		return berr_set(err, BERR_INVALID, "store: empty key");
+	struct store_listener listener = { 0 };
+	int compact_now = 0;
 	pthread_mutex_lock(&s->mu);
 	struct latest cur;
 	int rc = read_latest(s, s->st_latest, key, &cur, 1, err);
@@ -782,23 +785,26 @@ static int write_row(struct store *s, enum write_op op, const char *key,
 	}
 	ring_push(s, ev);
 	pthread_cond_broadcast(&s->cond);
+	if (s->listener.queued)
+		s->listener.queued(s->listener.arg, ev);
+	listener = s->listener;
 	if (rev_out)
 		*rev_out = rev;
 	rc = 0;
 	if (++s->writes_since_compact >= s->history / 4 + 1) {
 		s->writes_since_compact = 0;
-		if (s->maint_running) {
+		if (s->maint_running)
 			maint_wake(s, 0, 1);
-		} else {
-			pthread_mutex_unlock(&s->mu);
-			free(cur.value);
-			store_compact(s, NULL);
-			return 0;
-		}
+		else
+			compact_now = 1;
 	}
 out:
 	pthread_mutex_unlock(&s->mu);
 	free(cur.value);
+	if (listener.committed)
+		listener.committed(listener.arg);
+	if (compact_now)
+		store_compact(s, NULL);
 	return rc;
 }
 
@@ -1143,6 +1149,16 @@ void store_watch_close(struct store_watch *w)
 	free(w);
 }
 
+void store_set_listener(struct store *s, const struct store_listener *l)
+{
+	pthread_mutex_lock(&s->mu);
+	if (l)
+		s->listener = *l;
+	else
+		memset(&s->listener, 0, sizeof(s->listener));
+	pthread_mutex_unlock(&s->mu);
+}
+
 void store_wake_all(struct store *s)
 {
 	pthread_mutex_lock(&s->mu);
@@ -1229,7 +1245,7 @@ static int take_event(struct store_watch *w, struct store_event **out)
 				s->ring[(s->ring_head + (size_t)(r - s->ring_lo)) % s->ring_cap];
 			w->rev = r;
 			if (matches(w, ev->key)) {
-				*out = event_ref(ev);
+				*out = store_event_ref(ev);
 				return 1;
 			}
 		}

@@ -154,7 +154,24 @@ struct store_event {
 	size_t prev_len;
 };
 
+struct store_event *store_event_ref(struct store_event *ev);
 void store_event_unref(struct store_event *ev);
+
+/*
+ * A listener sees every committed event on the thread that wrote it:
+ * `queued` under the store's write lock, so in revision order (it must be
+ * quick and must not call into the store), then `committed` right after the
+ * lock is released, for the slower part. A follower thread would add a
+ * wake-up, and the wait for a CPU that comes with it, to every event; the
+ * API's watch hub fans events out to its clients this way.
+ */
+struct store_listener {
+	void (*queued)(void *arg, struct store_event *ev);
+	void (*committed)(void *arg);
+	void *arg;
+};
+/* Sets (or with NULL clears) the store's one listener. */
+void store_set_listener(struct store *s, const struct store_listener *l);
 
 struct store_watch;
 

@@ -1,8 +1,8 @@
 /*
  * test-http — the HTTP server and client against each other on loopback:
  * routing, query and body handling, limits, streams (incremental delivery,
- * cancel, disconnect, slow readers, 200 at once), pull bodies, TLS and
- * shutdown.
+ * cancel, disconnect, slow readers, 200 at once, a worker of their own),
+ * pull bodies, TLS and shutdown.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -639,6 +640,89 @@ static void test_stream_200_concurrent(void **state)
 	if (env)
 		fprintf(stderr, "# %d streams: open, one event each, hang-up noticed in %ld ms\n", N,
 			(t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
+	http_server_free(srv);
+}
+
+/* Reads from fd until `want` shows up in what came; fails after 10 s. */
+static void read_until(int fd, char *buf, size_t size, const char *want)
+{
+	size_t got = 0;
+	buf[0] = '\0';
+	while (!strstr(buf, want)) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		assert_int_equal(poll(&p, 1, 10000), 1);
+		ssize_t n = read(fd, buf + got, size - 1 - got);
+		assert_true(n > 0);
+		got += (size_t)n;
+		buf[got] = '\0';
+	}
+}
+
+static void h_tid(struct http_request *req, struct http_response *resp, void *arg)
+{
+	(void)req;
+	(void)arg;
+	char tid[32];
+	snprintf(tid, sizeof(tid), "tid=%ld;", (long)syscall(SYS_gettid));
+	http_response_text(resp, 200, "text/plain", tid, strlen(tid));
+}
+
+static long stream_tid;
+
+static void h_watch_tid(struct http_request *req, struct http_response *resp, void *arg)
+{
+	stream_tid = syscall(SYS_gettid);
+	h_watch(req, resp, arg);
+}
+
+/* New connections go to the workers without a stream while there are
+ * some, spread evenly, so a watch's events never wait behind them. */
+static void test_stream_keeps_its_worker(void **state)
+{
+	(void)state;
+	reg_reset();
+	struct http_server_options o = { .name = "test", .threads = 4 };
+	struct http_server *srv = start_server(&o);
+	struct berr err = BERR_INIT;
+	assert_int_equal(http_server_route(srv, "GET", "/watch", h_watch_tid, NULL, &err), 0);
+	assert_int_equal(http_server_route(srv, "GET", "/tid", h_tid, NULL, &err), 0);
+	listen_now(srv);
+	uint16_t port = http_server_port(srv);
+	char buf[1024];
+
+	int watch = connect_raw(port, 0);
+	assert_true(wait_for(&reg.mu, &reg.cond, &reg.n, 1));
+	assert_int_equal(http_stream_write(reg.s[0], "first\n", 6), 0);
+	read_until(watch, buf, sizeof(buf), "first");
+
+	enum { N = 6 };
+	int fds[N];
+	long tids[N];
+	for (int i = 0; i < N; i++) {
+		fds[i] = socket(AF_INET, SOCK_STREAM, 0);
+		struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		assert_int_equal(connect(fds[i], (struct sockaddr *)&sa, sizeof(sa)), 0);
+		const char *req = "GET /tid HTTP/1.1\r\nHost: x\r\n\r\n";
+		assert_int_equal(write(fds[i], req, strlen(req)), (ssize_t)strlen(req));
+		read_until(fds[i], buf, sizeof(buf), ";");
+		tids[i] = atol(strstr(buf, "tid=") + 4);
+	}
+	int distinct = 0;
+	for (int i = 0; i < N; i++) {
+		assert_true(tids[i] != stream_tid);
+		int seen = 0;
+		for (int j = 0; j < i; j++)
+			seen |= tids[j] == tids[i];
+		distinct += !seen;
+	}
+	assert_int_equal(distinct, 3);
+	for (int i = 0; i < N; i++)
+		close(fds[i]);
+	close(watch);
+	assert_true(wait_for(&reg.mu, &reg.cond, &reg.closed, 1));
+	assert_int_equal(http_stream_close(reg.s[0]), 1);
+	reg.n = 0;
 	http_server_free(srv);
 }
 
@@ -1378,6 +1462,7 @@ int main(void)
 		cmocka_unit_test(test_stream_client_cancel),
 		cmocka_unit_test(test_stream_200_concurrent),
 		cmocka_unit_test(test_stream_slow_reader_dropped),
+		cmocka_unit_test(test_stream_keeps_its_worker),
 		cmocka_unit_test(test_graceful_stop),
 		cmocka_unit_test(test_client_errors),
 		cmocka_unit_test(test_concurrent_requests),

@@ -1,5 +1,6 @@
 /* Unit tests for orchestrator/store: revisions, optimistic concurrency,
- * tombstones, lists and cursors, watches, compaction and crash safety. */
+ * tombstones, lists and cursors, watches, the write listener, compaction
+ * and crash safety. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -428,6 +429,72 @@ static void test_large_values_bounded_ring(void **state)
 	free(big);
 }
 
+/* What a listener saw: revisions from `queued`, in the order it saw them. */
+struct heard {
+	int64_t revs[4096];
+	int n;                  /* under the store's write lock */
+	int committed;          /* atomic */
+};
+
+static void heard_queued(void *arg, struct store_event *ev)
+{
+	struct heard *h = arg;
+	if (h->n < 4096)
+		h->revs[h->n++] = ev->rev;
+}
+
+static void heard_committed(void *arg)
+{
+	struct heard *h = arg;
+	__atomic_add_fetch(&h->committed, 1, __ATOMIC_ACQ_REL);
+}
+
+struct writer_arg {
+	struct store *s;
+	int id;
+};
+
+static void *listener_writer(void *p)
+{
+	struct writer_arg *a = p;
+	for (int i = 0; i < 200; i++) {
+		char key[64];
+		snprintf(key, sizeof(key), "/core/configmaps/w%d/k%d", a->id, i);
+		assert_int_equal(PUT(a->s, key, "v"), 0);
+		assert_int_equal(store_update(a->s, key, 0, "w", 1, NULL, NULL), 0);
+	}
+	return NULL;
+}
+
+/* Every committed write reaches the listener once, in revision order, from
+ * four writers at once; a failed write does not. */
+static void test_listener_sees_every_write_in_order(void **state)
+{
+	struct fixture *f = *state;
+	struct heard *h = xcalloc(1, sizeof(*h));
+	struct store_listener l = { heard_queued, heard_committed, h };
+	store_set_listener(f->s, &l);
+	pthread_t t[4];
+	struct writer_arg a[4];
+	for (int i = 0; i < 4; i++) {
+		a[i] = (struct writer_arg){ f->s, i };
+		pthread_create(&t[i], NULL, listener_writer, &a[i]);
+	}
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	assert_int_equal(PUT(f->s, "/core/configmaps/w0/k0", "again"), BERR_EXISTS);
+	assert_int_equal(store_update(f->s, "/core/configmaps/w0/k0", 1, "x", 1, NULL, NULL),
+			 BERR_CONFLICT);
+	assert_int_equal(h->n, 1600);
+	assert_int_equal(__atomic_load_n(&h->committed, __ATOMIC_ACQUIRE), 1600);
+	for (int i = 0; i < h->n; i++)
+		assert_int_equal(h->revs[i], i + 1);
+	store_set_listener(f->s, NULL);
+	assert_int_equal(PUT(f->s, "/core/configmaps/after", "v"), 0);
+	assert_int_equal(h->n, 1600);
+	free(h);
+}
+
 static void test_compaction_gone(void **state)
 {
 	struct fixture *f = *state;
@@ -620,6 +687,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_large_values_bounded_ring, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compaction_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pinned_watch_holds_compaction, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_listener_sees_every_write_in_order, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_sigkill_loses_no_acknowledged_write, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_encryption_at_rest, setup, teardown),
 	};
