@@ -7,7 +7,8 @@
  * into JSON or Status errors. Lists are filtered by label and field
  * selectors here, after the store walk, and carry the store revision they
  * were read at as metadata.resourceVersion; the common ones are made from
- * the stored text and, without a limit, streamed (fast_list).
+ * the stored text (fast_list) and, without a limit, streamed
+ * (api-list-stream.c).
  */
 #include "api.h"
 
@@ -17,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "buf.h"
 #include "doc.h"
@@ -167,15 +167,8 @@ struct raw_list {
 
 #define LIST_HEAD_GAP 1024
 
-/* Appends kv's object to out, after a comma when `comma`, with its
- * resourceVersion: spliced into the stored text, or, when a field selector
- * must see the object or the text is not in the layout objects_splice()
- * knows (or its labels could not be read there: `match` < 0, from
- * objects_stored_match()), decoded, matched and printed, one object at a
- * time. Returns 1 when appended, 0 when not (not selected, not an object;
- * out is left as it was). */
-static int item_append(struct buf *out, const struct store_kv *kv, int match,
-		       const struct selector *labels, const struct selector *fields, int comma)
+int api_list_item_append(struct buf *out, const struct store_kv *kv, int match,
+			  const struct selector *labels, const struct selector *fields, int comma)
 {
 	size_t mark = out->len;
 	if (comma)
@@ -206,125 +199,12 @@ static int raw_item(const struct store_kv *kv, void *p)
 		l->more = 1;
 		return 1;
 	}
-	if (!item_append(&l->items, kv, match, l->labels, l->fields, l->n > 0))
+	if (!api_list_item_append(&l->items, kv, match, l->labels, l->fields, l->n > 0))
 		return 0;
 	l->n++;
 	free(l->last_key);
 	l->last_key = xstrdup(kv->key);
 	return 0;
-}
-
-/*
- * A list without a limit is streamed: the head goes out, then the objects
- * as the store cursor yields them, made a chunk at a time into `text` (which
- * stays the size of a chunk, or of the largest object), so 10,000 Pods never
- * make a 36 MB buffer. The cursor holds a pooled sqlite reader and its
- * snapshot while the client reads; to bound that, it is opened with
- * STORE_CURSOR_HELD (half the pool at most, else the list is buffered as
- * before), and a stream still reading rows LIST_STREAM_HOLD_MS after it
- * started reads the rest into `text` at once and gives the reader back: a
- * slow client then costs memory, as a buffered list does, never a reader.
- * A client that stops reading altogether is dropped after the server's
- * connection timeout, which frees the cursor with the response.
- */
-#define LIST_STREAM_HOLD_MS 1000
-
-struct list_stream {
-	struct store_cursor *cur;       /* NULL once every row was read */
-	struct selector *labels, *fields;
-	struct buf text;                /* made and not yet sent from `off` on */
-	size_t off;
-	size_t n;                       /* objects written */
-	int64_t hold_until;             /* monotonic ms */
-	char *prefix;                   /* for the log */
-};
-
-static int64_t mono_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
-/* Adds objects to l->text until `want` bytes wait there or the rows end
- * (then the list's tail). <0 when the store fails. */
-static int list_stream_more(struct list_stream *l, size_t want)
-{
-	while (l->cur && l->text.len - l->off < want) {
-		const struct store_kv *kv;
-		struct berr e = BERR_INIT;
-		int rc = store_cursor_next(l->cur, &kv, &e);
-		if (rc < 0) {
-			log_warn("streamed list failed midway", "prefix", l->prefix, "error", e.msg, NULL);
-			return rc;
-		}
-		if (rc == 0) {
-			store_cursor_close(l->cur);
-			l->cur = NULL;
-			buf_adds(&l->text, "]}\n");
-			break;
-		}
-		int match = objects_stored_match(kv->value, kv->len, l->labels);
-		if (match && item_append(&l->text, kv, match, l->labels, l->fields, l->n > 0))
-			l->n++;
-	}
-	return 0;
-}
-
-static long list_stream_fill(void *p, char *out, size_t max)
-{
-	struct list_stream *l = p;
-	/* a slow client: the rest of the rows now, and the reader back */
-	if (l->cur && mono_ms() >= l->hold_until && list_stream_more(l, SIZE_MAX) < 0)
-		return -1;
-	size_t w = 0;
-	while (w < max) {
-		if (l->off == l->text.len) {
-			buf_reset(&l->text);
-			l->off = 0;
-			if (!l->cur)
-				break;
-			if (list_stream_more(l, max - w) < 0)
-				return -1;
-		}
-		size_t n = l->text.len - l->off < max - w ? l->text.len - l->off : max - w;
-		memcpy(out + w, l->text.data + l->off, n);
-		l->off += n;
-		w += n;
-	}
-	return (long)w;
-}
-
-static void list_stream_free(void *p)
-{
-	struct list_stream *l = p;
-	store_cursor_close(l->cur);
-	selector_free(l->labels);
-	selector_free(l->fields);
-	buf_release(&l->text);
-	free(l->prefix);
-	free(l);
-}
-
-/* Answers with a stream over cur (taken, with the selectors and prefix). */
-static void list_stream(struct http_response *resp, const struct resource *res,
-			struct store_cursor *cur, int64_t rev, struct selector *labels,
-			struct selector *fields, char *prefix)
-{
-	struct list_stream *l = xcalloc(1, sizeof(*l));
-	l->cur = cur;
-	l->labels = labels;
-	l->fields = fields;
-	l->prefix = prefix;
-	l->text = (struct buf)BUF_INIT;
-	l->hold_until = mono_ms() + LIST_STREAM_HOLD_MS;
-	char av[512];
-	resource_api_version(res, av, sizeof(av));
-	buf_addf(&l->text, "{\"kind\":\"%s\",\"apiVersion\":\"%s\",\"metadata\":"
-		 "{\"resourceVersion\":\"%lld\"},\"items\":[", res->list_kind, av, (long long)rev);
-	resp->status = 200;
-	http_response_header(resp, "Content-Type", "application/json");
-	http_response_pull(resp, list_stream_fill, l, list_stream_free);
 }
 
 /*
@@ -359,7 +239,7 @@ static int fast_list(struct api *api, struct api_path *p, struct http_request *r
 		rc = store_cursor_open(&cur, api->store, prefix, after, STORE_CURSOR_HELD, &rev,
 				       &e);
 		if (rc == 0) {
-			list_stream(resp, p->res, cur, rev, labels, fields, prefix);
+			api_list_stream(resp, p->res, cur, rev, labels, fields, prefix);
 			return 1;
 		}
 		if (rc == BERR_LIMIT) {

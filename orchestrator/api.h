@@ -1,9 +1,9 @@
 /*
  * api — the Kubernetes HTTP API of the bundled cluster, internal contract
  * between its files: api-common.c (auth, paths, bodies, answers),
- * api-discovery.c, api-openapi.c, api-crud.c, api-watch.c, api-patch.c,
- * api-tables.c, api-convert.c, api-token.c, api-review.c and api-errors.c
- * (kstatus.h).
+ * api-discovery.c, api-openapi.c, api-crud.c, api-list-stream.c,
+ * api-watch.c, api-patch.c, api-tables.c, api-convert.c, api-token.c,
+ * api-review.c and api-errors.c (kstatus.h).
  *
  * A request under /api or /apis is parsed into a `struct api_path` (group,
  * version, namespace, resource, name, subresource) and dispatched by verb.
@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "buf.h"
 #include "http.h"
 #include "kstatus.h"
 #include "objects.h"
@@ -177,6 +178,24 @@ json_t *api_table(const struct resource *r, json_t *const *objs, size_t n,
 		  const char *list_rv, int include_object);
 /* One Table row for a watch event's object. */
 json_t *api_table_for_object(const struct resource *r, const json_t *obj);
+
+/* Appends kv's object to out, after a comma when `comma`, with its
+ * resourceVersion: spliced into the stored text, or, when a field selector
+ * must see the object or the text is not in the layout objects_splice()
+ * knows (or its labels could not be read there: `match` < 0, from
+ * objects_stored_match()), decoded, matched and printed, one object at a
+ * time. Returns 1 when appended, 0 when not (not selected, not an object;
+ * out is left as it was). In api-crud.c. */
+int api_list_item_append(struct buf *out, const struct store_kv *kv, int match,
+			 const struct selector *labels, const struct selector *fields, int comma);
+
+/* --- api-list-stream.c --------------------------------------------------------- */
+
+/* Answers with the list cur yields, streamed; takes cur, the selectors and
+ * prefix (a key prefix, for the log). */
+void api_list_stream(struct http_response *resp, const struct resource *res,
+		     struct store_cursor *cur, int64_t rev, struct selector *labels,
+		     struct selector *fields, char *prefix);
 
 /* --- api-watch.c ------------------------------------------------------------- */
 

@@ -2,7 +2,8 @@
 # Large lists on the bundled cluster are streamed: 3,000 ConfigMaps come
 # back whole, valid and in order, at a resourceVersion a watch can start
 # from; a label selector streams its subset; clients that stop reading do
-# not keep the store's readers from the rest of the cluster.
+# not keep the store's readers from the rest of the cluster; a long list is
+# made on a producer thread while the worker sends.
 . "$(dirname "$0")/lib.sh"
 
 start_bosund cluster
@@ -24,6 +25,12 @@ test_expect_success 'clients that stop reading hold at most half the readers, an
 	python3 "$LOAD" stalled "$CLUSTER_PORT" "$TOKEN" big $N >"$TEST_TMP/stalled" &&
 	cat "$TEST_TMP/stalled" &&
 	grep -q "streams again" "$TEST_TMP/stalled"
+'
+
+test_expect_success 'a long list is made on a producer thread that ends with its client' '
+	python3 "$LOAD" producer "$CLUSTER_PORT" "$TOKEN" big $N "$BOSUND_PID" >"$TEST_TMP/producer" &&
+	cat "$TEST_TMP/producer" &&
+	grep -q "no producer left" "$TEST_TMP/producer"
 '
 
 test_expect_success 'a field selector is served one object at a time, with a label selector too' '

@@ -16,10 +16,14 @@
                                              go on, and once the stalled
                                              clients read again their streams
                                              let go of their readers
+  list-load.py producer PORT TOKEN NS N PID  a list longer than its first
+                                             block is made on a producer
+                                             thread of the server (PID),
+                                             which ends when its client goes
 
 Each step prints what it saw and exits non-zero on the first failure.
 """
-import http.client, json, socket, ssl, sys, threading, time
+import http.client, json, os, socket, ssl, sys, threading, time
 
 PORT, TOKEN, NS = int(sys.argv[2]), sys.argv[3], sys.argv[4]
 N = int(sys.argv[5])
@@ -201,4 +205,46 @@ def stalled():
         s.close()
 
 
-{"create": lambda: create(int(sys.argv[6])), "check": check, "stalled": stalled}[sys.argv[1]]()
+def producer(pid):
+    def producers():
+        n = 0
+        for t in os.listdir(f"/proc/{pid}/task"):
+            try:
+                with open(f"/proc/{pid}/task/{t}/comm") as f:
+                    n += f.read().strip() == "list-producer"
+            except FileNotFoundError:
+                pass
+        return n
+
+    def wait(cond, what):
+        deadline = time.time() + 20
+        while not cond():
+            assert time.time() < deadline, what
+            time.sleep(0.05)
+
+    assert producers() == 0
+    s, _ = stall_one(CMS)
+    wait(lambda: producers() == 1, "no producer thread for a long list")
+    print("a long list has its producer thread")
+    s.close()
+    wait(lambda: producers() == 0, "the producer outlived its client")
+    print("it ends when the client goes")
+    # several at once, read whole: each list complete
+    out = [None] * 3
+
+    def whole(i):
+        out[i] = get(CMS)
+
+    threads = [threading.Thread(target=whole, args=(i,)) for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for code, body, _ in out:
+        assert code == 200 and len(json.loads(body)["items"]) >= N, code
+    wait(lambda: producers() == 0, "producers left behind")
+    print("3 lists at once: complete, no producer left")
+
+
+{"create": lambda: create(int(sys.argv[6])), "check": check, "stalled": stalled,
+ "producer": lambda: producer(int(sys.argv[6]))}[sys.argv[1]]()
