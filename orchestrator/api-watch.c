@@ -69,6 +69,7 @@ struct watch_hub {
 	struct store_event **spare;     /* the drained array, reused; under mu */
 	size_t spare_cap;
 	pthread_cond_t tick;            /* the sweeper's sleep; under qmu */
+	int handoff;                    /* a writer left events to the sweeper */
 	int stop;
 	int running;
 };
@@ -272,6 +273,7 @@ static void hub_unlock(struct watch_hub *hub, int rounds)
 			return;
 		if (rounds && round >= rounds) {
 			pthread_mutex_lock(&hub->qmu);
+			hub->handoff = 1;
 			pthread_cond_signal(&hub->tick);
 			pthread_mutex_unlock(&hub->qmu);
 			return;
@@ -297,12 +299,15 @@ static void *hub_main(void *arg)
 	time_t last_sweep = 0;
 	pthread_mutex_lock(&hub->qmu);
 	while (!hub->stop) {
-		struct timespec until;
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_sec++;
-		pthread_cond_timedwait(&hub->tick, &hub->qmu, &until);
+		if (!hub->handoff) {
+			struct timespec until;
+			clock_gettime(CLOCK_MONOTONIC, &until);
+			until.tv_sec++;
+			pthread_cond_timedwait(&hub->tick, &hub->qmu, &until);
+		}
 		if (hub->stop)
 			break;
+		hub->handoff = 0;
 		pthread_mutex_unlock(&hub->qmu);
 		pthread_mutex_lock(&hub->mu);
 		time_t now = time(NULL);
