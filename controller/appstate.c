@@ -24,18 +24,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "ctrl.h"
 #include "doc.h"
 #include "log.h"
 #include "patch.h"
 #include "queue.h"
-
-static long mono_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec;
-}
 
 /* FNV-1a of the name: stable across restarts and machines. */
 static unsigned long name_hash(const char *s)
@@ -65,7 +59,7 @@ static long next_resync(const struct controller *c)
 {
 	long base = c->cfg.app_resync_s;
 	long jitter = base / 10 > 0 ? random() % (base / 10 + 1) : 0;
-	return mono_s() + base + jitter;
+	return (long)clock_s() + base + jitter;
 }
 
 /*
@@ -254,16 +248,16 @@ static void *app_watcher(void *arg)
 static void *resyncer(void *arg)
 {
 	struct controller *c = arg;
-	long trimmed = mono_s();
+	long trimmed = (long)clock_s();
 	while (!c->stopping) {
 		nap(c, 1000);
 		/* JSON trees come and go by the thousand (lists, watch events,
 		 * answers); give the freed pages back rather than keep the peak */
-		if (mono_s() - trimmed >= TRIM_EVERY_S) {
+		if ((long)clock_s() - trimmed >= TRIM_EVERY_S) {
 			malloc_trim(0);
-			trimmed = mono_s();
+			trimmed = (long)clock_s();
 		}
-		long now = mono_s();
+		long now = (long)clock_s();
 		json_t *due = json_array();
 		pthread_mutex_lock(&c->mu);
 		const char *name;

@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "base64.h"
+#include "clock.h"
 #include "ctrl.h"
 #include "diff.h"
 #include "doc.h"
@@ -42,20 +43,6 @@
 #define RESOLVE_REUSE_MS 5000
 #define RESOLVE_CACHE_MAX 4096
 #define REPO_CREDS_REUSE_MS 1000
-
-static long long mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static long mono_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec;
-}
 
 void compare_result_release(struct compare_result *r)
 {
@@ -122,7 +109,7 @@ static json_t *list_repo_credentials(struct controller *c)
 static json_t *repo_credentials(struct controller *c, const char *url)
 {
 	pthread_mutex_lock(&c->resolve_mu);
-	json_t *table = c->repo_creds && mono_ms() - c->repo_creds_at < REPO_CREDS_REUSE_MS
+	json_t *table = c->repo_creds && clock_ms() - c->repo_creds_at < REPO_CREDS_REUSE_MS
 				? json_incref(c->repo_creds) : NULL;
 	pthread_mutex_unlock(&c->resolve_mu);
 	if (!table) {
@@ -130,7 +117,7 @@ static json_t *repo_credentials(struct controller *c, const char *url)
 		pthread_mutex_lock(&c->resolve_mu);
 		json_decref(c->repo_creds);
 		c->repo_creds = json_incref(table);
-		c->repo_creds_at = mono_ms();
+		c->repo_creds_at = clock_ms();
 		pthread_mutex_unlock(&c->resolve_mu);
 	}
 	json_t *creds = json_incref(json_object_get(table, url));
@@ -467,7 +454,7 @@ static int resolve_shared(struct controller *c, const json_t *source, char sha[6
 	buf_addf(&key, "%s\n%s", url, rev);
 	pthread_mutex_lock(&c->resolve_mu);
 	json_t *hit = json_object_get(c->resolved, key.data);
-	if (hit && mono_ms() - json_integer_value(json_array_get(hit, 1)) < RESOLVE_REUSE_MS) {
+	if (hit && clock_ms() - json_integer_value(json_array_get(hit, 1)) < RESOLVE_REUSE_MS) {
 		snprintf(sha, 64, "%s", json_string_value(json_array_get(hit, 0)));
 		rc = 0;
 	}
@@ -494,7 +481,7 @@ static int resolve_shared(struct controller *c, const json_t *source, char sha[6
 		pthread_mutex_lock(&c->resolve_mu);
 		if (json_object_size(c->resolved) >= RESOLVE_CACHE_MAX)
 			json_object_clear(c->resolved);
-		json_object_set_new(c->resolved, key.data, json_pack("[s, I]", sha, mono_ms()));
+		json_object_set_new(c->resolved, key.data, json_pack("[s, I]", sha, clock_ms()));
 		pthread_mutex_unlock(&c->resolve_mu);
 		rc = 0;
 	}
@@ -587,7 +574,7 @@ static int desired(struct controller *c, const json_t *app, int refresh, json_t 
 	source_digest(digest, app);
 	long fetched = (long)doc_get_int(mem, "fetchedAt", -1);
 	int fresh = !refresh && !doc_get_bool(mem, "periodic", 0) && fetched >= 0
-		    && mono_s() - fetched < c->cfg.app_resync_s
+		    && (long)clock_s() - fetched < c->cfg.app_resync_s
 		    && doc_get_str(mem, "sourceDigest") && !strcmp(doc_get_str(mem, "sourceDigest"),
 								    digest)
 		    && json_is_string(json_object_get(mem, "manifests"));
@@ -596,7 +583,7 @@ static int desired(struct controller *c, const json_t *app, int refresh, json_t 
 	int unmoved = !fresh && !refresh && doc_get_bool(mem, "periodic", 0)
 		      && compare_unmoved(c, app, mem);
 	if (unmoved) {
-		appmem_set(c, name, "fetchedAt", json_integer(mono_s()));
+		appmem_set(c, name, "fetchedAt", json_integer((long)clock_s()));
 		appmem_set(c, name, "periodic", NULL);
 	}
 	int reused = (fresh || unmoved) && (*manifests = mem_manifests(mem));
@@ -612,7 +599,7 @@ static int desired(struct controller *c, const json_t *app, int refresh, json_t 
 		appmem_set(c, name, "manifests", manifests_text(*manifests));
 		appmem_set(c, name, "revision", json_string(rev));
 		appmem_set(c, name, "sourceDigest", json_string(digest));
-		appmem_set(c, name, "fetchedAt", json_integer(mono_s()));
+		appmem_set(c, name, "fetchedAt", json_integer((long)clock_s()));
 		appmem_set(c, name, "periodic", NULL);
 	}
 	json_decref(mem);

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "ctrl.h"
 #include "doc.h"
 #include "log.h"
@@ -67,13 +68,6 @@ static struct dest *find_locked(struct controller *c, const char *server, const 
 	return NULL;
 }
 
-static long mono_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec;
-}
-
 static void load_secrets(struct controller *c, const char *selector)
 {
 	struct kube_ref ref = { "v1", "Secret", c->cfg.namespace, NULL, NULL };
@@ -121,9 +115,9 @@ int dest_for_app(struct controller *c, const json_t *app, struct dest **out, str
 	}
 	pthread_mutex_lock(&c->dest_mu);
 	struct dest *d = find_locked(c, server, name);
-	int reload = !d && mono_s() - c->dests_loaded_at >= RELOAD_MIN_S;
+	int reload = !d && (long)clock_s() - c->dests_loaded_at >= RELOAD_MIN_S;
 	if (reload)
-		c->dests_loaded_at = mono_s();
+		c->dests_loaded_at = (long)clock_s();
 	pthread_mutex_unlock(&c->dest_mu);
 	if (reload) {
 		load_secrets(c, "bosun.io/secret-type=cluster");

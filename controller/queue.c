@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "queue.h"
 
 struct queue {
@@ -30,22 +31,11 @@ struct queue {
 	unsigned long adds;
 };
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 struct queue *queue_new(void)
 {
 	struct queue *q = xcalloc(1, sizeof(*q));
-	pthread_condattr_t ca;
 	pthread_mutex_init(&q->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&q->cond, &ca);
-	pthread_condattr_destroy(&ca);
+	cond_init_monotonic(&q->cond);
 	q->dirty = json_object();
 	q->processing = json_object();
 	q->delayed = json_object();
@@ -110,7 +100,7 @@ void queue_add_after(struct queue *q, const char *key, long delay_ms)
 		return;
 	}
 	pthread_mutex_lock(&q->mu);
-	long long due = now_ms() + delay_ms;
+	long long due = clock_ms() + delay_ms;
 	json_t *cur = json_object_get(q->delayed, key);
 	if (!q->shutdown && (!cur || json_integer_value(cur) > due)) {
 		json_object_set_new(q->delayed, key, json_integer(due));
@@ -125,7 +115,7 @@ static long long promote_delayed(struct queue *q)
 {
 	const char *key;
 	json_t *v, *tmp;
-	long long now = now_ms(), next = -1;
+	long long now = clock_ms(), next = -1;
 
 	json_object_foreach_safe(q->delayed, tmp, key, v) {
 		long long due = json_integer_value(v);

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "ctrl.h"
 #include "doc.h"
 #include "health.h"
@@ -217,13 +218,6 @@ static void handle_tree(struct http_request *req, struct http_response *resp, vo
 	json_decref(app);
 }
 
-static double mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void handle_refresh(struct http_request *req, struct http_response *resp, void *arg)
 {
 	struct controller *c = arg;
@@ -231,15 +225,15 @@ static void handle_refresh(struct http_request *req, struct http_response *resp,
 	int waiting = wait && (!*wait || !strcmp(wait, "true") || !strcmp(wait, "1"));
 	unsigned long done0 = c->m.hist_count, writes0 = c->m.status_writes;
 	unsigned long skipped0 = c->m.compares_skipped;
-	double t0 = mono();
+	double t0 = clock_s();
 	size_t n = appstate_refresh_all(c);
 	/* every app queued has been reconciled once the count went up by n
 	 * and nothing waits; other work only makes the count reach it sooner */
-	while (waiting && !c->stopping && mono() - t0 < REFRESH_WAIT_MAX_S
+	while (waiting && !c->stopping && clock_s() - t0 < REFRESH_WAIT_MAX_S
 	       && (c->m.hist_count - done0 < n || queue_len(c->refresh_q)))
 		usleep(2000);
 	json_t *out = json_pack("{s:I, s:f, s:I, s:I}", "apps", (json_int_t)n,
-				"seconds", waiting ? mono() - t0 : 0.0, "statusWrites",
+				"seconds", waiting ? clock_s() - t0 : 0.0, "statusWrites",
 				(json_int_t)(c->m.status_writes - writes0), "comparesSkipped",
 				(json_int_t)(c->m.compares_skipped - skipped0));
 	http_response_json(resp, 200, out);

@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #include "apply.h"
+#include "clock.h"
 #include "ctrl.h"
 #include "doc.h"
 #include "health.h"
@@ -89,13 +90,6 @@ struct run {
 };
 
 #define RUNNING_AFTER_MS 500
-
-static long long mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int has_option(const json_t *opts, const char *want)
 {
@@ -215,7 +209,7 @@ static int write_state(struct run *r, const char *phase, const char *message, in
  * resumes from `operation`, which stays until the end. */
 static void note_running(struct run *r)
 {
-	if (!r->running_written && mono_ms() - r->started_ms >= RUNNING_AFTER_MS)
+	if (!r->running_written && clock_ms() - r->started_ms >= RUNNING_AFTER_MS)
 		write_state(r, "Running", "running", 0, NULL);
 }
 
@@ -505,7 +499,7 @@ static int wait_group(struct run *r, size_t from, size_t to, int health)
 	int hooks = 0;
 	for (size_t i = from; i < to; i++)
 		hooks |= ((struct task_data *)r->tasks[i].data)->hook;
-	long long deadline = mono_ms() + (health || hooks ? r->c->cfg.sync_wait_timeout_s * 1000
+	long long deadline = clock_ms() + (health || hooks ? r->c->cfg.sync_wait_timeout_s * 1000
 						 : CACHE_CATCH_UP_S * 1000);
 	long poll_us = 2000;    /* the watch usually delivers within milliseconds */
 	for (;;) {
@@ -560,7 +554,7 @@ static int wait_group(struct run *r, size_t from, size_t to, int health)
 			snprintf(r->message, sizeof(r->message), "operation terminated");
 			return -1;
 		}
-		if (mono_ms() > deadline) {
+		if (clock_ms() > deadline) {
 			if (!health && !hooks)
 				return 0;       /* the cache lags; the next refresh will tell */
 			snprintf(r->message, sizeof(r->message),
@@ -835,7 +829,7 @@ static void finish(struct run *r, const char *phase, const char *message, json_t
 
 void sync_run(struct controller *c, const char *name)
 {
-	struct run r = { .c = c, .name = name, .started_ms = mono_ms() };
+	struct run r = { .c = c, .name = name, .started_ms = clock_ms() };
 	struct berr err = BERR_INIT;
 	r.app = appstate_get(c, name);
 	if (!r.app || !json_is_object(json_object_get(r.app, "operation"))) {
@@ -922,8 +916,8 @@ void sync_run(struct controller *c, const char *name)
 		snprintf(state, sizeof(state), "retrying attempt #%ld in %ld ms: %s", r.retry_count,
 			 delay, msg);
 		write_state(&r, "Running", state, 0, NULL);
-		long long until = mono_ms() + delay;
-		while (mono_ms() < until && !should_stop(&r))
+		long long until = clock_ms() + delay;
+		while (clock_ms() < until && !should_stop(&r))
 			usleep(100 * 1000);
 		if (r.terminated || c->stopping) {
 			if (!c->stopping)

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "base64.h"
+#include "clock.h"
 #include "doc.h"
 #include "kube-internal.h"
 #include "timefmt.h"
@@ -210,13 +211,6 @@ static char *exec_info(const struct kube_exec *e, const json_t *cluster)
 	return info;
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 /* Reads both pipes to their end (or the deadline); 1 when output was cut. */
 static int drain(int out_fd, int err_fd, struct buf *out, struct buf *errb, long deadline)
 {
@@ -224,7 +218,7 @@ static int drain(int out_fd, int err_fd, struct buf *out, struct buf *errb, long
 	int open = 2, cut = 0;
 	char chunk[8192];
 	while (open > 0) {
-		long left = deadline - now_ms();
+		long left = deadline - clock_ms();
 		if (left <= 0)
 			return -1;
 		if (poll(p, 2, (int)left) < 0 && errno != EINTR)
@@ -303,7 +297,7 @@ static int run(const struct kube_exec *e, const json_t *cluster, struct buf *out
 			      e->install_hint ? "; " : "", e->install_hint ? e->install_hint : "");
 		goto out;
 	}
-	int cut = drain(o[0], x[0], out, &errb, now_ms() + EXEC_TIMEOUT_MS);
+	int cut = drain(o[0], x[0], out, &errb, clock_ms() + EXEC_TIMEOUT_MS);
 	if (cut < 0)
 		kill(pid, SIGKILL);
 	int status = 0;

@@ -7,17 +7,20 @@
  * as sending it (TLS, the socket), so a list longer than its first block
  * gets a producer thread that makes the next block while the server's
  * worker sends the last one: a 10,000-Pod list then takes the time of the
- * larger half instead of both. At most PRODUCERS_MAX run at once; past
- * that a list is made by its worker as it sends.
+ * larger half instead of both. At most PRODUCERS_MAX run at once, as many
+ * as the store lets cursors hold readers; past that (a thread that cannot
+ * start) a list is made by its worker as it sends.
  *
  * The cursor holds a pooled sqlite reader and its snapshot while the client
  * reads; to bound that, it is opened with STORE_CURSOR_HELD (half the pool
  * at most, else the list is buffered by the caller), and a stream still
  * reading rows LIST_STREAM_HOLD_MS after it started reads the rest into
  * memory at once and gives the reader back: a slow client then costs
- * memory, as a buffered list does, never a reader. A client that stops
- * reading altogether is dropped after the server's connection timeout,
- * which frees the stream (and stops its producer) with the response.
+ * memory, as a buffered list does, never a reader. The producer does that
+ * on its own clock, so a client that trickles cannot keep the reader
+ * either. A client that stops reading altogether is dropped after the
+ * server's connection timeout, which frees the stream (and stops its
+ * producer) with the response.
  */
 #include "api.h"
 
@@ -29,6 +32,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "log.h"
 
 #define LIST_STREAM_HOLD_MS 1000
@@ -57,13 +61,6 @@ struct list_stream {
 	int failed;
 	int stop;                       /* the response is gone */
 };
-
-static int64_t mono_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
 
 /* Adds objects to out until `want` bytes are there or the rows end (then
  * the list's tail). <0 when the store fails. */
@@ -98,7 +95,7 @@ static void *producer_main(void *p)
 	pthread_setname_np(pthread_self(), "list-producer");
 	while (l->cur && !failed) {
 		/* a slow client: the rest of the rows now, and the reader back */
-		size_t want = mono_ms() >= l->hold_until ? SIZE_MAX : BLOCK;
+		size_t want = clock_ms() >= l->hold_until ? SIZE_MAX : BLOCK;
 		failed = make_more(l, &work, want) < 0;
 		if (failed && l->cur) {
 			store_cursor_close(l->cur);
@@ -112,7 +109,7 @@ static void *producer_main(void *p)
 				struct timespec until = { l->hold_until / 1000,
 							  (l->hold_until % 1000) * 1000000 };
 				if (pthread_cond_timedwait(&l->cond, &l->mu, &until) &&
-				    mono_ms() >= l->hold_until)
+				    clock_ms() >= l->hold_until)
 					break;  /* go read the rest meanwhile */
 			} else {
 				pthread_cond_wait(&l->cond, &l->mu);
@@ -146,11 +143,7 @@ static void start_producer(struct list_stream *l)
 		return;
 	}
 	pthread_mutex_init(&l->mu, NULL);
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&l->cond, &ca);
-	pthread_condattr_destroy(&ca);
+	cond_init_monotonic(&l->cond);
 	if (pthread_create(&l->thread, NULL, producer_main, l) != 0) {
 		pthread_cond_destroy(&l->cond);
 		pthread_mutex_destroy(&l->mu);
@@ -165,11 +158,11 @@ static void start_producer(struct list_stream *l)
 static int next_text(struct list_stream *l, size_t want)
 {
 	if (!l->producing) {
-		if (l->cur && mono_ms() >= l->hold_until)
+		if (l->cur && clock_ms() >= l->hold_until)
 			want = SIZE_MAX;
 		if (make_more(l, &l->text, want) < 0)
 			return -1;
-		if (l->cur && l->n)
+		if (l->cur)
 			start_producer(l);
 		return 0;
 	}
@@ -241,7 +234,7 @@ void api_list_stream(struct http_response *resp, const struct resource *res,
 	l->prefix = prefix;
 	l->text = (struct buf)BUF_INIT;
 	l->ready = (struct buf)BUF_INIT;
-	l->hold_until = mono_ms() + LIST_STREAM_HOLD_MS;
+	l->hold_until = clock_ms() + LIST_STREAM_HOLD_MS;
 	char av[512];
 	resource_api_version(res, av, sizeof(av));
 	buf_addf(&l->text, "{\"kind\":\"%s\",\"apiVersion\":\"%s\",\"metadata\":"

@@ -31,6 +31,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "convert.h"
 #include "doc.h"
 #include "log.h"
@@ -300,9 +301,7 @@ static void *hub_main(void *arg)
 	pthread_mutex_lock(&hub->qmu);
 	while (!hub->stop) {
 		if (!hub->handoff) {
-			struct timespec until;
-			clock_gettime(CLOCK_MONOTONIC, &until);
-			until.tv_sec++;
+			struct timespec until = clock_after_ms(1000);
 			pthread_cond_timedwait(&hub->tick, &hub->qmu, &until);
 		}
 		if (hub->stop)
@@ -329,11 +328,7 @@ struct watch_hub *watch_hub_start(struct store *store, struct registry *reg)
 	hub->store = store;
 	pthread_mutex_init(&hub->mu, NULL);
 	pthread_mutex_init(&hub->qmu, NULL);
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&hub->tick, &ca);
-	pthread_condattr_destroy(&ca);
+	cond_init_monotonic(&hub->tick);
 	if (pthread_create(&hub->thread, NULL, hub_main, hub) == 0)
 		hub->running = 1;
 	struct store_listener l = { hub_queued, hub_committed, hub };

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "clock.h"
 
 struct entry {
 	char *ns, *name, *uid;
@@ -28,13 +29,6 @@ struct graceful {
 	struct entry *list;             /* by due_ms, soonest first */
 	int stop;
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void entry_free(struct entry *e)
 {
@@ -53,16 +47,9 @@ static void *run(void *arg)
 			pthread_cond_wait(&g->cv, &g->mu);
 			continue;
 		}
-		int64_t wait = g->list->due_ms - now_ms();
+		int64_t wait = g->list->due_ms - clock_ms();
 		if (wait > 0) {
-			struct timespec ts;
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			ts.tv_sec += wait / 1000;
-			ts.tv_nsec += (long)(wait % 1000) * 1000000;
-			if (ts.tv_nsec >= 1000000000) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000;
-			}
+			struct timespec ts = clock_after_ms(wait);
 			pthread_cond_timedwait(&g->cv, &g->mu, &ts);
 			continue;
 		}
@@ -83,11 +70,7 @@ struct graceful *graceful_new(graceful_fn fn, void *ctx)
 	g->fn = fn;
 	g->ctx = ctx;
 	pthread_mutex_init(&g->mu, NULL);
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&g->cv, &ca);
-	pthread_condattr_destroy(&ca);
+	cond_init_monotonic(&g->cv);
 	pthread_create(&g->thread, NULL, run, g);
 	return g;
 }
@@ -114,7 +97,7 @@ void graceful_free(struct graceful *g)
 void graceful_schedule(struct graceful *g, const char *ns, const char *name, const char *uid,
 		       int64_t after_ms)
 {
-	int64_t due = now_ms() + (after_ms > 0 ? after_ms : 0);
+	int64_t due = clock_ms() + (after_ms > 0 ? after_ms : 0);
 	pthread_mutex_lock(&g->mu);
 	struct entry **pp = &g->list;
 	for (; *pp; pp = &(*pp)->next) {

@@ -48,6 +48,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "clock.h"
 
 #define WATCH_BATCH 256
 #define RING_MAX_BYTES ((size_t)32 << 20)
@@ -398,11 +399,7 @@ int store_open(struct store **out, const char *path,
 	pthread_mutex_init(&s->rd_mu, NULL);
 	pthread_cond_init(&s->rd_cond, NULL);
 	s->path = xstrdup(path);
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&s->cond, &ca);
-	pthread_condattr_destroy(&ca);
+	cond_init_monotonic(&s->cond);
 
 	int rc;
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
@@ -1258,16 +1255,7 @@ int store_watch_next(struct store_watch *w, struct store_event **out,
 {
 	struct store *s = w->s;
 	*out = NULL;
-	struct timespec deadline;
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	if (timeout_ms > 0) {
-		deadline.tv_sec += timeout_ms / 1000;
-		deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-		if (deadline.tv_nsec >= 1000000000L) {
-			deadline.tv_sec++;
-			deadline.tv_nsec -= 1000000000L;
-		}
-	}
+	struct timespec deadline = clock_after_ms(timeout_ms > 0 ? timeout_ms : 0);
 	pthread_mutex_lock(&s->mu);
 	unsigned gen = s->wake_gen;
 	int rc;

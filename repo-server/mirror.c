@@ -47,6 +47,7 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
+#include "clock.h"
 #include "log.h"
 #include "repo-server/transport.h"
 
@@ -106,13 +107,6 @@ static void global_init(void)
 void mirror_global_init(void)
 {
 	pthread_once(&global_once, global_init);
-}
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static void sha256_hex(char out[65], const void *data, size_t len)
@@ -475,7 +469,7 @@ static int cb_certificate(git_cert *cert, int valid, const char *host, void *pay
 
 static int check_deadline(struct fetch_ctx *c)
 {
-	if (c->s.deadline > 0 && now_seconds() > c->s.deadline) {
+	if (c->s.deadline > 0 && clock_s() > c->s.deadline) {
 		c->s.timed_out = 1;
 		return -1;
 	}
@@ -757,7 +751,7 @@ static int do_fetch(struct mirror_store *s, const char *url,
 	struct fetch_ctx c = { .s = { .url = url, .creds = creds, .tmp_dir = s->root },
 			       .max_bytes = s->max_fetch_bytes };
 	if (timeout_ms > 0)
-		c.s.deadline = now_seconds() + timeout_ms / 1000.0;
+		c.s.deadline = clock_s() + timeout_ms / 1000.0;
 	int is_ssh = !strncmp(url, "ssh://", 6) || !strncmp(url, "git+ssh://", 10)
 		|| (!strstr(url, "://") && strchr(url, ':') && url[0] != '/');
 	if (is_ssh && !transport_ssh_available() && !(git_features & GIT_FEATURE_SSH))
@@ -823,7 +817,7 @@ int mirror_fetch(struct mirror_store *s, const char *url,
 	pthread_mutex_lock(&e->mu);
 	for (;;) {
 		if (fresh_ms > 0 && e->done_at > 0 && !memcmp(e->fingerprint, fp, sizeof(fp))
-		    && now_seconds() - e->done_at < fresh_ms / 1000.0) {
+		    && clock_s() - e->done_at < fresh_ms / 1000.0) {
 			pthread_mutex_unlock(&e->mu);
 			stats_add(s, &s->stats.fresh, 0);
 			return 0;
@@ -848,9 +842,9 @@ int mirror_fetch(struct mirror_store *s, const char *url,
 	pthread_mutex_unlock(&e->mu);
 
 	struct berr local = BERR_INIT;
-	double start = now_seconds();
+	double start = clock_s();
 	int rc = do_fetch(s, url, creds, timeout_ms, &local);
-	double secs = now_seconds() - start;
+	double secs = clock_s() - start;
 	stats_add(s, &s->stats.fetches, secs);
 	if (rc < 0) {
 		pthread_mutex_lock(&s->mu);
@@ -865,7 +859,7 @@ int mirror_fetch(struct mirror_store *s, const char *url,
 	pthread_mutex_lock(&e->mu);
 	e->result = rc;
 	memcpy(e->msg, local.msg, sizeof(e->msg));
-	e->done_at = rc == 0 ? now_seconds() : 0;
+	e->done_at = rc == 0 ? clock_s() : 0;
 	e->busy = 0;
 	e->gen++;
 	pthread_cond_broadcast(&e->cond);
@@ -959,7 +953,7 @@ int mirror_test_connection(const char *url, const struct repo_creds *creds,
 		return berr_set(err, BERR_INVALID, "repository URL is empty");
 	struct fetch_ctx c = { .s = { .url = url, .creds = creds } };
 	if (timeout_ms > 0)
-		c.s.deadline = now_seconds() + timeout_ms / 1000.0;
+		c.s.deadline = clock_s() + timeout_ms / 1000.0;
 	git_remote *remote = NULL;
 	git_remote_callbacks cb;
 	git_remote_init_callbacks(&cb, GIT_REMOTE_CALLBACKS_VERSION);

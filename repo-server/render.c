@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "log.h"
 #include "repo-server/cache.h"
 #include "repo-server/helm/source.h"
@@ -35,13 +36,6 @@ struct render_engine {
 	unsigned long renders, render_errors, requests, request_errors, slot_timeouts;
 	double render_seconds;
 };
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 int render_engine_open(struct render_engine **out, const struct render_config *cfg,
 		       struct berr *err)
@@ -87,7 +81,7 @@ void render_engine_free(struct render_engine *e)
 
 static long remaining_ms(double deadline)
 {
-	double left = deadline - now_seconds();
+	double left = deadline - clock_s();
 	return left <= 0 ? -1 : (long)(left * 1000) + 1;
 }
 
@@ -157,7 +151,7 @@ static int resolve_deadline(char sha[41], struct render_engine *e, const char *u
 int render_resolve(char sha[41], struct render_engine *e, const char *repo_url,
 		   const char *revision, const struct repo_creds *creds, struct berr *err)
 {
-	double deadline = now_seconds() + e->cfg.timeout_ms / 1000.0;
+	double deadline = clock_s() + e->cfg.timeout_ms / 1000.0;
 	return resolve_deadline(sha, e, repo_url, revision, creds, deadline, err);
 }
 
@@ -189,7 +183,7 @@ static int take_slot(struct render_engine *e, double deadline, struct berr *err)
 	double abs_rt;
 	struct timespec rt;
 	clock_gettime(CLOCK_REALTIME, &rt);
-	abs_rt = rt.tv_sec + rt.tv_nsec / 1e9 + (deadline - now_seconds());
+	abs_rt = rt.tv_sec + rt.tv_nsec / 1e9 + (deadline - clock_s());
 	ts.tv_sec = (time_t)abs_rt;
 	ts.tv_nsec = (long)((abs_rt - (double)ts.tv_sec) * 1e9);
 	pthread_mutex_lock(&e->mu);
@@ -277,7 +271,7 @@ static int looks_like_object(const struct buf *b)
 int render_manifests(struct buf *out, struct render_engine *e, const struct render_request *req,
 		     struct berr *err)
 {
-	double deadline = now_seconds() + e->cfg.timeout_ms / 1000.0;
+	double deadline = clock_s() + e->cfg.timeout_ms / 1000.0;
 	struct buf path = BUF_INIT, cached = BUF_INIT;
 	char sha[41], digest[65];
 	json_t *result = NULL;
@@ -300,9 +294,9 @@ int render_manifests(struct buf *out, struct render_engine *e, const struct rend
 	if ((rc = out_of_time(deadline, "before rendering", err)) < 0
 	    || (rc = take_slot(e, deadline, err)) < 0)
 		goto out;
-	double start = now_seconds();
+	double start = clock_s();
 	rc = render_tree(&result, e, req->repo_url, sha, path.data, req, err);
-	give_slot(e, now_seconds() - start, rc < 0);
+	give_slot(e, clock_s() - start, rc < 0);
 	if (rc < 0)
 		goto out;
 	char *text = json_dumps(result, JSON_COMPACT);

@@ -54,6 +54,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "err.h"
 
 extern char **environ;
@@ -341,7 +342,7 @@ static void build_args(struct argv *a, struct ssh_sub *sub, const struct ssh_tar
 	int has_pass = cr && cr->ssh_passphrase && *cr->ssh_passphrase;
 	long connect = CONNECT_TIMEOUT_S;
 	if (sub->s->deadline > 0) {
-		double left = sub->s->deadline - transport_now();
+		double left = sub->s->deadline - clock_s();
 		if (left < connect)
 			connect = left < 1 ? 1 : (long)left;
 	}
@@ -588,7 +589,7 @@ static int wait_fd(struct ssh_stream *st, int fd, short events)
 	for (;;) {
 		int ms = -1;
 		if (s->deadline > 0) {
-			double left = s->deadline - transport_now();
+			double left = s->deadline - clock_s();
 			if (left <= 0) {
 				s->timed_out = 1;
 				return transport_fail(s, BERR_LIMIT, "timed out");

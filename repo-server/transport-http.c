@@ -41,6 +41,7 @@
 #include <openssl/x509.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "err.h"
 
 #define MAX_REQUEST_BYTES ((size_t)64 << 20)    /* one negotiation round */
@@ -315,7 +316,7 @@ static int start(struct http_stream *st)
 	}
 	long timeout_ms = 0;
 	if (s->deadline > 0) {
-		timeout_ms = (long)((s->deadline - transport_now()) * 1000);
+		timeout_ms = (long)((s->deadline - clock_s()) * 1000);
 		if (timeout_ms <= 0) {
 			s->timed_out = 1;
 			return transport_fail(s, BERR_LIMIT, "timed out");

@@ -1,21 +1,13 @@
 /*
- * transport.c — what the repo server's git subtransports share: the clock
- * their deadlines use and the one way they report a diagnosis (into the
- * session, for mirror.c's error message, and into libgit2's last error, so
- * whatever libgit2 prints says the same).
+ * transport.c — what the repo server's git subtransports share: the one
+ * way they report a diagnosis (into the session, for mirror.c's error
+ * message, and into libgit2's last error, so whatever libgit2 prints says
+ * the same). Their deadlines are clock_s() seconds (lib/clock.h).
  */
 #include "repo-server/transport.h"
 
 #include <stdarg.h>
 #include <stdio.h>
-#include <time.h>
-
-double transport_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 int transport_fail(struct transport_session *s, int code, const char *fmt, ...)
 {

@@ -35,14 +35,11 @@ struct transport_session {
 	const char *url;                /* as the user gave it (may hold user:password@) */
 	const struct repo_creds *creds; /* may be NULL */
 	const char *tmp_dir;            /* private dir for ssh's key files; NULL = $TMPDIR */
-	double deadline;                /* CLOCK_MONOTONIC seconds; 0 = none */
+	double deadline;                /* clock_s() seconds; 0 = none */
 	int timed_out;                  /* set when the deadline passed */
 	int code;                       /* BERR_* a transport diagnosed; 0 = none */
 	char msg[384];                  /* its explanation, without secrets */
 };
-
-/* Seconds of CLOCK_MONOTONIC. */
-double transport_now(void);
 
 /* Records a diagnosis in the session and in libgit2's last error; returns -1. */
 int transport_fail(struct transport_session *s, int code, const char *fmt, ...)

@@ -1,5 +1,6 @@
 /* test-lib.c — the shared vocabulary: buf, berr, log masking, daemon files,
- * Secret masking. */
+ * Secret masking, the monotonic clock. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,10 +13,35 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "daemon.h"
 #include "err.h"
 #include "log.h"
 #include "secret.h"
+
+/* Deadlines are normalised instants on the clock the condition variables
+ * wait on: a timed wait ends after its time, not before and not much after. */
+static void test_clock_deadlines_and_waits(void **state)
+{
+	(void)state;
+	struct timespec ts = clock_after_ms(1999);
+	assert_true(ts.tv_nsec >= 0 && ts.tv_nsec < 1000000000L);
+	int64_t t0 = clock_ms();
+	double s0 = clock_s();
+	assert_true(s0 * 1000 >= (double)t0 - 1 && s0 * 1000 <= (double)t0 + 1000);
+	pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	pthread_cond_t c;
+	cond_init_monotonic(&c);
+	pthread_mutex_lock(&mu);
+	struct timespec until = clock_after_ms(50);
+	int rc = 0;
+	while (rc == 0)
+		rc = pthread_cond_timedwait(&c, &mu, &until);
+	pthread_mutex_unlock(&mu);
+	int64_t waited = clock_ms() - t0;
+	assert_true(waited >= 49 && waited < 5000);
+	pthread_cond_destroy(&c);
+}
 
 static void test_buf_starts_empty_and_terminated(void **state)
 {
@@ -315,6 +341,7 @@ int main(void)
 		cmocka_unit_test(test_daemon_common_options),
 		cmocka_unit_test(test_secret_mask_values_and_last_applied),
 		cmocka_unit_test(test_secret_mask_pair_keeps_changes_visible),
+		cmocka_unit_test(test_clock_deadlines_and_waits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
