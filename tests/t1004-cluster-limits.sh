@@ -1,6 +1,7 @@
 #!/bin/sh
 # Hostile and heavy input on the bundled cluster: 1,000 simultaneous
-# watches, a watch that stops reading, 10 MiB bodies, malformed JSON and
+# watches, a watch that stops reading, watches that come and go under
+# concurrent writes, 10 MiB bodies, malformed JSON and
 # YAML, the wrong apiVersion or kind, invalid names. Each gets a clear
 # Status error or is served, memory stays bounded, nothing crashes.
 . "$(dirname "$0")/lib.sh"
@@ -50,6 +51,12 @@ test_expect_success 'a watch that stops reading is dropped; the server stays res
 	cat "$TEST_TMP/stalled" &&
 	grep -q "closed=True" "$TEST_TMP/stalled" &&
 	test "$(rss_mb)" -lt $((300 * RSS_SCALE))
+'
+
+test_expect_success 'watches that come and go while four clients write see every write once, in order' '
+	python3 "$LOAD" race "$CLUSTER_PORT" "$TOKEN" "$BOSUND_PID" >"$TEST_TMP/race" &&
+	cat "$TEST_TMP/race" &&
+	grep -q "each saw every write once, in order" "$TEST_TMP/race"
 '
 
 test_expect_success 'a 10 MiB body is refused with 413 RequestEntityTooLarge' '

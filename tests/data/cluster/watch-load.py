@@ -3,13 +3,17 @@
 
   watch-load.py many PORT TOKEN PID N     N simultaneous watches all get one event
   watch-load.py stalled PORT TOKEN PID    a watch that never reads is dropped
+  watch-load.py race PORT TOKEN PID       watches that come and go, each resuming
+                                          from the last event it saw, while four
+                                          clients write: every watch sees every
+                                          write once, in order
 
 Both check that the server answers other requests meanwhile and print the
 server's resident memory (VmRSS of PID) so the caller can bound it. Raw
 sockets rather than a client library: the point is to hold the connections
 open exactly as a slow or numerous client would.
 """
-import json, selectors, socket, ssl, sys, time
+import http.client, json, random, selectors, socket, ssl, sys, threading, time
 
 def rss_mb(pid):
     with open(f"/proc/{pid}/status") as f:
@@ -138,9 +142,96 @@ def stalled(port, token, pid):
     code, _ = request(port, token, "GET", "/api/v1/namespaces/default/configmaps/big-0")
     assert code == 200, code
 
+def race(port, token, pid, writers=4, per_writer=150, watchers=12):
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    hdrs = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    path = "/api/v1/namespaces/default/configmaps"
+    start = int(current_rv(port, token))
+    writes, lock, done = [], threading.Lock(), threading.Event()
+    failures = []
+
+    def write(t):
+        c = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=30)
+        for i in range(per_writer):
+            name = f"race-{t}-{i}"
+            for method, url, body in (
+                    ("POST", path, {"metadata": {"name": name}, "data": {"n": "0"}}),
+                    ("PUT", f"{path}/{name}", {"metadata": {"name": name}, "data": {"n": "1"}})):
+                c.request(method, url, json.dumps(body), hdrs)
+                r = c.getresponse()
+                obj = json.loads(r.read())
+                if r.status not in (200, 201):
+                    failures.append((method, name, r.status))
+                    return
+                with lock:
+                    writes.append(int(obj["metadata"]["resourceVersion"]))
+        c.close()
+
+    def watch(k, out):
+        rv, seen, rounds = start, [], 0
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if done.is_set():
+                with lock:
+                    last = max(writes) if writes else start
+                if rv >= last:
+                    break
+            rounds += 1
+            c = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=0.3)
+            until = time.time() + random.uniform(0.02, 0.2)
+            try:
+                c.request("GET", f"{path}?watch=1&resourceVersion={rv}", headers=hdrs)
+                r = c.getresponse()
+                while time.time() < until:
+                    line = r.readline()
+                    if not line:
+                        break
+                    ev = json.loads(line)
+                    meta = ev["object"].get("metadata", {})
+                    if ev["type"] == "ERROR":
+                        failures.append((k, ev["object"].get("message")))
+                        return
+                    if meta.get("name", "").startswith("race-"):
+                        seen.append(int(meta["resourceVersion"]))
+                        rv = seen[-1]
+            except (OSError, http.client.HTTPException, ValueError):
+                pass        # this round's time is up: resume from rv
+            finally:
+                c.close()
+        out[k] = (seen, rounds)
+
+    results = {}
+    ws = [threading.Thread(target=watch, args=(k, results)) for k in range(watchers)]
+    for w in ws:
+        w.start()
+    ts = [threading.Thread(target=write, args=(t,)) for t in range(writers)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    done.set()
+    for w in ws:
+        w.join()
+    assert not failures, failures[:5]
+    want = sorted(writes)
+    assert len(want) == writers * per_writer * 2, len(want)
+    rounds = 0
+    for k in range(watchers):
+        seen, r = results[k]
+        rounds += r
+        assert seen == sorted(set(seen)), f"watch {k}: events repeated or out of order"
+        missing = sorted(set(want) - set(seen))
+        assert not missing, f"watch {k} missed {len(missing)} events, first {missing[:5]}"
+    print(f"race: {len(want)} writes, {watchers} watches over {rounds} connections: "
+          f"each saw every write once, in order")
+
 if __name__ == "__main__":
     mode, port, token, pid = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
     if mode == "many":
         many(port, token, pid, int(sys.argv[5]))
+    elif mode == "race":
+        race(port, token, pid)
     else:
         stalled(port, token, pid)
