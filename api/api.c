@@ -368,36 +368,21 @@ int api_main(int argc, char **argv)
 	if (argc < 0)
 		return usage();
 	struct api_config cfg = { .port = 8080 };
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			usage();
-			return 0;
-		}
-		if (!v)
-			return usage();
-		if (!strcmp(a, "--port")) {
-			if ((cfg.port = daemon_parse_port(v)) < 0)
-				return usage();
-		} else if (!strcmp(a, "--kubeconfig")) {
-			cfg.kubeconfig = v;
-		} else if (!strcmp(a, "--repo-server")) {
-			cfg.repo_server_url = v;
-		} else if (!strcmp(a, "--controller")) {
-			cfg.controller_urls = v;
-		} else if (!strcmp(a, "--address")) {
-			cfg.address = v;
-		} else if (!strcmp(a, "--ui-dir")) {
-			cfg.ui_dir = v;
-		} else if (!strcmp(a, "--tls-cert")) {
-			cfg.tls_cert_file = v;
-		} else if (!strcmp(a, "--tls-key")) {
-			cfg.tls_key_file = v;
-		} else {
-			fprintf(stderr, "bosund api: unknown option '%s'\n", a);
-			return usage();
-		}
-		i++;
+	const struct daemon_opt table[] = {
+		{ "--port", DAEMON_OPT_PORT, &cfg.port, 0, 0 },
+		{ "--kubeconfig", DAEMON_OPT_STRING, &cfg.kubeconfig, 0, 0 },
+		{ "--repo-server", DAEMON_OPT_STRING, &cfg.repo_server_url, 0, 0 },
+		{ "--controller", DAEMON_OPT_STRING, &cfg.controller_urls, 0, 0 },
+		{ "--address", DAEMON_OPT_STRING, &cfg.address, 0, 0 },
+		{ "--ui-dir", DAEMON_OPT_STRING, &cfg.ui_dir, 0, 0 },
+		{ "--tls-cert", DAEMON_OPT_STRING, &cfg.tls_cert_file, 0, 0 },
+		{ "--tls-key", DAEMON_OPT_STRING, &cfg.tls_key_file, 0, 0 },
+		{ NULL, 0, NULL, 0, 0 },
+	};
+	int rc = daemon_parse_options("api", argc, argv, table);
+	if (rc) {
+		usage();
+		return rc > 0 ? 0 : 2;
 	}
 	if (!cfg.tls_cert_file != !cfg.tls_key_file) {
 		fprintf(stderr, "bosund api: --tls-cert and --tls-key go together\n");

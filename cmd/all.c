@@ -41,60 +41,22 @@ static int usage(FILE *f)
 	return f == stderr ? 2 : 0;
 }
 
+/* 0, 1 for --help, -1 after an error on stderr. */
 static int parse_options(int argc, char **argv, struct all_options *o)
 {
-	const struct { const char *name; int *port; } ports[] = {
-		{ "--api-port", &o->api_port },
-		{ "--cluster-port", &o->cluster_port },
-		{ "--repo-server-port", &o->repo_port },
-		{ "--controller-port", &o->controller_port },
+	const struct daemon_opt table[] = {
+		{ "--api-port", DAEMON_OPT_PORT, &o->api_port, 0, 0 },
+		{ "--cluster-port", DAEMON_OPT_PORT, &o->cluster_port, 0, 0 },
+		{ "--repo-server-port", DAEMON_OPT_PORT, &o->repo_port, 0, 0 },
+		{ "--controller-port", DAEMON_OPT_PORT, &o->controller_port, 0, 0 },
+		{ "--nodes", DAEMON_OPT_INT, &o->nodes, 0, 1000 },
+		{ "--pod-start-delay", DAEMON_OPT_DURATION, &o->pod_start_delay_ms, 0, 0 },
+		{ "--ui-dir", DAEMON_OPT_STRING, &o->ui_dir, 0, 0 },
+		{ "--tls-cert", DAEMON_OPT_STRING, &o->tls_cert, 0, 0 },
+		{ "--tls-key", DAEMON_OPT_STRING, &o->tls_key, 0, 0 },
+		{ NULL, 0, NULL, 0, 0 },
 	};
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		int matched = 0;
-		for (size_t p = 0; p < sizeof(ports) / sizeof(ports[0]); p++) {
-			if (strcmp(a, ports[p].name))
-				continue;
-			if (!v || (*ports[p].port = daemon_parse_port(v)) < 0) {
-				fprintf(stderr, "bosund all: '%s' needs a port number (0-65535)\n", a);
-				return -1;
-			}
-			matched = 1;
-		}
-		if (matched) {
-			i++;
-			continue;
-		}
-		if (!v) {
-			fprintf(stderr, "bosund all: unknown option or missing value: '%s'\n", a);
-			return -1;
-		}
-		if (!strcmp(a, "--nodes"))
-			o->nodes = atoi(v);
-		else if (!strcmp(a, "--pod-start-delay")) {
-			if ((o->pod_start_delay_ms = daemon_parse_duration_ms(v)) < 0) {
-				fprintf(stderr, "bosund all: bad duration '%s' for --pod-start-delay (e.g. 1s, 250ms)\n", v);
-				return -1;
-			}
-		}
-		else if (!strcmp(a, "--ui-dir"))
-			o->ui_dir = v;
-		else if (!strcmp(a, "--tls-cert"))
-			o->tls_cert = v;
-		else if (!strcmp(a, "--tls-key"))
-			o->tls_key = v;
-		else {
-			fprintf(stderr, "bosund all: unknown option '%s'\n", a);
-			return -1;
-		}
-		i++;
-	}
-	if (o->nodes < 0) {
-		fprintf(stderr, "bosund all: --nodes must not be negative\n");
-		return -1;
-	}
-	return 0;
+	return daemon_parse_options("all", argc, argv, table);
 }
 
 int all_main(int argc, char **argv)
@@ -107,7 +69,7 @@ int all_main(int argc, char **argv)
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
 			return usage(stdout);
 	argc = daemon_common_options(argc, argv, &o.data_dir);
-	if (argc < 0 || parse_options(argc, argv, &o) < 0)
+	if (argc < 0 || parse_options(argc, argv, &o) != 0)
 		return usage(stderr);
 
 	struct berr err = BERR_INIT;

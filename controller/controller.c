@@ -317,16 +317,6 @@ static int usage(void)
 	return 2;
 }
 
-static int parse_num(const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-	if (!*s || *end || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /* The repo server from <data-dir>/ports.json, as `bosund all` writes it. */
 static char *repo_url_from_ports(const char *data_dir)
 {
@@ -357,55 +347,25 @@ int controller_main(int argc, char **argv)
 	argc = daemon_common_options(argc, argv, &data_dir);
 	if (argc < 0)
 		return 2;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v;
-		const char *eq = strchr(a, '=');
-		char name[64];
-		long n = 0;
-		int bad = 0;
-		snprintf(name, sizeof(name), "%.*s", eq ? (int)(eq - a) : (int)strlen(a), a);
-		if (!strcmp(name, "-h") || !strcmp(name, "--help"))
-			return usage() & 0;
-		if (eq)
-			v = eq + 1;
-		else if (i + 1 < argc)
-			v = argv[++i];
-		else {
-			fprintf(stderr, "bosund controller: option '%s' needs a value\n", name);
-			return usage();
-		}
-		if (!strcmp(name, "--port"))
-			bad = (cfg.port = daemon_parse_port(v)) < 0;
-		else if (!strcmp(name, "--address"))
-			cfg.address = v;
-		else if (!strcmp(name, "--kubeconfig"))
-			cfg.kubeconfig = v;
-		else if (!strcmp(name, "--repo-server"))
-			cfg.repo_server_url = v;
-		else if (!strcmp(name, "--namespace"))
-			cfg.namespace = v;
-		else if (!strcmp(name, "--status-processors"))
-			bad = parse_num(v, 1, 1000, &n) < 0 || !(cfg.status_processors = (unsigned)n);
-		else if (!strcmp(name, "--operation-processors"))
-			bad = parse_num(v, 1, 1000, &n) < 0 || !(cfg.operation_processors = (unsigned)n);
-		else if (!strcmp(name, "--app-resync"))
-			bad = parse_num(v, 1, 86400 * 7, &cfg.app_resync_s) < 0;
-		else if (!strcmp(name, "--self-heal-timeout"))
-			bad = parse_num(v, 1, 86400, &cfg.self_heal_timeout_s) < 0;
-		else if (!strcmp(name, "--sync-timeout"))
-			bad = parse_num(v, 1, 86400, &cfg.sync_wait_timeout_s) < 0;
-		else if (!strcmp(name, "--shard"))
-			bad = parse_num(v, 0, 1 << 20, &n) < 0 || ((cfg.shard = (unsigned)n), 0);
-		else if (!strcmp(name, "--shards"))
-			bad = parse_num(v, 1, 1 << 20, &n) < 0 || !(cfg.shards = (unsigned)n);
-		else {
-			fprintf(stderr, "bosund controller: unknown option '%s'\n", name);
-			return usage();
-		}
-		if (bad) {
-			fprintf(stderr, "bosund controller: invalid value '%s' for '%s'\n", v, name);
-			return usage();
-		}
+	const struct daemon_opt table[] = {
+		{ "--port", DAEMON_OPT_PORT, &cfg.port, 0, 0 },
+		{ "--address", DAEMON_OPT_STRING, &cfg.address, 0, 0 },
+		{ "--kubeconfig", DAEMON_OPT_STRING, &cfg.kubeconfig, 0, 0 },
+		{ "--repo-server", DAEMON_OPT_STRING, &cfg.repo_server_url, 0, 0 },
+		{ "--namespace", DAEMON_OPT_STRING, &cfg.namespace, 0, 0 },
+		{ "--status-processors", DAEMON_OPT_UINT, &cfg.status_processors, 1, 1000 },
+		{ "--operation-processors", DAEMON_OPT_UINT, &cfg.operation_processors, 1, 1000 },
+		{ "--app-resync", DAEMON_OPT_LONG, &cfg.app_resync_s, 1, 86400 * 7 },
+		{ "--self-heal-timeout", DAEMON_OPT_LONG, &cfg.self_heal_timeout_s, 1, 86400 },
+		{ "--sync-timeout", DAEMON_OPT_LONG, &cfg.sync_wait_timeout_s, 1, 86400 },
+		{ "--shard", DAEMON_OPT_UINT, &cfg.shard, 0, 1 << 20 },
+		{ "--shards", DAEMON_OPT_UINT, &cfg.shards, 1, 1 << 20 },
+		{ NULL, 0, NULL, 0, 0 },
+	};
+	int rc = daemon_parse_options("controller", argc, argv, table);
+	if (rc) {
+		usage();
+		return rc > 0 ? 0 : 2;
 	}
 	if (cfg.shards && cfg.shard >= cfg.shards) {
 		fprintf(stderr, "bosund controller: --shard must be below --shards\n");

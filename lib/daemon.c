@@ -149,6 +149,100 @@ long daemon_parse_duration_ms(const char *s)
 	return -1;
 }
 
+/* Bytes with an optional K/M/G (and i, B) suffix: "512", "64K", "256MiB". */
+static int parse_size(const char *s, size_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s || *s == '-')
+		return -1;
+	unsigned long long mult = 1;
+	if (*end == 'K' || *end == 'k')
+		mult = 1ULL << 10, end++;
+	else if (*end == 'M' || *end == 'm')
+		mult = 1ULL << 20, end++;
+	else if (*end == 'G' || *end == 'g')
+		mult = 1ULL << 30, end++;
+	if (*end == 'i')
+		end++;
+	if (*end && strcmp(end, "B"))
+		return -1;
+	if (v > ~0ULL / mult)
+		return -1;
+	*out = (size_t)(v * mult);
+	return 0;
+}
+
+static int parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || !*s || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Stores v as o says; -1 when v is not a value of its kind. */
+static int store_option(const struct daemon_opt *o, const char *v)
+{
+	long n;
+	switch (o->kind) {
+	case DAEMON_OPT_STRING:
+		*(const char **)o->out = v;
+		return 0;
+	case DAEMON_OPT_PORT:
+		return (*(int *)o->out = daemon_parse_port(v)) < 0 ? -1 : 0;
+	case DAEMON_OPT_DURATION:
+		return (*(long *)o->out = daemon_parse_duration_ms(v)) < 0 ? -1 : 0;
+	case DAEMON_OPT_INT:
+		if (parse_long(v, o->min, o->max, &n) < 0)
+			return -1;
+		*(int *)o->out = (int)n;
+		return 0;
+	case DAEMON_OPT_LONG:
+		return parse_long(v, o->min, o->max, (long *)o->out);
+	case DAEMON_OPT_UINT:
+		if (parse_long(v, o->min, o->max, &n) < 0)
+			return -1;
+		*(unsigned *)o->out = (unsigned)n;
+		return 0;
+	case DAEMON_OPT_SIZE:
+		return parse_size(v, (size_t *)o->out);
+	}
+	return -1;
+}
+
+int daemon_parse_options(const char *role, int argc, char **argv, const struct daemon_opt *opts)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return 1;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *eq = strchr(a, '=');
+		size_t n = eq ? (size_t)(eq - a) : strlen(a);
+		const struct daemon_opt *o = opts;
+		while (o->name && (strlen(o->name) != n || strncmp(o->name, a, n)))
+			o++;
+		if (!o->name) {
+			fprintf(stderr, "bosund %s: unknown option '%.*s'\n", role, (int)n, a);
+			return -1;
+		}
+		const char *v = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
+		if (!v) {
+			fprintf(stderr, "bosund %s: option '%s' needs a value\n", role, o->name);
+			return -1;
+		}
+		if (store_option(o, v) < 0) {
+			fprintf(stderr, "bosund %s: invalid value '%s' for '%s'\n", role, v, o->name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Value of "--name=value" or "--name value"; advances *i past it. */
 static const char *option_value(int argc, char **argv, int *i, const char *name)
 {

@@ -1,6 +1,7 @@
 /*
- * daemon — what every `bosund` role does alike: the data dir, files written
- * atomically (ports.json, kubeconfig.yaml, admin-password), and waiting for
+ * daemon — what every `bosund` role does alike: its options (the shared
+ * ones, then its own from a table), the data dir, files written atomically
+ * (ports.json, kubeconfig.yaml, admin-password), and waiting for
  * SIGINT/SIGTERM to shut down cleanly.
  *
  * Threads: call daemon_block_signals() in main before starting any thread,
@@ -44,6 +45,32 @@ int daemon_wait_for_signal(void);
  * order) and returns the new argc, or -1 after printing an error.
  */
 int daemon_common_options(int argc, char **argv, const char **data_dir);
+
+/* What a role's own option takes, and where it goes. */
+enum daemon_opt_kind {
+	DAEMON_OPT_STRING,      /* const char **: the argument as it is */
+	DAEMON_OPT_PORT,        /* int *: 0..65535 */
+	DAEMON_OPT_DURATION,    /* long *: milliseconds, from "1.5s", "250ms", "2m" or seconds */
+	DAEMON_OPT_INT,         /* int *: an integer in [min, max] */
+	DAEMON_OPT_LONG,        /* long *: an integer in [min, max] */
+	DAEMON_OPT_UINT,        /* unsigned *: an integer in [min, max] */
+	DAEMON_OPT_SIZE,        /* size_t *: bytes, "512", "64K", "256MiB", "4G" */
+};
+
+struct daemon_opt {
+	const char *name;       /* "--port"; NULL ends a table */
+	enum daemon_opt_kind kind;
+	void *out;
+	long min, max;          /* the integer kinds */
+};
+
+/*
+ * Parses a role's own options after daemon_common_options(): `--name VALUE`
+ * or `--name=VALUE`, each one of `opts`. Returns 0, 1 when -h or --help was
+ * asked (nothing parsed), or -1 after an error on stderr that names the
+ * role and the option ("bosund ROLE: invalid value 'x' for '--port'").
+ */
+int daemon_parse_options(const char *role, int argc, char **argv, const struct daemon_opt *opts);
 
 /* Parses a port number (0..65535) from s; -1 when it is not one. */
 int daemon_parse_port(const char *s);

@@ -332,39 +332,20 @@ int orchestrator_main(int argc, char **argv)
 		return usage();
 	struct orchestrator_opts opts = { .data_dir = data_dir, .port = 6443, .nodes = 1,
 					  .pod_start_delay_ms = 1000 };
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			usage();
-			return 0;
-		}
-		if (!v)
-			return usage();
-		if (!strcmp(a, "--port")) {
-			if ((opts.port = daemon_parse_port(v)) < 0)
-				return usage();
-		} else if (!strcmp(a, "--nodes")) {
-			opts.nodes = atoi(v);
-			if (opts.nodes < 1 || opts.nodes > 1000)
-				return usage();
-		} else if (!strcmp(a, "--pod-start-delay")) {
-			if ((opts.pod_start_delay_ms = daemon_parse_duration_ms(v)) < 0)
-				return usage();
-		} else if (!strcmp(a, "--history")) {
-			opts.history = atol(v);
-			if (opts.history < 10)
-				return usage();
-		} else if (!strcmp(a, "--address")) {
-			opts.address = v;
-		} else if (!strcmp(a, "--tls-cert")) {
-			opts.tls_cert_file = v;
-		} else if (!strcmp(a, "--tls-key")) {
-			opts.tls_key_file = v;
-		} else {
-			fprintf(stderr, "bosund cluster: unknown option '%s'\n", a);
-			return usage();
-		}
-		i++;
+	const struct daemon_opt table[] = {
+		{ "--port", DAEMON_OPT_PORT, &opts.port, 0, 0 },
+		{ "--nodes", DAEMON_OPT_INT, &opts.nodes, 1, 1000 },
+		{ "--pod-start-delay", DAEMON_OPT_DURATION, &opts.pod_start_delay_ms, 0, 0 },
+		{ "--history", DAEMON_OPT_LONG, &opts.history, 10, 1L << 40 },
+		{ "--address", DAEMON_OPT_STRING, &opts.address, 0, 0 },
+		{ "--tls-cert", DAEMON_OPT_STRING, &opts.tls_cert_file, 0, 0 },
+		{ "--tls-key", DAEMON_OPT_STRING, &opts.tls_key_file, 0, 0 },
+		{ NULL, 0, NULL, 0, 0 },
+	};
+	int rc = daemon_parse_options("cluster", argc, argv, table);
+	if (rc) {
+		usage();
+		return rc > 0 ? 0 : 2;
 	}
 	daemon_block_signals();
 	struct berr err = BERR_INIT;

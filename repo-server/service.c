@@ -369,88 +369,35 @@ static int usage(FILE *f)
 	return f == stderr ? 2 : 0;
 }
 
-static int parse_size(const char *s, size_t *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || end == s || *s == '-')
-		return -1;
-	unsigned long long mult = 1;
-	if (*end == 'K' || *end == 'k')
-		mult = 1ULL << 10, end++;
-	else if (*end == 'M' || *end == 'm')
-		mult = 1ULL << 20, end++;
-	else if (*end == 'G' || *end == 'g')
-		mult = 1ULL << 30, end++;
-	if (*end == 'i')
-		end++;
-	if (*end && strcmp(end, "B"))
-		return -1;
-	if (v > ~0ULL / mult)
-		return -1;
-	*out = (size_t)(v * mult);
-	return 0;
-}
-
 int repo_server_main(int argc, char **argv)
 {
 	const char *data_dir = "./bosun-data";
 	struct repo_server_options o = { 0 };
 	int port = 8081;
+	long timeout_s = 0, reuse_s = -1;
 
 	argc = daemon_common_options(argc, argv, &data_dir);
 	if (argc < 0)
 		return 2;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = NULL;
-		const char *eq = strchr(a, '=');
-		char name[64];
-		snprintf(name, sizeof(name), "%.*s", eq ? (int)(eq - a) : (int)strlen(a), a);
-		if (!strcmp(name, "-h") || !strcmp(name, "--help"))
-			return usage(stdout);
-		if (eq)
-			v = eq + 1;
-		else if (i + 1 < argc)
-			v = argv[++i];
-		else {
-			fprintf(stderr, "bosund repo-server: option '%s' needs a value\n", name);
-			return usage(stderr);
-		}
-		size_t size = 0;
-		int bad = 0;
-		if (!strcmp(name, "--port"))
-			bad = (port = daemon_parse_port(v)) < 0;
-		else if (!strcmp(name, "--address"))
-			o.address = v;
-		else if (!strcmp(name, "--parallelism"))
-			bad = parse_size(v, &size) < 0 || size == 0 || size > 1024
-				|| !(o.parallelism = (unsigned)size);
-		else if (!strcmp(name, "--timeout"))
-			bad = parse_size(v, &size) < 0 || size == 0 || size > 86400
-				|| !(o.timeout_ms = (long)size * 1000);
-		else if (!strcmp(name, "--fetch-reuse")) {
-			bad = parse_size(v, &size) < 0 || size > 86400;
-			o.fetch_reuse_ms = size ? (long)size * 1000 : -1;
-		} else if (!strcmp(name, "--cache-size"))
-			bad = parse_size(v, &o.cache_max_bytes) < 0;
-		else if (!strcmp(name, "--max-file-size"))
-			bad = parse_size(v, &o.limits.max_file_bytes) < 0;
-		else if (!strcmp(name, "--max-total-size"))
-			bad = parse_size(v, &o.limits.max_total_bytes) < 0;
-		else if (!strcmp(name, "--max-fetch-size"))
-			bad = parse_size(v, &o.max_fetch_bytes) < 0;
-		else if (!strcmp(name, "--max-files"))
-			bad = parse_size(v, &o.limits.max_files) < 0;
-		else {
-			fprintf(stderr, "bosund repo-server: unknown option '%s'\n", name);
-			return usage(stderr);
-		}
-		if (bad) {
-			fprintf(stderr, "bosund repo-server: invalid value '%s' for '%s'\n", v, name);
-			return usage(stderr);
-		}
-	}
+	const struct daemon_opt table[] = {
+		{ "--port", DAEMON_OPT_PORT, &port, 0, 0 },
+		{ "--address", DAEMON_OPT_STRING, &o.address, 0, 0 },
+		{ "--parallelism", DAEMON_OPT_UINT, &o.parallelism, 1, 1024 },
+		{ "--timeout", DAEMON_OPT_LONG, &timeout_s, 1, 86400 },
+		{ "--fetch-reuse", DAEMON_OPT_LONG, &reuse_s, 0, 86400 },
+		{ "--cache-size", DAEMON_OPT_SIZE, &o.cache_max_bytes, 0, 0 },
+		{ "--max-file-size", DAEMON_OPT_SIZE, &o.limits.max_file_bytes, 0, 0 },
+		{ "--max-total-size", DAEMON_OPT_SIZE, &o.limits.max_total_bytes, 0, 0 },
+		{ "--max-fetch-size", DAEMON_OPT_SIZE, &o.max_fetch_bytes, 0, 0 },
+		{ "--max-files", DAEMON_OPT_SIZE, &o.limits.max_files, 0, 0 },
+		{ NULL, 0, NULL, 0, 0 },
+	};
+	int rc = daemon_parse_options("repo-server", argc, argv, table);
+	if (rc)
+		return usage(rc > 0 ? stdout : stderr);
+	o.timeout_ms = timeout_s * 1000;
+	if (reuse_s >= 0)
+		o.fetch_reuse_ms = reuse_s ? reuse_s * 1000 : -1;
 	o.port = (uint16_t)port;
 	o.data_dir = data_dir;
 

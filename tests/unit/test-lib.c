@@ -216,6 +216,52 @@ static void test_daemon_common_options(void **state)
 	log_setup(LOG_INFO, LOG_TEXT);
 }
 
+/* A role's own options from its table: every kind, both spellings of a
+ * value, and each way an option can be wrong. */
+static void test_daemon_parse_options(void **state)
+{
+	(void)state;
+	const char *addr = NULL;
+	int port = -1, nodes = 0;
+	long delay = 0, history = 0;
+	unsigned procs = 0;
+	size_t cache = 0;
+	const struct daemon_opt table[] = {
+		{ "--address", DAEMON_OPT_STRING, &addr, 0, 0 },
+		{ "--port", DAEMON_OPT_PORT, &port, 0, 0 },
+		{ "--nodes", DAEMON_OPT_INT, &nodes, 1, 1000 },
+		{ "--delay", DAEMON_OPT_DURATION, &delay, 0, 0 },
+		{ "--history", DAEMON_OPT_LONG, &history, 10, 1000000 },
+		{ "--procs", DAEMON_OPT_UINT, &procs, 1, 64 },
+		{ "--cache", DAEMON_OPT_SIZE, &cache, 0, 0 },
+		{ NULL, 0, NULL, 0, 0 },
+	};
+	char *ok[] = { "x", "--address=0.0.0.0", "--port", "6443", "--nodes=3", "--delay",
+		       "250ms", "--history", "20", "--procs=8", "--cache", "64MiB", NULL };
+	assert_int_equal(daemon_parse_options("x", 12, ok, table), 0);
+	assert_string_equal(addr, "0.0.0.0");
+	assert_int_equal(port, 6443);
+	assert_int_equal(nodes, 3);
+	assert_int_equal(delay, 250);
+	assert_int_equal(history, 20);
+	assert_int_equal(procs, 8);
+	assert_int_equal(cache, 64u << 20);
+	char *help[] = { "x", "--port", "1", "-h", NULL };
+	assert_int_equal(daemon_parse_options("x", 4, help, table), 1);
+	char *unknown[] = { "x", "--prot", "1", NULL };
+	char *missing[] = { "x", "--port", NULL };
+	char *range[] = { "x", "--nodes", "0", NULL };
+	char *notnum[] = { "x", "--history=12x", NULL };
+	char *size[] = { "x", "--cache", "12T", NULL };
+	char *dur[] = { "x", "--delay=soon", NULL };
+	assert_int_equal(daemon_parse_options("x", 3, unknown, table), -1);
+	assert_int_equal(daemon_parse_options("x", 2, missing, table), -1);
+	assert_int_equal(daemon_parse_options("x", 3, range, table), -1);
+	assert_int_equal(daemon_parse_options("x", 2, notnum, table), -1);
+	assert_int_equal(daemon_parse_options("x", 3, size, table), -1);
+	assert_int_equal(daemon_parse_options("x", 2, dur, table), -1);
+}
+
 static json_t *parse(const char *text)
 {
 	json_error_t jerr;
@@ -339,6 +385,7 @@ int main(void)
 		cmocka_unit_test(test_log_writes_json_lines_without_secrets),
 		cmocka_unit_test(test_daemon_files),
 		cmocka_unit_test(test_daemon_common_options),
+		cmocka_unit_test(test_daemon_parse_options),
 		cmocka_unit_test(test_secret_mask_values_and_last_applied),
 		cmocka_unit_test(test_secret_mask_pair_keeps_changes_visible),
 		cmocka_unit_test(test_clock_deadlines_and_waits),
