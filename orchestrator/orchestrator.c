@@ -148,6 +148,69 @@ static void ensure(struct objects *o, const char *group, const char *resource,
 	resource_unref(r);
 }
 
+/*
+ * The user-facing ClusterRoles a fresh cluster has, for RoleBindings such as
+ * `kubectl create rolebinding dev --clusterrole=edit --user=jane`: view reads
+ * the namespaced workload kinds (not Secrets), edit also writes them and
+ * reads Secrets, admin also manages Roles and RoleBindings, cluster-admin
+ * may do anything (bound to the system:masters group, as on a real
+ * cluster). Written out whole: the cluster has no ClusterRole aggregation.
+ */
+#define READ "[\"get\",\"list\",\"watch\"]"
+#define WRITE "[\"create\",\"delete\",\"deletecollection\",\"patch\",\"update\"]"
+#define VIEW_RULES \
+	"{\"apiGroups\":[\"\"],\"verbs\":" READ ",\"resources\":[\"configmaps\",\"endpoints\"," \
+	"\"persistentvolumeclaims\",\"persistentvolumeclaims/status\",\"pods\",\"pods/log\"," \
+	"\"pods/status\",\"replicationcontrollers\",\"replicationcontrollers/scale\"," \
+	"\"replicationcontrollers/status\",\"serviceaccounts\",\"services\",\"services/status\"," \
+	"\"bindings\",\"events\",\"limitranges\",\"resourcequotas\",\"resourcequotas/status\"," \
+	"\"namespaces\",\"namespaces/status\"]}," \
+	"{\"apiGroups\":[\"apps\"],\"verbs\":" READ ",\"resources\":[\"controllerrevisions\"," \
+	"\"daemonsets\",\"daemonsets/status\",\"deployments\",\"deployments/scale\"," \
+	"\"deployments/status\",\"replicasets\",\"replicasets/scale\",\"replicasets/status\"," \
+	"\"statefulsets\",\"statefulsets/scale\",\"statefulsets/status\"]}," \
+	"{\"apiGroups\":[\"autoscaling\"],\"verbs\":" READ ",\"resources\":" \
+	"[\"horizontalpodautoscalers\",\"horizontalpodautoscalers/status\"]}," \
+	"{\"apiGroups\":[\"batch\"],\"verbs\":" READ ",\"resources\":[\"cronjobs\"," \
+	"\"cronjobs/status\",\"jobs\",\"jobs/status\"]}," \
+	"{\"apiGroups\":[\"policy\"],\"verbs\":" READ ",\"resources\":" \
+	"[\"poddisruptionbudgets\",\"poddisruptionbudgets/status\"]}," \
+	"{\"apiGroups\":[\"networking.k8s.io\"],\"verbs\":" READ ",\"resources\":" \
+	"[\"ingresses\",\"ingresses/status\",\"networkpolicies\"]}," \
+	"{\"apiGroups\":[\"discovery.k8s.io\"],\"verbs\":" READ ",\"resources\":" \
+	"[\"endpointslices\"]}"
+#define EDIT_RULES VIEW_RULES "," \
+	"{\"apiGroups\":[\"\"],\"verbs\":" READ ",\"resources\":[\"secrets\"]}," \
+	"{\"apiGroups\":[\"\"],\"verbs\":" WRITE ",\"resources\":[\"configmaps\",\"endpoints\"," \
+	"\"events\",\"persistentvolumeclaims\",\"pods\",\"pods/attach\",\"pods/exec\"," \
+	"\"pods/portforward\",\"pods/proxy\",\"replicationcontrollers\"," \
+	"\"replicationcontrollers/scale\",\"secrets\",\"serviceaccounts\",\"services\"," \
+	"\"services/proxy\"]}," \
+	"{\"apiGroups\":[\"\"],\"verbs\":[\"create\"],\"resources\":[\"pods/eviction\"," \
+	"\"serviceaccounts/token\"]}," \
+	"{\"apiGroups\":[\"apps\"],\"verbs\":" WRITE ",\"resources\":[\"daemonsets\"," \
+	"\"deployments\",\"deployments/rollback\",\"deployments/scale\",\"replicasets\"," \
+	"\"replicasets/scale\",\"statefulsets\",\"statefulsets/scale\"]}," \
+	"{\"apiGroups\":[\"autoscaling\"],\"verbs\":" WRITE ",\"resources\":" \
+	"[\"horizontalpodautoscalers\"]}," \
+	"{\"apiGroups\":[\"batch\"],\"verbs\":" WRITE ",\"resources\":[\"cronjobs\",\"jobs\"]}," \
+	"{\"apiGroups\":[\"policy\"],\"verbs\":" WRITE ",\"resources\":" \
+	"[\"poddisruptionbudgets\"]}," \
+	"{\"apiGroups\":[\"networking.k8s.io\"],\"verbs\":" WRITE ",\"resources\":" \
+	"[\"ingresses\",\"networkpolicies\"]}," \
+	"{\"apiGroups\":[\"discovery.k8s.io\"],\"verbs\":" WRITE ",\"resources\":" \
+	"[\"endpointslices\"]}"
+#define ADMIN_RULES EDIT_RULES "," \
+	"{\"apiGroups\":[\"rbac.authorization.k8s.io\"],\"verbs\":[\"create\",\"delete\"," \
+	"\"deletecollection\",\"get\",\"list\",\"patch\",\"update\",\"watch\"]," \
+	"\"resources\":[\"roles\",\"rolebindings\"]}," \
+	"{\"apiGroups\":[\"authorization.k8s.io\"],\"verbs\":[\"create\"]," \
+	"\"resources\":[\"localsubjectaccessreviews\"]}"
+#define DEFAULT_ROLE(name, rules) \
+	"{\"metadata\":{\"name\":\"" name "\",\"labels\":{\"kubernetes.io/bootstrapping\":" \
+	"\"rbac-defaults\"},\"annotations\":{\"rbac.authorization.kubernetes.io/autoupdate\":" \
+	"\"true\"}},\"rules\":[" rules "]}"
+
 static void bootstrap(struct objects *o)
 {
 	static const char *const namespaces[] = { "default", "kube-system", "kube-public",
@@ -176,6 +239,18 @@ static void bootstrap(struct objects *o)
 	       "{\"metadata\":{\"name\":\"system-cluster-critical\"},\"value\":2000000000}");
 	ensure(o, "scheduling.k8s.io", "priorityclasses", NULL,
 	       "{\"metadata\":{\"name\":\"system-node-critical\"},\"value\":2000001000}");
+	const char *rbac = "rbac.authorization.k8s.io";
+	ensure(o, rbac, "clusterroles", NULL, DEFAULT_ROLE("view", VIEW_RULES));
+	ensure(o, rbac, "clusterroles", NULL, DEFAULT_ROLE("edit", EDIT_RULES));
+	ensure(o, rbac, "clusterroles", NULL, DEFAULT_ROLE("admin", ADMIN_RULES));
+	ensure(o, rbac, "clusterroles", NULL, DEFAULT_ROLE("cluster-admin",
+	       "{\"apiGroups\":[\"*\"],\"resources\":[\"*\"],\"verbs\":[\"*\"]}"));
+	ensure(o, rbac, "clusterrolebindings", NULL,
+	       "{\"metadata\":{\"name\":\"cluster-admin\",\"labels\":"
+	       "{\"kubernetes.io/bootstrapping\":\"rbac-defaults\"}},\"roleRef\":"
+	       "{\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"ClusterRole\","
+	       "\"name\":\"cluster-admin\"},\"subjects\":[{\"apiGroup\":"
+	       "\"rbac.authorization.k8s.io\",\"kind\":\"Group\",\"name\":\"system:masters\"}]}");
 }
 
 /* The HTTP layer's own refusals as the Status objects kubectl understands. */

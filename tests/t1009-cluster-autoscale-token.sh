@@ -4,8 +4,8 @@
 # v2 (both versions read and write the same objects, nothing v1 cannot say
 # is lost), hpa Table columns; ServiceAccount tokens that authenticate as
 # the account, expire, die with it, and are authorized by RBAC with the
-# real server's Forbidden words, plus `kubectl auth can-i/whoami` and the
-# admin's impersonation (--as, --as-group).
+# real server's Forbidden words, plus `kubectl auth can-i/whoami`, the
+# admin's impersonation (--as, --as-group) and the default ClusterRoles.
 . "$(dirname "$0")/lib.sh"
 
 command -v kubectl >/dev/null 2>&1 || test_skip_all "kubectl is not installed"
@@ -242,6 +242,27 @@ test_expect_success 'the admin impersonates users and accounts; an account may n
 	kc auth whoami --as=jane --as-group=devs -o jsonpath="{.status.userInfo.groups}" | grep -F "[\"devs\",\"system:authenticated\"]" &&
 	expect_fail_with "users \"jane\" is forbidden: User \"system:serviceaccount:shop:builder\" cannot impersonate resource \"users\" in API group \"\" at the cluster scope" \
 		kt "$TOKEN" -n shop get pods --as=jane
+'
+
+test_expect_success 'the default ClusterRoles view, edit and admin allow what their names say' '
+	kc get clusterrolebinding cluster-admin -o jsonpath="{.roleRef.name}/{.subjects[0].name}" |
+		grep -x cluster-admin/system:masters &&
+	kc -n shop create rolebinding ann-views --clusterrole=view --user=ann &&
+	kc -n shop create rolebinding bo-edits --clusterrole=edit --user=bo &&
+	kc -n shop create rolebinding cy-admins --clusterrole=admin --user=cy &&
+	can() { kc -n "$1" auth can-i "$2" "$3" --as="$4"; } &&
+	test "$(can shop list pods ann)" = yes &&
+	test "$(can shop watch deployments.apps ann)" = yes &&
+	test "$(can shop get secrets ann)" = no &&
+	test "$(can shop create deployments.apps ann)" = no &&
+	test "$(can shop get secrets bo)" = yes &&
+	test "$(can shop create deployments.apps bo)" = yes &&
+	test "$(can shop create roles.rbac.authorization.k8s.io bo)" = no &&
+	test "$(can shop create rolebindings.rbac.authorization.k8s.io cy)" = yes &&
+	test "$(can default list pods cy)" = no &&
+	kc -n shop create configmap from-bo --from-literal=k=v --as=bo &&
+	expect_fail_with "configmaps is forbidden: User \"ann\" cannot create resource \"configmaps\" in API group \"\" in the namespace \"shop\"" \
+		kc -n shop create configmap from-ann --from-literal=k=v --as=ann
 '
 
 test_expect_success 'a ClusterRoleBinding to a group of accounts, with wildcards' '
