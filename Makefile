@@ -16,7 +16,7 @@ CC ?= cc
 BUILD := build
 PKGS := libgit2 yaml-0.1 openssl libmicrohttpd sqlite3 libcurl jansson libpcre2-8 zlib
 
-CFLAGS_BASE := -std=c11 -Wall -Wextra -Werror -O2 -g -D_GNU_SOURCE -pthread -I. -Ilib
+CFLAGS_BASE := -std=c11 -Wall -Wextra -Werror -O2 -g -D_GNU_SOURCE -pthread -I. -iquote lib
 ifeq ($(SANITIZE),1)
 CFLAGS_BASE += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
@@ -121,8 +121,8 @@ FUZZ_SECONDS ?= 30
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) | $(BUILD)/config.mk
 	@mkdir -p $(dir $@)
-	@clang -MM -MP -MT $@ -D_GNU_SOURCE -I. -Ilib $(PKG_CFLAGS) $< >$@.d
-	clang -std=c11 -g -O1 -D_GNU_SOURCE -pthread -I. -Ilib $(PKG_CFLAGS) \
+	@clang -MM -MP -MT $@ -D_GNU_SOURCE -I. -iquote lib $(PKG_CFLAGS) $< >$@.d
+	clang -std=c11 -g -O1 -D_GNU_SOURCE -pthread -I. -iquote lib $(PKG_CFLAGS) \
 	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	  -o $@ $< $(FUZZ_LIB_SRCS) $(PKG_LIBS)
 

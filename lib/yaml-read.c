@@ -31,8 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BOSUN_NEED_LIBYAML
-#include <yaml.h>           /* libyaml, see yaml.h */
+#include <yaml.h>           /* libyaml (lib/ is only on the quoted include path) */
 
 const struct yaml_limits yaml_default_limits = {
 	.max_bytes = 64u << 20,

@@ -25,8 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BOSUN_NEED_LIBYAML
-#include <yaml.h>           /* libyaml, see yaml.h */
+#include <yaml.h>           /* libyaml (lib/ is only on the quoted include path) */
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>

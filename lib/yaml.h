@@ -16,14 +16,8 @@
  * under their key, minimal quoting by go-yaml's rules, `|`/`|-` literal
  * blocks for multi-line strings.
  */
-/* lib/ is on the include path, so <yaml.h> finds this file. A source that
- * needs libyaml's own header defines BOSUN_NEED_LIBYAML and includes <yaml.h>
- * after this one; that second inclusion reaches libyaml through
- * #include_next. */
-#if defined(BOSUN_NEED_LIBYAML) && !defined(YAML_H)
-#include_next <yaml.h>
-#endif
-
+/* "yaml.h" is this file; <yaml.h> is libyaml's (lib/ is on the quoted
+ * include path only, -iquote). */
 #ifndef BOSUN_YAML_H
 #define BOSUN_YAML_H
 

@@ -19,8 +19,7 @@
 #include <time.h>
 
 #include "yaml.h"
-#define BOSUN_NEED_LIBYAML
-#include <yaml.h>           /* libyaml, see lib/yaml.h */
+#include <yaml.h>           /* libyaml (lib/ is only on the quoted include path) */
 
 static double now(void)
 {
